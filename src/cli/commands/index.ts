@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+// Each module adds its commands to the program. Areas append their module here.
+export type RegisterCommands = (program: Command) => void;
+
+export const COMMANDS: RegisterCommands[] = [];

@@ -1,0 +1,4 @@
+export * from './currency';
+export * from './rounding';
+export * from './quantity';
+export * from './money';

@@ -1,0 +1,4 @@
+export * from './sha256';
+export * from './canonical-json';
+export * from './journal-event';
+export * from './messages';

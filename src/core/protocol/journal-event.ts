@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { canonicalJson } from './canonical-json';
+import { sha256Hex } from './sha256';
+
+// The journal event envelope: `(terminal_id, seq)` gap-free per terminal, a unique event_id,
+// and hash = SHA-256(prev_hash + "\n" + canonical(body)), so the journal is an append-only,
+// hash-chained audit trail that register and hub verify the same way.
+
+export const JOURNAL_SCHEMA_VERSION = 1;
+export const GENESIS_HASH = '0'.repeat(64);
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+export const terminalIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit');
+export const storeIdSchema = terminalIdSchema;
+export const eventIdSchema = z.string().uuid('must be a UUID');
+export const eventTypeSchema = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'must be dotted lowercase, e.g. sale.completed');
+
+/** What the hash covers. */
+export const journalEventBodySchema = z.object({
+  version: z.literal(JOURNAL_SCHEMA_VERSION),
+  terminal_id: terminalIdSchema,
+  store_id: storeIdSchema,
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  event_id: eventIdSchema,
+  type: eventTypeSchema,
+  /** ISO-8601 UTC time the register recorded the event (its clock; informative, never used for order). */
+  occurred_at: z.string().datetime({ offset: false }),
+  payload: z.record(z.string(), z.unknown()),
+});
+export type JournalEventBody = z.infer<typeof journalEventBodySchema>;
+
+export const journalEventSchema = journalEventBodySchema.extend({
+  prev_hash: hex64,
+  hash: hex64,
+});
+export type JournalEvent = z.infer<typeof journalEventSchema>;
+
+export function bodyOf(e: JournalEvent): JournalEventBody {
+  return {
+    version: e.version,
+    terminal_id: e.terminal_id,
+    store_id: e.store_id,
+    seq: e.seq,
+    event_id: e.event_id,
+    type: e.type,
+    occurred_at: e.occurred_at,
+    payload: e.payload,
+  };
+}
+
+export function hashEvent(prevHash: string, body: JournalEventBody): string {
+  return sha256Hex(`${prevHash}\n${canonicalJson(body)}`);
+}
+
+/** Seals a body onto the chain after `prevHash`. */
+export function sealEvent(prevHash: string, body: JournalEventBody): JournalEvent {
+  return { ...body, prev_hash: prevHash, hash: hashEvent(prevHash, body) };
+}
+
+export type ChainBreak =
+  | { kind: 'bad_hash'; seq: number; expected: string; actual: string }
+  | { kind: 'bad_link'; seq: number; expected_prev: string; actual_prev: string }
+  | { kind: 'gap'; seq: number; expected_seq: number };
+
+/**
+ * Checks a run of events of one terminal. `prev` is the event before the first one (or
+ * null when the run starts at seq 1). Returns the first broken link, or null.
+ */
+export function verifyChain(events: Iterable<JournalEvent>, prev: { seq: number; hash: string } | null = null): ChainBreak | null {
+  let expectedSeq = prev ? prev.seq + 1 : 1;
+  let prevHash = prev ? prev.hash : GENESIS_HASH;
+  for (const e of events) {
+    if (e.seq !== expectedSeq) return { kind: 'gap', seq: e.seq, expected_seq: expectedSeq };
+    if (e.prev_hash !== prevHash) return { kind: 'bad_link', seq: e.seq, expected_prev: prevHash, actual_prev: e.prev_hash };
+    const h = hashEvent(e.prev_hash, bodyOf(e));
+    if (h !== e.hash) return { kind: 'bad_hash', seq: e.seq, expected: h, actual: e.hash };
+    prevHash = e.hash;
+    expectedSeq += 1;
+  }
+  return null;
+}

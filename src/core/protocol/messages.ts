@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { journalEventSchema, storeIdSchema, terminalIdSchema } from './journal-event';
+
+// Every register <-> hub socket.io message. socket.io is only the transport: delivery is
+// owned by the journal (hub high-water mark per terminal) and by the per-store change
+// cursor, exchanged on every (re)connect. Each request is an emit with an acknowledgement;
+// every ack is either { ok: true, ... } or { ok: false, error }.
+//
+// docs/sync-protocol.md is the prose version of this file; change both together.
+
+export const PROTOCOL_VERSION = 1;
+/** Bounds that both sides enforce, so one register cannot exhaust the hub. */
+export const MAX_EVENTS_PER_BATCH = 500;
+export const MAX_CHANGES_PER_PULL = 1000;
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export const protocolErrorSchema = z.object({
+  code: z.enum(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'TOO_LARGE', 'CONFLICT', 'INTERNAL', 'UNAVAILABLE']),
+  message: z.string(),
+});
+export type ProtocolError = z.infer<typeof protocolErrorSchema>;
+export const errorAck = z.object({ ok: z.literal(false), error: protocolErrorSchema });
+
+// ---- register -> hub: 'hello' (first thing after every connect) ----
+export const helloRequestSchema = z.object({
+  protocol: z.literal(PROTOCOL_VERSION),
+  terminal_id: terminalIdSchema,
+  app_version: z.string().max(64),
+  /** The register's downlink cursor: last store change it applied. */
+  change_cursor: z.number().int().min(0),
+});
+export const helloAckSchema = z.object({
+  ok: z.literal(true),
+  store_id: storeIdSchema,
+  /** Highest seq of this terminal the hub has applied (0 = none). The register resends after it. */
+  applied_through: z.number().int().min(0),
+  /** Hash of the event at applied_through, so the register can detect a diverged chain. */
+  applied_hash: z.string().nullable(),
+  /** Latest cursor of the store's change log. */
+  latest_change_cursor: z.number().int().min(0),
+  /** The register is too far behind (or new): take a snapshot before pulling. */
+  snapshot_required: z.boolean(),
+  server_time: z.string(),
+});
+
+// ---- register -> hub: 'events.push' ----
+export const pushEventsRequestSchema = z.object({
+  terminal_id: terminalIdSchema,
+  events: z.array(journalEventSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+});
+export const rejectedEventSchema = z.object({
+  seq: z.number().int().min(1),
+  event_id: z.string(),
+  code: z.enum(['INVALID_PAYLOAD', 'HASH_MISMATCH', 'DUPLICATE_EVENT_ID_DIFFERENT_HASH', 'CHAIN_BROKEN', 'POSTING_FAILED', 'FORBIDDEN']),
+  reason: z.string(),
+});
+export type RejectedEvent = z.infer<typeof rejectedEventSchema>;
+export const pushEventsAckSchema = z.object({
+  ok: z.literal(true),
+  /** Every seq <= applied_through is durably committed at the hub (applied or rejected). */
+  applied_through: z.number().int().min(0),
+  /** Events at or below applied_through that the hub rejected permanently. */
+  rejected: z.array(rejectedEventSchema),
+});
+
+// ---- store change log (hub -> register) ----
+export const storeChangeKindSchema = z.enum(['price', 'promotion', 'catalog', 'stock', 'oversell', 'customer', 'tax', 'config']);
+export const storeChangeSchema = z.object({
+  store_id: storeIdSchema,
+  /** Monotonic per store, gap-free. */
+  cursor: z.number().int().min(1),
+  kind: storeChangeKindSchema,
+  payload: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
+export type StoreChange = z.infer<typeof storeChangeSchema>;
+
+/** hub -> register push on the store room: 'changes'. The register applies them only if contiguous with its cursor. */
+export const changesPushSchema = z.object({
+  store_id: storeIdSchema,
+  changes: z.array(storeChangeSchema).min(1).max(MAX_CHANGES_PER_PULL),
+});
+
+// ---- register -> hub: 'changes.pull' ----
+export const pullChangesRequestSchema = z.object({
+  after_cursor: z.number().int().min(0),
+  limit: z.number().int().min(1).max(MAX_CHANGES_PER_PULL),
+});
+export const pullChangesAckSchema = z.object({
+  ok: z.literal(true),
+  changes: z.array(storeChangeSchema),
+  latest_change_cursor: z.number().int().min(0),
+  /** The log before after_cursor+1 was compacted: take a snapshot. */
+  snapshot_required: z.boolean(),
+});
+
+// ---- register -> hub: 'snapshot.get' ----
+export const snapshotRequestSchema = z.object({});
+export const snapshotAckSchema = z.object({
+  ok: z.literal(true),
+  store_id: storeIdSchema,
+  /** The snapshot reflects every change up to and including this cursor. */
+  cursor: z.number().int().min(0),
+  catalog: z.array(z.record(z.string(), z.unknown())),
+  prices: z.array(z.record(z.string(), z.unknown())),
+  promotions: z.array(z.record(z.string(), z.unknown())),
+  stock: z.array(z.object({ sku: z.string(), on_hand: z.object({ units: z.number().int(), scale: z.number().int() }) })),
+  tax: z.record(z.string(), z.unknown()),
+  config: z.record(z.string(), z.unknown()),
+});
+
+/** Names of the socket.io events, in one place. */
+export const MSG = {
+  hello: 'hello',
+  pushEvents: 'events.push',
+  pullChanges: 'changes.pull',
+  snapshot: 'snapshot.get',
+  changes: 'changes',
+  alert: 'alert',
+} as const;
+
+export const alertSchema = z.object({
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed']),
+  store_id: storeIdSchema,
+  terminal_id: terminalIdSchema.optional(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
+export type Alert = z.infer<typeof alertSchema>;
