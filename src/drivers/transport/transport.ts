@@ -1,6 +1,23 @@
 // One byte-stream contract for every way a device is attached, in the style of
 // node-serialport's bindings: serial, USB bulk, HID, TCP 9100 and the in-memory mock all
 // implement it, so device drivers never know how their bytes travel.
+//
+// CONTRACT (for driver authors)
+// - Get a Transport from `binding.open(address)` (or `openTransport(address)` in ./bindings).
+//   open() rejects with a TransportError (./errors) whose `code` is NOT_FOUND | ACCESS | BUSY |
+//   TIMEOUT | IO and whose message names the address; ACCESS errors carry a `hint` naming the
+//   udev rule / group to fix.
+// - write(bytes) resolves when the bytes were handed to the OS (serial/TCP) or acknowledged
+//   (USB). Writes are serialised and bounded (MAX_PENDING_WRITES in ./base): never assume a
+//   write is atomic on the wire; frame your own protocol.
+// - 'data' delivers chunks as they arrive; chunk boundaries mean nothing (use a parser).
+// - 'disconnect' fires at most once when the link drops by itself; the transport is then
+//   closed for good. Open a new one, or better: let ReconnectingTransport (./reconnecting)
+//   do it, or extend TransportDevice (../device/transport-device), which also turns link
+//   loss into state 'error' + status {kind:'power', value:'offline'} and back.
+// - close() is idempotent and rejects pending writes with code CANCELED.
+// - Tests use MockBinding (./mock): `const dev = binding.createDevice('printer')`, then
+//   `dev.reply(bytes)`, `dev.takeWritten()`, `dev.unplug()`, `dev.replug()`.
 
 export type TransportKind = 'serial' | 'usb' | 'hid' | 'tcp' | 'mock';
 

@@ -1,0 +1,10 @@
+export * from './transport';
+export * from './errors';
+export { BaseTransport, MAX_PENDING_WRITES, describeAddress, hex4 } from './base';
+export { SerialTransport, serialBinding } from './serial';
+export { TcpTransport, tcpBinding, TCP_CONNECT_TIMEOUT_MS } from './tcp';
+export { UsbTransport, usbBinding, USB_MAX_TRANSFER } from './usb';
+export { HidTransport, hidBinding } from './hid';
+export { MockBinding, MockDevice, MockTransport } from './mock';
+export { ReconnectingTransport, type ReconnectOptions, type ReconnectingEvents } from './reconnecting';
+export { REAL_BINDINGS, bindingFor, openTransport, listAllDevices, type ListResult } from './bindings';
