@@ -1,0 +1,5 @@
+export * from './common';
+export * from './sale';
+export * from './shift';
+export * from './registry';
+export * from './examples';
