@@ -1,0 +1,21 @@
+// Register side of sync: the SQLite journal (with the offline projections) and the uplink /
+// downlink client. The register main process composes these.
+export {
+  openJournal,
+  verifyJournalFile,
+  verifyDatabase,
+  describeBreak,
+  Journal,
+  MAX_PAYLOAD_BYTES,
+  MAX_OPEN_SALE_BYTES,
+  type OpenJournalOptions,
+  type AppendOptions,
+  type StockMovement,
+  type SyncState,
+  type Rejection,
+  type VerifyResult,
+  type ApplyChangesResult,
+} from './journal/journal';
+export { MIGRATIONS, applyMigrations, type Migration } from './journal/migrations';
+export { SyncClient, HubError, type SyncClientOptions, type SyncStatus, type LinkState, type PriceChanged, type SyncClientEvents } from './uplink/sync-client';
+export { fullJitterDelay, backoffWindow, DEFAULT_BACKOFF, type BackoffOptions } from './uplink/backoff';

@@ -1,0 +1,543 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  GENESIS_HASH,
+  JOURNAL_SCHEMA_VERSION,
+  canonicalJson,
+  eventTypeSchema,
+  sealEvent,
+  storeIdSchema,
+  terminalIdSchema,
+  verifyChain,
+  type ChainBreak,
+  type JournalEvent,
+  type RejectedEvent,
+  type StoreChange,
+} from '../../core/protocol';
+import type { Quantity } from '../../core/money';
+import { applyMigrations } from './migrations';
+import { applyChangeToProjection, applySnapshotToProjection, type SnapshotData } from './projections';
+
+// The register's database: one SQLite file, opened once by the main process. Everything a
+// register must not lose (journal, open sale, sync marks, downlink cursor) lives here, and
+// every method that changes it returns only after the SQLite commit.
+
+export interface OpenJournalOptions {
+  terminalId: string;
+  storeId: string;
+  /** Injected clock for tests; occurred_at is informative only, never used for order. */
+  now?: () => Date;
+}
+
+export interface StockMovement {
+  sku: string;
+  /** Signed change of stock this event caused (a sale of 2 is { units: -2, scale: 0 }). */
+  delta: Quantity;
+}
+
+export interface AppendOptions {
+  stockMovements?: readonly StockMovement[];
+  /** Also clear the open sale in the same transaction (used by completeSale). */
+  clearOpenSale?: boolean;
+}
+
+export interface SyncState {
+  appliedThrough: number;
+  changeCursor: number;
+  lastSyncedAt: string | null;
+  lastError: string | null;
+}
+
+export interface Rejection extends RejectedEvent {
+  rejected_at: string;
+  acknowledged_at: string | null;
+}
+
+export type VerifyResult =
+  | { ok: true; count: number; headSeq: number; headHash: string }
+  | { ok: false; count: number; brokenAt: ChainBreak; message: string }
+  | { ok: false; count: number; brokenAt: null; message: string };
+
+export interface ApplyChangesResult {
+  /** Changes committed in this call, in cursor order. */
+  applied: StoreChange[];
+  /** A change did not follow the cursor: the caller must pull from `cursor`. */
+  gap: boolean;
+  cursor: number;
+  /** Changes recorded in the change log whose payload did not fit the local projection. */
+  unprojected: { cursor: number; reason: string }[];
+}
+
+/** Bounds (TigerBeetle style): nothing below loops or buffers without one. */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+export const MAX_OPEN_SALE_BYTES = 1024 * 1024;
+export const MAX_STOCK_MOVEMENTS_PER_EVENT = 10_000;
+export const STORE_CHANGE_LOG_KEEP = 10_000;
+const VERIFY_CHUNK = 2_000;
+
+const payloadSchema = z.record(z.string(), z.unknown());
+const quantitySchema = z.object({ units: z.number().int().refine(Number.isSafeInteger), scale: z.number().int().min(0).max(6) });
+const stockMovementSchema = z.object({ sku: z.string().min(1).max(128), delta: quantitySchema });
+const cartSchema = z.record(z.string(), z.unknown());
+
+const openPaths = new Set<string>();
+
+interface JournalRow {
+  seq: number;
+  version: number;
+  terminal_id: string;
+  store_id: string;
+  event_id: string;
+  type: string;
+  occurred_at: string;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function rowToEvent(r: JournalRow): JournalEvent {
+  return {
+    version: r.version as typeof JOURNAL_SCHEMA_VERSION,
+    terminal_id: r.terminal_id,
+    store_id: r.store_id,
+    seq: r.seq,
+    event_id: r.event_id,
+    type: r.type,
+    occurred_at: r.occurred_at,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    prev_hash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export interface JournalEvents {
+  appended: [JournalEvent];
+  synced: [{ appliedThrough: number; rejected: RejectedEvent[] }];
+  changes: [ApplyChangesResult];
+}
+
+export class Journal extends EventEmitter<JournalEvents> {
+  readonly path: string;
+  readonly terminalId: string;
+  readonly storeId: string;
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private closed = false;
+  private readonly stmt;
+
+  constructor(db: Database.Database, filePath: string, terminalId: string, storeId: string, now: () => Date) {
+    super();
+    this.db = db;
+    this.path = filePath;
+    this.terminalId = terminalId;
+    this.storeId = storeId;
+    this.now = now;
+    this.stmt = {
+      head: db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1'),
+      insert: db.prepare(
+        `INSERT INTO journal (seq, version, terminal_id, store_id, event_id, type, occurred_at, payload, prev_hash, hash)
+         VALUES (@seq, @version, @terminal_id, @store_id, @event_id, @type, @occurred_at, @payload, @prev_hash, @hash)`,
+      ),
+      insertMove: db.prepare('INSERT INTO local_stock_movements (seq, sku, units, scale) VALUES (?, ?, ?, ?)'),
+      after: db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?'),
+      bySeq: db.prepare('SELECT * FROM journal WHERE seq = ?'),
+      syncState: db.prepare('SELECT applied_through, change_cursor, last_synced_at, last_error FROM sync_state WHERE id = 1'),
+      setApplied: db.prepare('UPDATE sync_state SET applied_through = ?, last_synced_at = ? WHERE id = 1'),
+      setError: db.prepare('UPDATE sync_state SET last_error = ? WHERE id = 1'),
+      insertRejection: db.prepare(
+        'INSERT OR IGNORE INTO rejections (seq, event_id, code, reason, rejected_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      saveOpen: db.prepare('INSERT INTO open_sale (id, cart, updated_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET cart = excluded.cart, updated_at = excluded.updated_at'),
+      loadOpen: db.prepare('SELECT cart FROM open_sale WHERE id = 1'),
+      clearOpen: db.prepare('DELETE FROM open_sale WHERE id = 1'),
+      openShift: db.prepare('INSERT OR REPLACE INTO open_shift (id, seq, opened_at, payload) VALUES (1, ?, ?, ?)'),
+      closeShift: db.prepare('DELETE FROM open_shift WHERE id = 1'),
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`journal ${this.path} is closed`);
+  }
+
+  /** Last event on the chain (seq 0 and the genesis hash when empty). */
+  head(): { seq: number; hash: string } {
+    this.assertOpen();
+    const r = this.stmt.head.get() as { seq: number; hash: string } | undefined;
+    return r ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /**
+   * Appends one event at the head of the chain and commits it (synchronous=FULL) before
+   * returning. Payloads are hashed as canonical JSON: integers only (money in minor units).
+   */
+  append(type: string, payload: Record<string, unknown>, opts: AppendOptions = {}): JournalEvent {
+    this.assertOpen();
+    eventTypeSchema.parse(type);
+    payloadSchema.parse(payload);
+    const payloadText = canonicalJson(payload);
+    if (payloadText.length > MAX_PAYLOAD_BYTES) throw new Error(`event payload is ${payloadText.length} bytes, over ${MAX_PAYLOAD_BYTES}`);
+    const moves = z.array(stockMovementSchema).max(MAX_STOCK_MOVEMENTS_PER_EVENT).parse(opts.stockMovements ?? []);
+    // Stored payload must be what was hashed, so re-read events hash identically.
+    const storedPayload = JSON.parse(payloadText) as Record<string, unknown>;
+    const event = this.db.transaction((): JournalEvent => {
+      const prev = this.head();
+      const sealed = sealEvent(prev.hash, {
+        version: JOURNAL_SCHEMA_VERSION,
+        terminal_id: this.terminalId,
+        store_id: this.storeId,
+        seq: prev.seq + 1,
+        event_id: randomUUID(),
+        type,
+        occurred_at: this.now().toISOString(),
+        payload: storedPayload,
+      });
+      this.stmt.insert.run({ ...sealed, payload: payloadText });
+      for (const m of moves) this.stmt.insertMove.run(sealed.seq, m.sku, m.delta.units, m.delta.scale);
+      if (type === 'shift.opened') this.stmt.openShift.run(sealed.seq, sealed.occurred_at, payloadText);
+      if (type === 'shift.closed') this.stmt.closeShift.run();
+      if (opts.clearOpenSale) this.stmt.clearOpen.run();
+      return sealed;
+    }).immediate();
+    this.emit('appended', event);
+    return event;
+  }
+
+  /** Commits a completed sale and clears the open sale in one transaction. */
+  completeSale(payload: Record<string, unknown>, opts: Omit<AppendOptions, 'clearOpenSale'> = {}): JournalEvent {
+    return this.append('sale.completed', payload, { ...opts, clearOpenSale: true });
+  }
+
+  /** Saves the cart of the sale in progress (call on every change). */
+  saveOpenSale(cart: Record<string, unknown>): void {
+    this.assertOpen();
+    const text = JSON.stringify(cartSchema.parse(cart));
+    if (text.length > MAX_OPEN_SALE_BYTES) throw new Error(`open sale is ${text.length} bytes, over ${MAX_OPEN_SALE_BYTES}`);
+    this.stmt.saveOpen.run(text, this.now().toISOString());
+  }
+
+  loadOpenSale(): Record<string, unknown> | null {
+    this.assertOpen();
+    const r = this.stmt.loadOpen.get() as { cart: string } | undefined;
+    return r ? (JSON.parse(r.cart) as Record<string, unknown>) : null;
+  }
+
+  clearOpenSale(): void {
+    this.assertOpen();
+    this.stmt.clearOpen.run();
+  }
+
+  /** Up to `limit` events after `seq`, in order. */
+  eventsAfter(seq: number, limit: number): JournalEvent[] {
+    this.assertOpen();
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new Error(`limit must be 1..10000, got ${limit}`);
+    return (this.stmt.after.all(seq, limit) as JournalRow[]).map(rowToEvent);
+  }
+
+  eventAt(seq: number): JournalEvent | null {
+    this.assertOpen();
+    const r = this.stmt.bySeq.get(seq) as JournalRow | undefined;
+    return r ? rowToEvent(r) : null;
+  }
+
+  syncState(): SyncState {
+    this.assertOpen();
+    const r = this.stmt.syncState.get() as { applied_through: number; change_cursor: number; last_synced_at: string | null; last_error: string | null };
+    return { appliedThrough: r.applied_through, changeCursor: r.change_cursor, lastSyncedAt: r.last_synced_at, lastError: r.last_error };
+  }
+
+  /** Events not yet acknowledged by the hub, and the oldest one's time. */
+  unsynced(): { count: number; oldestOccurredAt: string | null } {
+    const { appliedThrough } = this.syncState();
+    const head = this.head();
+    const count = Math.max(0, head.seq - appliedThrough);
+    const oldest = count > 0 ? this.eventAt(appliedThrough + 1) : null;
+    return { count, oldestOccurredAt: oldest?.occurred_at ?? null };
+  }
+
+  /**
+   * Records the hub's "applied through N" (after its commit) and its permanent rejections.
+   * The hub is the authority on its mark: if it reports less than we had (hub restored
+   * from backup), the register resends from there.
+   */
+  recordHubMark(appliedThrough: number, rejected: readonly RejectedEvent[] = []): void {
+    this.assertOpen();
+    const head = this.head();
+    if (!Number.isSafeInteger(appliedThrough) || appliedThrough < 0) throw new Error(`bad applied_through ${appliedThrough}`);
+    if (appliedThrough > head.seq) {
+      throw new Error(`hub claims applied_through ${appliedThrough} but this register's journal ends at ${head.seq}`);
+    }
+    const at = this.now().toISOString();
+    this.db.transaction(() => {
+      for (const r of rejected) {
+        if (r.seq > appliedThrough) throw new Error(`hub rejected seq ${r.seq} above its applied_through ${appliedThrough}`);
+        const ev = this.eventAt(r.seq);
+        if (!ev || ev.event_id !== r.event_id) throw new Error(`hub rejected seq ${r.seq} with event_id ${r.event_id}, which is not ours`);
+        this.stmt.insertRejection.run(r.seq, r.event_id, r.code, r.reason.slice(0, 2000), at);
+      }
+      this.stmt.setApplied.run(appliedThrough, at);
+    }).immediate();
+    this.emit('synced', { appliedThrough, rejected: [...rejected] });
+  }
+
+  recordError(message: string | null): void {
+    this.assertOpen();
+    this.stmt.setError.run(message === null ? null : message.slice(0, 2000));
+  }
+
+  rejections(opts: { unacknowledgedOnly?: boolean } = {}): Rejection[] {
+    this.assertOpen();
+    const sql = `SELECT seq, event_id, code, reason, rejected_at, acknowledged_at FROM rejections
+                 ${opts.unacknowledgedOnly ? 'WHERE acknowledged_at IS NULL' : ''} ORDER BY seq LIMIT 10000`;
+    return this.db.prepare(sql).all() as Rejection[];
+  }
+
+  /** A manager has seen the rejection (it stays recorded). */
+  acknowledgeRejection(seq: number): boolean {
+    this.assertOpen();
+    return this.db.prepare('UPDATE rejections SET acknowledged_at = ? WHERE seq = ? AND acknowledged_at IS NULL').run(this.now().toISOString(), seq).changes === 1;
+  }
+
+  /**
+   * Applies store changes from the hub; each change and the cursor advance commit together.
+   * Changes at or below the cursor are skipped (already applied); a change that does not
+   * follow the cursor stops the batch with gap = true.
+   */
+  applyChanges(changes: readonly StoreChange[]): ApplyChangesResult {
+    this.assertOpen();
+    const sorted = [...changes].sort((a, b) => a.cursor - b.cursor);
+    const result = this.db.transaction((): ApplyChangesResult => {
+      let cursor = this.syncState().changeCursor;
+      const applied: StoreChange[] = [];
+      const unprojected: { cursor: number; reason: string }[] = [];
+      let gap = false;
+      const at = this.now().toISOString();
+      for (const c of sorted) {
+        if (c.cursor <= cursor) continue;
+        if (c.cursor !== cursor + 1) {
+          gap = true;
+          break;
+        }
+        if (c.store_id !== this.storeId) throw new Error(`change ${c.cursor} is for store ${c.store_id}, this register is in ${this.storeId}`);
+        const problem = applyChangeToProjection(this.db, c);
+        if (problem) unprojected.push({ cursor: c.cursor, reason: problem });
+        this.db.prepare('INSERT INTO store_changes (cursor, kind, payload, created_at, applied_at) VALUES (?, ?, ?, ?, ?)').run(
+          c.cursor, c.kind, JSON.stringify(c.payload), c.created_at, at,
+        );
+        cursor = c.cursor;
+        applied.push(c);
+      }
+      if (applied.length > 0) {
+        this.db.prepare('UPDATE sync_state SET change_cursor = ? WHERE id = 1').run(cursor);
+        this.db.prepare('DELETE FROM store_changes WHERE cursor <= ?').run(cursor - STORE_CHANGE_LOG_KEEP);
+      }
+      return { applied, gap, cursor, unprojected };
+    }).immediate();
+    if (result.applied.length > 0) this.emit('changes', result);
+    return result;
+  }
+
+  /** Replaces the projections with a hub snapshot and moves the cursor to it, in one transaction. */
+  applySnapshot(snapshot: SnapshotData & { store_id: string; cursor: number }): void {
+    this.assertOpen();
+    if (snapshot.store_id !== this.storeId) throw new Error(`snapshot is for store ${snapshot.store_id}, this register is in ${this.storeId}`);
+    this.db.transaction(() => {
+      applySnapshotToProjection(this.db, snapshot);
+      this.db.prepare('UPDATE sync_state SET change_cursor = ? WHERE id = 1').run(snapshot.cursor);
+    }).immediate();
+  }
+
+  // ---- projections the register reads offline ----
+
+  private getJson(sql: string, key: string): Record<string, unknown> | null {
+    this.assertOpen();
+    const r = this.db.prepare(sql).get(key) as { data: string } | undefined;
+    return r ? (JSON.parse(r.data) as Record<string, unknown>) : null;
+  }
+
+  getPrice(sku: string): Record<string, unknown> | null {
+    return this.getJson('SELECT data FROM prices WHERE sku = ?', sku);
+  }
+
+  listPrices(limit = 100_000): Record<string, unknown>[] {
+    this.assertOpen();
+    return (this.db.prepare('SELECT data FROM prices ORDER BY sku LIMIT ?').all(limit) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, unknown>);
+  }
+
+  getCatalogItem(sku: string): Record<string, unknown> | null {
+    return this.getJson('SELECT data FROM catalog_items WHERE sku = ?', sku);
+  }
+
+  listCatalog(limit = 100_000): Record<string, unknown>[] {
+    this.assertOpen();
+    return (this.db.prepare('SELECT data FROM catalog_items ORDER BY sku LIMIT ?').all(limit) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, unknown>);
+  }
+
+  getPromotion(id: string): Record<string, unknown> | null {
+    return this.getJson('SELECT data FROM promotions WHERE id = ?', id);
+  }
+
+  getCustomer(customerId: string): Record<string, unknown> | null {
+    return this.getJson('SELECT data FROM customers WHERE customer_id = ?', customerId);
+  }
+
+  getSettings(scope: 'tax' | 'config'): Record<string, unknown> {
+    this.assertOpen();
+    const rows = this.db.prepare('SELECT key, value FROM settings WHERE scope = ?').all(scope) as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
+  }
+
+  /**
+   * Stock on hand as the register sees it: the hub's last figure plus this register's
+   * movements the hub has not acknowledged yet. null when neither knows the SKU.
+   */
+  getStockLevel(sku: string): Quantity | null {
+    this.assertOpen();
+    const hub = this.db.prepare('SELECT units, scale FROM hub_stock WHERE sku = ?').get(sku) as Quantity | undefined;
+    const { appliedThrough } = this.syncState();
+    const moves = this.db.prepare('SELECT units, scale FROM local_stock_movements WHERE sku = ? AND seq > ?').all(sku, appliedThrough) as Quantity[];
+    if (!hub && moves.length === 0) return null;
+    const all = hub ? [hub, ...moves] : moves;
+    const scale = Math.max(...all.map((q) => q.scale));
+    let units = 0;
+    for (const q of all) {
+      units += q.units * 10 ** (scale - q.scale);
+      if (!Number.isSafeInteger(units)) throw new Error(`stock of ${sku} overflows`);
+    }
+    return { units, scale };
+  }
+
+  getOpenShift(): { seq: number; opened_at: string; payload: Record<string, unknown> } | null {
+    this.assertOpen();
+    const r = this.db.prepare('SELECT seq, opened_at, payload FROM open_shift WHERE id = 1').get() as { seq: number; opened_at: string; payload: string } | undefined;
+    return r ? { seq: r.seq, opened_at: r.opened_at, payload: JSON.parse(r.payload) as Record<string, unknown> } : null;
+  }
+
+  /** Walks the whole chain (in bounded chunks). */
+  verify(): VerifyResult {
+    this.assertOpen();
+    return verifyDatabase(this.db);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+    openPaths.delete(this.path);
+    this.removeAllListeners();
+  }
+}
+
+/** Walks the journal of an open database. Used by Journal.verify and the CLI. */
+export function verifyDatabase(db: Database.Database): VerifyResult {
+  const stmt = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
+  let prev: { seq: number; hash: string } | null = null;
+  let count = 0;
+  let terminal: string | null = null;
+  for (;;) {
+    let rows: JournalRow[];
+    try {
+      rows = stmt.all(prev?.seq ?? 0, VERIFY_CHUNK) as JournalRow[];
+    } catch (err) {
+      return { ok: false, count, brokenAt: null, message: `cannot read journal rows after seq ${prev?.seq ?? 0}: ${(err as Error).message}` };
+    }
+    if (rows.length === 0) break;
+    const events: JournalEvent[] = [];
+    for (const r of rows) {
+      try {
+        events.push(rowToEvent(r));
+      } catch (err) {
+        return { ok: false, count, brokenAt: null, message: `row seq ${r.seq} is unreadable: ${(err as Error).message}` };
+      }
+      terminal ??= r.terminal_id;
+      if (r.terminal_id !== terminal) {
+        return { ok: false, count, brokenAt: null, message: `row seq ${r.seq} belongs to terminal ${r.terminal_id}, the journal to ${terminal}` };
+      }
+    }
+    let brokenAt: ChainBreak | null;
+    try {
+      brokenAt = verifyChain(events, prev);
+    } catch (err) {
+      return { ok: false, count, brokenAt: null, message: `cannot hash the events after seq ${prev?.seq ?? 0}: ${(err as Error).message}` };
+    }
+    if (brokenAt) return { ok: false, count, brokenAt, message: describeBreak(brokenAt) };
+    count += events.length;
+    const last = events[events.length - 1]!;
+    prev = { seq: last.seq, hash: last.hash };
+  }
+  const triggers = new Set(
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'journal'").all() as { name: string }[]).map((r) => r.name),
+  );
+  const missing = ['journal_no_update', 'journal_no_delete', 'journal_append_only_at_head'].filter((t) => !triggers.has(t));
+  if (missing.length > 0) {
+    return { ok: false, count, brokenAt: null, message: `the chain is intact but the append-only trigger(s) ${missing.join(', ')} were removed: the file was tampered with` };
+  }
+  return { ok: true, count, headSeq: prev?.seq ?? 0, headHash: prev?.hash ?? GENESIS_HASH };
+}
+
+export function describeBreak(b: ChainBreak): string {
+  switch (b.kind) {
+    case 'gap':
+      return `gap at seq ${b.seq}: expected seq ${b.expected_seq}`;
+    case 'bad_link':
+      return `broken link at seq ${b.seq}: prev_hash ${b.actual_prev} but the event before hashes to ${b.expected_prev}`;
+    case 'bad_hash':
+      return `bad hash at seq ${b.seq}: content hashes to ${b.expected}, row says ${b.actual}`;
+  }
+}
+
+function configure(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const mode = db.pragma('journal_mode', { simple: true });
+  if (mode !== 'wal') throw new Error(`could not put the journal in WAL mode (got ${String(mode)})`);
+}
+
+/** Opens (creating if needed) the register database, applying migrations in a transaction. */
+export function openJournal(filePath: string, opts: OpenJournalOptions): Journal {
+  const terminalId = terminalIdSchema.parse(opts.terminalId);
+  const storeId = storeIdSchema.parse(opts.storeId);
+  const resolved = path.resolve(filePath);
+  if (openPaths.has(resolved)) throw new Error(`journal ${resolved} is already open in this process (open it once, in the main process)`);
+  const db = new Database(resolved);
+  try {
+    configure(db);
+    applyMigrations(db);
+    const meta = db.transaction(() => {
+      const get = db.prepare('SELECT value FROM meta WHERE key = ?');
+      const t = get.get('terminal_id') as { value: string } | undefined;
+      const s = get.get('store_id') as { value: string } | undefined;
+      if (!t) db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('terminal_id', terminalId, 'store_id', storeId);
+      return { terminal: t?.value ?? terminalId, store: s?.value ?? storeId };
+    }).immediate();
+    if (meta.terminal !== terminalId || meta.store !== storeId) {
+      throw new Error(`journal ${resolved} belongs to terminal ${meta.terminal} of store ${meta.store}, not ${terminalId} of ${storeId}`);
+    }
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  openPaths.add(resolved);
+  return new Journal(db, resolved, terminalId, storeId, opts.now ?? (() => new Date()));
+}
+
+/** Read-only verification of a journal file, for `tillstream journal verify`. */
+export function verifyJournalFile(filePath: string): VerifyResult & { terminalId: string | null } {
+  const db = new Database(filePath, { readonly: true, fileMustExist: true });
+  try {
+    const t = (() => {
+      try {
+        return (db.prepare("SELECT value FROM meta WHERE key = 'terminal_id'").get() as { value: string } | undefined)?.value ?? null;
+      } catch {
+        return null;
+      }
+    })();
+    return { ...verifyDatabase(db), terminalId: t };
+  } finally {
+    db.close();
+  }
+}

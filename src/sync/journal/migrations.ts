@@ -1,0 +1,139 @@
+import type Database from 'better-sqlite3';
+
+// Versioned schema of the register database. Each migration runs once, in a transaction,
+// at open; the applied versions are recorded in schema_migrations. Never edit a released
+// migration: append a new one.
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const GENESIS = '0'.repeat(64);
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'journal, sync state, open sale, projections',
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      -- The append-only, hash-chained journal. seq is gap-free from 1; prev_hash links to the
+      -- row before; payload is the canonical JSON the hash covers.
+      CREATE TABLE journal (
+        seq         INTEGER PRIMARY KEY CHECK (seq >= 1),
+        version     INTEGER NOT NULL,
+        terminal_id TEXT NOT NULL,
+        store_id    TEXT NOT NULL,
+        event_id    TEXT NOT NULL UNIQUE,
+        type        TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        prev_hash   TEXT NOT NULL CHECK (length(prev_hash) = 64),
+        hash        TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+      ) STRICT;
+
+      CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+      BEGIN SELECT RAISE(ABORT, 'journal is append-only: UPDATE refused'); END;
+      CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+      BEGIN SELECT RAISE(ABORT, 'journal is append-only: DELETE refused'); END;
+      -- Gap-free and linked, enforced by the database too, not only by code.
+      CREATE TRIGGER journal_append_only_at_head BEFORE INSERT ON journal
+      WHEN NEW.seq <> COALESCE((SELECT MAX(seq) FROM journal), 0) + 1
+        OR NEW.prev_hash <> COALESCE((SELECT hash FROM journal WHERE seq = NEW.seq - 1), '${GENESIS}')
+      BEGIN SELECT RAISE(ABORT, 'journal insert must be at the head with prev_hash = hash of the previous row'); END;
+
+      -- Stock movements a journal event caused locally (hub figure + these, while unsynced).
+      CREATE TABLE local_stock_movements (
+        seq   INTEGER NOT NULL REFERENCES journal(seq),
+        sku   TEXT NOT NULL,
+        units INTEGER NOT NULL,
+        scale INTEGER NOT NULL CHECK (scale BETWEEN 0 AND 6)
+      ) STRICT;
+      CREATE INDEX local_stock_movements_sku ON local_stock_movements(sku, seq);
+
+      -- Uplink state, kept apart from the journal rows so they stay immutable.
+      CREATE TABLE sync_state (
+        id               INTEGER PRIMARY KEY CHECK (id = 1),
+        applied_through  INTEGER NOT NULL DEFAULT 0,
+        change_cursor    INTEGER NOT NULL DEFAULT 0,
+        last_synced_at   TEXT,
+        last_error       TEXT
+      ) STRICT;
+      INSERT INTO sync_state (id) VALUES (1);
+
+      CREATE TABLE rejections (
+        seq          INTEGER PRIMARY KEY REFERENCES journal(seq),
+        event_id     TEXT NOT NULL,
+        code         TEXT NOT NULL,
+        reason       TEXT NOT NULL,
+        rejected_at  TEXT NOT NULL,
+        acknowledged_at TEXT
+      ) STRICT;
+
+      -- The sale in progress, rewritten on every cart change, so a crash brings it back.
+      CREATE TABLE open_sale (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        cart       TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+
+      -- Downlink projections (what the register needs offline).
+      CREATE TABLE store_changes (
+        cursor     INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE catalog_items (sku TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;
+      CREATE TABLE prices (sku TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;
+      CREATE TABLE promotions (id TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;
+      CREATE TABLE customers (customer_id TEXT PRIMARY KEY, data TEXT NOT NULL) STRICT;
+      CREATE TABLE hub_stock (
+        sku   TEXT PRIMARY KEY,
+        units INTEGER NOT NULL,
+        scale INTEGER NOT NULL CHECK (scale BETWEEN 0 AND 6)
+      ) STRICT;
+      CREATE TABLE settings (
+        scope TEXT NOT NULL CHECK (scope IN ('tax', 'config')),
+        key   TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) STRICT;
+      CREATE TABLE open_shift (
+        id        INTEGER PRIMARY KEY CHECK (id = 1),
+        seq       INTEGER NOT NULL REFERENCES journal(seq),
+        opened_at TEXT NOT NULL,
+        payload   TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+export function applyMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
+  const done = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  const known = new Set(migrations.map((m) => m.version));
+  for (const v of done) {
+    if (!known.has(v)) throw new Error(`database has schema version ${v}, which this app does not know (newer app wrote it?)`);
+  }
+  const applied: number[] = [];
+  const run = db.transaction((m: Migration) => {
+    db.exec(m.sql);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+  });
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue;
+    run.immediate(m);
+    applied.push(m.version);
+  }
+  return applied;
+}
