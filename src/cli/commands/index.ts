@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { register as journalCommands } from './journal';
 
 // Each module adds its commands to the program. Areas append their module here.
 export type RegisterCommands = (program: Command) => void;
 
-export const COMMANDS: RegisterCommands[] = [];
+export const COMMANDS: RegisterCommands[] = [journalCommands];

@@ -1,0 +1,142 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GENESIS_HASH, verifyChain } from '../../core/protocol';
+import { openJournal, verifyJournalFile, type Journal } from './journal';
+import { MIGRATIONS } from './migrations';
+
+let dir: string;
+let file: string;
+let j: Journal | null = null;
+const ids = { terminalId: 'T1', storeId: 'S1' };
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'journal-test-'));
+  file = path.join(dir, 'register.db');
+});
+afterEach(() => {
+  j?.close();
+  j = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('journal', () => {
+  it('opens in WAL with synchronous=FULL and records its migrations', () => {
+    j = openJournal(file, ids);
+    j.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+    expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    db.close();
+    j = openJournal(file, ids); // re-open applies nothing twice
+    expect(j.head()).toEqual({ seq: 0, hash: GENESIS_HASH });
+  });
+
+  it('appends a gap-free hash chain that verifies, and returns the committed event', () => {
+    j = openJournal(file, ids);
+    const evs = Array.from({ length: 20 }, (_, i) => j!.append('sale.completed', { sale_id: `s${i}`, total: { amount: 100 * i, currency: 'EUR' } }));
+    expect(evs.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(evs[0]!.prev_hash).toBe(GENESIS_HASH);
+    expect(verifyChain(j.eventsAfter(0, 100))).toBeNull();
+    expect(j.verify()).toMatchObject({ ok: true, count: 20, headSeq: 20, headHash: evs[19]!.hash });
+    expect(new Set(evs.map((e) => e.event_id)).size).toBe(20);
+  });
+
+  it('refuses floats in payloads (money is integer minor units) and changes nothing', () => {
+    j = openJournal(file, ids);
+    expect(() => j!.append('sale.completed', { total: 1.5 })).toThrow(/safe integers/);
+    expect(() => j!.append('NotAType', {})).toThrow();
+    expect(j.head().seq).toBe(0);
+  });
+
+  it('the database refuses UPDATE, DELETE and out-of-place INSERT of journal rows', () => {
+    j = openJournal(file, ids);
+    j.append('sale.completed', { n: 1 });
+    j.append('sale.completed', { n: 2 });
+    const db = new Database(file);
+    expect(() => db.prepare("UPDATE journal SET payload = '{}' WHERE seq = 1").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM journal WHERE seq = 2').run()).toThrow(/append-only/);
+    const row = db.prepare('SELECT * FROM journal WHERE seq = 2').get() as Record<string, unknown>;
+    expect(() => db.prepare('INSERT INTO journal (seq, version, terminal_id, store_id, event_id, type, occurred_at, payload, prev_hash, hash) VALUES (5, 1, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(row.terminal_id, row.store_id, 'x', row.type, row.occurred_at, row.payload, row.hash, 'f'.repeat(64))).toThrow(/head/);
+    db.close();
+    expect(j.verify().ok).toBe(true);
+  });
+
+  it('keeps the open sale across a reopen and clears it in the same transaction as the completed sale', () => {
+    j = openJournal(file, ids);
+    j.saveOpenSale({ lines: [{ sku: 'A', qty: 1 }] });
+    j.saveOpenSale({ lines: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] });
+    j.close();
+    j = openJournal(file, ids);
+    expect(j.loadOpenSale()).toEqual({ lines: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] });
+    j.completeSale({ sale_id: 'x' });
+    expect(j.loadOpenSale()).toBeNull();
+    // a failing append must not clear the open sale
+    j.saveOpenSale({ lines: [] });
+    expect(() => j!.completeSale({ bad: 0.5 })).toThrow();
+    expect(j.loadOpenSale()).toEqual({ lines: [] });
+  });
+
+  it('belongs to one terminal and is opened once per process', () => {
+    j = openJournal(file, ids);
+    expect(() => openJournal(file, ids)).toThrow(/already open/);
+    j.close();
+    expect(() => openJournal(file, { terminalId: 'T2', storeId: 'S1' })).toThrow(/belongs to terminal T1/);
+    j = openJournal(file, ids);
+  });
+
+  it('stock level is the hub figure plus movements the hub has not acknowledged', () => {
+    j = openJournal(file, ids);
+    j.applyChanges([{ store_id: 'S1', cursor: 1, kind: 'stock', payload: { sku: 'A', on_hand: { units: 10, scale: 0 } }, created_at: '2026-01-01T00:00:00Z' }]);
+    const e1 = j.completeSale({ sale_id: '1' }, { stockMovements: [{ sku: 'A', delta: { units: -2, scale: 0 } }] });
+    j.completeSale({ sale_id: '2' }, { stockMovements: [{ sku: 'A', delta: { units: -500, scale: 3 } }] });
+    expect(j.getStockLevel('A')).toEqual({ units: 7500, scale: 3 });
+    j.recordHubMark(e1.seq); // hub has applied sale 1 (its next stock figure includes it)
+    j.applyChanges([{ store_id: 'S1', cursor: 2, kind: 'stock', payload: { sku: 'A', on_hand: { units: 8, scale: 0 } }, created_at: '2026-01-01T00:00:00Z' }]);
+    expect(j.getStockLevel('A')).toEqual({ units: 7500, scale: 3 });
+    expect(j.getStockLevel('nope')).toBeNull();
+  });
+
+  it('applies changes only contiguously with its cursor, in one transaction with the cursor', () => {
+    j = openJournal(file, ids);
+    const ch = (cursor: number, sku: string, amount: number) => ({ store_id: 'S1', cursor, kind: 'price' as const, payload: { sku, price: { amount, currency: 'EUR' } }, created_at: '2026-01-01T00:00:00Z' });
+    expect(j.applyChanges([ch(1, 'A', 100), ch(2, 'B', 200)])).toMatchObject({ gap: false, cursor: 2 });
+    expect(j.applyChanges([ch(2, 'B', 999)]).applied).toHaveLength(0); // already applied
+    const r = j.applyChanges([ch(3, 'A', 150), ch(5, 'C', 1)]);
+    expect(r).toMatchObject({ gap: true, cursor: 3 });
+    expect(j.getPrice('A')).toMatchObject({ price: { amount: 150 } });
+    expect(j.getPrice('C')).toBeNull();
+    expect(j.syncState().changeCursor).toBe(3);
+    // a payload that does not fit is logged, reported, and does not block the cursor
+    const bad = j.applyChanges([{ store_id: 'S1', cursor: 4, kind: 'price', payload: { nosku: true }, created_at: 'x' }]);
+    expect(bad.unprojected).toHaveLength(1);
+    expect(bad.cursor).toBe(4);
+    expect(() => j!.applyChanges([{ ...ch(5, 'Z', 1), store_id: 'OTHER' }])).toThrow(/store OTHER/);
+    expect(j.syncState().changeCursor).toBe(4);
+  });
+
+  it('opens an open shift projection from shift events', () => {
+    j = openJournal(file, ids);
+    j.append('shift.opened', { shift_id: 'sh1', float: { amount: 10000, currency: 'EUR' } });
+    expect(j.getOpenShift()).toMatchObject({ seq: 1, payload: { shift_id: 'sh1' } });
+    j.append('shift.closed', { shift_id: 'sh1' });
+    expect(j.getOpenShift()).toBeNull();
+  });
+
+  it('verifyJournalFile finds a row edited behind the triggers', () => {
+    j = openJournal(file, ids);
+    for (let i = 0; i < 5; i++) j.completeSale({ sale_id: `s${i}`, total: 100 });
+    j.close();
+    j = null;
+    const db = new Database(file);
+    db.exec('DROP TRIGGER journal_no_update');
+    db.prepare("UPDATE journal SET payload = '{\"sale_id\":\"s2\",\"total\":1}' WHERE seq = 3").run();
+    db.close();
+    const r = verifyJournalFile(file);
+    expect(r).toMatchObject({ ok: false, brokenAt: { kind: 'bad_hash', seq: 3 } });
+  });
+});
