@@ -1,0 +1,3 @@
+export * from './document';
+export * from './format';
+export { SAMPLE_RECEIPT } from './sample';
