@@ -1,0 +1,185 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { CatalogItemView, SaleView, SaleLine } from '../../core/register-api';
+import { useAction, useRegister } from '../context';
+import { formatMoney, formatQty, parseAmount } from '../format';
+import { TenderPanel } from './TenderPanel';
+import { Keypad } from '../components/Keypad';
+
+type LineDialog = { kind: 'qty' | 'weight' | 'discount'; line: SaleLine } | { kind: 'saleDiscount' } | null;
+
+export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): void }) {
+  const { t } = useTranslation();
+  const { api, store, withApproval } = useRegister();
+  const run = useAction();
+  const [code, setCode] = useState('');
+  const [results, setResults] = useState<CatalogItemView[] | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [tendering, setTendering] = useState(false);
+  const [dialog, setDialog] = useState<LineDialog>(null);
+  const listRef = useRef<HTMLDivElement>(null);
+  const fm = (m: { amount: number; currency: string }) => formatMoney(m, store.locale);
+  const live = sale.lines.filter((l) => !l.voided);
+  const done = sale.status === 'completed' || sale.status === 'voided';
+  const line = sale.lines.find((l) => l.line_id === selected && !l.voided) ?? null;
+
+  useEffect(() => {
+    listRef.current?.scrollTo({ top: listRef.current.scrollHeight });
+  }, [sale.lines.length]);
+  useEffect(() => {
+    if (sale.status === 'open' && sale.lines.length === 0) setTendering(false);
+    if (sale.status === 'tendering') setTendering(true);
+  }, [sale.status, sale.lines.length]);
+
+  const submitCode = async () => {
+    const q = code.trim();
+    if (!q) return;
+    if (/^\d{4,}$/.test(q)) {
+      const r = await run(() => api.call('sale.scan', { data: q }));
+      if (r) setCode('');
+      return;
+    }
+    const found = await run(() => api.call('catalog.search', { query: q, limit: 12 }));
+    if (found) setResults(found);
+  };
+
+  const shortcuts = useMemo(
+    () => (e: KeyboardEvent) => {
+      if (e.key === 'F12' && !done && live.length) { e.preventDefault(); setTendering(true); }
+      if (e.key === 'F2' && selected) { e.preventDefault(); setDialog(line ? { kind: 'qty', line } : null); }
+      if (e.key === 'Escape') { setDialog(null); setResults(null); }
+    },
+    [done, live.length, selected, line],
+  );
+  useEffect(() => {
+    window.addEventListener('keydown', shortcuts);
+    return () => window.removeEventListener('keydown', shortcuts);
+  }, [shortcuts]);
+
+  return (
+    <div className="sale-layout">
+      <section className="sale-main">
+        <div className="scan-bar">
+          <input className="input big grow" data-testid="code-input" placeholder={t('sale.scanHint')} aria-label={t('sale.code')} value={code}
+            onChange={(e) => setCode(e.target.value.slice(0, 64))} onKeyDown={(e) => e.key === 'Enter' && void submitCode()} disabled={done} />
+          <button className="btn btn-secondary" data-testid="code-add" onClick={() => void submitCode()} disabled={done}>{t('sale.add')}</button>
+        </div>
+        {results && (
+          <div className="search-results" data-testid="search-results">
+            {results.length === 0 && <p className="muted pad">{t('sale.noResults')}</p>}
+            {results.map((r) => (
+              <button key={r.sku} className="result" onClick={() => void run(async () => { await api.call('sale.addSku', { sku: r.sku }); setResults(null); setCode(''); })}>
+                <span>{r.name}</span><span className="muted">{r.sku}</span><strong>{fm(r.price)}{r.unit !== 'each' ? ` / ${r.unit}` : ''}</strong>
+              </button>
+            ))}
+            <button className="btn btn-ghost" onClick={() => setResults(null)}>{t('common.close')}</button>
+          </div>
+        )}
+        <div className="lines" ref={listRef} data-testid="sale-lines">
+          {sale.kind === 'refund' && <div className="banner banner-info">{t('refund.original', { no: sale.original_receipt_no ?? '' })}</div>}
+          {sale.lines.length === 0 && <div className="empty-state"><div className="empty-icon">▥</div><p>{t('sale.empty')}</p></div>}
+          {sale.lines.map((l) => (
+            <button key={l.line_id} data-testid="sale-line" data-sku={l.sku} className={`line ${l.voided ? 'line-voided' : ''} ${selected === l.line_id ? 'line-selected' : ''}`}
+              onClick={() => !l.voided && !done && setSelected(selected === l.line_id ? null : l.line_id)}>
+              <div className="line-name">
+                <strong>{l.name}</strong>
+                <span className="muted small">{l.sku} · {formatQty(l.quantity, l.unit, store.locale)} × {fm(l.unit_price)}{l.unit !== 'each' ? `/${l.unit}` : ''}</span>
+                {l.promotion && <span className="tag tag-promo">{t('sale.promo')}: {l.promotion}</span>}
+                {l.discount.amount !== 0 && !l.promotion && <span className="tag tag-discount">{t('sale.discount')} −{fm(l.discount)}</span>}
+                {l.price_changed && <span className="tag tag-warn">{t('sale.priceChanged', { from: fm(l.price_changed.from), to: fm(l.price_changed.to) })}</span>}
+              </div>
+              <div className="line-amount">
+                {l.discount.amount !== 0 && <s className="muted small">{fm(l.extended)}</s>}
+                <strong>{fm(l.total)}</strong>
+              </div>
+            </button>
+          ))}
+        </div>
+        {line && !done && (
+          <div className="line-actions" data-testid="line-actions">
+            <button className="btn btn-secondary" onClick={() => setDialog({ kind: 'qty', line })}>{t('sale.setQty')} <kbd>F2</kbd></button>
+            {line.unit !== 'each' && <button className="btn btn-secondary" onClick={() => void run(() => api.call('sale.setWeight', { line_id: line.line_id }))}>{t('sale.weigh')}</button>}
+            <button className="btn btn-secondary" onClick={() => setDialog({ kind: 'discount', line })}>{t('sale.lineDiscount')}</button>
+            <button className="btn btn-danger" data-testid="void-line" onClick={() => void withApproval(t('sale.voidLine'), (approval) => api.call('sale.voidLine', { line_id: line.line_id, approval })).then(() => setSelected(null))}>{t('sale.voidLine')}</button>
+          </div>
+        )}
+      </section>
+      <aside className="sale-side">
+        <div className="totals" data-testid="totals">
+          <div className="row between"><span>{t('sale.items', { count: live.length })}</span><span>{sale.receipt_no ? t('sale.receipt', { no: sale.receipt_no }) : ''}</span></div>
+          <div className="row between"><span>{t('sale.subtotal')}</span><span>{fm(sale.subtotal)}</span></div>
+          {sale.discount_total.amount !== 0 && <div className="row between accent"><span>{t('sale.discount')}</span><span>−{fm(sale.discount_total)}</span></div>}
+          {sale.taxes.map((x) => (
+            <div className="row between muted small" key={x.code}><span>{x.label} {(x.rate_bp / 100).toLocaleString(store.locale)} %{x.included ? ' incl.' : ''}</span><span>{fm(x.amount)}</span></div>
+          ))}
+          <div className="row between grand"><span>{t('sale.total')}</span><span data-testid="sale-total">{fm(sale.total)}</span></div>
+          {sale.paid.amount !== 0 && <div className="row between"><span>{t('sale.paid')}</span><span>{fm(sale.paid)}</span></div>}
+          {sale.status !== 'completed' && sale.paid.amount !== 0 && <div className="row between due"><span>{t('sale.due')}</span><span data-testid="sale-due">{fm(sale.due)}</span></div>}
+          {sale.change_due.amount > 0 && <div className="row between change"><span>{t('sale.change')}</span><span data-testid="change-due">{fm(sale.change_due)}</span></div>}
+        </div>
+        {done ? (
+          <div className="done-panel" data-testid="sale-done">
+            <div className={`done-badge ${sale.status === 'voided' ? 'voided' : ''}`}>{sale.status === 'completed' ? '✓ ' + t('sale.completed') : t('sale.voided')}</div>
+            {sale.status === 'completed' && <button className="btn btn-secondary btn-block" onClick={() => void run(() => api.call('receipt.reprint', {}))}>{t('sale.reprint')}</button>}
+            <button className="btn btn-primary btn-block btn-xl" data-testid="new-sale" onClick={() => void run(() => api.call('sale.new', {}))}>{t('sale.newSale')}</button>
+          </div>
+        ) : tendering ? (
+          <TenderPanel sale={sale} onBack={() => setTendering(false)} />
+        ) : (
+          <div className="actions">
+            <button className="btn btn-pay btn-xl" data-testid="pay" disabled={live.length === 0} onClick={() => setTendering(true)}>{t('sale.pay')} <kbd>F12</kbd></button>
+            <div className="grid2">
+              <button className="btn btn-secondary" disabled={live.length === 0} onClick={() => setDialog({ kind: 'saleDiscount' })}>{t('sale.saleDiscount')}</button>
+              <button className="btn btn-secondary" data-testid="returns" disabled={live.length > 0} onClick={onReturn}>{t('sale.refund')}</button>
+              <button className="btn btn-danger-ghost" data-testid="void-sale" disabled={sale.lines.length === 0}
+                onClick={() => void withApproval(t('sale.voidSale'), (approval) => api.call('sale.void', { approval }))}>{t('sale.voidSale')}</button>
+              <button className="btn btn-secondary" onClick={() => void run(() => api.call('receipt.reprint', {}))}>{t('sale.reprint')}</button>
+            </div>
+          </div>
+        )}
+      </aside>
+      {dialog && <LineDialogView dialog={dialog} onClose={() => setDialog(null)} />}
+    </div>
+  );
+}
+
+function LineDialogView({ dialog, onClose }: { dialog: NonNullable<LineDialog>; onClose(): void }) {
+  const { t } = useTranslation();
+  const { api, store, withApproval } = useRegister();
+  const run = useAction();
+  const [value, setValue] = useState('');
+  const [mode, setMode] = useState<'percent' | 'amount'>('percent');
+  const title = dialog.kind === 'qty' ? t('sale.setQty') : dialog.kind === 'weight' ? t('sale.weightKg') : dialog.kind === 'discount' ? t('sale.lineDiscount') : t('sale.saleDiscount');
+  const apply = async () => {
+    if (dialog.kind === 'qty') {
+      const n = Number.parseInt(value, 10);
+      if (!(n > 0)) return;
+      await run(() => api.call('sale.setQuantity', { line_id: dialog.line.line_id, quantity: { units: n, scale: 0 } }));
+    } else {
+      const line_id = dialog.kind === 'discount' ? dialog.line.line_id : undefined;
+      const params = mode === 'percent' ? { percent_bp: Math.round(Number.parseInt(value || '0', 10) * 100) } : { amount: parseAmount(value, store.currency) ?? undefined };
+      const r = await withApproval(title, (approval) => api.call('sale.discount', { line_id, ...params, approval }));
+      if (!r) return;
+    }
+    onClose();
+  };
+  return (
+    <div className="modal-backdrop" role="dialog" aria-modal="true" aria-label={title}>
+      <div className="modal">
+        <h2>{title}</h2>
+        {dialog.kind !== 'qty' && dialog.kind !== 'weight' && (
+          <div className="segmented">
+            <button className={mode === 'percent' ? 'on' : ''} onClick={() => setMode('percent')}>%</button>
+            <button className={mode === 'amount' ? 'on' : ''} onClick={() => setMode('amount')}>{store.currency}</button>
+          </div>
+        )}
+        <input className="input big" autoFocus data-testid="dialog-value" value={value} onChange={(e) => setValue(e.target.value.slice(0, 12))} onKeyDown={(e) => e.key === 'Enter' && void apply()} />
+        <Keypad value={value} onChange={setValue} />
+        <div className="row gap">
+          <button className="btn btn-ghost" onClick={onClose}>{t('common.cancel')}</button>
+          <button className="btn btn-primary grow" data-testid="dialog-ok" onClick={() => void apply()}>{t('common.ok')}</button>
+        </div>
+      </div>
+    </div>
+  );
+}
