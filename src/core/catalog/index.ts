@@ -1,0 +1,3 @@
+export * from './product';
+export * from './promotion';
+export * from './price-book';

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { currencySchema, idSchema, nonNegMinorSchema, unitSchema } from '../events/common';
+
+// A sellable product as the register's price book holds it. `price` is integer minor units
+// per unit (per kg for unit 'kg').
+
+/** GTINs are stored and looked up in 14-digit form; EAN-8/UPC-A/EAN-13 are left-padded with zeros. */
+export const productGtinSchema = z.string().regex(/^\d{8}$|^\d{12,14}$/, 'gtin must be 8, 12, 13 or 14 digits');
+
+export const productSchema = z.object({
+  sku: idSchema,
+  /** GTINs and restricted-circulation lookup keys (the RCN with its price/weight digits zeroed). */
+  gtins: z.array(productGtinSchema).max(32),
+  name: z.string().min(1).max(120),
+  /** Revenue category (ledger account per category). */
+  category: idSchema,
+  tax_category: idSchema,
+  unit: unitSchema,
+  price: nonNegMinorSchema,
+  currency: currencySchema,
+  active: z.boolean(),
+  /** The cashier keys the price (e.g. deli "open department"); price is then only a default. */
+  open_price: z.boolean().optional(),
+});
+export type Product = z.infer<typeof productSchema>;
+
+export function toGtin14Key(gtin: string): string {
+  return gtin.padStart(14, '0');
+}
