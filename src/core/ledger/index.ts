@@ -1,0 +1,5 @@
+export * from './chart';
+export * from './default-charts';
+export * from './entry';
+export * from './post';
+export * from './trial-balance';

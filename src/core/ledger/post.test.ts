@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE_SALE_COMPLETED, EXAMPLE_SALE_REFUNDED, EXAMPLE_SHIFT_CLOSED } from '../events/examples';
+import { canonicalJson } from '../protocol/canonical-json';
+import { defaultChart, US_DEFAULT_CHART } from './default-charts';
+import { loadChart, UnmappedAccountError } from './chart';
+import { assertBalanced, type JournalEntry } from './entry';
+import { postEvent, PostingError, accountingDate } from './post';
+import { balanceOf, isBalanced, trialBalance } from './trial-balance';
+import { envelope } from './testing/envelope';
+
+const us = defaultChart('us');
+const sale = envelope('sale.completed', EXAMPLE_SALE_COMPLETED as unknown as Record<string, unknown>);
+
+function net(entries: JournalEntry[], account: string): number {
+  return Number(balanceOf(trialBalance(entries), account, 'USD'));
+}
+
+describe('postEvent: sale.completed', () => {
+  const [entry] = postEvent(sale, us);
+
+  it('posts one balanced entry with a deterministic id and link to its event', () => {
+    expect(entry).toBeDefined();
+    assertBalanced(entry!);
+    expect(entry!.entry_id).toBe(`sale-${EXAMPLE_SALE_COMPLETED.sale_id}`);
+    expect(entry!.source).toEqual({ terminal_id: 'store-001-t1', store_id: 'store-001', seq: 1, event_id: sale.event_id, type: 'sale.completed' });
+    expect(entry!.date).toBe('2026-11-22'); // 02:30 UTC is the evening before in New York
+  });
+
+  it('debits tenders, credits gross revenue per category, debits the discount and credits tax per jurisdiction', () => {
+    const e = [entry!];
+    expect(net(e, '1190')).toBe(1000); // card clearing (sim)
+    expect(net(e, '1000')).toBe(678); // cash drawer, net of 3.22 change
+    expect(net(e, '4010')).toBe(-698); // grocery
+    expect(net(e, '4060')).toBe(-1000); // apparel, gross
+    expect(net(e, '4500')).toBe(100); // line discount
+    expect(net(e, '2210')).toBe(-36); // NY state
+    expect(net(e, '2211')).toBe(-44); // NYC
+    const apparel = entry!.lines.find((l) => l.account === '4060')!;
+    expect(apparel.dimensions).toEqual({ store_id: 'store-001', terminal_id: 'store-001-t1', category: 'apparel' });
+  });
+
+  it('is deterministic and frozen', () => {
+    expect(canonicalJson(postEvent(sale, us))).toBe(canonicalJson(postEvent(sale, loadChart(US_DEFAULT_CHART))));
+    expect(Object.isFrozen(entry)).toBe(true);
+    expect(() => {
+      (entry!.lines as unknown as unknown[]).push({});
+    }).toThrow();
+  });
+});
+
+describe('postEvent: refunds, post-voids, shifts', () => {
+  it('a refund swaps the sides, uses the returns account and links to the sale', () => {
+    const ev = envelope('sale.refunded', EXAMPLE_SALE_REFUNDED as unknown as Record<string, unknown>, { seq: 2 });
+    const [r] = postEvent(ev, us);
+    assertBalanced(r!);
+    expect(r!.adjusts).toBe(`sale-${EXAMPLE_SALE_COMPLETED.sale_id}`);
+    expect(net([r!], '4600')).toBe(1000);
+    expect(net([r!], '4500')).toBe(-100);
+    expect(net([r!], '1000')).toBe(-980);
+    expect(net([r!], '2210')).toBe(36);
+  });
+
+  it('a post-void negates the sale exactly and nets every account to zero', () => {
+    const ev = envelope('sale.post_voided', {
+      post_void_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      sale_id: EXAMPLE_SALE_COMPLETED.sale_id,
+      store_id: 'store-001',
+      terminal_id: 'store-001-t1',
+      shift_id: EXAMPLE_SALE_COMPLETED.shift_id,
+      cashier_id: 'emp-17',
+      reason: 'Rang up twice',
+      original: EXAMPLE_SALE_COMPLETED,
+      voided_at: '2026-11-23T02:31:00.000Z',
+    }, { seq: 2 });
+    const [s] = postEvent(sale, us);
+    const [v] = postEvent(ev, us);
+    const [v2] = postEvent(ev, us, { original: s });
+    expect(v!.reverses).toBe(s!.entry_id);
+    expect(canonicalJson(v)).toBe(canonicalJson(v2));
+    expect(v!.lines).toEqual(s!.lines.map((l) => ({ ...l, debit: l.credit, credit: l.debit })));
+    const tb = trialBalance([s!, v!]);
+    expect(tb.rows.every((r) => r.balance === 0n)).toBe(true);
+    expect(() => postEvent(ev, us, { original: { ...s!, entry_id: 'sale-other' } })).toThrow(PostingError);
+  });
+
+  it('shift close posts the variance to over/short and the counted cash to the safe', () => {
+    const ev = envelope('shift.closed', EXAMPLE_SHIFT_CLOSED as unknown as Record<string, unknown>, { seq: 9, occurred_at: '2026-11-23T09:00:00.000Z' });
+    const entries = postEvent(ev, us);
+    expect(entries.map((e) => e.entry_id)).toEqual([`shift-${EXAMPLE_SHIFT_CLOSED.shift_id}-over-short`, `shift-${EXAMPLE_SHIFT_CLOSED.shift_id}-close-out`]);
+    expect(net(entries, '6900')).toBe(-2); // over: credit over/short
+    expect(net(entries, '1010')).toBe(9700);
+    expect(net(entries, '1000')).toBe(2 - 9700);
+    expect(isBalanced(trialBalance(entries))).toBe(true);
+  });
+
+  it('audit-only events post nothing; a bad payload or unknown type is refused', () => {
+    const noSale = envelope('drawer.no_sale', { no_sale_id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', shift_id: EXAMPLE_SALE_COMPLETED.shift_id, store_id: 'store-001', terminal_id: 'store-001-t1', cashier_id: 'emp-17', opened_at: '2026-11-23T02:00:00.000Z' });
+    expect(postEvent(noSale, us)).toEqual([]);
+    const bad = envelope('sale.completed', { ...EXAMPLE_SALE_COMPLETED, change_due: 1 } as unknown as Record<string, unknown>);
+    expect(() => postEvent(bad, us)).toThrow(/change_due/);
+    const unknown = envelope('sale.teleported', { store_id: 'store-001', terminal_id: 'store-001-t1' });
+    expect(() => postEvent(unknown, us)).toThrow(/unknown event type "sale.teleported"/);
+    const wrongStore = { ...sale, store_id: 'store-002' };
+    expect(() => postEvent(wrongStore, us)).toThrow(/≠ envelope/);
+  });
+
+  it('an unknown processor names the missing mapping; a suspense account takes it instead when configured', () => {
+    const p = structuredClone(EXAMPLE_SALE_COMPLETED);
+    (p.tenders[0] as { processor: string }).processor = 'worldpay';
+    const ev = envelope('sale.completed', p as unknown as Record<string, unknown>);
+    expect(() => postEvent(ev, us)).toThrow(UnmappedAccountError);
+    expect(() => postEvent(ev, us)).toThrow(/card processor "worldpay".*mapping\.card_clearing\.by_processor/);
+    const withSuspense = loadChart({ ...US_DEFAULT_CHART, mapping: { ...US_DEFAULT_CHART.mapping, suspense: '1900' } });
+    const [e] = postEvent(ev, withSuspense);
+    const s = e!.lines.find((l) => l.account === '1900')!;
+    expect(s.debit).toBe(1000);
+    expect(s.dimensions.unmapped).toBe('card processor "worldpay"');
+  });
+});
+
+describe('accountingDate', () => {
+  it('uses the chart time zone', () => {
+    expect(accountingDate('2026-11-23T02:30:00.000Z', 'UTC')).toBe('2026-11-23');
+    expect(accountingDate('2026-11-23T23:30:00.000Z', 'Europe/Berlin')).toBe('2026-11-24');
+  });
+});
