@@ -1,5 +1,5 @@
 import { aiDefinition } from './ai-table';
-import { isAllDigits } from './check-digit';
+import { hasValidCheckDigit, isAllDigits } from './check-digit';
 import { currencyFromNumeric } from './currency';
 import { type Gs1Date, parseGs1Date } from './dates';
 import { type Gs1Element, GS, parseBracketed, parseElementString, toBracketed } from './element-string';
@@ -94,6 +94,7 @@ const GS_CODE = 0x1d;
 const GS1_INFO: AimInfo = { symbology: 'GS1', payload: 'gs1' };
 const UNKNOWN_INFO: AimInfo = { symbology: 'unknown', payload: 'plain' };
 const BRACKETED_START = /^\(\d{2,4}\)/;
+const ELEMENT_STRING_START = /^(?:0[12]\d{14}|00\d{18})./s;
 
 /** Guess the payload of data that came with no AIM identifier and no driver hint. */
 function detect(data: string): AimInfo {
@@ -110,11 +111,14 @@ function detect(data: string): AimInfo {
         return { symbology: 'EAN-13', payload: 'ean' };
       case 14:
         return { symbology: 'GTIN-14', payload: 'ean' };
+      case 15:
+      case 18:
+        // EAN-13 followed by its 2- or 5-digit add-on.
+        if (hasValidCheckDigit(data.slice(0, 13))) return { symbology: 'EAN-13', payload: 'ean' };
     }
-    // An element string sent without FNC1/GS, e.g. "0109501101020917…".
-    if (data.length >= 16 && (data.startsWith('00') || data.startsWith('01') || data.startsWith('02'))) return GS1_INFO;
-    return UNKNOWN_INFO;
   }
+  // An element string sent without FNC1/GS, e.g. "0109501101020917…": it opens with an SSCC or GTIN.
+  if (ELEMENT_STRING_START.test(data)) return GS1_INFO;
   if (data.includes(GS)) return GS1_INFO;
   return UNKNOWN_INFO;
 }
