@@ -1,0 +1,150 @@
+// ZVT driver against the ZVT terminal simulator over a real loopback TCP socket.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { money } from '../../core/money';
+import { scanValueForPans } from '../../core/pci/pan-scan';
+import { isPosError } from '../device/result';
+import { ZvtTerminalSimulator, type ZvtTcpServer } from '../simulators/payment-sim';
+import { ZvtPaymentTerminal } from './zvt-terminal';
+import { UnresolvedPaymentError } from './types';
+
+const EUR = (minor: number) => money(minor, 'EUR');
+
+describe('ZVT payment terminal over TCP', () => {
+  let sim: ZvtTerminalSimulator;
+  let server: ZvtTcpServer;
+  let pay: ZvtPaymentTerminal;
+  const emitted: unknown[] = [];
+  const logs: string[] = [];
+
+  beforeEach(async () => {
+    emitted.length = 0;
+    logs.length = 0;
+    // A badly behaved terminal that sends the full card number: the driver must mask it itself.
+    sim = new ZvtTerminalSimulator({ cardPan: '4111111111111111' });
+    server = await sim.listenTcp(0);
+    pay = new ZvtPaymentTerminal('card', {
+      address: { kind: 'tcp', host: '127.0.0.1', port: server.port },
+      currency: 'EUR',
+      ackTimeoutMs: 1_500,
+      transactionTimeoutMs: 1_500,
+      log: (l) => logs.push(l),
+    });
+    pay.on('data', (e) => emitted.push(e));
+    pay.on('status', (e) => emitted.push(e));
+    pay.on('error', (e) => emitted.push({ code: e.code, message: e.message }));
+    pay.on('unresolved', (u) => emitted.push({ unresolved: u }));
+    await pay.start();
+  });
+
+  afterEach(async () => {
+    if (pay.opened) await pay.close();
+    await server.close();
+    // PCI: nothing the driver emitted or logged may contain a card number.
+    expect(scanValueForPans({ emitted, logs })).toEqual([]);
+  });
+
+  it('registers on start, then an approved sale carries auth code, reference and a masked card number', async () => {
+    expect(sim.received[0]).toBe('06 00 (registration)');
+    const r = await pay.sale(EUR(1999));
+    expect(r).toMatchObject({ outcome: 'approved', kind: 'sale', amount: EUR(1999), resultCode: 0, maskedPan: '411111******1111', cardName: 'VISA' });
+    expect(r.authCode).toMatch(/^\d{6}$/);
+    expect(r.terminalRef).toMatch(/^\d{4}\/\d{6}$/);
+    expect(sim.approvedSales()).toHaveLength(1);
+    expect(emitted.some((e) => (e as { value?: string }).value === 'insert card')).toBe(true);
+    expect(pay.state).toBe('idle');
+  });
+
+  it('a declined sale reports the result code and charges nothing', async () => {
+    sim.next({ kind: 'decline', resultCode: 0x05 });
+    const r = await pay.sale(EUR(500));
+    expect(r).toMatchObject({ outcome: 'declined', resultCode: 0x05 });
+    expect(r.message).toMatch(/declined/);
+    expect(sim.netChargedMinor()).toBe(0);
+    // The next sale is allowed at once.
+    expect((await pay.sale(EUR(500))).outcome).toBe('approved');
+  });
+
+  it('a silent terminal gives "unknown"; a retry is refused until the status inquiry resolves it; no double charge', async () => {
+    sim.next({ kind: 'silent' });
+    const r = await pay.sale(EUR(4250));
+    expect(r.outcome).toBe('unknown');
+    expect(pay.unresolved).toMatchObject({ kind: 'sale', amount: EUR(4250) });
+    // The terminal did book it: the customer WAS charged.
+    expect(sim.approvedSales()).toHaveLength(1);
+
+    // The cashier retries: refused, with a clear error, and nothing reaches the terminal.
+    const before = sim.received.length;
+    const err = await pay.sale(EUR(4250)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnresolvedPaymentError);
+    expect(isPosError(err, 'E_ILLEGAL')).toBe(true);
+    expect(String((err as Error).message)).toMatch(/status inquiry/);
+    await expect(pay.refund(EUR(100))).rejects.toBeInstanceOf(UnresolvedPaymentError);
+    expect(sim.received.length).toBe(before);
+
+    const resolved = await pay.statusInquiry();
+    expect(resolved).toMatchObject({ outcome: 'approved', kind: 'sale', amount: EUR(4250), resolvedUnknown: true, maskedPan: '411111******1111' });
+    expect(pay.unresolved).toBeUndefined();
+    expect(sim.received.at(-1)).toBe('06 20 (repeatReceipt)');
+
+    // Resolved as approved: the sale is paid, the register must not charge again.
+    expect(sim.approvedSales()).toHaveLength(1);
+    expect(sim.netChargedMinor()).toBe(4250);
+    // New payments work again.
+    expect((await pay.sale(EUR(100))).outcome).toBe('approved');
+  });
+
+  it('a command lost on the way resolves to declined (not charged); one booked but unacknowledged resolves to approved', async () => {
+    const first = await pay.sale(EUR(300)); // the terminal's "last transaction" from now on
+    sim.next({ kind: 'lost-command' });
+    const lost = await pay.sale(EUR(777));
+    expect(lost.outcome).toBe('unknown');
+    expect(lost.message).toMatch(/no ACK/);
+    const r1 = await pay.statusInquiry();
+    expect(r1).toMatchObject({ outcome: 'declined', amount: EUR(777), resolvedUnknown: true });
+    expect(r1!.message).toMatch(/not charged/);
+    expect(sim.netChargedMinor()).toBe(300);
+    expect(first.outcome).toBe('approved');
+
+    sim.next({ kind: 'silent-no-ack' });
+    expect((await pay.sale(EUR(888))).outcome).toBe('unknown');
+    expect(await pay.statusInquiry()).toMatchObject({ outcome: 'approved', amount: EUR(888), resolvedUnknown: true });
+    expect(sim.netChargedMinor()).toBe(300 + 888);
+    expect(sim.approvedSales()).toHaveLength(2);
+  });
+
+  it('cancel() aborts a sale waiting for the card', async () => {
+    sim.next({ kind: 'wait-for-abort' });
+    const sale = pay.sale(EUR(1234));
+    // Wait until the terminal asks for the card, then cancel.
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no intermediate status within 5 s')), 5_000);
+      pay.on('status', (e) => {
+        if (e.kind === 'other' && e.value === 'insert card') {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    await pay.cancel();
+    const r = await sale;
+    expect(r).toMatchObject({ outcome: 'declined', resultCode: 0x6c });
+    expect(sim.netChargedMinor()).toBe(0);
+  });
+
+  it('refund and void (reversal by terminal reference)', async () => {
+    const sale = await pay.sale(EUR(2000));
+    const v = await pay.void(sale.terminalRef!);
+    expect(v).toMatchObject({ outcome: 'approved', kind: 'void' });
+    expect(sim.netChargedMinor()).toBe(0);
+    const again = await pay.void(sale.terminalRef!);
+    expect(again.outcome).toBe('declined'); // already reversed
+    const refund = await pay.refund(EUR(150));
+    expect(refund).toMatchObject({ outcome: 'approved', kind: 'refund' });
+    expect(sim.netChargedMinor()).toBe(-150);
+    expect(await pay.terminalStatus()).toMatchObject({ ready: true });
+  });
+
+  it('refuses a currency the terminal is not set to', async () => {
+    await expect(pay.sale(money(100, 'USD'))).rejects.toThrow(/EUR/);
+  });
+});
