@@ -116,7 +116,7 @@ export function parseElementString(data: string, opts?: ElementOptions): Gs1Elem
     if (!d) {
       const head = data.slice(pos, pos + 4);
       if (!/^\d{2}/.test(head)) {
-        throw new BarcodeError('UNKNOWN_AI', `expected an application identifier at position ${pos + 1}, got ${describeChar(data[pos]!)}`);
+        throw new BarcodeError('UNKNOWN_AI', `expected an application identifier at position ${pos + 1}, got ${JSON.stringify(head)}`);
       }
       throw new BarcodeError('UNKNOWN_AI', `unknown application identifier at position ${pos + 1} ("${head}…")`);
     }
