@@ -17,10 +17,10 @@ describe.each(testBackends())('hub schema on $name', (backend) => {
   it('refuses an unbalanced ledger entry at commit', async () => {
     await expect(
       t.db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ entry_id: number }>(`INSERT INTO ledger_entries (kind) VALUES ('test') RETURNING entry_id`);
-        const id = rows[0]!.entry_id;
-        await tx.query(`INSERT INTO ledger_lines (entry_id, account, currency, debit) VALUES ($1, 'assets:cash', 'EUR', 100)`, [id]);
-        await tx.query(`INSERT INTO ledger_lines (entry_id, account, currency, credit) VALUES ($1, 'income:sales', 'EUR', 99)`, [id]);
+        const id = `e-${Math.random()}`;
+        await tx.query(`INSERT INTO ledger_entries (entry_id, event_type, date) VALUES ($1, 'test', '2026-01-01')`, [id]);
+        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit) VALUES ($1, 0, 'assets:cash', 'EUR', 100)`, [id]);
+        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, credit) VALUES ($1, 1, 'income:sales', 'EUR', 99)`, [id]);
       }),
     ).rejects.toThrow(/does not balance/);
     const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_lines`);
@@ -29,17 +29,17 @@ describe.each(testBackends())('hub schema on $name', (backend) => {
 
   it('accepts a balanced entry per currency, refuses one balanced only across currencies', async () => {
     await t.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ entry_id: number }>(`INSERT INTO ledger_entries (kind) VALUES ('test') RETURNING entry_id`);
-      const id = rows[0]!.entry_id;
-      await tx.query(`INSERT INTO ledger_lines (entry_id, account, currency, debit) VALUES ($1, 'a', 'EUR', 100)`, [id]);
-      await tx.query(`INSERT INTO ledger_lines (entry_id, account, currency, credit) VALUES ($1, 'b', 'EUR', 60), ($1, 'c', 'EUR', 40)`, [id]);
+      const id = `e-${Math.random()}`;
+      await tx.query(`INSERT INTO ledger_entries (entry_id, event_type, date) VALUES ($1, 'test', '2026-01-01')`, [id]);
+      await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit) VALUES ($1, 0, 'a', 'EUR', 100)`, [id]);
+      await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, credit) VALUES ($1, 1, 'b', 'EUR', 60), ($1, 2, 'c', 'EUR', 40)`, [id]);
     });
     await expect(
       t.db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ entry_id: number }>(`INSERT INTO ledger_entries (kind) VALUES ('test') RETURNING entry_id`);
-        const id = rows[0]!.entry_id;
-        await tx.query(`INSERT INTO ledger_lines (entry_id, account, currency, debit) VALUES ($1, 'a', 'EUR', 100)`, [id]);
-        await tx.query(`INSERT INTO ledger_lines (entry_id, account, currency, credit) VALUES ($1, 'b', 'USD', 100)`, [id]);
+        const id = `e-${Math.random()}`;
+        await tx.query(`INSERT INTO ledger_entries (entry_id, event_type, date) VALUES ($1, 'test', '2026-01-01')`, [id]);
+        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit) VALUES ($1, 0, 'a', 'EUR', 100)`, [id]);
+        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, credit) VALUES ($1, 1, 'b', 'USD', 100)`, [id]);
       }),
     ).rejects.toThrow(/does not balance/);
   });

@@ -81,29 +81,37 @@ CREATE TABLE event_rejections (
   PRIMARY KEY (terminal_id, seq)
 );
 
+-- Entries as core's postEvent makes them: deterministic ids derived from the event, so a
+-- double post of one event is refused by the primary key.
 CREATE TABLE ledger_entries (
-  entry_id    bigserial PRIMARY KEY,
+  entry_id    text PRIMARY KEY,
   event_id    uuid REFERENCES journal_events(event_id),
   store_id    text REFERENCES stores(store_id),
-  kind        text NOT NULL,
-  description text NOT NULL DEFAULT '',
+  terminal_id text,
+  seq         bigint,
+  event_type  text NOT NULL,
+  date        date NOT NULL,
+  memo        text NOT NULL DEFAULT '',
   -- corrections reverse or adjust an earlier entry instead of editing it
-  corrects_entry_id bigint REFERENCES ledger_entries(entry_id),
+  reverses    text REFERENCES ledger_entries(entry_id),
+  adjusts     text REFERENCES ledger_entries(entry_id),
   posted_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ledger_entries_event_idx ON ledger_entries (event_id);
+CREATE INDEX ledger_entries_date_idx ON ledger_entries (date);
 
 CREATE TABLE ledger_lines (
-  line_id  bigserial PRIMARY KEY,
-  entry_id bigint NOT NULL REFERENCES ledger_entries(entry_id),
-  account  text NOT NULL,
-  currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-  debit    bigint NOT NULL DEFAULT 0 CHECK (debit >= 0),
-  credit   bigint NOT NULL DEFAULT 0 CHECK (credit >= 0),
-  memo     text,
-  CHECK ((debit = 0) <> (credit = 0))
+  line_id    bigserial PRIMARY KEY,
+  entry_id   text NOT NULL REFERENCES ledger_entries(entry_id),
+  line_no    int NOT NULL,
+  account    text NOT NULL,
+  currency   text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+  debit      bigint NOT NULL DEFAULT 0 CHECK (debit >= 0),
+  credit     bigint NOT NULL DEFAULT 0 CHECK (credit >= 0),
+  dimensions jsonb NOT NULL DEFAULT '{}',
+  CHECK ((debit = 0) <> (credit = 0)),
+  UNIQUE (entry_id, line_no)
 );
-CREATE INDEX ledger_lines_entry_idx ON ledger_lines (entry_id);
 CREATE INDEX ledger_lines_account_idx ON ledger_lines (account);
 
 -- Stock is a ledger of movements; levels are their sum (stock_levels is a locked running total).

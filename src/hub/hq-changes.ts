@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import type { StoreChange } from '../core/protocol';
+import type { Db, Queryable } from './db/db';
+import { appendChange } from './changes';
+import { resolveTarget, targetSchema, type Target } from './stores';
+import { AuthError } from './auth';
+
+// HQ changes (prices, promotions, catalog entries): applied to the hub's tables and
+// appended to each targeted store's change log in one transaction, or scheduled for later.
+
+const MAX_ITEMS = 20_000;
+/** A price book is split into change entries of at most this many items (bounded push size). */
+const ITEMS_PER_CHANGE = 500;
+
+const skuSchema = z.string().min(1).max(64);
+const isoTime = z.string().datetime({ offset: true });
+
+export const priceChangeSchema = z.object({
+  target: targetSchema,
+  prices: z.array(z.object({ sku: skuSchema, amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict()).min(1).max(MAX_ITEMS),
+  effective_at: isoTime.optional(),
+  reason: z.string().max(200).optional(),
+});
+export const promotionChangeSchema = z.object({
+  target: targetSchema,
+  promotions: z
+    .array(z.object({ promotion_id: z.string().min(1).max(64), active: z.boolean().default(true) }).catchall(z.unknown()))
+    .min(1)
+    .max(MAX_ITEMS),
+  effective_at: isoTime.optional(),
+});
+export const catalogChangeSchema = z.object({
+  target: targetSchema.default({ all: true }),
+  products: z.array(z.object({ sku: skuSchema, name: z.string().min(1).max(200) }).catchall(z.unknown())).min(1).max(MAX_ITEMS),
+  effective_at: isoTime.optional(),
+});
+
+export type HqChange =
+  | { kind: 'price'; body: z.infer<typeof priceChangeSchema> }
+  | { kind: 'promotion'; body: z.infer<typeof promotionChangeSchema> }
+  | { kind: 'catalog'; body: z.infer<typeof catalogChangeSchema> };
+
+export interface HqChangeResult {
+  scheduled?: { change_id: number; effective_at: string };
+  changes: StoreChange[];
+  stores: string[];
+}
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Applies now (returning the store changes to push), or schedules when effective_at is in the future. */
+export async function submitHqChange(db: Db, change: HqChange, createdBy: string | null, now = new Date()): Promise<HqChangeResult> {
+  const at = change.body.effective_at ? new Date(change.body.effective_at) : null;
+  if (at && at.getTime() > now.getTime()) {
+    const stores = await resolveTarget(db, change.body.target as Target); // validate the target now
+    const { rows } = await db.query<{ change_id: number }>(
+      `INSERT INTO scheduled_changes (kind, target, payload, effective_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING change_id`,
+      [change.kind, JSON.stringify(change.body.target), JSON.stringify(change.body), at.toISOString(), createdBy],
+    );
+    return { scheduled: { change_id: rows[0]!.change_id, effective_at: at.toISOString() }, changes: [], stores };
+  }
+  return db.transaction((tx) => applyHqChange(tx, change));
+}
+
+export async function applyHqChange(tx: Queryable, change: HqChange): Promise<HqChangeResult> {
+  // Sorted store order, so two concurrent changes lock store rows in the same order (no deadlock).
+  const stores = await resolveTarget(tx, change.body.target as Target);
+  const out: StoreChange[] = [];
+  if (change.kind === 'catalog') {
+    for (const p of change.body.products) {
+      await tx.query(`INSERT INTO products (sku, data) VALUES ($1, $2) ON CONFLICT (sku) DO UPDATE SET data = EXCLUDED.data, updated_at = now()`, [
+        p.sku,
+        JSON.stringify(p),
+      ]);
+    }
+  }
+  for (const storeId of stores) {
+    if (change.kind === 'price') {
+      const { rows } = await tx.query<{ currency: string }>(`SELECT currency FROM stores WHERE store_id = $1`, [storeId]);
+      const currency = rows[0]!.currency;
+      for (const part of chunks(change.body.prices, ITEMS_PER_CHANGE)) {
+        for (const p of part) {
+          await tx.query(
+            `INSERT INTO prices (store_id, sku, amount, currency) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (store_id, sku) DO UPDATE SET amount = EXCLUDED.amount, currency = EXCLUDED.currency, updated_at = now()`,
+            [storeId, p.sku, p.amount, currency],
+          );
+        }
+        out.push(await appendChange(tx, storeId, 'price', { prices: part.map((p) => ({ ...p, currency })), reason: change.body.reason ?? null }));
+      }
+    } else if (change.kind === 'promotion') {
+      for (const part of chunks(change.body.promotions, ITEMS_PER_CHANGE)) {
+        for (const p of part) {
+          await tx.query(
+            `INSERT INTO promotions (store_id, promotion_id, data, active) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (store_id, promotion_id) DO UPDATE SET data = EXCLUDED.data, active = EXCLUDED.active, updated_at = now()`,
+            [storeId, p.promotion_id, JSON.stringify(p), p.active],
+          );
+        }
+        out.push(await appendChange(tx, storeId, 'promotion', { promotions: part }));
+      }
+    } else {
+      for (const part of chunks(change.body.products, ITEMS_PER_CHANGE)) out.push(await appendChange(tx, storeId, 'catalog', { products: part }));
+    }
+  }
+  return { changes: out, stores };
+}
+
+/**
+ * Publishes due scheduled changes. Safe with several hubs: each row is claimed with
+ * FOR UPDATE SKIP LOCKED and marked published in the same transaction as its effects.
+ */
+export async function publishDueChanges(db: Db, limit = 20): Promise<StoreChange[]> {
+  const out: StoreChange[] = [];
+  for (let i = 0; i < limit; i++) {
+    const published = await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ change_id: number; kind: HqChange['kind']; payload: HqChange['body'] }>(
+        `SELECT change_id, kind, payload FROM scheduled_changes
+          WHERE published_at IS NULL AND effective_at <= now()
+          ORDER BY effective_at, change_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      );
+      const row = rows[0];
+      if (!row) return null;
+      let res: HqChangeResult = { changes: [], stores: [] };
+      try {
+        res = await applyHqChange(tx, { kind: row.kind, body: row.payload } as HqChange);
+      } catch (err) {
+        if (!(err instanceof AuthError)) throw err; // a store vanished from the target: publish to the rest next time
+      }
+      await tx.query(`UPDATE scheduled_changes SET published_at = now() WHERE change_id = $1`, [row.change_id]);
+      return res.changes;
+    });
+    if (published === null) break;
+    out.push(...published);
+  }
+  return out;
+}

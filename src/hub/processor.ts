@@ -1,0 +1,23 @@
+import type { JournalEvent } from '../core/protocol';
+import type { JournalEntry } from '../core/ledger/entry';
+import type { Qty } from './quantity';
+
+// What the hub needs from core for each journal event: is the payload valid, which
+// balanced ledger entries does it post, which stock movements does it make. The shipped
+// implementation (core-processor.ts) delegates to src/core; tests may pass a fixture.
+
+export interface StockMovementDraft {
+  sku: string;
+  /** Signed: a sale is negative. */
+  quantity: Qty;
+  reason: string;
+}
+
+export interface EventProcessor {
+  /** Returns a message naming what is wrong with the payload, or null when valid. */
+  validate(event: JournalEvent): string | null;
+  /** entry_id of the earlier entry this event reverses/adjusts (looked up and passed to post), else null. */
+  originalEntryId(event: JournalEvent): string | null;
+  post(event: JournalEvent, original?: JournalEntry): JournalEntry[];
+  stock(event: JournalEvent): StockMovementDraft[];
+}

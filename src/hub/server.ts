@@ -1,0 +1,132 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createClient } from 'redis';
+import pino, { type Logger } from 'pino';
+import { MAX_MESSAGE_BYTES } from '../core/protocol';
+import { defaultChart } from '../core/ledger/default-charts';
+import { loadChart } from '../core/ledger/chart';
+import { openDb, type Db } from './db/db';
+import { migrate } from './db/migrate';
+import { ensureBootstrapAdmin } from './auth';
+import { hubConfigSchema, formatZodError, ConfigError, type HubConfigInput } from './config';
+import { createApi } from './api';
+import { installSocketHandlers, publishChanges } from './socket';
+import { publishDueChanges } from './hq-changes';
+import { coreProcessor } from './core-processor';
+import type { EventProcessor } from './processor';
+
+export interface HubOptions extends HubConfigInput {
+  /** Use this open database instead of opening one (it is not closed by close()). */
+  db?: Db;
+  /** Replace the core processor (tests only). */
+  processor?: EventProcessor;
+  logger?: Logger;
+  /** Test hook, see SocketDeps.afterCommit. */
+  afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
+}
+
+export interface HubHandle {
+  port: number;
+  url: string;
+  db: Db;
+  io: Server;
+  log: Logger;
+  /** Stops accepting, lets in-flight batches finish (up to shutdownGraceMs), then closes sockets, Redis and the db. */
+  close(): Promise<void>;
+}
+
+export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
+  const { db: givenDb, processor: givenProcessor, logger, afterCommit, ...cfgInput } = options;
+  const parsed = hubConfigSchema.safeParse(cfgInput);
+  if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, 'startHub: '));
+  const cfg = parsed.data;
+  const log = logger ?? pino({ level: cfg.logLevel, base: { svc: 'hub' } });
+
+  const processor = givenProcessor ?? coreProcessor(typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart));
+  const db = givenDb ?? (await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, schema: cfg.schema }));
+  const cleanups: Array<() => Promise<void>> = [];
+  if (!givenDb) cleanups.push(() => db.close());
+  try {
+    const applied = await migrate(db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    if (cfg.adminToken) await ensureBootstrapAdmin(db, cfg.adminToken);
+
+    let closing = false;
+    const inflight = new Set<Promise<unknown>>();
+    const track = <T>(p: Promise<T>): Promise<T> => {
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p)).catch(() => undefined);
+      return p;
+    };
+
+    const http: HttpServer = createServer();
+    const io = new Server(http, {
+      // Above the per-message limit so an oversize message still reaches the handler and gets a TOO_LARGE ack.
+      maxHttpBufferSize: MAX_MESSAGE_BYTES * 2,
+      serveClient: true,
+      cors: { origin: false },
+    });
+    if (cfg.redisUrl) {
+      const redis = createClient({ url: cfg.redisUrl });
+      redis.on('error', (err) => log.error({ err }, 'redis error'));
+      await redis.connect();
+      io.adapter(createAdapter(redis, { streamName: cfg.redisStreamName }));
+      cleanups.unshift(async () => {
+        await redis.quit().catch(() => undefined);
+      });
+    }
+    const api = createApi({ db, io, log, isClosing: () => closing, track });
+    http.on('request', (req, res) => {
+      // socket.io handles its own path; everything else is the API.
+      if (req.url?.startsWith('/socket.io/')) return;
+      api(req, res);
+    });
+    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit });
+
+    let schedulerBusy = false;
+    const scheduler = setInterval(() => {
+      if (schedulerBusy || closing) return;
+      schedulerBusy = true;
+      track(publishDueChanges(db))
+        .then((changes) => {
+          if (changes.length) {
+            publishChanges(io, changes);
+            log.info({ changes: changes.length }, 'scheduled changes published');
+          }
+        })
+        .catch((err) => log.error({ err }, 'scheduler failed'))
+        .finally(() => (schedulerBusy = false));
+    }, cfg.schedulerIntervalMs);
+    scheduler.unref();
+
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(cfg.port, cfg.host, () => resolve());
+    });
+    const port = (http.address() as AddressInfo).port;
+    const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`;
+    log.info({ url, db: db.kind, redis: !!cfg.redisUrl }, 'hub listening');
+
+    let closed: Promise<void> | null = null;
+    const close = () =>
+      (closed ??= (async () => {
+        closing = true;
+        clearInterval(scheduler);
+        http.close(); // stop accepting; live sockets stay until their batches finish
+        const deadline = Date.now() + cfg.shutdownGraceMs;
+        while (inflight.size > 0 && Date.now() < deadline) {
+          await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => setTimeout(r, 100))]);
+        }
+        if (inflight.size > 0) log.warn({ inflight: inflight.size }, 'shutdown grace expired with work in flight');
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        for (const c of cleanups) await c().catch((err) => log.error({ err }, 'cleanup failed'));
+        log.info('hub stopped');
+      })());
+    return { port, url, db, io, log, close };
+  } catch (err) {
+    for (const c of cleanups) await c().catch(() => undefined);
+    throw err;
+  }
+}

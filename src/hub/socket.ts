@@ -1,0 +1,199 @@
+import type { Server, Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import {
+  MAX_MESSAGE_BYTES,
+  MSG,
+  helloRequestSchema,
+  pullChangesRequestSchema,
+  pushEventsRequestSchema,
+  snapshotRequestSchema,
+  type Alert,
+  type JournalEvent,
+  type ProtocolError,
+  type StoreChange,
+} from '../core/protocol';
+import type { Db } from './db/db';
+import { authenticate, type Principal } from './auth';
+import { latestCursor, pullChanges, storeSnapshot } from './changes';
+import { ingestBatch, IngestUnavailableError } from './ingest';
+import type { EventProcessor } from './processor';
+
+// The register side of the hub: authenticated sockets, one handler per message, every
+// request validated and size-checked, every failure an error ack (never a crash).
+
+export const storeRoom = (storeId: string) => `store:${storeId}`;
+export const credRoom = (credentialId: number) => `cred:${credentialId}`;
+export const HQ_ROOM = 'hq';
+export const hqStoreRoom = (storeId: string) => `hq:${storeId}`;
+
+export interface SocketDeps {
+  io: Server;
+  db: Db;
+  log: Logger;
+  processor: EventProcessor;
+  snapshotThreshold: number;
+  isClosing: () => boolean;
+  track: <T>(p: Promise<T>) => Promise<T>;
+  /** Test hook: runs after a batch commits, before its ack (crash injection). */
+  afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
+}
+
+type Ack = (response: unknown) => void;
+const errAck = (code: ProtocolError['code'], message: string) => ({ ok: false as const, error: { code, message } });
+
+function describeIssues(err: z.ZodError): string {
+  const i = err.issues[0]!;
+  const path = i.path.map(String).join('.');
+  const more = err.issues.length > 1 ? ` (+${err.issues.length - 1} more)` : '';
+  return `${path || '(message)'}: ${i.message}${more}`;
+}
+
+export function publishChanges(io: Server, changes: StoreChange[]): void {
+  const byStore = new Map<string, StoreChange[]>();
+  for (const c of changes) {
+    const list = byStore.get(c.store_id) ?? [];
+    list.push(c);
+    byStore.set(c.store_id, list);
+  }
+  for (const [storeId, list] of byStore) {
+    list.sort((a, b) => a.cursor - b.cursor);
+    for (let i = 0; i < list.length; i += 1000) io.to(storeRoom(storeId)).emit(MSG.changes, { store_id: storeId, changes: list.slice(i, i + 1000) });
+  }
+}
+
+export function publishAlerts(io: Server, alerts: Alert[]): void {
+  for (const a of alerts) io.to([storeRoom(a.store_id), HQ_ROOM, hqStoreRoom(a.store_id)]).emit(MSG.alert, a);
+}
+
+function publishJournal(io: Server, events: JournalEvent[]): void {
+  for (const e of events) {
+    const totals = (e.payload as { totals?: { total?: unknown } }).totals;
+    const currency = (e.payload as { currency?: unknown }).currency;
+    io.to([HQ_ROOM, hqStoreRoom(e.store_id)]).emit('journal', {
+      store_id: e.store_id,
+      terminal_id: e.terminal_id,
+      seq: e.seq,
+      type: e.type,
+      occurred_at: e.occurred_at,
+      total: typeof totals?.total === 'number' ? totals.total : null,
+      currency: typeof currency === 'string' ? currency : null,
+    });
+  }
+}
+
+export function installSocketHandlers(deps: SocketDeps): void {
+  const { io, db, log } = deps;
+  // One batch at a time per terminal in this process; across hubs the terminal row lock serializes.
+  const terminalQueues = new Map<string, Promise<unknown>>();
+
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    authenticate(db, typeof token === 'string' ? token : null)
+      .then((p) => {
+        if (!p) return next(new Error('UNAUTHORIZED'));
+        socket.data.principal = p;
+        next();
+      })
+      .catch((err) => {
+        log.error({ err }, 'socket authentication failed');
+        next(new Error('UNAVAILABLE'));
+      });
+  });
+
+  io.on('connection', (socket: Socket) => {
+    const p = socket.data.principal as Principal;
+    // Rooms are joined here, server-side only: a client has no message to join any room.
+    const rooms = [credRoom(p.credential_id)];
+    if (p.kind === 'register') rooms.push(storeRoom(p.store_id));
+    else if (p.role === 'admin' || p.role === 'hq') rooms.push(HQ_ROOM);
+    else rooms.push(...p.store_ids.map(hqStoreRoom));
+    socket.join(rooms);
+    log.info({ kind: p.kind, who: p.kind === 'register' ? p.terminal_id : p.user_id, sid: socket.id }, 'socket connected');
+    socket.on('disconnect', (reason) => log.info({ sid: socket.id, reason }, 'socket disconnected'));
+    if (p.kind !== 'register') return;
+
+    const handle = <S extends z.ZodType>(name: string, schema: S, fn: (req: z.infer<S>) => Promise<unknown>) => {
+      socket.on(name, (...args: unknown[]) => {
+        const ack = args[args.length - 1];
+        if (typeof ack !== 'function') {
+          log.warn({ sid: socket.id, msg: name }, 'message without acknowledgement ignored');
+          return;
+        }
+        const reply = ack as Ack;
+        if (args.length !== 2) return reply(errAck('BAD_REQUEST', `${name}: expected one request object and an acknowledgement`));
+        let size: number;
+        try {
+          size = Buffer.byteLength(JSON.stringify(args[0]) ?? '');
+        } catch {
+          return reply(errAck('BAD_REQUEST', `${name}: request is not JSON-serializable`));
+        }
+        if (size > MAX_MESSAGE_BYTES) return reply(errAck('TOO_LARGE', `${name}: message is ${size} bytes, limit ${MAX_MESSAGE_BYTES}`));
+        if (deps.isClosing()) return reply(errAck('UNAVAILABLE', 'hub is shutting down; retry on another hub'));
+        const parsed = schema.safeParse(args[0]);
+        if (!parsed.success) return reply(errAck('BAD_REQUEST', `${name}: ${describeIssues(parsed.error)}`));
+        deps
+          .track(fn(parsed.data))
+          .then(reply, (err: unknown) => {
+            if (err instanceof ForbiddenError) return reply(errAck('FORBIDDEN', err.message));
+            if (err instanceof IngestUnavailableError) return reply(errAck('UNAVAILABLE', err.message));
+            log.error({ err, msg: name, terminal: p.terminal_id }, 'handler failed');
+            reply(errAck('INTERNAL', `${name}: internal error`));
+          });
+      });
+    };
+
+    handle(MSG.hello, helloRequestSchema, async (req) => {
+      if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`hello: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
+      const { rows } = await db.query<{ applied_through: number; applied_hash: string | null }>(
+        `UPDATE terminals SET last_seen_at = now() WHERE terminal_id = $1 RETURNING applied_through, applied_hash`,
+        [p.terminal_id],
+      );
+      const latest = await latestCursor(db, p.store_id);
+      const behind = latest - req.change_cursor;
+      return {
+        ok: true,
+        store_id: p.store_id,
+        applied_through: Number(rows[0]?.applied_through ?? 0),
+        applied_hash: rows[0]?.applied_hash ?? null,
+        latest_change_cursor: latest,
+        // New register, far behind, or ahead of the hub (restored hub database): start from a snapshot.
+        snapshot_required: (req.change_cursor === 0 && latest > 0) || behind > deps.snapshotThreshold || behind < 0,
+        server_time: new Date().toISOString(),
+      };
+    });
+
+    handle(MSG.pushEvents, pushEventsRequestSchema, async (req) => {
+      if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`events.push: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
+      const foreign = req.events.find((e) => e.terminal_id !== p.terminal_id || e.store_id !== p.store_id);
+      if (foreign) {
+        throw new ForbiddenError(
+          `events.push: event seq ${foreign.seq} is for ${foreign.store_id}/${foreign.terminal_id}; this credential may only write ${p.store_id}/${p.terminal_id}`,
+        );
+      }
+      const prev = terminalQueues.get(p.terminal_id) ?? Promise.resolve();
+      const run = prev.then(() => ingestBatch(db, { terminal_id: p.terminal_id, store_id: p.store_id, processor: deps.processor }, req.events));
+      const settled = run.catch(() => undefined);
+      terminalQueues.set(p.terminal_id, settled);
+      void settled.then(() => {
+        if (terminalQueues.get(p.terminal_id) === settled) terminalQueues.delete(p.terminal_id);
+      });
+      const result = await run;
+      deps.afterCommit?.({ terminal_id: p.terminal_id, applied_through: result.applied_through });
+      publishChanges(io, result.changes);
+      publishAlerts(io, result.alerts);
+      publishJournal(io, result.applied);
+      if (result.rejected.length) log.warn({ terminal: p.terminal_id, rejected: result.rejected }, 'events rejected');
+      return { ok: true, applied_through: result.applied_through, rejected: result.rejected };
+    });
+
+    handle(MSG.pullChanges, pullChangesRequestSchema, async (req) => {
+      const r = await pullChanges(db, p.store_id, req.after_cursor, req.limit);
+      return { ok: true, ...r };
+    });
+
+    handle(MSG.snapshot, snapshotRequestSchema, async () => db.transaction((tx) => storeSnapshot(tx, p.store_id)));
+  });
+}
+
+export class ForbiddenError extends Error {}

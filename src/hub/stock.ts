@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { StoreChange } from '../core/protocol';
+import type { Queryable } from './db/db';
+import { appendChange } from './changes';
+import { decimalToQty, qtyToDecimal, type Qty } from './quantity';
+
+// Stock receipts and adjustments made at HQ (opening stock, deliveries, counts): movements
+// plus the level, and one stock change for the store's registers.
+
+export const stockAdjustmentSchema = z.object({
+  store_id: z.string().min(1).max(64),
+  reason: z.enum(['opening', 'delivery', 'count', 'adjustment', 'shrinkage']),
+  items: z
+    .array(z.object({ sku: z.string().min(1).max(64), quantity: z.object({ units: z.number().int().refine(Number.isSafeInteger), scale: z.number().int().min(0).max(6) }) }))
+    .min(1)
+    .max(20_000),
+});
+export type StockAdjustment = z.infer<typeof stockAdjustmentSchema>;
+
+export async function adjustStock(tx: Queryable, adj: StockAdjustment): Promise<StoreChange> {
+  // Same lock order as ingest: SKU rows sorted, then the store row (appendChange).
+  const items = [...adj.items].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  const levels: Array<{ sku: string; on_hand: Qty }> = [];
+  for (const it of items) {
+    const q = qtyToDecimal(it.quantity);
+    await tx.query(`INSERT INTO stock_movements (store_id, sku, quantity, reason) VALUES ($1, $2, $3, $4)`, [adj.store_id, it.sku, q, adj.reason]);
+    const { rows } = await tx.query<{ on_hand: string }>(
+      `INSERT INTO stock_levels (store_id, sku, on_hand) VALUES ($1, $2, $3::numeric)
+       ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = stock_levels.on_hand + EXCLUDED.on_hand RETURNING on_hand::text AS on_hand`,
+      [adj.store_id, it.sku, q],
+    );
+    levels.push({ sku: it.sku, on_hand: decimalToQty(rows[0]!.on_hand) });
+  }
+  return appendChange(tx, adj.store_id, 'stock', { levels, source: { reason: adj.reason } });
+}
