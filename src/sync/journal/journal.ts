@@ -445,24 +445,47 @@ export function verifyDatabase(db: Database.Database): VerifyResult {
     }
     if (rows.length === 0) break;
     const events: JournalEvent[] = [];
+    let unreadable: string | null = null;
     for (const r of rows) {
-      try {
-        events.push(rowToEvent(r));
-      } catch (err) {
-        return { ok: false, count, brokenAt: null, message: `row seq ${r.seq} is unreadable: ${(err as Error).message}` };
+      if (terminal !== null && r.terminal_id !== terminal) {
+        unreadable = `row seq ${r.seq} belongs to terminal ${r.terminal_id}, the journal to ${terminal}`;
+        break;
       }
       terminal ??= r.terminal_id;
-      if (r.terminal_id !== terminal) {
-        return { ok: false, count, brokenAt: null, message: `row seq ${r.seq} belongs to terminal ${r.terminal_id}, the journal to ${terminal}` };
+      let ev: JournalEvent;
+      try {
+        ev = rowToEvent(r);
+      } catch (err) {
+        unreadable = `row seq ${r.seq} is unreadable (payload is not JSON: edited?): ${(err as Error).message}`;
+        break;
+      }
+      // The stored text is exactly what was hashed; any other spelling was edited in.
+      let canonical: string | null = null;
+      try {
+        canonical = canonicalJson(ev.payload);
+      } catch {
+        canonical = null;
+      }
+      events.push(ev);
+      if (canonical !== r.payload) {
+        // Reported only if the hash check below does not name this row first.
+        unreadable = `row seq ${r.seq}: stored payload is not the canonical JSON that was hashed (edited)`;
+        break;
       }
     }
+    // Verify the readable prefix first, so the report names the first broken link.
     let brokenAt: ChainBreak | null;
     try {
       brokenAt = verifyChain(events, prev);
     } catch (err) {
       return { ok: false, count, brokenAt: null, message: `cannot hash the events after seq ${prev?.seq ?? 0}: ${(err as Error).message}` };
     }
-    if (brokenAt) return { ok: false, count, brokenAt, message: describeBreak(brokenAt) };
+    if (brokenAt) {
+      const b = brokenAt;
+      const good = events.findIndex((e) => e.seq === b.seq);
+      return { ok: false, count: count + Math.max(0, good), brokenAt, message: describeBreak(brokenAt) };
+    }
+    if (unreadable) return { ok: false, count: count + events.length - (unreadable.includes('canonical') ? 1 : 0), brokenAt: null, message: unreadable };
     count += events.length;
     const last = events[events.length - 1]!;
     prev = { seq: last.seq, hash: last.hash };
