@@ -1,0 +1,5 @@
+export * from './types';
+export * from './promotions';
+export * from './pricing';
+export * from './engine';
+export * from './refund';
