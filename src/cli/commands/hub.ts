@@ -1,0 +1,133 @@
+import type { Command } from 'commander';
+import { ConfigError, loadHubConfig } from '../../hub/config';
+import { startHub } from '../../hub/server';
+import { openDb, type Db } from '../../hub/db/db';
+import { migrate } from '../../hub/db/migrate';
+import { createEnrollmentCode } from '../../hub/auth';
+import { createStore } from '../../hub/stores';
+import { seedDemoStore } from '../../hub/demo/seed';
+
+// `tillstream hub`: run the sync hub; `hub enroll-code`, `hub create-store`, `hub seed-demo`
+// for HQ and store IT. The admin commands talk to a running hub over HTTP (--hub-url and
+// --token) or, for a stopped hub, straight to its database (--database-url / --data-dir).
+
+interface DbOpts {
+  databaseUrl?: string;
+  dataDir?: string;
+  config?: string;
+}
+interface HttpOpts {
+  hubUrl?: string;
+  token?: string;
+}
+
+function dbOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'hub JSON config file')
+    .option('--database-url <url>', 'Postgres URL (default: env DATABASE_URL)')
+    .option('--data-dir <dir>', 'PGlite data folder when no database URL (default: env TILLSTREAM_DATA_DIR)');
+}
+
+async function withDb<T>(o: DbOpts, fn: (db: Db) => Promise<T>): Promise<T> {
+  const cfg = loadHubConfig({ file: o.config, overrides: { databaseUrl: o.databaseUrl, dataDir: o.dataDir } });
+  if (!cfg.databaseUrl && !cfg.dataDir) throw new ConfigError('no database: pass --database-url or --data-dir (or set DATABASE_URL / TILLSTREAM_DATA_DIR)');
+  const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, schema: cfg.schema });
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function httpCall(o: HttpOpts, path: string, body: unknown): Promise<unknown> {
+  const token = o.token ?? process.env.TILLSTREAM_TOKEN;
+  if (!token) throw new Error('--token (or env TILLSTREAM_TOKEN) is required with --hub-url');
+  const res = await fetch(new URL(path, o.hubUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (!res.ok) throw new Error(`hub answered ${res.status}: ${json?.error?.message ?? res.statusText}`);
+  return json;
+}
+
+export function register(program: Command): void {
+  const hub = program
+    .command('hub')
+    .description('Run the Tillstream sync hub (socket.io for registers, HTTP API and HQ console)')
+    .option('--config <file>', 'JSON config file (see docs/hub.md); env vars override it, flags override both')
+    .option('--host <host>', 'listen address')
+    .option('--port <port>', 'listen port', (v) => Number(v))
+    .option('--database-url <url>', 'Postgres URL; without it an embedded PGlite database is used')
+    .option('--data-dir <dir>', 'PGlite data folder')
+    .option('--redis-url <url>', 'Redis for the socket.io adapter when several hubs serve one chain')
+    .option('--log-level <level>', 'pino log level')
+    .action(async (o: { config?: string; host?: string; port?: number; databaseUrl?: string; dataDir?: string; redisUrl?: string; logLevel?: string }) => {
+      const cfg = loadHubConfig({
+        file: o.config,
+        overrides: { host: o.host, port: o.port, databaseUrl: o.databaseUrl, dataDir: o.dataDir, redisUrl: o.redisUrl, logLevel: o.logLevel as never },
+      });
+      const h = await startHub(cfg);
+      process.stdout.write(`tillstream hub listening on ${h.url} (HQ console ${h.url}/hq/)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          h.log.info({ sig }, 'shutting down');
+          h.close().then(resolve, (err) => {
+            h.log.error({ err }, 'shutdown failed');
+            resolve();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+
+  dbOptions(
+    hub
+      .command('enroll-code')
+      .description('Create a one-time enrollment code for a new register of a store')
+      .requiredOption('--store <id>', 'store id')
+      .requiredOption('--terminal <id>', 'terminal id of the new register')
+      .option('--ttl-minutes <n>', 'validity of the code', (v) => Number(v), 24 * 60)
+      .option('--hub-url <url>', 'talk to a running hub over HTTP')
+      .option('--token <token>', 'bearer token for --hub-url (env TILLSTREAM_TOKEN)')
+      .option('--json', 'print JSON'),
+  ).action(async (o: DbOpts & HttpOpts & { store: string; terminal: string; ttlMinutes: number; json?: boolean }) => {
+    const body = { store_id: o.store, terminal_id: o.terminal, ttl_minutes: o.ttlMinutes };
+    const r = (o.hubUrl ? await httpCall(o, '/api/enrollment-codes', body) : await withDb(o, (db) => createEnrollmentCode(db, { ...body, created_by: 'cli' }))) as {
+      code: string;
+      expires_at: string;
+    };
+    process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `enrollment code for ${o.store}/${o.terminal}: ${r.code} (expires ${r.expires_at})\n`);
+  });
+
+  dbOptions(
+    hub
+      .command('create-store')
+      .description('Create a store')
+      .requiredOption('--store <id>', 'store id')
+      .requiredOption('--name <name>', 'display name')
+      .requiredOption('--currency <code>', 'ISO 4217 currency, e.g. USD')
+      .option('--groups <list>', 'comma-separated store groups (price targets)', '')
+      .option('--hub-url <url>', 'talk to a running hub over HTTP')
+      .option('--token <token>', 'bearer token for --hub-url'),
+  ).action(async (o: DbOpts & HttpOpts & { store: string; name: string; currency: string; groups: string }) => {
+    const body = { store_id: o.store, name: o.name, currency: o.currency, groups: o.groups ? o.groups.split(',').map((s) => s.trim()).filter(Boolean) : [] };
+    if (o.hubUrl) await httpCall(o, '/api/stores', body);
+    else await withDb(o, (db) => createStore(db, body));
+    process.stdout.write(`store ${o.store} created\n`);
+  });
+
+  dbOptions(
+    hub
+      .command('seed-demo')
+      .description('Seed demo stores with ~300 products, prices, tax rates and opening stock (stopped hub only)')
+      .option('--stores <list>', 'comma-separated store ids', 'store-001')
+      .option('--products <n>', 'number of products', (v) => Number(v), 300),
+  ).action(async (o: DbOpts & { stores: string; products: number }) => {
+    const r = await withDb(o, (db) => seedDemoStore(db, { stores: o.stores.split(',').map((s) => s.trim()), products: o.products }));
+    process.stdout.write(`seeded ${r.stores.join(', ')}: ${r.products} products\n`);
+  });
+}
