@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyChain } from '../../core/protocol';
+import { EXAMPLE_SALE_COMPLETED } from '../../core/events';
 import { openJournal, verifyJournalFile, type Journal } from './journal';
 import { MIGRATIONS } from './migrations';
 
@@ -99,6 +100,33 @@ describe('journal', () => {
     j.applyChanges([{ store_id: 'S1', cursor: 2, kind: 'stock', payload: { sku: 'A', on_hand: { units: 8, scale: 0 } }, created_at: '2026-01-01T00:00:00Z' }]);
     expect(j.getStockLevel('A')).toEqual({ units: 7500, scale: 3 });
     expect(j.getStockLevel('nope')).toBeNull();
+  });
+
+  it('derives the local stock movements of a sale from core/stock, and takes an unparseable sale anyway', () => {
+    j = openJournal(file, { terminalId: 'store-001-t1', storeId: 'store-001' });
+    j.applyChanges([{ store_id: 'store-001', cursor: 1, kind: 'stock', payload: { levels: [{ sku: 'MILK-1L', on_hand: { units: 10, scale: 0 } }], source: { reason: 'opening' } }, created_at: 'x' }]);
+    const e = j.completeSale(EXAMPLE_SALE_COMPLETED as unknown as Record<string, unknown>);
+    expect(j.getStockLevel('MILK-1L')).toEqual({ units: 8, scale: 0 });
+    expect(j.getStockLevel('TSHIRT-M')).toEqual({ units: -1, scale: 0 });
+    // The hub's next stock change names this register's seq: its figure includes the sale.
+    j.applyChanges([{ store_id: 'store-001', cursor: 2, kind: 'stock', payload: { levels: [{ sku: 'MILK-1L', on_hand: { units: 8, scale: 0 } }], source: { terminal_id: 'store-001-t1', through_seq: e.seq } }, created_at: 'x' }]);
+    expect(j.getStockLevel('MILK-1L')).toEqual({ units: 8, scale: 0 });
+    const bad = j.completeSale({ sale_id: 'not-a-valid-sale' });
+    expect(bad.seq).toBe(2);
+  });
+
+  it('reads the hub\'s batched price, catalog and promotion changes', () => {
+    j = openJournal(file, ids);
+    j.applyChanges([
+      { store_id: 'S1', cursor: 1, kind: 'price', payload: { prices: [{ sku: 'A', amount: 100, currency: 'EUR' }, { sku: 'B', amount: 200, currency: 'EUR' }], reason: null }, created_at: 'x' },
+      { store_id: 'S1', cursor: 2, kind: 'catalog', payload: { products: [{ sku: 'A', name: 'Apple' }] }, created_at: 'x' },
+      { store_id: 'S1', cursor: 3, kind: 'promotion', payload: { promotions: [{ promotion_id: 'P1', active: true }] }, created_at: 'x' },
+      { store_id: 'S1', cursor: 4, kind: 'customer', payload: { customers: [{ customer_id: 'C1', points: 5 }] }, created_at: 'x' },
+    ]);
+    expect(j.getPrice('B')).toEqual({ sku: 'B', amount: 200, currency: 'EUR' });
+    expect(j.getCatalogItem('A')).toEqual({ sku: 'A', name: 'Apple' });
+    expect(j.getPromotion('P1')).toMatchObject({ active: true });
+    expect(j.getCustomer('C1')).toMatchObject({ points: 5 });
   });
 
   it('applies changes only contiguously with its cursor, in one transaction with the cursor', () => {

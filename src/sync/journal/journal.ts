@@ -18,6 +18,7 @@ import {
   type StoreChange,
 } from '../../core/protocol';
 import type { Quantity } from '../../core/money';
+import { stockMovementsFor } from '../../core/stock';
 import { applyMigrations } from './migrations';
 import { applyChangeToProjection, applySnapshotToProjection, type SnapshotData } from './projections';
 
@@ -39,9 +40,23 @@ export interface StockMovement {
 }
 
 export interface AppendOptions {
+  /** Local stock effect of the event. Default: derived by core/stock for sale.completed, sale.refunded, sale.post_voided. */
   stockMovements?: readonly StockMovement[];
   /** Also clear the open sale in the same transaction (used by completeSale). */
   clearOpenSale?: boolean;
+}
+
+/**
+ * The stock movements core/stock assigns to a sale, refund or post-void. Best effort: the
+ * journal must take a sale even if its payload does not parse (the hub will reject it and a
+ * manager will see it); then only the local stock estimate misses it.
+ */
+function deriveStockMovements(event: JournalEvent): StockMovement[] {
+  try {
+    return stockMovementsFor(event).map((m) => ({ sku: m.sku, delta: m.quantity }));
+  } catch {
+    return [];
+  }
 }
 
 export interface SyncState {
@@ -179,7 +194,7 @@ export class Journal extends EventEmitter<JournalEvents> {
     payloadSchema.parse(payload);
     const payloadText = canonicalJson(payload);
     if (payloadText.length > MAX_PAYLOAD_BYTES) throw new Error(`event payload is ${payloadText.length} bytes, over ${MAX_PAYLOAD_BYTES}`);
-    const moves = z.array(stockMovementSchema).max(MAX_STOCK_MOVEMENTS_PER_EVENT).parse(opts.stockMovements ?? []);
+    const given = opts.stockMovements === undefined ? null : z.array(stockMovementSchema).max(MAX_STOCK_MOVEMENTS_PER_EVENT).parse(opts.stockMovements);
     // Stored payload must be what was hashed, so re-read events hash identically.
     const storedPayload = JSON.parse(payloadText) as Record<string, unknown>;
     const event = this.db.transaction((): JournalEvent => {
@@ -195,6 +210,7 @@ export class Journal extends EventEmitter<JournalEvents> {
         payload: storedPayload,
       });
       this.stmt.insert.run({ ...sealed, payload: payloadText });
+      const moves = given ?? deriveStockMovements(sealed);
       for (const m of moves) this.stmt.insertMove.run(sealed.seq, m.sku, m.delta.units, m.delta.scale);
       if (type === 'shift.opened') this.stmt.openShift.run(sealed.seq, sealed.occurred_at, payloadText);
       if (type === 'shift.closed') this.stmt.closeShift.run();
@@ -321,7 +337,7 @@ export class Journal extends EventEmitter<JournalEvents> {
           break;
         }
         if (c.store_id !== this.storeId) throw new Error(`change ${c.cursor} is for store ${c.store_id}, this register is in ${this.storeId}`);
-        const problem = applyChangeToProjection(this.db, c);
+        const problem = applyChangeToProjection(this.db, c, this.terminalId);
         if (problem) unprojected.push({ cursor: c.cursor, reason: problem });
         this.db.prepare('INSERT INTO store_changes (cursor, kind, payload, created_at, applied_at) VALUES (?, ?, ?, ?, ?)').run(
           c.cursor, c.kind, JSON.stringify(c.payload), c.created_at, at,
@@ -396,8 +412,11 @@ export class Journal extends EventEmitter<JournalEvents> {
   getStockLevel(sku: string): Quantity | null {
     this.assertOpen();
     const hub = this.db.prepare('SELECT units, scale FROM hub_stock WHERE sku = ?').get(sku) as Quantity | undefined;
-    const { appliedThrough } = this.syncState();
-    const moves = this.db.prepare('SELECT units, scale FROM local_stock_movements WHERE sku = ? AND seq > ?').all(sku, appliedThrough) as Quantity[];
+    // The hub's figure includes our events through its mark (or through the seq its last
+    // stock change named for this register, which can arrive before the ack).
+    const stockThrough = Number((this.db.prepare("SELECT value FROM meta WHERE key = 'stock_through'").get() as { value: string } | undefined)?.value ?? 0);
+    const through = Math.max(this.syncState().appliedThrough, stockThrough);
+    const moves = this.db.prepare('SELECT units, scale FROM local_stock_movements WHERE sku = ? AND seq > ?').all(sku, through) as Quantity[];
     if (!hub && moves.length === 0) return null;
     const all = hub ? [hub, ...moves] : moves;
     const scale = Math.max(...all.map((q) => q.scale));

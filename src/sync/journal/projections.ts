@@ -5,13 +5,25 @@ import type { StoreChange } from '../../core/protocol';
 // How a store change from the hub lands in the register's offline tables. The hub is the
 // authority; a change whose payload does not fit is kept in the change log (and reported)
 // but never blocks the changes behind it.
+//
+// Payload shapes (the hub's, src/hub/hq-changes.ts and ingest.ts; a single item without the
+// list wrapper is accepted too):
+//   price     { prices: [{ sku, amount, currency, deleted? }], reason? }
+//   catalog   { products: [{ sku, name, ... }] }
+//   promotion { promotions: [{ promotion_id, active, ... }] }
+//   stock     { levels: [{ sku, on_hand: {units, scale} }], source?: { terminal_id, through_seq } | { reason } }
+//   customer  { customers: [{ customer_id, ... }] }   (loyalty balances)
+//   tax, config: an object merged key by key; oversell: an alert, kept in the log only.
 
+const MAX_ITEMS_PER_CHANGE = 20_000;
 const key = z.string().min(1).max(128);
 const quantity = z.object({ units: z.number().int(), scale: z.number().int().min(0).max(6) });
 const bySku = z.looseObject({ sku: key, deleted: z.boolean().optional() });
-const byId = z.looseObject({ id: key, deleted: z.boolean().optional() });
+const promo = z.looseObject({ promotion_id: key.optional(), id: key.optional(), deleted: z.boolean().optional() })
+  .refine((p) => p.promotion_id !== undefined || p.id !== undefined, 'needs promotion_id');
 const byCustomer = z.looseObject({ customer_id: key, deleted: z.boolean().optional() });
-const stock = z.looseObject({ sku: key, on_hand: quantity });
+const level = z.looseObject({ sku: key, on_hand: quantity });
+const stockSource = z.looseObject({ terminal_id: z.string().optional(), through_seq: z.number().int().min(0).optional() });
 
 export interface SnapshotData {
   catalog: Record<string, unknown>[];
@@ -33,40 +45,57 @@ function setSettings(db: Database.Database, scope: 'tax' | 'config', obj: Record
   for (const [k, v] of Object.entries(obj)) put.run(scope, k, JSON.stringify(v ?? null));
 }
 
-/** Applies one change inside the caller's transaction. Returns why it did not fit, or null. */
-export function applyChangeToProjection(db: Database.Database, c: StoreChange): string | null {
+function putStock(db: Database.Database, sku: string, q: { units: number; scale: number }): void {
+  db.prepare('INSERT INTO hub_stock (sku, units, scale) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET units = excluded.units, scale = excluded.scale').run(sku, q.units, q.scale);
+}
+
+/** The list inside `payload[listKey]`, or the payload itself as a one-item list. */
+function items<T>(payload: Record<string, unknown>, listKey: string, item: z.ZodType<T>): z.ZodSafeParseResult<T[]> {
+  const list = Array.isArray(payload[listKey]) ? payload[listKey] : [payload];
+  return z.array(item).max(MAX_ITEMS_PER_CHANGE).safeParse(list);
+}
+
+/**
+ * Applies one change inside the caller's transaction. Returns why it did not fit, or null.
+ * `terminalId` lets a stock change say which of this register's events its figure includes.
+ */
+export function applyChangeToProjection(db: Database.Database, c: StoreChange, terminalId: string): string | null {
   const fail = (e: z.ZodError) => `${c.kind} change ${c.cursor}: ${e.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`;
   switch (c.kind) {
     case 'price': {
-      const p = bySku.safeParse(c.payload);
+      const p = items(c.payload, 'prices', bySku);
       if (!p.success) return fail(p.error);
-      upsert(db, 'prices', 'sku', p.data.sku, c.payload, p.data.deleted);
+      for (const it of p.data) upsert(db, 'prices', 'sku', it.sku, it, it.deleted);
       return null;
     }
     case 'catalog': {
-      const p = bySku.safeParse(c.payload);
+      const p = items(c.payload, 'products', bySku);
       if (!p.success) return fail(p.error);
-      upsert(db, 'catalog_items', 'sku', p.data.sku, c.payload, p.data.deleted);
+      for (const it of p.data) upsert(db, 'catalog_items', 'sku', it.sku, it, it.deleted);
       return null;
     }
     case 'promotion': {
-      const p = byId.safeParse(c.payload);
+      const p = items(c.payload, 'promotions', promo);
       if (!p.success) return fail(p.error);
-      upsert(db, 'promotions', 'id', p.data.id, c.payload, p.data.deleted);
+      for (const it of p.data) upsert(db, 'promotions', 'id', (it.promotion_id ?? it.id)!, it, it.deleted);
       return null;
     }
     case 'customer': {
-      const p = byCustomer.safeParse(c.payload);
+      const p = items(c.payload, 'customers', byCustomer);
       if (!p.success) return fail(p.error);
-      upsert(db, 'customers', 'customer_id', p.data.customer_id, c.payload, p.data.deleted);
+      for (const it of p.data) upsert(db, 'customers', 'customer_id', it.customer_id, it, it.deleted);
       return null;
     }
     case 'stock': {
-      const p = stock.safeParse(c.payload);
+      const p = items(c.payload, 'levels', level);
       if (!p.success) return fail(p.error);
-      db.prepare('INSERT INTO hub_stock (sku, units, scale) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET units = excluded.units, scale = excluded.scale').run(
-        p.data.sku, p.data.on_hand.units, p.data.on_hand.scale,
-      );
+      for (const it of p.data) putStock(db, it.sku, it.on_hand);
+      const src = stockSource.safeParse(c.payload.source ?? {});
+      if (src.success && src.data.terminal_id === terminalId && src.data.through_seq !== undefined) {
+        // The hub's figures now include this register's events through that seq.
+        db.prepare("INSERT INTO meta (key, value) VALUES ('stock_through', ?) ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))")
+          .run(String(src.data.through_seq));
+      }
       return null;
     }
     case 'tax':
@@ -74,7 +103,6 @@ export function applyChangeToProjection(db: Database.Database, c: StoreChange): 
       setSettings(db, c.kind, c.payload);
       return null;
     case 'oversell':
-      // An alert, not state: kept in the change log for the manager view.
       return null;
   }
 }
@@ -82,19 +110,14 @@ export function applyChangeToProjection(db: Database.Database, c: StoreChange): 
 /** Replaces every projection with the snapshot's content, inside the caller's transaction. */
 export function applySnapshotToProjection(db: Database.Database, s: SnapshotData): void {
   for (const t of ['catalog_items', 'prices', 'promotions', 'hub_stock', 'settings']) db.prepare(`DELETE FROM ${t}`).run();
-  const items = z.array(bySku).parse(s.catalog);
-  items.forEach((it, i) => upsert(db, 'catalog_items', 'sku', it.sku, s.catalog[i]!, false));
-  const prices = z.array(bySku).parse(s.prices);
-  prices.forEach((p, i) => upsert(db, 'prices', 'sku', p.sku, s.prices[i]!, false));
-  const promos = z.array(byId).parse(s.promotions);
-  promos.forEach((p, i) => upsert(db, 'promotions', 'id', p.id, s.promotions[i]!, false));
-  const put = db.prepare('INSERT INTO hub_stock (sku, units, scale) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET units = excluded.units, scale = excluded.scale');
-  for (const st of z.array(stock).parse(s.stock)) put.run(st.sku, st.on_hand.units, st.on_hand.scale);
+  for (const it of z.array(bySku).parse(s.catalog)) upsert(db, 'catalog_items', 'sku', it.sku, it, false);
+  for (const it of z.array(bySku).parse(s.prices)) upsert(db, 'prices', 'sku', it.sku, it, false);
+  for (const it of z.array(promo).parse(s.promotions)) upsert(db, 'promotions', 'id', (it.promotion_id ?? it.id)!, it, false);
+  for (const st of z.array(level).parse(s.stock)) putStock(db, st.sku, st.on_hand);
   setSettings(db, 'tax', s.tax);
   setSettings(db, 'config', s.config);
   if (s.customers) {
     db.prepare('DELETE FROM customers').run();
-    const cs = z.array(byCustomer).parse(s.customers);
-    cs.forEach((c, i) => upsert(db, 'customers', 'customer_id', c.customer_id, s.customers![i]!, false));
+    for (const c of z.array(byCustomer).parse(s.customers)) upsert(db, 'customers', 'customer_id', c.customer_id, c, false);
   }
 }
