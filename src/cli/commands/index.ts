@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { register as journalCommands } from './journal';
 import { register as barcodeCommands } from './barcode';
+import { register as hubCommands } from './hub';
+import { register as ledgerCommands } from './ledger';
 
 // Each module adds its commands to the program. Areas append their module here.
 export type RegisterCommands = (program: Command) => void;
 
-export const COMMANDS: RegisterCommands[] = [journalCommands, barcodeCommands];
+export const COMMANDS: RegisterCommands[] = [journalCommands, barcodeCommands, hubCommands, ledgerCommands];
