@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { EXAMPLE_SALE_COMPLETED, EXAMPLE_SALE_REFUNDED } from '../events/examples';
 import type { JournalEvent } from '../protocol/journal-event';
 import { envelope } from '../ledger/testing/envelope';
-import { fullRefundOf, partialRefundArb, saleCompletedArb } from '../ledger/testing/arbitraries';
+import { fullRefundOf, saleArbitraries } from '../ledger/testing/arbitraries';
+
+const { saleCompletedArb, partialRefundArb } = saleArbitraries(fc);
 import { stockLevels, stockMovementsFor, StockError, type StockMovement } from './movements';
 
 const ev = (type: string, payload: object, seq = 1): JournalEvent => envelope(type, payload as Record<string, unknown>, { seq });

@@ -1,10 +1,14 @@
-import fc from 'fast-check';
 import { money, multiplyByQuantity, multiplyRatio, roundToIncrement } from '../../money/money';
 import type { RefundTender, SaleCompletedPayload, SaleLine, SaleRefundedPayload, Tender, TaxBreakdownRow } from '../../events/sale';
 
 // fast-check generators of valid sale.completed payloads (they pass the events schema,
 // arithmetic included) and of partial and full refunds of them. Used by the ledger and
-// stock property tests; other areas may reuse them.
+// stock property tests; other areas may reuse them. fast-check is handed in by the test
+// (`const { saleCompletedArb, partialRefundArb } = saleArbitraries(fc)`), because core code
+// may not import test libraries.
+
+type FC = typeof import('fast-check').default;
+type Arbitrary<T> = import('fast-check').Arbitrary<T>;
 
 export const GEN_STORE = 'store-001';
 export const GEN_TERMINAL = 'store-001-t1';
@@ -27,8 +31,6 @@ const VAT = [
 
 export type TaxStyle = 'us' | 'eu';
 
-const uuidArb = fc.uuid({ version: 4 });
-
 interface LineSeed {
   category: string;
   weighed: boolean;
@@ -38,16 +40,6 @@ interface LineSeed {
   discountKinds: Array<'line' | 'order' | 'promotion' | 'override'>;
   taxIdx: number[];
 }
-
-const lineSeedArb: fc.Arbitrary<LineSeed> = fc.record({
-  category: fc.constantFrom(...CATEGORIES),
-  weighed: fc.boolean(),
-  units: fc.integer({ min: 1, max: 6 }),
-  unit_price: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 2_000_000 })),
-  discountFractions: fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 3 }),
-  discountKinds: fc.array(fc.constantFrom('line' as const, 'order' as const, 'promotion' as const, 'override' as const), { minLength: 3, maxLength: 3 }),
-  taxIdx: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
-});
 
 function buildLine(i: number, s: LineSeed, currency: string, style: TaxStyle, weightUnits: number): SaleLine {
   const quantity = s.weighed ? { units: weightUnits, scale: 3 } : { units: s.units, scale: 0 };
@@ -135,54 +127,6 @@ export interface SaleArbOptions {
   maxLines?: number;
 }
 
-export function saleCompletedArb(opts: SaleArbOptions = {}): fc.Arbitrary<SaleCompletedPayload> {
-  const currencies = opts.currencies ?? ['USD', 'EUR', 'JPY', 'BHD', 'CHF'];
-  return fc
-    .record({
-      sale_id: uuidArb,
-      currency: fc.constantFrom(...currencies),
-      style: opts.style ? fc.constant(opts.style) : fc.constantFrom<TaxStyle>('us', 'eu'),
-      seeds: fc.array(lineSeedArb, { minLength: 1, maxLength: opts.maxLines ?? 6 }),
-      weights: fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 6, maxLength: 6 }),
-      tenderKinds: fc.array(fc.constantFrom('cash' as const, 'card' as const, 'gift_card' as const), { minLength: 1, maxLength: 3 }),
-      tenderWeights: fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 3, maxLength: 3 }),
-      processors: fc.array(fc.constantFrom(...PROCESSORS), { minLength: 3, maxLength: 3 }),
-      changes: fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 3, maxLength: 3 }),
-      cashRounding: fc.constantFrom(0, 5, 10),
-    })
-    .map((r) => {
-      const lines = r.seeds.map((s, i) => buildLine(i, s, r.currency, r.style, r.weights[i % 6]!));
-      const linesTotal = lines.reduce((a, l) => a + l.total, 0);
-      const hasCash = r.tenderKinds.includes('cash');
-      const rounding = hasCash && r.cashRounding > 0 ? roundToIncrement(money(linesTotal, r.currency), r.cashRounding).amount - linesTotal : 0;
-      const totals = totalsOf(lines, rounding);
-      const amounts = split(totals.total, r.tenderWeights.slice(0, r.tenderKinds.length));
-      const tenders: Tender[] = amounts.map((amount, i) => {
-        const kind = r.tenderKinds[i]!;
-        const tender_id = `T${i + 1}`;
-        if (kind === 'cash') return { tender_id, kind, amount, tendered: amount + r.changes[i]!, change: r.changes[i]! };
-        if (kind === 'card') return { tender_id, kind, amount, processor: r.processors[i]!, masked_pan: '411111******1111' };
-        return { tender_id, kind, amount, gift_card_id: `GC-${i}` };
-      });
-      const change_due = tenders.reduce((a, t) => a + (t.kind === 'cash' ? (t.change ?? 0) : 0), 0);
-      return {
-        sale_id: r.sale_id,
-        store_id: GEN_STORE,
-        terminal_id: GEN_TERMINAL,
-        shift_id: SHIFT,
-        cashier_id: 'emp-1',
-        currency: r.currency,
-        price_book_version: 1,
-        lines,
-        totals,
-        tax_breakdown: breakdown(lines),
-        tenders,
-        change_due,
-        completed_at: '2026-11-23T02:30:00.000Z',
-      } satisfies SaleCompletedPayload;
-    });
-}
-
 function shareLine(l: SaleLine, num: number, den: number, i: number): SaleRefundedPayload['lines'][number] {
   const f = (x: number) => Math.floor((x * num) / den);
   const gross = Math.round((l.gross * num) / den);
@@ -234,24 +178,88 @@ export function fullRefundOf(sale: SaleCompletedPayload, refund_id: string, rest
   return refundOf(sale, refund_id, lines, sale.totals.rounding, tenders, restock);
 }
 
-/** A partial refund of a sale: some lines, some of each line's units, proportional amounts. */
-export function partialRefundArb(sale: SaleCompletedPayload): fc.Arbitrary<SaleRefundedPayload> {
-  return fc
-    .record({
-      refund_id: uuidArb,
-      picks: fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 1_000 })), { minLength: sale.lines.length, maxLength: sale.lines.length }),
-      restock: fc.boolean(),
-    })
-    .map(({ refund_id, picks, restock }) => {
-      const chosen: SaleRefundedPayload['lines'] = [];
-      sale.lines.forEach((l, i) => {
-        const [take, r] = picks[i]!;
-        if (!take && !(i === 0 && chosen.length === 0 && picks.every((p) => !p[0]))) return;
-        // Whole units for counted goods; a weighed line is refunded whole.
-        const den = l.quantity.scale === 0 ? l.quantity.units : 1;
-        const num = l.quantity.scale === 0 ? 1 + (r % l.quantity.units) : 1;
-        chosen.push(shareLine(l, num, den, chosen.length));
+export function saleArbitraries(fc: FC) {
+  const uuidArb = fc.uuid({ version: 4 });
+
+  const lineSeedArb: Arbitrary<LineSeed> = fc.record({
+    category: fc.constantFrom(...CATEGORIES),
+    weighed: fc.boolean(),
+    units: fc.integer({ min: 1, max: 6 }),
+    unit_price: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 2_000_000 })),
+    discountFractions: fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 3 }),
+    discountKinds: fc.array(fc.constantFrom('line' as const, 'order' as const, 'promotion' as const, 'override' as const), { minLength: 3, maxLength: 3 }),
+    taxIdx: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { maxLength: 2 }),
+  });
+
+  function saleCompletedArb(opts: SaleArbOptions = {}): Arbitrary<SaleCompletedPayload> {
+    const currencies = opts.currencies ?? ['USD', 'EUR', 'JPY', 'BHD', 'CHF'];
+    return fc
+      .record({
+        sale_id: uuidArb,
+        currency: fc.constantFrom(...currencies),
+        style: opts.style ? fc.constant(opts.style) : fc.constantFrom<TaxStyle>('us', 'eu'),
+        seeds: fc.array(lineSeedArb, { minLength: 1, maxLength: opts.maxLines ?? 6 }),
+        weights: fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 6, maxLength: 6 }),
+        tenderKinds: fc.array(fc.constantFrom('cash' as const, 'card' as const, 'gift_card' as const), { minLength: 1, maxLength: 3 }),
+        tenderWeights: fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 3, maxLength: 3 }),
+        processors: fc.array(fc.constantFrom(...PROCESSORS), { minLength: 3, maxLength: 3 }),
+        changes: fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 3, maxLength: 3 }),
+        cashRounding: fc.constantFrom(0, 5, 10),
+      })
+      .map((r) => {
+        const lines = r.seeds.map((s, i) => buildLine(i, s, r.currency, r.style, r.weights[i % 6]!));
+        const linesTotal = lines.reduce((a, l) => a + l.total, 0);
+        const hasCash = r.tenderKinds.includes('cash');
+        const rounding = hasCash && r.cashRounding > 0 ? roundToIncrement(money(linesTotal, r.currency), r.cashRounding).amount - linesTotal : 0;
+        const totals = totalsOf(lines, rounding);
+        const amounts = split(totals.total, r.tenderWeights.slice(0, r.tenderKinds.length));
+        const tenders: Tender[] = amounts.map((amount, i) => {
+          const kind = r.tenderKinds[i]!;
+          const tender_id = `T${i + 1}`;
+          if (kind === 'cash') return { tender_id, kind, amount, tendered: amount + r.changes[i]!, change: r.changes[i]! };
+          if (kind === 'card') return { tender_id, kind, amount, processor: r.processors[i]!, masked_pan: '411111******1111' };
+          return { tender_id, kind, amount, gift_card_id: `GC-${i}` };
+        });
+        const change_due = tenders.reduce((a, t) => a + (t.kind === 'cash' ? (t.change ?? 0) : 0), 0);
+        return {
+          sale_id: r.sale_id,
+          store_id: GEN_STORE,
+          terminal_id: GEN_TERMINAL,
+          shift_id: SHIFT,
+          cashier_id: 'emp-1',
+          currency: r.currency,
+          price_book_version: 1,
+          lines,
+          totals,
+          tax_breakdown: breakdown(lines),
+          tenders,
+          change_due,
+          completed_at: '2026-11-23T02:30:00.000Z',
+        } satisfies SaleCompletedPayload;
       });
-      return refundOf(sale, refund_id, chosen, 0, null, restock);
-    });
+  }
+
+  /** A partial refund of a sale: some lines, some of each line's units, proportional amounts. */
+  function partialRefundArb(sale: SaleCompletedPayload): Arbitrary<SaleRefundedPayload> {
+    return fc
+      .record({
+        refund_id: uuidArb,
+        picks: fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 1_000 })), { minLength: sale.lines.length, maxLength: sale.lines.length }),
+        restock: fc.boolean(),
+      })
+      .map(({ refund_id, picks, restock }) => {
+        const chosen: SaleRefundedPayload['lines'] = [];
+        sale.lines.forEach((l, i) => {
+          const [take, r] = picks[i]!;
+          if (!take && !(i === 0 && chosen.length === 0 && picks.every((p) => !p[0]))) return;
+          // Whole units for counted goods; a weighed line is refunded whole.
+          const den = l.quantity.scale === 0 ? l.quantity.units : 1;
+          const num = l.quantity.scale === 0 ? 1 + (r % l.quantity.units) : 1;
+          chosen.push(shareLine(l, num, den, chosen.length));
+        });
+        return refundOf(sale, refund_id, chosen, 0, null, restock);
+      });
+  }
+
+  return { saleCompletedArb, partialRefundArb };
 }
