@@ -1,0 +1,18 @@
+// Scale settings in the device configuration (scale-specific fields only; see scanner/config.ts).
+
+import { z } from 'zod';
+import type { TransportAddress, TransportBinding } from '../transport/transport';
+import { Scale8217 } from './scale';
+
+export const scaleSettingsShape = {
+  protocol: z.literal('mettler-8217').default('mettler-8217'),
+  replyTimeoutMs: z.number().int().min(50).max(30_000).default(1_000),
+  pollIntervalMs: z.number().int().min(10).max(5_000).default(100),
+};
+export const scaleSettingsSchema = z.object(scaleSettingsShape);
+export type ScaleSettings = z.infer<typeof scaleSettingsSchema>;
+
+export function createScale(name: string, address: TransportAddress, settings: Partial<ScaleSettings> = {}, binding?: TransportBinding): Scale8217 {
+  const s = scaleSettingsSchema.parse(settings);
+  return new Scale8217(name, { address, binding, replyTimeoutMs: s.replyTimeoutMs, pollIntervalMs: s.pollIntervalMs });
+}
