@@ -144,6 +144,23 @@ describe('ZVT payment terminal over TCP', () => {
     expect(await pay.terminalStatus()).toMatchObject({ ready: true });
   });
 
+  it('an unresolved payment journaled before a restart still blocks new payments until resolved', async () => {
+    sim.next({ kind: 'silent' });
+    const journal: unknown[] = [];
+    pay.on('unresolved', (u) => journal.push(u));
+    expect((await pay.sale(EUR(640))).outcome).toBe('unknown');
+    const saved = JSON.parse(JSON.stringify(journal.at(-1)));
+    await pay.close(); // the register restarts
+
+    pay = new ZvtPaymentTerminal('card', {
+      address: { kind: 'tcp', host: '127.0.0.1', port: server.port }, currency: 'EUR', transactionTimeoutMs: 1_500, unresolved: saved,
+    });
+    await pay.start();
+    await expect(pay.sale(EUR(640))).rejects.toBeInstanceOf(UnresolvedPaymentError);
+    expect(await pay.statusInquiry()).toMatchObject({ outcome: 'approved', amount: EUR(640), resolvedUnknown: true });
+    expect(sim.approvedSales()).toHaveLength(1);
+  });
+
   it('refuses a currency the terminal is not set to', async () => {
     await expect(pay.sale(money(100, 'USD'))).rejects.toThrow(/EUR/);
   });
