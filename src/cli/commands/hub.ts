@@ -94,7 +94,9 @@ export function register(program: Command): void {
       .option('--hub-url <url>', 'talk to a running hub over HTTP')
       .option('--token <token>', 'bearer token for --hub-url (env TILLSTREAM_TOKEN)')
       .option('--json', 'print JSON'),
-  ).action(async (o: DbOpts & HttpOpts & { store: string; terminal: string; ttlMinutes: number; json?: boolean }) => {
+  ).action(async (_o: unknown, cmd: Command) => {
+    // --data-dir / --database-url / --config are also options of `hub` itself, so commander may give them to the parent.
+    const o = cmd.optsWithGlobals() as DbOpts & HttpOpts & { store: string; terminal: string; ttlMinutes: number; json?: boolean };
     const body = { store_id: o.store, terminal_id: o.terminal, ttl_minutes: o.ttlMinutes };
     const r = (o.hubUrl ? await httpCall(o, '/api/enrollment-codes', body) : await withDb(o, (db) => createEnrollmentCode(db, { ...body, created_by: 'cli' }))) as {
       code: string;
@@ -113,7 +115,8 @@ export function register(program: Command): void {
       .option('--groups <list>', 'comma-separated store groups (price targets)', '')
       .option('--hub-url <url>', 'talk to a running hub over HTTP')
       .option('--token <token>', 'bearer token for --hub-url'),
-  ).action(async (o: DbOpts & HttpOpts & { store: string; name: string; currency: string; groups: string }) => {
+  ).action(async (_o: unknown, cmd: Command) => {
+    const o = cmd.optsWithGlobals() as DbOpts & HttpOpts & { store: string; name: string; currency: string; groups: string };
     const body = { store_id: o.store, name: o.name, currency: o.currency, groups: o.groups ? o.groups.split(',').map((s) => s.trim()).filter(Boolean) : [] };
     if (o.hubUrl) await httpCall(o, '/api/stores', body);
     else await withDb(o, (db) => createStore(db, body));
@@ -126,7 +129,8 @@ export function register(program: Command): void {
       .description('Seed demo stores with ~300 products, prices, tax rates and opening stock (stopped hub only)')
       .option('--stores <list>', 'comma-separated store ids', 'store-001')
       .option('--products <n>', 'number of products', (v) => Number(v), 300),
-  ).action(async (o: DbOpts & { stores: string; products: number }) => {
+  ).action(async (_o: unknown, cmd: Command) => {
+    const o = cmd.optsWithGlobals() as DbOpts & { stores: string; products: number };
     const r = await withDb(o, (db) => seedDemoStore(db, { stores: o.stores.split(',').map((s) => s.trim()), products: o.products }));
     process.stdout.write(`seeded ${r.stores.join(', ')}: ${r.products} products\n`);
   });
