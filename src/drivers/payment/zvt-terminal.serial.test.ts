@@ -32,7 +32,7 @@ describe('ZVT payment terminal over a serial line (PTY)', () => {
       address: { kind: 'serial', path: pty.hostPath, baudRate: 9600, stopBits: 2 },
       currency: 'EUR',
       ackTimeoutMs: 2_000,
-      transactionTimeoutMs: 1_500,
+      transactionTimeoutMs: 2_500,
       log: (l) => logs.push(l),
     });
     pay.on('data', (e) => emitted.push(e));

@@ -25,8 +25,8 @@ describe('ZVT payment terminal over TCP', () => {
     pay = new ZvtPaymentTerminal('card', {
       address: { kind: 'tcp', host: '127.0.0.1', port: server.port },
       currency: 'EUR',
-      ackTimeoutMs: 1_500,
-      transactionTimeoutMs: 1_500,
+      ackTimeoutMs: 2_500,
+      transactionTimeoutMs: 2_500,
       log: (l) => logs.push(l),
     });
     pay.on('data', (e) => emitted.push(e));
@@ -153,7 +153,7 @@ describe('ZVT payment terminal over TCP', () => {
     await pay.close(); // the register restarts
 
     pay = new ZvtPaymentTerminal('card', {
-      address: { kind: 'tcp', host: '127.0.0.1', port: server.port }, currency: 'EUR', transactionTimeoutMs: 1_500, unresolved: saved,
+      address: { kind: 'tcp', host: '127.0.0.1', port: server.port }, currency: 'EUR', transactionTimeoutMs: 2_500, unresolved: saved,
     });
     await pay.start();
     await expect(pay.sale(EUR(640))).rejects.toBeInstanceOf(UnresolvedPaymentError);
