@@ -145,7 +145,7 @@ export function parseScan(raw: string, options: ParseScanOptions = {}): ParsedBa
   }
   info ??= detect(data);
 
-  const base = { raw: s, data, ...(aim ? { aim } : {}) };
+  const base: Base = { raw: s, data, aim };
   switch (info.payload) {
     case 'gs1':
       return gs1Result(base, info.symbology, data, options);
@@ -169,23 +169,26 @@ export function parseScan(raw: string, options: ParseScanOptions = {}): ParsedBa
   }
 }
 
-type Base = { raw: string; data: string; aim?: string };
+type Base = { raw: string; data: string; aim: string | undefined };
+type Draft = { -readonly [K in keyof ParsedBarcode]: ParsedBarcode[K] };
+
+// Results are built with one literal shape and optional fields assigned after: object spreads
+// with conditional parts cost several times the whole parse.
+function draft(base: Base, symbology: Symbology, elements: Record<string, string>, elementList: readonly Gs1Element[], hri: string, lookupKey: string): Draft {
+  const r: Draft = { raw: base.raw, symbology, data: base.data, elements, elementList, hri, lookupKey };
+  if (base.aim !== undefined) r.aim = base.aim;
+  return r;
+}
 
 function plainResult(base: Base, symbology: Symbology, data: string): ParsedBarcode {
-  return { ...base, symbology, elements: {}, elementList: [], hri: data, lookupKey: data };
+  return draft(base, symbology, {}, [], data, data);
 }
 
 function gtinResult(base: Base, symbology: Symbology, gtin: string, addOn?: string): ParsedBarcode {
-  return {
-    ...base,
-    symbology,
-    gtin,
-    elements: { '01': gtin },
-    elementList: [{ ai: '01', value: gtin }],
-    hri: `(01)${gtin}`,
-    lookupKey: gtin,
-    ...(addOn ? { addOn } : {}),
-  };
+  const r = draft(base, symbology, { '01': gtin }, [{ ai: '01', value: gtin }], '(01)' + gtin, gtin);
+  r.gtin = gtin;
+  if (addOn) r.addOn = addOn;
+  return r;
 }
 
 function eanResult(base: Base, hinted: Symbology, data: string, withAddOn: boolean, options: ParseScanOptions): ParsedBarcode {
@@ -250,14 +253,19 @@ function rcnResult(
 ): ParsedBarcode {
   const layouts = options.rcn === false ? {} : options.rcn ?? DEFAULT_RCN_LAYOUTS;
   const decoded = decodeRcn(code13, layouts);
-  const common = { ...base, symbology, elements: {}, elementList: [], hri: main, restricted: true as const, ...(addOn ? { addOn } : {}) };
-  if (!decoded) return { ...common, lookupKey: gtin };
-  const rcn: RcnInfo = { prefix: decoded.prefix, kind: decoded.kind, itemReference: decoded.itemReference };
+  const r = draft(base, symbology, {}, [], main, decoded ? decoded.lookupKey : gtin);
+  r.restricted = true;
+  if (addOn) r.addOn = addOn;
+  if (!decoded) return r;
+  r.rcn = { prefix: decoded.prefix, kind: decoded.kind, itemReference: decoded.itemReference };
   if (decoded.kind === 'price') {
-    const price: Price = { amountMinor: decoded.value, decimals: decoded.decimals, ...(options.currency ? { currency: options.currency } : {}) };
-    return { ...common, lookupKey: decoded.lookupKey, rcn, price };
+    r.price = options.currency
+      ? { amountMinor: decoded.value, decimals: decoded.decimals, currency: options.currency }
+      : { amountMinor: decoded.value, decimals: decoded.decimals };
+  } else {
+    r.weight = weightOf(decoded.value, decoded.decimals, 'kg');
   }
-  return { ...common, lookupKey: decoded.lookupKey, rcn, weight: weightOf(decoded.value, decoded.decimals, 'kg') };
+  return r;
 }
 
 function formatScaled(scaled: number, decimals: number): string {
@@ -293,15 +301,6 @@ export function rescalePrice(price: Price, decimals: number): Price {
   return { ...price, amountMinor: amount, decimals };
 }
 
-const DATE_ACCESSORS: ReadonlyArray<[string, keyof ParsedBarcode]> = [
-  ['17', 'expiry'],
-  ['15', 'bestBefore'],
-  ['16', 'sellBy'],
-  ['11', 'productionDate'],
-  ['13', 'packagingDate'],
-  ['12', 'dueDate'],
-];
-
 function gs1Result(base: Base, symbology: Symbology, data: string, options: ParseScanOptions): ParsedBarcode {
   const currentYear = (options.now ?? new Date()).getUTCFullYear();
   const list = data.charCodeAt(0) === 40 /* ( */ ? parseBracketed(data, { currentYear }) : parseElementString(data, { currentYear });
@@ -309,19 +308,15 @@ function gs1Result(base: Base, symbology: Symbology, data: string, options: Pars
   for (const e of list) elements[e.ai] = e.value;
   const hri = toBracketed(list);
   const gtin = elements['01'];
-  const out: Record<string, unknown> = {
-    ...base,
-    symbology,
-    ...(gtin ? { gtin } : {}),
-    elements,
-    elementList: list,
-    hri,
-    lookupKey: gtin ?? elements['02'] ?? hri,
-  };
-  for (const [ai, key] of DATE_ACCESSORS) {
-    const v = elements[ai];
-    if (v !== undefined) out[key] = parseGs1Date(v, currentYear, ai);
-  }
+  const out = draft(base, symbology, elements, list, hri, gtin ?? elements['02'] ?? hri);
+  if (gtin !== undefined) out.gtin = gtin;
+  // Explicit assignments (not a keyed loop, no per-call closures) keep this path fast.
+  if (elements['17'] !== undefined) out.expiry = parseGs1Date(elements['17'], currentYear, '17');
+  if (elements['15'] !== undefined) out.bestBefore = parseGs1Date(elements['15'], currentYear, '15');
+  if (elements['16'] !== undefined) out.sellBy = parseGs1Date(elements['16'], currentYear, '16');
+  if (elements['11'] !== undefined) out.productionDate = parseGs1Date(elements['11'], currentYear, '11');
+  if (elements['13'] !== undefined) out.packagingDate = parseGs1Date(elements['13'], currentYear, '13');
+  if (elements['12'] !== undefined) out.dueDate = parseGs1Date(elements['12'], currentYear, '12');
   if (elements['10'] !== undefined) out.batch = elements['10'];
   if (elements['21'] !== undefined) out.serial = elements['21'];
   if (elements['00'] !== undefined) out.sscc = elements['00'];
@@ -337,8 +332,10 @@ function gs1Result(base: Base, symbology: Symbology, data: string, options: Pars
     } else if (out.price === undefined && head === '393') {
       const numeric = e.value.slice(0, 3);
       const alpha = currencyFromNumeric(numeric);
-      out.price = { amountMinor: Number(e.value.slice(3)), decimals: d.decimals, ...(alpha ? { currency: alpha } : {}), currencyNumeric: numeric } satisfies Price;
+      const price: { -readonly [K in keyof Price]: Price[K] } = { amountMinor: Number(e.value.slice(3)), decimals: d.decimals, currencyNumeric: numeric };
+      if (alpha) price.currency = alpha;
+      out.price = price;
     }
   }
-  return out as unknown as ParsedBarcode;
+  return out;
 }
