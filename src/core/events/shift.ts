@@ -84,7 +84,7 @@ export const tenderSummarySchema = z.object({
   refunds_count: z.number().int().min(0),
   /** Σ refund tender amounts (money given back). */
   refunds_amount: nonNegMinorSchema,
-  /** sales_amount − refunds_amount (post-voids already subtracted from sales). */
+  /** sales_amount − refunds_amount. A post-void counts as a refund of each tender of the voided sale. */
   net_amount: minorSchema,
 });
 export type TenderSummary = z.infer<typeof tenderSummarySchema>;
