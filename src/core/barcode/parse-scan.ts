@@ -206,7 +206,8 @@ function eanResult(base: Base, hinted: Symbology, data: string, withAddOn: boole
   let gtin: string;
   switch (main.length) {
     case 13:
-      symbology = 'EAN-13';
+      // An EAN-13 starting with 0 is bar for bar a UPC-A (scanners send UPC-A that way under ]E0).
+      symbology = main.charCodeAt(0) === 48 ? 'UPC-A' : 'EAN-13';
       gtin = toGtin14(main, 'EAN-13');
       break;
     case 12:
