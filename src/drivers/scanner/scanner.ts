@@ -8,7 +8,7 @@ import { TransportDevice, type TransportDeviceOptions } from '../device/transpor
 import { PosError } from '../device/result';
 import type { DataEvent } from '../device/events';
 import type { Symbology } from './aim';
-import { HidPosScanAssembler, SerialScanDecoder, type ScanSuffix, type SerialScanOutput } from './codec';
+import { HID_POS_USAGE_PAGE, HidPosScanAssembler, SerialScanDecoder, type ScanSuffix, type SerialScanOutput } from './codec';
 
 /** The DataEvent payload of a scanner. */
 export interface ScanData {
@@ -91,9 +91,11 @@ export class HidPosScanner extends ScannerBase {
   private readonly assembler: HidPosScanAssembler;
 
   constructor(name: string, options: HidPosScannerOptions) {
-    super(name, 'scanner', options);
-    if (options.address.kind === 'hid' && options.address.usagePage !== undefined && options.address.usagePage !== 0x8c) {
-      throw new PosError('E_ILLEGAL', `${name}: a HID POS scanner has usage page 0x8C, not 0x${options.address.usagePage.toString(16)}`);
+    // A scanner shows several HID interfaces (keyboard, POS); open the POS one (usage page 0x8C).
+    const address = options.address.kind === 'hid' && options.address.usagePage === undefined ? { ...options.address, usagePage: HID_POS_USAGE_PAGE } : options.address;
+    super(name, 'scanner', { ...options, address });
+    if (address.kind === 'hid' && address.usagePage !== HID_POS_USAGE_PAGE) {
+      throw new PosError('E_ILLEGAL', `${name}: a HID POS scanner has usage page 0x8C, not 0x${address.usagePage!.toString(16)}`);
     }
     this.assembler = new HidPosScanAssembler(options.maxLength ?? 4096, options.hasReportId ?? true);
   }
