@@ -1,6 +1,7 @@
 // Serial scanner driver through the REAL serialport binding, against the scanner simulator on
 // a socat PTY pair; HID POS scanner through the mock transport (no HID hardware in CI).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseScan } from '../../core/barcode';
 import { scanValueForPans } from '../../core/pci/pan-scan';
 import type { DataEvent } from '../device/events';
 import { createPtyPair, type PtyPair } from '../simulators/pty';
@@ -60,6 +61,10 @@ describe('serial scanner over a PTY', () => {
       { raw: '\u001d0104006381333931', symbology: 'gs1-128', aimId: ']C1' },
       { raw: '96385074', symbology: 'ean8', aimId: ']E4' },
     ]);
+    // What the register does with each DataEvent: core's parser, with the driver's symbology as hint.
+    const parsed = (await got).map((d) => parseScan(d.raw, { symbology: d.symbology }));
+    expect(parsed.map((p) => p.gtin)).toEqual(['04006381333931', '04006381333931', '00000096385074']);
+    expect(parsed[1]!.symbology).toBe('GS1-128');
   });
 
   it('readOneScan resolves with the next scan, and times out (E_TIMEOUT) when none comes', async () => {
