@@ -9,7 +9,8 @@ export function useWedgeScanner(onScan: (data: string) => void, enabled = true):
   cb.current = onScan;
   useEffect(() => {
     if (!enabled) return;
-    const det = new WedgeDetector();
+    // 50 ms between keys: USB scanners send every 1–20 ms; 50 leaves room for a busy terminal's event loop.
+    const det = new WedgeDetector({ maxInterKeyMs: 50 });
     const replay = (keys: string[]) => {
       const el = document.activeElement;
       if (!(el instanceof HTMLInputElement) || el.type === 'password') {
@@ -44,7 +45,7 @@ export function useWedgeScanner(onScan: (data: string) => void, enabled = true):
       clearTimeout(timer);
       timer = setTimeout(() => {
         for (const r of det.idle(performance.now())) if (r.kind === 'typed') replay(r.keys);
-      }, 40);
+      }, 60);
     };
     window.addEventListener('keydown', handle, true);
     return () => {

@@ -1,0 +1,39 @@
+import type { DeviceStatus } from '../../core/register-api';
+import type { RegisterDevices } from './devices';
+
+// A register with no peripherals configured (a laptop at HQ, a training till): every device
+// action fails with a message saying which device is missing, nothing pretends to work.
+export class NoDevices implements RegisterDevices {
+  status(): DeviceStatus[] {
+    return [];
+  }
+  onStatus(): () => void {
+    return () => {};
+  }
+  onScan(): () => void {
+    return () => {};
+  }
+  async printReceipt(): Promise<void> {
+    throw new Error('no receipt printer configured');
+  }
+  async openDrawer(): Promise<void> {
+    throw new Error('no cash drawer configured');
+  }
+  async readWeight(): Promise<never> {
+    throw new Error('no scale configured; key the weight in');
+  }
+  async authorizeCard(): Promise<never> {
+    throw new Error('no card terminal configured');
+  }
+  async refundCard(): Promise<never> {
+    throw new Error('no card terminal configured');
+  }
+  async display(): Promise<void> {}
+  async test(kind: DeviceStatus['kind']) {
+    return { ok: false, message: `no ${kind} configured` };
+  }
+  async found() {
+    return [];
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { openJournal, SyncClient, type Journal } from '../../sync';
+import { startBrowserHost, type BrowserHost } from '../browser-host/server';
+import type { RendererBundle } from '../browser-host/bundle';
+import type { RegisterConfig } from './config';
+import type { RegisterDevices } from './devices';
+import { NoDevices } from './null-devices';
+import { RegisterService } from './service';
+
+// Composition root of the register main process: journal → sync → devices → service →
+// window transport (the browser host here; the Electron shell attaches the same service to
+// its preload IPC instead).
+
+export interface StartRegisterOptions {
+  config: RegisterConfig;
+  devices?: RegisterDevices;
+  /** Serve the cashier UI on 127.0.0.1 (development, e2e, demo without Electron). */
+  browser?: { port?: number; bundle?: RendererBundle } | false;
+  /** Sync monitor interval (ms); the demo and tests use a short one. */
+  syncMonitorMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface RunningRegister {
+  config: RegisterConfig;
+  journal: Journal;
+  sync: SyncClient | null;
+  service: RegisterService;
+  devices: RegisterDevices;
+  host: BrowserHost | null;
+  close(): Promise<void>;
+}
+
+export async function startRegister(opts: StartRegisterOptions): Promise<RunningRegister> {
+  const cfg = opts.config;
+  mkdirSync(path.dirname(path.resolve(cfg.journal_path)), { recursive: true });
+  const journal = openJournal(cfg.journal_path, { terminalId: cfg.terminal_id, storeId: cfg.store_id });
+  const devices = opts.devices ?? new NoDevices();
+  const sync = cfg.hub
+    ? new SyncClient({ journal, url: cfg.hub.url, token: cfg.hub.token, appVersion: cfg.app_version, monitorIntervalMs: opts.syncMonitorMs ?? 2000, ackTimeoutMs: 5000, connectTimeoutMs: 3000, backoff: { baseMs: 200, maxMs: 2000 } })
+    : null;
+  const service = new RegisterService({ config: cfg, journal, devices, sync, log: opts.log });
+  sync?.start();
+  let host: BrowserHost | null = null;
+  if (opts.browser !== false) host = await startBrowserHost({ handler: service, port: opts.browser?.port, bundle: opts.browser?.bundle });
+  let closed = false;
+  return {
+    config: cfg, journal, sync, service, devices, host,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await host?.close();
+      service.close();
+      sync?.stop();
+      await devices.close().catch(() => {});
+      journal.close();
+    },
+  };
+}

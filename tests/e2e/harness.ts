@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { openDb, startHub, migrate, createEnrollmentCode, type Db, type HubHandle } from '../../src/hub';
+import { seedDemoStore } from '../../src/hub/demo/seed';
+import { startRegister, hashPin, parseRegisterConfig, type RunningRegister, type RegisterDevices } from '../../src/main/register';
+import { bundleRenderer, type RendererBundle } from '../../src/main/browser-host/bundle';
+
+// One store end to end for the browser tests: a real hub (PGlite in a temp folder, real
+// socket.io on loopback), the demo catalog, one enrolled register with its SQLite journal and
+// browser host, and Chromium driving the cashier UI.
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+
+export const CASHIER = { id: '1001', pin: '1234', name: 'Alex Cashier' };
+export const MANAGER = { id: '9001', pin: '9876', name: 'Morgan Manager' };
+
+let bundlePromise: Promise<RendererBundle> | null = null;
+export const sharedBundle = () => (bundlePromise ??= bundleRenderer());
+
+export interface Store {
+  dir: string;
+  db: Db;
+  hub: HubHandle;
+  hubPort: number;
+  adminToken: string;
+  register: RunningRegister;
+  browser: Browser;
+  page: Page;
+  stopHub(): Promise<void>;
+  restartHub(): Promise<void>;
+  hq(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startStore(opts: { devices?: (dir: string) => Promise<RegisterDevices>; language?: 'en' | 'de'; locale?: string } = {}): Promise<Store> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-e2e-'));
+  const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+  const T = Date.now(); const lap = (w: string) => process.env.E2E_TIMING && console.log(w, Date.now() - T);
+  // Real Postgres when DATABASE_URL is set (fresh schema per store), else PGlite on disk.
+  const schema = `e2e_${randomBytes(5).toString('hex')}`;
+  const url = process.env.DATABASE_URL;
+  const db = await openDb(url ? { databaseUrl: url, schema } : { dataDir: path.join(dir, 'hub-pg') });
+  await migrate(db);
+  let hub = await startHub({ db, port: 0, host: '127.0.0.1', logLevel: 'silent', adminToken, schedulerIntervalMs: 100 });
+  const hubPort = hub.port;
+  lap('hub');
+  await seedDemoStore(db, { stores: ['store-001'], products: 60, currency: 'USD' });
+  lap('seed');
+  const { code } = await createEnrollmentCode(db, { store_id: 'store-001', terminal_id: 'T01' });
+  const enrolled = await (await fetch(`${hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })).json();
+  const config = parseRegisterConfig({
+    terminal_id: 'T01',
+    store_id: 'store-001',
+    store_name: 'Demo store 1',
+    store_lines: ['12 Market Street', 'New York, NY'],
+    currency: 'USD',
+    locale: opts.locale ?? 'en-US',
+    language: opts.language ?? 'en',
+    journal_path: path.join(dir, 'register', 'journal.sqlite'),
+    hub: { url: hub.url, token: enrolled.token },
+    cashiers: [
+      { cashier_id: CASHIER.id, name: CASHIER.name, role: 'cashier', pin_hash: hashPin(CASHIER.pin) },
+      { cashier_id: MANAGER.id, name: MANAGER.name, role: 'manager', pin_hash: hashPin(MANAGER.pin) },
+    ],
+  });
+  lap('config');
+  const devices = opts.devices ? await opts.devices(dir) : undefined;
+  const register = await startRegister({ config, devices, browser: { bundle: await sharedBundle() }, syncMonitorMs: 200 });
+  await waitFor(() => register.service.syncStatus().change_cursor > 0, 20_000, 'register to take the store snapshot');
+  lap('snapshot');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+  await page.goto(register.host!.url);
+  const hq = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${hubPort}${p}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  let hubUp = true;
+  return {
+    dir, db, get hub() { return hub; }, hubPort, adminToken, register, browser, page, hq,
+    async stopHub() {
+      if (!hubUp) return;
+      hubUp = false;
+      await hub.close();
+    },
+    async restartHub() {
+      if (hubUp) return;
+      hub = await startHub({ db, port: hubPort, host: '127.0.0.1', logLevel: 'silent', adminToken, schedulerIntervalMs: 100 });
+      hubUp = true;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await register.close().catch(() => {});
+      if (hubUp) await hub.close().catch(() => {});
+      if (url) await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+      await db.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A keyboard-wedge scanner: the code "typed" 5 ms apart, then Enter, with focus wherever it
+ * is. Sent through CDP with explicit event timestamps, so a busy test machine cannot stretch
+ * the gaps the way real-time typing would (the renderer reads KeyboardEvent.timeStamp).
+ */
+export async function wedgeScan(page: Page, code: string): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const t0 = Date.now() / 1000;
+  const keys = [...code, 'Enter'];
+  for (const [i, k] of keys.entries()) {
+    const timestamp = t0 + i * 0.005;
+    const enter = k === 'Enter';
+    const base = enter ? { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' } : { key: k, text: k, unmodifiedText: k, code: /\d/.test(k) ? `Digit${k}` : `Key${k.toUpperCase()}`, windowsVirtualKeyCode: k.toUpperCase().charCodeAt(0) };
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', timestamp, ...base });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', timestamp: timestamp + 0.001, key: base.key, code: base.code, windowsVirtualKeyCode: base.windowsVirtualKeyCode });
+  }
+  await cdp.detach();
+}
+
+export async function signInAndOpenShift(page: Page, floatDigits = '10000'): Promise<void> {
+  await page.getByTestId('signin-cashier').fill(CASHIER.id);
+  await page.getByTestId('signin-pin').fill(CASHIER.pin);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('float-input').fill(floatDigits);
+  await page.getByTestId('open-shift').click();
+  await page.getByTestId('code-input').waitFor();
+}
+
+export async function approve(page: Page, pin = MANAGER.pin): Promise<void> {
+  await page.getByTestId('approval-pin').fill(pin);
+  await page.getByTestId('approval-ok').click();
+}
