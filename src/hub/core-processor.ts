@@ -1,9 +1,8 @@
-import type { JournalEvent } from '../core/protocol';
 import { parseJournalEvent } from '../core/events';
-import type { SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload } from '../core/events';
+import { stockMovementsFor } from '../core/stock';
 import { postEvent, originalEntryIdFor } from '../core/ledger/post';
 import type { Chart } from '../core/ledger/chart';
-import type { EventProcessor, StockMovementDraft } from './processor';
+import type { EventProcessor } from './processor';
 
 // The shipped processor: payload schemas, postings and stock movements all come from core,
 // so register and hub agree on what an event means.
@@ -16,20 +15,6 @@ export function coreProcessor(chart: Chart): EventProcessor {
     },
     originalEntryId: (e) => originalEntryIdFor(e),
     post: (e, original) => postEvent(e, chart, original ? { original } : {}),
-    stock: stockMovementsFromEvent,
+    stock: (e) => stockMovementsFor(e).map((m) => ({ sku: m.sku, quantity: m.quantity, reason: m.reason })),
   };
-}
-
-// Interim until src/core/stock lands (NOTES.md): the movement rules, sign by event type.
-export function stockMovementsFromEvent(e: JournalEvent): StockMovementDraft[] {
-  const out: StockMovementDraft[] = [];
-  const lines = (ls: Array<{ sku: string; quantity: { units: number; scale: number } }>, sign: 1 | -1, reason: string) => {
-    for (const l of ls) out.push({ sku: l.sku, quantity: { units: sign * l.quantity.units, scale: l.quantity.scale }, reason });
-  };
-  if (e.type === 'sale.completed') lines((e.payload as unknown as SaleCompletedPayload).lines, -1, 'sale');
-  else if (e.type === 'sale.refunded') {
-    const p = e.payload as unknown as SaleRefundedPayload;
-    if (p.restock) lines(p.lines, 1, 'refund');
-  } else if (e.type === 'sale.post_voided') lines((e.payload as unknown as SalePostVoidedPayload).original.lines, 1, 'post_void');
-  return out;
 }

@@ -4,6 +4,7 @@ import type { Db, Queryable } from './db/db';
 import { appendChange } from './changes';
 import { resolveTarget, targetSchema, type Target } from './stores';
 import { AuthError } from './auth';
+import { productSchema, promotionSchema } from '../core/catalog';
 
 // HQ changes (prices, promotions, catalog entries): applied to the hub's tables and
 // appended to each targeted store's change log in one transaction, or scheduled for later.
@@ -23,15 +24,25 @@ export const priceChangeSchema = z.object({
 });
 export const promotionChangeSchema = z.object({
   target: targetSchema,
+  // Core's promotion shape plus `active` (false withdraws it from the registers).
   promotions: z
-    .array(z.object({ promotion_id: z.string().min(1).max(64), active: z.boolean().default(true) }).catchall(z.unknown()))
+    .array(
+      z
+        .object({ promotion_id: z.string().min(1).max(64), active: z.boolean().default(true) })
+        .catchall(z.unknown())
+        .superRefine((p, ctx) => {
+          const { active: _active, ...rest } = p;
+          const r = promotionSchema.safeParse(rest);
+          if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path as PropertyKey[], message: i.message });
+        }),
+    )
     .min(1)
     .max(MAX_ITEMS),
   effective_at: isoTime.optional(),
 });
 export const catalogChangeSchema = z.object({
   target: targetSchema.default({ all: true }),
-  products: z.array(z.object({ sku: skuSchema, name: z.string().min(1).max(200) }).catchall(z.unknown())).min(1).max(MAX_ITEMS),
+  products: z.array(productSchema).min(1).max(MAX_ITEMS),
   effective_at: isoTime.optional(),
 });
 

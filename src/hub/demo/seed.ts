@@ -4,6 +4,7 @@ import type { Db } from '../db/db';
 import { applyHqChange } from '../hq-changes';
 import { adjustStock } from '../stock';
 import { createStoreSchema } from '../stores';
+import { taxTableSchema, type TaxTableInput } from '../../core/tax';
 
 // A demo chain for `npm start`, the register app and benchmarks: ~300 products with valid
 // EAN-13 barcodes, a few weighed items under RCN prefix 25 (weight in grams embedded), tax
@@ -88,12 +89,14 @@ export function demoProducts(count = 300, currency = 'USD'): Product[] {
   return out;
 }
 
-export const DEMO_TAX = {
+/** Tax table in core/tax's shape (taxTableSchema): NY state + city sales tax on general goods, food exempt. */
+export const DEMO_TAX: TaxTableInput = {
   rates: [
-    { code: 'US-NY-STATE', jurisdiction: 'US-NY', rate_ppm: 40_000, inclusive: false, applies_to: ['general'] },
-    { code: 'US-NY-NYC', jurisdiction: 'US-NY-NYC', rate_ppm: 48_750, inclusive: false, applies_to: ['general'] },
+    { code: 'US-NY-STATE', jurisdiction: 'US-NY', label: 'NY State', rate_ppm: 40_000, inclusive: false, compound: false, categories: ['general'] },
+    { code: 'US-NY-NYC', jurisdiction: 'US-NY-NYC', label: 'NYC', rate_ppm: 48_750, inclusive: false, compound: false, categories: ['general'] },
   ],
-  exempt_categories: ['food'],
+  rounding: 'line',
+  rounding_mode: 'half-up',
 };
 
 /** Creates the stores (if missing) with catalog, prices, tax rates and opening stock, each pushed to the change log. */
@@ -110,7 +113,7 @@ export async function seedDemoStore(db: Db, opts: SeedDemoOptions = {}): Promise
         name: `Demo store ${i + 1}`,
         currency,
         groups: ['demo', i % 2 === 0 ? 'north' : 'south'],
-        tax: DEMO_TAX,
+        tax: taxTableSchema.parse(DEMO_TAX),
         config: { time_zone: 'America/New_York', receipt_header: `Tillstream demo ${i + 1}` },
       });
       const ins = await tx.query(
