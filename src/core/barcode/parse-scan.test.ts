@@ -47,6 +47,25 @@ describe('parseScan: EAN/UPC', () => {
     expect(parseScan('ABC-42', { symbology: 'code_39' })).toMatchObject({ symbology: 'Code 39', lookupKey: 'ABC-42' });
   });
 
+  it('understands the symbology names of src/drivers/scanner (AIM prefix already stripped)', () => {
+    const raw = '0109501101020917' + '17190508' + '10ABCD1234' + GS + '2110';
+    expect(parseScan('9501101020917', { symbology: 'ean13' }).symbology).toBe('EAN-13');
+    expect(parseScan('036000291452', { symbology: 'upca' }).symbology).toBe('UPC-A');
+    expect(parseScan('01234565', { symbology: 'upce' }).gtin).toBe('00012345000065');
+    expect(parseScan('01234565', { symbology: 'ean13' }).symbology).toBe('UPC-E'); // ]E0 with 8 digits
+    expect(parseScan('96385074', { symbology: 'ean8' }).symbology).toBe('EAN-8');
+    expect(parseScan(raw, { symbology: 'gs1-128', now: NOW.now }).elements).toEqual(EXAMPLE_ELEMENTS);
+    expect(parseScan(raw, { symbology: 'gs1-databar', now: NOW.now }).symbology).toBe('GS1 DataBar');
+    expect(parseScan(raw, { symbology: 'gs1-datamatrix', now: NOW.now }).symbology).toBe('GS1 DataMatrix');
+    expect(parseScan(raw, { symbology: 'gs1-qr', now: NOW.now }).symbology).toBe('GS1 QR');
+    expect(parseScan('HELLO', { symbology: 'code39' }).symbology).toBe('Code 39');
+    expect(parseScan('9501101020917' + '12', { symbology: 'ean-addon' })).toMatchObject({ gtin: '09501101020917', addOn: '12' });
+    expect(parseScan('12', { symbology: 'ean-addon' })).toMatchObject({ symbology: 'EAN add-on', addOn: '12' });
+    expect(parseScan(']E212345')).toMatchObject({ symbology: 'EAN add-on', lookupKey: '12345' });
+    expect(parseScan('1234567890123', { symbology: 'msi' })).toMatchObject({ symbology: 'MSI', lookupKey: '1234567890123' });
+    expect(parseScan(']d5' + raw, NOW).symbology).toBe('GS1 DataMatrix');
+  });
+
   it('splits 2- and 5-digit add-ons', () => {
     const issn = withCheckDigit('977147396801');
     expect(parseScan(']E3' + issn + '05', NOW)).toMatchObject({ symbology: 'EAN-13', gtin: '0' + issn, addOn: '05' });

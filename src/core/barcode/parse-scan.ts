@@ -150,7 +150,7 @@ export function parseScan(raw: string, options: ParseScanOptions = {}): ParsedBa
     case 'gs1':
       return gs1Result(base, info.symbology, data, options);
     case 'ean':
-      return eanResult(base, info.symbology, data, aim === ']E3', options);
+      return eanResult(base, info.symbology, data, aim === ']E3' || isAddOnHint(aim, options.symbology), options);
     case 'ean8':
       if (!isAllDigits(data)) throw new BarcodeError('BAD_CHARACTER', `EAN-8 must be digits only, got "${data}"`);
       if (data.length !== 8) throw new BarcodeError('BAD_LENGTH', `EAN-8: expected 8 digits, got ${data.length}`);
@@ -167,6 +167,10 @@ export function parseScan(raw: string, options: ParseScanOptions = {}): ParsedBa
       }
       return plainResult(base, info.symbology, data);
   }
+}
+
+function isAddOnHint(aim: string | undefined, hint: string | undefined): boolean {
+  return aim === undefined && hint !== undefined && hint.toUpperCase().replace(/[^A-Z0-9]/g, '') === 'EANADDON';
 }
 
 type Base = { raw: string; data: string; aim: string | undefined };
@@ -193,6 +197,12 @@ function gtinResult(base: Base, symbology: Symbology, gtin: string, addOn?: stri
 
 function eanResult(base: Base, hinted: Symbology, data: string, withAddOn: boolean, options: ParseScanOptions): ParsedBarcode {
   if (!isAllDigits(data)) throw new BarcodeError('BAD_CHARACTER', `${hinted === 'unknown' ? 'EAN/UPC' : hinted} must be digits only, got "${data}"`);
+  if (withAddOn && (data.length === 2 || data.length === 5)) {
+    // The add-on alone (the driver's "ean-addon" for ]E1/]E2); nothing to look up by itself.
+    const r = draft(base, 'EAN add-on', {}, [], data, data);
+    r.addOn = data;
+    return r;
+  }
   let main = data;
   let addOn: string | undefined;
   // Add-ons: unambiguous lengths always; the ones that collide with plain lengths only under ]E3.

@@ -24,6 +24,10 @@ export type Symbology =
   | 'QR Code'
   | 'PDF417'
   | 'Aztec'
+  | 'MaxiCode'
+  | 'Code 11'
+  | 'MSI'
+  | 'EAN add-on' // a 2- or 5-digit add-on sent on its own (]E1, ]E2)
   | 'unknown';
 
 /** How the payload after the identifier is read. */
@@ -45,11 +49,21 @@ const AIM: Record<string, AimInfo> = {
   ']e3': { symbology: 'GS1 DataBar', payload: 'gs1' },
   ']d1': { symbology: 'Data Matrix', payload: 'plain' },
   ']d2': { symbology: 'GS1 DataMatrix', payload: 'gs1' },
+  ']d3': { symbology: 'Data Matrix', payload: 'plain' },
+  ']d4': { symbology: 'Data Matrix', payload: 'plain' },
+  ']d5': { symbology: 'GS1 DataMatrix', payload: 'gs1' }, // FNC1 first, with ECI
+  ']d6': { symbology: 'Data Matrix', payload: 'plain' },
   ']Q0': { symbology: 'QR Code', payload: 'plain' },
   ']Q1': { symbology: 'QR Code', payload: 'plain' },
+  ']Q2': { symbology: 'QR Code', payload: 'plain' },
   ']Q3': { symbology: 'GS1 QR', payload: 'gs1' },
+  ']Q4': { symbology: 'GS1 QR', payload: 'gs1' }, // FNC1 first, with ECI
+  ']Q5': { symbology: 'QR Code', payload: 'plain' },
+  ']Q6': { symbology: 'QR Code', payload: 'plain' },
   ']J1': { symbology: 'GS1 DotCode', payload: 'gs1' },
   ']E0': { symbology: 'EAN-13', payload: 'ean' },
+  ']E1': { symbology: 'EAN add-on', payload: 'plain' },
+  ']E2': { symbology: 'EAN add-on', payload: 'plain' },
   ']E3': { symbology: 'EAN-13', payload: 'ean' },
   ']E4': { symbology: 'EAN-8', payload: 'ean8' },
   ']I0': { symbology: 'ITF', payload: 'itf' },
@@ -63,6 +77,12 @@ const AIM: Record<string, AimInfo> = {
   ']L2': { symbology: 'PDF417', payload: 'plain' },
   ']z0': { symbology: 'Aztec', payload: 'plain' },
   ']z1': { symbology: 'Aztec', payload: 'plain' },
+  ']U0': { symbology: 'MaxiCode', payload: 'plain' },
+  ']U1': { symbology: 'MaxiCode', payload: 'plain' },
+  ']H0': { symbology: 'Code 11', payload: 'plain' },
+  ']H1': { symbology: 'Code 11', payload: 'plain' },
+  ']M0': { symbology: 'MSI', payload: 'plain' },
+  ']M1': { symbology: 'MSI', payload: 'plain' },
 };
 for (let m = 0; m <= 7; m++) AIM[`]A${m}`] ??= { symbology: 'Code 39', payload: 'plain' };
 
@@ -106,6 +126,12 @@ const HINTS: Readonly<Record<string, AimInfo>> = {
   QRCODE: { symbology: 'QR Code', payload: 'plain' },
   PDF417: { symbology: 'PDF417', payload: 'plain' },
   AZTEC: { symbology: 'Aztec', payload: 'plain' },
+  MAXICODE: { symbology: 'MaxiCode', payload: 'plain' },
+  CODE11: { symbology: 'Code 11', payload: 'plain' },
+  MSI: { symbology: 'MSI', payload: 'plain' },
+  // src/drivers/scanner reports ]E1/]E2/]E3 as "ean-addon": an EAN/UPC with its add-on, or the add-on alone.
+  EANADDON: { symbology: 'EAN-13', payload: 'ean' },
+  OTHER: { symbology: 'unknown', payload: 'plain' },
 };
 
 /**
