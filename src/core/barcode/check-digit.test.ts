@@ -49,6 +49,27 @@ describe('price/weight check digit (GS1 7.9.3)', () => {
     expect(priceCheckDigit('14685')).toBe(6);
   });
 
+  it('agrees on every 4- and 5-digit value with the rule as written (multiply, then add/subtract the tens digit)', () => {
+    // Weighted product per GS1 7.9.3, derived from the words rather than from the tables in the code.
+    const product = (d: number, w: number, sign: -1 | 0 | 1): number => {
+      const p = d * w;
+      return ((((p % 10) + sign * Math.floor(p / 10)) % 10) + 10) % 10;
+    };
+    for (let v = 0; v < 10_000; v++) {
+      const s = String(v).padStart(4, '0');
+      const d = [...s].map(Number) as [number, number, number, number];
+      const sum = product(d[0], 2, -1) + product(d[1], 2, -1) + product(d[2], 3, 0) + product(d[3], 5, -1);
+      expect(priceCheckDigit(s)).toBe((sum * 3) % 10);
+    }
+    for (let v = 0; v < 100_000; v += 7) {
+      const s = String(v).padStart(5, '0');
+      const d = [...s].map(Number) as [number, number, number, number, number];
+      const sum = product(d[0], 5, 1) + product(d[1], 2, -1) + product(d[2], 5, -1) + product(d[3], 5, 1) + product(d[4], 2, -1);
+      const target = (10 - (sum % 10)) % 10;
+      expect(product(priceCheckDigit(s), 5, -1)).toBe(target);
+    }
+  });
+
   it('rejects other field lengths', () => {
     expect(() => priceCheckDigit('123')).toThrow(expect.objectContaining({ code: 'BAD_LENGTH' }));
   });
