@@ -4,7 +4,7 @@
 // process (opens the transport), enable() turns the device on (starts ASB, polling, reading).
 // A call in the wrong order rejects with a PosError naming the step that is missing.
 
-import { TypedEmitter, type EventMap } from './emitter';
+import { TypedEmitter, type EventsOf } from './emitter';
 import type { DataEvent, DeviceCategory, DeviceState, DeviceStatus, ErrorEvent, ErrorLocus, ErrorResponse, PosDeviceEvents } from './events';
 import { PosError, type ExtendedResult, type ResultCode } from './result';
 
@@ -22,7 +22,7 @@ export interface RaiseErrorOptions {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export abstract class PosDevice<TData = unknown, Extra extends EventMap = {}> extends TypedEmitter<PosDeviceEvents<TData> & Extra> {
+export abstract class PosDevice<TData = unknown, Extra extends EventsOf<Extra> = {}> extends TypedEmitter<PosDeviceEvents<TData> & Extra> {
   private _state: DeviceState = 'closed';
   private _claimed = false;
   private _enabled = false;

@@ -6,7 +6,7 @@
 import { bindingFor } from '../transport/bindings';
 import { ReconnectingTransport, type ReconnectOptions } from '../transport/reconnecting';
 import type { TransportAddress, TransportBinding } from '../transport/transport';
-import type { EventMap } from './emitter';
+import type { EventsOf } from './emitter';
 import type { DeviceCategory } from './events';
 import { PosDevice, errorMessage } from './pos-device';
 import { PosError } from './result';
@@ -19,7 +19,7 @@ export interface TransportDeviceOptions {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export abstract class TransportDevice<TData = unknown, Extra extends EventMap = {}> extends PosDevice<TData, Extra> {
+export abstract class TransportDevice<TData = unknown, Extra extends EventsOf<Extra> = {}> extends PosDevice<TData, Extra> {
   protected link: ReconnectingTransport | undefined;
 
   constructor(name: string, category: DeviceCategory, protected readonly connection: TransportDeviceOptions) {
@@ -44,7 +44,7 @@ export abstract class TransportDevice<TData = unknown, Extra extends EventMap = 
       if (!this.claimed) return;
       if (this.state === 'error') this.setState('idle');
       this.emitStatus({ kind: 'power', value: 'online' });
-      this.onLinkUp().catch((err) => this.raiseError('E_FAILURE', `${this.name}: re-initialising after reconnect failed: ${errorMessage(err)}`));
+      if (this.enabled) this.onLinkUp().catch((err) => this.raiseError('E_FAILURE', `${this.name}: re-initialising after reconnect failed: ${errorMessage(err)}`));
     });
     this.link = link;
     try {
@@ -67,6 +67,17 @@ export abstract class TransportDevice<TData = unknown, Extra extends EventMap = 
     await link?.close();
   }
 
+  /** Waits until every byte written so far has left the host; E_OFFLINE when the link is down. */
+  protected async drainLink(): Promise<void> {
+    const link = this.link;
+    if (!link?.online) throw new PosError('E_OFFLINE', `${this.name} is offline`);
+    try {
+      await link.drain();
+    } catch (err) {
+      throw new PosError(link.online ? 'E_FAILURE' : 'E_OFFLINE', `${this.name}: drain failed: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
   /** Writes to the device; E_OFFLINE when the link is down. */
   protected async send(bytes: Uint8Array): Promise<void> {
     const link = this.link;
@@ -81,7 +92,10 @@ export abstract class TransportDevice<TData = unknown, Extra extends EventMap = 
 
   /** Bytes from the device, in arbitrary chunks. */
   protected abstract onBytes(chunk: Uint8Array): void;
-  /** The link is up and the device enabled (or re-enabled after a reconnect): initialise the hardware. */
+  /**
+   * The link is up and the device is being enabled, or was enabled and the link came back after
+   * a drop: initialise the hardware (it may have been power-cycled).
+   */
   protected async onLinkUp(): Promise<void> {}
   protected onLinkDown(_reason: Error): void {}
 }

@@ -24,6 +24,10 @@ export type EscPosOp =
   | { op: 'barcode'; symbology: string; data: string; height: number }
   | { op: 'image'; width: number; height: number; bits: Uint8Array }
   | { op: 'status-request'; n: number }
+  /** DLE DC4 8: clear receive and print buffers (real-time). */
+  | { op: 'clear-buffer' }
+  /** DLE ENQ n: recover from an error (1: and go on printing, 2: and clear the buffers). */
+  | { op: 'recover'; n: number }
   | { op: 'asb'; bits: number }
   | { op: 'unknown'; bytes: number[] };
 
@@ -275,11 +279,20 @@ export class EscPosParser {
         if (at(1) === 0x14) {
           // DLE DC4 fn … (real-time pulse: DLE DC4 1 m t)
           if (have < 5) return NEED_MORE;
-          if (at(2) === 1) this.out({ op: 'pulse', pin: at(3) === 0 ? 2 : 5, onMs: at(4) * 100, offMs: at(4) * 100 });
-          else this.out({ op: 'unknown', bytes: b.slice(p, p + 5) });
+          if (at(2) === 1) {
+            this.out({ op: 'pulse', pin: at(3) === 0 ? 2 : 5, onMs: at(4) * 100, offMs: at(4) * 100 });
+            return 5;
+          }
+          if (at(2) === 8) {
+            // DLE DC4 8 d1…d7 (1 3 20 1 6 2 8)
+            if (have < 10) return NEED_MORE;
+            this.out({ op: 'clear-buffer' });
+            return 10;
+          }
+          this.out({ op: 'unknown', bytes: b.slice(p, p + 5) });
           return 5;
         }
-        this.out({ op: 'unknown', bytes: [c, at(1), at(2)] });
+        this.out({ op: 'recover', n: at(2) });
         return 3;
       }
       this.textBytes.push(c);
@@ -322,105 +335,114 @@ export function parseEscPos(bytes: ArrayLike<number>): EscPosOp[] {
 }
 
 /**
- * Folds parsed operations back into PrintCommands: styles are applied to the text printed while
- * they were active; the line feed the encoder adds after a block (QR, barcode, image, cut) is
- * part of that block; consecutive raster strips of one image are joined; a full-width line of
- * '-' or '=' is a rule.
+ * Folds parsed operations back into PrintCommands, streaming: styles apply to the text printed
+ * while they were active; the line feed the encoder adds after a block (QR, barcode, image, cut)
+ * belongs to that block; a full-width line of '-' or '=' is a rule. Image strips are emitted as
+ * they come, with `continues` set when a strip directly follows the previous one.
  */
-export function opsToCommands(ops: EscPosOp[], columns: number): PrintCommand[] {
-  const out: PrintCommand[] = [];
-  let align: Align = 'left';
-  let bold = false;
-  let width = 1;
-  let height = 1;
-  let pendingText: string | undefined;
-  let afterBlock = false;
-  // An image strip followed only by the encoder's newline: the next strip continues the image.
-  let imageOpen = false;
-  let pendingStyle: { align: Align; bold: boolean; width: number; height: number } | undefined;
-  for (const op of ops) {
+export class CommandFolder {
+  private align: Align = 'left';
+  private bold = false;
+  private width = 1;
+  private height = 1;
+  private pendingText: string | undefined;
+  private pendingStyle = { align: 'left' as Align, bold: false, width: 1, height: 1 };
+  private afterBlock = false;
+  private imageOpen = false;
+
+  constructor(
+    private readonly columns: number,
+    private readonly emit: (cmd: PrintCommand, continues: boolean) => void,
+  ) {}
+
+  push(op: EscPosOp): void {
     switch (op.op) {
       case 'init':
-        align = 'left';
-        bold = false;
-        width = height = 1;
+        this.align = 'left';
+        this.bold = false;
+        this.width = this.height = 1;
         break;
       case 'align':
-        align = op.align;
-        break;
+        this.align = op.align;
+        return;
       case 'bold':
-        bold = op.on;
-        break;
+        this.bold = op.on;
+        return;
       case 'size':
-        width = op.width;
-        height = op.height;
-        break;
+        this.width = op.width;
+        this.height = op.height;
+        return;
+      case 'codepage':
+        return;
       case 'text':
-        pendingText = (pendingText ?? '') + op.text;
-        // Style at the time the text is printed is what counts.
-        if (pendingText === op.text) pendingStyle = { align, bold, width, height };
+        if (this.pendingText === undefined) this.pendingStyle = { align: this.align, bold: this.bold, width: this.width, height: this.height };
+        this.pendingText = (this.pendingText ?? '') + op.text;
         break;
       case 'newline': {
-        if (pendingText !== undefined) {
-          const s = pendingStyle!;
-          const rule = /^(-+|=+)$/.exec(pendingText);
-          if (rule && pendingText.length === columns && !s.bold && s.width === 1) out.push({ op: 'rule', char: pendingText[0] as '-' | '=' });
-          else out.push({ op: 'text', text: pendingText, align: s.align, bold: s.bold, width: clampSize(s.width), height: clampSize(s.height) });
-          pendingText = undefined;
-        } else if (afterBlock) {
-          // the encoder's newline after a block
-          afterBlock = false;
-          continue;
-        } else {
-          const last = out[out.length - 1];
-          if (last?.op === 'feed') last.lines++;
-          else out.push({ op: 'feed', lines: 1 });
+        const wasBlock = this.afterBlock;
+        this.afterBlock = false;
+        this.imageOpen = this.imageOpen && wasBlock;
+        if (this.pendingText !== undefined) {
+          const s = this.pendingStyle;
+          const t = this.pendingText;
+          this.pendingText = undefined;
+          this.imageOpen = false;
+          if (/^(-+|=+)$/.test(t) && t.length === this.columns && !s.bold && s.width === 1) this.emit({ op: 'rule', char: t[0] as '-' | '=' }, false);
+          else this.emit({ op: 'text', text: t, align: s.align, bold: s.bold, width: clampSize(s.width), height: clampSize(s.height) }, false);
+        } else if (!wasBlock) {
+          this.imageOpen = false;
+          this.emit({ op: 'feed', lines: 1 }, false);
         }
-        afterBlock = false;
-        imageOpen = false;
-        continue;
+        return;
       }
       case 'feed':
-        out.push({ op: 'feed', lines: op.lines });
+        this.emit({ op: 'feed', lines: op.lines }, false);
         break;
       case 'cut':
-        out.push({ op: 'cut', partial: op.partial });
-        afterBlock = true;
-        imageOpen = false;
-        continue;
+        this.emit({ op: 'cut', partial: op.partial }, false);
+        this.afterBlock = true;
+        this.imageOpen = false;
+        return;
       case 'pulse':
-        out.push({ op: 'pulse', pin: op.pin, onMs: op.onMs, offMs: op.offMs });
+        this.emit({ op: 'pulse', pin: op.pin, onMs: op.onMs, offMs: op.offMs }, false);
         break;
       case 'qr':
-        out.push({ op: 'qr', data: op.data, size: op.size, errorLevel: op.errorLevel });
-        afterBlock = true;
-        imageOpen = false;
-        continue;
+        this.emit({ op: 'qr', data: op.data, size: op.size, errorLevel: op.errorLevel }, false);
+        this.afterBlock = true;
+        this.imageOpen = false;
+        return;
       case 'barcode':
-        out.push({ op: 'barcode', symbology: op.symbology as 'code128', data: op.data, height: op.height });
-        afterBlock = true;
-        imageOpen = false;
-        continue;
-      case 'image': {
-        const last = out[out.length - 1];
-        if (imageOpen && last?.op === 'image' && last.width === op.width) {
-          const bits = new Uint8Array(last.bits.length + op.bits.length);
-          bits.set(last.bits);
-          bits.set(op.bits, last.bits.length);
-          out[out.length - 1] = { op: 'image', width: last.width, height: last.height + op.height, bits };
-        } else out.push({ op: 'image', width: op.width, height: op.height, bits: op.bits });
-        afterBlock = true;
-        imageOpen = true;
-        continue;
-      }
+        this.emit({ op: 'barcode', symbology: op.symbology as 'code128', data: op.data, height: op.height }, false);
+        this.afterBlock = true;
+        this.imageOpen = false;
+        return;
+      case 'image':
+        this.emit({ op: 'image', width: op.width, height: op.height, bits: op.bits }, this.imageOpen);
+        this.afterBlock = true;
+        this.imageOpen = true;
+        return;
       default:
-        break;
+        return;
     }
-    if (op.op !== 'align' && op.op !== 'bold' && op.op !== 'size' && op.op !== 'codepage') {
-      afterBlock = false;
-      imageOpen = false;
-    }
+    this.afterBlock = false;
+    this.imageOpen = false;
   }
+}
+
+/** Folds a whole operation list; consecutive strips of one image are joined. */
+export function opsToCommands(ops: EscPosOp[], columns: number): PrintCommand[] {
+  const out: PrintCommand[] = [];
+  const folder = new CommandFolder(columns, (cmd, continues) => {
+    const last = out[out.length - 1];
+    if (cmd.op === 'feed' && last?.op === 'feed') last.lines += cmd.lines;
+    else if (continues && cmd.op === 'image' && last?.op === 'image' && last.width === cmd.width) {
+      const bits = new Uint8Array(last.bits.length + cmd.bits.length);
+      bits.set(last.bits);
+      bits.set(cmd.bits, last.bits.length);
+      out[out.length - 1] = { op: 'image', width: last.width, height: last.height + cmd.height, bits };
+    } else out.push(cmd);
+  });
+  for (const op of ops) folder.push(op);
   return out;
 }
 
