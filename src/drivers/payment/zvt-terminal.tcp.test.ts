@@ -112,6 +112,16 @@ describe('ZVT payment terminal over TCP', () => {
     expect(sim.approvedSales()).toHaveLength(2);
   });
 
+  it('a result that arrives after the time-out is acknowledged (the terminal is not left hanging) and then resolved', async () => {
+    sim.next({ kind: 'hold' });
+    expect((await pay.sale(EUR(1500))).outcome).toBe('unknown');
+    // The terminal now sends Status Information and Completion; releaseHeld() only resolves
+    // when the register ACKed both, although no exchange is running any more.
+    await sim.releaseHeld();
+    expect(await pay.statusInquiry()).toMatchObject({ outcome: 'approved', amount: EUR(1500), resolvedUnknown: true });
+    expect(sim.approvedSales()).toHaveLength(1);
+  });
+
   it('cancel() aborts a sale waiting for the card', async () => {
     sim.next({ kind: 'wait-for-abort' });
     const sale = pay.sale(EUR(1234));

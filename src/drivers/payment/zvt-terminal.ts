@@ -115,6 +115,13 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
       this.opts.address.kind === 'serial' ? new SerialApduLink(sink, { ackTimeoutMs: this.opts.frameAckTimeoutMs }) : new TcpApduLink(sink);
     link.onApdu = (a) => {
       this.log(`${this.name} <- ${apduLabel(a)} len ${a.data.length}`);
+      if (!this.inExchange) {
+        // A late message after an exchange gave up (or an unsolicited one): acknowledge it so the
+        // terminal is not left waiting (it may reverse a payment whose result was not ACKed),
+        // and drop it; statusInquiry() asks for the outcome properly.
+        if (a.cls !== 0x84 && !apduIs(a, 'ack')) this.transmit(ACK_APDU).catch(() => undefined);
+        return;
+      }
       this.inbox.put(a);
     };
     link.onProblem = (m) => this.log(`${this.name} link: ${m}`);

@@ -33,7 +33,9 @@ export type SimOutcome =
   /** Wait for the card until the register sends Abort 06 B0. */
   | { kind: 'wait-for-abort' }
   /** The command is lost on the way: nothing booked, nothing answered. */
-  | { kind: 'lost-command' };
+  | { kind: 'lost-command' }
+  /** Book as approved, ACK, then hold the result until releaseHeld() (a very slow host). */
+  | { kind: 'hold' };
 
 export interface SimTransaction {
   kind: 'sale' | 'refund' | 'reversal';
@@ -74,6 +76,8 @@ export class ZvtTerminalSimulator {
   private trace = 0;
   private receiptNo = 0;
   private sessions = new Set<SimSession>();
+  /** @internal the result held by a 'hold' outcome */
+  held: { release: () => void; delivered: Promise<void> } | undefined;
 
   constructor(options: Partial<PaymentSimOptions> = {}) {
     this.opts = { ...DEFAULTS, ...options };
@@ -99,6 +103,15 @@ export class ZvtTerminalSimulator {
       if (t.kind === 'refund') n -= t.amountMinor;
     }
     return n;
+  }
+
+  /** Send the held result (Status Information + Completion); resolves once the register ACKed both. */
+  async releaseHeld(): Promise<void> {
+    const h = this.held;
+    if (!h) throw new Error('no held transaction');
+    this.held = undefined;
+    h.release();
+    await h.delivered;
   }
 
   takeOutcome(): SimOutcome {
@@ -305,6 +318,14 @@ class SimSession {
     if (outcome.kind === 'silent') {
       this.bookFor(kind, amount, 0, receiptNo);
       return;
+    }
+    if (outcome.kind === 'hold') {
+      const t = this.bookFor(kind, amount, 0, receiptNo);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const delivered = gate.then(() => this.finish(t));
+      this.sim.held = { release, delivered };
+      return delivered.catch(() => undefined);
     }
     await this.sendAwaitAck(buildIntermediateStatus(0x0a /* insert card */, 30));
     if (outcome.kind === 'wait-for-abort') {
