@@ -339,6 +339,8 @@ export type SaleCompletedPayload = z.infer<typeof saleCompletedShape>;
 
 export const refundLineSchema = saleLineSchema.extend({
   original_line_id: idSchema,
+  /** Per-line override of the refund's `restock` (one item resellable, another damaged). */
+  restock: z.boolean().optional(),
 });
 export type RefundLine = z.infer<typeof refundLineSchema>;
 

@@ -68,7 +68,9 @@ describe('refunds', () => {
       { tender_id: 'RT1', kind: 'card', amount: 2000, processor: 'sim', original_tender_id: 'T1', masked_pan: '411111******1111', terminal_ref: 'X9' },
       { tender_id: 'RT2', kind: 'cash', amount: original.totals.total - 2000, original_tender_id: 'T2' },
     ]);
-    const cashOnly = refund(original, [], req([{ original_line_id: 'L2', quantity: { units: 1, scale: 0 } }]));
+    const cashOnly = refund(original, [], req([{ original_line_id: 'L2', quantity: { units: 1, scale: 0 }, restock: false }]));
+    expect(cashOnly.lines[0]!.restock).toBe(false);
+    expect(cashOnly.restock).toBe(true);
     expect(cashOnly.tenders).toEqual([{ tender_id: 'RT1', kind: 'cash', amount: 349 }]);
   });
 

@@ -98,7 +98,8 @@ export interface RefundRequest {
   shift_id: string;
   cashier_id: string;
   reason: string;
-  lines: ReadonlyArray<{ original_line_id: string; quantity: Quantity }>;
+  /** `restock` per line overrides the request's `restock` (e.g. one item damaged). */
+  lines: ReadonlyArray<{ original_line_id: string; quantity: Quantity; restock?: boolean }>;
   /** 'original': back to the original card/gift tenders (up to what each paid), the rest in cash; 'cash': all in cash. */
   refund_to: 'original' | 'cash';
   /** Goods go back to sellable stock (default true). */
@@ -188,6 +189,7 @@ export function buildRefund(
     };
     if (ol.gtin) line.gtin = ol.gtin;
     if (ol.price_source) line.price_source = ol.price_source;
+    if (rq.restock !== undefined) line.restock = rq.restock;
     lines.push(line);
   }
 
