@@ -3,7 +3,9 @@ import { saleCompletedSchema, saleVoidedSchema, type SaleCompletedPayload } from
 import { parseEventPayload } from '../events/registry';
 import { apply, applyAll } from './engine';
 import { priceSale } from './pricing';
-import { CASHIER, MANAGER, ctxWith, newSale, usBook } from './test-fixtures';
+import { CASHIER, EU_TAXES, MANAGER, US_PRODUCTS, ctxWith, newSale, usBook } from './test-fixtures';
+import { createPriceBook } from '../catalog/price-book';
+import { createTaxTable } from '../tax/tax';
 import type { ApplyResult, SaleCommand, SaleContext, SaleState } from './types';
 
 function run(cmds: SaleCommand[], ctx: SaleContext = ctxWith(), state: SaleState = newSale()): ApplyResult {
@@ -280,5 +282,36 @@ describe('sale engine: tenders', () => {
     }
     expect(r.effects[1]).toEqual({ kind: 'reverse_tenders', tenders: s.tenders });
     expectError(r.state, { type: 'tender_cash', tendered: 1 }, 'SALE_NOT_OPEN');
+  });
+});
+
+describe('sale engine: VAT store and tax errors', () => {
+  const eurBook = createPriceBook({ version: 3, currency: 'EUR', products: US_PRODUCTS.map((p) => ({ ...p, currency: 'EUR' })) });
+  const eu = ctxWith({ book: eurBook, taxes: createTaxTable({ rates: EU_TAXES }) }, { cash_rounding: { increment: 5, mode: 'half-even' } });
+
+  it('extracts inclusive VAT; the price on the shelf is what the customer pays', () => {
+    const s = newSale('EUR');
+    const r = applyAll(s, [{ type: 'add_sku', sku: 'SHIRT' }, { type: 'add_sku', sku: 'MILK' }, { type: 'tender_cash', tendered: 2000 }], eu);
+    const sale = completed(r);
+    expect(sale.currency).toBe('EUR');
+    // 10.00 incl. 19 % → 1.60 VAT ; 3.49 incl. 7 % → 0.23 VAT
+    expect(sale.tax_breakdown).toEqual([
+      { code: 'DE-VAT-19', jurisdiction: 'DE', rate_ppm: 190_000, inclusive: true, base: 840, amount: 160 },
+      { code: 'DE-VAT-7', jurisdiction: 'DE', rate_ppm: 70_000, inclusive: true, base: 326, amount: 23 },
+    ]);
+    expect(sale.totals).toEqual({ subtotal: 1349, discount_total: 0, tax_total: 183, total: 1350, rounding: 1 });
+    expect(sale.tenders[0]).toEqual({ tender_id: 'T1', kind: 'cash', amount: 1350, tendered: 2000, change: 650 });
+  });
+
+  it('a tax table that mixes inclusive and exclusive rates on a category gives TAX_ERROR and changes nothing', () => {
+    const bad = ctxWith({
+      taxes: createTaxTable({
+        rates: [
+          { code: 'A', jurisdiction: 'X', rate_ppm: 1000, inclusive: true, categories: ['general'] },
+          { code: 'B', jurisdiction: 'X', rate_ppm: 1000, inclusive: false, categories: ['general'] },
+        ],
+      }),
+    });
+    expect(expectError(newSale(), { type: 'add_sku', sku: 'SHIRT' }, 'TAX_ERROR', bad)).toMatch(/both inclusive and exclusive/);
   });
 });

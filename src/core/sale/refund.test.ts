@@ -90,6 +90,8 @@ describe('refunds', () => {
     expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: { units: 4, scale: 0 } }]), rctx)).toMatchObject({ ok: false, error: { code: 'REFUND_EXCEEDS_SOLD' } });
     expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }, { original_line_id: 'L1', quantity: q1 }]), rctx)).toMatchObject({ ok: false, error: { code: 'NOT_REFUNDABLE' } });
     expect(buildRefund(original, [], req([]), rctx)).toMatchObject({ ok: false, error: { code: 'NOT_REFUNDABLE' } });
+    expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }], { refund_id: 'R-1' }), rctx)).toMatchObject({ ok: false, error: { code: 'INVALID_EVENT' } });
+    expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }], { reason: '' }), rctx)).toMatchObject({ ok: false, error: { code: 'NOT_REFUNDABLE' } });
     expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }], { original_post_voided: true }), rctx)).toMatchObject({ ok: false, error: { code: 'ALREADY_POST_VOIDED' } });
     const noPerm = { actor: { cashier_id: 'trainee', permissions: [] }, now: rctx.now };
     expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }]), noPerm)).toMatchObject({ ok: false, error: { code: 'APPROVAL_REQUIRED', permission: 'sale.refund' } });
