@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Loose } from './testing/loose';
 import { io as ioClient } from 'socket.io-client';
 import { MSG } from '../core/protocol';
 import { openTestDb, testBackends, type TestDb } from './testing/test-db';
@@ -69,21 +70,21 @@ describe.each(testBackends())('access control and price fan-out on $name', (back
     const res = await api(hub, 'POST', '/api/prices', { target: { groups: ['north'] }, prices: [{ sku: 'X', amount: 199 }], reason: 'north promo' });
     expect(res.status).toBe(201);
     expect(res.body.stores).toEqual(['A', 'B']);
-    const isNorthPrice = (m: any) => m.changes.some((c: any) => c.kind === 'price' && c.payload.reason === 'north promo');
+    const isNorthPrice = (m: Loose) => m.changes.some((c: Loose) => c.kind === 'price' && c.payload.reason === 'north promo');
     for (const term of ['A-1', 'A-2', 'B-1']) {
       const m = await inbox[term]!.waitFor(isNorthPrice);
-      const c = m.changes.find((x: any) => x.kind === 'price');
+      const c = m.changes.find((x: Loose) => x.kind === 'price');
       expect(c.payload.prices).toEqual([{ sku: 'X', amount: 199, currency: 'USD' }]);
       expect(c.store_id).toBe(term[0]);
     }
     // C gets a later change of its own; the north one never arrived before it.
     await api(hub, 'POST', '/api/prices', { target: { store_ids: ['C'] }, prices: [{ sku: 'X', amount: 250 }], reason: 'south' });
-    await inbox['C-1']!.waitFor((m) => m.changes.some((c: any) => c.payload.reason === 'south'));
+    await inbox['C-1']!.waitFor((m) => m.changes.some((c: Loose) => c.payload.reason === 'south'));
     expect(inbox['C-1']!.items.some(isNorthPrice)).toBe(false);
-    expect(inbox['A-1']!.items.some((m) => m.changes.some((c: any) => c.payload.reason === 'south'))).toBe(false);
+    expect(inbox['A-1']!.items.some((m) => m.changes.some((c: Loose) => c.payload.reason === 'south'))).toBe(false);
     // Cursors per store are gap-free and what a pull returns.
     const pull = await regs['A-1']!.request(MSG.pullChanges, { after_cursor: 0, limit: 1000 });
-    expect(pull.changes.map((c: any) => c.cursor)).toEqual(pull.changes.map((_: unknown, i: number) => i + 1));
+    expect(pull.changes.map((c: Loose) => c.cursor)).toEqual(pull.changes.map((_: unknown, i: number) => i + 1));
     expect(pull.latest_change_cursor).toBe(pull.changes.length);
   });
 
@@ -92,7 +93,7 @@ describe.each(testBackends())('access control and price fan-out on $name', (back
     const res = await api(hub, 'POST', '/api/prices', { target: { store_ids: ['B'] }, prices: [{ sku: 'X', amount: 205 }], effective_at: at, reason: 'later' });
     expect(res.status).toBe(201);
     expect(res.body.scheduled.effective_at).toBe(at);
-    const m = await inbox['B-1']!.waitFor((x) => x.changes.some((c: any) => c.payload.reason === 'later'));
+    const m = await inbox['B-1']!.waitFor((x) => x.changes.some((c: Loose) => c.payload.reason === 'later'));
     expect(m.changes[0].payload.prices[0].amount).toBe(205);
     const p = await t.db.query<{ amount: number }>(`SELECT amount FROM prices WHERE store_id = 'B' AND sku = 'X'`);
     expect(p.rows[0]!.amount).toBe(205);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Loose } from './testing/loose';
 import { MSG } from '../core/protocol';
 import { openTestDb, testBackends, type TestDb } from './testing/test-db';
 import { checkInvariants, enrollRegister, seedStore, startTestHub } from './testing/hub-fixture';
@@ -48,7 +49,7 @@ describe.each(testBackends())('ingest over socket.io on $name', (backend) => {
     expect(inv.lineCount).toBeGreaterThan(0);
     expect(inv.duplicates).toBe(0);
     expect(inv.mismatches).toEqual([]);
-    const sold = events.reduce((s, e) => s + ((e.payload as any).lines[0].sku === 'APPLE' ? (e.payload as any).lines[0].quantity.units : 0), 0);
+    const sold = events.reduce((s, e) => s + ((e.payload as Loose).lines[0].sku === 'APPLE' ? (e.payload as Loose).lines[0].quantity.units : 0), 0);
     expect(inv.stock.S1!.APPLE).toBe(100 - sold);
     const again = await r1.hello(0);
     expect(again).toMatchObject({ applied_through: 20, applied_hash: events[19]!.hash });
@@ -89,7 +90,7 @@ describe.each(testBackends())('ingest over socket.io on $name', (backend) => {
     const e2 = r1.sell([{ sku: 'PEAR', units: 1, unit_price: 10 }]);
     const ack = await r1.push([forged, e2]);
     expect(ack.applied_through).toBe(before + 2);
-    expect(ack.rejected.map((r: any) => r.code)).toEqual(['HASH_MISMATCH']);
+    expect(ack.rejected.map((r: Loose) => r.code)).toEqual(['HASH_MISMATCH']);
     const inv = await checkInvariants(t.db, OPENING);
     expect(inv.balanced).toBe(true);
     expect(inv.mismatches).toEqual([]);

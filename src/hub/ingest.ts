@@ -30,7 +30,7 @@ export interface IngestContext {
   afterCommit?: () => void;
 }
 
-interface TxOutcome extends IngestResult {}
+type TxOutcome = IngestResult;
 
 type Rejection = RejectedEvent['code'];
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Loose } from './testing/loose';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { MSG } from '../core/protocol';
 import { openTestDb, testBackends, type TestDb } from './testing/test-db';
@@ -41,8 +42,8 @@ describe.each(testBackends())('offline oversell on $name', (backend) => {
     // The online register sells it too and syncs at once: stock 0, no alert.
     const onSale = online.sell([{ sku: 'LAST', units: 1, unit_price: 500 }]);
     expect(await online.push([onSale])).toEqual({ ok: true, applied_through: 1, rejected: [] });
-    const stock0 = await onlineChanges.waitFor((m) => m.changes.some((c: any) => c.kind === 'stock' && c.payload.levels.some((l: any) => l.sku === 'LAST')));
-    expect(stock0.changes.find((c: any) => c.kind === 'stock').payload.levels).toEqual([{ sku: 'LAST', on_hand: { units: 0, scale: 0 } }]);
+    const stock0 = await onlineChanges.waitFor((m) => m.changes.some((c: Loose) => c.kind === 'stock' && c.payload.levels.some((l: Loose) => l.sku === 'LAST')));
+    expect(stock0.changes.find((c: Loose) => c.kind === 'stock').payload.levels).toEqual([{ sku: 'LAST', on_hand: { units: 0, scale: 0 } }]);
     expect(hqAlerts.items).toEqual([]);
 
     // The offline register comes back and catches up: its sale is accepted.
@@ -53,7 +54,7 @@ describe.each(testBackends())('offline oversell on $name', (backend) => {
     expect(a).toMatchObject({ kind: 'oversell', store_id: 'S', terminal_id: 'S-2', data: { sku: 'LAST', on_hand: { units: -1, scale: 0 } } });
     const b = await onlineAlerts.waitFor((x) => x.kind === 'oversell');
     expect(b.data.sku).toBe('LAST');
-    const level = await onlineChanges.waitFor((m) => m.changes.some((c: any) => c.kind === 'stock' && c.payload.levels.some((l: any) => l.on_hand.units === -1)));
+    const level = await onlineChanges.waitFor((m) => m.changes.some((c: Loose) => c.kind === 'stock' && c.payload.levels.some((l: Loose) => l.on_hand.units === -1)));
     expect(level.store_id).toBe('S');
 
     const sales = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journal_events WHERE type = 'sale.completed'`);

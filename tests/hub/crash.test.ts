@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Loose } from '../../src/hub/testing/loose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,7 +74,7 @@ describe.each(testBackends())('hub killed between commit and ack on $name', (bac
       const inv = await checkInvariants(db, OPENING);
       expect(inv.balanced).toBe(true);
       expect(inv.mismatches).toEqual([]);
-      const soldA = events.filter((_, i) => i % 2).reduce((s, e) => s + (e.payload as any).lines[0].quantity.units, 0);
+      const soldA = events.filter((_, i) => i % 2).reduce((s, e) => s + (e.payload as Loose).lines[0].quantity.units, 0);
       expect(inv.stock.S!.A).toBe(1000 - soldA);
     } finally {
       await db.close();

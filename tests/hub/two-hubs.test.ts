@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Loose } from '../../src/hub/testing/loose';
 import { randomBytes } from 'node:crypto';
 import { MSG } from '../../src/core/protocol';
 import { openTestDb, testBackends, type TestDb } from '../../src/hub/testing/test-db';
@@ -68,7 +69,7 @@ describe.skipIf(!REDIS_URL).each(testBackends())('two hubs behind one Redis on $
     const chunks = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
     const sendAll = async (r: RegisterSim, events: typeof e1, size: number) => {
-      let last: any;
+      let last: Loose;
       for (const c of chunks(events, size)) last = await r.push(c);
       return last;
     };
@@ -85,8 +86,8 @@ describe.skipIf(!REDIS_URL).each(testBackends())('two hubs behind one Redis on $
     expect(a3b.rejected).toEqual([]);
 
     // Stock changes from sales on hub 0 reached the register on hub 1, and vice versa.
-    await changes2.waitFor((m) => m.changes.some((c: any) => c.kind === 'stock' && c.payload.source?.terminal_id === 'S-1'));
-    await changes1.waitFor((m) => m.changes.some((c: any) => c.kind === 'stock' && c.payload.source?.terminal_id === 'S-2'));
+    await changes2.waitFor((m) => m.changes.some((c: Loose) => c.kind === 'stock' && c.payload.source?.terminal_id === 'S-1'));
+    await changes1.waitFor((m) => m.changes.some((c: Loose) => c.kind === 'stock' && c.payload.source?.terminal_id === 'S-2'));
     // A price change made on hub 1's API reaches the register on hub 0.
     const res = await fetch(`${urls[1]}/api/prices`, {
       method: 'POST',
@@ -94,7 +95,7 @@ describe.skipIf(!REDIS_URL).each(testBackends())('two hubs behind one Redis on $
       body: JSON.stringify({ target: { all: true }, prices: [{ sku: 'A', amount: 333 }], reason: 'cross-hub' }),
     });
     expect(res.status).toBe(201);
-    await changes1.waitFor((m) => m.changes.some((c: any) => c.payload.reason === 'cross-hub'));
+    await changes1.waitFor((m) => m.changes.some((c: Loose) => c.payload.reason === 'cross-hub'));
 
     const { rows } = await t.db.query<{ terminal_id: string; n: number; d: number; max: number }>(
       `SELECT terminal_id, count(*)::int AS n, count(DISTINCT seq)::int AS d, max(seq)::int AS max FROM journal_events GROUP BY terminal_id ORDER BY terminal_id`,
@@ -108,7 +109,7 @@ describe.skipIf(!REDIS_URL).each(testBackends())('two hubs behind one Redis on $
     expect(inv.balanced).toBe(true);
     expect(inv.duplicates).toBe(0);
     expect(inv.mismatches).toEqual([]);
-    const sold = [...e1, ...e2, ...e3].reduce((s, e) => s + ((e.payload as any).lines[0].sku === 'A' ? (e.payload as any).lines[0].quantity.units : 0), 0);
+    const sold = [...e1, ...e2, ...e3].reduce((s, e) => s + ((e.payload as Loose).lines[0].sku === 'A' ? (e.payload as Loose).lines[0].quantity.units : 0), 0);
     expect(inv.stock.S!.A).toBe(500 - sold);
     // The store's change log is gap-free although two hubs appended to it concurrently.
     const cur = await t.db.query<{ n: number; max: number }>(`SELECT count(*)::int AS n, max(cursor)::int AS max FROM change_log WHERE store_id = 'S'`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Loose } from './loose';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { GENESIS_HASH, MSG, sealEvent, type JournalEvent } from '../../core/protocol';
 import type { SaleCompletedPayload } from '../../core/events';
@@ -94,14 +95,14 @@ export class RegisterSim {
     return s;
   }
 
-  request<T = any>(name: string, body: unknown, timeoutMs = 20_000): Promise<T> {
+  request<T = Loose>(name: string, body: unknown, timeoutMs = 20_000): Promise<T> {
     const s = this.socket;
     if (!s) throw new Error('not connected');
     return s.timeout(timeoutMs).emitWithAck(name, body) as Promise<T>;
   }
 
-  push(events: JournalEvent[]) {
-    return this.request(MSG.pushEvents, { terminal_id: this.terminalId, events });
+  push(events: JournalEvent[], timeoutMs?: number) {
+    return this.request(MSG.pushEvents, { terminal_id: this.terminalId, events }, timeoutMs);
   }
 
   hello(changeCursor = 0) {

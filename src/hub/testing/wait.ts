@@ -1,7 +1,8 @@
 import type { Socket } from 'socket.io-client';
+import type { Loose } from './loose';
 
 /** Collects every payload of `event` on a socket, so tests can wait for one and assert on all. */
-export class Inbox<T = any> {
+export class Inbox<T = Loose> {
   readonly items: T[] = [];
   private waiters: Array<{ pred: (x: T) => boolean; resolve: (x: T) => void }> = [];
   constructor(socket: Socket, event: string) {
