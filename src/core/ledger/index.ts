@@ -3,3 +3,4 @@ export * from './default-charts';
 export * from './entry';
 export * from './post';
 export * from './trial-balance';
+export * from './export';

@@ -1,4 +1,4 @@
-import { allocate, money, multiplyRatio } from '../money/money';
+import { allocate, money, multiplyRatio, toDecimalString } from '../money/money';
 import { canonicalJson } from '../protocol/canonical-json';
 import type { JournalEvent } from '../protocol/journal-event';
 import { LEDGER_EVENT_TYPES, isEventType, parseEventPayload } from '../events/registry';
@@ -324,7 +324,7 @@ function postShiftClosed(e: JournalEvent, chart: Chart, p: ShiftClosedPayload): 
         entry_id: entryIds.shiftOverShort(p.shift_id),
         source: sourceOf(e),
         date,
-        memo: `Cash ${p.variance > 0 ? 'over' : 'short'} at close, shift ${p.shift_id} (counted ${p.counted_cash}, expected ${p.expected_cash})`,
+        memo: `Cash ${p.variance > 0 ? 'over' : 'short'} at close, shift ${p.shift_id} (counted ${toDecimalString(money(p.counted_cash, p.currency))}, expected ${toDecimalString(money(p.expected_cash, p.currency))} ${p.currency})`,
         lines: b.build(),
       }),
     );

@@ -35,7 +35,7 @@ describe('stockMovementsFor', () => {
     const perLine = { ...EXAMPLE_SALE_REFUNDED, restock: true, lines: EXAMPLE_SALE_REFUNDED.lines.map((l) => ({ ...l, restock: false })) };
     expect(stockMovementsFor(ev('sale.refunded', perLine, 2)).map((m) => m.reason)).toEqual(['refund', 'damaged']);
     const badLine = { ...perLine, lines: perLine.lines.map((l) => ({ ...l, restock: 'no' })) };
-    expect(() => stockMovementsFor(ev('sale.refunded', badLine, 2))).toThrow(/restock must be a boolean/);
+    expect(() => stockMovementsFor(ev('sale.refunded', badLine, 2))).toThrow(/lines\[0\]\.restock/);
   });
 
   it('a post-void puts the original lines back; other events move nothing; bad payloads are refused', () => {

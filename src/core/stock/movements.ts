@@ -55,20 +55,6 @@ function movement(e: JournalEvent, storeId: string, line: { line_id: string; sku
 }
 
 /**
- * Per-line restock flag of a refund. The refund payload has one `restock` for the whole
- * refund; a line may carry its own boolean `restock` (e.g. one item damaged, one resellable),
- * read from the raw hashed payload and type-checked here, falling back to the refund's flag.
- */
-function lineRestock(raw: unknown, index: number, fallback: boolean): boolean {
-  const lines = (raw as { lines?: unknown }).lines;
-  if (!Array.isArray(lines)) return fallback;
-  const r = (lines[index] as { restock?: unknown } | undefined)?.restock;
-  if (r === undefined) return fallback;
-  if (typeof r !== 'boolean') throw new StockError(`refund lines[${index}].restock must be a boolean, got ${JSON.stringify(r)}`);
-  return r;
-}
-
-/**
  * Stock movements of one journal event: a sale takes each line's quantity out; a refund
  * puts it back ('refund'), followed by a 'damaged' write-off of the same quantity when the
  * goods are not resellable; a post-void puts the original sale's lines back. Other events: [].
@@ -87,9 +73,10 @@ export function stockMovementsFor(event: JournalEvent): StockMovement[] {
     }
     case 'sale.refunded': {
       const p = r.payload as SaleRefundedPayload;
-      p.lines.forEach((l, i) => {
+      // A line's own restock flag (one item resellable, one damaged) overrides the refund's.
+      p.lines.forEach((l) => {
         out.push(movement(event, p.store_id, l, l.quantity, 'refund'));
-        if (!lineRestock(event.payload, i, p.restock)) out.push(movement(event, p.store_id, l, negate(l.quantity), 'damaged'));
+        if (!(l.restock ?? p.restock)) out.push(movement(event, p.store_id, l, negate(l.quantity), 'damaged'));
       });
       break;
     }
