@@ -80,9 +80,10 @@ export function register(program: Command): void {
       const stop = onStdinLines((line) => {
         const [cmd, arg] = line.split(/\s+/);
         if (cmd === 'approve') terminal.next({ kind: 'approve' });
-        else if (cmd === 'decline') terminal.next({ kind: 'decline', resultCode: Number.parseInt(arg ?? '05', 16) });
+        else if (cmd === 'decline') terminal.next({ kind: 'decline', resultCode: Number.parseInt(arg ?? '05', 16) & 0xff });
         else if (cmd === 'silent') terminal.next({ kind: 'silent' });
         else throw new Error(`unknown command "${cmd}" (approve | decline <hex> | silent)`);
+        process.stdout.write(`next payment: ${line}\n`);
       });
       const refill = fixed?.kind === 'decline' ? setInterval(() => terminal.next(fixed).next(fixed), 100) : undefined;
       try {
@@ -139,9 +140,12 @@ export function register(program: Command): void {
         const scale = new ScaleSimulator(device, { capacityGrams });
         const stop = onStdinLines((line) => {
           const [cmd, a, b] = line.split(/\s+/);
-          if (cmd === 'place') scale.place(Number(a), { settlePolls: b === undefined ? 2 : Number(b) });
-          else if (cmd === 'drift') scale.drift(Number(a));
+          const grams = Number(a);
+          if (!Number.isInteger(grams)) throw new Error(`"${a}" is not a whole number of grams`);
+          if (cmd === 'place') scale.place(grams, { settlePolls: b === undefined ? 2 : Math.max(0, Math.min(1000, Number(b) || 0)) });
+          else if (cmd === 'drift') scale.drift(grams);
           else throw new Error(`unknown command "${cmd}" (place <grams> [settlePolls] | drift <grams>)`);
+          process.stdout.write(`scale: ${line}\n`);
         });
         process.stdout.write('scale simulator ready\n');
         await untilSignal();
