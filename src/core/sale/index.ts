@@ -3,3 +3,4 @@ export * from './promotions';
 export * from './pricing';
 export * from './engine';
 export * from './refund';
+export * from './schemas';

@@ -7,6 +7,7 @@ import { createTaxTable } from '../tax/tax';
 import { apply } from './engine';
 import { priceSale } from './pricing';
 import { buildRefund, refundableQuantities } from './refund';
+import { parseSaleState } from './schemas';
 import { CASHIER, EU_TAXES, MANAGER, SHIFT_ID, US_TAXES, ctxWith, newSale, usBook } from './test-fixtures';
 import type { SaleCommand, SaleContext, SaleState } from './types';
 
@@ -123,7 +124,10 @@ describe('sale properties', () => {
   it('every generated sale completes with a payload that passes its own schema and adds up', () => {
     fc.assert(
       fc.property(saleArb, (g) => {
-        const { sale } = ringUp(g);
+        const { sale, state } = ringUp(g);
+        // the cart survives a save/restore through JSON at the end of every generated sale
+        const restored = parseSaleState(JSON.parse(JSON.stringify(state)));
+        expect(restored.ok, restored.ok ? '' : restored.error).toBe(true);
         if (!sale) return;
         expect(saleCompletedSchema.safeParse(sale).success).toBe(true);
         expect(parseEventPayload('sale.completed', JSON.parse(JSON.stringify(sale))).ok).toBe(true);
