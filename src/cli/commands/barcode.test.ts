@@ -33,7 +33,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const EXAMPLE = { '01': '09501101020917', '17': '190508', '10': 'ABCD1234', '21': '10' };
 
-describe('tillstream barcode', () => {
+// Each test spawns the CLI through tsx, which takes seconds on a loaded machine.
+describe('tillstream barcode', { timeout: 90_000 }, () => {
   it('prints the GS1 example given as bracketed HRI, elements in scanned order', async () => {
     const r = await run('(01)09501101020917(17)190508(10)ABCD1234(21)10');
     expect(r.code).toBe(0);
@@ -44,7 +45,8 @@ describe('tillstream barcode', () => {
     expect(r.stdout.indexOf('"17"')).toBeLessThan(r.stdout.indexOf('"10"'));
   });
 
-  it.each([['\\x1d'], ['<GS>'], ['\\u001d'], ['<fnc1>']])('accepts %s for the GS separator', async (gs) => {
+  // The other spellings (\u001d, <FNC1>) go through the same function, tested in-process below.
+  it.each([['\\x1d'], ['<GS>']])('accepts %s for the GS separator', async (gs) => {
     const r = await run(`]C10109501101020917171905081${'0ABCD1234'}${gs}2110`);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ symbology: 'GS1-128', aim: ']C1', elements: EXAMPLE });
