@@ -118,6 +118,81 @@ describe('postEvent: refunds, post-voids, shifts', () => {
   });
 });
 
+describe('a whole shift', () => {
+  const shiftId = EXAMPLE_SHIFT_CLOSED.shift_id;
+  const base = { shift_id: shiftId, store_id: 'store-001', terminal_id: 'store-001-t1', cashier_id: 'emp-17', currency: 'USD' };
+  const opened = envelope('shift.opened', { ...base, opening_float: 10000, opened_at: '2026-11-23T01:00:00.000Z' }, { seq: 1 });
+  const moves = (['drop', 'paid_in', 'paid_out'] as const).map((kind, i) =>
+    envelope('shift.cash_moved', { ...base, movement_id: `00000000-0000-4000-8000-00000000000${i}`, kind, amount: 500 + i, reason: `test ${kind}`, moved_at: '2026-11-23T04:00:00.000Z', ...(kind === 'drop' ? { account_hint: 'bank' } : {}) }, { seq: 10 + i }),
+  );
+  const expected = 10000 + 678 - 980 - 500 + 501 - 502;
+  const closed = envelope('shift.closed', { ...EXAMPLE_SHIFT_CLOSED, expected_cash: expected, counted_cash: expected - 3, variance: -3, drops_total: 500, paid_in_total: 501, paid_out_total: 502 }, { seq: 20, occurred_at: '2026-11-23T09:00:00.000Z' });
+  const events = [opened, sale, envelope('sale.refunded', EXAMPLE_SALE_REFUNDED as unknown as Record<string, unknown>, { seq: 3 }), ...moves, closed];
+
+  it('per_shift custody: float in from the safe, counted cash back to it; the drawer account ends at zero and the shortage is an expense', () => {
+    const entries = events.flatMap((e) => postEvent(e, us));
+    expect(entries.map((e) => e.entry_id)).toContain(`shift-${shiftId}-float`);
+    expect(net(entries, '1000')).toBe(0);
+    expect(net(entries, '6900')).toBe(3); // short 0.03: debit over/short
+    expect(net(entries, '1020')).toBe(500); // drop to the bank (hint "bank")
+    expect(net(entries, '4900')).toBe(-501); // paid in → other income (default)
+    expect(net(entries, '6100')).toBe(502); // paid out → petty cash (default)
+    expect(net(entries, '1010')).toBe(-10000 + expected - 3); // safe: float out, counted cash in
+    expect(isBalanced(trialBalance(entries))).toBe(true);
+    const drop = entries.find((e) => e.source.type === 'shift.cash_moved' && e.memo.startsWith('Cash drop'))!;
+    expect(drop.lines.map((l) => [l.account, l.debit, l.credit, l.dimensions.reason])).toEqual([
+      ['1000', 0, 500, 'test drop'],
+      ['1020', 500, 0, 'test drop'],
+    ]);
+  });
+
+  it('continuous custody: no float entry, no close-out; the drawer keeps its cash', () => {
+    const chart = loadChart({ ...US_DEFAULT_CHART, mapping: { ...US_DEFAULT_CHART.mapping, drawer_custody: 'continuous' } });
+    const entries = events.flatMap((e) => postEvent(e, chart));
+    expect(entries.find((e) => e.entry_id.endsWith('-float') || e.entry_id.endsWith('-close-out'))).toBeUndefined();
+    expect(net(entries, '1000')).toBe(expected - 3 - 10000); // the float was already in the drawer
+  });
+
+  it('a post-void at another terminal takes the cash from that terminal\'s drawer', () => {
+    const chart = loadChart({ ...US_DEFAULT_CHART, accounts: [...US_DEFAULT_CHART.accounts, { code: '1002', name: 'Drawer T2', type: 'asset' }], mapping: { ...US_DEFAULT_CHART.mapping, cash_drawer: { default: '1000', by_store: {}, by_terminal: { 'store-001-t2': '1002' } } } });
+    const ev = envelope('sale.post_voided', { post_void_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', sale_id: EXAMPLE_SALE_COMPLETED.sale_id, store_id: 'store-001', terminal_id: 'store-001-t2', shift_id: EXAMPLE_SALE_COMPLETED.shift_id, cashier_id: 'emp-17', reason: 'x', original: EXAMPLE_SALE_COMPLETED, voided_at: '2026-11-23T02:31:00.000Z' }, { seq: 2 });
+    const entries = [...postEvent(sale, chart), ...postEvent(ev, chart)];
+    expect(net(entries, '1000')).toBe(678);
+    expect(net(entries, '1002')).toBe(-678);
+    expect(net(entries, '1190')).toBe(0);
+    const cashLine = entries[1]!.lines.find((l) => l.account === '1002')!;
+    expect(cashLine.dimensions.terminal_id).toBe('store-001-t2');
+  });
+});
+
+describe('tax-inclusive (VAT) sale', () => {
+  it('posts revenue ex VAT, the discount\'s ex-VAT share, and VAT per member state', () => {
+    const eu = defaultChart('eu');
+    // 2 × 5.95 incl. 19 % VAT = 11.90, 1.90 off → net 10.00 incl. VAT; VAT 1.60 (10.00 − 8.40).
+    const p = {
+      ...EXAMPLE_SALE_COMPLETED,
+      currency: 'EUR',
+      lines: [{
+        line_id: 'L1', sku: 'BREAD', description: 'Bread', category: 'bakery', tax_category: 'food', quantity: { units: 2, scale: 0 }, unit: 'each', unit_price: 595,
+        gross: 1190, discounts: [{ kind: 'promotion', amount: 190, promotion_id: 'P1' }], net: 1000,
+        taxes: [{ code: 'DE-VAT-STD', jurisdiction: 'DE', rate_ppm: 190_000, inclusive: true, compound: false, base: 840, amount: 160 }], total: 1000,
+      }],
+      totals: { subtotal: 1190, discount_total: 190, tax_total: 160, total: 1000, rounding: 0 },
+      tax_breakdown: [{ code: 'DE-VAT-STD', jurisdiction: 'DE', rate_ppm: 190_000, inclusive: true, base: 840, amount: 160 }],
+      tenders: [{ tender_id: 'T1', kind: 'card', amount: 1000, processor: 'adyen' }],
+      change_due: 0,
+    };
+    const [e] = postEvent(envelope('sale.completed', p as unknown as Record<string, unknown>), eu);
+    const b = (a: string) => Number(balanceOf(trialBalance([e!]), a, 'EUR'));
+    // discount ex VAT = 1.90 × 8.40 / 10.00 = 1.596 → 1.60; gross revenue = 8.40 + 1.60
+    expect(b('4040')).toBe(-1000);
+    expect(b('4510')).toBe(160);
+    expect(b('2310')).toBe(-160);
+    expect(b('1120')).toBe(1000);
+    expect(e!.date).toBe('2026-11-23'); // Europe/Berlin
+  });
+});
+
 describe('accountingDate', () => {
   it('uses the chart time zone', () => {
     expect(accountingDate('2026-11-23T02:30:00.000Z', 'UTC')).toBe('2026-11-23');
