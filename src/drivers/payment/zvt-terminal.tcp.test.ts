@@ -171,6 +171,19 @@ describe('ZVT payment terminal over TCP', () => {
     expect(sim.approvedSales()).toHaveLength(1);
   });
 
+  it('with the terminal unreachable a sale is refused at once (E_OFFLINE) and blocks nothing', async () => {
+    const offline = new Promise<void>((resolve) =>
+      pay.on('status', (e) => {
+        if (e.kind === 'power' && e.value === 'offline') resolve();
+      }),
+    );
+    await server.close(); // the terminal is switched off: connection cut, nobody listening
+    await offline;
+    await expect(pay.sale(EUR(100))).rejects.toMatchObject({ code: 'E_OFFLINE' });
+    expect(pay.unresolved).toBeUndefined();
+    expect(sim.transactions).toEqual([]);
+  });
+
   it('refuses a currency the terminal is not set to', async () => {
     await expect(pay.sale(money(100, 'USD'))).rejects.toThrow(/EUR/);
   });

@@ -15,7 +15,7 @@
 import { money, type Money } from '../../core/money';
 import { TransportDevice, type TransportDeviceOptions } from '../device/transport-device';
 import { errorMessage } from '../device/pos-device';
-import { PosError } from '../device/result';
+import { isPosError, PosError } from '../device/result';
 import { apduIs, apduLabel, ACK_APDU, type Apdu } from './zvt/apdu';
 import { ApduInbox, InboxTimeout } from './zvt/inbox';
 import { SerialApduLink, TcpApduLink, type ApduLink } from './zvt/link';
@@ -56,7 +56,9 @@ type ExchangeEnd =
   | { kind: 'completed'; info?: ZvtTransactionInfo; completion: Apdu }
   | { kind: 'aborted'; resultCode: number; info?: ZvtTransactionInfo }
   | { kind: 'refused'; code: number }
-  | { kind: 'lost'; reason: string; acked: boolean };
+  | { kind: 'lost'; reason: string; acked: boolean }
+  /** The link was down before a byte went out: the terminal cannot have the command. */
+  | { kind: 'not-sent'; error: PosError };
 
 const INTERMEDIATE_TEXT: Record<number, string> = {
   0x00: 'confirm amount', 0x01: 'watch PIN pad', 0x02: 'watch PIN pad', 0x03: 'not accepted', 0x04: 'waiting for host',
@@ -166,6 +168,7 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
       try {
         await this.transmit(request);
       } catch (err) {
+        if (isPosError(err, 'E_OFFLINE') || isPosError(err, 'E_NOTCLAIMED')) return { kind: 'not-sent', error: err };
         return { kind: 'lost', reason: `sending ${apduLabel(request)} failed: ${errorMessage(err)}`, acked: false };
       }
       let acked = false;
@@ -240,6 +243,7 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
       this.setState('busy');
       try {
         const end = await this.exchange(request());
+        if (end.kind === 'not-sent') throw new PosError(end.error.code, `${this.name}: ${kind} not started, the terminal is not connected; nothing was charged`, { cause: end.error });
         const result = this.toResult(kind, amount, end);
         if (result.outcome === 'unknown') {
           this._unresolved = { ...pending, reason: result.message };
@@ -261,6 +265,7 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
       this.setState('busy');
       try {
         const end = await this.exchange(build.reversal(this.opts.password, receiptNo));
+        if (end.kind === 'not-sent') throw new PosError(end.error.code, `${this.name}: void not started, the terminal is not connected`, { cause: end.error });
         const amount = money(end.kind === 'completed' || end.kind === 'aborted' ? (end.info?.amountMinor ?? 0) : 0, this.opts.currency);
         return this.finishResult(this.toResult('void', amount, end));
       } finally {
@@ -274,6 +279,10 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
     return this.serialised(async () => {
       const pending = this._unresolved;
       const end = await this.exchange(build.repeatReceipt(this.opts.password));
+      if (end.kind === 'not-sent') {
+        if (!pending) throw end.error;
+        return this.finishResult({ outcome: 'unknown', kind: pending.kind, amount: pending.amount, message: `status inquiry not sent (${end.error.message}); the earlier ${pending.kind} is still unresolved` });
+      }
       if (end.kind === 'lost' || end.kind === 'refused') {
         const message = `status inquiry failed: ${describeEnd(end)}`;
         if (!pending) throw new PosError(end.kind === 'lost' ? 'E_TIMEOUT' : 'E_FAILURE', `${this.name}: ${message}`);
@@ -309,7 +318,7 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
     this.requireEnabled('terminalStatus');
     return this.serialised(async () => {
       const end = await this.exchange(build.statusEnquiry(this.opts.password));
-      if (end.kind !== 'completed') return { ready: false, message: describeEnd(end) };
+      if (end.kind !== 'completed') return { ready: false, message: end.kind === 'not-sent' ? end.error.message : describeEnd(end) };
       let d = end.completion.data;
       // An optional LLL software version comes first (F x F y F z length).
       if (d.length >= 3 && (d[0]! & 0xf0) === 0xf0) {
@@ -368,6 +377,8 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
         return { outcome: 'declined', kind, amount, resultCode: end.code, message: `the terminal refused the command (84 ${end.code.toString(16).padStart(2, '0')})` };
       case 'lost':
         return { outcome: 'unknown', kind, amount, message: end.reason };
+      case 'not-sent':
+        throw end.error;
     }
   }
 
@@ -389,5 +400,7 @@ function describeEnd(end: ExchangeEnd): string {
       return `refused (84 ${end.code.toString(16).padStart(2, '0')})`;
     case 'lost':
       return end.reason;
+    case 'not-sent':
+      return end.error.message;
   }
 }
