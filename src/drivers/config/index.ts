@@ -1,0 +1,4 @@
+export * from './connection';
+export * from './schema';
+export * from './load';
+export * from './registry';

@@ -1,0 +1,144 @@
+// Turning configuration entries into driver objects, and the per-type test behind
+// `tillstream devices test <name>`. A device type is supported by one entry in DEVICE_SUPPORT
+// (drivers B add scanner, scale, display and payment here: one import, one entry).
+
+import type { PosDevice } from '../device/pos-device';
+import { waitForEvent } from '../device/emitter';
+import type { StatusEvent } from '../device/events';
+import { CashDrawer } from '../drawer/drawer';
+import { text, type PrintCommand } from '../printer/commands';
+import { ReceiptPrinter, type JobEvent } from '../printer/printer';
+import type { TransportBinding } from '../transport/transport';
+import { toTransportAddress } from './connection';
+import type { DeviceConfig, DeviceEntry, DeviceType } from './schema';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDevice = PosDevice<any, any>;
+
+export interface DeviceContext {
+  config: DeviceConfig;
+  /** Extra bindings (a MockBinding in tests). */
+  bindings?: TransportBinding[];
+  /** The (shared) driver object of another configured device, created on first use. */
+  device(name: string): AnyDevice;
+}
+
+export interface TestReport {
+  line(s: string): void;
+  /** Seconds the test may wait for a person (close the drawer, scan a code). */
+  waitSeconds: number;
+}
+
+export interface DeviceSupport<E extends DeviceEntry = DeviceEntry> {
+  type: DeviceType;
+  create(name: string, entry: E, ctx: DeviceContext): AnyDevice;
+  /** Exercises an opened, claimed and enabled device; throws on failure. */
+  test?(device: AnyDevice, report: TestReport, ctx: DeviceContext): Promise<void>;
+}
+
+function bindingOf(ctx: DeviceContext, kind: string): TransportBinding | undefined {
+  return ctx.bindings?.find((b) => b.kind === kind);
+}
+
+export const printerSupport: DeviceSupport<Extract<DeviceEntry, { type: 'printer' }>> = {
+  type: 'printer',
+  create(name, e, ctx) {
+    const address = toTransportAddress(e.connection);
+    const binding = bindingOf(ctx, address.kind);
+    return new ReceiptPrinter(name, {
+      address,
+      ...(binding ? { binding } : {}),
+      profile: e.profile,
+      statusPollMs: e.statusPollMs,
+      statusTimeoutMs: e.statusTimeoutMs,
+      asb: e.asb,
+      maxQueuedJobs: e.maxQueuedJobs,
+      maxReprints: e.maxReprints,
+      clearBufferOnRecovery: e.clearBufferOnRecovery,
+      reconnect: e.reconnect,
+    });
+  },
+  async test(device, report) {
+    const p = device as ReceiptPrinter;
+    if (p.profile.realtimeStatus) {
+      const s = await p.queryStatus();
+      report.line(`status: ${s.online ? 'online' : 'OFFLINE'}, cover ${s.coverOpen ? 'OPEN' : 'closed'}, paper ${s.paper}, errors ${s.error}`);
+    }
+    const cmds: PrintCommand[] = [
+      text('Tillstream test print', { align: 'center', bold: true, width: 2, height: 2 }),
+      text(`${p.name}: ${p.profile.name}`, { align: 'center' }),
+      text(`${p.profile.columns} columns, ${p.profile.dotsWidth} dots`, { align: 'center' }),
+      { op: 'rule', char: '-' },
+      text('Left'),
+      text('Centre', { align: 'center' }),
+      text('Right', { align: 'right' }),
+      text('Bold', { bold: true }),
+      text('Double', { width: 2, height: 2 }),
+      text('Code page: £ € é ü ß ñ'),
+      text('Raster: مرحبا 你好'),
+      { op: 'rule', char: '=' },
+      { op: 'qr', data: 'tillstream-test', size: 6, errorLevel: 'm' },
+      { op: 'feed', lines: p.profile.feedBeforeCut },
+      { op: 'cut', partial: true },
+    ];
+    const done = waitForEvent<{ job: (e: JobEvent) => void }, 'job'>(p as never, 'job', (e) => ['done', 'failed', 'cancelled'].includes(e.state), 60_000);
+    const id = p.printCommands(cmds);
+    report.line(`test page queued as job ${id}`);
+    const [e] = await done;
+    if (e.state !== 'done') throw new Error(`test page ${e.state}${e.reason ? `: ${e.reason}` : ''}`);
+    report.line('test page printed');
+  },
+};
+
+export const drawerSupport: DeviceSupport<Extract<DeviceEntry, { type: 'drawer' }>> = {
+  type: 'drawer',
+  create(name, e, ctx) {
+    const common = { pulse: e.pulse, openLevel: e.openLevel, openAlertMs: e.openAlertSeconds * 1000 };
+    if (e.via === 'printer') return new CashDrawer(name, { ...common, via: 'printer', printer: ctx.device(e.printer) as ReceiptPrinter });
+    const address = toTransportAddress(e.connection);
+    const binding = bindingOf(ctx, address.kind);
+    return new CashDrawer(name, { ...common, via: 'serial', address, ...(binding ? { binding } : {}), reconnect: e.reconnect, openBytes: e.openBytes });
+  },
+  async test(device, report) {
+    const d = device as CashDrawer;
+    const opened = waitForEvent<{ status: (s: StatusEvent) => void }, 'status'>(d as never, 'status', (s) => s.kind === 'drawer' && s.value === 'opened', 5_000);
+    await d.openDrawer();
+    report.line('kick pulse sent');
+    try {
+      await opened;
+      report.line('drawer reports OPEN');
+    } catch {
+      report.line(d.isOpen === undefined ? 'drawer state unknown (no sensor on this connection)' : 'drawer did not report open within 5 s: check openLevel and the cable');
+      return;
+    }
+    if (report.waitSeconds > 0) {
+      report.line(`close the drawer (waiting up to ${report.waitSeconds} s)…`);
+      await d.waitForDrawerClose(report.waitSeconds * 1000);
+      report.line('drawer reports CLOSED');
+    }
+  },
+};
+
+export const DEVICE_SUPPORT: DeviceSupport[] = [printerSupport as DeviceSupport, drawerSupport as DeviceSupport];
+
+/** Creates driver objects for a configuration; devices that depend on others (drawer → printer) share them. */
+export function createDeviceContext(config: DeviceConfig, bindings?: TransportBinding[]): DeviceContext & { all(): Map<string, AnyDevice> } {
+  const made = new Map<string, AnyDevice>();
+  const ctx: DeviceContext & { all(): Map<string, AnyDevice> } = {
+    config,
+    ...(bindings ? { bindings } : {}),
+    device(name) {
+      const hit = made.get(name);
+      if (hit) return hit;
+      const entry = config.devices[name];
+      if (!entry) throw new Error(`no device "${name}" in the configuration (have: ${Object.keys(config.devices).join(', ') || 'none'})`);
+      const support = DEVICE_SUPPORT.find((s) => s.type === entry.type);
+      if (!support) throw new Error(`device type "${entry.type}" of "${name}" has no driver yet`);
+      const dev = support.create(name, entry, ctx);
+      made.set(name, dev);
+      return dev;
+    },
+    all: () => made,
+  };
+  return ctx;
+}
