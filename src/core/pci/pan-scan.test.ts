@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findPans, findPansInBytes, isLikelyPan, luhnValid, maskPan, redactPans, scanValueForPans } from './pan-scan';
+import { findPans, findPansInBytes, isLikelyPan, luhnValid, maskPan, redactPans, redactValue, scanValueForPans } from './pan-scan';
 
 describe('pan-scan', () => {
   it('checks Luhn on well-known test card numbers', () => {
@@ -59,5 +59,16 @@ describe('pan-scan', () => {
     expect(paths).toContain('$.c');
     expect(paths).toContain('$.e.message');
     expect(scanValueForPans({ ok: 'nothing here', n: 1234 })).toEqual([]);
+  });
+
+  it('redactValue masks PANs deep inside journal-like payloads and leaves the rest alone', () => {
+    const v = { sale: { note: 'paid with 4111111111111111', lines: [{ sku: '4006381333930', qty: 2 }], ref: 5555555555554444 }, ok: true };
+    const r = redactValue(v);
+    expect(r.sale.note).toBe('paid with 411111******1111');
+    expect(r.sale.ref as unknown).toBe('555555******4444');
+    expect(r.sale.lines[0]).toEqual({ sku: '4006381333930', qty: 2 });
+    expect(r.ok).toBe(true);
+    expect(scanValueForPans(r)).toEqual([]);
+    expect(v.sale.note).toBe('paid with 4111111111111111'); // the input is not changed
   });
 });

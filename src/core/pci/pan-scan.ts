@@ -190,3 +190,35 @@ export function scanValueForPans(value: unknown, maxNodes = 100_000): Array<{ pa
   visit(value, '$', 0);
   return found;
 }
+
+/**
+ * A copy of `value` with every PAN-like run in its strings masked (and PAN-like numbers
+ * replaced by their masked string), for journal payloads and log records. Plain data only
+ * (strings, numbers, booleans, null, arrays, plain objects); byte arrays are replaced by a
+ * placeholder when they contain a PAN. Bounded in depth and node count.
+ */
+export function redactValue<T>(value: T, maxNodes = 100_000): T {
+  let nodes = 0;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (++nodes > maxNodes) throw new Error(`redactValue: more than ${maxNodes} nodes`);
+    if (depth > 64) throw new Error('redactValue: deeper than 64');
+    if (typeof v === 'string') return redactPans(v);
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      const s = String(Math.abs(v));
+      return isLikelyPan(s) ? maskPan(s) : v;
+    }
+    if (typeof v === 'bigint') {
+      const s = (v < 0n ? -v : v).toString();
+      return isLikelyPan(s) ? maskPan(s) : v;
+    }
+    if (v instanceof Uint8Array) return findPansInBytes(v).length > 0 ? `[${v.length} bytes redacted: card number]` : v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[redactPans(k)] = walk(x, depth + 1);
+      return out;
+    }
+    return v;
+  };
+  return walk(value, 0) as T;
+}
