@@ -107,6 +107,20 @@ describe('sale engine: ringing up', () => {
     expectError(s, { type: 'void_line', line_id: 'L1' }, 'APPROVAL_REQUIRED', ctxWith({ actor: { cashier_id: 'trainee', permissions: [] } }));
   });
 
+  it('merges repeated scans of the same plain item when the policy says so', () => {
+    const ctx = ctxWith({}, { merge_repeated_scans: true });
+    const s = must([{ type: 'add_sku', sku: 'SOCKS' }, { type: 'add_sku', sku: 'SOCKS', quantity: { units: 2, scale: 0 } }, { type: 'add_sku', sku: 'SHIRT' }, { type: 'add_sku', sku: 'SOCKS' }], ctx);
+    expect(s.lines.map((l) => [l.line_id, l.sku, l.quantity.units])).toEqual([
+      ['L1', 'SOCKS', 3],
+      ['L2', 'SHIRT', 1],
+      ['L3', 'SOCKS', 1],
+    ]);
+    const discounted = must([{ type: 'discount_line', line_id: 'L3', discount: { amount: 10 } }, { type: 'add_sku', sku: 'SOCKS' }], ctx, s);
+    expect(discounted.lines).toHaveLength(4);
+    expect(must([{ type: 'add_sku', sku: 'SOCKS' }, { type: 'add_sku', sku: 'SOCKS' }]).lines).toHaveLength(2); // default: no merge
+    expectError(s, { type: 'add_sku', sku: 'SOCKS', quantity: { units: 9999, scale: 0 } }, 'BAD_QUANTITY', ctx);
+  });
+
   it('price override: needs permission, records a discount, or raises the price', () => {
     const s = must([{ type: 'add_sku', sku: 'SHIRT' }]);
     expect(expectError(s, { type: 'override_price', line_id: 'L1', unit_price: 950, reason: 'match' }, 'APPROVAL_REQUIRED')).toMatch(/sale.price_override/);

@@ -252,6 +252,23 @@ export function apply(state: SaleState, cmd: SaleCommand, ctx: SaleContext): App
       }
       const q = checkQuantity(cmd.quantity ?? { units: 1, scale: 0 }, 'each', ctx);
       if (!q.ok) return { ok: false, state, error: q.error };
+      const last = state.lines[state.lines.length - 1];
+      if (
+        ctx.policy.merge_repeated_scans &&
+        source === 'price_book' &&
+        last !== undefined &&
+        !last.voided &&
+        last.sku === product.sku &&
+        last.unit === 'each' &&
+        last.price_source === 'price_book' &&
+        last.unit_price === unitPrice &&
+        last.override === undefined &&
+        last.discount === undefined
+      ) {
+        const merged = checkQuantity({ units: last.quantity.units + q.value.units, scale: 0 }, 'each', ctx);
+        if (!merged.ok) return { ok: false, state, error: { ...merged.error, line_id: last.line_id } };
+        return accept(state, withLine(state, { ...last, quantity: merged.value }), ctx);
+      }
       const line = newLine(state, ctx, product, { quantity: q.value, unit: 'each', unit_price: unitPrice, price_source: source });
       return accept(state, { ...next, lines: [...state.lines, line] }, ctx);
     }

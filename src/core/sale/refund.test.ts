@@ -95,6 +95,10 @@ describe('refunds', () => {
     expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }], { original_post_voided: true }), rctx)).toMatchObject({ ok: false, error: { code: 'ALREADY_POST_VOIDED' } });
     const noPerm = { actor: { cashier_id: 'trainee', permissions: [] }, now: rctx.now };
     expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }]), noPerm)).toMatchObject({ ok: false, error: { code: 'APPROVAL_REQUIRED', permission: 'sale.refund' } });
+    const limited = { ...rctx, policy: { max_refund_without_approval: 500 } };
+    expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }]), limited)).toMatchObject({ ok: false, error: { code: 'APPROVAL_REQUIRED', message: expect.stringMatching(/limit/) } });
+    expect(buildRefund(original, [], req([{ original_line_id: 'L2', quantity: q1 }]), limited).ok).toBe(true); // 3.49 is under the limit
+    expect(buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }], { approval: MANAGER }), limited).ok).toBe(true);
     const approved = buildRefund(original, [], req([{ original_line_id: 'L1', quantity: q1 }], { approval: MANAGER }), noPerm);
     expect(approved.ok && approved.payload.approved_by).toBe('mgr-2');
   });

@@ -14,7 +14,7 @@ import type { Quantity } from '../money/quantity';
 import { divRound } from '../money/rounding';
 import { summarizeTaxes } from '../tax/tax';
 import { authorize } from './engine';
-import type { Approval, SaleContext, SaleError, SaleErrorCode } from './types';
+import type { Approval, SaleContext, SaleError, SaleErrorCode, SalePolicy } from './types';
 
 // Returns and post-voids of a completed sale. Both are pure functions of the original
 // sale.completed payload (plus earlier refunds of it), producing the journal payload.
@@ -28,7 +28,7 @@ export type RefundResult<T> = { ok: true; payload: T } | { ok: false; error: Sal
 const no = <T>(code: SaleErrorCode, message: string, extra: Partial<SaleError> = {}): RefundResult<T> => ({ ok: false, error: { code, message, ...extra } });
 
 /** Context for refund and post-void: who does it, with which policy (for permissions). */
-export type RefundContext = Pick<SaleContext, 'actor' | 'now'>;
+export type RefundContext = Pick<SaleContext, 'actor' | 'now'> & { policy?: Pick<SalePolicy, 'max_refund_without_approval'> };
 
 function toScale(q: Quantity, scale: number): bigint {
   return BigInt(q.units) * 10n ** BigInt(scale - q.scale);
@@ -124,9 +124,6 @@ export function buildRefund(
   if (!uuidSchema.safeParse(req.refund_id).success) return no('INVALID_EVENT', 'refund_id must be a UUID');
   if (!req.reason || req.reason.length > 200) return no('NOT_REFUNDABLE', 'a refund needs a reason (at most 200 characters)');
   if (req.lines.length === 0) return no('NOT_REFUNDABLE', 'choose at least one line to refund');
-  const auth = authorize(ctx.actor, req.approval, 'sale.refund', false, 'a refund');
-  if (!auth.ok) return { ok: false, error: auth.error };
-
   const pl = priorByLine(original, prior);
   const seen = new Set<string>();
   const lines: RefundLine[] = [];
@@ -195,6 +192,9 @@ export function buildRefund(
 
   const sums = summarizeTaxes(lines.map((l) => l.taxes));
   const total = lines.reduce((s, l) => s + l.total, 0);
+  const limit = ctx.policy?.max_refund_without_approval;
+  const auth = authorize(ctx.actor, req.approval, 'sale.refund', limit !== undefined && total > limit, `a refund of ${total}`);
+  if (!auth.ok) return { ok: false, error: auth.error };
   const tenders = planRefundTenders(original, prior, total, req.refund_to);
   const payload: SaleRefundedPayload = {
     refund_id: req.refund_id,

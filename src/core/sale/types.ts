@@ -67,6 +67,10 @@ export interface SalePolicy {
   max_line_quantity: number;
   max_lines: number;
   max_tenders: number;
+  /** Scanning the same item again adds to the last line instead of a new line (plain book-priced 'each' lines only). */
+  merge_repeated_scans?: boolean;
+  /** A refund above this total (minor units) needs a manager even when the cashier may refund. */
+  max_refund_without_approval?: number;
 }
 
 export const DEFAULT_SALE_POLICY: SalePolicy = {
