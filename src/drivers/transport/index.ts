@@ -8,3 +8,4 @@ export { HidTransport, hidBinding } from './hid';
 export { MockBinding, MockDevice, MockTransport } from './mock';
 export { ReconnectingTransport, type ReconnectOptions, type ReconnectingEvents } from './reconnecting';
 export { REAL_BINDINGS, bindingFor, openTransport, listAllDevices, type ListResult } from './bindings';
+export { POS_VENDORS } from './vendors';
