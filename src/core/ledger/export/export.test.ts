@@ -28,8 +28,10 @@ function has(cmd: string, arg: string): boolean {
   return r.status === 0;
 }
 const HAS_HLEDGER = has('hledger', '--version');
+const HAS_LEDGER = has('ledger', '--version');
 const HAS_BEANCOUNT = has('bean-check', '--version') && has('bean-query', '--version');
 if (!HAS_HLEDGER) console.warn('SKIPPING hledger export checks: `hledger` is not installed (apt-get install hledger)');
+if (!HAS_LEDGER) console.warn('SKIPPING Ledger export check: `ledger` is not installed (apt-get install ledger)');
 if (!HAS_BEANCOUNT) console.warn('SKIPPING Beancount export checks: `bean-check`/`bean-query` not installed (apt-get install beancount)');
 
 const dir = mkdtempSync(join(tmpdir(), 'tillstream-ledger-'));
@@ -141,13 +143,15 @@ describe('hledger journal export', () => {
   const text = toHledgerJournal(multi, chart);
 
   it('follows the journal format rules', () => {
-    const postingLines = text.split('\n').filter((l) => l.startsWith('    '));
+    const postingLines = text.split('\n').filter((l) => /^ {4}[A-Z]/.test(l));
     expect(postingLines.length).toBe(multi.reduce((n, e) => n + e.lines.length, 0));
     for (const l of postingLines) expect(l).toMatch(/^ {4}[A-Z][A-Za-z0-9:-]+ {2}-?\d+(\.\d+)? [A-Z]{3} {2}; store:/);
     expect(text).toContain('    Assets:Cash:Drawers  6.78 USD  ; store:store-001, tender:cash');
     expect(text).toMatch(/\n\d{4}-\d{2}-\d{2} \* \(refund-[0-9a-f-]+\) Refund [^\n;]*Wrong size, "too small", =SUM\(A1\) sorry \\ really {2}; entry:/);
-    expect(text).toContain('commodity 1000. JPY');
-    expect(text).toContain('commodity 1000.000 BHD');
+    expect(text).toMatch(/^commodity JPY$/m);
+    expect(text).not.toContain('format 1000 JPY');
+    expect(text).toContain('commodity BHD\n    format 1000.000 BHD');
+    expect(text).toContain('account Income:Returns\n    ; type:R, code:4600, name:Sales Returns');
   });
 
   it.skipIf(!HAS_HLEDGER)('is read by hledger (strict checks) with the same balances as our trial balance', () => {
@@ -174,6 +178,25 @@ describe('hledger journal export', () => {
     for (const e of multi) for (const l of e.lines) if (l.dimensions.category === 'apparel' && l.currency === 'USD' && l.account === '4060') want += l.debit - l.credit;
     expect(want).toBeLessThan(0);
     expect(apparel.stdout).toContain(`"Income:Sales:Apparel","USD","${toDecimalString(money(want, 'USD'))}"`);
+  });
+
+  it.skipIf(!HAS_LEDGER)('is read by Ledger 3 (--pedantic: every account and commodity declared) with the same balances', () => {
+    const f = join(dir, 'multi-ledger.journal');
+    writeFileSync(f, text);
+    const got = new Map<string, string>();
+    // One currency at a time: Ledger will not print a multi-commodity balance as one quantity.
+    for (const cur of ['USD', 'EUR', 'JPY', 'BHD']) {
+      const r = run('ledger', ['-f', f, '--pedantic', 'bal', '--flat', '--no-total', '-l', `commodity == "${cur}"`, '--balance-format', '%(account)\t%(quantity(scrub(display_amount)))\t%(commodity(scrub(display_amount)))\n']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      for (const line of r.stdout.split('\n').filter(Boolean)) {
+        const [account, qty, commodity] = line.split('\t') as [string, string, string];
+        expect(commodity).toBe(cur);
+        const amt = minor(qty, commodity);
+        if (amt !== '0') got.set(`${account}|${commodity}`, amt);
+      }
+    }
+    expect(got).toEqual(expectedBalances(multi));
   });
 
   it.skipIf(!HAS_HLEDGER)('hledger refuses a journal we broke by one cent (so the check above can fail)', () => {

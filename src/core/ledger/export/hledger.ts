@@ -9,7 +9,8 @@ import { dimensionPairs, oneLine, prepareEntries, signedDecimal } from './common
 // with the currency's exponent and the commodity symbol on the right after a space
 // ("12.34 USD", "1234 JPY"); comments after "; ", tags as "name:value" separated by commas.
 // Account directives declare every chart account with its type tag (A L E R X), so hledger's
-// balance sheet and income statement classify them without guessing from the names.
+// balance sheet and income statement classify them without guessing from the names. The same
+// file is read by Ledger 3 (`ledger --pedantic`).
 
 const HLEDGER_TYPE: Readonly<Record<AccountType, string>> = {
   asset: 'A',
@@ -44,13 +45,17 @@ export function toHledgerJournal(entries: readonly JournalEntry[], chart: Chart,
   const out: string[] = [];
   out.push(`; ${description(options.title ?? `Tillstream ledger export, chart "${chart.config.name}"`)}`, '');
   for (const a of chart.config.accounts) {
-    out.push(`account ${chart.ledgerNames.get(a.code)}  ; type:${HLEDGER_TYPE[a.type]}, code:${tagValue(a.code)}, name:${tagValue(a.name)}`);
+    // The comment goes on the next line: Ledger would read a same-line comment as part of the name.
+    out.push(`account ${chart.ledgerNames.get(a.code)}`, `    ; type:${HLEDGER_TYPE[a.type]}, code:${tagValue(a.code)}, name:${tagValue(a.name)}`);
   }
   out.push('');
-  // Declared commodities fix each currency's display precision and satisfy `hledger check --strict`.
+  // Declared commodities fix each currency's display precision and satisfy `hledger check
+  // --strict` and `ledger --pedantic`. A `format` with no decimals is read differently by the
+  // two tools, so exponent-0 currencies are declared without one.
   for (const c of currenciesOf(sorted)) {
     const exp = currencyExponent(c);
-    out.push(`commodity 1000.${'0'.repeat(exp)} ${c}`);
+    out.push(`commodity ${c}`);
+    if (exp > 0) out.push(`    format 1000.${'0'.repeat(exp)} ${c}`);
   }
   out.push('');
   for (const e of sorted) {
