@@ -79,7 +79,7 @@ describe('rounding', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 60_000);
 
   it('refuses division by zero', () => {
     expect(() => divRound(1n, 0n, 'half-up')).toThrow(RangeError);
@@ -107,7 +107,7 @@ describe('allocate', () => {
       ),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   it('is deterministic: ties go to the earlier part', () => {
     expect(allocate(money(100, 'USD'), [1, 1, 1]).map((m) => m.amount)).toEqual([34, 33, 33]);

@@ -34,7 +34,7 @@ describe('sha256', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 60_000);
 });
 
 // JSON values canonicalJson accepts: integers only as numbers.
@@ -78,7 +78,7 @@ describe('canonicalJson', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   it('sorts keys by UTF-16 code units and drops undefined', () => {
     expect(canonicalJson({ b: 1, a: [true, null, 'x'], B: { d: undefined, c: -0 } })).toBe('{"B":{"c":0},"a":[true,null,"x"],"b":1}');
@@ -161,5 +161,5 @@ describe('verifyChain', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 60_000);
 });
