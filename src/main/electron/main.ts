@@ -1,0 +1,175 @@
+import path from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, type Session, type WebContents } from 'electron';
+import { autoUpdater } from 'electron-updater';
+import { DriverDevices, NoDevices, startRegister, type RegisterDevices, type RunningRegister } from '../register';
+import { loadAppAssets, serveApp } from './app-protocol';
+import { attachIpcBridge, type IpcBridge } from './ipc-bridge';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  CSP,
+  decidePermission,
+  isAllowedNavigation,
+  isAllowedUrl,
+  windowOptions,
+} from './policy';
+import { registerUpdateState } from './register-state';
+import { loadShellConfig, resolveConfigPath, type LoadedConfig } from './shell-config';
+import { createUpdateController, type UpdateController } from './updater';
+
+// Electron entry of the register (bundled to dist/main/electron/main.cjs by build.ts). Thin on
+// purpose: every decision is a tested function in policy.ts / ipc-bridge.ts / update-policy.ts;
+// this file only connects them to Electron. See docs/security.md for the checklist.
+
+const log = (msg: string) => console.log(`[tillstream] ${msg}`);
+
+// Must happen before `ready`.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+app.enableSandbox();
+
+let win: BrowserWindow | null = null;
+let register: RunningRegister | null = null;
+let bridge: IpcBridge | null = null;
+let updates: UpdateController | null = null;
+let quitting = false;
+
+/** Applied to every webContents the app ever creates (window, devtools, anything). */
+function hardenWebContents(contents: WebContents, devtools: boolean): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAllowedNavigation(url)) {
+      event.preventDefault();
+      log(`navigation blocked: ${url.slice(0, 200)}`);
+    }
+  });
+  contents.on('will-frame-navigate', (event) => {
+    if (!isAllowedNavigation(event.url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAllowedNavigation(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  if (!devtools) contents.on('devtools-opened', () => contents.closeDevTools());
+}
+
+function hardenSession(ses: Session, devtools: boolean): void {
+  ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(decidePermission(permission, details.requestingUrl)));
+  ses.setPermissionCheckHandler((_wc, permission, origin) => decidePermission(permission, origin));
+  ses.setDevicePermissionHandler(() => false);
+  ses.setDisplayMediaRequestHandler((_req, callback) => callback({}));
+  ses.webRequest.onBeforeRequest({ urls: ['<all_urls>'] }, (details, callback) => {
+    const allowed = isAllowedUrl(details.url, { devtools });
+    if (!allowed) log(`request blocked: ${details.url.slice(0, 200)}`);
+    callback({ cancel: !allowed });
+  });
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  // No downloads from the cashier window.
+  ses.on('will-download', (event) => event.preventDefault());
+}
+
+async function startDevices(cfg: LoadedConfig): Promise<RegisterDevices> {
+  try {
+    return await DriverDevices.start(cfg.register, log);
+  } catch (err) {
+    // A broken device must not stop the register from selling; store IT sees it in the device list.
+    log(`devices: ${err instanceof Error ? err.message : String(err)}; continuing without devices`);
+    return new NoDevices();
+  }
+}
+
+async function createWindow(cfg: LoadedConfig, reg: RunningRegister): Promise<void> {
+  const devtools = cfg.shell.window.mode !== 'kiosk' && cfg.shell.window.devtools;
+  const preload = path.join(__dirname, 'preload.cjs');
+  win = new BrowserWindow(windowOptions(preload, { ...cfg.shell.window, devtools }));
+  const contents = win.webContents;
+  bridge = attachIpcBridge({ ipcMain, handler: reg.service, webContents: contents, log });
+  win.once('ready-to-show', () => win?.show());
+  contents.on('render-process-gone', (_e, details) => {
+    log(`renderer gone (${details.reason}); reloading`);
+    if (!quitting && !contents.isDestroyed()) void contents.loadURL(APP_ENTRY_URL);
+  });
+  win.on('closed', () => {
+    bridge?.detach();
+    bridge = null;
+    win = null;
+  });
+  await win.loadURL(APP_ENTRY_URL);
+}
+
+async function shutdown(): Promise<void> {
+  // Decide about the update while the journal is still open, then close the register cleanly
+  // (journal last) before the installer or the plain quit takes over.
+  const install = updates?.installOnQuit() ?? false;
+  bridge?.detach();
+  bridge = null;
+  await register?.close().catch((err) => log(`close: ${err instanceof Error ? err.message : String(err)}`));
+  register = null;
+  if (!install) app.exit(0);
+}
+
+async function main(): Promise<void> {
+  let cfg: LoadedConfig;
+  try {
+    await app.whenReady();
+    cfg = loadShellConfig(resolveConfigPath(process.argv, process.env, app.getPath('userData')));
+  } catch (err) {
+    dialog.showErrorBox('Tillstream cannot start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+    return;
+  }
+  const devtools = cfg.shell.window.mode !== 'kiosk' && cfg.shell.window.devtools;
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, devtools));
+  hardenSession(session.defaultSession, devtools);
+
+  const assets = loadAppAssets(path.join(__dirname, '..', '..', 'renderer'));
+  protocol.handle(APP_SCHEME, (request) => {
+    const r = serveApp(request.method, request.url, assets);
+    return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
+  });
+
+  register = await startRegister({ config: cfg.register, devices: await startDevices(cfg), browser: false, log });
+  const reg = register;
+
+  if (cfg.shell.updates.enabled && app.isPackaged) {
+    updates = createUpdateController({
+      updater: autoUpdater,
+      state: () => registerUpdateState(reg.journal),
+      requireClosedShift: cfg.shell.updates.require_closed_shift,
+      log,
+    });
+    // Re-check the policy on every sync status, sale and shift change.
+    reg.service.subscribe((stream) => {
+      if (stream === 'sync' || stream === 'sale' || stream === 'session') updates?.onStatusChange();
+    });
+    void updates.check();
+    setInterval(() => void updates?.check(), cfg.shell.updates.check_interval_minutes * 60_000).unref();
+  }
+
+  await createWindow(cfg, reg);
+
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    void shutdown();
+  });
+  app.on('window-all-closed', () => app.quit());
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another register window already runs on this terminal: two would share one journal.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  main().catch((err) => {
+    log(`fatal: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    dialog.showErrorBox('Tillstream stopped', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
+}

@@ -1,0 +1,168 @@
+// The Electron shell's security decisions as plain functions, so they are unit-tested without
+// the Electron binary (which cannot be downloaded everywhere). main.ts only wires them to
+// Electron's hooks. No `electron` import here on purpose. See docs/security.md.
+
+/** The cashier UI is served from a custom, privileged (standard + secure) scheme, never from http or file. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'register';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+
+/** The only two IPC channels that exist between the cashier window and the main process. */
+export const CHANNELS = Object.freeze({
+  /** renderer → main: (name, params) → WireResponse */
+  invoke: 'tillstream:invoke',
+  /** main → renderer: (stream, data) */
+  event: 'tillstream:event',
+} as const);
+export const ALLOWED_CHANNELS: readonly string[] = Object.freeze([CHANNELS.invoke, CHANNELS.event]);
+
+export function isAllowedChannel(channel: unknown): boolean {
+  return typeof channel === 'string' && ALLOWED_CHANNELS.includes(channel);
+}
+
+function parse(url: unknown): URL | null {
+  if (typeof url !== 'string' || url.length > 4096) return null;
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+/** True only for our own origin (app://register/...). No credentials, no port, no other host. */
+export function isAppUrl(url: unknown): boolean {
+  const u = parse(url);
+  return !!u && u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST && u.username === '' && u.password === '';
+}
+
+/**
+ * Whether the window's session may load a URL at all (session.webRequest.onBeforeRequest).
+ * Everything the renderer needs is in the bundle; there is no remote content. `data:` is
+ * allowed because the CSP allows `img-src data:` (inline barcode images); devtools URLs only
+ * when devtools are enabled (never in kiosk mode).
+ */
+export function isAllowedUrl(url: unknown, opts: { devtools?: boolean } = {}): boolean {
+  const u = parse(url);
+  if (!u) return false;
+  if (isAppUrl(url)) return true;
+  if (u.protocol === 'data:') return /^data:image\/(png|svg\+xml|gif|jpeg|webp)[;,]/i.test(String(url));
+  if (opts.devtools && u.protocol === 'devtools:') return true;
+  return false;
+}
+
+/** A navigation of the top window: only a reload of our own entry page. */
+export function isAllowedNavigation(url: unknown): boolean {
+  const u = parse(url);
+  return !!u && isAppUrl(url) && (u.pathname === '/' || u.pathname === '/index.html');
+}
+
+export interface SenderFrameLike {
+  url: string;
+  /** null for the top frame of the page */
+  parent: unknown;
+}
+
+/**
+ * An IPC message is accepted only from the main frame of our own window showing our own
+ * origin: not from a sub-frame, not from a page that somehow navigated elsewhere, not from a
+ * frame that is already gone (senderFrame null).
+ */
+export function isTrustedSender(
+  event: { sender?: { id?: unknown } | null; senderFrame?: SenderFrameLike | null },
+  expectedWebContentsId: number,
+): boolean {
+  if (!event || !event.sender || event.sender.id !== expectedWebContentsId) return false;
+  const frame = event.senderFrame;
+  if (!frame) return false;
+  if (frame.parent !== null && frame.parent !== undefined) return false;
+  return isAppUrl(frame.url);
+}
+
+/**
+ * Content-Security-Policy of the cashier window, sent as a response header by the app://
+ * protocol handler and added to every response by session.webRequest.onHeadersReceived.
+ * No inline script, no inline style, no eval, no network: the renderer talks to the main
+ * process only through the preload's IPC bridge (connect-src 'none').
+ */
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-src 'none'",
+  "worker-src 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers sent with every app:// response. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Security-Policy': CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+});
+
+/** Every permission (camera, notifications, HID, serial, USB, clipboard-read, ...) is refused: devices belong to the main process. */
+export function decidePermission(_permission: string, _requestingUrl?: string): boolean {
+  return false;
+}
+
+export type WindowMode = 'kiosk' | 'fullscreen' | 'windowed';
+
+/**
+ * The BrowserWindow's webPreferences. Every item of Electron's security checklist that is a
+ * preference is set explicitly (even where it is the default), so a future default change or a
+ * careless edit shows up in review and in the test.
+ */
+export function webPreferences(preloadPath: string, opts: { devtools?: boolean } = {}) {
+  if (!preloadPath) throw new Error('webPreferences: a preload path is required');
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    safeDialogs: true,
+    spellcheck: false,
+    devTools: opts.devtools === true,
+    // Middle-click opens links in new windows (electronegativity AUXCLICK check).
+    disableBlinkFeatures: 'Auxclick',
+  } as const;
+}
+
+/** BrowserWindow constructor options for the register's window mode. */
+export function windowOptions(
+  preloadPath: string,
+  win: { mode: WindowMode; width: number; height: number; devtools?: boolean },
+) {
+  const kiosk = win.mode === 'kiosk';
+  return {
+    width: win.width,
+    height: win.height,
+    minWidth: 800,
+    minHeight: 600,
+    show: false,
+    backgroundColor: '#ffffff',
+    title: 'Tillstream Register',
+    autoHideMenuBar: true,
+    kiosk,
+    fullscreen: kiosk || win.mode === 'fullscreen',
+    // A kiosk terminal has no window chrome to close or move the register by accident.
+    frame: !kiosk,
+    webPreferences: webPreferences(preloadPath, { devtools: !kiosk && win.devtools === true }),
+  };
+}

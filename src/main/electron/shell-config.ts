@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseRegisterConfig, type RegisterConfig } from '../register/config';
+
+// The Electron shell reads the same register config file as the rest of the register. The
+// shell's own settings live in an optional `shell` block of that file (the register's schema
+// ignores unknown keys), validated here:
+//   "shell": { "window": { "mode": "kiosk" }, "updates": { "require_closed_shift": true } }
+
+export const shellConfigSchema = z
+  .object({
+    window: z
+      .object({
+        mode: z.enum(['kiosk', 'fullscreen', 'windowed']).default('kiosk'),
+        width: z.number().int().min(800).max(7680).default(1280),
+        height: z.number().int().min(600).max(4320).default(800),
+        /** Developer tools (never in kiosk mode). */
+        devtools: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    updates: z
+      .object({
+        enabled: z.boolean().default(true),
+        check_interval_minutes: z.number().int().min(5).max(24 * 60).default(60),
+        require_closed_shift: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type ShellConfig = z.infer<typeof shellConfigSchema>;
+
+export interface LoadedConfig {
+  file: string;
+  register: RegisterConfig;
+  shell: ShellConfig;
+}
+
+/**
+ * Where the config file is: `--config <file>` / `--config=<file>`, else $TILLSTREAM_CONFIG,
+ * else `register.json` in the app's user-data folder.
+ */
+export function resolveConfigPath(argv: readonly string[], env: Record<string, string | undefined>, userDataDir: string): string {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config' && argv[i + 1]) return path.resolve(argv[i + 1]!);
+    if (a.startsWith('--config=') && a.length > '--config='.length) return path.resolve(a.slice('--config='.length));
+  }
+  if (env.TILLSTREAM_CONFIG) return path.resolve(env.TILLSTREAM_CONFIG);
+  return path.join(userDataDir, 'register.json');
+}
+
+/** Parses the config object; relative paths (journal, receipt folder) are taken from the config file's folder, not the process's cwd. */
+export function parseShellConfig(raw: unknown, file: string): LoadedConfig {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`register config ${file}: must be a JSON object`);
+  const { shell, ...rest } = raw as Record<string, unknown>;
+  const s = shellConfigSchema.safeParse(shell ?? {});
+  if (!s.success) {
+    const msg = s.error.issues.slice(0, 5).map((i) => `shell.${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`register config ${file}: ${msg}`);
+  }
+  const register = parseRegisterConfig(rest);
+  const dir = path.dirname(path.resolve(file));
+  register.journal_path = path.resolve(dir, register.journal_path);
+  if (register.devices.receipt_dir) register.devices.receipt_dir = path.resolve(dir, register.devices.receipt_dir);
+  return { file, register, shell: s.data };
+}
+
+export function loadShellConfig(file: string): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`register config ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return parseShellConfig(raw, file);
+}
