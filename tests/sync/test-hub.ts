@@ -144,9 +144,13 @@ export async function startTestHub(opts: TestHubOptions): Promise<TestHub> {
     const config: Record<string, unknown> = {};
     for (const c of all) {
       const p = c.payload;
-      if (c.kind === 'price') p.deleted ? prices.delete(String(p.sku)) : prices.set(String(p.sku), p);
-      if (c.kind === 'catalog') p.deleted ? catalog.delete(String(p.sku)) : catalog.set(String(p.sku), p);
-      if (c.kind === 'promotion') p.deleted ? promotions.delete(String(p.id)) : promotions.set(String(p.id), p);
+      const upsertOrDelete = (m: Map<string, Record<string, unknown>>, k: unknown): void => {
+        if (p.deleted) m.delete(String(k));
+        else m.set(String(k), p);
+      };
+      if (c.kind === 'price') upsertOrDelete(prices, p.sku);
+      if (c.kind === 'catalog') upsertOrDelete(catalog, p.sku);
+      if (c.kind === 'promotion') upsertOrDelete(promotions, p.id);
       if (c.kind === 'stock') stock.set(String(p.sku), { sku: String(p.sku), on_hand: p.on_hand as { units: number; scale: number } });
       if (c.kind === 'tax') Object.assign(tax, p);
       if (c.kind === 'config') Object.assign(config, p);

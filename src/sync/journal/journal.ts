@@ -479,7 +479,7 @@ export function verifyDatabase(db: Database.Database): VerifyResult {
         break;
       }
       // The stored text is exactly what was hashed; any other spelling was edited in.
-      let canonical: string | null = null;
+      let canonical: string | null;
       try {
         canonical = canonicalJson(ev.payload);
       } catch {
