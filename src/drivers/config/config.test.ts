@@ -71,6 +71,20 @@ describe('device configuration', () => {
     expect(msg).toContain('devices.printer.connection.port');
   });
 
+  it("creates drivers B's devices from their entries", () => {
+    const cfg = parseDeviceConfig({
+      version: 1,
+      devices: {
+        scanner: { type: 'scanner', connection: { transport: 'mock', name: 's' }, suffix: 'CRLF' },
+        scale: { type: 'scale', connection: { transport: 'mock', name: 'w' } },
+        payment: { type: 'payment', connection: { transport: 'tcp', host: '127.0.0.1', port: 20007 }, currency: 'EUR' },
+      },
+    });
+    const ctx = createDeviceContext(cfg, [new MockBinding()]);
+    expect(['scanner', 'scale', 'payment'].map((n) => ctx.device(n).category)).toEqual(['scanner', 'scale', 'payment']);
+    expect(problems({ version: 1, devices: { scanner: { type: 'scanner', connection: { transport: 'mock', name: 's' }, suffix: 'NUL' } } }).map((p) => p.path)).toEqual(['devices.scanner.suffix']);
+  });
+
   it('refuses a drawer wired to a printer that is not configured', () => {
     const p = problems({ version: 1, devices: { drawer: { type: 'drawer', via: 'printer', printer: 'printer' } } });
     expect(p).toEqual([{ path: 'devices.drawer.printer', message: '"printer" is not a configured printer' }]);

@@ -9,6 +9,10 @@ import { CashDrawer } from '../drawer/drawer';
 import { text, type PrintCommand } from '../printer/commands';
 import { ReceiptPrinter, type JobEvent } from '../printer/printer';
 import type { TransportBinding } from '../transport/transport';
+import { createDisplay } from '../display/config';
+import { createPaymentTerminal } from '../payment/config';
+import { createScale } from '../scale/config';
+import { createScanner } from '../scanner/config';
 import { toTransportAddress } from './connection';
 import type { DeviceConfig, DeviceEntry, DeviceType } from './schema';
 
@@ -119,7 +123,32 @@ export const drawerSupport: DeviceSupport<Extract<DeviceEntry, { type: 'drawer' 
   },
 };
 
-export const DEVICE_SUPPORT: DeviceSupport[] = [printerSupport as DeviceSupport, drawerSupport as DeviceSupport];
+// Scanner, scale, display and payment: drivers B's factories; their `test` functions are theirs to add.
+function settingsOf<E extends { type: string; connection: unknown }>(e: E): Omit<E, 'type' | 'connection'> {
+  const { type: _t, connection: _c, ...rest } = e;
+  return rest;
+}
+export const scannerSupport: DeviceSupport<Extract<DeviceEntry, { type: 'scanner' }>> = {
+  type: 'scanner',
+  create: (name, e, ctx) => createScanner(name, toTransportAddress(e.connection), settingsOf(e), bindingOf(ctx, e.connection.transport)),
+};
+export const scaleSupport: DeviceSupport<Extract<DeviceEntry, { type: 'scale' }>> = {
+  type: 'scale',
+  create: (name, e, ctx) => createScale(name, toTransportAddress(e.connection), settingsOf(e), bindingOf(ctx, e.connection.transport)),
+};
+export const displaySupport: DeviceSupport<Extract<DeviceEntry, { type: 'display' }>> = {
+  type: 'display',
+  create: (name, e, ctx) => createDisplay(name, toTransportAddress(e.connection), settingsOf(e), bindingOf(ctx, e.connection.transport)),
+};
+export const paymentSupport: DeviceSupport<Extract<DeviceEntry, { type: 'payment' }>> = {
+  type: 'payment',
+  create: (name, e, ctx) => {
+    const binding = bindingOf(ctx, e.connection.transport);
+    return createPaymentTerminal(name, toTransportAddress(e.connection), settingsOf(e), binding ? { binding } : {});
+  },
+};
+
+export const DEVICE_SUPPORT: DeviceSupport[] = [printerSupport, drawerSupport, scannerSupport, scaleSupport, displaySupport, paymentSupport] as DeviceSupport[];
 
 /** Creates driver objects for a configuration; devices that depend on others (drawer → printer) share them. */
 export function createDeviceContext(config: DeviceConfig, bindings?: TransportBinding[]): DeviceContext & { all(): Map<string, AnyDevice> } {

@@ -128,6 +128,15 @@ export function visualOrder(line: string): string {
     if (last && (rtl === undefined || rtl === last.rtl)) last.chars.push(c);
     else runs.push({ rtl: rtl ?? rtlParagraph, chars: [c] });
   }
+  // Neutrals (spaces, punctuation) at the end of a run against the paragraph direction belong
+  // to the paragraph, or "abc ARABIC xyz" would lose the space before "xyz".
+  for (let i = 0; i < runs.length; i++) {
+    const r = runs[i]!;
+    if (r.rtl === rtlParagraph) continue;
+    const tail: string[] = [];
+    while (r.chars.length > 1 && !RTL.test(r.chars[r.chars.length - 1]!) && !STRONG_LTR.test(r.chars[r.chars.length - 1]!) && !/[0-9]/.test(r.chars[r.chars.length - 1]!)) tail.unshift(r.chars.pop()!);
+    if (tail.length) runs.splice(i + 1, 0, { rtl: rtlParagraph, chars: tail });
+  }
   for (const r of runs) if (r.rtl) r.chars.reverse();
   if (rtlParagraph) runs.reverse();
   return runs.map((r) => r.chars.join('')).join('');

@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { connectionSchema, reconnectSchema } from '../connection';
+import { displaySettingsShape } from '../../display/config';
+import { connectionSchema } from '../connection';
 
-// Placeholder owned by drivers B: replace `options` with the display driver's own fields (keep
-// `type`, `connection` and `reconnect`), the way devices/printer.ts does.
+// The display's own fields come from its driver (src/drivers/display/config.ts, owned by drivers B).
 export const displayDeviceSchema = z
   .object({
     type: z.literal('display'),
     connection: connectionSchema,
-    options: z.record(z.string(), z.unknown()).default({}),
-    reconnect: reconnectSchema,
+    ...displaySettingsShape,
   })
   .strict();

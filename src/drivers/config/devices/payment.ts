@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { connectionSchema, reconnectSchema } from '../connection';
+import { paymentSettingsShape } from '../../payment/config';
+import { connectionSchema } from '../connection';
 
-// Placeholder owned by drivers B: replace `options` with the payment driver's own fields (keep
-// `type`, `connection` and `reconnect`), the way devices/printer.ts does.
+// The payment's own fields come from its driver (src/drivers/payment/config.ts, owned by drivers B).
 export const paymentDeviceSchema = z
   .object({
     type: z.literal('payment'),
     connection: connectionSchema,
-    options: z.record(z.string(), z.unknown()).default({}),
-    reconnect: reconnectSchema,
+    ...paymentSettingsShape,
   })
   .strict();

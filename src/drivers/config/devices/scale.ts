@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { connectionSchema, reconnectSchema } from '../connection';
+import { scaleSettingsShape } from '../../scale/config';
+import { connectionSchema } from '../connection';
 
-// Placeholder owned by drivers B: replace `options` with the scale driver's own fields (keep
-// `type`, `connection` and `reconnect`), the way devices/printer.ts does.
+// The scale's own fields come from its driver (src/drivers/scale/config.ts, owned by drivers B).
 export const scaleDeviceSchema = z
   .object({
     type: z.literal('scale'),
     connection: connectionSchema,
-    options: z.record(z.string(), z.unknown()).default({}),
-    reconnect: reconnectSchema,
+    ...scaleSettingsShape,
   })
   .strict();

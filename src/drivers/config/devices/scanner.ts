@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { connectionSchema, reconnectSchema } from '../connection';
+import { scannerSettingsShape } from '../../scanner/config';
+import { connectionSchema } from '../connection';
 
-// Placeholder owned by drivers B: replace `options` with the scanner driver's own fields (keep
-// `type`, `connection` and `reconnect`), the way devices/printer.ts does.
+// The scanner's own fields come from its driver (src/drivers/scanner/config.ts, owned by drivers B).
 export const scannerDeviceSchema = z
   .object({
     type: z.literal('scanner'),
     connection: connectionSchema,
-    options: z.record(z.string(), z.unknown()).default({}),
-    reconnect: reconnectSchema,
+    ...scannerSettingsShape,
   })
   .strict();
