@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  APP_ENTRY_URL,
+  CHANNELS,
+  CSP,
+  decidePermission,
+  isAllowedChannel,
+  isAllowedNavigation,
+  isAllowedUrl,
+  isAppUrl,
+  isTrustedSender,
+  webPreferences,
+  windowOptions,
+} from './policy';
+
+describe('electron policy: URLs', () => {
+  it('allows only our own app:// origin and inline images', () => {
+    expect(isAllowedUrl(APP_ENTRY_URL)).toBe(true);
+    expect(isAllowedUrl('app://register/app.js')).toBe(true);
+    expect(isAllowedUrl('data:image/png;base64,iVBORw0KGgo=')).toBe(true);
+    for (const bad of [
+      'https://example.com/',
+      'http://127.0.0.1:8080/',
+      'file:///etc/passwd',
+      'app://evil/index.html',
+      'app://register.evil/index.html',
+      'app://user:pw@register/index.html',
+      'ws://127.0.0.1:1/ws',
+      'data:text/html,<script>alert(1)</script>',
+      'javascript:alert(1)',
+      'devtools://devtools/bundled/inspector.html',
+      '',
+      'not a url',
+      42,
+      null,
+    ]) {
+      expect(isAllowedUrl(bad), String(bad)).toBe(false);
+    }
+    expect(isAllowedUrl('devtools://devtools/bundled/inspector.html', { devtools: true })).toBe(true);
+  });
+
+  it('no http(s) URL is ever allowed, whatever the host', () => {
+    fc.assert(fc.property(fc.webUrl(), (url) => !isAllowedUrl(url) && !isAllowedNavigation(url) && !isAppUrl(url)), { numRuns: 200 });
+  });
+
+  it('navigation only reloads our entry page', () => {
+    expect(isAllowedNavigation(APP_ENTRY_URL)).toBe(true);
+    expect(isAllowedNavigation('app://register/')).toBe(true);
+    expect(isAllowedNavigation('app://register/app.js')).toBe(false);
+    expect(isAllowedNavigation('https://register/index.html')).toBe(false);
+    expect(isAllowedNavigation('file:///index.html')).toBe(false);
+  });
+});
+
+describe('electron policy: IPC sender', () => {
+  const ok = { sender: { id: 7 }, senderFrame: { url: 'app://register/index.html', parent: null } };
+  it('trusts the main frame of our window on our origin', () => {
+    expect(isTrustedSender(ok, 7)).toBe(true);
+  });
+  it('refuses other windows, sub-frames, gone frames and foreign origins', () => {
+    expect(isTrustedSender({ ...ok, sender: { id: 8 } }, 7)).toBe(false);
+    expect(isTrustedSender({ ...ok, senderFrame: { url: ok.senderFrame.url, parent: {} } }, 7)).toBe(false);
+    expect(isTrustedSender({ ...ok, senderFrame: null }, 7)).toBe(false);
+    expect(isTrustedSender({ ...ok, senderFrame: { url: 'https://evil.example/', parent: null } }, 7)).toBe(false);
+    expect(isTrustedSender({ ...ok, senderFrame: { url: 'file:///tmp/x.html', parent: null } }, 7)).toBe(false);
+    expect(isTrustedSender({ sender: null, senderFrame: ok.senderFrame }, 7)).toBe(false);
+  });
+  it('has a fixed allow-list of two channels', () => {
+    expect(isAllowedChannel(CHANNELS.invoke)).toBe(true);
+    expect(isAllowedChannel(CHANNELS.event)).toBe(true);
+    expect(isAllowedChannel('tillstream:other')).toBe(false);
+    expect(isAllowedChannel(undefined)).toBe(false);
+  });
+});
+
+describe('electron policy: window', () => {
+  it('sets every security preference of the checklist', () => {
+    const p = webPreferences('/app/preload.cjs');
+    expect(p).toMatchObject({
+      preload: '/app/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      devTools: false,
+    });
+    expect(p).not.toHaveProperty('enableBlinkFeatures');
+    expect(() => webPreferences('')).toThrow(/preload/);
+  });
+  it('kiosk mode is fullscreen, frameless and never has devtools', () => {
+    const k = windowOptions('/p.cjs', { mode: 'kiosk', width: 1280, height: 800, devtools: true });
+    expect(k).toMatchObject({ kiosk: true, fullscreen: true, frame: false });
+    expect(k.webPreferences.devTools).toBe(false);
+    const w = windowOptions('/p.cjs', { mode: 'windowed', width: 1024, height: 768, devtools: true });
+    expect(w).toMatchObject({ kiosk: false, fullscreen: false, frame: true, width: 1024, height: 768 });
+    expect(w.webPreferences.devTools).toBe(true);
+    expect(windowOptions('/p.cjs', { mode: 'fullscreen', width: 1024, height: 768 })).toMatchObject({ kiosk: false, fullscreen: true });
+  });
+  it('CSP forbids inline script, eval, inline style and any network', () => {
+    const d = Object.fromEntries(CSP.split('; ').map((x) => [x.split(' ')[0], x.split(' ').slice(1)]));
+    expect(d['default-src']).toEqual(["'none'"]);
+    expect(d['script-src']).toEqual(["'self'"]);
+    expect(d['style-src']).toEqual(["'self'"]);
+    expect(d['connect-src']).toEqual(["'none'"]);
+    expect(d['object-src']).toEqual(["'none'"]);
+    expect(CSP).not.toMatch(/unsafe-inline|unsafe-eval|\*|http:|https:/);
+  });
+  it('denies every permission', () => {
+    for (const p of ['media', 'geolocation', 'notifications', 'hid', 'serial', 'usb', 'clipboard-read', 'openExternal', 'fullscreen']) {
+      expect(decidePermission(p, APP_ENTRY_URL)).toBe(false);
+    }
+  });
+});
