@@ -1,4 +1,5 @@
 import type { Queryable } from './db/db';
+import type { JournalEntry, JournalLine } from '../core/ledger/entry';
 
 // Read side of the ledger: trial balance, stock checks. Used by the HTTP API, the CLI and tests.
 
@@ -34,4 +35,39 @@ export async function stockLevels(db: Queryable, storeId: string): Promise<Array
     [storeId],
   );
   return rows;
+}
+
+/** Every stored ledger entry in core's JournalEntry shape (for exporters), in posting order. */
+export async function loadEntries(db: Queryable, opts: { from?: string; to?: string; limit?: number } = {}): Promise<JournalEntry[]> {
+  const limit = opts.limit ?? 1_000_000;
+  const { rows } = await db.query<{
+    entry_id: string; date: string; memo: string; reverses: string | null; adjusts: string | null;
+    terminal_id: string; store_id: string; seq: number; event_id: string; event_type: string;
+  }>(
+    `SELECT entry_id, to_char(date, 'YYYY-MM-DD') AS date, memo, reverses, adjusts, terminal_id, store_id, seq, event_id::text AS event_id, event_type
+       FROM ledger_entries WHERE ($1::date IS NULL OR date >= $1::date) AND ($2::date IS NULL OR date <= $2::date)
+      ORDER BY posted_at, entry_id LIMIT $3`,
+    [opts.from ?? null, opts.to ?? null, limit],
+  );
+  if (rows.length === 0) return [];
+  const lines = await db.query<{ entry_id: string; account: string; currency: string; debit: number; credit: number; dimensions: JournalLine['dimensions'] }>(
+    `SELECT l.entry_id, l.account, l.currency, l.debit, l.credit, l.dimensions FROM ledger_lines l
+      WHERE l.entry_id = ANY($1::text[]) ORDER BY l.entry_id, l.line_no`,
+    [rows.map((r) => r.entry_id)],
+  );
+  const byEntry = new Map<string, JournalLine[]>();
+  for (const l of lines.rows) {
+    const list = byEntry.get(l.entry_id) ?? [];
+    list.push({ account: l.account, currency: l.currency, debit: Number(l.debit), credit: Number(l.credit), dimensions: l.dimensions });
+    byEntry.set(l.entry_id, list);
+  }
+  return rows.map((e) => ({
+    entry_id: e.entry_id,
+    source: { terminal_id: e.terminal_id, store_id: e.store_id, seq: Number(e.seq), event_id: e.event_id, type: e.event_type },
+    date: e.date,
+    memo: e.memo,
+    lines: byEntry.get(e.entry_id) ?? [],
+    ...(e.reverses ? { reverses: e.reverses } : {}),
+    ...(e.adjusts ? { adjusts: e.adjusts } : {}),
+  }));
 }

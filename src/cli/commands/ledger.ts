@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { loadHubConfig, ConfigError } from '../../hub/config';
 import { openDb } from '../../hub/db/db';
 import { migrate } from '../../hub/db/migrate';
-import { trialBalance } from '../../hub/ledger-queries';
+import { writeFileSync } from 'node:fs';
+import { loadEntries, trialBalance } from '../../hub/ledger-queries';
+import { defaultChart, loadChart, toBeancount, toHledgerJournal, toQuickBooksCsv, toXeroCsv, type Chart } from '../../core/ledger';
 
 // `tillstream ledger trial-balance`: debit and credit totals per account from the hub's
 // database; exits 1 when any currency does not balance. `ledger export` writes the entries
@@ -12,6 +14,11 @@ interface DbOpts {
   config?: string;
   databaseUrl?: string;
   dataDir?: string;
+}
+
+function hubChart(o: DbOpts): Chart {
+  const cfg = loadHubConfig({ file: o.config, overrides: { databaseUrl: o.databaseUrl, dataDir: o.dataDir } });
+  return typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart);
 }
 
 async function openHubDb(o: DbOpts) {
@@ -53,6 +60,43 @@ export function register(program: Command): void {
         }
       } finally {
         await db.close();
+      }
+    });
+
+  withDbOptions(ledger.command('export').description('Export ledger entries for accounting software (uses the hub chart: config "chart")'))
+    .requiredOption('--format <format>', 'hledger | beancount | quickbooks-csv | xero-csv')
+    .option('--from <date>', 'first accounting date YYYY-MM-DD')
+    .option('--to <date>', 'last accounting date YYYY-MM-DD')
+    .option('--currency <code>', 'xero-csv: the one currency to export')
+    .option('--out <file>', 'write to a file (xero-csv: file-1.csv, file-2.csv… when split)')
+    .action(async (o: DbOpts & { format: string; from?: string; to?: string; currency?: string; out?: string }) => {
+      const formats = ['hledger', 'beancount', 'quickbooks-csv', 'xero-csv'];
+      if (!formats.includes(o.format)) throw new Error(`--format: must be one of ${formats.join(', ')}, got ${o.format}`);
+      for (const [k, v] of [['--from', o.from], ['--to', o.to]] as const) {
+        if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new Error(`${k}: must be YYYY-MM-DD, got ${v}`);
+      }
+      const chart = hubChart(o);
+      const db = await openHubDb(o);
+      let files: string[];
+      try {
+        const entries = await loadEntries(db, { from: o.from, to: o.to });
+        if (o.format === 'hledger') files = [toHledgerJournal(entries, chart, { title: 'Tillstream hub ledger' })];
+        else if (o.format === 'beancount') files = [toBeancount(entries, chart, { title: 'Tillstream hub ledger' })];
+        else if (o.format === 'quickbooks-csv') files = [toQuickBooksCsv(entries, chart)];
+        else {
+          const currency = o.currency ?? entries[0]?.lines[0]?.currency;
+          if (!currency) throw new Error('xero-csv: no entries to export (or pass --currency)');
+          files = toXeroCsv(entries, chart, { currency });
+        }
+      } finally {
+        await db.close();
+      }
+      if (!o.out) {
+        process.stdout.write(files.join('\n'));
+      } else if (files.length === 1) {
+        writeFileSync(o.out, files[0]!);
+      } else {
+        files.forEach((f, i) => writeFileSync(o.out!.replace(/(\.csv)?$/, `-${i + 1}.csv`), f));
       }
     });
 }
