@@ -82,6 +82,37 @@ describe('SyncClient uplink', () => {
     expect(hub!.stats.connections).toBeGreaterThanOrEqual(3);
   });
 
+  it('a push that fails before the hub commits leaves the events unsynced, and they are sent again', async () => {
+    for (let i = 0; i < 6; i++) sale(i);
+    hub!.failBeforeCommit(2);
+    const c = makeClient({ batchSize: 3 });
+    const marks: number[] = [];
+    journal!.on('synced', (s) => marks.push(s.appliedThrough));
+    c.start();
+    await waitFor('synced', () => c.status.unsyncedCount === 0);
+    expect(hub!.events('T1').map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The mark only ever took values the hub acknowledged after its commit.
+    expect(marks.filter((m) => m > 0)).toEqual([3, 6]);
+    expect(c.status.lastError).toBeNull();
+  });
+
+  it('waits a full-jitter backoff after a failure instead of reconnecting at once', async () => {
+    let now = 1_000_000;
+    const port = hub!.port;
+    await hub!.close();
+    hub = null;
+    const c = new SyncClient({
+      journal: journal!, url: `http://127.0.0.1:${port}`, token: T.token, appVersion: 'test', monitorIntervalMs: 50,
+      backoff: { baseMs: 60_000, maxMs: 600_000 }, random: () => 0.5, now: () => now,
+    });
+    client = c;
+    c.start();
+    await waitFor('first failure', () => c.status.nextAttemptAt !== null);
+    // attempt 0: window 60 s, random 0.5 → 30 s
+    expect(Date.parse(c.status.nextAttemptAt!) - now).toBe(30_000);
+    expect(c.status.state).toBe('waiting');
+  });
+
   it('keeps selling offline, reports the unsynced count and age, and drains after reconnect', async () => {
     let now = Date.parse('2026-03-01T10:00:00Z');
     journal!.close();

@@ -52,6 +52,8 @@ export interface TestHub {
   appliedThrough(terminalId: string): number;
   /** Fault injection: commit the next n pushes but never send their acks. */
   dropAcks(n: number): void;
+  /** Fault injection: the next n pushes fail before the commit (nothing applied, error ack). */
+  failBeforeCommit(n: number): void;
   /** Fault injection: events whose payload has this key set to true are rejected as INVALID_PAYLOAD. */
   rejectKey: string;
   setCompactedThrough(cursor: number): void;
@@ -82,6 +84,7 @@ export async function startTestHub(opts: TestHubOptions): Promise<TestHub> {
   db.exec(SCHEMA);
   let compactedThrough = opts.compactedThrough ?? 0;
   let dropAcks = 0;
+  let failBeforeCommit = 0;
   const stats = { pushes: 0, resent: 0, connections: 0 };
   const rejectKey = 'test_hub_reject';
   const byToken = new Map(opts.terminals.map((t) => [t.token, t]));
@@ -195,6 +198,10 @@ export async function startTestHub(opts: TestHubOptions): Promise<TestHub> {
       if (!p.success) return bad(ack, 'BAD_REQUEST', p.error.message.slice(0, 500));
       if (p.data.terminal_id !== t.terminal_id) return bad(ack, 'FORBIDDEN', 'terminal_id does not match the credential');
       stats.pushes += 1;
+      if (failBeforeCommit > 0) {
+        failBeforeCommit -= 1;
+        return bad(ack, 'UNAVAILABLE', 'test hub: failing before commit');
+      }
       const { through, rejected } = apply.immediate(t.terminal_id, t.store_id, p.data.events);
       // Committed. Only now may the register hear about it.
       if (dropAcks > 0) {
@@ -244,6 +251,9 @@ export async function startTestHub(opts: TestHubOptions): Promise<TestHub> {
     appliedThrough: (terminalId) => mark(terminalId).applied_through,
     dropAcks(n) {
       dropAcks = n;
+    },
+    failBeforeCommit(n) {
+      failBeforeCommit = n;
     },
     setCompactedThrough(c) {
       compactedThrough = c;

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyChain } from '../../core/protocol';
 import { EXAMPLE_SALE_COMPLETED } from '../../core/events';
 import { openJournal, verifyJournalFile, type Journal } from './journal';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, applyMigrations } from './migrations';
 
 let dir: string;
 let file: string;
@@ -34,6 +34,18 @@ describe('journal', () => {
     db.close();
     j = openJournal(file, ids); // re-open applies nothing twice
     expect(j.head()).toEqual({ seq: 0, hash: GENESIS_HASH });
+  });
+
+  it('applies a failing migration not at all, and refuses a database from a newer app', () => {
+    const db = new Database(file);
+    applyMigrations(db);
+    const broken = [...MIGRATIONS, { version: 99, name: 'half', sql: 'CREATE TABLE half_done (x INTEGER); SELECT no_such_function();' }];
+    expect(() => applyMigrations(db, broken)).toThrow();
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get()).toBeUndefined();
+    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: MIGRATIONS.length });
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1000, 'future', 'x')").run();
+    db.close();
+    expect(() => openJournal(file, ids)).toThrow(/schema version 1000/);
   });
 
   it('appends a gap-free hash chain that verifies, and returns the committed event', () => {
