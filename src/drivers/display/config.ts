@@ -1,7 +1,14 @@
 // Customer display settings in the device configuration (display-specific fields only).
 
 import { z } from 'zod';
+import type { ReconnectOptions } from '../transport/reconnecting';
 import type { TransportAddress, TransportBinding } from '../transport/transport';
+
+/** The device config entry's `reconnect` block, passed through to the link supervisor. */
+function reconnectOf(settings: object): { reconnect?: ReconnectOptions } {
+  const r = (settings as { reconnect?: ReconnectOptions }).reconnect;
+  return r ? { reconnect: r } : {};
+}
 import { CustomerDisplay } from './display';
 
 export const displaySettingsShape = {
@@ -16,5 +23,5 @@ export type DisplaySettings = z.infer<typeof displaySettingsSchema>;
 
 export function createDisplay(name: string, address: TransportAddress, settings: Partial<DisplaySettings> = {}, binding?: TransportBinding): CustomerDisplay {
   const s = displaySettingsSchema.parse(settings);
-  return new CustomerDisplay(name, { address, binding, codePage: s.codePage, locale: s.locale, totalLabel: s.totalLabel, idleText: s.idleText });
+  return new CustomerDisplay(name, { address, binding, ...reconnectOf(settings), codePage: s.codePage, locale: s.locale, totalLabel: s.totalLabel, idleText: s.idleText });
 }

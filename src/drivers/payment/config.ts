@@ -2,7 +2,14 @@
 // address is TCP (host, port 20007 by default) or serial (9600 8N2 is the ZVT default).
 
 import { z } from 'zod';
+import type { ReconnectOptions } from '../transport/reconnecting';
 import type { TransportAddress, TransportBinding } from '../transport/transport';
+
+/** The device config entry's `reconnect` block, passed through to the link supervisor. */
+function reconnectOf(settings: object): { reconnect?: ReconnectOptions } {
+  const r = (settings as { reconnect?: ReconnectOptions }).reconnect;
+  return r ? { reconnect: r } : {};
+}
 import { CURRENCY_NUMERIC } from './zvt/messages';
 import { ZvtPaymentTerminal, type ZvtTerminalOptions } from './zvt-terminal';
 
@@ -27,6 +34,7 @@ export function createPaymentTerminal(
   return new ZvtPaymentTerminal(name, {
     address,
     binding: extra.binding,
+    ...reconnectOf(settings),
     currency: s.currency,
     password: s.password,
     ackTimeoutMs: s.ackTimeoutMs,

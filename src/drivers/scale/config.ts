@@ -1,7 +1,14 @@
 // Scale settings in the device configuration (scale-specific fields only; see scanner/config.ts).
 
 import { z } from 'zod';
+import type { ReconnectOptions } from '../transport/reconnecting';
 import type { TransportAddress, TransportBinding } from '../transport/transport';
+
+/** The device config entry's `reconnect` block, passed through to the link supervisor. */
+function reconnectOf(settings: object): { reconnect?: ReconnectOptions } {
+  const r = (settings as { reconnect?: ReconnectOptions }).reconnect;
+  return r ? { reconnect: r } : {};
+}
 import { Scale8217 } from './scale';
 
 export const scaleSettingsShape = {
@@ -14,5 +21,5 @@ export type ScaleSettings = z.infer<typeof scaleSettingsSchema>;
 
 export function createScale(name: string, address: TransportAddress, settings: Partial<ScaleSettings> = {}, binding?: TransportBinding): Scale8217 {
   const s = scaleSettingsSchema.parse(settings);
-  return new Scale8217(name, { address, binding, replyTimeoutMs: s.replyTimeoutMs, pollIntervalMs: s.pollIntervalMs });
+  return new Scale8217(name, { address, binding, ...reconnectOf(settings), replyTimeoutMs: s.replyTimeoutMs, pollIntervalMs: s.pollIntervalMs });
 }

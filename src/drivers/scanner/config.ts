@@ -3,7 +3,14 @@
 // schema in src/drivers/config/, which extends its scanner entry with `scannerSettingsShape`.
 
 import { z } from 'zod';
+import type { ReconnectOptions } from '../transport/reconnecting';
 import type { TransportAddress, TransportBinding } from '../transport/transport';
+
+/** The device config entry's `reconnect` block, passed through to the link supervisor. */
+function reconnectOf(settings: object): { reconnect?: ReconnectOptions } {
+  const r = (settings as { reconnect?: ReconnectOptions }).reconnect;
+  return r ? { reconnect: r } : {};
+}
 import { HidPosScanner, SerialScanner } from './scanner';
 
 export const scannerSettingsShape = {
@@ -18,6 +25,6 @@ export type ScannerSettings = z.infer<typeof scannerSettingsSchema>;
 
 export function createScanner(name: string, address: TransportAddress, settings: Partial<ScannerSettings> = {}, binding?: TransportBinding): SerialScanner | HidPosScanner {
   const s = scannerSettingsSchema.parse(settings);
-  if (s.protocol === 'hid-pos') return new HidPosScanner(name, { address, binding, maxLength: s.maxLength });
-  return new SerialScanner(name, { address, binding, suffix: s.suffix, aimPrefix: s.aimPrefix, maxLength: s.maxLength });
+  if (s.protocol === 'hid-pos') return new HidPosScanner(name, { address, binding, ...reconnectOf(settings), maxLength: s.maxLength });
+  return new SerialScanner(name, { address, binding, ...reconnectOf(settings), suffix: s.suffix, aimPrefix: s.aimPrefix, maxLength: s.maxLength });
 }
