@@ -20,7 +20,7 @@ const common = {
   openAlertSeconds: z.number().min(0).max(3600).default(30),
 };
 
-export const drawerDeviceSchema = z.union([
+export const drawerDeviceSchema = z.discriminatedUnion('via', [
   /** Opened by the kick pulse of a configured printer, sensed through its status. */
   z.object({ ...common, via: z.literal('printer'), printer: z.string().min(1) }).strict(),
   /** A drawer with its own serial port; opens on `openBytes`; no open/closed sensing. */
