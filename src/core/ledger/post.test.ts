@@ -193,9 +193,34 @@ describe('tax-inclusive (VAT) sale', () => {
   });
 });
 
+describe('line merging', () => {
+  it('merges equal (side, account, dimensions) and keeps different dimensions apart', () => {
+    const line = EXAMPLE_SALE_COMPLETED.lines[1]!;
+    const mk = (id: string, promo: string) => ({ ...line, line_id: id, discounts: [{ kind: 'promotion' as const, amount: 100, promotion_id: promo }] });
+    const lines = [mk('L1', 'P1'), mk('L2', 'P2'), mk('L3', 'P1')];
+    const p = {
+      ...EXAMPLE_SALE_COMPLETED,
+      lines,
+      totals: { subtotal: 3000, discount_total: 300, tax_total: 240, total: 2940, rounding: 0 },
+      tax_breakdown: EXAMPLE_SALE_COMPLETED.tax_breakdown.map((r) => ({ ...r, base: r.base * 3, amount: r.amount * 3 })),
+      tenders: [{ tender_id: 'T1', kind: 'cash', amount: 2940 }],
+      change_due: 0,
+    };
+    const [e] = postEvent(envelope('sale.completed', p as unknown as Record<string, unknown>), us);
+    const promo = e!.lines.filter((l) => l.account === '4510');
+    expect(promo.map((l) => [l.dimensions.promotion_id, l.debit])).toEqual([['P1', 200], ['P2', 100]]);
+    expect(e!.lines.filter((l) => l.account === '4060').map((l) => l.credit)).toEqual([3000]);
+    expect(e!.lines.filter((l) => l.account === '2210').map((l) => l.credit)).toEqual([108]);
+  });
+});
+
 describe('accountingDate', () => {
   it('uses the chart time zone', () => {
     expect(accountingDate('2026-11-23T02:30:00.000Z', 'UTC')).toBe('2026-11-23');
     expect(accountingDate('2026-11-23T23:30:00.000Z', 'Europe/Berlin')).toBe('2026-11-24');
+    // cached per UTC minute: offsets like +05:45 (Kathmandu) still land on the right day
+    expect(accountingDate('2026-11-23T18:14:59.000Z', 'Asia/Kathmandu')).toBe('2026-11-23');
+    expect(accountingDate('2026-11-23T18:15:00.000Z', 'Asia/Kathmandu')).toBe('2026-11-24');
+    expect(accountingDate('2026-11-23T18:14:00.000Z', 'Asia/Kathmandu')).toBe('2026-11-23');
   });
 });

@@ -1,5 +1,4 @@
 import { allocate, money, multiplyRatio, toDecimalString } from '../money/money';
-import { canonicalJson } from '../protocol/canonical-json';
 import type { JournalEvent } from '../protocol/journal-event';
 import { LEDGER_EVENT_TYPES, isEventType, parseEventPayload } from '../events/registry';
 import type { SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload } from '../events/sale';
@@ -21,7 +20,7 @@ import {
   type Chart,
   type Resolved,
 } from './chart';
-import { assertBalanced, freezeEntry, type Dimensions, type EntrySource, type JournalEntry, type JournalLine } from './entry';
+import { assertBalanced, dimensionsSchema, freezeEntry, type Dimensions, type EntrySource, type JournalEntry, type JournalLine } from './entry';
 
 // Event → journal entries. Pure and deterministic: the same event and chart always give the
 // same entries, byte for byte under canonicalJson, because nothing here reads a clock, a
@@ -74,9 +73,25 @@ export function originalEntryIdFor(event: Pick<JournalEvent, 'type' | 'payload'>
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 const MAX_CACHED_ZONES = 64;
+// Every UTC offset in use is a multiple of 15 minutes, so all instants of one UTC minute
+// share a local date: cache per (zone, minute). Intl formatting is the slow part of posting.
+const dates = new Map<string, string>();
+const MAX_CACHED_DATES = 10_000;
 
 /** YYYY-MM-DD of a UTC instant in the given IANA zone (the store's business day). */
 export function accountingDate(isoUtc: string, timeZone: string): string {
+  const cacheKey = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(isoUtc) && isoUtc.endsWith('Z') ? `${timeZone}|${isoUtc.slice(0, 16)}` : null;
+  const hit = cacheKey ? dates.get(cacheKey) : undefined;
+  if (hit !== undefined) return hit;
+  const date = formatDate(isoUtc, timeZone);
+  if (cacheKey) {
+    if (dates.size >= MAX_CACHED_DATES) dates.clear();
+    dates.set(cacheKey, date);
+  }
+  return date;
+}
+
+function formatDate(isoUtc: string, timeZone: string): string {
   let fmt = dateFormats.get(timeZone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
@@ -88,6 +103,15 @@ export function accountingDate(isoUtc: string, timeZone: string): string {
   const parts = fmt.formatToParts(new Date(ms));
   const get = (t: string) => parts.find((x) => x.type === t)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+const DIMENSION_KEYS = Object.keys(dimensionsSchema.shape) as Array<keyof Dimensions>;
+
+/** Identity of a dimension set (flat strings, fixed key order); cheaper than canonical JSON on the hot path. */
+function dimensionKey(d: Dimensions): string {
+  let k = '';
+  for (const name of DIMENSION_KEYS) k += `${d[name] ?? '\u0001'}\u0000`;
+  return k;
 }
 
 type ExtraDims = Omit<Dimensions, 'store_id' | 'terminal_id' | 'unmapped'>;
@@ -111,7 +135,7 @@ class LineBuilder {
     for (const [k, v] of Object.entries(extra) as Array<[keyof ExtraDims, string | undefined]>) if (v !== undefined) dimensions[k] = v;
     if (account.unmapped !== undefined) dimensions.unmapped = account.unmapped;
     const side = amount > 0 ? 'debit' : 'credit';
-    const key = `${side}|${account.code}|${canonicalJson(dimensions)}`;
+    const key = `${side}\u0000${account.code}\u0000${dimensionKey(dimensions)}`;
     const line = this.lines.get(key) ?? { account: account.code, debit: 0, credit: 0, currency: this.currency, dimensions };
     line[side] += Math.abs(amount);
     if (!Number.isSafeInteger(line[side])) throw new PostingError(`sum on account ${account.code} exceeds the safe integer range`);
