@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { openDb, startHub, migrate, createEnrollmentCode, type Db, type HubHandle } from '../../src/hub';
 import { seedDemoStore } from '../../src/hub/demo/seed';
-import { startRegister, hashPin, parseRegisterConfig, type RunningRegister, type RegisterDevices } from '../../src/main/register';
+import { startRegister, hashPin, parseRegisterConfig, DriverDevices, startVirtualDevices, type RunningRegister, type VirtualDevices } from '../../src/main/register';
+import { withCheckDigit } from '../../src/core/barcode';
 import { bundleRenderer, type RendererBundle } from '../../src/main/browser-host/bundle';
 
 // One store end to end for the browser tests: a real hub (PGlite in a temp folder, real
@@ -19,6 +20,11 @@ export const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const CASHIER = { id: '1001', pin: '1234', name: 'Alex Cashier' };
 export const MANAGER = { id: '9001', pin: '9876', name: 'Morgan Manager' };
 
+export const LOOSE_APPLES = { sku: 'LOOSE-APPLES', gtins: [withCheckDigit('400638199001')], name: 'Loose apples', category: 'grocery', tax_category: 'food', unit: 'kg' as const, price: 299, currency: 'USD', active: true };
+export const DELI_PLATTER = { sku: 'DELI-PLATTER', gtins: [withCheckDigit('201234500000')], name: 'Deli platter', category: 'grocery', tax_category: 'general', unit: 'each' as const, price: 0, currency: 'USD', active: true };
+/** The deli label for a platter priced at `cents` (EU layout: 20 IIIII PPPPP C). */
+export const deliLabel = (cents: number) => withCheckDigit(`2012345${String(cents).padStart(5, '0')}`);
+
 let bundlePromise: Promise<RendererBundle> | null = null;
 export const sharedBundle = () => (bundlePromise ??= bundleRenderer());
 
@@ -29,6 +35,7 @@ export interface Store {
   hubPort: number;
   adminToken: string;
   register: RunningRegister;
+  virtual: VirtualDevices | null;
   browser: Browser;
   page: Page;
   stopHub(): Promise<void>;
@@ -37,7 +44,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function startStore(opts: { devices?: (dir: string) => Promise<RegisterDevices>; language?: 'en' | 'de'; locale?: string } = {}): Promise<Store> {
+export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'de'; locale?: string } = {}): Promise<Store> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-e2e-'));
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const T = Date.now(); const lap = (w: string) => process.env.E2E_TIMING && console.log(w, Date.now() - T);
@@ -50,9 +57,15 @@ export async function startStore(opts: { devices?: (dir: string) => Promise<Regi
   const hubPort = hub.port;
   lap('hub');
   await seedDemoStore(db, { stores: ['store-001'], products: 60, currency: 'USD' });
+  // Two counter items the demo catalog lacks: loose produce weighed on the scale (its own
+  // EAN-13), and a deli platter whose price is printed into a restricted-circulation label.
+  const post = (p: string, body: unknown) => fetch(`${hub.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify(body) });
+  await post('/api/catalog', { target: { all: true }, products: [LOOSE_APPLES, DELI_PLATTER] });
+  await post('/api/prices', { target: { all: true }, prices: [{ sku: LOOSE_APPLES.sku, amount: LOOSE_APPLES.price }, { sku: DELI_PLATTER.sku, amount: DELI_PLATTER.price }] });
   lap('seed');
   const { code } = await createEnrollmentCode(db, { store_id: 'store-001', terminal_id: 'T01' });
   const enrolled = await (await fetch(`${hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })).json();
+  const virtual = opts.virtual ? await startVirtualDevices({ currency: 'USD', receiptDir: path.join(dir, 'receipts') }) : null;
   const config = parseRegisterConfig({
     terminal_id: 'T01',
     store_id: 'store-001',
@@ -67,9 +80,10 @@ export async function startStore(opts: { devices?: (dir: string) => Promise<Regi
       { cashier_id: CASHIER.id, name: CASHIER.name, role: 'cashier', pin_hash: hashPin(CASHIER.pin) },
       { cashier_id: MANAGER.id, name: MANAGER.name, role: 'manager', pin_hash: hashPin(MANAGER.pin) },
     ],
+    devices: virtual?.config ?? {},
   });
   lap('config');
-  const devices = opts.devices ? await opts.devices(dir) : undefined;
+  const devices = virtual ? await DriverDevices.start(config) : undefined;
   const register = await startRegister({ config, devices, browser: { bundle: await sharedBundle() }, syncMonitorMs: 200 });
   await waitFor(() => register.service.syncStatus().change_cursor > 0, 20_000, 'register to take the store snapshot');
   lap('snapshot');
@@ -87,7 +101,7 @@ export async function startStore(opts: { devices?: (dir: string) => Promise<Regi
   };
   let hubUp = true;
   return {
-    dir, db, get hub() { return hub; }, hubPort, adminToken, register, browser, page, hq,
+    dir, db, get hub() { return hub; }, hubPort, adminToken, register, virtual, browser, page, hq,
     async stopHub() {
       if (!hubUp) return;
       hubUp = false;
@@ -101,6 +115,7 @@ export async function startStore(opts: { devices?: (dir: string) => Promise<Regi
     async close() {
       await browser.close().catch(() => {});
       await register.close().catch(() => {});
+      await virtual?.close().catch(() => {});
       if (hubUp) await hub.close().catch(() => {});
       if (url) await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
       await db.close().catch(() => {});

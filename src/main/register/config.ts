@@ -38,6 +38,8 @@ export const registerConfigSchema = z.object({
       receipt_dir: z.string().optional(),
     })
     .default({}),
+  /** Acquirer key the ledger maps card clearing by (chart mapping.card_clearing.by_processor); 'sim' for the virtual terminal. */
+  card_processor: z.string().regex(/^[a-z0-9_-]{1,32}$/).default('sim'),
   app_version: z.string().default('0.1.0'),
 });
 export type RegisterConfig = z.infer<typeof registerConfigSchema>;

@@ -5,3 +5,5 @@ export { hashPin, verifyPin } from './pins';
 export type { RegisterDevices, CardResult, ScanData } from './devices';
 export { NoDevices } from './null-devices';
 export { receiptFor, receiptText } from './receipt';
+export { DriverDevices } from './device-set';
+export { startVirtualDevices, type VirtualDevices } from './virtual-devices';

@@ -369,7 +369,8 @@ export class RegisterService implements RegisterHandler {
       if (parsed.weight) return this.addProduct(prod, quantity(parsed.weight.grams, 3), 'embedded_price', { ...extra, unit: 'kg' });
       return this.addProduct(prod, quantity(1, 0), 'embedded_price', { ...extra, unit_price: amount, unit: 'each' });
     }
-    if (parsed.weight) return this.addProduct(prod, quantity(parsed.weight.grams, 3), 'embedded_weight', { unit: 'kg' });
+    // A weight label with weight 0 is a PLU label for the scale: weigh it.
+    if (parsed.weight && parsed.weight.grams > 0) return this.addProduct(prod, quantity(parsed.weight.grams, 3), 'embedded_weight', { unit: 'kg' });
     if (prod.unit === 'kg') return this.addProduct(prod, await this.weigh(), 'scale');
     return this.addProduct(prod, quantity(1, 0), 'scan');
   }
@@ -534,15 +535,13 @@ export class RegisterService implements RegisterHandler {
     const ids = { store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id };
     let ev: JournalEvent;
     let payload: SaleCompletedPayload | ReturnType<typeof refundPayload>;
-    const sign = cart.kind === 'refund' ? 1 : -1;
-    const priced = price(cart, this.catalog.table);
-    const movements = priced.lines.map((l) => ({ sku: l.line.sku, delta: { units: sign * l.line.quantity.units, scale: l.line.quantity.scale } }));
+    // Stock movements are derived from the payload by the journal (core/stock), one rule for register and hub.
     if (cart.kind === 'refund') {
       payload = refundPayload(cart, this.catalog.table, { ...ids, refund_id: randomUUID() }, at);
-      ev = this.commit('sale.refunded', payload as unknown as Record<string, unknown>, { clearOpenSale: true, stockMovements: movements });
+      ev = this.commit('sale.refunded', payload as unknown as Record<string, unknown>, { clearOpenSale: true });
     } else {
       payload = completedPayload(cart, this.catalog.table, ids, at);
-      ev = this.commit('sale.completed', payload as unknown as Record<string, unknown>, { clearOpenSale: true, stockMovements: movements });
+      ev = this.commit('sale.completed', payload as unknown as Record<string, unknown>, { clearOpenSale: true });
     }
     cart.status = 'completed';
     cart.committed_seq = ev.seq;
@@ -659,7 +658,7 @@ export class RegisterService implements RegisterHandler {
       post_void_id: randomUUID(), sale_id: sale.sale_id, store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id, shift_id: shift.shift_id,
       cashier_id: c.cashier_id, ...(approvedBy ? { approved_by: approvedBy } : {}), reason: 'post-void at register', original: sale, voided_at: this.now().toISOString(),
     };
-    this.commit('sale.post_voided', payload, { stockMovements: sale.lines.map((l) => ({ sku: l.sku, delta: l.quantity })) });
+    this.commit('sale.post_voided', payload, {});
     void this.devices.openDrawer().catch((err) => this.alert('device', 'warning', `Drawer did not open: ${errText(err)}`));
     return { ok: true as const };
   }
