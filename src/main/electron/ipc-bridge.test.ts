@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { CommandName, RegisterHandler, StreamName, SyncStatus } from '../../core/register-api';
 import { attachIpcBridge, type InvokeEventLike, type IpcMainLike, type WebContentsLike } from './ipc-bridge';
