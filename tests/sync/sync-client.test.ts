@@ -97,7 +97,7 @@ describe('SyncClient uplink', () => {
   });
 
   it('waits a full-jitter backoff after a failure instead of reconnecting at once', async () => {
-    let now = 1_000_000;
+    const now = 1_000_000;
     const port = hub!.port;
     await hub!.close();
     hub = null;
