@@ -21,7 +21,7 @@ export interface RaiseErrorOptions {
   defaultResponse?: ErrorResponse;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export abstract class PosDevice<TData = unknown, Extra extends EventsOf<Extra> = {}> extends TypedEmitter<PosDeviceEvents<TData> & Extra> {
   private _state: DeviceState = 'closed';
   private _claimed = false;

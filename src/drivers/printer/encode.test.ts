@@ -42,6 +42,13 @@ describe('receipt → commands → ESC/POS bytes → commands', () => {
     expect(back).toEqual(cmds);
   });
 
+  it('decodes code page text back through the printer code page table', () => {
+    const cmds = [text('Crème brûlée € 5'), text('Ελληνικά'), text('Привет'), text('Łódź')];
+    const job = encodeCommands(cmds, { profile, font: null });
+    expect(job.rasterizedLines).toBe(0);
+    expect(opsToCommands(parseEscPos(concat(job.chunks)), profile.columns)).toEqual(cmds);
+  });
+
   it('prints text the code pages cannot carry as a raster image', () => {
     expect(canEncodeText('Crème brûlée €', profile)).toBe(true);
     // Epson has Arabic code pages, but no printer shapes or reorders right-to-left text.

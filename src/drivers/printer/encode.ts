@@ -39,7 +39,6 @@ function newEncoder(profile: PrinterProfile): Enc {
 
 /** True when every character of `s` survives the profile's code pages (the encoder writes "?" otherwise). */
 export function canEncodeText(s: string, profile: PrinterProfile): boolean {
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(s)) return true;
   const bytes = newEncoder(profile).codepage('auto').text(s).encode();
   const qIn = [...s].filter((c) => c === '?').length;

@@ -32,12 +32,14 @@ export type EscPosOp =
   | { op: 'unknown'; bytes: number[] };
 
 /** Epson code page numbers (ESC t n) to encodings, as in the encoder's 'epson' mapping. */
-const EPSON_CODEPAGES: Array<string | undefined> = [
-  'cp437', 'epson/katakana', 'cp850', 'cp860', 'cp863', 'cp865', , , , , , 'cp851', 'cp853', 'cp857', 'cp737', 'iso8859-7',
-  'windows1252', 'cp866', 'cp852', 'cp858', 'thai42', 'thai11', , , , , 'thai13', , , , 'tcvn3', 'tcvn3capitals', 'cp720',
-  'cp775', 'cp855', 'cp861', 'cp862', 'cp864', 'cp869', 'epson/iso8859-2', 'iso8859-15', 'cp1098', 'cp774', 'cp772', 'cp1125',
-  'windows1250', 'windows1251', 'windows1253', 'windows1254', 'windows1255', 'windows1256', 'windows1257', 'windows1258', 'rk1048',
-];
+const EPSON_CODEPAGES: Record<number, string> = {
+  0: 'cp437', 1: 'epson/katakana', 2: 'cp850', 3: 'cp860', 4: 'cp863', 5: 'cp865', 11: 'cp851', 12: 'cp853', 13: 'cp857',
+  14: 'cp737', 15: 'iso8859-7', 16: 'windows1252', 17: 'cp866', 18: 'cp852', 19: 'cp858', 20: 'thai42', 21: 'thai11',
+  26: 'thai13', 30: 'tcvn3', 31: 'tcvn3capitals', 32: 'cp720', 33: 'cp775', 34: 'cp855', 35: 'cp861', 36: 'cp862',
+  37: 'cp864', 38: 'cp869', 39: 'epson/iso8859-2', 40: 'iso8859-15', 41: 'cp1098', 42: 'cp774', 43: 'cp772', 44: 'cp1125',
+  45: 'windows1250', 46: 'windows1251', 47: 'windows1253', 48: 'windows1254', 49: 'windows1255', 50: 'windows1256',
+  51: 'windows1257', 52: 'windows1258', 53: 'rk1048',
+};
 
 /** Bytes held while a command is incomplete; a longer "command" is a protocol error. */
 export const MAX_PENDING_BYTES = 1 << 20;

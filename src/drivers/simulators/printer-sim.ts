@@ -337,7 +337,10 @@ export function renderPaperPng(items: PaperItem[], opts: { columns: number; dots
       }
       case 'rule': {
         const y0 = blankRows(c, lineHeight);
-        for (let x = margin; x < margin + opts.dotsWidth; x++) set(c, x, y0 + (cmd.char === '=' ? 10 : 12)), cmd.char === '=' && set(c, x, y0 + 14);
+        for (let x = margin; x < margin + opts.dotsWidth; x++) {
+          set(c, x, y0 + (cmd.char === '=' ? 10 : 12));
+          if (cmd.char === '=') set(c, x, y0 + 14);
+        }
         break;
       }
       case 'feed':
