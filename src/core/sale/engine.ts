@@ -1,13 +1,14 @@
 import { lookupGtin, lookupKey, lookupSku } from '../catalog/price-book';
 import type { Product } from '../catalog/product';
 import { idSchema, storeIdSchema, terminalIdSchema, uuidSchema } from '../events/common';
-import { MASKED_PAN_RE, saleCompletedSchema, type SaleCompletedPayload, type SaleVoidedPayload, type Tender } from '../events/sale';
+import { MASKED_PAN_RE, saleCompletedSchema, taxExemptionSchema, type SaleCompletedPayload, type SaleVoidedPayload, type Tender } from '../events/sale';
 import { currencyExponent } from '../money/currency';
 import { money, roundToIncrement } from '../money/money';
 import type { Quantity } from '../money/quantity';
 import { divRound } from '../money/rounding';
 import { TaxError } from '../tax/tax';
 import { priceSale, type PricedSale } from './pricing';
+import { parseSaleCommand } from './schemas';
 import type {
   Actor,
   ApplyResult,
@@ -188,6 +189,9 @@ const LINE_COMMANDS = new Set<SaleCommand['type']>([
  * returns the state it was given, unchanged.
  */
 export function apply(state: SaleState, cmd: SaleCommand, ctx: SaleContext): ApplyResult {
+  // Commands may come from IPC or a saved file: a malformed one is refused, never half-applied.
+  const parsed = parseSaleCommand(cmd);
+  if (!parsed.ok) return fail(state, 'BAD_COMMAND', parsed.error);
   if (state.status !== 'open') return fail(state, 'SALE_NOT_OPEN', `the sale is ${state.status}; start a new sale`);
   if (ctx.book.currency !== state.currency) return fail(state, 'CURRENCY_MISMATCH', `price book is in ${ctx.book.currency}; this sale is in ${state.currency}`);
   if (LINE_COMMANDS.has(cmd.type) && state.tenders.length > 0) {
@@ -374,7 +378,9 @@ export function apply(state: SaleState, cmd: SaleCommand, ctx: SaleContext): App
         delete next.tax_exemption;
         return accept(state, next, ctx);
       }
-      if (!idSchema.safeParse(cmd.exemption.certificate_id).success) return fail(state, 'BAD_AMOUNT', 'exemption certificate id must be 1-64 letters, digits or . _ : / -');
+      if (!taxExemptionSchema.safeParse(cmd.exemption).success) {
+        return fail(state, 'BAD_COMMAND', 'exemption certificate id and tax codes must be 1-64 letters, digits or . _ : / -');
+      }
       const auth = authorize(ctx.actor, cmd.approval, 'sale.tax_exempt', false, 'a tax exemption');
       if (!auth.ok) return { ok: false, state, error: auth.error };
       return accept(state, { ...state, tax_exemption: { ...cmd.exemption, codes: [...cmd.exemption.codes] } }, ctx);

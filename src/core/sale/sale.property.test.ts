@@ -209,3 +209,52 @@ function mkReq(k: number, line: string, quantity: { units: number; scale: number
     refund_to: 'original' as const,
   };
 }
+
+describe('sale engine robustness', () => {
+  // Commands with arbitrary values (and some garbage): the engine never throws, and a refused
+  // command leaves the state exactly as it was.
+  const anyNum = fc.oneof(fc.integer({ min: -5, max: 5000 }), fc.double({ noNaN: false }), fc.constant(Number.MAX_SAFE_INTEGER + 2));
+  const anyStr = fc.oneof(fc.constantFrom('L1', 'L2', 'T1', 'SHIRT', 'APPLES', 'DELI', 'OLD', '02012345000001', ''), fc.string({ maxLength: 80 }));
+  const anyQty = fc.record({ units: anyNum, scale: fc.integer({ min: -1, max: 8 }) });
+  const fuzzCmd = fc.oneof(
+    lineCmd,
+    modCmd,
+    fc.record({ type: fc.constant('add_sku'), sku: anyStr, quantity: anyQty, open_price: anyNum }),
+    fc.record({ type: fc.constant('add_weighed'), sku: anyStr, weight: anyQty }),
+    fc.record({ type: fc.constant('scan'), scan: fc.record({ lookupKey: anyStr, price: fc.record({ amountMinor: anyNum, decimals: fc.integer({ min: -1, max: 9 }) }) }) }),
+    fc.record({ type: fc.constant('set_quantity'), line_id: anyStr, quantity: anyQty }),
+    fc.record({ type: fc.constant('discount_line'), line_id: anyStr, discount: fc.record({ amount: anyNum, percent_bp: anyNum }, { requiredKeys: [] }), approval: fc.constant(MANAGER) }),
+    fc.record({ type: fc.constant('override_price'), line_id: anyStr, unit_price: anyNum, reason: anyStr, approval: fc.constant(MANAGER) }),
+    fc.record({ type: fc.constant('tender_cash'), tendered: anyNum }),
+    fc.record({ type: fc.constant('tender_gift_card'), gift_card_id: anyStr, amount: anyNum }),
+    fc.record({
+      type: fc.constant('tender_card'),
+      result: fc.record({ status: fc.constantFrom('approved', 'declined'), amount: anyNum, processor: anyStr, masked_pan: fc.oneof(anyStr, fc.constant('4111111111111111')) }),
+    }),
+    fc.record({ type: fc.constant('remove_tender'), tender_id: anyStr }),
+    fc.record({ type: fc.constant('set_tax_exemption'), exemption: fc.record({ certificate_id: anyStr, codes: fc.array(anyStr, { maxLength: 3 }) }), approval: fc.constant(MANAGER) }),
+    fc.constant({ type: 'complete' }),
+    fc.constant({ type: 'reprice' }),
+    fc.anything(),
+  ) as fc.Arbitrary<SaleCommand>;
+
+  it('never throws; refusals change nothing; accepted states always price and complete to valid events', () => {
+    fc.assert(
+      fc.property(fc.array(fuzzCmd, { maxLength: 25 }), (cmds) => {
+        const ctx = ctxWith({ book: usBook(PROMOS) });
+        let s = newSale();
+        for (const c of cmds) {
+          s = step(s, c, ctx);
+          if (s.status === 'completed') {
+            expect(saleCompletedSchema.safeParse(s.completed).success).toBe(true);
+            expect(JSON.stringify(s.completed)).not.toMatch(/4111111111111111/);
+            break;
+          }
+          if (s.status !== 'open') break;
+          expect(() => priceSale(s, ctx)).not.toThrow();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  }, 120_000);
+});

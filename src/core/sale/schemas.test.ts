@@ -29,7 +29,11 @@ describe('sale boundary schemas', () => {
   it('parses commands and refuses unknown or malformed ones', () => {
     expect(parseSaleCommand({ type: 'add_sku', sku: 'SHIRT' })).toMatchObject({ ok: true });
     expect(parseSaleCommand({ type: 'void_line', line_id: 'L1', approval: MANAGER })).toMatchObject({ ok: true });
-    expect(parseSaleCommand({ type: 'tender_cash', tendered: 1.5 })).toMatchObject({ ok: false, error: expect.stringMatching(/tendered/) });
+    expect(parseSaleCommand({ type: 'tender_cash', tendered: '15' })).toMatchObject({ ok: false, error: expect.stringMatching(/tendered/) });
+    // values are the engine's business: it answers with a specific code
+    expect(parseSaleCommand({ type: 'tender_cash', tendered: 1.5 }).ok).toBe(true);
+    const r = apply(newSale(), { type: 'add_sku', sku: 42 } as never, ctxWith());
+    expect(r).toMatchObject({ ok: false, error: { code: 'BAD_COMMAND', message: expect.stringMatching(/sku/) } });
     expect(parseSaleCommand({ type: 'explode' }).ok).toBe(false);
     expect(parseSaleCommand({ type: 'void_line', line_id: 'L1', approval: { approved_by: 'm', permissions: ['root'] } }).ok).toBe(false);
   });

@@ -64,52 +64,58 @@ export const saleStateSchema = z.object({
   completed: saleCompletedShape.optional(),
 });
 
-const commandDiscount = z.object({
-  amount: nonNegMinorSchema.optional(),
-  percent_bp: z.number().int().min(0).max(10_000).optional(),
-  reason: shortTextSchema.optional(),
-});
+// Command shapes are checked structurally here (types and lengths); values (a negative price,
+// a 1.5-cent discount, an unmasked card number) are judged by the engine, which answers with a
+// specific error code (BAD_AMOUNT, BAD_DISCOUNT, INVALID_CARD_DATA…).
+const num = z.number().finite();
+const str = (max: number) => z.string().max(max);
+const looseQuantity = z.object({ units: num, scale: num });
+const commandDiscount = z.object({ amount: num.optional(), percent_bp: num.optional(), reason: str(1000).optional() });
 
 export const saleCommandSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('scan'),
     scan: z.object({
       lookupKey: z.string().min(1).max(512),
-      gtin: z.string().max(14).optional(),
-      price: z.object({ amountMinor: z.number().int().min(0), decimals: z.number().int().min(0).max(6), currency: z.string().max(3).optional() }).optional(),
-      weight: z.object({ grams: z.number().int().min(0) }).optional(),
+      gtin: str(64).optional(),
+      price: z.object({ amountMinor: num, decimals: num, currency: str(8).optional() }).optional(),
+      weight: z.object({ grams: num }).optional(),
     }),
-    quantity: quantitySchema.optional(),
+    quantity: looseQuantity.optional(),
   }),
-  z.object({ type: z.literal('add_sku'), sku: skuSchema, quantity: quantitySchema.optional(), open_price: nonNegMinorSchema.optional() }),
-  z.object({ type: z.literal('add_weighed'), sku: skuSchema, weight: quantitySchema }),
-  z.object({ type: z.literal('set_quantity'), line_id: idSchema, quantity: quantitySchema }),
-  z.object({ type: z.literal('override_price'), line_id: idSchema, unit_price: nonNegMinorSchema, reason: shortTextSchema, approval: approvalSchema.optional() }),
-  z.object({ type: z.literal('discount_line'), line_id: idSchema, discount: commandDiscount, approval: approvalSchema.optional() }),
-  z.object({ type: z.literal('remove_line_discount'), line_id: idSchema }),
+  z.object({ type: z.literal('add_sku'), sku: str(64), quantity: looseQuantity.optional(), open_price: num.optional() }),
+  z.object({ type: z.literal('add_weighed'), sku: str(64), weight: looseQuantity }),
+  z.object({ type: z.literal('set_quantity'), line_id: str(64), quantity: looseQuantity }),
+  z.object({ type: z.literal('override_price'), line_id: str(64), unit_price: num, reason: str(1000), approval: approvalSchema.optional() }),
+  z.object({ type: z.literal('discount_line'), line_id: str(64), discount: commandDiscount, approval: approvalSchema.optional() }),
+  z.object({ type: z.literal('remove_line_discount'), line_id: str(64) }),
   z.object({ type: z.literal('discount_order'), discount: commandDiscount, approval: approvalSchema.optional() }),
   z.object({ type: z.literal('remove_order_discount') }),
-  z.object({ type: z.literal('reprice'), line_id: idSchema.optional() }),
-  z.object({ type: z.literal('void_line'), line_id: idSchema, approval: approvalSchema.optional() }),
-  z.object({ type: z.literal('set_tax_exemption'), exemption: taxExemptionSchema.nullable(), approval: approvalSchema.optional() }),
-  z.object({ type: z.literal('tender_cash'), tendered: nonNegMinorSchema }),
+  z.object({ type: z.literal('reprice'), line_id: str(64).optional() }),
+  z.object({ type: z.literal('void_line'), line_id: str(64), approval: approvalSchema.optional() }),
+  z.object({
+    type: z.literal('set_tax_exemption'),
+    exemption: z.object({ certificate_id: str(64), codes: z.array(str(64)).max(20), reason: str(200).optional() }).nullable(),
+    approval: approvalSchema.optional(),
+  }),
+  z.object({ type: z.literal('tender_cash'), tendered: num }),
   z.object({
     type: z.literal('tender_card'),
     result: z.object({
       status: z.enum(['approved', 'declined', 'unknown', 'cancelled']),
-      amount: nonNegMinorSchema,
-      processor: z.string().max(64),
-      auth_code: z.string().max(16).optional(),
-      masked_pan: z.string().max(19).optional(),
-      card_brand: z.string().max(32).optional(),
-      terminal_ref: z.string().max(64).optional(),
-      message: z.string().max(200).optional(),
+      amount: num,
+      processor: str(64),
+      auth_code: str(64).optional(),
+      masked_pan: str(64).optional(),
+      card_brand: str(64).optional(),
+      terminal_ref: str(128).optional(),
+      message: str(1000).optional(),
     }),
   }),
-  z.object({ type: z.literal('tender_gift_card'), gift_card_id: idSchema, amount: nonNegMinorSchema }),
-  z.object({ type: z.literal('remove_tender'), tender_id: idSchema }),
+  z.object({ type: z.literal('tender_gift_card'), gift_card_id: str(64), amount: num }),
+  z.object({ type: z.literal('remove_tender'), tender_id: str(64) }),
   z.object({ type: z.literal('complete') }),
-  z.object({ type: z.literal('void_sale'), reason: shortTextSchema.optional(), approval: approvalSchema.optional() }),
+  z.object({ type: z.literal('void_sale'), reason: str(1000).optional(), approval: approvalSchema.optional() }),
 ]);
 
 function firstProblems(error: z.ZodError): string {

@@ -185,6 +185,7 @@ export type SaleCommand =
 export type SaleCommandType = SaleCommand['type'];
 
 export type SaleErrorCode =
+  | 'BAD_COMMAND'
   | 'SALE_NOT_OPEN'
   | 'UNKNOWN_ITEM'
   | 'ITEM_INACTIVE'
