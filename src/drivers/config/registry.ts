@@ -13,6 +13,10 @@ import { createDisplay } from '../display/config';
 import { createPaymentTerminal } from '../payment/config';
 import { createScale } from '../scale/config';
 import { createScanner } from '../scanner/config';
+import { testDisplay } from '../display/device-test';
+import { testPaymentTerminal } from '../payment/device-test';
+import { testScale } from '../scale/device-test';
+import { testScanner } from '../scanner/device-test';
 import { toTransportAddress } from './connection';
 import type { DeviceConfig, DeviceEntry, DeviceType } from './schema';
 
@@ -123,7 +127,7 @@ export const drawerSupport: DeviceSupport<Extract<DeviceEntry, { type: 'drawer' 
   },
 };
 
-// Scanner, scale, display and payment: drivers B's factories; their `test` functions are theirs to add.
+// Scanner, scale, display and payment: drivers B's factories and `devices test` hooks.
 function settingsOf<E extends { type: string; connection: unknown }>(e: E): Omit<E, 'type' | 'connection'> {
   const { type: _t, connection: _c, ...rest } = e;
   return rest;
@@ -131,14 +135,17 @@ function settingsOf<E extends { type: string; connection: unknown }>(e: E): Omit
 export const scannerSupport: DeviceSupport<Extract<DeviceEntry, { type: 'scanner' }>> = {
   type: 'scanner',
   create: (name, e, ctx) => createScanner(name, toTransportAddress(e.connection), settingsOf(e), bindingOf(ctx, e.connection.transport)),
+  test: testScanner,
 };
 export const scaleSupport: DeviceSupport<Extract<DeviceEntry, { type: 'scale' }>> = {
   type: 'scale',
   create: (name, e, ctx) => createScale(name, toTransportAddress(e.connection), settingsOf(e), bindingOf(ctx, e.connection.transport)),
+  test: testScale,
 };
 export const displaySupport: DeviceSupport<Extract<DeviceEntry, { type: 'display' }>> = {
   type: 'display',
   create: (name, e, ctx) => createDisplay(name, toTransportAddress(e.connection), settingsOf(e), bindingOf(ctx, e.connection.transport)),
+  test: testDisplay,
 };
 export const paymentSupport: DeviceSupport<Extract<DeviceEntry, { type: 'payment' }>> = {
   type: 'payment',
@@ -146,6 +153,7 @@ export const paymentSupport: DeviceSupport<Extract<DeviceEntry, { type: 'payment
     const binding = bindingOf(ctx, e.connection.transport);
     return createPaymentTerminal(name, toTransportAddress(e.connection), settingsOf(e), binding ? { binding } : {});
   },
+  test: testPaymentTerminal,
 };
 
 export const DEVICE_SUPPORT: DeviceSupport[] = [printerSupport, drawerSupport, scannerSupport, scaleSupport, displaySupport, paymentSupport] as DeviceSupport[];
