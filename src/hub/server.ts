@@ -81,6 +81,10 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     http.on('request', (req, res) => {
       // socket.io handles its own path; everything else is the API.
       if (req.url?.startsWith('/socket.io/')) return;
+      if (closing) {
+        res.writeHead(503, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'hub is shutting down' } }));
+        return;
+      }
       api(req, res);
     });
     installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit });
@@ -114,12 +118,15 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       (closed ??= (async () => {
         closing = true;
         clearInterval(scheduler);
-        http.close(); // stop accepting; live sockets stay until their batches finish
+        // New connections and requests are refused from here on (see isClosing); live sockets stay
+        // open until their batches are acked. http.close() is left to io.close(): on Node 20 it
+        // would also drop upgraded websocket connections that look idle to the HTTP server.
         const deadline = Date.now() + cfg.shutdownGraceMs;
         while (inflight.size > 0 && Date.now() < deadline) {
           await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => setTimeout(r, 100))]);
         }
         if (inflight.size > 0) log.warn({ inflight: inflight.size }, 'shutdown grace expired with work in flight');
+        await drainSockets(io, 2000);
         await new Promise<void>((resolve) => io.close(() => resolve()));
         for (const c of cleanups) await c().catch((err) => log.error({ err }, 'cleanup failed'));
         log.info('hub stopped');
@@ -129,4 +136,16 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     for (const c of cleanups) await c().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Waits (bounded) until every engine.io connection has written out its buffered packets:
+ * io.close() discards unsent packets, and the last acks of finished batches must not be lost.
+ */
+async function drainSockets(io: Server, timeoutMs: number): Promise<void> {
+  type EngineSocket = { writeBuffer: unknown[]; transport?: { writable?: boolean }; readyState: string };
+  const clients = (io.engine as unknown as { clients: Record<string, EngineSocket> }).clients;
+  const deadline = Date.now() + timeoutMs;
+  const busy = () => Object.values(clients).some((c) => c.readyState === 'open' && (c.writeBuffer.length > 0 || c.transport?.writable === false));
+  while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }

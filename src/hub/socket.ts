@@ -88,6 +88,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
   const terminalQueues = new Map<string, Promise<unknown>>();
 
   io.use((socket, next) => {
+    if (deps.isClosing()) return next(new Error('UNAVAILABLE'));
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     authenticate(db, typeof token === 'string' ? token : null)
       .then((p) => {

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MSG } from '../core/protocol';
+import { defaultChart } from '../core/ledger/default-charts';
+import { openTestDb, testBackends, type TestDb } from './testing/test-db';
+import { checkInvariants, enrollRegister, seedStore, startTestHub } from './testing/hub-fixture';
+import { coreProcessor } from './core-processor';
+import type { EventProcessor } from './processor';
+import type { Db } from './db/db';
+import type { Loose } from './testing/loose';
+import { salePayload } from './testing/register-sim';
+
+const OPENING = { S: { A: 100 } };
+
+/** Core's processor, except that a sale by cashier "unbalanced" posts an entry 1 cent short on the credit side. */
+function unbalancingProcessor(): EventProcessor {
+  const core = coreProcessor(defaultChart('us'));
+  return {
+    ...core,
+    post(e, original) {
+      const entries = core.post(e, original);
+      if ((e.payload as { cashier_id?: string }).cashier_id !== 'unbalanced') return entries;
+      return entries.map((en) => {
+        const i = en.lines.findIndex((l) => l.credit > 1);
+        return { ...en, lines: en.lines.map((l, j) => (j === i ? { ...l, credit: l.credit - 1 } : l)) };
+      });
+    },
+  };
+}
+
+describe.each(testBackends())('ingest robustness on $name', (backend) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(backend);
+    await seedStore(t.db, 'S', OPENING.S);
+  });
+  afterAll(async () => t?.dispose());
+
+  it('the database refuses an unbalanced entry; the batch falls back to per-event and only that event is rejected', async () => {
+    const hub = await startTestHub(t.db, { processor: unbalancingProcessor() });
+    const r = await enrollRegister(t.db, 'S', 'S-1');
+    try {
+      await r.connect(hub.url);
+      const e1 = r.sell([{ sku: 'A', units: 1, unit_price: 300 }]);
+      const broken = r.append('sale.completed', { ...salePayload('S', 'S-1', [{ sku: 'A', units: 1, unit_price: 300 }]), cashier_id: 'unbalanced' });
+      const e3 = r.sell([{ sku: 'A', units: 2, unit_price: 300 }]);
+      const events = [e1, broken, e3];
+      const ack = await r.push(events);
+      expect(ack.ok).toBe(true);
+      expect(ack.applied_through).toBe(3);
+      expect(ack.rejected).toHaveLength(1);
+      expect(ack.rejected[0]).toMatchObject({ seq: 2, code: 'POSTING_FAILED' });
+      expect(ack.rejected[0].reason).toMatch(/does not balance/);
+      const stored = await t.db.query<{ seq: number }>(`SELECT seq::int AS seq FROM journal_events ORDER BY seq`);
+      expect(stored.rows.map((x) => x.seq)).toEqual([1, 3]);
+      const inv = await checkInvariants(t.db, OPENING);
+      expect(inv.balanced).toBe(true);
+      expect(inv.stock.S!.A).toBe(100 - 1 - 2);
+      expect(inv.mismatches).toEqual([]);
+    } finally {
+      r.close();
+      await hub.close();
+    }
+  });
+
+  it('close() lets an in-flight batch finish and ack; new requests meanwhile get UNAVAILABLE', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    let gated = false;
+    // The hub's db, with the next ingest transaction held at the door until the test lets it in.
+    const db: Db = {
+      ...t.db,
+      kind: t.db.kind,
+      query: (s, p) => t.db.query(s, p),
+      exec: (s) => t.db.exec(s),
+      close: async () => undefined,
+      transaction: async (fn) => {
+        if (gated) {
+          gated = false;
+          entered();
+          await gate;
+        }
+        return t.db.transaction(fn);
+      },
+    };
+    const hub = await startTestHub(db, { schedulerIntervalMs: 3_600_000 }); // no scheduler transactions to trip the gate
+    const r = await enrollRegister(t.db, 'S', 'S-2');
+    await r.connect(hub.url);
+    const events = Array.from({ length: 5 }, () => r.sell([{ sku: 'A', units: 1, unit_price: 100 }]));
+    gated = true;
+    const pending = r.push(events);
+    await inside;
+    const closing = hub.close();
+    const refused: Loose = await r.request(MSG.pullChanges, { after_cursor: 0, limit: 10 });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    release();
+    expect(await pending).toEqual({ ok: true, applied_through: 5, rejected: [] });
+    await closing;
+    r.close();
+    const n = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journal_events WHERE terminal_id = 'S-2'`);
+    expect(n.rows[0]!.n).toBe(5);
+  });
+});
