@@ -15,11 +15,13 @@ export const scaleSettingsShape = {
   protocol: z.literal('mettler-8217').default('mettler-8217'),
   replyTimeoutMs: z.number().int().min(50).max(30_000).default(1_000),
   pollIntervalMs: z.number().int().min(10).max(5_000).default(100),
+  /** Identical replies needed before a weight counts as stable (1 = trust the scale's motion flag). */
+  stableReadings: z.number().int().min(1).max(10).default(1),
 };
 export const scaleSettingsSchema = z.object(scaleSettingsShape);
 export type ScaleSettings = z.infer<typeof scaleSettingsSchema>;
 
 export function createScale(name: string, address: TransportAddress, settings: Partial<ScaleSettings> = {}, binding?: TransportBinding): Scale8217 {
   const s = scaleSettingsSchema.parse(settings);
-  return new Scale8217(name, { address, binding, ...reconnectOf(settings), replyTimeoutMs: s.replyTimeoutMs, pollIntervalMs: s.pollIntervalMs });
+  return new Scale8217(name, { address, binding, ...reconnectOf(settings), replyTimeoutMs: s.replyTimeoutMs, pollIntervalMs: s.pollIntervalMs, stableReadings: s.stableReadings });
 }

@@ -40,6 +40,19 @@ describe('8217 scale over a PTY', () => {
     expect(sim.received.filter((c) => c === 'W')).toHaveLength(4);
   });
 
+  it('with stableReadings 2 a load cell that settles without the motion flag is not read too early', async () => {
+    await scale.close();
+    scale = new Scale8217('scale', { address: { kind: 'serial', path: pty.hostPath, baudRate: 9600 }, pollIntervalMs: 10, stableReadings: 2 });
+    scale.on('status', (e: StatusEvent) => {
+      if (e.kind === 'scale') statuses.push(e.value);
+    });
+    await scale.start();
+    sim.place(400, { wobblePolls: 3 }); // 397, 403, 397, then 400, 400
+    expect(await scale.readWeight()).toEqual({ grams: 400, net: false });
+    expect(sim.received.filter((c) => c === 'W')).toHaveLength(5);
+    expect(statuses).toEqual(['unstable', 'stable']);
+  });
+
   it('times out (E_TIMEOUT) when the weight never settles, bounded by maxPolls', async () => {
     sim.place(500, { settlePolls: 1_000 });
     await expect(scale.readWeight({ timeoutMs: 60_000, maxPolls: 5 })).rejects.toMatchObject({ code: 'E_TIMEOUT' });

@@ -20,6 +20,12 @@ export interface Scale8217Options extends TransportDeviceOptions {
   replyTimeoutMs?: number;
   /** Pause between two W polls while the scale is in motion. */
   pollIntervalMs?: number;
+  /**
+   * Identical weight replies needed before a weight counts as stable. 1 trusts the scale's own
+   * motion detection (an 8217 answers a weight only when still); 2–3 also guards against load
+   * cells that report settling weights without the motion flag.
+   */
+  stableReadings?: number;
 }
 
 export interface ReadWeightOptions {
@@ -33,6 +39,7 @@ export class Scale8217 extends TransportDevice<WeightReading> {
   private readonly decoder = new ScaleFrameDecoder();
   private readonly replyTimeoutMs: number;
   private readonly pollIntervalMs: number;
+  private readonly stableReadings: number;
   private waiter: { resolve: (f: ScaleFrame) => void; timer: ReturnType<typeof setTimeout> } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -40,6 +47,10 @@ export class Scale8217 extends TransportDevice<WeightReading> {
     super(name, 'scale', options);
     this.replyTimeoutMs = options.replyTimeoutMs ?? 1_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.stableReadings = options.stableReadings ?? 1;
+    if (!Number.isInteger(this.stableReadings) || this.stableReadings < 1 || this.stableReadings > 10) {
+      throw new PosError('E_ILLEGAL', `${name}: stableReadings must be 1–10`);
+    }
   }
 
   protected onBytes(chunk: Uint8Array): void {
@@ -101,9 +112,20 @@ export class Scale8217 extends TransportDevice<WeightReading> {
     const deadline = Date.now() + timeoutMs;
     this.setState('busy');
     try {
+      let same = 0;
+      let previous: number | undefined;
       for (let poll = 0; poll < maxPolls; poll++) {
         const f = await this.command('weight');
         if (f.kind === 'weight') {
+          same = f.grams === previous ? same + 1 : 1;
+          previous = f.grams;
+        } else {
+          same = 0;
+          previous = undefined;
+        }
+        if (f.kind === 'weight' && same < this.stableReadings) {
+          if (same === 1 && poll > 0) this.emitStatus({ kind: 'scale', value: 'unstable' });
+        } else if (f.kind === 'weight') {
           this.emitStatus({ kind: 'scale', value: f.grams === 0 ? 'zero' : 'stable' });
           const reading = { grams: f.grams, net: f.net };
           this.emitData(reading);

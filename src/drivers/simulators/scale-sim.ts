@@ -27,6 +27,8 @@ export class ScaleSimulator {
   private zeroOffset = 0;
   private tare = 0;
   private motionPolls = 0;
+  /** Polls that still answer a weight off by a few grams without the motion flag (a cheap load cell settling). */
+  private wobblePolls = 0;
   /** Every command byte received, for assertions. */
   readonly received: string[] = [];
   private readonly onData = (chunk: Uint8Array) => this.handle(chunk);
@@ -41,9 +43,10 @@ export class ScaleSimulator {
   }
 
   /** Put something on (or take it off, grams = 0); the next `settlePolls` W polls see motion. */
-  place(grams: number, opts: { settlePolls?: number } = {}): void {
+  place(grams: number, opts: { settlePolls?: number; wobblePolls?: number } = {}): void {
     this.load = grams;
     this.motionPolls = opts.settlePolls ?? 0;
+    this.wobblePolls = opts.wobblePolls ?? 0;
   }
 
   /** Drift of an empty platter (dirt, a leaning bag): what Z is for. */
@@ -82,7 +85,12 @@ export class ScaleSimulator {
         const s = this.status();
         if (this.motionPolls > 0) this.motionPolls--;
         if (s.motion || s.overCapacity || s.underZero) return this.link.write(encodeStatusFrame(s));
-        return this.link.write(encodeWeightFrame(this.load - this.zeroOffset - this.tare, s.net));
+        const net = this.load - this.zeroOffset - this.tare;
+        if (this.wobblePolls > 0) {
+          this.wobblePolls--;
+          return this.link.write(encodeWeightFrame(Math.max(0, net + (this.wobblePolls % 2 ? 3 : -3)), s.net));
+        }
+        return this.link.write(encodeWeightFrame(net, s.net));
       }
       case SCALE_COMMAND.zero: {
         // Zero is captured only when stable, inside the zero range, and in gross mode.
