@@ -284,8 +284,15 @@ export function revenueAccount(chart: Chart, category: string): Resolved {
   return resolveKeyed(chart, 'mapping.revenue.by_category', m.by_category, category, m.default, 'revenue category');
 }
 
+/**
+ * Where a refund of a category goes: the returns account, or the revenue account itself in
+ * 'reverse_revenue' mode. A category sold into a liability (gift cards, deposits) always
+ * reverses that liability: returning a gift card is not a sales return.
+ */
 export function returnsAccount(chart: Chart, category: string): Resolved {
   const m = chart.config.mapping;
+  const soldInto = own(m.revenue.by_category, category);
+  if (soldInto !== undefined && chart.accounts.get(soldInto)?.type === 'liability') return { code: soldInto };
   if (m.refund_mode === 'reverse_revenue') return revenueAccount(chart, category);
   return resolveKeyed(chart, 'mapping.returns.by_category', m.returns.by_category, category, m.returns.default, 'returns category');
 }

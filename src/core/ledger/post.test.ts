@@ -193,6 +193,24 @@ describe('tax-inclusive (VAT) sale', () => {
   });
 });
 
+describe('gift cards', () => {
+  it('a gift card sold is a liability, redeemed debits it, and refunding the card reverses the liability (not Returns)', () => {
+    const chart = loadChart({ ...US_DEFAULT_CHART, mapping: { ...US_DEFAULT_CHART.mapping, revenue: { default: '4000', by_category: { giftcards: '2100' } } } });
+    const card = { ...EXAMPLE_SALE_COMPLETED.lines[0]!, line_id: 'L1', sku: 'GIFT-25', category: 'giftcards', quantity: { units: 1, scale: 0 }, unit_price: 2500, gross: 2500, net: 2500, total: 2500, discounts: [], taxes: [] };
+    const sold = { ...EXAMPLE_SALE_COMPLETED, lines: [card], totals: { subtotal: 2500, discount_total: 0, tax_total: 0, total: 2500, rounding: 0 }, tax_breakdown: [], tenders: [{ tender_id: 'T1', kind: 'cash', amount: 2500 }], change_due: 0 };
+    const refund = { ...EXAMPLE_SALE_REFUNDED, lines: [{ ...card, line_id: 'R1', original_line_id: 'L1' }], totals: sold.totals, tax_breakdown: [], tenders: [{ tender_id: 'RT1', kind: 'cash', amount: 2500 }] };
+    const redeemed = { ...EXAMPLE_SALE_COMPLETED, sale_id: '0b9d2f0e-6a5c-4c1e-9d53-2a4f6f1f7c11', tenders: [{ tender_id: 'T1', kind: 'gift_card', amount: 1678, gift_card_id: 'GC-1' }], change_due: 0 };
+    const a = postEvent(envelope('sale.completed', sold as unknown as Record<string, unknown>), chart);
+    expect(net(a, '2100')).toBe(-2500);
+    const b = postEvent(envelope('sale.refunded', refund as unknown as Record<string, unknown>, { seq: 2 }), chart);
+    expect(net([...a, ...b], '2100')).toBe(0);
+    expect(net(b, '4600')).toBe(0);
+    const c = postEvent(envelope('sale.completed', redeemed as unknown as Record<string, unknown>, { seq: 3 }), chart);
+    expect(net(c, '2100')).toBe(1678);
+    expect(c[0]!.lines.find((l) => l.account === '2100')!.dimensions.gift_card_id).toBe('GC-1');
+  });
+});
+
 describe('line merging', () => {
   it('merges equal (side, account, dimensions) and keeps different dimensions apart', () => {
     const line = EXAMPLE_SALE_COMPLETED.lines[1]!;

@@ -1,6 +1,6 @@
 import type { Chart } from '../chart';
 import type { JournalEntry } from '../entry';
-import { dimensionPairs, oneLine, prepareEntries, signedDecimal } from './common';
+import { dimensionPairs, ExportError, oneLine, prepareEntries, signedDecimal } from './common';
 import { currenciesOf } from './hledger';
 
 // Beancount input. Rules followed (Beancount language syntax): account names start with one
@@ -34,7 +34,8 @@ export interface BeancountOptions {
 export function toBeancount(entries: readonly JournalEntry[], chart: Chart, options: BeancountOptions = {}): string {
   const sorted = prepareEntries(entries, chart);
   const openDate = options.openDate ?? sorted[0]?.date ?? '1970-01-01';
-  if (sorted[0] && sorted[0].date < openDate) throw new Error(`openDate ${openDate} is after the first entry (${sorted[0].date})`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(openDate)) throw new ExportError(`openDate must be YYYY-MM-DD, got "${openDate}"`);
+  if (sorted[0] && sorted[0].date < openDate) throw new ExportError(`openDate ${openDate} is after the first entry (${sorted[0].date}); Beancount needs accounts open before use`);
   const out: string[] = [];
   out.push(`option "title" ${str(options.title ?? `Tillstream ledger export, chart ${chart.config.name}`)}`);
   for (const c of options.operatingCurrencies ?? []) out.push(`option "operating_currency" "${c}"`);

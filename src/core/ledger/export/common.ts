@@ -1,6 +1,6 @@
 import { money, toDecimalString } from '../../money/money';
 import type { Chart } from '../chart';
-import { assertBalanced, type JournalEntry, type JournalLine } from '../entry';
+import { assertBalanced, journalEntrySchema, type JournalEntry, type JournalLine } from '../entry';
 
 // Shared by the exporters: every entry is checked (balanced, accounts in the chart) before
 // a byte is written, and entries are ordered by date then input order, so an export is a
@@ -18,6 +18,12 @@ export const MAX_EXPORT_ENTRIES = 1_000_000;
 export function prepareEntries(entries: readonly JournalEntry[], chart: Chart): JournalEntry[] {
   if (entries.length > MAX_EXPORT_ENTRIES) throw new ExportError(`at most ${MAX_EXPORT_ENTRIES} entries per export, got ${entries.length}; export a shorter period`);
   for (const e of entries) {
+    // Entries may come back from a database: check their shape too (ids, dimension values).
+    const shape = journalEntrySchema.safeParse(e);
+    if (!shape.success) {
+      const i = shape.error.issues[0]!;
+      throw new ExportError(`entry ${String((e as { entry_id?: unknown }).entry_id)}: ${i.path.join('.')}: ${i.message}`);
+    }
     assertBalanced(e);
     for (const l of e.lines) {
       if (!chart.accounts.has(l.account)) throw new ExportError(`entry ${e.entry_id}: account "${l.account}" is not in chart "${chart.config.name}"`);

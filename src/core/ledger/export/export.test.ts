@@ -318,7 +318,15 @@ describe('Xero manual journal CSV', () => {
   });
 });
 
-describe('exports are deterministic', () => {
+describe('exports are deterministic and refuse bad entries', () => {
+  it('refuses an entry of the wrong shape, an unbalanced one, or one with an account not in the chart', () => {
+    const e = multi[0]!;
+    expect(() => toHledgerJournal([{ ...e, entry_id: 'x) injected' }], chart)).toThrow(/entry_id/);
+    expect(() => toBeancount([{ ...e, lines: e.lines.map((l, i) => (i === 0 ? { ...l, debit: l.debit + 1 } : l)) }], chart)).toThrow(/debits .* ≠ credits/);
+    expect(() => toQuickBooksCsv([{ ...e, lines: e.lines.map((l) => ({ ...l, account: '9999' })) }], chart)).toThrow(/account "9999" is not in chart/);
+    expect(() => toBeancount(multi, chart, { openDate: '2030-01-01' })).toThrow(/openDate 2030-01-01 is after the first entry/);
+  });
+
   it('the same entries give the same bytes', () => {
     expect(toHledgerJournal(multi, chart)).toBe(toHledgerJournal([...multi], loadChart(chartInput)));
     expect(toBeancount(multi, chart)).toBe(toBeancount([...multi], chart));
