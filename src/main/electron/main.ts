@@ -82,7 +82,25 @@ async function startDevices(cfg: LoadedConfig): Promise<RegisterDevices> {
 async function createWindow(cfg: LoadedConfig, reg: RunningRegister): Promise<void> {
   const devtools = cfg.shell.window.mode !== 'kiosk' && cfg.shell.window.devtools;
   const preload = path.join(__dirname, 'preload.cjs');
-  win = new BrowserWindow(windowOptions(preload, { ...cfg.shell.window, devtools }));
+  const options = windowOptions(preload, { ...cfg.shell.window, devtools });
+  win = new BrowserWindow({
+    ...options,
+    webPreferences: {
+      ...options.webPreferences,
+      // Restated at the call site: no edit of windowOptions() can weaken these, and static
+      // scanners (electronegativity) can see them. shell.test.ts checks what Electron receives.
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      disableBlinkFeatures: 'Auxclick',
+    },
+  });
   const contents = win.webContents;
   bridge = attachIpcBridge({ ipcMain, handler: reg.service, webContents: contents, log });
   win.once('ready-to-show', () => win?.show());
