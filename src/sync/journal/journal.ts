@@ -310,6 +310,12 @@ export class Journal extends EventEmitter<JournalEvents> {
     return this.db.prepare(sql).all() as Rejection[];
   }
 
+  /** How many rejections no manager has acknowledged yet. */
+  unacknowledgedRejectionCount(): number {
+    this.assertOpen();
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM rejections WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+  }
+
   /** A manager has seen the rejection (it stays recorded). */
   acknowledgeRejection(seq: number): boolean {
     this.assertOpen();

@@ -182,7 +182,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       unsyncedCount: un.count,
       oldestUnsyncedAt: un.oldestOccurredAt,
       oldestUnsyncedAgeMs: un.oldestOccurredAt ? Math.max(0, now - Date.parse(un.oldestOccurredAt)) : null,
-      rejectedCount: this.journal.rejections({ unacknowledgedOnly: true }).length,
+      rejectedCount: this.journal.unacknowledgedRejectionCount(),
       changeCursor: st.changeCursor,
       lastSyncedAt: st.lastSyncedAt,
       lastError: this.lastError,
