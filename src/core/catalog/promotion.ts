@@ -21,6 +21,8 @@ const promotionBase = {
   priority: z.number().int().min(0).max(1_000_000).default(100),
   starts_at: isoTimeSchema.optional(),
   ends_at: isoTimeSchema.optional(),
+  /** HQ can switch a promotion off without deleting it (the hub sends `active` on every promotion). */
+  active: z.boolean().default(true),
 };
 
 /** percent_bp of the price off every eligible unit (1000 = 10 %). */
@@ -59,7 +61,8 @@ export function promotionTargets(p: Pick<Promotion, 'target'>, sku: string, cate
 }
 
 /** Whether the promotion runs at `nowIso` (ISO-8601 UTC strings compare in time order). */
-export function promotionActiveAt(p: Pick<Promotion, 'starts_at' | 'ends_at'>, nowIso: string): boolean {
+export function promotionActiveAt(p: Pick<Promotion, 'starts_at' | 'ends_at'> & { active?: boolean }, nowIso: string): boolean {
+  if (p.active === false) return false;
   const now = Date.parse(nowIso);
   if (p.starts_at !== undefined && now < Date.parse(p.starts_at)) return false;
   if (p.ends_at !== undefined && now >= Date.parse(p.ends_at)) return false;

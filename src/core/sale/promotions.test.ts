@@ -68,6 +68,8 @@ describe('promotions', () => {
     const later = { ...pct, starts_at: '2026-12-01T00:00:00.000Z' };
     expect(price([later], [add('YOG-A')]).totals.discount_total).toBe(0);
     expect(price([later], [add('YOG-A')], '2026-12-01T00:00:00.000Z').totals.discount_total).toBe(60);
+    expect(price([{ ...pct, active: false }], [add('YOG-A')]).totals.discount_total).toBe(0);
+    expect(price([{ ...pct, active: true }], [add('YOG-A')]).totals.discount_total).toBe(60);
     const ended = { ...pct, ends_at: '2026-11-01T00:00:00.000Z' };
     expect(price([ended], [add('YOG-A')]).totals.discount_total).toBe(0);
   });
