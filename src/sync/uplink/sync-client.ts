@@ -270,6 +270,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     return new Promise((resolve, reject) => {
       if (session !== this.session) return reject(new Error('session ended'));
       const socket = session.socket;
+      // Never let socket.io buffer a request for a later connection: delivery is ours.
+      if (!socket.connected) return reject(new Error(`${name}: not connected`));
       const onDisconnect = (): void => reject(new Error(`${name}: disconnected before the ack`));
       socket.once('disconnect', onDisconnect);
       socket.timeout(this.opts.ackTimeoutMs).emit(name, payload, (err: Error | null, res: unknown) => {
