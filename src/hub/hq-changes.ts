@@ -57,6 +57,11 @@ export interface HqChangeResult {
   stores: string[];
 }
 
+/** One row per SKU, the last one winning (a multi-row upsert may not touch a row twice). */
+function lastBySku<T extends { sku: string }>(xs: T[]): T[] {
+  return [...new Map(xs.map((x) => [x.sku, x])).values()];
+}
+
 function chunks<T>(xs: T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
@@ -82,36 +87,33 @@ export async function applyHqChange(tx: Queryable, change: HqChange): Promise<Hq
   const stores = await resolveTarget(tx, change.body.target as Target);
   const out: StoreChange[] = [];
   if (change.kind === 'catalog') {
-    for (const p of change.body.products) {
-      await tx.query(`INSERT INTO products (sku, data) VALUES ($1, $2) ON CONFLICT (sku) DO UPDATE SET data = EXCLUDED.data, updated_at = now()`, [
-        p.sku,
-        JSON.stringify(p),
-      ]);
-    }
+    await tx.query(
+      `INSERT INTO products (sku, data) SELECT x.sku, x.data FROM jsonb_to_recordset($1::jsonb) AS x(sku text, data jsonb)
+       ON CONFLICT (sku) DO UPDATE SET data = EXCLUDED.data, updated_at = now()`,
+      [JSON.stringify(lastBySku(change.body.products).map((p) => ({ sku: p.sku, data: p })))],
+    );
   }
   for (const storeId of stores) {
     if (change.kind === 'price') {
       const { rows } = await tx.query<{ currency: string }>(`SELECT currency FROM stores WHERE store_id = $1`, [storeId]);
       const currency = rows[0]!.currency;
       for (const part of chunks(change.body.prices, ITEMS_PER_CHANGE)) {
-        for (const p of part) {
-          await tx.query(
-            `INSERT INTO prices (store_id, sku, amount, currency) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (store_id, sku) DO UPDATE SET amount = EXCLUDED.amount, currency = EXCLUDED.currency, updated_at = now()`,
-            [storeId, p.sku, p.amount, currency],
-          );
-        }
+        await tx.query(
+          `INSERT INTO prices (store_id, sku, amount, currency) SELECT $2, x.sku, x.amount, $3 FROM jsonb_to_recordset($1::jsonb) AS x(sku text, amount bigint)
+           ON CONFLICT (store_id, sku) DO UPDATE SET amount = EXCLUDED.amount, currency = EXCLUDED.currency, updated_at = now()`,
+          [JSON.stringify(lastBySku(part)), storeId, currency],
+        );
         out.push(await appendChange(tx, storeId, 'price', { prices: part.map((p) => ({ ...p, currency })), reason: change.body.reason ?? null }));
       }
     } else if (change.kind === 'promotion') {
       for (const part of chunks(change.body.promotions, ITEMS_PER_CHANGE)) {
-        for (const p of part) {
-          await tx.query(
-            `INSERT INTO promotions (store_id, promotion_id, data, active) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (store_id, promotion_id) DO UPDATE SET data = EXCLUDED.data, active = EXCLUDED.active, updated_at = now()`,
-            [storeId, p.promotion_id, JSON.stringify(p), p.active],
-          );
-        }
+        const unique = [...new Map(part.map((p) => [p.promotion_id, p])).values()];
+        await tx.query(
+          `INSERT INTO promotions (store_id, promotion_id, data, active)
+           SELECT $2, x.promotion_id, x.data, x.active FROM jsonb_to_recordset($1::jsonb) AS x(promotion_id text, data jsonb, active boolean)
+           ON CONFLICT (store_id, promotion_id) DO UPDATE SET data = EXCLUDED.data, active = EXCLUDED.active, updated_at = now()`,
+          [JSON.stringify(unique.map((p) => ({ promotion_id: p.promotion_id, data: p, active: p.active }))), storeId],
+        );
         out.push(await appendChange(tx, storeId, 'promotion', { promotions: part }));
       }
     } else {

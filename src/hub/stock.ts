@@ -20,16 +20,18 @@ export type StockAdjustment = z.infer<typeof stockAdjustmentSchema>;
 export async function adjustStock(tx: Queryable, adj: StockAdjustment): Promise<StoreChange> {
   // Same lock order as ingest: SKU rows sorted, then the store row (appendChange).
   const items = [...adj.items].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
-  const levels: Array<{ sku: string; on_hand: Qty }> = [];
-  for (const it of items) {
-    const q = qtyToDecimal(it.quantity);
-    await tx.query(`INSERT INTO stock_movements (store_id, sku, quantity, reason) VALUES ($1, $2, $3, $4)`, [adj.store_id, it.sku, q, adj.reason]);
-    const { rows } = await tx.query<{ on_hand: string }>(
-      `INSERT INTO stock_levels (store_id, sku, on_hand) VALUES ($1, $2, $3::numeric)
-       ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = stock_levels.on_hand + EXCLUDED.on_hand RETURNING on_hand::text AS on_hand`,
-      [adj.store_id, it.sku, q],
-    );
-    levels.push({ sku: it.sku, on_hand: decimalToQty(rows[0]!.on_hand) });
-  }
+  const rows = items.map((it) => ({ sku: it.sku, quantity: qtyToDecimal(it.quantity) }));
+  await tx.query(
+    `INSERT INTO stock_movements (store_id, sku, quantity, reason) SELECT $2, x.sku, x.quantity, $3 FROM jsonb_to_recordset($1::jsonb) AS x(sku text, quantity numeric)`,
+    [JSON.stringify(rows), adj.store_id, adj.reason],
+  );
+  const { rows: after } = await tx.query<{ sku: string; on_hand: string }>(
+    `INSERT INTO stock_levels (store_id, sku, on_hand)
+     SELECT $2, x.sku, sum(x.quantity) FROM jsonb_to_recordset($1::jsonb) AS x(sku text, quantity numeric) GROUP BY x.sku ORDER BY x.sku
+     ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = stock_levels.on_hand + EXCLUDED.on_hand
+     RETURNING sku, on_hand::text AS on_hand`,
+    [JSON.stringify(rows), adj.store_id],
+  );
+  const levels = after.map((r) => ({ sku: r.sku, on_hand: decimalToQty(r.on_hand) })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   return appendChange(tx, adj.store_id, 'stock', { levels, source: { reason: adj.reason } });
 }
