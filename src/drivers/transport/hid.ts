@@ -8,7 +8,7 @@ import type { FoundDevice, TransportAddress, TransportBinding } from './transpor
 
 type HidAddress = Extract<TransportAddress, { kind: 'hid' }>;
 
-interface HidInfo {
+export interface HidInfo {
   vendorId: number;
   productId: number;
   path?: string;
@@ -17,13 +17,13 @@ interface HidInfo {
   product?: string;
   usagePage?: number;
 }
-interface HidHandle {
+export interface HidHandle {
   on(e: 'data', fn: (b: Buffer) => void): void;
   on(e: 'error', fn: (err: Error) => void): void;
   write(v: Buffer): Promise<number>;
   close(): Promise<void>;
 }
-interface HidModule {
+export interface HidModule {
   devicesAsync(): Promise<HidInfo[]>;
   HIDAsync: { open(path: string): Promise<HidHandle> };
 }
@@ -54,37 +54,42 @@ export class HidTransport extends BaseTransport {
   }
 }
 
-export const hidBinding: TransportBinding = {
-  kind: 'hid',
-  async list(): Promise<FoundDevice[]> {
-    const hid = await loadHid();
-    return (await hid.devicesAsync()).map((d) => ({
-      kind: 'hid' as const,
-      id: `${hex4(d.vendorId)}:${hex4(d.productId)}`,
-      vendorId: d.vendorId,
-      productId: d.productId,
-      manufacturer: d.manufacturer,
-      product: d.product,
-      serialNumber: d.serialNumber,
-      usagePage: d.usagePage,
-    }));
-  },
-  async open(address: TransportAddress) {
-    if (address.kind !== 'hid') throw new TransportError('IO', `hid binding cannot open ${describeAddress(address)}`);
-    const where = describeAddress(address);
-    const hid = await loadHid();
-    const info = (await hid.devicesAsync()).find(
-      (d) =>
-        d.vendorId === address.vendorId &&
-        d.productId === address.productId &&
-        (address.serialNumber === undefined || d.serialNumber === address.serialNumber) &&
-        (address.usagePage === undefined || d.usagePage === address.usagePage),
-    );
-    if (!info?.path) throw new TransportError('NOT_FOUND', `${where} not found`, 'check the cable and `tillstream devices list`');
-    try {
-      return new HidTransport(address, await hid.HIDAsync.open(info.path));
-    } catch (err) {
-      throw classifyOpenError(err, `${where} (${info.path})`, 'hid');
-    }
-  },
-};
+/** The HID binding over a node-hid-like module (the real one by default; tests pass a fake). */
+export function createHidBinding(load: () => Promise<HidModule> = loadHid): TransportBinding {
+  return {
+    kind: 'hid',
+    async list(): Promise<FoundDevice[]> {
+      const hid = await load();
+      return (await hid.devicesAsync()).map((d) => ({
+        kind: 'hid' as const,
+        id: `${hex4(d.vendorId)}:${hex4(d.productId)}`,
+        vendorId: d.vendorId,
+        productId: d.productId,
+        manufacturer: d.manufacturer,
+        product: d.product,
+        serialNumber: d.serialNumber,
+        usagePage: d.usagePage,
+      }));
+    },
+    async open(address: TransportAddress) {
+      if (address.kind !== 'hid') throw new TransportError('IO', `hid binding cannot open ${describeAddress(address)}`);
+      const where = describeAddress(address);
+      const hid = await load();
+      const info = (await hid.devicesAsync()).find(
+        (d) =>
+          d.vendorId === address.vendorId &&
+          d.productId === address.productId &&
+          (address.serialNumber === undefined || d.serialNumber === address.serialNumber) &&
+          (address.usagePage === undefined || d.usagePage === address.usagePage),
+      );
+      if (!info?.path) throw new TransportError('NOT_FOUND', `${where} not found`, 'check the cable and `tillstream devices list`');
+      try {
+        return new HidTransport(address, await hid.HIDAsync.open(info.path));
+      } catch (err) {
+        throw classifyOpenError(err, `${where} (${info.path})`, 'hid');
+      }
+    },
+  };
+}
+
+export const hidBinding: TransportBinding = createHidBinding();

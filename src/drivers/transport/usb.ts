@@ -16,17 +16,17 @@ const PRINTER_CLASS = 7;
 
 // The structural subset of WebUSB's USBDevice (+ node-usb's Linux extensions) we use; the
 // package's own types lean on DOM WebUSB types TypeScript does not ship.
-interface UsbEndpointLike {
+export interface UsbEndpointLike {
   endpointNumber: number;
   direction: 'in' | 'out';
   type: 'bulk' | 'interrupt' | 'isochronous';
   packetSize: number;
 }
-interface UsbInterfaceLike {
+export interface UsbInterfaceLike {
   interfaceNumber: number;
   alternate: { interfaceClass: number; endpoints: UsbEndpointLike[] };
 }
-interface UsbDeviceLike {
+export interface UsbDeviceLike {
   vendorId: number;
   productId: number;
   readonly manufacturerName?: string | null;
@@ -43,7 +43,7 @@ interface UsbDeviceLike {
   detachKernelDriver?(n: number): Promise<void>;
   attachKernelDriver?(n: number): Promise<void>;
 }
-interface UsbRoot {
+export interface UsbRoot {
   getDevices(): Promise<UsbDeviceLike[]>;
   addEventListener(type: 'disconnect', fn: (ev: { device: UsbDeviceLike }) => void): void;
   removeEventListener(type: 'disconnect', fn: (ev: { device: UsbDeviceLike }) => void): void;
@@ -130,59 +130,64 @@ function safe<T>(f: () => T): T | undefined {
   }
 }
 
-export const usbBinding: TransportBinding = {
-  kind: 'usb',
-  async list(): Promise<FoundDevice[]> {
-    const root = await loadUsb();
-    const devices = await root.getDevices();
-    return devices.map((d) => ({
-      kind: 'usb' as const,
-      id: `${hex4(d.vendorId)}:${hex4(d.productId)}`,
-      vendorId: d.vendorId,
-      productId: d.productId,
-      manufacturer: safe(() => d.manufacturerName) ?? undefined,
-      product: safe(() => d.productName) ?? undefined,
-      serialNumber: safe(() => d.serialNumber) ?? undefined,
-    }));
-  },
-  async open(address: TransportAddress) {
-    if (address.kind !== 'usb') throw new TransportError('IO', `usb binding cannot open ${describeAddress(address)}`);
-    const where = describeAddress(address);
-    const root = await loadUsb();
-    const dev = (await root.getDevices()).find(
-      (d) => d.vendorId === address.vendorId && d.productId === address.productId && (address.serialNumber === undefined || safe(() => d.serialNumber) === address.serialNumber),
-    );
-    if (!dev) throw new TransportError('NOT_FOUND', `${where} not found`, 'check the cable and `tillstream devices list`');
-    try {
-      await dev.open();
-      if (!dev.configuration) await dev.selectConfiguration(1);
-    } catch (err) {
-      throw classifyOpenError(err, where, 'usb');
-    }
-    const pick = pickInterface(dev);
-    if (!pick) {
-      await dev.close().catch(() => undefined);
-      throw new TransportError('IO', `${where} has no bulk OUT endpoint`, 'is it a HID device? configure it with transport "hid"');
-    }
-    const n = pick.iface.interfaceNumber;
-    let detached = false;
-    try {
-      // Fails when no kernel driver is bound, which is fine; fails with ACCESS without rights.
-      await dev.detachKernelDriver?.(n);
-      detached = true;
-    } catch (err) {
-      if (/ACCESS|permission/i.test(String((err as Error)?.message ?? err))) {
+/** The USB binding over a `usb`-like root (the real module by default; tests pass a fake). */
+export function createUsbBinding(load: () => Promise<UsbRoot> = loadUsb): TransportBinding {
+  return {
+    kind: 'usb',
+    async list(): Promise<FoundDevice[]> {
+      const root = await load();
+      const devices = await root.getDevices();
+      return devices.map((d) => ({
+        kind: 'usb' as const,
+        id: `${hex4(d.vendorId)}:${hex4(d.productId)}`,
+        vendorId: d.vendorId,
+        productId: d.productId,
+        manufacturer: safe(() => d.manufacturerName) ?? undefined,
+        product: safe(() => d.productName) ?? undefined,
+        serialNumber: safe(() => d.serialNumber) ?? undefined,
+      }));
+    },
+    async open(address: TransportAddress) {
+      if (address.kind !== 'usb') throw new TransportError('IO', `usb binding cannot open ${describeAddress(address)}`);
+      const where = describeAddress(address);
+      const root = await load();
+      const dev = (await root.getDevices()).find(
+        (d) => d.vendorId === address.vendorId && d.productId === address.productId && (address.serialNumber === undefined || safe(() => d.serialNumber) === address.serialNumber),
+      );
+      if (!dev) throw new TransportError('NOT_FOUND', `${where} not found`, 'check the cable and `tillstream devices list`');
+      try {
+        await dev.open();
+        if (!dev.configuration) await dev.selectConfiguration(1);
+      } catch (err) {
+        throw classifyOpenError(err, where, 'usb');
+      }
+      const pick = pickInterface(dev);
+      if (!pick) {
+        await dev.close().catch(() => undefined);
+        throw new TransportError('IO', `${where} has no bulk OUT endpoint`, 'is it a HID device? configure it with transport "hid"');
+      }
+      const n = pick.iface.interfaceNumber;
+      let detached = false;
+      try {
+        // Fails when no kernel driver is bound, which is fine; fails with ACCESS without rights.
+        await dev.detachKernelDriver?.(n);
+        detached = true;
+      } catch (err) {
+        if (/ACCESS|permission/i.test(String((err as Error)?.message ?? err))) {
+          await dev.close().catch(() => undefined);
+          throw classifyOpenError(err, where, 'usb');
+        }
+      }
+      try {
+        await dev.claimInterface(n);
+      } catch (err) {
+        if (detached) await dev.attachKernelDriver?.(n).catch(() => undefined);
         await dev.close().catch(() => undefined);
         throw classifyOpenError(err, where, 'usb');
       }
-    }
-    try {
-      await dev.claimInterface(n);
-    } catch (err) {
-      if (detached) await dev.attachKernelDriver?.(n).catch(() => undefined);
-      await dev.close().catch(() => undefined);
-      throw classifyOpenError(err, where, 'usb');
-    }
-    return new UsbTransport(address, root, dev, n, pick.out, pick.in, detached);
-  },
-};
+      return new UsbTransport(address, root, dev, n, pick.out, pick.in, detached);
+    },
+  };
+}
+
+export const usbBinding: TransportBinding = createUsbBinding();
