@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AlertView, RegisterApi, SaleView, StoreInfo, SyncStatus } from '../core/register-api';
+import type { AlertView, RegisterApi, SaleView, ShiftReport, StoreInfo, SyncStatus } from '../core/register-api';
 import { RegisterError } from '../core/register-api';
 import { errorMessage, Provide, useStream, type Approval } from './context';
 import { StatusBar } from './components/StatusBar';
@@ -9,7 +9,7 @@ import { SignIn } from './screens/SignIn';
 import { OpenShift } from './screens/OpenShift';
 import { SaleScreen } from './screens/SaleScreen';
 import { RefundScreen } from './screens/RefundScreen';
-import { ShiftScreen } from './screens/ShiftScreen';
+import { ReportView, ShiftScreen } from './screens/ShiftScreen';
 import { StoreIT } from './screens/StoreIT';
 import { useWedgeScanner } from './hooks';
 import { formatMoney } from './format';
@@ -39,6 +39,7 @@ export function App({ api, initialStore, initialSale, bridge }: { api: RegisterA
   const [screen, setScreen] = useState<Screen>('sale');
   const [approval, setApproval] = useState<PendingApproval | null>(null);
   const [bridgeUp, setBridgeUp] = useState(true);
+  const [zReport, setZReport] = useState<ShiftReport | null>(null);
   const noticeTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
 
   useEffect(() => bridge?.onConnection(setBridgeUp), [bridge]);
@@ -46,7 +47,15 @@ export function App({ api, initialStore, initialSale, bridge }: { api: RegisterA
     void api.call('session.current', {}).then(setSession).catch(() => {});
     void api.call('sync.status', {}).catch(() => {});
   }, [api, setSession]);
-  useEffect(() => api.on('alert', (a) => setAlerts((xs) => [a, ...xs.filter((x) => x.alert_id !== a.alert_id)].slice(0, 5))), [api]);
+  useEffect(
+    () =>
+      api.on('alert', (a) => {
+        setAlerts((xs) => [a, ...xs.filter((x) => x.alert_id !== a.alert_id)].slice(0, 3));
+        // Information goes away by itself; warnings and errors stay until dismissed.
+        if (a.severity === 'info') setTimeout(() => setAlerts((xs) => xs.filter((x) => x.alert_id !== a.alert_id)), 12_000);
+      }),
+    [api],
+  );
 
   const notify = useCallback((message: string, kind: 'error' | 'info' = 'info') => {
     setNotice({ message, kind });
@@ -95,10 +104,19 @@ export function App({ api, initialStore, initialSale, bridge }: { api: RegisterA
   }, [signedIn, session.shift]);
 
   let body;
-  if (!signedIn) body = <SignIn />;
+  if (zReport) {
+    body = (
+      <div className="page">
+        <ReportView report={zReport} />
+        <div className="row end">
+          <button className="btn btn-primary btn-xl" data-testid="report-done" onClick={() => { setZReport(null); setScreen('sale'); void api.call('session.signOut', {}).catch(() => {}); }}>{t('shift.done')}</button>
+        </div>
+      </div>
+    );
+  } else if (!signedIn) body = <SignIn />;
   else if (!session.shift) body = <OpenShift cashierName={session.cashier!.name} />;
   else if (screen === 'refund') body = <RefundScreen onDone={() => setScreen('sale')} />;
-  else if (screen === 'shift') body = <ShiftScreen sync={sync} onBack={() => setScreen('sale')} />;
+  else if (screen === 'shift') body = <ShiftScreen sync={sync} onBack={() => setScreen('sale')} onClosed={setZReport} />;
   else if (screen === 'it') body = <StoreIT devices={devices} sync={sync} onBack={() => setScreen('sale')} />;
   else body = <SaleScreen sale={sale} onReturn={() => setScreen('refund')} />;
 

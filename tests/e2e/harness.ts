@@ -62,6 +62,7 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
   const post = (p: string, body: unknown) => fetch(`${hub.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: JSON.stringify(body) });
   await post('/api/catalog', { target: { all: true }, products: [LOOSE_APPLES, DELI_PLATTER] });
   await post('/api/prices', { target: { all: true }, prices: [{ sku: LOOSE_APPLES.sku, amount: LOOSE_APPLES.price }, { sku: DELI_PLATTER.sku, amount: DELI_PLATTER.price }] });
+  await post('/api/stock/adjustments', { store_id: 'store-001', reason: 'opening', items: [{ sku: LOOSE_APPLES.sku, quantity: { units: 20_000, scale: 3 } }, { sku: DELI_PLATTER.sku, quantity: { units: 10, scale: 0 } }] });
   lap('seed');
   const { code } = await createEnrollmentCode(db, { store_id: 'store-001', terminal_id: 'T01' });
   const enrolled = await (await fetch(`${hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })).json();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { approve, DELI_PLATTER, deliLabel, LOOSE_APPLES, MANAGER, SCREENSHOTS, signInAndOpenShift, startStore, waitFor, type Store } from './harness';
@@ -15,10 +15,15 @@ describe('register end to end', () => {
   let firstReceiptNo = '';
   beforeAll(async () => {
     s = await startStore({ virtual: true });
+    s.page.setDefaultTimeout(15_000);
   }, 180_000);
   afterAll(async () => {
     await s?.close();
   });
+  const onFail = (name: string) =>
+    onTestFailed(async () => {
+      await s.page.screenshot({ path: path.join(s.dir, '..', `tillstream-fail-${name}.png`) }).catch(() => {});
+    });
 
   const hubHas = async (seq: number, type: string) => {
     const r = await s.hq('GET', '/api/sales?store_id=store-001&limit=200');
@@ -78,6 +83,7 @@ describe('register end to end', () => {
   });
 
   it('refunds one line of that receipt for cash', async () => {
+    onFail('refund');
     const { page, register } = s;
     await page.getByTestId('new-sale').click();
     await page.getByTestId('returns').click();
@@ -101,6 +107,7 @@ describe('register end to end', () => {
   });
 
   it('voids a sale only with a manager PIN', async () => {
+    onFail('void');
     const { page, register, virtual } = s;
     await page.getByTestId('new-sale').click();
     await virtual!.scan(register.service['catalog'].book.products.get('SKU-00007')!.gtins[0]!);
@@ -118,6 +125,7 @@ describe('register end to end', () => {
   });
 
   it('shows an HQ price change on the register within a second', async () => {
+    onFail('price');
     const { page, register, virtual } = s;
     await page.getByTestId('new-sale').click();
     const item = register.service['catalog'].book.products.get('SKU-00011')!;
@@ -136,7 +144,7 @@ describe('register end to end', () => {
     });
     const t0 = Date.now();
     const r = await s.hq('POST', '/api/prices', { target: { store_ids: ['store-001'] }, prices: [{ sku: item.sku, amount: item.price + 100 }], reason: 'e2e' });
-    expect(r.status).toBe(200);
+    expect(r.status).toBeLessThan(300);
     const atRegister = (await seen) - t0;
     await page.getByTestId('alert-price_changed').waitFor();
     const onScreen = Date.now() - t0;
@@ -154,6 +162,7 @@ describe('register end to end', () => {
   });
 
   it('keeps selling with the hub down and syncs when it is back', async () => {
+    onFail('offline');
     const { page, register, virtual } = s;
     await s.stopHub();
     await page.getByTestId('status-online').filter({ hasText: 'Offline' }).waitFor({ timeout: 20_000 });
@@ -174,6 +183,7 @@ describe('register end to end', () => {
   });
 
   it('closes the shift blind with a Z report showing variance and unsynced count', async () => {
+    onFail('z');
     const { page, register } = s;
     await page.getByTestId('new-sale').click();
     await page.getByTestId('nav-shift').click();

@@ -155,6 +155,7 @@ async function main(): Promise<void> {
       updater: autoUpdater,
       state: () => registerUpdateState(reg.journal),
       requireClosedShift: cfg.shell.updates.require_closed_shift,
+      feedUrl: cfg.shell.updates.url,
       log,
     });
     // Re-check the policy on every sync status, sale and shift change.

@@ -25,6 +25,8 @@ export const shellConfigSchema = z
         enabled: z.boolean().default(true),
         check_interval_minutes: z.number().int().min(5).max(24 * 60).default(60),
         require_closed_shift: z.boolean().default(false),
+        /** Overrides the feed URL built into the installer (electron-builder.yml publish). HTTPS only. */
+        url: z.string().url().max(500).refine((u) => u.startsWith('https://'), 'must be an https:// URL').optional(),
       })
       .strict()
       .prefault({}),

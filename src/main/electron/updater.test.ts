@@ -24,6 +24,10 @@ class FakeAutoUpdater extends EventEmitter implements AutoUpdaterLike {
   quitAndInstall(isSilent?: boolean, isForceRunAfter?: boolean): void {
     this.installs.push([isSilent, isForceRunAfter]);
   }
+  feeds: unknown[] = [];
+  setFeedURL(options: { provider: 'generic'; url: string }): void {
+    this.feeds.push(options);
+  }
 }
 
 function controller(state: Omit<UpdateState, 'downloaded'>, opts: { requireClosedShift?: boolean } = {}) {
@@ -90,6 +94,13 @@ describe('update controller', () => {
     expect(c.evaluate()).toMatchObject({ reason: 'shift_open' });
     state.shiftOpen = false;
     expect(c.evaluate()).toEqual({ action: 'install' });
+  });
+
+  it('uses store IT\'s feed URL when given (https only)', () => {
+    const updater = new FakeAutoUpdater();
+    createUpdateController({ updater, state: () => ({ unsyncedCount: 0, openSale: false }), feedUrl: 'https://updates.store.example/register' });
+    expect(updater.feeds).toEqual([{ provider: 'generic', url: 'https://updates.store.example/register' }]);
+    expect(() => createUpdateController({ updater: new FakeAutoUpdater(), state: () => ({ unsyncedCount: 0, openSale: false }), feedUrl: 'http://updates.store.example/' })).toThrow(/https/);
   });
 
   it('a failed check is logged, not thrown', async () => {

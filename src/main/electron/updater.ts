@@ -17,6 +17,7 @@ export interface AutoUpdaterLike {
   on(event: 'error', listener: (err: Error) => void): unknown;
   checkForUpdates(): Promise<unknown>;
   quitAndInstall(isSilent?: boolean, isForceRunAfter?: boolean): void;
+  setFeedURL(options: { provider: 'generic'; url: string }): void;
 }
 
 export interface UpdateControllerOptions extends UpdatePolicyOptions {
@@ -26,6 +27,8 @@ export interface UpdateControllerOptions extends UpdatePolicyOptions {
   log?: (msg: string) => void;
   /** Called whenever the decision changes (e.g. to show "update ready after sync"). */
   onDecision?: (d: UpdateDecision) => void;
+  /** Store IT's update server, when it differs from the one built into the installer. */
+  feedUrl?: string;
 }
 
 export interface UpdateController {
@@ -49,6 +52,10 @@ export function createUpdateController(opts: UpdateControllerOptions): UpdateCon
   updater.autoInstallOnAppQuit = false;
   updater.allowDowngrade = false;
   updater.allowPrerelease = false;
+  if (opts.feedUrl) {
+    if (!opts.feedUrl.startsWith('https://')) throw new Error('update feed URL must be https://');
+    updater.setFeedURL({ provider: 'generic', url: opts.feedUrl });
+  }
   let downloaded: string | null = null;
   let last: string | null = null;
   let installed = false;

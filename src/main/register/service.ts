@@ -138,7 +138,10 @@ export class RegisterService implements RegisterHandler {
     }
   }
 
-  private alert(kind: AlertView['kind'], severity: AlertView['severity'], message: string, sku?: string): AlertView {
+  private alert(kind: AlertView['kind'], severity: AlertView['severity'], message: string, sku?: string): AlertView | null {
+    // The hub reports an oversell twice (store change log and live alert): show it once a minute per item.
+    const now = this.now().getTime();
+    if (sku && this.alerts.some((x) => x.kind === kind && x.sku === sku && now - Date.parse(x.at) < 60_000 && kind !== 'price_changed')) return null;
     const a: AlertView = { alert_id: randomUUID(), kind, severity, message: message.slice(0, 200), ...(sku ? { sku } : {}), at: this.now().toISOString() };
     this.alerts.unshift(a);
     this.alerts.length = Math.min(this.alerts.length, MAX_ALERTS);
@@ -176,7 +179,7 @@ export class RegisterService implements RegisterHandler {
       case 'cash.paidIn': return this.cashMove('paid_in', p);
       case 'cash.paidOut': return this.cashMove('paid_out', p);
       case 'drawer.noSale': return this.noSale(p);
-      case 'report.x': return this.report('X', null);
+      case 'report.x': return this.report('X', null).report;
       case 'shift.close': return this.closeShift(p);
       case 'devices.list': return { status: this.devices.status(), found: await this.devices.found() };
       case 'devices.test': return this.devices.test((p as Params<'devices.test'>).kind);

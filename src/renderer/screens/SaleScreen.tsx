@@ -27,7 +27,7 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
     listRef.current?.scrollTo({ top: listRef.current.scrollHeight });
   }, [sale.lines.length]);
   useEffect(() => {
-    if (sale.status === 'open' && sale.lines.length === 0) setTendering(false);
+    if (sale.status === 'idle' || sale.lines.length === 0) setTendering(false);
     if (sale.status === 'tendering') setTendering(true);
   }, [sale.status, sale.lines.length]);
 

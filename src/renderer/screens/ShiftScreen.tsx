@@ -7,7 +7,7 @@ import { Keypad } from '../components/Keypad';
 
 type Mode = 'menu' | 'drop' | 'paidIn' | 'paidOut' | 'close';
 
-export function ShiftScreen({ sync, onBack }: { sync: SyncStatus; onBack(): void }) {
+export function ShiftScreen({ sync, onBack, onClosed }: { sync: SyncStatus; onBack(): void; onClosed(z: ShiftReport): void }) {
   const { t } = useTranslation();
   const { api, store, withApproval } = useRegister();
   const run = useAction();
@@ -25,7 +25,8 @@ export function ShiftScreen({ sync, onBack }: { sync: SyncStatus; onBack(): void
     if (mode === 'paidOut') await withApproval(t('shift.paidOut'), (approval) => api.call('cash.paidOut', { amount, reason, approval }));
     if (mode === 'close') {
       const r = await withApproval(t('shift.z'), (approval) => api.call('shift.close', { counted_cash: amount, approval }));
-      if (r) setReport(r);
+      // The shift is gone once closed; the app shows the Z report until the cashier is done.
+      if (r) onClosed(r);
     }
     finish();
   };
@@ -34,7 +35,7 @@ export function ShiftScreen({ sync, onBack }: { sync: SyncStatus; onBack(): void
     return (
       <div className="page">
         <ReportView report={report} />
-        <div className="row end"><button className="btn btn-primary btn-xl" data-testid="report-done" onClick={() => { setReport(null); if (report.kind === 'Z') void run(() => api.call('session.signOut', {})); }}>{t('shift.done')}</button></div>
+        <div className="row end"><button className="btn btn-primary btn-xl" data-testid="report-done" onClick={() => setReport(null)}>{t('shift.done')}</button></div>
       </div>
     );
   }
