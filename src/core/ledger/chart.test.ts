@@ -11,6 +11,14 @@ describe('chart of accounts', () => {
     expect(defaultChart('eu').ledgerNames.get('2310')).toBe('Liabilities:VAT:DE');
   });
 
+  it('round-trips through a JSON config file', () => {
+    for (const c of [US_DEFAULT_CHART, EU_VAT_DEFAULT_CHART]) {
+      const fromFile = loadChart(JSON.parse(JSON.stringify(c)));
+      expect(fromFile.config).toEqual(loadChart(c).config);
+    }
+    expect(() => loadChart('not a chart')).toThrow(ChartError);
+  });
+
   it('refuses mappings to missing accounts or accounts of the wrong type, naming each problem', () => {
     const c = clone(US_DEFAULT_CHART);
     c.mapping.revenue.by_category = { toys: '4999', tax: '2200' };
