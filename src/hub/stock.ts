@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { StoreChange } from '../core/protocol';
 import type { Queryable } from './db/db';
 import { appendChange } from './changes';
-import { decimalToQty, qtyToDecimal, type Qty } from './quantity';
+import { decimalToQty, qtyToDecimal } from './quantity';
 
 // Stock receipts and adjustments made at HQ (opening stock, deliveries, counts): movements
 // plus the level, and one stock change for the store's registers.
