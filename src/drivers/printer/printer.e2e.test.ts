@@ -137,8 +137,9 @@ describe('receipt printer over a socat PTY (real serialport binding)', () => {
     cleanups.push(() => (drawer.opened ? drawer.close() : Promise.resolve()));
     const drawerStatuses: StatusEvent[] = [];
     drawer.on('status', (s) => drawerStatuses.push(s));
+    const initial = status(drawer, (s) => s.kind === 'drawer' && s.value === 'closed');
     await drawer.start();
-    await status(drawer, (s) => s.kind === 'drawer' && s.value === 'closed');
+    await initial;
 
     const pulses: number[] = [];
     rig.sim.on('pulse', (pin) => pulses.push(pin));
@@ -169,8 +170,9 @@ describe('receipt printer over a socat PTY (real serialport binding)', () => {
   it('goes offline when the cable is pulled (socat killed) and recovers on its own, printing what was queued', async () => {
     const rig = await ptyRig();
     const { printer, statuses } = makePrinter({ kind: 'serial', path: rig.pair.hostPath, baudRate: 38400 });
+    const first = status(printer, (s) => s.kind === 'paper');
     await printer.start();
-    await status(printer, (s) => s.kind === 'paper');
+    await first;
     const offline = status(printer, (s) => s.kind === 'power' && s.value === 'offline');
     await rig.server.close();
     await rig.pair.close();
@@ -183,6 +185,30 @@ describe('receipt printer over a socat PTY (real serialport binding)', () => {
     expect(await jobEnd(printer, id)).toMatchObject({ state: 'done' });
     expect(rig.sim.commands()).toEqual(expected);
     expect(statuses.filter((s) => s.kind === 'power').map((s) => s.kind === 'power' && s.value)).toEqual(['online', 'offline', 'online']);
+  });
+});
+
+describe('Automatic Status Back', () => {
+  it('delivers cover and paper changes pushed by the printer, without waiting for a poll', async () => {
+    const rig = await ptyRig();
+    const printer = new ReceiptPrinter(`printer-${++seq}`, {
+      address: { kind: 'serial', path: rig.pair.hostPath, baudRate: 38400 },
+      profile: PROFILE,
+      asb: true,
+      statusPollMs: 600_000, // one poll at enable, then none during this test
+    });
+    cleanups.push(() => (printer.opened ? printer.close() : Promise.resolve()));
+    const first = status(printer, (s) => s.kind === 'paper' && s.value === 'ok');
+    await printer.start();
+    await first;
+    const polls = rig.sim.statusRequests;
+    const cover = status(printer, (s) => s.kind === 'cover' && s.value === 'open');
+    rig.sim.openCover();
+    await cover;
+    const paper = status(printer, (s) => s.kind === 'paper' && s.value === 'empty');
+    rig.sim.runOutOfPaper();
+    await paper;
+    expect(rig.sim.statusRequests).toBe(polls); // no DLE EOT was needed
   });
 });
 
