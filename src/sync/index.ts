@@ -3,6 +3,8 @@
 export {
   openJournal,
   verifyJournalFile,
+  readJournalStatus,
+  type JournalFileStatus,
   verifyDatabase,
   describeBreak,
   Journal,

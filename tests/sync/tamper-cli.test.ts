@@ -96,6 +96,17 @@ describe('tillstream journal verify', () => {
     expect(r.out).toMatch(/journal_no_update were removed/);
   });
 
+  it('journal status shows store IT what is not synced and what the hub rejected', () => {
+    const j = openJournal(db, { terminalId: 'V1', storeId: 'S1' });
+    const e = j.eventAt(5)!;
+    j.recordHubMark(9, [{ seq: 5, event_id: e.event_id, code: 'INVALID_PAYLOAD', reason: 'lines: required' }]);
+    j.close();
+    const r = cli('journal', 'status', db);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/hub has applied through seq 9; unsynced 3, oldest from \d{4}-/);
+    expect(r.out).toMatch(/rejected by the hub: 1 \(1 not acknowledged by a manager\)\n  seq 5 INVALID_PAYLOAD: lines: required/);
+  });
+
   it('says clearly when the file is not a journal', () => {
     const other = path.join(tmp.dir, 'other.db');
     new Database(other).close();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { verifyJournalFile } from '../../sync';
+import { readJournalStatus, verifyJournalFile } from '../../sync';
 
 // `tillstream journal verify <db>`: walks the register journal's hash chain. Exit 0 with the
 // count and head hash when intact; exit 1 naming the first broken link otherwise.
@@ -33,5 +33,41 @@ export function register(program: Command): void {
         if (!opts.json) process.stdout.write(`BROKEN after ${r.count} good events: ${r.message}\n`);
         process.exitCode = 1;
       }
+    });
+
+  journal
+    .command('status')
+    .description('Show what a register has not synced yet: journal head, hub mark, unsynced count and age, rejections')
+    .argument('<db>', 'path to the register SQLite file')
+    .option('--json', 'print the status as JSON')
+    .action((db: string, opts: { json?: boolean }) => {
+      if (!existsSync(db)) {
+        process.stderr.write(`journal status: no such file: ${db}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      let s: ReturnType<typeof readJournalStatus>;
+      try {
+        s = readJournalStatus(db);
+      } catch (err) {
+        process.stderr.write(`journal status: cannot read ${db} as a register journal: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(s)}\n`);
+        return;
+      }
+      const pending = s.rejections.filter((r) => r.acknowledged_at === null);
+      const lines = [
+        `terminal ${s.terminalId ?? '?'} of store ${s.storeId ?? '?'}`,
+        `journal head seq ${s.head.seq} hash ${s.head.hash}`,
+        `hub has applied through seq ${s.appliedThrough}; unsynced ${s.unsyncedCount}${s.oldestUnsyncedAt ? `, oldest from ${s.oldestUnsyncedAt}` : ''}`,
+        `last synced ${s.lastSyncedAt ?? 'never'}${s.lastError ? `; last error: ${s.lastError}` : ''}`,
+        `store change cursor ${s.changeCursor}; open sale: ${s.openSale ? 'yes' : 'no'}`,
+        `rejected by the hub: ${s.rejections.length} (${pending.length} not acknowledged by a manager)`,
+        ...pending.slice(0, 20).map((r) => `  seq ${r.seq} ${r.code}: ${r.reason}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

@@ -589,3 +589,44 @@ export function verifyJournalFile(filePath: string): VerifyResult & { terminalId
     db.close();
   }
 }
+
+export interface JournalFileStatus {
+  terminalId: string | null;
+  storeId: string | null;
+  head: { seq: number; hash: string };
+  appliedThrough: number;
+  unsyncedCount: number;
+  oldestUnsyncedAt: string | null;
+  changeCursor: number;
+  lastSyncedAt: string | null;
+  lastError: string | null;
+  rejections: Rejection[];
+  openSale: boolean;
+}
+
+/** Read-only sync status of a journal file, for store IT (`tillstream journal status`). */
+export function readJournalStatus(filePath: string): JournalFileStatus {
+  const db = new Database(filePath, { readonly: true, fileMustExist: true });
+  try {
+    const meta = (k: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value ?? null;
+    const head = (db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+    const st = db.prepare('SELECT applied_through, change_cursor, last_synced_at, last_error FROM sync_state WHERE id = 1').get() as
+      { applied_through: number; change_cursor: number; last_synced_at: string | null; last_error: string | null };
+    const oldest = db.prepare('SELECT occurred_at FROM journal WHERE seq = ?').get(st.applied_through + 1) as { occurred_at: string } | undefined;
+    return {
+      terminalId: meta('terminal_id'),
+      storeId: meta('store_id'),
+      head,
+      appliedThrough: st.applied_through,
+      unsyncedCount: Math.max(0, head.seq - st.applied_through),
+      oldestUnsyncedAt: oldest?.occurred_at ?? null,
+      changeCursor: st.change_cursor,
+      lastSyncedAt: st.last_synced_at,
+      lastError: st.last_error,
+      rejections: db.prepare('SELECT seq, event_id, code, reason, rejected_at, acknowledged_at FROM rejections ORDER BY seq LIMIT 1000').all() as Rejection[],
+      openSale: db.prepare('SELECT 1 FROM open_sale WHERE id = 1').get() !== undefined,
+    };
+  } finally {
+    db.close();
+  }
+}
