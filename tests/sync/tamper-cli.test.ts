@@ -104,7 +104,7 @@ describe('tillstream journal verify', () => {
     const r = cli('journal', 'status', db);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/hub has applied through seq 9; unsynced 3, oldest from \d{4}-/);
-    expect(r.out).toMatch(/rejected by the hub: 1 \(1 not acknowledged by a manager\)\n  seq 5 INVALID_PAYLOAD: lines: required/);
+    expect(r.out).toMatch(/rejected by the hub: 1 \(1 not acknowledged by a manager\)\n {2}seq 5 INVALID_PAYLOAD: lines: required/);
   });
 
   it('says clearly when the file is not a journal', () => {
