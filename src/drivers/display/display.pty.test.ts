@@ -1,5 +1,8 @@
 // Customer display driver through the REAL serialport binding; the simulator rebuilds the
 // 2×20 screen from the ESC/POS bytes it receives.
+import { existsSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { money } from '../../core/money';
 import { createPtyPair, type PtyPair } from '../simulators/pty';
@@ -66,4 +69,46 @@ describe('customer display over a PTY', () => {
     await display.showText('Thank you!', 'Change', '', '0.50');
     await screenBecomes(sim, ['Thank you!'.padEnd(20), 'Change' + '0.50'.padStart(14)]);
   });
+
+  it('after an unplug and replug the display is initialised again and shows the current screen', async () => {
+    // Our own PTY pair in a fixed folder, so the "replugged" display appears at the same path.
+    await devEnd.close();
+    await pty.close();
+    const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-display-'));
+    try {
+      pty = await createPtyPair({ dir });
+      devEnd = await serialBinding.open({ kind: 'serial', path: pty.devicePath, baudRate: 9600 });
+      sim = new DisplaySimulator(devEnd);
+      display = new CustomerDisplay('display', { address: { kind: 'serial', path: pty.hostPath, baudRate: 9600 }, codePage: 'PC437', reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+      const states: string[] = [];
+      display.on('status', (e) => {
+        if (e.kind === 'power') states.push(e.value);
+      });
+      await display.start();
+      await display.showLine('Apples', '2.40', '2.40');
+      await screenBecomes(sim, ['Apples' + '2.40'.padStart(14), 'TOTAL' + '2.40'.padStart(15)]);
+
+      const offline = new Promise<void>((resolve) => display.on('status', (e) => e.kind === 'power' && e.value === 'offline' && resolve()));
+      await devEnd.close();
+      await pty.close(); // unplug: socat gone, the host end hangs up
+      await offline;
+
+      // Replug at the same path. The display end is opened (and listening) before the path the
+      // register retries appears, so nothing the register sends can be lost in between.
+      const hostLink = pty.hostPath;
+      expect(existsSync(hostLink)).toBe(false);
+      pty = await createPtyPair();
+      devEnd = await serialBinding.open({ kind: 'serial', path: pty.devicePath, baudRate: 9600 });
+      sim = new DisplaySimulator(devEnd); // a display that just powered up: blank
+      symlinkSync(pty.pts[0], `${hostLink}.new`);
+      renameSync(`${hostLink}.new`, hostLink);
+      await screenBecomes(sim, ['Apples' + '2.40'.padStart(14), 'TOTAL' + '2.40'.padStart(15)], 15_000);
+      expect(states).toEqual(['online', 'offline', 'online']);
+    } finally {
+      if (display.opened) await display.close();
+      await devEnd.close().catch(() => undefined);
+      await pty.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
