@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CommandName, RegisterHandler, StreamName, SyncStatus } from '../../core/register-api';
+import { RegisterError, type CommandName, type RegisterHandler, type StreamName, type SyncStatus } from '../../core/register-api';
 import { attachIpcBridge, type InvokeEventLike, type IpcMainLike, type WebContentsLike } from './ipc-bridge';
 import { CHANNELS } from './policy';
 import { createPreloadApi, MAX_STREAM_LISTENERS, type IpcRendererLike } from './preload-api';
@@ -50,6 +50,7 @@ class FakeHandler implements RegisterHandler {
     if (this.hold) await this.hold;
     if (name === 'sync.status') return SYNC;
     if (name === 'session.signOut') return { ok: true };
+    if (name === 'sale.tender') throw new RegisterError('DECLINED', 'terminal said: card 4761 7390 0101 0119 declined');
     return { broken: true };
   }
   subscribe(l: (s: StreamName, d: unknown) => void): () => void {
@@ -182,6 +183,21 @@ describe('electron IPC bridge (main side)', () => {
     wc.destroyed = true;
     handler.emit('sync', SYNC);
     expect(wc.sent).toHaveLength(2);
+  });
+
+  it('masks card numbers in free text crossing IPC (error messages, alerts, device advice)', async () => {
+    const { ipcMain, handler, wc } = setup();
+    const res = await ipcMain.invoke(CHANNELS.invoke, trusted(11), 'sale.tender', { kind: 'card', amount: { amount: 100, currency: 'EUR' } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'DECLINED' } });
+    expect(JSON.stringify(res)).not.toMatch(/4761 7390 0101 0119|4761739001010119/);
+    expect(JSON.stringify(res)).toContain('476173******0119');
+    handler.emit('alert', { alert_id: 'a1', kind: 'device', severity: 'error', message: 'bad read 4761739001010119', at: '2026-11-23T03:00:00.000Z' });
+    handler.emit('devices', [{ kind: 'payment', name: 'Card terminal', state: 'error', flags: [], advice: 'reader sent 4761739001010119' }]);
+    expect(JSON.stringify(wc.sent)).not.toContain('4761739001010119');
+    expect(wc.sent.map((s) => s.args[0])).toEqual(['alert', 'devices']);
+    // Structured fields are left alone (a Luhn-valid 13-digit article number stays readable)
+    handler.emit('price', { sku: '4111111111111', cursor: 1, applied_at_ms: 1 });
+    expect(wc.sent[2]!.args).toEqual(['price', { sku: '4111111111111', cursor: 1, applied_at_ms: 1 }]);
   });
 
   it('detach removes the handler and the stream subscription', async () => {

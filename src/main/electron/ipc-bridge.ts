@@ -10,6 +10,7 @@ import {
   type StreamName,
   type WireResponse,
 } from '../../core/register-api';
+import { redactPans } from '../../core/pci';
 import { CHANNELS, isTrustedSender, type SenderFrameLike } from './policy';
 
 // The IPC half of the Electron shell: ipcMain.handle for commands and webContents.send for event
@@ -57,6 +58,27 @@ function refuse(id: number, err: unknown): WireResponse {
   return { kind: 'result', id, ok: false, error: toErrorData(err) };
 }
 
+/**
+ * Free text is the one place a card number could slip past the schemas (a driver error quoting
+ * what the terminal sent, an alert). Masked to first six / last four before it crosses IPC.
+ * Structured fields are not touched: the schemas already refuse an unmasked masked_pan, and a
+ * blanket redaction would also mask Luhn-valid article numbers (GTINs) in sale lines.
+ */
+function redactResponse(res: WireResponse): WireResponse {
+  return res.ok ? res : { ...res, error: { ...res.error, message: redactPans(res.error.message) } };
+}
+
+function redactStream(stream: StreamName, data: unknown): unknown {
+  if (stream === 'alert' && data && typeof data === 'object') {
+    const a = data as { message?: unknown };
+    if (typeof a.message === 'string') return { ...a, message: redactPans(a.message) };
+  }
+  if (stream === 'devices' && Array.isArray(data)) {
+    return data.map((d: { advice?: unknown }) => (d && typeof d.advice === 'string' ? { ...d, advice: redactPans(d.advice) } : d));
+  }
+  return data;
+}
+
 /** Byte size of the params as JSON, or -1 when they are not JSON at all (cycles, BigInt). */
 function jsonSize(value: unknown): number {
   try {
@@ -96,7 +118,7 @@ export function attachIpcBridge(opts: IpcBridgeOptions): IpcBridge {
     try {
       // dispatch validates params with the command's zod schema (BAD_REQUEST naming the field,
       // handler not called), runs it, validates the result and maps errors.
-      return await dispatch(handler, { kind: 'call', id, name: name as CommandName, params: params ?? {} });
+      return redactResponse(await dispatch(handler, { kind: 'call', id, name: name as CommandName, params: params ?? {} }));
     } finally {
       inFlight--;
     }
@@ -114,7 +136,7 @@ export function attachIpcBridge(opts: IpcBridgeOptions): IpcBridge {
       return;
     }
     try {
-      webContents.send(CHANNELS.event, stream, parsed);
+      webContents.send(CHANNELS.event, stream, redactStream(stream, parsed));
     } catch (err) {
       log(`stream ${stream} not sent: ${err instanceof Error ? err.message : String(err)}`);
     }

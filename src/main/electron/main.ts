@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, type Session, type WebContents } from 'electron';
 import { autoUpdater } from 'electron-updater';
+import { redactPans } from '../../core/pci';
 import { DriverDevices, NoDevices, startRegister, type RegisterDevices, type RunningRegister } from '../register';
 import { loadAppAssets, serveApp } from './app-protocol';
 import { attachIpcBridge, type IpcBridge } from './ipc-bridge';
@@ -21,7 +22,8 @@ import { createUpdateController, type UpdateController } from './updater';
 // purpose: every decision is a tested function in policy.ts / ipc-bridge.ts / update-policy.ts;
 // this file only connects them to Electron. See docs/security.md for the checklist.
 
-const log = (msg: string) => console.log(`[tillstream] ${msg}`);
+// Log lines may quote device errors and URLs: card numbers are masked before anything is written.
+const log = (msg: string) => console.log(`[tillstream] ${redactPans(msg)}`);
 
 // Must happen before `ready`.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
