@@ -196,8 +196,8 @@ describe('electron IPC bridge (main side)', () => {
     expect(JSON.stringify(wc.sent)).not.toContain('4761739001010119');
     expect(wc.sent.map((s) => s.args[0])).toEqual(['alert', 'devices']);
     // Structured fields are left alone (a Luhn-valid 13-digit article number stays readable)
-    handler.emit('price', { sku: '4111111111111', cursor: 1, applied_at_ms: 1 });
-    expect(wc.sent[2]!.args).toEqual(['price', { sku: '4111111111111', cursor: 1, applied_at_ms: 1 }]);
+    handler.emit('price', { sku: '5901234123457', cursor: 1, applied_at_ms: 1 });
+    expect(wc.sent[2]!.args).toEqual(['price', { sku: '5901234123457', cursor: 1, applied_at_ms: 1 }]);
   });
 
   it('detach removes the handler and the stream subscription', async () => {
