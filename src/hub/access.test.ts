@@ -99,6 +99,23 @@ describe.each(testBackends())('access control and price fan-out on $name', (back
     expect(p.rows[0]!.amount).toBe(205);
   });
 
+  it('a new register is told to take a snapshot; snapshot and pulls from its cursor give the state', async () => {
+    const r = regs['B-1']!;
+    const h = await r.hello(0);
+    expect(h.snapshot_required).toBe(true);
+    expect(h.latest_change_cursor).toBeGreaterThan(0);
+    const snap = await r.request(MSG.snapshot, {});
+    expect(snap).toMatchObject({ ok: true, store_id: 'B', cursor: h.latest_change_cursor });
+    expect(snap.prices.map((p: Loose) => [p.sku, p.amount, p.currency])).toEqual([['X', 205, 'USD']]);
+    expect(snap.stock).toEqual([{ sku: 'X', on_hand: { units: 10, scale: 0 } }]);
+    expect((await r.hello(snap.cursor)).snapshot_required).toBe(false);
+    expect((await r.hello(snap.cursor + 100)).snapshot_required).toBe(true); // ahead of the hub: its log was restored
+    const empty = await r.request(MSG.pullChanges, { after_cursor: snap.cursor, limit: 10 });
+    expect(empty).toEqual({ ok: true, changes: [], latest_change_cursor: snap.cursor, snapshot_required: false });
+    const badPull = await r.request(MSG.pullChanges, { after_cursor: -1, limit: 10 });
+    expect(badPull.error.message).toMatch(/after_cursor/);
+  });
+
   it('rejects bad HTTP bodies with an error naming the field, and unauthenticated calls', async () => {
     const bad = await api(hub, 'POST', '/api/prices', { target: { all: true }, prices: [{ sku: 'X', amount: 1.5 }] });
     expect(bad.status).toBe(400);

@@ -8,8 +8,9 @@ import type { EventProcessor } from './processor';
 import type { Db } from './db/db';
 import type { Loose } from './testing/loose';
 import { salePayload } from './testing/register-sim';
+import { EXAMPLE_SALE_COMPLETED, EXAMPLE_SALE_REFUNDED } from '../core/events';
 
-const OPENING = { S: { A: 100 } };
+const OPENING = { S: { A: 100, 'MILK-1L': 10, 'TSHIRT-M': 10 } };
 
 /** Core's processor, except that a sale by cashier "unbalanced" posts an entry 1 cent short on the credit side. */
 function unbalancingProcessor(): EventProcessor {
@@ -100,5 +101,56 @@ describe.each(testBackends())('ingest robustness on $name', (backend) => {
     r.close();
     const n = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journal_events WHERE terminal_id = 'S-2'`);
     expect(n.rows[0]!.n).toBe(5);
+  });
+
+  it('a refund adjusts and a post-void reverses the stored sale entry; stock comes back', async () => {
+    const hub = await startTestHub(t.db);
+    const r = await enrollRegister(t.db, 'S', 'S-3');
+    try {
+      await r.connect(hub.url);
+      const own = { store_id: 'S', terminal_id: 'S-3' };
+      const sale = r.append('sale.completed', { ...EXAMPLE_SALE_COMPLETED, ...own });
+      const refund = r.append('sale.refunded', { ...EXAMPLE_SALE_REFUNDED, ...own });
+      const sale2Payload = salePayload('S', 'S-3', [{ sku: 'A', units: 3, unit_price: 250 }]);
+      const sale2 = r.append('sale.completed', sale2Payload as unknown as Record<string, unknown>);
+      const voided = r.append('sale.post_voided', {
+        post_void_id: crypto.randomUUID(),
+        sale_id: sale2Payload.sale_id,
+        ...own,
+        shift_id: sale2Payload.shift_id,
+        cashier_id: 'emp-1',
+        approved_by: 'mgr-1',
+        reason: 'Rang up twice',
+        original: sale2Payload,
+        voided_at: '2026-11-23T03:10:00.000Z',
+      });
+      // Sale and refund in one batch, sale and post-void in the next: originals come from the batch or the database.
+      expect(await r.push([sale, refund, sale2])).toMatchObject({ ok: true, applied_through: 3, rejected: [] });
+      expect(await r.push([voided])).toMatchObject({ ok: true, applied_through: 4, rejected: [] });
+      const links = await t.db.query<{ entry_id: string; adjusts: string | null; reverses: string | null }>(
+        `SELECT entry_id, adjusts, reverses FROM ledger_entries WHERE terminal_id = 'S-3' ORDER BY seq`,
+      );
+      expect(links.rows).toEqual([
+        { entry_id: `sale-${EXAMPLE_SALE_COMPLETED.sale_id}`, adjusts: null, reverses: null },
+        { entry_id: `refund-${EXAMPLE_SALE_REFUNDED.refund_id}`, adjusts: `sale-${EXAMPLE_SALE_COMPLETED.sale_id}`, reverses: null },
+        { entry_id: `sale-${sale2Payload.sale_id}`, adjusts: null, reverses: null },
+        { entry_id: expect.stringMatching(/^postvoid-/), adjusts: null, reverses: `sale-${sale2Payload.sale_id}` },
+      ]);
+      // The post-void nets every account of the voided sale to zero.
+      const net = await t.db.query<{ account: string; net: string }>(
+        `SELECT l.account, sum(l.debit - l.credit)::text AS net FROM ledger_lines l JOIN ledger_entries e USING (entry_id)
+          WHERE e.entry_id = $1 OR e.reverses = $1 GROUP BY l.account`,
+        [`sale-${sale2Payload.sale_id}`],
+      );
+      for (const row of net.rows) expect(row.net).toBe('0');
+      const inv = await checkInvariants(t.db, OPENING);
+      expect(inv.balanced).toBe(true);
+      expect(inv.mismatches).toEqual([]);
+      expect(inv.stock.S!['TSHIRT-M']).toBe(10); // sold 1, refunded with restock
+      expect(inv.stock.S!['MILK-1L']).toBe(8);
+    } finally {
+      r.close();
+      await hub.close();
+    }
   });
 });
