@@ -113,6 +113,26 @@ describe('SyncClient uplink', () => {
     expect(c.status.state).toBe('waiting');
   });
 
+  it('backs off further while the hub keeps failing pushes after a good hello', async () => {
+    for (let i = 0; i < 3; i++) sale(i);
+    hub!.failBeforeCommit(1_000_000);
+    const T0 = Date.parse('2026-01-01T00:00:00Z');
+    const delays: number[] = [];
+    let waiting = false;
+    // A fixed clock: nextAttemptAt - T0 is exactly the chosen delay.
+    const c = makeClient({ backoff: { baseMs: 10, maxMs: 80 }, random: () => 0.999, now: () => T0 });
+    c.on('status', (s) => {
+      if (s.nextAttemptAt !== null && !waiting) delays.push(Date.parse(s.nextAttemptAt) - T0);
+      waiting = s.nextAttemptAt !== null;
+    });
+    c.start();
+    await waitFor('five retries', () => delays.length >= 5);
+    c.stop();
+    // Windows 10, 20, 40, 80, 80 ms at random 0.999: a good hello did not reset the attempt count.
+    expect(delays.slice(0, 5)).toEqual([9, 19, 39, 79, 79]);
+    expect(hub!.events('T1')).toHaveLength(0);
+  });
+
   it('keeps selling offline, reports the unsynced count and age, and drains after reconnect', async () => {
     let now = Date.parse('2026-03-01T10:00:00Z');
     journal!.close();

@@ -310,13 +310,15 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       }
       this.journal.recordHubMark(hello.applied_through);
       session.ready = true;
-      this.attempt = 0;
       this.lastError = null;
       this.journal.recordError(null);
       this.emitStatus();
       // Downlink catch-up runs beside the uplink drain; each is serialised on its own.
       this.enqueueDownlink(session, () => this.catchUp(session, hello.snapshot_required, hello.latest_change_cursor));
       await this.drain(session);
+      // Back to the shortest backoff only once a session has done its work: a hub that
+      // accepts hello but fails every push keeps its registers at a growing distance.
+      if (session === this.session) this.attempt = 0;
     } catch (err) {
       this.fail(err, session);
     }
