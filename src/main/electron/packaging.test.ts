@@ -36,6 +36,10 @@ describe('electron-builder.yml', () => {
     expect(pkg.main).toBe('dist/main/electron/main.cjs');
   });
 
+  it('flips the Electron fuses that would let a local user run the binary as plain Node or inject options', () => {
+    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true, grantFileProtocolExtraPrivileges: false });
+  });
+
   it('ships the udev rules and a generic update feed', () => {
     const udev = config.extraResources.find((r: { from: string }) => r.from === 'resources/udev');
     expect(udev).toBeDefined();
