@@ -92,7 +92,7 @@ export class DriverDevices implements RegisterDevices {
       await d.startSlot('scale', 'Scale', describe(dev.scale), s, log);
     }
     if (dev.payment) {
-      const t = new ZvtPaymentTerminal('payment', { address: addressOf(dev.payment), currency: cfg.currency, transactionTimeoutMs: 30_000, reconnect, log });
+      const t = new ZvtPaymentTerminal('payment', { address: addressOf(dev.payment), currency: cfg.currency, transactionTimeoutMs: 30_000, reconnect });
       d.payment = t;
       await d.startSlot('payment', 'Card terminal', describe(dev.payment), t, log);
     }
