@@ -91,6 +91,14 @@ describe('event payload schemas', () => {
     const c = clone(EXAMPLE_SALE_COMPLETED);
     c.tax_breakdown.pop();
     expect(parseEventPayload('sale.completed', c).ok).toBe(false);
+    const t1 = clone(EXAMPLE_SALE_COMPLETED);
+    t1.lines[1]!.taxes[0]!.base = 1000; // base must be the net 900
+    t1.tax_breakdown[0]!.base = 1000;
+    expect(parseEventPayload('sale.completed', t1)).toMatchObject({ ok: false, error: expect.stringMatching(/base 1000 ≠ 900/) });
+    const t2 = clone(EXAMPLE_SALE_COMPLETED);
+    t2.lines[1]!.taxes[0]!.rate_ppm = 400_000; // 40 % of 9.00 is not 0.36
+    t2.tax_breakdown[0]!.rate_ppm = 400_000;
+    expect(parseEventPayload('sale.completed', t2)).toMatchObject({ ok: false, error: expect.stringMatching(/is not 400000 ppm of 900/) });
     const d = clone(EXAMPLE_SALE_COMPLETED);
     d.change_due = 0;
     expect(parseEventPayload('sale.completed', d).ok).toBe(false);

@@ -201,7 +201,7 @@ interface LineLike {
   gross: number;
   discounts: ReadonlyArray<{ amount: number }>;
   net: number;
-  taxes: ReadonlyArray<{ code: string; jurisdiction: string; rate_ppm: number; inclusive: boolean; base: number; amount: number }>;
+  taxes: ReadonlyArray<{ code: string; jurisdiction: string; rate_ppm: number; inclusive: boolean; compound: boolean; base: number; amount: number; exempt_reason?: string | undefined }>;
   total: number;
 }
 interface DocLike {
@@ -235,6 +235,24 @@ function checkDocument(doc: DocLike, checkGrossVsPrice: boolean): string[] {
     if (l.total !== l.net + exclusive) problems.push(`${at}: total ${l.total} ≠ net ${l.net} + exclusive tax ${exclusive}`);
     const inclusive = l.taxes.reduce((s, t) => s + (t.inclusive ? t.amount : 0), 0);
     if (inclusive > l.net) problems.push(`${at}: inclusive tax ${inclusive} exceeds net ${l.net}`);
+    if (checkGrossVsPrice) {
+      // Tax bases follow from the line (see core/tax): non-compound taxes on the price net of
+      // inclusive tax, compound ones on that plus the non-compound taxes; each amount is its
+      // rate × base up to rounding (one unit per tax on the line, for inclusive extraction).
+      const exclusiveBase = l.net - inclusive;
+      const ncSum = l.taxes.reduce((s, t) => s + (t.compound ? 0 : t.amount), 0);
+      const slack = BigInt(1 + l.taxes.length) * 1_000_000n;
+      for (const t of l.taxes) {
+        const expectedBase = t.compound ? exclusiveBase + ncSum : exclusiveBase;
+        if (t.base !== expectedBase) problems.push(`${at}: tax ${t.code} base ${t.base} ≠ ${expectedBase}`);
+        if (t.exempt_reason !== undefined) {
+          if (t.amount !== 0) problems.push(`${at}: exempt tax ${t.code} has amount ${t.amount}`);
+          continue;
+        }
+        const d = BigInt(t.amount) * 1_000_000n - BigInt(t.base) * BigInt(t.rate_ppm);
+        if ((d < 0n ? -d : d) > slack) problems.push(`${at}: tax ${t.code} amount ${t.amount} is not ${t.rate_ppm} ppm of ${t.base}`);
+      }
+    }
     const codes = new Set<string>();
     for (const t of l.taxes) {
       const k = `${t.code}|${t.jurisdiction}`;
