@@ -116,6 +116,38 @@ describe.each(testBackends())('access control and price fan-out on $name', (back
     expect(badPull.error.message).toMatch(/after_cursor/);
   });
 
+  it('store managers are scoped to their stores; promotions and catalog entries are validated and pushed', async () => {
+    const user = await api(hub, 'POST', '/api/users', { user_id: 'mgr-a', name: 'Manager A', role: 'store_manager', store_ids: ['A'] });
+    expect(user.status).toBe(201);
+    const mgr = user.body.token as string;
+    expect((await api(hub, 'POST', '/api/enrollment-codes', { store_id: 'A', terminal_id: 'A-9' }, mgr)).status).toBe(201);
+    const other = await api(hub, 'POST', '/api/enrollment-codes', { store_id: 'B', terminal_id: 'B-9' }, mgr);
+    expect(other.status).toBe(403);
+    expect(other.body.error.field).toBe('store_id');
+    expect((await api(hub, 'POST', '/api/prices', { target: { all: true }, prices: [{ sku: 'X', amount: 1 }] }, mgr)).status).toBe(403);
+    expect((await api(hub, 'GET', '/api/stock?store_id=B', undefined, mgr)).status).toBe(403);
+    expect((await api(hub, 'POST', '/api/users', { user_id: 'x', name: 'x', role: 'admin' }, mgr)).status).toBe(403);
+    const noStores = await api(hub, 'POST', '/api/users', { user_id: 'mgr-z', name: 'Z', role: 'store_manager' });
+    expect(noStores.body.error.field).toBe('store_ids');
+
+    const promo = { promotion_id: 'P1', name: '10% off X', kind: 'percent_off', percent_bp: 1000, target: { skus: ['X'] } };
+    const bad = await api(hub, 'POST', '/api/promotions', { target: { store_ids: ['A'] }, promotions: [{ ...promo, percent_bp: 0 }] }, mgr);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('promotions.0.percent_bp');
+    const ok = await api(hub, 'POST', '/api/promotions', { target: { store_ids: ['A'] }, promotions: [promo] }, mgr);
+    expect(ok.status).toBe(201);
+    const pm = await inbox['A-2']!.waitFor((m) => m.changes.some((c: Loose) => c.kind === 'promotion'));
+    expect(pm.changes.find((c: Loose) => c.kind === 'promotion').payload.promotions[0]).toMatchObject({ promotion_id: 'P1', active: true });
+
+    const product = { sku: 'NEW-1', gtins: ['4006381333931'], name: 'New thing', category: 'grocery', tax_category: 'food', unit: 'each', price: 150, currency: 'USD', active: true };
+    const cat = await api(hub, 'POST', '/api/catalog', { products: [product] });
+    expect(cat.status).toBe(201);
+    expect(cat.body.stores).toEqual(['A', 'B', 'C']);
+    await inbox['C-1']!.waitFor((m) => m.changes.some((c: Loose) => c.kind === 'catalog' && c.payload.products[0].sku === 'NEW-1'));
+    const badCat = await api(hub, 'POST', '/api/catalog', { products: [{ ...product, unit: 'litre' }] });
+    expect(badCat.body.error.field).toBe('products.0.unit');
+  });
+
   it('rejects bad HTTP bodies with an error naming the field, and unauthenticated calls', async () => {
     const bad = await api(hub, 'POST', '/api/prices', { target: { all: true }, prices: [{ sku: 'X', amount: 1.5 }] });
     expect(bad.status).toBe(400);
