@@ -76,7 +76,9 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
   private readonly queue: Job[] = [];
   private pumping = false;
   private active = false;
-  private wake: (() => void) | undefined;
+  private readonly wakers = new Set<() => void>();
+  /** Bumped on every link-up, so a monitor loop from before a reconnect stops instead of doubling up. */
+  private monitorGen = 0;
   private waiters: Array<(b: number) => void> = [];
   private statusChain: Promise<unknown> = Promise.resolve();
   private readonly parser: StatusStreamParser;
@@ -138,7 +140,7 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
       this.queue.splice(this.queue.indexOf(job), 1);
       this.jobEvent(job, 'cancelled');
     }
-    this.wake?.();
+    this.wakeAll();
     return true;
   }
 
@@ -216,17 +218,17 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
   protected override onLinkDown(): void {
     this.waiters = [];
     this.active = false;
-    this.wake?.();
+    this.wakeAll();
   }
 
   protected override async onDisable(): Promise<void> {
     this.active = false;
-    this.wake?.();
+    this.wakeAll();
   }
 
   protected override async onRelease(): Promise<void> {
     this.active = false;
-    this.wake?.();
+    this.wakeAll();
     await super.onRelease();
   }
 
@@ -234,19 +236,25 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(t);
+        this.wakers.delete(done);
         resolve();
-      }
-      this.wake = done;
+      };
+      const t = setTimeout(done, ms);
+      this.wakers.add(done);
     });
+  }
+
+  private wakeAll(): void {
+    for (const w of [...this.wakers]) w();
   }
 
   /** Polls status while idle so cover, paper and drawer changes are seen without a job. */
   private async monitor(): Promise<void> {
     if (!this.profile.realtimeStatus) return;
-    while (this.active && this.online) {
+    const gen = ++this.monitorGen;
+    while (this.active && this.online && gen === this.monitorGen) {
       if (!this.pumping) {
         try {
           await this.queryStatus();
