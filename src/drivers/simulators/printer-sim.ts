@@ -7,12 +7,13 @@
 import net from 'node:net';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
-import { SerialPort } from 'serialport';
 import { TypedEmitter } from '../device/emitter';
 import { getPixel, type PrintCommand } from '../printer/commands';
 import { CommandFolder, EscPosParser, type EscPosOp } from '../printer/escpos-parser';
 import { encodeAsb, encodeErrorCause, encodeOfflineCause, encodePaperSensor, encodePrinterStatus, type PrinterSnapshot } from '../printer/status';
 import { loadUnifont, type BitmapFont } from '../printer/text-raster';
+import { serialBinding } from '../transport/serial';
+import type { Transport } from '../transport/transport';
 import { code128Modules } from './code128';
 
 export interface PrinterSimOptions {
@@ -407,24 +408,23 @@ export interface SimServer {
   close(): Promise<void>;
 }
 
-/** Serves the simulator on the device end of a PTY pair, through the real serialport binding. */
-export async function servePrinterOnPty(sim: PrinterSimulator, devicePath: string, baudRate = 38400): Promise<SimServer & { port: SerialPort }> {
-  const port = new SerialPort({ path: devicePath, baudRate, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+/**
+ * Serves the simulator on the device end of a PTY pair, through the real serialport binding
+ * (our hang-up-aware serial transport, so killing socat does not leave a spinning reader).
+ */
+export async function servePrinterOnPty(sim: PrinterSimulator, devicePath: string, baudRate = 38400): Promise<SimServer & { transport: Transport }> {
+  const transport = await serialBinding.open({ kind: 'serial', path: devicePath, baudRate });
   const link = sim.connect((bytes) => {
-    if (port.isOpen) port.write(Buffer.from(bytes));
+    if (transport.isOpen) transport.write(bytes).catch(() => undefined);
   });
-  port.on('data', (b: Buffer) => link.receive(new Uint8Array(b)));
-  port.on('close', () => link.disconnect());
-  port.on('error', () => undefined);
+  transport.on('data', (b) => link.receive(b));
+  transport.on('disconnect', () => link.disconnect());
   return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        link.disconnect();
-        if (!port.isOpen) return resolve();
-        port.close(() => resolve());
-      }),
+    transport,
+    close: async () => {
+      link.disconnect();
+      await transport.close();
+    },
   };
 }
 
