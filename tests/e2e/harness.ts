@@ -40,6 +40,7 @@ export interface Store {
   page: Page;
   stopHub(): Promise<void>;
   restartHub(): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- HTTP JSON from the hub, inspected loosely by the tests
   hq(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }

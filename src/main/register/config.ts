@@ -59,7 +59,7 @@ export function loadRegisterConfig(file: string): RegisterConfig {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`register config ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`register config ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return parseRegisterConfig(raw);
 }

@@ -117,6 +117,11 @@ export class RegisterService implements RegisterHandler {
     );
   }
 
+  /** True while a sale has lines and is not finished (no restarts, no updates). */
+  saleOpen(): boolean {
+    return !!this.cart && (this.cart.status === 'open' || this.cart.status === 'tendering') && this.cart.lines.some((l) => !l.voided);
+  }
+
   close(): void {
     for (const u of this.unsubs.splice(0)) u();
     this.listeners.clear();
