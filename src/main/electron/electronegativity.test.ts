@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,25 @@ import { compareWithAllowList, scanElectron, type AllowEntry } from './security-
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const allow = JSON.parse(readFileSync(path.join(here, 'electronegativity-allowlist.json'), 'utf8')) as AllowEntry[];
+
+describe('shell sources (checks electronegativity does not make)', () => {
+  const sources = readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  const text = (f: string) => readFileSync(path.join(here, f), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+  it('never opens external URLs, evaluates code in the page or exposes raw IPC', () => {
+    for (const f of sources) {
+      const t = text(f);
+      expect(t, f).not.toMatch(/openExternal|executeJavaScript|insertCSS|@electron\/remote|loadFile\(|file:\/\//);
+      expect(t, f).not.toMatch(/exposeInMainWorld\([^,]+,\s*ipcRenderer\s*\)/);
+    }
+    const preload = text('preload.ts');
+    expect(preload.match(/exposeInMainWorld/g)).toHaveLength(1);
+    expect(preload).toMatch(/exposeInMainWorld\('tillstream', createPreloadApi\(ipcRenderer\)\)/);
+  });
+  it('only the shell imports electron (and only main.ts and preload.ts do, so the rest is testable without it)', () => {
+    const importers = sources.filter((f) => /from 'electron'/.test(text(f)));
+    expect(importers.sort()).toEqual(['main.ts', 'preload.ts']);
+  });
+});
 
 describe('electronegativity', () => {
   it('allow-list entries all carry a reason', () => {

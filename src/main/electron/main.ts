@@ -130,7 +130,7 @@ async function shutdown(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let cfg: LoadedConfig;
+  let cfg: LoadedConfig & { warnings: string[] };
   try {
     await app.whenReady();
     cfg = loadShellConfig(resolveConfigPath(process.argv, process.env, app.getPath('userData')));
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
     app.exit(1);
     return;
   }
+  for (const w of cfg.warnings) log(w);
   const devtools = cfg.shell.window.mode !== 'kiosk' && cfg.shell.window.devtools;
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, devtools));
   hardenSession(session.defaultSession, devtools);

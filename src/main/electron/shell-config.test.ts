@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadShellConfig, parseShellConfig, resolveConfigPath } from './shell-config';
+import { credentialFileWarning, loadShellConfig, parseShellConfig, resolveConfigPath } from './shell-config';
 
 const base = {
   terminal_id: 'T-01', store_id: 'S-01', store_name: 'Shop', currency: 'EUR', journal_path: 'journal.db',
@@ -45,6 +45,14 @@ describe('shell config', () => {
     expect(resolveConfigPath(['x', '--config=/b/r.json'], { TILLSTREAM_CONFIG: '/c.json' }, '/u')).toBe('/b/r.json');
     expect(resolveConfigPath(['x'], { TILLSTREAM_CONFIG: '/c.json' }, '/u')).toBe('/c.json');
     expect(resolveConfigPath(['x'], {}, '/u')).toBe('/u/register.json');
+  });
+
+  it('warns when the file holding the hub credential is readable by others', () => {
+    expect(credentialFileWarning('/r.json', 0o100644, 'linux', true)).toMatch(/chmod 600 '\/r.json'/);
+    expect(credentialFileWarning('/r.json', 0o100640, 'linux', true)).toMatch(/mode 640/);
+    expect(credentialFileWarning('/r.json', 0o100600, 'linux', true)).toBeNull();
+    expect(credentialFileWarning('/r.json', 0o100644, 'linux', false)).toBeNull();
+    expect(credentialFileWarning('C:/r.json', 0o100666, 'win32', true)).toBeNull();
   });
 
   it('a file that is not JSON names the file', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseRegisterConfig, type RegisterConfig } from '../register/config';
@@ -70,12 +70,24 @@ export function parseShellConfig(raw: unknown, file: string): LoadedConfig {
   return { file, register, shell: s.data };
 }
 
-export function loadShellConfig(file: string): LoadedConfig {
+/**
+ * The config holds the register's hub credential: on Linux it should be readable by the
+ * register's user only (chmod 600). Returns a warning for the log, or null.
+ */
+export function credentialFileWarning(file: string, mode: number, platform: string, hasCredential: boolean): string | null {
+  if (platform === 'win32' || !hasCredential) return null;
+  if ((mode & 0o077) === 0) return null;
+  return `register config ${file} holds the hub credential but is readable by others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 '${file}'`;
+}
+
+export function loadShellConfig(file: string): LoadedConfig & { warnings: string[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new Error(`register config ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return parseShellConfig(raw, file);
+  const loaded = parseShellConfig(raw, file);
+  const w = credentialFileWarning(file, statSync(file).mode, process.platform, loaded.register.hub !== null);
+  return { ...loaded, warnings: w ? [w] : [] };
 }
