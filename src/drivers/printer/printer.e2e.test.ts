@@ -116,6 +116,16 @@ describe('receipt printer over a socat PTY (real serialport binding)', () => {
     expect(printed.filter((c) => c.op === 'cut')).toHaveLength(1);
   });
 
+  it('refuses a receipt that does not add up or shows a full card number, before queueing it', async () => {
+    const rig = await ptyRig();
+    const { printer, jobs } = makePrinter({ kind: 'serial', path: rig.pair.hostPath, baudRate: 38400 });
+    await printer.start();
+    expect(() => printer.printReceipt({ ...SAMPLE_RECEIPT, change: 1 })).toThrow(/E_ILLEGAL.*change/);
+    const card = { kind: 'card' as const, label: 'Visa', amount: 1079, card: { maskedPan: '4111111111111111' } };
+    expect(() => printer.printReceipt({ ...SAMPLE_RECEIPT, tenders: [card], change: 0 })).toThrow(/E_ILLEGAL.*maskedPan/);
+    expect(jobs).toEqual([]);
+  });
+
   it('lets the application clear an interrupted job instead', async () => {
     const rig = await ptyRig();
     const { printer, jobs } = makePrinter({ kind: 'serial', path: rig.pair.hostPath, baudRate: 38400 });

@@ -5,7 +5,7 @@
 // and when the fault clears the printer's buffer is cleared and the whole receipt printed again.
 
 import { randomUUID } from 'node:crypto';
-import type { ReceiptDocument } from '../../core/receipt/document';
+import { parseReceipt, type ReceiptDocumentInput } from '../../core/receipt/document';
 import { PosError } from '../device/result';
 import { TransportDevice, type TransportDeviceOptions } from '../device/transport-device';
 import { errorMessage } from '../device/pos-device';
@@ -111,8 +111,15 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
     return this.queue.map((j) => ({ id: j.id, attempts: j.attempts }));
   }
 
-  /** Lays out and queues a receipt. Returns the job id at once; throws E_BUSY when the queue is full. */
-  printReceipt(doc: ReceiptDocument): string {
+  /**
+   * Validates, lays out and queues a receipt. Returns the job id at once. Throws E_ILLEGAL
+   * (listing the problems) for a receipt that fails the schema or does not add up, E_BUSY when
+   * the queue is full, E_DISABLED etc. per the life cycle.
+   */
+  printReceipt(input: ReceiptDocumentInput): string {
+    const parsed = parseReceipt(input);
+    if (!parsed.ok) throw new PosError('E_ILLEGAL', `${this.name}: receipt refused: ${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    const doc = parsed.receipt;
     const cmds = layoutReceipt(doc, { columns: this.profile.columns, feedBeforeCut: this.profile.feedBeforeCut, ...this.options.layout });
     return this.printCommands(cmds);
   }
