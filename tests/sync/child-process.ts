@@ -40,8 +40,18 @@ export interface ChildRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
+const live = new Set<ChildProcess>();
+
+/** SIGKILLs every child still running (afterAll, so a failed or timed-out test leaves none). */
+export function killAllChildren(): void {
+  for (const p of live) p.kill('SIGKILL');
+  live.clear();
+}
+
 export function runChild(entry: string[], args: string[]): ChildRun {
   const proc = spawn(process.execPath, [...entry, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+  proc.on('exit', () => live.delete(proc));
   const lines: string[] = [];
   const listeners: ((line: string) => void)[] = [];
   let buf = '';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { JOURNAL_SCHEMA_VERSION, type JournalEvent } from '../../src/core/protocol';
 import { openDb, type Db } from '../../src/hub';
-import { REPO, prepareChild, removeChildBundle, runChild, type ChildRun } from './child-process';
+import { REPO, killAllChildren, prepareChild, removeChildBundle, runChild, type ChildRun } from './child-process';
 import { tempDir, waitFor } from './helpers';
 import { runKillScenario } from './kill-harness';
 
@@ -42,6 +42,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  killAllChildren();
   await db?.close();
   await stopHub();
   if (entry) removeChildBundle(entry);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, it } from 'vitest';
-import { prepareChild, removeChildBundle } from './child-process';
+import { killAllChildren, prepareChild, removeChildBundle } from './child-process';
 import { runKillScenario } from './kill-harness';
 import { tempDir } from './helpers';
 import { startTestHub, type TestHub } from './test-hub';
@@ -22,6 +22,7 @@ beforeAll(async () => {
   entry = await prepareChild();
 });
 afterAll(async () => {
+  killAllChildren();
   await hub?.close();
   if (entry) removeChildBundle(entry);
   tmp?.cleanup();
