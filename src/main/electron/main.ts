@@ -8,6 +8,7 @@ import { attachIpcBridge, type IpcBridge } from './ipc-bridge';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
+  createReloadBudget,
   CSP,
   decidePermission,
   isAllowedNavigation,
@@ -106,9 +107,16 @@ async function createWindow(cfg: LoadedConfig, reg: RunningRegister): Promise<vo
   const contents = win.webContents;
   bridge = attachIpcBridge({ ipcMain, handler: reg.service, webContents: contents, log });
   win.once('ready-to-show', () => win?.show());
+  const reloads = createReloadBudget();
   contents.on('render-process-gone', (_e, details) => {
+    if (quitting || contents.isDestroyed()) return;
+    if (!reloads.take()) {
+      log(`renderer gone (${details.reason}) again; not reloading (more than 3 crashes in a minute)`);
+      dialog.showErrorBox('Tillstream', 'The register window keeps crashing. Restart the register; if it happens again, call store IT.');
+      return;
+    }
     log(`renderer gone (${details.reason}); reloading`);
-    if (!quitting && !contents.isDestroyed()) void contents.loadURL(APP_ENTRY_URL);
+    void contents.loadURL(APP_ENTRY_URL);
   });
   win.on('closed', () => {
     bridge?.detach();

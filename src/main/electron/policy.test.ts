@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   APP_ENTRY_URL,
   CHANNELS,
+  createReloadBudget,
   CSP,
   decidePermission,
   isAllowedChannel,
@@ -115,5 +116,18 @@ describe('electron policy: window', () => {
     for (const p of ['media', 'geolocation', 'notifications', 'hid', 'serial', 'usb', 'clipboard-read', 'openExternal', 'fullscreen']) {
       expect(decidePermission(p, APP_ENTRY_URL)).toBe(false);
     }
+  });
+});
+
+describe('electron policy: reload budget', () => {
+  it('allows 3 reloads a minute, then refuses until the window has passed', () => {
+    let t = 0;
+    const b = createReloadBudget(3, 60_000, () => t);
+    expect([b.take(), b.take(), b.take(), b.take()]).toEqual([true, true, true, false]);
+    t = 59_999;
+    expect(b.take()).toBe(false);
+    t = 60_000;
+    expect(b.take()).toBe(true);
+    expect(() => createReloadBudget(0)).toThrow(/positive/);
   });
 });

@@ -166,3 +166,23 @@ export function windowOptions(
     webPreferences: webPreferences(preloadPath, { devtools: !kiosk && win.devtools === true }),
   };
 }
+
+/**
+ * Bounds how often a crashed cashier window is reloaded: at most `max` reloads within
+ * `windowMs`. A renderer that crashes on every load must not spin forever; after the budget is
+ * spent the shell stops reloading and says so.
+ */
+export function createReloadBudget(max = 3, windowMs = 60_000, now: () => number = Date.now) {
+  if (!Number.isInteger(max) || max < 1) throw new Error('reload budget: max must be a positive integer');
+  const times: number[] = [];
+  return {
+    /** True if one more reload is allowed now (and records it). */
+    take(): boolean {
+      const t = now();
+      while (times.length > 0 && t - times[0]! >= windowMs) times.shift();
+      if (times.length >= max) return false;
+      times.push(t);
+      return true;
+    },
+  };
+}
