@@ -32,7 +32,7 @@ function start(...args: string[]): Proc {
   return {
     child,
     out: () => out,
-    waitFor(re, timeoutMs = 20_000) {
+    waitFor(re, timeoutMs = 90_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const m = re.exec(out);
@@ -80,7 +80,7 @@ describe('tillstream simulate', () => {
     expect(p.out()).toMatch(/"transaction":\{"kind":"sale","amountMinor":1234,"resultCode":5/);
     await pay.close();
     expect(await p.stop()).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it('scale: the printed PTY path works with the scale driver; stdin places a weight', async () => {
     const p = start('scale');
@@ -94,5 +94,5 @@ describe('tillstream simulate', () => {
     expect(await scale.readWeight({ timeoutMs: 10_000 })).toEqual({ grams: 725, net: false });
     await scale.close();
     expect(await p.stop()).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

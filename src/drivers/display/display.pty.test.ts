@@ -11,7 +11,7 @@ import { serialBinding } from '../transport/serial';
 import type { Transport } from '../transport/transport';
 import { CustomerDisplay } from './display';
 
-function screenBecomes(sim: DisplaySimulator, want: [string, string], timeoutMs = 5_000): Promise<void> {
+function screenBecomes(sim: DisplaySimulator, want: [string, string], timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     // A no-break space (Intl puts one before €) looks like a space on the display.
     const plain = (x: string) => x.replace(/\u00a0/g, ' ');

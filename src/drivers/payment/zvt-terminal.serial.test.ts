@@ -31,8 +31,8 @@ describe('ZVT payment terminal over a serial line (PTY)', () => {
     pay = new ZvtPaymentTerminal('card', {
       address: { kind: 'serial', path: pty.hostPath, baudRate: 9600, stopBits: 2 },
       currency: 'EUR',
-      ackTimeoutMs: 2_000,
-      transactionTimeoutMs: 2_500,
+      ackTimeoutMs: 4_000,
+      transactionTimeoutMs: 4_000,
       log: (l) => logs.push(l),
     });
     pay.on('data', (e) => emitted.push(e));

@@ -25,8 +25,8 @@ describe('ZVT payment terminal over TCP', () => {
     pay = new ZvtPaymentTerminal('card', {
       address: { kind: 'tcp', host: '127.0.0.1', port: server.port },
       currency: 'EUR',
-      ackTimeoutMs: 2_500,
-      transactionTimeoutMs: 2_500,
+      ackTimeoutMs: 4_000,
+      transactionTimeoutMs: 4_000,
       log: (l) => logs.push(l),
     });
     pay.on('data', (e) => emitted.push(e));
@@ -127,7 +127,7 @@ describe('ZVT payment terminal over TCP', () => {
     const sale = pay.sale(EUR(1234));
     // Wait until the terminal asks for the card, then cancel.
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no intermediate status within 5 s')), 5_000);
+      const t = setTimeout(() => reject(new Error('no intermediate status within 15 s')), 15_000);
       pay.on('status', (e) => {
         if (e.kind === 'other' && e.value === 'insert card') {
           clearTimeout(t);
@@ -163,7 +163,7 @@ describe('ZVT payment terminal over TCP', () => {
     await pay.close(); // the register restarts
 
     pay = new ZvtPaymentTerminal('card', {
-      address: { kind: 'tcp', host: '127.0.0.1', port: server.port }, currency: 'EUR', transactionTimeoutMs: 2_500, unresolved: saved,
+      address: { kind: 'tcp', host: '127.0.0.1', port: server.port }, currency: 'EUR', transactionTimeoutMs: 4_000, unresolved: saved,
     });
     await pay.start();
     await expect(pay.sale(EUR(640))).rejects.toBeInstanceOf(UnresolvedPaymentError);

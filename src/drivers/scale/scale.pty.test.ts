@@ -19,7 +19,7 @@ describe('8217 scale over a PTY', () => {
     pty = await createPtyPair();
     devEnd = await serialBinding.open({ kind: 'serial', path: pty.devicePath, baudRate: 9600 });
     sim = new ScaleSimulator(devEnd, { capacityGrams: 15_000, zeroRangeGrams: 300 });
-    scale = new Scale8217('scale', { address: { kind: 'serial', path: pty.hostPath, baudRate: 9600, dataBits: 7, parity: 'even' }, pollIntervalMs: 10, replyTimeoutMs: 2_000 });
+    scale = new Scale8217('scale', { address: { kind: 'serial', path: pty.hostPath, baudRate: 9600, dataBits: 7, parity: 'even' }, pollIntervalMs: 10, replyTimeoutMs: 5_000 });
     scale.on('status', (e: StatusEvent) => {
       if (e.kind === 'scale') statuses.push(e.value);
     });

@@ -11,7 +11,7 @@ import { serialBinding } from '../transport/serial';
 import type { Transport } from '../transport/transport';
 import { HidPosScanner, SerialScanner, type ScanData } from './scanner';
 
-function nextScans(scanner: SerialScanner | HidPosScanner, n: number, timeoutMs = 5_000): Promise<ScanData[]> {
+function nextScans(scanner: SerialScanner | HidPosScanner, n: number, timeoutMs = 15_000): Promise<ScanData[]> {
   return new Promise((resolve, reject) => {
     const got: ScanData[] = [];
     const t = setTimeout(() => reject(new Error(`only ${got.length} of ${n} scans within ${timeoutMs} ms`)), timeoutMs);
@@ -69,7 +69,7 @@ describe('serial scanner over a PTY', () => {
 
   it('readOneScan resolves with the next scan, and times out (E_TIMEOUT) when none comes', async () => {
     const sim = new ScannerSimulator(devEnd, { suffix: 'CRLF', aimPrefix: false });
-    const one = scanner.readOneScan(5_000);
+    const one = scanner.readOneScan(15_000);
     await sim.scan('ABC-1234', 'code39');
     expect(await one).toEqual({ raw: 'ABC-1234', symbology: 'unknown' });
     await expect(scanner.readOneScan(50)).rejects.toMatchObject({ code: 'E_TIMEOUT' });
