@@ -60,6 +60,8 @@ interface Job {
   encoded: EncodedJob;
   attempts: number;
   cancelled: boolean;
+  /** A terminal event (done/failed/cancelled) was emitted: never emit another. */
+  ended: boolean;
 }
 
 class Interrupted extends Error {
@@ -131,7 +133,7 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
       throw new PosError('E_BUSY', `${this.name}: ${this.queue.length} print jobs waiting (limit ${this.opts.maxQueuedJobs})`);
     }
     const encoded = encodeCommands(commands, { profile: this.profile, maxChunkBytes: this.opts.maxChunkBytes, ...(this.options.font !== undefined ? { font: this.options.font } : {}) });
-    const job: Job = { id: randomUUID(), encoded, attempts: 0, cancelled: false };
+    const job: Job = { id: randomUUID(), encoded, attempts: 0, cancelled: false, ended: false };
     this.queue.push(job);
     this.jobEvent(job, 'queued');
     void this.pump();
@@ -237,6 +239,14 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
     this.active = false;
     this.wakeAll();
     await super.onRelease();
+  }
+
+  /** Jobs still queued when the device closes are reported cancelled, so the app can say so. */
+  protected override async onClose(): Promise<void> {
+    for (const job of this.queue.splice(0)) {
+      job.cancelled = true;
+      this.jobEvent(job, 'cancelled', 'printer closed');
+    }
   }
 
   // ---- background work ----
@@ -362,6 +372,8 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
   }
 
   private jobEvent(job: Job, state: JobState, reason?: string): void {
+    if (job.ended) return;
+    if (state === 'done' || state === 'failed' || state === 'cancelled') job.ended = true;
     this.emit('job', { id: job.id, state, attempt: Math.max(1, job.attempts), at: Date.now(), ...(reason ? { reason } : {}) });
   }
 }
