@@ -2,12 +2,15 @@ import { parseJournalEvent } from '../core/events';
 import { stockMovementsFor } from '../core/stock';
 import { postEvent, originalEntryIdFor } from '../core/ledger/post';
 import type { Chart } from '../core/ledger/chart';
-import type { EventProcessor } from './processor';
+import type { JournalEvent } from '../core/protocol';
+import type { EventProcessor, StockMovementDraft } from './processor';
 
 // The shipped processor: payload schemas, postings and stock movements all come from core,
 // so register and hub agree on what an event means.
 
 export function coreProcessor(chart: Chart): EventProcessor {
+  // Ingest asks for an event's movements twice (to lock the SKU rows first, then to apply them).
+  const movements = new WeakMap<JournalEvent, StockMovementDraft[]>();
   return {
     validate(e) {
       const r = parseJournalEvent(e);
@@ -15,6 +18,13 @@ export function coreProcessor(chart: Chart): EventProcessor {
     },
     originalEntryId: (e) => originalEntryIdFor(e),
     post: (e, original) => postEvent(e, chart, original ? { original } : {}),
-    stock: (e) => stockMovementsFor(e).map((m) => ({ sku: m.sku, quantity: m.quantity, reason: m.reason })),
+    stock(e) {
+      let m = movements.get(e);
+      if (!m) {
+        m = stockMovementsFor(e).map((x) => ({ sku: x.sku, quantity: x.quantity, reason: x.reason }));
+        movements.set(e, m);
+      }
+      return m;
+    },
   };
 }

@@ -29,7 +29,7 @@ describe.each(testBackends())('tillstream ledger / hub CLI on $name', (backend) 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('trial-balance prints totals and exits 0; export writes hledger; an unbalanced ledger exits 1', { timeout: 300_000 }, async () => {
+  it('trial-balance prints totals and exits 0; export writes hledger; an unbalanced ledger exits 1', { timeout: 480_000 }, async () => {
     let db = await openDb(dbOpts);
     await migrate(db);
     await seedStore(db, 'S', { A: 10 });
@@ -46,8 +46,6 @@ describe.each(testBackends())('tillstream ledger / hub CLI on $name', (backend) 
     expect(tb.err).toBe('');
     expect(tb.code).toBe(0);
     expect(tb.out).toMatch(/TOTAL\s+USD\s+1350\s+1350\s+balanced/);
-    const json = JSON.parse(cli(['ledger', 'trial-balance', '--config', configFile, '--json']).out);
-    expect(json.balanced).toBe(true);
 
     const hl = cli(['ledger', 'export', '--format', 'hledger', '--config', configFile]);
     expect(hl.code).toBe(0);
