@@ -53,7 +53,9 @@ export const reconnectSchema = z
   .object({
     initialDelayMs: z.number().int().positive().max(60_000).default(200),
     maxDelayMs: z.number().int().positive().max(300_000).default(5_000),
+    /** Start even when the device is absent (state 'error', power offline) and connect when it appears. */
+    startOffline: z.boolean().default(false),
   })
   .strict()
   .refine((r) => r.maxDelayMs >= r.initialDelayMs, { message: 'maxDelayMs must be >= initialDelayMs', path: ['maxDelayMs'] })
-  .default({ initialDelayMs: 200, maxDelayMs: 5_000 });
+  .default({ initialDelayMs: 200, maxDelayMs: 5_000, startOffline: false });

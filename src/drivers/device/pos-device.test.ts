@@ -106,6 +106,24 @@ describe('PosDevice life cycle', () => {
     expect(dev.claimed).toBe(false);
   });
 
+  it('with startOffline, claims an absent device and connects when it appears', async () => {
+    const binding = new MockBinding();
+    const mock = binding.createDevice('late');
+    mock.unplug();
+    const dev = new EchoDevice('late', 'scanner', { address: { kind: 'mock', name: 'late' }, binding, reconnect: { initialDelayMs: 5, maxDelayMs: 20, startOffline: true } });
+    const statuses: StatusEvent[] = [];
+    dev.on('status', (s) => statuses.push(s));
+    await dev.start();
+    expect(dev.state).toBe('error');
+    expect(dev.linkUps).toBe(0);
+    const online = waitForEvent<PosDeviceEvents, 'status'>(dev, 'status', (s) => s.kind === 'power' && s.value === 'online');
+    mock.replug();
+    await online;
+    expect([dev.state, dev.linkUps]).toEqual(['idle', 1]);
+    expect(statuses.map((s) => s.kind === 'power' && s.value)).toEqual(['offline', 'online']);
+    await dev.close();
+  });
+
   it('delivers data, queues it while dataEventEnabled is false', async () => {
     const { dev, mock } = setup();
     await dev.start();
