@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseScan, isBarcodeError } from '../../core/barcode';
 import { parseEventPayload, type SaleCompletedPayload, type ShiftOpenedPayload } from '../../core/events';
-import { quantity, type Quantity } from '../../core/money';
-import type { Product } from '../../core/catalog';
+import type { Quantity } from '../../core/money';
 import type { JournalEvent, StoreChange } from '../../core/protocol';
 import {
   RegisterError,
@@ -14,16 +13,20 @@ import {
   type DeviceStatus,
   type RegisterHandler,
   type SaleView,
+  type SaleLine as LineView,
   type ShiftView,
+  type TenderView,
   type StoreInfo,
   type StreamName,
   type SyncStatus,
 } from '../../core/register-api';
 import type { Journal, SyncClient } from '../../sync';
 import type { RegisterConfig } from './config';
-import { completedPayload, newCart, price, refundPayload, toView, MAX_CART_LINES, MAX_CART_TENDERS, type Cart, type CartLine } from './cart';
+import { newCart, price, refundPayload, toView, MAX_CART_TENDERS, type Cart } from './cart';
+import { EngineSale, cashierPermissions, engineContext, managerApproval } from './engine-sale';
+import type { Approval, SaleCommand, SaleContext, SaleEffect } from '../../core/sale';
 import { loadCatalogView, type CatalogView } from './catalog-view';
-import type { RegisterDevices } from './devices';
+import type { CardResult, RegisterDevices } from './devices';
 import { AttemptLimiter, verifyPin } from './pins';
 import { receiptFor, receiptText } from './receipt';
 import { expectedCash, foldShift, toReport } from './report';
@@ -61,7 +64,10 @@ export class RegisterService implements RegisterHandler {
   private readonly limiter = new AttemptLimiter();
   private catalog: CatalogView;
   private cashier: RegisterConfig['cashiers'][number] | null = null;
+  /** An open return (lines from an original receipt). */
   private cart: Cart | null = null;
+  /** The open or just finished sale (core sale engine). */
+  private sale: EngineSale | null = null;
   private lastReceipt: { receipt_no: string; text: string; doc: ReturnType<typeof receiptFor> } | null = null;
   private language: 'en' | 'de';
   private readonly alerts: AlertView[] = [];
@@ -78,8 +84,11 @@ export class RegisterService implements RegisterHandler {
     this.log = opts.log ?? (() => {});
     this.language = this.cfg.language;
     this.catalog = loadCatalogView(this.journal, this.cfg.currency);
+    // A sale or return that was open when the register stopped comes back as it was.
     const saved = this.journal.loadOpenSale();
-    if (saved && typeof saved.sale_id === 'string' && Array.isArray(saved.lines)) this.cart = saved as unknown as Cart;
+    const engine = saved ? EngineSale.fromJson(saved) : null;
+    if (engine) this.sale = engine;
+    else if (saved && typeof saved.sale_id === 'string' && Array.isArray(saved.lines) && saved.kind === 'refund') this.cart = saved as unknown as Cart;
 
     const onChanges = (r: { applied: StoreChange[] }) => this.onStoreChanges(r.applied);
     this.journal.on('changes', onChanges);
@@ -119,7 +128,7 @@ export class RegisterService implements RegisterHandler {
 
   /** True while a sale has lines and is not finished (no restarts, no updates). */
   saleOpen(): boolean {
-    return !!this.cart && (this.cart.status === 'open' || this.cart.status === 'tendering') && this.cart.lines.some((l) => !l.voided);
+    return this.busyWithSale();
   }
 
   close(): void {
@@ -262,9 +271,7 @@ export class RegisterService implements RegisterHandler {
   }
 
   private signOut() {
-    if (this.cart && this.cart.status !== 'completed' && this.cart.status !== 'voided' && this.cart.lines.length > 0) {
-      throw new RegisterError('INVALID_STATE', 'finish or void the open sale before signing out');
-    }
+    if (this.busyWithSale()) throw new RegisterError('INVALID_STATE', 'finish or void the open sale before signing out');
     this.cashier = null;
     this.emitSession();
     return { ok: true as const };
@@ -304,60 +311,71 @@ export class RegisterService implements RegisterHandler {
   }
 
   // ---------------------------------------------------------------- sale
+  // A sale is priced and guarded by core's sale engine (EngineSale); a return is a Cart of
+  // lines copied from the original receipt (cart.ts). At most one of the two is open.
+
+  private labels = (c: string) => this.catalog.taxLabels.get(c) ?? c;
+
+  private ctx(): SaleContext {
+    const c = this.cashier;
+    return engineContext({
+      book: this.catalog.book,
+      taxes: this.catalog.table,
+      discountLimitPct: this.cfg.discount_limit_pct,
+      cashierId: c?.cashier_id ?? 'nobody',
+      permissions: c ? cashierPermissions(c.role, this.cfg.void_line_needs_manager) : [],
+      now: this.now().toISOString(),
+    });
+  }
 
   private view(): SaleView {
-    return toView(this.cart, this.catalog.table, this.cfg.currency, (c) => this.catalog.taxLabels.get(c) ?? c);
+    if (this.sale) return this.sale.view(this.ctx(), this.labels);
+    return toView(this.cart, this.catalog.table, this.cfg.currency, this.labels);
   }
 
   private changed(): SaleView {
-    if (this.cart && (this.cart.status === 'open' || this.cart.status === 'tendering')) this.journal.saveOpenSale(this.cart as unknown as Record<string, unknown>);
+    if (this.sale?.open) this.journal.saveOpenSale(this.sale.toJson() as unknown as Record<string, unknown>);
+    else if (this.cart && (this.cart.status === 'open' || this.cart.status === 'tendering')) this.journal.saveOpenSale(this.cart as unknown as Record<string, unknown>);
     const v = this.view();
     this.emit('sale', v);
-    if (this.cart && v.lines.length) {
-      const last = v.lines[v.lines.length - 1]!;
-      void this.devices.display(last.name, `${(v.total.amount / 100).toFixed(2)} ${v.currency}`).catch(() => {});
-    }
+    const last = v.lines.filter((l) => !l.voided).at(-1);
+    if (last) void this.devices.display(last.name, `${(v.total.amount / 100).toFixed(2)} ${v.currency}`).catch(() => {});
     return v;
   }
 
-  private openCart(): Cart {
+  /** True while a sale or return has live lines and is not finished. */
+  private busyWithSale(): boolean {
+    if (this.sale) return this.sale.open && this.sale.hasLiveLines;
+    return !!this.cart && (this.cart.status === 'open' || this.cart.status === 'tendering') && this.cart.lines.some((l) => !l.voided);
+  }
+
+  /** The open sale, started on the first item. */
+  private openEngineSale(): EngineSale {
     const shift = this.requireShift();
     const c = this.requireCashier();
-    if (this.cart && (this.cart.status === 'completed' || this.cart.status === 'voided')) this.cart = null;
-    if (!this.cart) {
-      this.cart = newCart({ sale_id: randomUUID(), currency: this.cfg.currency, shift_id: shift.shift_id, cashier_id: c.cashier_id, price_book_version: this.catalog.book.version });
+    if (this.cart && this.busyWithSale()) throw new RegisterError('INVALID_STATE', 'finish or void the return first');
+    if (this.sale && !this.sale.open) this.sale = null;
+    this.cart = null;
+    if (!this.sale) {
+      this.sale = EngineSale.open({ sale_id: randomUUID(), store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id, shift_id: shift.shift_id, cashier_id: c.cashier_id, currency: this.cfg.currency });
     }
-    if (this.cart.status === 'tendering' && this.cart.tenders.some((t) => t.status === 'approved')) {
-      throw new RegisterError('INVALID_STATE', 'payment has started; finish it or void the sale');
-    }
-    return this.cart;
+    return this.sale;
   }
 
-  private line(id: string): CartLine {
-    const l = this.cart?.lines.find((x) => x.line_id === id && !x.voided);
-    if (!l) throw new RegisterError('NOT_FOUND', `no line ${id} in the open sale`);
-    return l;
-  }
-
-  private addProduct(prod: Product, q: Quantity, source: CartLine['source'], extra: Partial<CartLine> = {}): SaleView {
-    const cart = this.openCart();
-    if (cart.kind === 'refund') throw new RegisterError('INVALID_STATE', 'this is a return; add lines from the original receipt');
-    if (!prod.active) throw new RegisterError('NOT_FOUND', `${prod.name} is not for sale`);
-    if (cart.lines.length >= MAX_CART_LINES) throw new RegisterError('INVALID_STATE', `a sale holds at most ${MAX_CART_LINES} lines`);
-    // Same item scanned again: add to its line (not for weighed or price-embedded items).
-    const same = source === 'scan' || source === 'keyed' || source === 'search'
-      ? cart.lines.find((l) => !l.voided && l.sku === prod.sku && l.unit === 'each' && l.fixed_gross === undefined && !l.line_discount && l.quantity.scale === 0)
-      : undefined;
-    if (same && q.scale === 0) same.quantity = quantity(same.quantity.units + q.units, 0);
-    else {
-      cart.lines.push({
-        line_id: `L${cart.next_line++}`, sku: prod.sku, description: prod.name, category: prod.category, tax_category: prod.tax_category,
-        quantity: q, unit: prod.unit, unit_price: prod.price, price_source: 'price_book', price_book_version: this.catalog.book.version,
-        source, voided: false, ...(prod.gtins[0] ? { gtin: prod.gtins[0] } : {}), ...extra,
-      });
-    }
-    cart.status = 'open';
+  /** Runs a command on the open sale, records where new lines came from, handles effects. */
+  private async runSale(cmd: SaleCommand, source?: LineView['source']): Promise<SaleView> {
+    const sale = this.openEngineSale();
+    const before = new Set(sale.state.lines.map((l) => l.line_id));
+    const effects = sale.run(cmd, this.ctx());
+    if (source) for (const id of sale.newLineIds(before)) sale.extras.sources[id] = source;
+    if (effects.length) return this.applyEffects(sale, effects);
     return this.changed();
+  }
+
+  private managerApprovalFor(approval: { manager_pin: string } | undefined): Approval | undefined {
+    if (!approval) return undefined;
+    const id = this.approve('this', approval, true);
+    return id ? managerApproval(id) : undefined;
   }
 
   private async scan(p: Params<'sale.scan'>): Promise<SaleView> {
@@ -370,17 +388,11 @@ export class RegisterService implements RegisterHandler {
     }
     const prod = this.catalog.lookup(parsed.lookupKey) ?? this.catalog.lookup(parsed.data);
     if (!prod) throw new RegisterError('NOT_FOUND', `no item with code ${parsed.hri.slice(0, 40)}`);
-    if (parsed.price) {
-      const exp = parsed.price.decimals;
-      const amount = exp === 2 ? parsed.price.amountMinor : Math.round(parsed.price.amountMinor * 10 ** (2 - exp));
-      const extra: Partial<CartLine> = { fixed_gross: amount, price_source: 'barcode' };
-      if (parsed.weight) return this.addProduct(prod, quantity(parsed.weight.grams, 3), 'embedded_price', { ...extra, unit: 'kg' });
-      return this.addProduct(prod, quantity(1, 0), 'embedded_price', { ...extra, unit_price: amount, unit: 'each' });
-    }
-    // A weight label with weight 0 is a PLU label for the scale: weigh it.
-    if (parsed.weight && parsed.weight.grams > 0) return this.addProduct(prod, quantity(parsed.weight.grams, 3), 'embedded_weight', { unit: 'kg' });
-    if (prod.unit === 'kg') return this.addProduct(prod, await this.weigh(), 'scale');
-    return this.addProduct(prod, quantity(1, 0), 'scan');
+    const weight = parsed.weight && parsed.weight.grams > 0 ? { grams: parsed.weight.grams } : undefined;
+    // A kg item without a weight on its label (or a PLU label with weight 0) is weighed now.
+    if (prod.unit === 'kg' && !weight && !parsed.price) return this.runSale({ type: 'add_weighed', sku: prod.sku, weight: await this.weigh() }, 'scale');
+    const scan = { lookupKey: this.catalog.lookup(parsed.lookupKey) ? parsed.lookupKey : parsed.data, ...(parsed.gtin ? { gtin: parsed.gtin } : {}), ...(parsed.price ? { price: parsed.price } : {}), ...(weight ? { weight } : {}) };
+    return this.runSale({ type: 'scan', scan }, parsed.price ? 'embedded_price' : weight ? 'embedded_weight' : 'scan');
   }
 
   private async weigh(): Promise<Quantity> {
@@ -397,8 +409,8 @@ export class RegisterService implements RegisterHandler {
     this.requireShift();
     const prod = this.catalog.book.products.get(p.sku);
     if (!prod) throw new RegisterError('NOT_FOUND', `no item with sku ${p.sku}`);
-    if (prod.unit === 'kg') return this.addProduct(prod, p.quantity ?? (await this.weigh()), p.quantity ? 'keyed' : 'scale');
-    return this.addProduct(prod, p.quantity ?? quantity(1, 0), 'search');
+    if (prod.unit === 'kg') return this.runSale({ type: 'add_weighed', sku: prod.sku, weight: p.quantity ?? (await this.weigh()) }, p.quantity ? 'keyed' : 'scale');
+    return this.runSale({ type: 'add_sku', sku: prod.sku, ...(p.quantity ? { quantity: p.quantity } : {}) }, 'search');
   }
 
   private search(p: Params<'catalog.search'>): CommandResult<'catalog.search'> {
@@ -409,79 +421,73 @@ export class RegisterService implements RegisterHandler {
     }));
   }
 
-  private setQuantity(p: Params<'sale.setQuantity'>): SaleView {
-    this.openCart();
-    const l = this.line(p.line_id);
-    if (l.frozen) throw new RegisterError('INVALID_STATE', 'a returned line keeps its original quantity');
-    if (p.quantity.units <= 0) throw new RegisterError('BAD_REQUEST', 'quantity must be more than zero; void the line instead');
-    if (l.unit === 'each' && p.quantity.scale !== 0) throw new RegisterError('BAD_REQUEST', 'this item is sold by the piece');
-    if (p.quantity.scale === 0 && p.quantity.units > 9999) throw new RegisterError('BAD_REQUEST', 'quantity above 9999');
-    l.quantity = p.quantity;
-    return this.changed();
+  private requireEngineSale(): EngineSale {
+    if (this.cart && this.busyWithSale()) throw new RegisterError('INVALID_STATE', 'this is a return: lines come from the original receipt');
+    if (!this.sale?.open) throw new RegisterError('INVALID_STATE', 'no open sale');
+    return this.sale;
+  }
+
+  private setQuantity(p: Params<'sale.setQuantity'>): Promise<SaleView> {
+    this.requireEngineSale();
+    return this.runSale({ type: 'set_quantity', line_id: p.line_id, quantity: p.quantity });
   }
 
   private async setWeight(p: Params<'sale.setWeight'>): Promise<SaleView> {
-    this.openCart();
-    const l = this.line(p.line_id);
-    if (l.unit === 'each') throw new RegisterError('BAD_REQUEST', 'this item is sold by the piece, not weighed');
-    l.quantity = p.weight ?? (await this.weigh());
-    if (l.quantity.units <= 0) throw new RegisterError('BAD_REQUEST', 'weight must be more than zero');
-    l.source = p.weight ? 'keyed' : 'scale';
-    return this.changed();
-  }
-
-  private discount(p: Params<'sale.discount'>): SaleView {
-    const cart = this.openCart();
-    if (cart.kind === 'refund') throw new RegisterError('INVALID_STATE', 'no discounts on a return');
-    const priced = price(cart, this.catalog.table);
-    let base: number;
-    if (p.line_id) {
-      const l = this.line(p.line_id);
-      base = priced.lines.find((x) => x.line.line_id === l.line_id)?.gross ?? 0;
-    } else base = priced.subtotal;
-    const pct = p.percent_bp !== undefined ? p.percent_bp / 100 : base > 0 ? ((p.amount?.amount ?? 0) * 100) / base : 100;
-    if (p.amount && p.amount.currency !== cart.currency) throw new RegisterError('BAD_REQUEST', `discount must be in ${cart.currency}`);
-    if (p.amount && p.amount.amount > base) throw new RegisterError('BAD_REQUEST', 'discount larger than the amount it applies to');
-    const approvedBy = this.approve('a discount above the limit', p.approval, pct > this.cfg.discount_limit_pct);
-    const d = { ...(p.percent_bp !== undefined ? { percent_bp: p.percent_bp } : { amount: p.amount!.amount }), ...(p.reason ? { reason: p.reason } : {}), ...(approvedBy ? { approved_by: approvedBy } : {}) };
-    if (p.line_id) this.line(p.line_id).line_discount = d;
-    else cart.order_discount = d;
-    return this.changed();
-  }
-
-  private voidLine(p: Params<'sale.voidLine'>): SaleView {
-    const cart = this.openCart();
-    const l = this.line(p.line_id);
-    this.approve('voiding a line', p.approval, this.cfg.void_line_needs_manager && cart.kind === 'sale');
-    l.voided = true;
-    return this.changed();
-  }
-
-  private voidSale(p: Params<'sale.void'>): SaleView {
-    const shift = this.requireShift();
-    const cart = this.cart;
-    if (!cart || cart.status === 'completed' || cart.status === 'voided' || cart.lines.length === 0) throw new RegisterError('INVALID_STATE', 'no open sale to void');
-    if (cart.tenders.some((t) => t.status === 'approved' && t.kind === 'card')) throw new RegisterError('INVALID_STATE', 'a card payment was approved; refund it before voiding');
-    const approvedBy = this.approve('voiding a sale', p.approval, true);
-    const priced = price(cart, this.catalog.table);
-    const payload = {
-      sale_id: cart.sale_id, store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id, shift_id: shift.shift_id, cashier_id: cart.cashier_id,
-      ...(approvedBy ? { approved_by: approvedBy } : {}), ...(p.reason ? { reason: p.reason } : {}), currency: cart.currency,
-      lines: priced.lines.map((l) => ({ sku: l.line.sku, description: l.line.description, quantity: l.line.quantity, total: l.total })),
-      total: priced.total, voided_at: this.now().toISOString(),
-    };
-    this.commit('sale.voided', payload, { clearOpenSale: true });
-    cart.status = 'voided';
-    const v = this.view();
-    this.emit('sale', v);
+    const sale = this.requireEngineSale();
+    const l = sale.state.lines.find((x) => x.line_id === p.line_id && !x.voided);
+    if (!l) throw new RegisterError('NOT_FOUND', `no line ${p.line_id} in the open sale`);
+    if (l.unit !== 'kg') throw new RegisterError('BAD_REQUEST', 'this item is sold by the piece, not weighed');
+    const v = await this.runSale({ type: 'set_quantity', line_id: p.line_id, quantity: p.weight ?? (await this.weigh()) });
+    sale.extras.sources[p.line_id] = p.weight ? 'keyed' : 'scale';
     return v;
+  }
+
+  private discount(p: Params<'sale.discount'>): Promise<SaleView> {
+    this.requireEngineSale();
+    const approval = this.managerApprovalFor(p.approval);
+    const discount = { ...(p.percent_bp !== undefined ? { percent_bp: p.percent_bp } : { amount: p.amount!.amount }), ...(p.reason ? { reason: p.reason } : {}) };
+    if (p.amount && p.amount.currency !== this.cfg.currency) throw new RegisterError('BAD_REQUEST', `discount must be in ${this.cfg.currency}`);
+    const cmd: SaleCommand = p.line_id
+      ? { type: 'discount_line', line_id: p.line_id, discount, ...(approval ? { approval } : {}) }
+      : { type: 'discount_order', discount, ...(approval ? { approval } : {}) };
+    return this.runSale(cmd);
+  }
+
+  private voidLine(p: Params<'sale.voidLine'>): Promise<SaleView> | SaleView {
+    if (this.cart && this.busyWithSale()) {
+      const l = this.cart.lines.find((x) => x.line_id === p.line_id && !x.voided);
+      if (!l) throw new RegisterError('NOT_FOUND', `no line ${p.line_id} in the return`);
+      l.voided = true;
+      return this.changed();
+    }
+    this.requireEngineSale();
+    const approval = this.managerApprovalFor(p.approval);
+    return this.runSale({ type: 'void_line', line_id: p.line_id, ...(approval ? { approval } : {}) });
+  }
+
+  private async voidSale(p: Params<'sale.void'>): Promise<SaleView> {
+    this.requireShift();
+    if (this.cart && this.busyWithSale()) {
+      // A return that was not paid out yet: nothing happened, nothing to journal.
+      if (this.cart.tenders.some((t) => t.status === 'approved')) throw new RegisterError('INVALID_STATE', 'money was already given back; finish the return');
+      this.cart.status = 'voided';
+      this.journal.clearOpenSale();
+      const v = this.view();
+      this.emit('sale', v);
+      return v;
+    }
+    const sale = this.sale;
+    if (!sale?.open || !sale.hasLiveLines) throw new RegisterError('INVALID_STATE', 'no open sale to void');
+    if (sale.state.tenders.some((t) => t.kind === 'card')) throw new RegisterError('INVALID_STATE', 'a card payment was approved; refund it before voiding');
+    // The engine decides whether a manager is needed; without a PIN it answers APPROVAL_REQUIRED.
+    const approval = this.managerApprovalFor(p.approval);
+    return this.runSale({ type: 'void_sale', ...(p.reason ? { reason: p.reason } : {}), ...(approval ? { approval } : {}) });
   }
 
   private newSale(): SaleView {
     this.requireShift();
-    if (this.cart && this.cart.status !== 'completed' && this.cart.status !== 'voided' && this.cart.lines.some((l) => !l.voided)) {
-      throw new RegisterError('INVALID_STATE', 'the current sale is still open');
-    }
+    if (this.busyWithSale()) throw new RegisterError('INVALID_STATE', 'the current sale is still open');
+    this.sale = null;
     this.cart = null;
     this.journal.clearOpenSale();
     const v = this.view();
@@ -490,79 +496,126 @@ export class RegisterService implements RegisterHandler {
   }
 
   private async tender(p: Params<'sale.tender'>): Promise<SaleView> {
-    const cart = this.cart;
     this.requireShift();
-    if (!cart || cart.status === 'completed' || cart.status === 'voided') throw new RegisterError('INVALID_STATE', 'no open sale to pay');
-    if (p.amount.currency !== cart.currency) throw new RegisterError('BAD_REQUEST', `tender must be in ${cart.currency}`);
-    if (this.busy) throw new RegisterError('INVALID_STATE', 'a payment is already in progress');
-    if (cart.tenders.length >= MAX_CART_TENDERS) throw new RegisterError('INVALID_STATE', 'too many payments on one sale');
-    const priced = price(cart, this.catalog.table);
-    if (priced.lines.length === 0) throw new RegisterError('INVALID_STATE', 'the sale has no items');
-    const due = priced.total - priced.paid;
-    if (due <= 0) throw new RegisterError('INVALID_STATE', 'nothing left to pay');
+    if (p.amount.currency !== this.cfg.currency) throw new RegisterError('BAD_REQUEST', `tender must be in ${this.cfg.currency}`);
     if (p.amount.amount <= 0) throw new RegisterError('BAD_REQUEST', 'amount must be more than zero');
+    if (this.busy) throw new RegisterError('INVALID_STATE', 'a payment is already in progress');
+    if (this.cart && this.busyWithSale()) return this.refundTender(p);
+    const sale = this.requireEngineSale();
+    const due = this.view().due.amount;
+    if (p.kind === 'cash') return this.runSale({ type: 'tender_cash', tendered: p.amount.amount });
+    if (p.kind === 'gift') {
+      if (!p.gift_code) throw new RegisterError('BAD_REQUEST', 'scan or type the gift card number');
+      return this.runSale({ type: 'tender_gift_card', gift_card_id: p.gift_code, amount: p.amount.amount });
+    }
+    if (p.amount.amount > due) throw new RegisterError('BAD_REQUEST', 'a card cannot be charged more than is due');
+    const id = `C${sale.extras.attempts.length + sale.state.tenders.length + 1}`;
+    const pending: TenderView = { tender_id: id, kind: 'card', amount: { amount: p.amount.amount, currency: this.cfg.currency }, status: 'pending' };
+    sale.attempt(pending);
+    this.emit('sale', this.view());
+    this.busy = true;
+    let r: CardResult | null = null;
+    let failure = '';
+    try {
+      r = await this.devices.authorizeCard(p.amount.amount, this.cfg.currency, `${sale.state.sale_id}/${id}`);
+    } catch (err) {
+      failure = errText(err);
+    } finally {
+      this.busy = false;
+    }
+    sale.extras.attempts = sale.extras.attempts.filter((a) => a.tender_id !== id);
+    if (r && r.status === 'approved') {
+      return this.runSale({
+        type: 'tender_card',
+        result: {
+          status: 'approved', amount: p.amount.amount, processor: r.processor,
+          ...(r.auth_code ? { auth_code: r.auth_code } : {}), ...(r.masked_pan ? { masked_pan: r.masked_pan } : {}),
+          ...(r.card_brand ? { card_brand: r.card_brand } : {}), ...(r.terminal_ref ? { terminal_ref: r.terminal_ref } : {}),
+        },
+      });
+    }
+    // Declined, or unknown (we cannot tell whether the customer was charged): shown to the cashier, not a payment.
+    sale.attempt({
+      ...pending,
+      status: r ? r.status : 'unknown',
+      ...(r?.masked_pan ? { masked_pan: r.masked_pan } : {}),
+      message: (r?.message ?? failure ?? '').slice(0, 200),
+    });
+    return this.changed();
+  }
+
+  /** Journal first, then drawer and receipt. */
+  private async applyEffects(sale: EngineSale, effects: SaleEffect[]): Promise<SaleView> {
+    let completed: SaleCompletedPayload | null = null;
+    let drawer = false;
+    for (const e of effects) {
+      if (e.kind === 'journal') {
+        const ev = this.commit(e.type, e.payload as unknown as Record<string, unknown>, { clearOpenSale: true });
+        if (e.type === 'sale.completed') {
+          completed = e.payload;
+          sale.extras.committed_seq = ev.seq;
+          sale.extras.receipt_no = receiptNo(this.cfg.terminal_id, ev.seq);
+        }
+      } else if (e.kind === 'open_drawer') drawer = true;
+      else if (e.kind === 'reverse_tenders') this.alert('info', 'warning', 'Payments on the voided sale must be given back to the customer');
+    }
+    const v = this.view();
+    this.emit('sale', v);
+    if (drawer) await this.devices.openDrawer().catch((err) => this.alert('device', 'warning', `Drawer did not open: ${errText(err)}`));
+    if (completed && sale.extras.receipt_no) await this.printFor('sale', completed, sale.extras.receipt_no);
+    return v;
+  }
+
+  private async printFor(kind: 'sale' | 'refund', payload: SaleCompletedPayload | ReturnType<typeof refundPayload>, no: string): Promise<void> {
+    const doc = receiptFor(kind, payload, this.receiptCtx(no));
+    this.lastReceipt = { receipt_no: no, text: receiptText(doc), doc };
+    await this.devices.printReceipt(doc).catch((err) => this.alert('device', 'error', `Receipt not printed (sale is saved): ${errText(err)}. Fix the printer, then Reprint.`));
+  }
+
+  /** Money back for a return: cash from the drawer, or back to a card through the terminal. */
+  private async refundTender(p: Params<'sale.tender'>): Promise<SaleView> {
+    const cart = this.cart!;
+    if (cart.tenders.length >= MAX_CART_TENDERS) throw new RegisterError('INVALID_STATE', 'too many payments on one return');
+    const priced = price(cart, this.catalog.table);
+    if (priced.lines.length === 0) throw new RegisterError('INVALID_STATE', 'the return has no lines');
+    const due = priced.total - priced.paid;
+    if (due <= 0) throw new RegisterError('INVALID_STATE', 'nothing left to give back');
+    if (p.amount.amount > due) throw new RegisterError('BAD_REQUEST', 'cannot give back more than is due');
+    if (p.kind === 'gift') throw new RegisterError('BAD_REQUEST', 'returns are paid in cash or back to a card');
     cart.status = 'tendering';
     const id = `T${cart.tenders.length + 1}`;
-    const refund = cart.kind === 'refund';
     if (p.kind === 'cash') {
-      if (refund && p.amount.amount > due) throw new RegisterError('BAD_REQUEST', 'cannot refund more than is due');
-      const applied = Math.min(p.amount.amount, due);
-      cart.tenders.push({ tender_id: id, kind: 'cash', amount: applied, tendered: p.amount.amount, change: p.amount.amount - applied, status: 'approved' });
-    } else if (p.kind === 'card') {
-      if (p.amount.amount > due) throw new RegisterError('BAD_REQUEST', 'a card cannot be charged more than is due');
-      const t = { tender_id: id, kind: 'card' as const, amount: p.amount.amount, status: 'pending' as const };
-      cart.tenders.push(t);
+      cart.tenders.push({ tender_id: id, kind: 'cash', amount: p.amount.amount, tendered: p.amount.amount, change: 0, status: 'approved' });
+    } else {
+      cart.tenders.push({ tender_id: id, kind: 'card', amount: p.amount.amount, status: 'pending' });
       this.emit('sale', this.view());
       this.busy = true;
       try {
-        const r = refund ? await this.devices.refundCard(p.amount.amount, cart.currency, `${cart.sale_id}/${id}`) : await this.devices.authorizeCard(p.amount.amount, cart.currency, `${cart.sale_id}/${id}`);
+        const r = await this.devices.refundCard(p.amount.amount, cart.currency, `${cart.sale_id}/${id}`);
         Object.assign(cart.tenders[cart.tenders.length - 1]!, {
           status: r.status, processor: r.processor, ...(r.masked_pan ? { masked_pan: r.masked_pan } : {}), ...(r.card_brand ? { card_brand: r.card_brand } : {}),
           ...(r.auth_code ? { auth_code: r.auth_code } : {}), ...(r.terminal_ref ? { terminal_ref: r.terminal_ref } : {}), ...(r.message ? { message: r.message.slice(0, 200) } : {}),
         });
       } catch (err) {
-        // We do not know whether the customer was charged: keep the tender as unknown for the cashier to check.
         Object.assign(cart.tenders[cart.tenders.length - 1]!, { status: 'unknown', message: errText(err).slice(0, 200) });
       } finally {
         this.busy = false;
       }
-    } else {
-      if (!p.gift_code) throw new RegisterError('BAD_REQUEST', 'scan or type the gift card number');
-      if (p.amount.amount > due) throw new RegisterError('BAD_REQUEST', 'a gift card cannot pay more than is due');
-      cart.tenders.push({ tender_id: id, kind: 'gift', amount: p.amount.amount, status: 'approved', gift_card_id: p.gift_code });
     }
     const after = price(cart, this.catalog.table);
-    if (after.paid >= after.total) return this.complete();
-    return this.changed();
-  }
-
-  /** Journal first, then paper and drawer. */
-  private async complete(): Promise<SaleView> {
-    const cart = this.cart!;
-    const at = this.now().toISOString();
-    const ids = { store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id };
-    let ev: JournalEvent;
-    let payload: SaleCompletedPayload | ReturnType<typeof refundPayload>;
+    if (after.paid < after.total) return this.changed();
+    const payload = refundPayload(cart, this.catalog.table, { store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id, refund_id: randomUUID() }, this.now().toISOString());
     // Stock movements are derived from the payload by the journal (core/stock), one rule for register and hub.
-    if (cart.kind === 'refund') {
-      payload = refundPayload(cart, this.catalog.table, { ...ids, refund_id: randomUUID() }, at);
-      ev = this.commit('sale.refunded', payload as unknown as Record<string, unknown>, { clearOpenSale: true });
-    } else {
-      payload = completedPayload(cart, this.catalog.table, ids, at);
-      ev = this.commit('sale.completed', payload as unknown as Record<string, unknown>, { clearOpenSale: true });
-    }
+    const ev = this.commit('sale.refunded', payload as unknown as Record<string, unknown>, { clearOpenSale: true });
     cart.status = 'completed';
     cart.committed_seq = ev.seq;
     cart.receipt_no = receiptNo(this.cfg.terminal_id, ev.seq);
     const v = this.view();
     this.emit('sale', v);
-    // After the commit: drawer for cash, then the receipt. Faults become alerts.
     if (cart.tenders.some((t) => t.kind === 'cash' && t.status === 'approved')) {
       await this.devices.openDrawer().catch((err) => this.alert('device', 'warning', `Drawer did not open: ${errText(err)}`));
     }
-    const doc = receiptFor(cart.kind === 'refund' ? 'refund' : 'sale', payload, this.receiptCtx(cart.receipt_no));
-    this.lastReceipt = { receipt_no: cart.receipt_no, text: receiptText(doc), doc };
-    await this.devices.printReceipt(doc).catch((err) => this.alert('device', 'error', `Receipt not printed (sale is saved): ${errText(err)}. Fix the printer, then Reprint.`));
+    await this.printFor('refund', payload, cart.receipt_no);
     return v;
   }
 
@@ -609,10 +662,9 @@ export class RegisterService implements RegisterHandler {
   private refundStart(p: Params<'refund.start'>): CommandResult<'refund.start'> {
     const shift = this.requireShift();
     const c = this.requireCashier();
-    if (this.cart && (this.cart.status === 'open' || this.cart.status === 'tendering') && this.cart.lines.some((l) => !l.voided)) {
-      throw new RegisterError('INVALID_STATE', 'finish or void the open sale first');
-    }
+    if (this.busyWithSale()) throw new RegisterError('INVALID_STATE', 'finish or void the open sale first');
     const { sale, no } = this.findSale(p.receipt);
+    this.sale = null;
     const rev = this.reversals(sale.sale_id);
     if (rev.postVoided) throw new RegisterError('INVALID_STATE', `receipt ${no} was post-voided`);
     this.cart = newCart({ sale_id: randomUUID(), currency: sale.currency, shift_id: shift.shift_id, cashier_id: c.cashier_id, price_book_version: sale.price_book_version, kind: 'refund' });
@@ -751,9 +803,7 @@ export class RegisterService implements RegisterHandler {
 
   private closeShift(p: Params<'shift.close'>) {
     const c = this.requireCashier();
-    if (this.cart && (this.cart.status === 'open' || this.cart.status === 'tendering') && this.cart.lines.some((l) => !l.voided)) {
-      throw new RegisterError('INVALID_STATE', 'finish or void the open sale before closing the shift');
-    }
+    if (this.busyWithSale()) throw new RegisterError('INVALID_STATE', 'finish or void the open sale before closing the shift');
     if (p.counted_cash.currency !== this.cfg.currency || p.counted_cash.amount < 0) throw new RegisterError('BAD_REQUEST', `counted cash must be ${this.cfg.currency} and not negative`);
     const approvedBy = this.approve('closing the shift', p.approval, c.role !== 'manager');
     const closedAt = this.now().toISOString();
@@ -771,7 +821,9 @@ export class RegisterService implements RegisterHandler {
       paid_in_total: totals.paidIn, paid_out_total: totals.paidOut, unsynced_count: report.unsynced, oldest_unsynced_at: report.oldest_unsynced_at,
     }, {});
     this.cart = null;
+    this.sale = null;
     this.emitSession();
+    this.emit('sale', this.view());
     return report;
   }
 
@@ -828,11 +880,12 @@ export class RegisterService implements RegisterHandler {
         ...(ch.kind === 'stock' && this.journal.getStockLevel(sku) ? { on_hand: this.journal.getStockLevel(sku)! } : {}),
         cursor: ch.cursor, applied_at_ms: appliedAt,
       });
-      if (prod && old && prod.price !== old.price && this.cart && (this.cart.status === 'open' || this.cart.status === 'tendering')) {
+      const sale = this.sale;
+      if (prod && old && prod.price !== old.price && sale?.open) {
         let hit = false;
-        for (const l of this.cart.lines) {
-          if (l.sku === sku && !l.voided && !l.frozen && l.price_source === 'price_book') {
-            l.price_changed = { from: l.unit_price, to: prod.price };
+        for (const l of sale.state.lines) {
+          if (l.sku === sku && !l.voided && l.price_source === 'price_book') {
+            sale.extras.marks[l.line_id] = { from: l.unit_price, to: prod.price };
             hit = true;
           }
         }
