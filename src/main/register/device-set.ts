@@ -315,8 +315,10 @@ export class DriverDevices implements RegisterDevices {
         ...(d.productId !== undefined ? { product_id: d.productId.toString(16).padStart(4, '0') } : {}),
       });
     }
+    // The configured devices too: PTYs and network printers/terminals do not show up in USB/serial enumeration.
     for (const s of this.slots.values()) {
-      if (s.port.includes(':') && !s.port.startsWith('/')) out.push({ kind: s.kind, name: s.name, transport: 'tcp', address: s.port });
+      if (s.port === 'via printer' || out.some((o) => o.address === s.port)) continue;
+      out.push({ kind: s.kind, name: s.name, transport: s.port.startsWith('/') ? 'serial' : 'tcp', address: s.port.slice(0, 200) });
     }
     return out.slice(0, 64);
   }
