@@ -43,8 +43,8 @@ export type SaleLine = z.infer<typeof saleLineSchema>;
 export const taxBreakdownSchema = z.object({
   code: text,
   label: text,
-  /** Rate in basis points of a percent*100, e.g. 1900 = 19.00 %. */
-  rate_bp: z.number().int().min(0).max(100_000),
+  /** Rate in parts per million, e.g. 190000 = 19 %, 48750 = 4.875 %. */
+  rate_ppm: z.number().int().min(0).max(1_000_000),
   base: moneySchema,
   amount: moneySchema,
   included: z.boolean(),

@@ -206,7 +206,7 @@ export function toView(cart: Cart | null, table: TaxTable, currency: string, lab
     subtotal: m(p.subtotal),
     discount_total: m(p.discount_total),
     tax_total: m(p.tax_total),
-    taxes: p.breakdown.map((b) => ({ code: b.code, label: labels(b.code), rate_bp: Math.round(b.rate_ppm / 100), base: m(b.base), amount: m(b.amount), included: b.inclusive })),
+    taxes: p.breakdown.map((b) => ({ code: b.code, label: labels(b.code), rate_ppm: b.rate_ppm, base: m(b.base), amount: m(b.amount), included: b.inclusive })),
     total: m(p.total),
     tenders: cart.tenders.map((x) => ({
       tender_id: x.tender_id, kind: x.kind, amount: m(x.amount + (x.change ?? 0)), status: x.status,

@@ -178,7 +178,7 @@ export class EngineSale {
       subtotal: m(p.totals.subtotal),
       discount_total: m(p.totals.discount_total),
       tax_total: m(p.totals.tax_total),
-      taxes: p.tax_breakdown.map((b) => ({ code: b.code, label: labels(b.code), rate_bp: Math.round(b.rate_ppm / 100), base: m(b.base), amount: m(b.amount), included: b.inclusive })),
+      taxes: p.tax_breakdown.map((b) => ({ code: b.code, label: labels(b.code), rate_ppm: b.rate_ppm, base: m(b.base), amount: m(b.amount), included: b.inclusive })),
       total: m(p.totals.total),
       tenders: [...this.extras.attempts, ...approved].slice(-20),
       paid: m(p.paid + p.change_due),

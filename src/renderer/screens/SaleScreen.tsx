@@ -110,7 +110,7 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
           <div className="row between"><span>{t('sale.subtotal')}</span><span>{fm(sale.subtotal)}</span></div>
           {sale.discount_total.amount !== 0 && <div className="row between accent"><span>{t('sale.discount')}</span><span>−{fm(sale.discount_total)}</span></div>}
           {sale.taxes.map((x) => (
-            <div className="row between muted small" key={x.code}><span>{x.label} {(x.rate_bp / 100).toLocaleString(store.locale)} %{x.included ? ' incl.' : ''}</span><span>{fm(x.amount)}</span></div>
+            <div className="row between muted small" key={x.code}><span>{x.label} {(x.rate_ppm / 10_000).toLocaleString(store.locale, { maximumFractionDigits: 4 })} %{x.included ? ' incl.' : ''}</span><span>{fm(x.amount)}</span></div>
           ))}
           <div className="row between grand"><span>{t('sale.total')}</span><span data-testid="sale-total">{fm(sale.total)}</span></div>
           {sale.paid.amount !== 0 && <div className="row between"><span>{t('sale.paid')}</span><span>{fm(sale.paid)}</span></div>}
