@@ -1,5 +1,6 @@
 import type { DeviceStatus } from '../../core/register-api';
-import type { RegisterDevices } from './devices';
+import type { ReceiptDocument } from '../../core/receipt';
+import type { CardResult, RegisterDevices } from './devices';
 
 // A register with no peripherals configured (a laptop at HQ, a training till): every device
 // action fails with a message saying which device is missing, nothing pretends to work.
@@ -13,7 +14,7 @@ export class NoDevices implements RegisterDevices {
   onScan(): () => void {
     return () => {};
   }
-  async printReceipt(): Promise<void> {
+  async printReceipt(_doc: ReceiptDocument): Promise<void> {
     throw new Error('no receipt printer configured');
   }
   async openDrawer(): Promise<void> {
@@ -22,7 +23,7 @@ export class NoDevices implements RegisterDevices {
   async readWeight(): Promise<never> {
     throw new Error('no scale configured; key the weight in');
   }
-  async authorizeCard(): Promise<never> {
+  async authorizeCard(_amountMinor: number, _currency: string, _reference: string): Promise<CardResult> {
     throw new Error('no card terminal configured');
   }
   async refundCard(): Promise<never> {
