@@ -1,4 +1,4 @@
-import { createPriceBook, lookupKey, productSchema, type PriceBook, type Product } from '../../core/catalog';
+import { createPriceBook, lookupKey, productSchema, promotionSchema, type PriceBook, type Product, type Promotion } from '../../core/catalog';
 import { createTaxTable, type TaxTable } from '../../core/tax';
 import type { Journal } from '../../sync';
 
@@ -44,7 +44,25 @@ export function loadCatalogView(journal: Journal, currency: string): CatalogView
   }
   // Products the hub sent only as price records (no catalog entry) cannot be sold: no name.
   const state = journal.syncState();
-  const book = createPriceBook({ version: state.changeCursor, currency, products });
+  // Promotions from the hub (active ones that fit core's schema) go into the price book, so the
+  // sale engine applies them. Read through listPromotions() when the journal offers it.
+  const promotions: Promotion[] = [];
+  const list = (journal as unknown as { listPromotions?: (limit?: number) => Record<string, unknown>[] }).listPromotions;
+  if (typeof list === 'function') {
+    for (const raw of list.call(journal, 1000)) {
+      if (raw.active === false) continue;
+      const r = promotionSchema.safeParse(raw);
+      if (r.success) promotions.push(r.data);
+      else skipped++;
+    }
+  }
+  let book: PriceBook;
+  try {
+    book = createPriceBook({ version: state.changeCursor, currency, products, promotions });
+  } catch {
+    book = createPriceBook({ version: state.changeCursor, currency, products });
+    skipped++;
+  }
   const taxSettings = journal.getSettings('tax');
   let table: TaxTable;
   const taxLabels = new Map<string, string>();
