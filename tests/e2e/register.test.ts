@@ -206,4 +206,14 @@ describe('register end to end', () => {
     expect((ev.payload as { variance: number }).variance).toBe(-100);
     await waitFor(() => hubHas(ev.seq, 'shift.closed'), 20_000, 'the Z close at the hub');
   });
+
+  it('tells the cashier when the printer runs out of paper, and clears it after a new roll', async () => {
+    onFail('paper');
+    const { page, virtual } = s;
+    virtual!.printer.runOutOfPaper();
+    await page.getByTestId('statusbar').filter({ hasText: 'out of paper' }).waitFor({ timeout: 20_000 });
+    await shot(page, '13-paper-out');
+    virtual!.printer.refill();
+    await page.getByTestId('statusbar').filter({ hasNotText: 'out of paper' }).waitFor({ timeout: 20_000 });
+  });
 });
