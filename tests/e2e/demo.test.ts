@@ -9,7 +9,8 @@ import { CHROMIUM_ARGS, signInAndOpenShift, waitFor } from './harness';
 // `npm start` as a user runs it: the demo on PGlite in a fresh folder, the register in
 // Chromium, a scan through the demo's control port (what `tillstream demo scan` does), a cash
 // sale, and the receipt saved by the virtual printer as text and PNG.
-describe('tillstream demo', () => {
+// Browser tests drive Chromium, a hub and virtual devices on 2 shared cores: each step gets time.
+describe('tillstream demo', { timeout: 90_000 }, () => {
   let dir: string;
   let demo: Awaited<ReturnType<typeof startDemo>>;
   let browser: Browser;

@@ -4,7 +4,8 @@ import { SCREENSHOTS, signInAndOpenShift, startStore, waitFor, wedgeScan, type S
 
 // The same register in German with a de-DE store locale: texts from the de resources,
 // money and dates through Intl for the store's locale; the store IT screen with devices.
-describe('register UI in German', () => {
+// Browser tests drive Chromium, a hub and virtual devices on 2 shared cores: each step gets time.
+describe('register UI in German', { timeout: 90_000 }, () => {
   let s: Store;
   beforeAll(async () => {
     s = await startStore({ virtual: true, language: 'de', locale: 'de-DE' });

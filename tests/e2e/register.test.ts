@@ -10,7 +10,8 @@ import { approve, DELI_PLATTER, deliLabel, LOOSE_APPLES, MANAGER, SCREENSHOTS, s
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 
-describe('register end to end', () => {
+// Browser tests drive Chromium, a hub and virtual devices on 2 shared cores: each step gets time.
+describe('register end to end', { timeout: 90_000 }, () => {
   let s: Store;
   let firstReceiptNo = '';
   beforeAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAndOpenShift, startStore, waitFor, wedgeScan, type Store } from './harness';
 
-describe('register vertical slice (browser host + journal + hub)', () => {
+// Browser tests drive Chromium, a hub and virtual devices on 2 shared cores: each step gets time.
+describe('register vertical slice (browser host + journal + hub)', { timeout: 90_000 }, () => {
   let s: Store;
   beforeAll(async () => {
     s = await startStore();
