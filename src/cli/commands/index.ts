@@ -5,9 +5,10 @@ import { register as hubCommands } from './hub';
 import { register as ledgerCommands } from './ledger';
 import { register as simulateCommands } from './simulate';
 import { register as devicesCommands } from './devices';
+import { register as registerCommands } from './register';
 import { register as demoCommands } from './demo';
 
 // Each module adds its commands to the program. Areas append their module here.
 export type RegisterCommands = (program: Command) => void;
 
-export const COMMANDS: RegisterCommands[] = [journalCommands, barcodeCommands, hubCommands, ledgerCommands, simulateCommands, devicesCommands, demoCommands];
+export const COMMANDS: RegisterCommands[] = [journalCommands, barcodeCommands, hubCommands, ledgerCommands, simulateCommands, devicesCommands, registerCommands, demoCommands];
