@@ -22,8 +22,8 @@ export async function enrollRegister(o: { hub: string; code: string; config: str
   let hubUrl: URL;
   try {
     hubUrl = new URL(o.hub);
-  } catch {
-    throw new Error(`--hub: not a URL: ${o.hub}`);
+  } catch (err) {
+    throw new Error(`--hub: not a URL: ${o.hub}`, { cause: err });
   }
   if (hubUrl.protocol !== 'https:' && hubUrl.protocol !== 'http:') throw new Error(`--hub: must be http(s), got ${hubUrl.protocol}`);
   if (!existsSync(o.config)) throw new Error(`${o.config}: no register config; start from resources/register.example.json (see docs/register.md)`);
@@ -31,7 +31,7 @@ export async function enrollRegister(o: { hub: string; code: string; config: str
   try {
     current = JSON.parse(readFileSync(o.config, 'utf8'));
   } catch (err) {
-    throw new Error(`${o.config}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${o.config}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (typeof current !== 'object' || current === null || Array.isArray(current)) throw new Error(`${o.config}: must hold a JSON object`);
 
@@ -41,7 +41,7 @@ export async function enrollRegister(o: { hub: string; code: string; config: str
     body: JSON.stringify({ code: o.code }),
     signal: AbortSignal.timeout(ENROLL_TIMEOUT_MS),
   }).catch((err: unknown) => {
-    throw new Error(`cannot reach the hub at ${hubUrl.origin}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot reach the hub at ${hubUrl.origin}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   });
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {
