@@ -45,16 +45,13 @@ export function loadCatalogView(journal: Journal, currency: string): CatalogView
   // Products the hub sent only as price records (no catalog entry) cannot be sold: no name.
   const state = journal.syncState();
   // Promotions from the hub (active ones that fit core's schema) go into the price book, so the
-  // sale engine applies them. Read through listPromotions() when the journal offers it.
+  // sale engine applies them.
   const promotions: Promotion[] = [];
-  const list = (journal as unknown as { listPromotions?: (limit?: number) => Record<string, unknown>[] }).listPromotions;
-  if (typeof list === 'function') {
-    for (const raw of list.call(journal, 1000)) {
-      if (raw.active === false) continue;
-      const r = promotionSchema.safeParse(raw);
-      if (r.success) promotions.push(r.data);
-      else skipped++;
-    }
+  for (const raw of journal.listPromotions(1000)) {
+    if (raw.active === false) continue;
+    const r = promotionSchema.safeParse(raw);
+    if (r.success) promotions.push(r.data);
+    else skipped++;
   }
   let book: PriceBook;
   try {

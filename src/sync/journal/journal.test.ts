@@ -138,6 +138,7 @@ describe('journal', () => {
     expect(j.getPrice('B')).toEqual({ sku: 'B', amount: 200, currency: 'EUR' });
     expect(j.getCatalogItem('A')).toEqual({ sku: 'A', name: 'Apple' });
     expect(j.getPromotion('P1')).toMatchObject({ active: true });
+    expect(j.listPromotions()).toEqual([{ promotion_id: 'P1', active: true }]);
     expect(j.getCustomer('C1')).toMatchObject({ points: 5 });
   });
 

@@ -401,6 +401,11 @@ export class Journal extends EventEmitter<JournalEvents> {
     return this.getJson('SELECT data FROM promotions WHERE id = ?', id);
   }
 
+  listPromotions(limit = 10_000): Record<string, unknown>[] {
+    this.assertOpen();
+    return (this.db.prepare('SELECT data FROM promotions ORDER BY id LIMIT ?').all(limit) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, unknown>);
+  }
+
   getCustomer(customerId: string): Record<string, unknown> | null {
     return this.getJson('SELECT data FROM customers WHERE customer_id = ?', customerId);
   }
