@@ -3,7 +3,7 @@ import type { Product } from '../catalog/product';
 import { idSchema, storeIdSchema, terminalIdSchema, uuidSchema } from '../events/common';
 import { MASKED_PAN_RE, saleCompletedSchema, taxExemptionSchema, type SaleCompletedPayload, type SaleVoidedPayload, type Tender } from '../events/sale';
 import { currencyExponent } from '../money/currency';
-import { money, roundToIncrement } from '../money/money';
+import { money, MoneyError, roundToIncrement } from '../money/money';
 import type { Quantity } from '../money/quantity';
 import { divRound } from '../money/rounding';
 import { TaxError } from '../tax/tax';
@@ -141,6 +141,9 @@ function safePrice(state: SaleState, ctx: SaleContext): Check<PricedSale> {
     return { ok: true, value: priceSale(state, ctx) };
   } catch (e) {
     if (e instanceof TaxError) return err('TAX_ERROR', e.message);
+    // An amount past the safe-integer range (a 15-digit label price, a huge quantity) is bad
+    // input to refuse, never a crash of the register.
+    if (e instanceof MoneyError) return err('BAD_AMOUNT', `the sale's amounts are out of range: ${e.message}`);
     throw e;
   }
 }
@@ -166,6 +169,7 @@ function embeddedPrice(state: SaleState, price: NonNullable<import('./types').Sc
   const exp = currencyExponent(state.currency);
   const v = BigInt(price.amountMinor);
   const minor = price.decimals <= exp ? v * 10n ** BigInt(exp - price.decimals) : divRound(v, 10n ** BigInt(price.decimals - exp), 'half-up');
+  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) return err('BAD_AMOUNT', `the label's price ${price.amountMinor} (${price.decimals} decimals) is out of range for ${state.currency}`);
   return { ok: true, value: Number(minor) };
 }
 

@@ -238,6 +238,21 @@ describe('sale engine robustness', () => {
     fc.anything(),
   ) as fc.Arbitrary<SaleCommand>;
 
+  it('refuses, without throwing, a label price or quantity beyond the safe money range (found by the fuzz test)', () => {
+    const ctx = ctxWith({ book: usBook(PROMOS) });
+    const s = newSale();
+    // A 15-digit GS1 (392n) price with 0 decimals overflows once scaled to cents.
+    const r = apply(s, { type: 'scan', scan: { lookupKey: 'APPLES', price: { amountMinor: 725084748269504, decimals: 0 } } } as SaleCommand, ctx);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('BAD_AMOUNT');
+    expect(r.state).toBe(s);
+    // The same bound holds where the overflow appears only when the line is priced.
+    const big = apply(s, { type: 'scan', scan: { lookupKey: '02012345000001', price: { amountMinor: Number.MAX_SAFE_INTEGER - 1, decimals: 2 } } } as SaleCommand, ctx);
+    const more = big.ok ? apply(big.state, { type: 'set_quantity', line_id: big.state.lines[0]!.line_id, quantity: { units: 1000, scale: 0 } } as SaleCommand, ctx) : big;
+    expect(more.ok).toBe(false);
+    if (!more.ok) expect(more.error.code).toBe('BAD_AMOUNT');
+  });
+
   it('never throws; refusals change nothing; accepted states always price and complete to valid events', () => {
     fc.assert(
       fc.property(fc.array(fuzzCmd, { maxLength: 25 }), (cmds) => {
