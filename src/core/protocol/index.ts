@@ -2,3 +2,4 @@ export * from './sha256';
 export * from './canonical-json';
 export * from './journal-event';
 export * from './messages';
+export * from './text';

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { jsonProblem, safeText, textProblem } from './text';
+
+describe('the string rule', () => {
+  it('accepts ordinary text in any script, emoji and tab/newline', () => {
+    for (const s of ['Café crème', 'Käse 1kg', '東京', '🧾 receipt', 'line 1\nline 2\t', ''])
+      expect(textProblem(s)).toBeNull();
+  });
+
+  it('refuses NUL, other controls and lone surrogates, naming the problem', () => {
+    expect(textProblem('a\u0000b')).toMatch(/U\+0000/);
+    expect(textProblem('esc\u001b[0m')).toMatch(/U\+001B/);
+    expect(textProblem('c1\u0085')).toMatch(/U\+0085/);
+    expect(textProblem('x\ud800')).toMatch(/lone surrogate U\+D800 at index 1/);
+    expect(textProblem('\udc00y')).toMatch(/lone surrogate U\+DC00 at index 0/);
+  });
+
+  it('agrees with a UTF-8 round trip for any string without controls', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const noControls = !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(s);
+        const roundTrips = new TextDecoder().decode(new TextEncoder().encode(s)) === s;
+        if (noControls) expect(textProblem(s) === null).toBe(roundTrips);
+      }),
+    );
+  });
+
+  it('safeText is a zod string that carries the rule', () => {
+    expect(safeText().max(5).safeParse('abc').success).toBe(true);
+    expect(safeText().max(5).safeParse('abcdefg').success).toBe(false);
+    expect(safeText().safeParse('a\u0000').success).toBe(false);
+  });
+
+  it('jsonProblem finds bad strings in keys and values, and depth, without recursion', () => {
+    expect(jsonProblem({ a: [1, { b: 'ok' }] })).toBeNull();
+    expect(jsonProblem({ a: [1, { b: 'x\u0000' }] })).toEqual({ path: '$.a[1].b', problem: 'contains U+0000 (NUL)' });
+    expect(jsonProblem({ ['k\ud800']: 1 })?.problem).toMatch(/^key contains a lone surrogate/);
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(jsonProblem(deep)?.problem).toBe('nested deeper than 32');
+    expect(jsonProblem({ n: Number.NaN })).toEqual({ path: '$.n', problem: 'not a finite number' });
+  });
+});
