@@ -2,7 +2,6 @@
 // `tillstream devices test <name>`. A device type is supported by one entry in DEVICE_SUPPORT
 // (drivers B add scanner, scale, display and payment here: one import, one entry).
 
-import type { PosDevice } from '../device/pos-device';
 import { waitForEvent } from '../device/emitter';
 import type { StatusEvent } from '../device/events';
 import { CashDrawer } from '../drawer/drawer';
@@ -18,31 +17,10 @@ import { testPaymentTerminal } from '../payment/device-test';
 import { testScale } from '../scale/device-test';
 import { testScanner } from '../scanner/device-test';
 import { toTransportAddress } from './connection';
-import type { DeviceConfig, DeviceEntry, DeviceType } from './schema';
+import type { DeviceConfig, DeviceEntry } from './schema';
+import type { AnyDevice, DeviceContext, DeviceSupport } from './support';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyDevice = PosDevice<any, any>;
-
-export interface DeviceContext {
-  config: DeviceConfig;
-  /** Extra bindings (a MockBinding in tests). */
-  bindings?: TransportBinding[];
-  /** The (shared) driver object of another configured device, created on first use. */
-  device(name: string): AnyDevice;
-}
-
-export interface TestReport {
-  line(s: string): void;
-  /** Seconds the test may wait for a person (close the drawer, scan a code). */
-  waitSeconds: number;
-}
-
-export interface DeviceSupport<E extends DeviceEntry = DeviceEntry> {
-  type: DeviceType;
-  create(name: string, entry: E, ctx: DeviceContext): AnyDevice;
-  /** Exercises an opened, claimed and enabled device; throws on failure. */
-  test?(device: AnyDevice, report: TestReport, ctx: DeviceContext): Promise<void>;
-}
+export type { AnyDevice, DeviceContext, DeviceSupport, TestReport } from './support';
 
 function bindingOf(ctx: DeviceContext, kind: string): TransportBinding | undefined {
   return ctx.bindings?.find((b) => b.kind === kind);

@@ -1,6 +1,6 @@
 // `tillstream devices test <name>` for a customer display: show a test line and total.
 
-import type { AnyDevice, TestReport } from '../config/registry';
+import type { AnyDevice, TestReport } from '../config/support';
 import { CustomerDisplay } from './display';
 
 /** The DeviceSupport `test` hook of src/drivers/config/registry.ts. */

@@ -2,7 +2,7 @@
 // It never moves money. The register app builds its terminal with createPaymentTerminal(), to
 // pass the journaled `unresolved` record and a logger.
 
-import type { AnyDevice, TestReport } from '../config/registry';
+import type { AnyDevice, TestReport } from '../config/support';
 import { ZvtPaymentTerminal } from './zvt-terminal';
 
 /** The DeviceSupport `test` hook of src/drivers/config/registry.ts. */

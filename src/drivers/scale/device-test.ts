@@ -1,6 +1,6 @@
 // `tillstream devices test <name>` for a scale: read one stable weight.
 
-import type { AnyDevice, TestReport } from '../config/registry';
+import type { AnyDevice, TestReport } from '../config/support';
 import { Scale8217 } from './scale';
 
 /** The DeviceSupport `test` hook of src/drivers/config/registry.ts. */

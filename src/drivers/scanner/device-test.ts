@@ -1,7 +1,7 @@
 // `tillstream devices test <name>` for a scanner: wait for one scan and print it (card numbers masked).
 
 import { redactPans } from '../../core/pci/pan-scan';
-import type { AnyDevice, TestReport } from '../config/registry';
+import type { AnyDevice, TestReport } from '../config/support';
 import { HidPosScanner, SerialScanner } from './scanner';
 
 /** The DeviceSupport `test` hook of src/drivers/config/registry.ts. */
