@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DriverDevices, hashPin, loadRegisterConfig, parseRegisterConfig, startRegister } from '../../main/register';
+import { configExposure, DriverDevices, hashPin, loadRegisterConfig, parseRegisterConfig, startRegister } from '../../main/register';
 
 // `tillstream register`: what store IT runs on a terminal. `enroll` exchanges the one-time
 // code from HQ for this register's own credential and writes it into register.json;
@@ -89,9 +89,13 @@ export function register(program: Command): void {
     .option('--config <file>', 'register config file', 'register.json')
     .option('--port <n>', 'port of the cashier UI (0 = any free port)', '0')
     .option('--no-devices', 'start without devices (e.g. to check the config or sync)')
-    .action(async (o: { config: string; port: string; devices: boolean }) => {
+    .option('--allow-readable-config', 'start even if the config (hub credential, PIN hashes) is readable by other users')
+    .action(async (o: { config: string; port: string; devices: boolean; allowReadableConfig?: boolean }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${o.port}`);
+      const exposed = existsSync(o.config) ? configExposure(o.config, statSync(o.config).mode) : null;
+      if (exposed && !o.allowReadableConfig) throw new Error(exposed);
+      if (exposed) process.stderr.write(`warning: ${exposed}\n`);
       const config = loadRegisterConfig(o.config);
       const log = (m: string): void => void process.stderr.write(`${m}\n`);
       const devices = o.devices ? await DriverDevices.start(config, log) : undefined;

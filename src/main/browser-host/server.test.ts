@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import WebSocket from 'ws';
 import { startBrowserHost, type BrowserHost } from './server';
 import type { RegisterHandler } from '../../core/register-api';
@@ -13,6 +14,20 @@ const handler: RegisterHandler = {
   },
   subscribe: () => () => {},
 };
+
+/** Sends raw bytes over TCP (no client library tidies the request line) and returns the reply. */
+export function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+    let reply = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (reply += d));
+    socket.on('end', () => resolve(reply));
+    socket.on('close', () => resolve(reply));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error(`no reply to ${JSON.stringify(text.slice(0, 40))}`)));
+  });
+}
 
 function connect(url: string, origin: string): Promise<WebSocket | number> {
   return new Promise((resolve) => {
@@ -57,5 +72,18 @@ describe('browser host', () => {
     expect(replies).toContainEqual(expect.objectContaining({ id: 2, ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST', message: expect.stringContaining('pin') }) }));
     expect(replies).toContainEqual(expect.objectContaining({ id: -1, ok: false }));
     expect(calls).toEqual(['session.current']); // the bad calls never reached the register
+  });
+
+  // Issue 9, item 1: request targets that Node's parser accepts but `new URL()` throws on.
+  it('answers 400 to a request or upgrade whose target is not a URL, and keeps serving', async () => {
+    host = await startBrowserHost({ handler, bundle });
+    const h = `Host: 127.0.0.1:${host.port}\r\n`;
+    const upgrade = `Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://127.0.0.1:${host.port}\r\n`;
+    for (const target of ['//a:xx', 'http://[', '//[::1', 'http://a b', '//a:99999999']) {
+      expect(await rawRequest(host.port, `GET ${target} HTTP/1.1\r\n${h}Connection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+      expect(await rawRequest(host.port, `GET ${target} HTTP/1.1\r\n${h}${upgrade}\r\n`)).toMatch(/^HTTP\/1\.1 (400|403)/);
+    }
+    expect(await rawRequest(host.port, `GET / HTTP/1.1\r\n${h}Connection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 403/);
+    expect((await fetch(host.url)).status).toBe(200);
   });
 });

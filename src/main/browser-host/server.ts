@@ -38,6 +38,20 @@ export interface BrowserHost {
 
 const MAX_PENDING_SEND_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The request target as a URL, or null when it cannot be one. Node's HTTP parser accepts
+ * targets such as `//a:xx` or `http://[` that `new URL()` throws on; a throw inside a request
+ * or upgrade listener would end the register's process, so any local program could stop the
+ * till with one line. Parse once here and answer 400 instead.
+ */
+export function requestTarget(raw: string | undefined, port: number): URL | null {
+  try {
+    return new URL(raw ?? '/', `http://127.0.0.1:${port}`);
+  } catch {
+    return null;
+  }
+}
+
 export async function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
   const bundle = opts.bundle ?? (await bundleRenderer());
   const token = opts.token ?? randomBytes(24).toString('base64url');
@@ -53,6 +67,16 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   };
 
   const server = http.createServer((req, res) => {
+    try {
+      serve(req, res);
+    } catch (err) {
+      // A bug in one request must not stop the till: answer it and keep serving.
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+      process.emitWarning(`browser host: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const headers = {
       'Content-Security-Policy': CSP,
       'X-Content-Type-Options': 'nosniff',
@@ -64,7 +88,11 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       res.writeHead(421, headers).end('wrong host');
       return;
     }
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const url = requestTarget(req.url, port);
+    if (!url) {
+      res.writeHead(400, headers).end('bad request target');
+      return;
+    }
     if (req.method !== 'GET') {
       res.writeHead(405, headers).end();
       return;
@@ -84,11 +112,22 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     } else {
       res.writeHead(404, headers).end();
     }
+  };
+  // A malformed request line or header is answered 400 by Node; a socket error after that is
+  // the client's problem, never the register's.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    socket.on('error', () => socket.destroy());
+    const url = requestTarget(req.url, port);
+    if (!url) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
     const origin = req.headers.origin;
     const originOk = origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
     if (url.pathname !== '/ws' || !hostOk(req.headers.host) || !originOk || !tokenOk(url.searchParams.get('token')) || wss.clients.size >= maxClients) {

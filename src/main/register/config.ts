@@ -63,3 +63,13 @@ export function loadRegisterConfig(file: string): RegisterConfig {
   }
   return parseRegisterConfig(raw);
 }
+
+/**
+ * register.json holds the hub credential and the cashiers' PIN hashes (a 4-digit PIN falls to
+ * an offline guess in minutes). On a multi-user machine it must be the register user's alone:
+ * the problem to refuse start-up with, naming the fix, or null when the mode is private.
+ */
+export function configExposure(file: string, mode: number, platform: string = process.platform): string | null {
+  if (platform === 'win32' || (mode & 0o077) === 0) return null;
+  return `register config ${file} is readable by other users (mode ${(mode & 0o777).toString(8)}) and holds the hub credential and PIN hashes; run: chmod 600 '${file}' (or pass --allow-readable-config to start anyway)`;
+}

@@ -1,6 +1,6 @@
 export { startRegister, type StartRegisterOptions, type RunningRegister } from './start';
 export { RegisterService, receiptNo, parseReceiptCode } from './service';
-export { parseRegisterConfig, loadRegisterConfig, registerConfigSchema, type RegisterConfig, type RegisterConfigInput } from './config';
+export { configExposure, parseRegisterConfig, loadRegisterConfig, registerConfigSchema, type RegisterConfig, type RegisterConfigInput } from './config';
 export { hashPin, verifyPin } from './pins';
 export type { RegisterDevices, CardResult, ScanData } from './devices';
 export { NoDevices } from './null-devices';

@@ -27,7 +27,7 @@ import { EngineSale, cashierPermissions, engineContext, managerApproval } from '
 import type { Approval, SaleCommand, SaleContext, SaleEffect } from '../../core/sale';
 import { loadCatalogView, type CatalogView } from './catalog-view';
 import type { CardResult, RegisterDevices } from './devices';
-import { AttemptLimiter, verifyPin } from './pins';
+import { AttemptLimiter, checkPin, MANAGER_APPROVAL, verifyPin } from './pins';
 import { receiptFor, receiptText } from './receipt';
 import { expectedCash, foldShift, toReport } from './report';
 
@@ -255,10 +255,10 @@ export class RegisterService implements RegisterHandler {
   }
 
   private signIn(p: Params<'session.signIn'>): CashierView {
-    if (this.limiter.locked(p.cashier_id)) throw new RegisterError('APPROVAL_DENIED', 'too many wrong PINs; wait a minute and try again');
     const c = this.cfg.cashiers.find((x) => x.cashier_id === p.cashier_id);
-    if (!c || !verifyPin(p.pin, c.pin_hash)) {
-      this.limiter.fail(p.cashier_id);
+    if (this.limiter.locked(p.cashier_id, !!c)) throw new RegisterError('APPROVAL_DENIED', 'too many wrong PINs; wait a minute and try again');
+    if (!c || !checkPin(p.pin, c.pin_hash, this.cfg.cashiers[0]?.pin_hash)) {
+      this.limiter.fail(p.cashier_id, !!c);
       throw new RegisterError('APPROVAL_DENIED', 'cashier number or PIN not recognised');
     }
     this.limiter.succeed(p.cashier_id);
@@ -299,14 +299,14 @@ export class RegisterService implements RegisterHandler {
     if (!needed) return undefined;
     if (this.cashier?.role === 'manager') return this.cashier.cashier_id;
     if (!approval) throw new RegisterError('APPROVAL_REQUIRED', `${what} needs a manager PIN`);
-    if (this.limiter.locked('manager')) throw new RegisterError('APPROVAL_DENIED', 'too many wrong manager PINs; wait a minute');
+    if (this.limiter.locked(MANAGER_APPROVAL)) throw new RegisterError('APPROVAL_DENIED', 'too many wrong manager PINs; wait a minute');
     for (const m of this.cfg.cashiers) {
       if (m.role === 'manager' && verifyPin(approval.manager_pin, m.pin_hash)) {
-        this.limiter.succeed('manager');
+        this.limiter.succeed(MANAGER_APPROVAL);
         return m.cashier_id;
       }
     }
-    this.limiter.fail('manager');
+    this.limiter.fail(MANAGER_APPROVAL);
     throw new RegisterError('APPROVAL_DENIED', 'manager PIN not accepted');
   }
 

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { openJournal, SyncClient, type Journal } from '../../sync';
 import { startBrowserHost, type BrowserHost } from '../browser-host/server';
 import type { RendererBundle } from '../browser-host/bundle';
@@ -34,7 +32,6 @@ export interface RunningRegister {
 
 export async function startRegister(opts: StartRegisterOptions): Promise<RunningRegister> {
   const cfg = opts.config;
-  mkdirSync(path.dirname(path.resolve(cfg.journal_path)), { recursive: true });
   const journal = openJournal(cfg.journal_path, { terminalId: cfg.terminal_id, storeId: cfg.store_id });
   const devices = opts.devices ?? new NoDevices();
   const sync = cfg.hub

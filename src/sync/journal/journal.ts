@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
@@ -550,12 +551,27 @@ function configure(db: Database.Database): void {
   if (mode !== 'wal') throw new Error(`could not put the journal in WAL mode (got ${String(mode)})`);
 }
 
+/**
+ * The journal holds every sale of the till: only the register's user may read it. A folder we
+ * create is 700 (one that exists already is the owner's choice and left alone); the database
+ * file is created 600 before SQLite opens it, and SQLite gives its -wal and -shm files the
+ * database file's mode. A journal made by an older version is narrowed to 600 as well.
+ */
+function createPrivately(file: string): void {
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  if (process.platform === 'win32') return;
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+}
+
 /** Opens (creating if needed) the register database, applying migrations in a transaction. */
 export function openJournal(filePath: string, opts: OpenJournalOptions): Journal {
   const terminalId = terminalIdSchema.parse(opts.terminalId);
   const storeId = storeIdSchema.parse(opts.storeId);
   const resolved = path.resolve(filePath);
   if (openPaths.has(resolved)) throw new Error(`journal ${resolved} is already open in this process (open it once, in the main process)`);
+  createPrivately(resolved);
   const db = new Database(resolved);
   try {
     configure(db);
