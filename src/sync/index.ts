@@ -17,6 +17,7 @@ export {
   type Rejection,
   type VerifyResult,
   type ApplyChangesResult,
+  type CatalogEntry,
 } from './journal/journal';
 export { MIGRATIONS, applyMigrations, type Migration } from './journal/migrations';
 export { SyncClient, HubError, type SyncClientOptions, type SyncStatus, type LinkState, type PriceChanged, type SyncClientEvents } from './uplink/sync-client';

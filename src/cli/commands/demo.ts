@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { createEnrollmentCode, openDb, migrate, redeemEnrollmentCode, startHub, type Db, type HubHandle } from '../../hub';
-import { seedDemoStore } from '../../hub/demo/seed';
+import { demoProducts, seedDemoStore } from '../../hub/demo/seed';
 import {
   DriverDevices,
   hashPin,
@@ -178,9 +178,10 @@ export function register(program: Command): void {
     .option('--no-electron', 'do not open Electron even if it is installed')
     .action(async (o: { dir: string; hubPort?: number; registerPort?: number; electron: boolean }) => {
       const d = await startDemo({ dir: o.dir, hubPort: o.hubPort, registerPort: o.registerPort });
-      const book = d.register.service['catalog'].book;
-      const sample = [...book.products.values()].filter((p) => p.unit === 'each').slice(0, 5).map((p) => ({ name: p.name, code: p.gtins[0] ?? p.sku }));
-      const weighed = [...book.products.values()].find((p) => p.unit === 'kg');
+      // The seeded catalog (deterministic), for sample codes to type at the prompt.
+      const seeded = demoProducts(300, 'USD');
+      const sample = seeded.filter((p) => p.unit === 'each' && p.gtins[0]).slice(0, 5).map((p) => ({ name: p.name, code: p.gtins[0]! }));
+      const weighed = seeded.find((p) => p.unit === 'kg');
       if (weighed?.gtins[0]) sample.push({ name: `${weighed.name} (scan, then it is weighed: use "w 500" first)`, code: weighed.gtins[0] });
       const out = process.stdout;
       out.write(`\nTillstream demo is running.\n`);

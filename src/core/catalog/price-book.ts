@@ -8,7 +8,8 @@ import { promotionActiveAt, promotionSchema, type Promotion } from './promotion'
 // A price book is immutable; a change makes a new version, so a sale's lines can keep the
 // price they were rung up at.
 
-export const MAX_PRODUCTS = 200_000;
+/** An in-memory price book's bound (tests, small stores); a register's catalog lives in its indexed projection. */
+export const MAX_PRODUCTS = 2_000_000;
 export const MAX_PROMOTIONS = 1_000;
 
 export class CatalogError extends Error {
@@ -29,13 +30,28 @@ export const priceBookInputSchema = z.object({
 });
 export type PriceBookInput = z.input<typeof priceBookInputSchema>;
 
-export interface PriceBook {
+/** A keyed read, the one thing the sale engine asks of a price book's indexes. */
+export interface KeyedLookup<V> {
+  get(key: string): V | undefined;
+}
+
+/**
+ * What the sale engine needs of a price book: keyed lookups by sku and by GTIN-14, and the
+ * promotions. A register holding a chain's catalog (a million SKUs) answers these from its
+ * indexed projection instead of building Maps in memory; `PriceBook` is the in-memory form.
+ */
+export interface PriceBookLookup {
   readonly version: number;
   readonly currency: string;
-  readonly products: ReadonlyMap<string, Product>;
+  readonly products: KeyedLookup<Product>;
   /** GTIN-14 → sku. */
-  readonly byGtin: ReadonlyMap<string, string>;
+  readonly byGtin: KeyedLookup<string>;
   readonly promotions: readonly Promotion[];
+}
+
+export interface PriceBook extends PriceBookLookup {
+  readonly products: ReadonlyMap<string, Product>;
+  readonly byGtin: ReadonlyMap<string, string>;
 }
 
 function build(version: number, currency: string, products: Iterable<Product>, promotions: readonly Promotion[]): PriceBook {
@@ -70,11 +86,11 @@ export function createPriceBook(input: PriceBookInput): PriceBook {
   return build(r.data.version, r.data.currency, r.data.products, r.data.promotions);
 }
 
-export function lookupSku(book: PriceBook, sku: string): Product | undefined {
+export function lookupSku(book: PriceBookLookup, sku: string): Product | undefined {
   return book.products.get(sku);
 }
 
-export function lookupGtin(book: PriceBook, gtin: string): Product | undefined {
+export function lookupGtin(book: PriceBookLookup, gtin: string): Product | undefined {
   if (!/^\d{8,14}$/.test(gtin)) return undefined;
   const sku = book.byGtin.get(toGtin14Key(gtin));
   return sku === undefined ? undefined : book.products.get(sku);
@@ -84,7 +100,7 @@ export function lookupGtin(book: PriceBook, gtin: string): Product | undefined {
  * Finds the product for a scan's `lookupKey` (GTIN-14, zeroed RCN, or plain data): first as
  * a GTIN, then as a sku (internal labels often carry the sku itself).
  */
-export function lookupKey(book: PriceBook, key: string): Product | undefined {
+export function lookupKey(book: PriceBookLookup, key: string): Product | undefined {
   return lookupGtin(book, key) ?? lookupSku(book, key);
 }
 
@@ -121,7 +137,7 @@ export function applyPriceBookChange(book: PriceBook, change: PriceBookChange): 
 }
 
 /** Promotions running at `nowIso`, in the order the sale engine applies them (priority, then id). */
-export function activePromotions(book: PriceBook, nowIso: string): Promotion[] {
+export function activePromotions(book: PriceBookLookup, nowIso: string): Promotion[] {
   return book.promotions
     .filter((p) => promotionActiveAt(p, nowIso))
     .sort((a, b) => a.priority - b.priority || (a.promotion_id < b.promotion_id ? -1 : a.promotion_id > b.promotion_id ? 1 : 0));

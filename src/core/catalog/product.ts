@@ -21,6 +21,16 @@ export const productSchema = z.object({
   active: z.boolean(),
   /** The cashier keys the price (e.g. deli "open department"); price is then only a default. */
   open_price: z.boolean().optional(),
+  /**
+   * A key on the register's quick-key grid, for goods without a barcode (bread, coffee, loose
+   * produce; a kg item is weighed when its key is pressed). HQ sets it in the catalog, so it
+   * reaches every register through the change log like any catalog field.
+   */
+  quick_key: z.object({
+    group: z.string().min(1).max(24),
+    position: z.number().int().min(0).max(999),
+    label: z.string().min(1).max(24).optional(),
+  }).strict().optional(),
 });
 export type Product = z.infer<typeof productSchema>;
 

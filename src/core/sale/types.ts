@@ -1,4 +1,4 @@
-import type { PriceBook } from '../catalog/price-book';
+import type { PriceBookLookup } from '../catalog/price-book';
 import type { SaleCompletedPayload, SaleVoidedPayload, TaxExemption, Tender } from '../events/sale';
 import type { Quantity } from '../money/quantity';
 import type { RoundingMode } from '../money/rounding';
@@ -83,7 +83,7 @@ export const DEFAULT_SALE_POLICY: SalePolicy = {
 };
 
 export interface SaleContext {
-  book: PriceBook;
+  book: PriceBookLookup;
   taxes: TaxTable;
   policy: SalePolicy;
   actor: Actor;

@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import Database from 'better-sqlite3';
+import { applyMigrations, MIGRATIONS } from '../../sync';
+import type { StoreChange } from '../../core/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,5 +31,76 @@ describe('register catalog view', () => {
     });
     const view = loadCatalogView(journal, 'USD');
     expect(view.book.promotions.map((p) => p.promotion_id)).toEqual(['P-ON']);
+  });
+
+  const open = () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tillstream-catalog-'));
+    journal = openJournal(path.join(dir, 'journal.sqlite'), { terminalId: 'T01', storeId: 'store-001' });
+    journal.applySnapshot({ store_id: 'store-001', cursor: 1, catalog: US_PRODUCTS, prices: [], stock: [], tax: { rates: US_TAXES }, config: {}, promotions: [] });
+    return journal;
+  };
+  let cursor = 1;
+  const change = (kind: StoreChange['kind'], payload: Record<string, unknown>): StoreChange =>
+    ({ store_id: 'store-001', cursor: ++cursor, kind, payload, created_at: '2026-01-01T00:00:00Z' }) as StoreChange;
+  const apply = (view: ReturnType<typeof loadCatalogView>, ...cs: StoreChange[]) => {
+    const r = journal.applyChanges(cs);
+    expect(r.unprojected).toEqual([]);
+    view.applyChanges(r.applied);
+  };
+
+  it('is not rebuilt by a store change: a stock change reads nothing, a price change re-reads only its sku', () => {
+    cursor = 1;
+    const j = open();
+    const view = loadCatalogView(j, 'USD');
+    const shirt = US_PRODUCTS.find((p) => p.sku === 'SHIRT')!;
+    const other = US_PRODUCTS.find((p) => p.sku !== 'SHIRT' && p.gtins.length > 0)!;
+    expect(view.book.products.get('SHIRT')?.price).toBe(shirt.price);
+    expect(view.lookup(other.gtins[0]!)?.sku).toBe(other.sku);
+    const reads = vi.spyOn(j, 'catalogEntry');
+    const lists = vi.spyOn(j, 'listPromotions');
+    const tax = vi.spyOn(j, 'getSettings');
+    apply(view, change('stock', { levels: [{ sku: 'SHIRT', on_hand: { units: 3, scale: 0 } }] }));
+    expect(view.book.products.get('SHIRT')?.price).toBe(shirt.price);
+    expect(view.book.products.get(other.sku)?.sku).toBe(other.sku);
+    expect([reads.mock.calls.length, lists.mock.calls.length, tax.mock.calls.length]).toEqual([0, 0, 0]);
+    apply(view, change('price', { prices: [{ sku: 'SHIRT', amount: shirt.price + 100, currency: 'USD' }] }));
+    expect(view.book.products.get('SHIRT')?.price).toBe(shirt.price + 100);
+    expect(view.book.products.get(other.sku)?.sku).toBe(other.sku);
+    expect(reads.mock.calls.map((c) => c[0])).toEqual(['SHIRT']);
+    expect(view.book.version).toBe(cursor);
+  });
+
+  it('follows catalog changes in its indexes: a deleted product, a barcode moved, a renamed product, quick keys', () => {
+    cursor = 1;
+    const j = open();
+    const view = loadCatalogView(j, 'USD');
+    const [a, b] = US_PRODUCTS.filter((p) => p.gtins.length > 0);
+    apply(view, change('catalog', { products: [{ ...b!, gtins: [...a!.gtins], name: 'Brötchen Käse', quick_key: { group: 'Bakery', position: 2 } }, { ...a!, deleted: true }] }));
+    expect(view.book.products.get(a!.sku)).toBeUndefined();
+    expect(view.lookup(a!.gtins[0]!)?.sku).toBe(b!.sku);
+    expect(view.lookup(b!.gtins[0]!)).toBeUndefined();
+    // Words in any order, prefixes, without diacritics.
+    expect(view.search('kas bro', 5).map((p) => p.sku)).toEqual([b!.sku]);
+    expect(view.search(a!.name, 5).map((p) => p.sku)).not.toContain(a!.sku);
+    expect(view.quickKeys()).toEqual([{ sku: b!.sku, label: 'Brötchen Käse', group: 'Bakery', position: 2, unit: b!.unit, price: b!.price, currency: 'USD' }]);
+    // Typing FTS5 syntax finds nothing rather than failing.
+    expect(view.search('" OR * NEAR(', 5)).toEqual([]);
+  });
+
+  it('backfills the lookup indexes when an older register upgrades', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tillstream-catalog-'));
+    const file = path.join(dir, 'journal.sqlite');
+    const db = new Database(file);
+    applyMigrations(db, MIGRATIONS.filter((m) => m.version === 1));
+    const put = db.prepare('INSERT INTO catalog_items (sku, data) VALUES (?, ?)');
+    put.run('A', JSON.stringify({ sku: 'A', gtins: ['4006381333931'], name: 'Organic coffee', price: 500, quick_key: { group: 'Hot', position: 1 } }));
+    put.run('B', JSON.stringify({ sku: 'B', gtin: '12345670', name: 'Bread', price: 200 }));
+    db.close();
+    journal = openJournal(file, { terminalId: 'T01', storeId: 'store-001' });
+    const view = loadCatalogView(journal, 'USD');
+    expect(view.lookup('4006381333931')?.sku).toBe('A');
+    expect(view.lookup('12345670')?.sku).toBe('B');
+    expect(view.search('cof', 5).map((p) => p.sku)).toEqual(['A']);
+    expect(view.quickKeys().map((k) => k.sku)).toEqual(['A']);
   });
 });

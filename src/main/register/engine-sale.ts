@@ -13,7 +13,7 @@ import {
   type SaleState,
 } from '../../core/sale';
 import { RegisterError, type RegisterErrorCode, type SaleLine as LineView, type SaleView, type TenderView } from '../../core/register-api';
-import type { PriceBook } from '../../core/catalog';
+import type { PriceBookLookup } from '../../core/catalog';
 import type { TaxTable } from '../../core/tax';
 
 // An open sale held by the register, priced and guarded by core's sale engine (core/sale).
@@ -48,7 +48,7 @@ export function managerApproval(managerId: string): Approval {
 }
 
 export interface EngineContextInput {
-  book: PriceBook;
+  book: PriceBookLookup;
   taxes: TaxTable;
   discountLimitPct: number;
   cashierId: string;

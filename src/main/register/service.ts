@@ -850,15 +850,19 @@ export class RegisterService implements RegisterHandler {
 
   private reloadCatalog(): void {
     try {
-      this.catalog = loadCatalogView(this.journal, this.cfg.currency);
+      this.catalog.reload();
     } catch (err) {
       this.alert('sync', 'error', `Price book not updated: ${errText(err)}`);
     }
   }
 
   private onStoreChanges(applied: StoreChange[]): void {
-    const before = this.catalog;
-    this.reloadCatalog();
+    // Incremental: only the skus, promotions or tax the changes name are re-read.
+    try {
+      this.catalog.applyChanges(applied);
+    } catch (err) {
+      this.alert('sync', 'error', `Price book not updated: ${errText(err)}`);
+    }
     const appliedAt = Date.now();
     for (const ch of applied) {
       const first = typeof ch.payload.sku === 'string' ? ch.payload.sku : null;
@@ -867,24 +871,24 @@ export class RegisterService implements RegisterHandler {
         continue;
       }
       if (ch.kind !== 'price' && ch.kind !== 'catalog' && ch.kind !== 'stock') continue;
-      for (const sku of skusOf(ch)) this.onSkuChanged(ch, sku, before, appliedAt);
+      for (const sku of skusOf(ch)) this.onSkuChanged(ch, sku, appliedAt);
     }
   }
 
-  private onSkuChanged(ch: StoreChange, sku: string, before: CatalogView, appliedAt: number): void {
+  private onSkuChanged(ch: StoreChange, sku: string, appliedAt: number): void {
     {
-      const prod = this.catalog.book.products.get(sku);
-      const old = before.book.products.get(sku);
+      const prod = ch.kind === 'stock' ? undefined : this.catalog.book.products.get(sku);
       this.emit('price', {
         sku, ...(prod ? { name: prod.name, price: { amount: prod.price, currency: prod.currency } } : {}),
         ...(ch.kind === 'stock' && this.journal.getStockLevel(sku) ? { on_hand: this.journal.getStockLevel(sku)! } : {}),
         cursor: ch.cursor, applied_at_ms: appliedAt,
       });
       const sale = this.sale;
-      if (prod && old && prod.price !== old.price && sale?.open) {
+      if (prod && sale?.open) {
         let hit = false;
         for (const l of sale.state.lines) {
-          if (l.sku === sku && !l.voided && l.price_source === 'price_book') {
+          // Marked when the book's price now differs from the price the line was rung up at.
+          if (l.sku === sku && !l.voided && l.price_source === 'price_book' && l.unit_price !== prod.price && sale.extras.marks[l.line_id]?.to !== prod.price) {
             sale.extras.marks[l.line_id] = { from: l.unit_price, to: prod.price };
             hit = true;
           }

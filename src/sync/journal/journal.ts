@@ -60,6 +60,21 @@ function deriveStockMovements(event: JournalEvent): StockMovement[] {
   }
 }
 
+/** A product as the register's projection holds it: the hub's catalog record and its price record. */
+export interface CatalogEntry {
+  item: Record<string, unknown>;
+  price: Record<string, unknown> | null;
+}
+type EntryRow = { item: string; price: string | null };
+const ENTRY_SELECT = 'SELECT c.data AS item, p.data AS price FROM catalog_items c LEFT JOIN prices p ON p.sku = c.sku';
+const MAX_SEARCH_WORDS = 8;
+const MAX_SEARCH_ROWS = 500;
+const MAX_QUICK_KEYS = 200;
+function toEntry(r: EntryRow | undefined): CatalogEntry | null {
+  if (!r) return null;
+  return { item: JSON.parse(r.item) as Record<string, unknown>, price: r.price === null ? null : (JSON.parse(r.price) as Record<string, unknown>) };
+}
+
 export interface SyncState {
   appliedThrough: number;
   changeCursor: number;
@@ -172,6 +187,14 @@ export class Journal extends EventEmitter<JournalEvents> {
       openShift: db.prepare('INSERT OR REPLACE INTO open_shift (id, seq, opened_at, payload) VALUES (1, ?, ?, ?)'),
       closeShift: db.prepare('DELETE FROM open_shift WHERE id = 1'),
     };
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+  /** A statement prepared once (catalog reads run per scan and per keystroke). */
+  private cached(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   private assertOpen(): void {
@@ -384,18 +407,68 @@ export class Journal extends EventEmitter<JournalEvents> {
     return this.getJson('SELECT data FROM prices WHERE sku = ?', sku);
   }
 
-  listPrices(limit = 100_000): Record<string, unknown>[] {
+  /** A page of prices in sku order, after `afterSku` (page through a chain's catalog; no silent cap). */
+  listPrices(limit = 10_000, afterSku = ''): Record<string, unknown>[] {
     this.assertOpen();
-    return (this.db.prepare('SELECT data FROM prices ORDER BY sku LIMIT ?').all(limit) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, unknown>);
+    return (this.db.prepare('SELECT data FROM prices WHERE sku > ? ORDER BY sku LIMIT ?').all(afterSku, limit) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, unknown>);
   }
 
   getCatalogItem(sku: string): Record<string, unknown> | null {
     return this.getJson('SELECT data FROM catalog_items WHERE sku = ?', sku);
   }
 
-  listCatalog(limit = 100_000): Record<string, unknown>[] {
+  /** A page of catalog records in sku order, after `afterSku`. */
+  listCatalog(limit = 10_000, afterSku = ''): Record<string, unknown>[] {
     this.assertOpen();
-    return (this.db.prepare('SELECT data FROM catalog_items ORDER BY sku LIMIT ?').all(limit) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, unknown>);
+    return (this.db.prepare('SELECT data FROM catalog_items WHERE sku > ? ORDER BY sku LIMIT ?').all(afterSku, limit) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, unknown>);
+  }
+
+  catalogSize(): number {
+    this.assertOpen();
+    return (this.cached('SELECT COUNT(*) AS n FROM catalog_items').get() as { n: number }).n;
+  }
+
+  /** A product's catalog record with its price record, in one indexed, joined read. */
+  catalogEntry(sku: string): CatalogEntry | null {
+    this.assertOpen();
+    return toEntry(this.cached(`${ENTRY_SELECT} WHERE c.sku = ?`).get(sku) as EntryRow | undefined);
+  }
+
+  /** The product a barcode (its GTIN-14 key) belongs to, through the indexed barcode table. */
+  catalogEntryByBarcode(gtin14: string): CatalogEntry | null {
+    this.assertOpen();
+    return toEntry(this.cached(`${ENTRY_SELECT} JOIN catalog_barcodes b ON b.sku = c.sku WHERE b.code = ?`).get(gtin14) as EntryRow | undefined);
+  }
+
+  /**
+   * Products whose name has a word starting with each of `words` (FTS5 prefix index), in
+   * catalog order, at most `limit`. Words are matched as quoted FTS5 strings, so no query
+   * syntax reaches SQLite from the cashier's typing.
+   */
+  searchCatalogNames(words: readonly string[], limit: number): CatalogEntry[] {
+    this.assertOpen();
+    const ws = words.map((w) => w.replace(/"/g, '')).filter((w) => w.length > 0).slice(0, MAX_SEARCH_WORDS);
+    if (ws.length === 0) return [];
+    const match = ws.map((w) => `"${w}"*`).join(' AND ');
+    const rows = this.cached(`${ENTRY_SELECT} JOIN (SELECT rowid AS id FROM catalog_names WHERE catalog_names MATCH ? LIMIT ?) m ON m.id = c.rowid`)
+      .all(match, Math.min(limit, MAX_SEARCH_ROWS)) as EntryRow[];
+    return rows.map((r) => toEntry(r)!);
+  }
+
+  /** Products on the quick-key grid, by group and position (bounded: a grid is a screenful or a few). */
+  listQuickKeys(limit = MAX_QUICK_KEYS): CatalogEntry[] {
+    this.assertOpen();
+    const rows = this.cached(`${ENTRY_SELECT} JOIN catalog_quick_keys q ON q.sku = c.sku ORDER BY q.grp, q.position, c.sku LIMIT ?`).all(Math.min(limit, MAX_QUICK_KEYS)) as EntryRow[];
+    return rows.map((r) => toEntry(r)!);
+  }
+
+  /** Products whose sku starts with `prefix` (primary-key range), in sku order. */
+  searchCatalogSkus(prefix: string, limit: number): CatalogEntry[] {
+    this.assertOpen();
+    if (!prefix) return [];
+    const rows = this.cached(`${ENTRY_SELECT} WHERE c.sku >= ? AND c.sku < ? ORDER BY c.sku LIMIT ?`)
+      .all(prefix, `${prefix}\u{10FFFF}`, Math.min(limit, MAX_SEARCH_ROWS)) as EntryRow[];
+    return rows.map((r) => toEntry(r)!);
   }
 
   getPromotion(id: string): Record<string, unknown> | null {
@@ -547,6 +620,9 @@ function configure(db: Database.Database): void {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // 16 MiB of page cache (default 2 MiB): a chain's catalog is read per scan and keystroke from
+  // this file, and the hot pages (indexes, recent products) should stay in memory.
+  db.pragma('cache_size = -16000');
   const mode = db.pragma('journal_mode', { simple: true });
   if (mode !== 'wal') throw new Error(`could not put the journal in WAL mode (got ${String(mode)})`);
 }

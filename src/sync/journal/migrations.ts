@@ -113,6 +113,43 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'indexed catalog lookups: barcodes, product-name words, quick keys',
+    // A chain's catalog (a million SKUs) is looked up here, not in memory: barcode -> sku by
+    // primary key, and names through FTS5 (prefix indexes for the first 1-4 characters, so a
+    // cashier's partial word is an index read). The rows are kept in step with catalog_items
+    // by the projection code; this backfills what an older register already holds.
+    // FTS5 rowid = catalog_items.rowid (kept across ON CONFLICT updates).
+    sql: `
+      CREATE TABLE catalog_barcodes (
+        code TEXT PRIMARY KEY,
+        sku  TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX catalog_barcodes_sku ON catalog_barcodes(sku);
+      -- Products HQ put on the quick-key grid (goods without barcodes), in grid order.
+      CREATE TABLE catalog_quick_keys (
+        sku      TEXT PRIMARY KEY,
+        grp      TEXT NOT NULL,
+        position INTEGER NOT NULL
+      ) STRICT;
+      CREATE VIRTUAL TABLE catalog_names USING fts5(
+        name, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4', content = '', contentless_delete = 1
+      );
+      INSERT OR IGNORE INTO catalog_barcodes (code, sku)
+        SELECT substr('00000000000000' || j.value, -14), c.sku
+        FROM catalog_items c, json_each(c.data, CASE
+          WHEN json_type(c.data, '$.gtins') = 'array' THEN '$.gtins'
+          WHEN json_type(c.data, '$.gtin') = 'text' THEN '$.gtin'
+          ELSE '$.barcodes' END) j
+        WHERE j.type = 'text' AND length(j.value) BETWEEN 8 AND 14 AND j.value NOT GLOB '*[^0-9]*';
+      INSERT INTO catalog_quick_keys (sku, grp, position)
+        SELECT sku, json_extract(data, '$.quick_key.group'), json_extract(data, '$.quick_key.position') FROM catalog_items
+        WHERE json_type(data, '$.quick_key.group') = 'text' AND json_type(data, '$.quick_key.position') = 'integer';
+      INSERT INTO catalog_names (rowid, name)
+        SELECT rowid, COALESCE(json_extract(data, '$.name'), json_extract(data, '$.description'), '') FROM catalog_items;
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {

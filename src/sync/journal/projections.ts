@@ -35,18 +35,73 @@ export interface SnapshotData {
   customers?: Record<string, unknown>[];
 }
 
+// Statements are prepared once per database: a snapshot of a million products runs these
+// millions of times.
+const prepared = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+function stmt(db: Database.Database, sql: string): Database.Statement {
+  let m = prepared.get(db);
+  if (!m) prepared.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.prepare(sql)));
+  return st;
+}
+
 function upsert(db: Database.Database, table: string, col: string, k: string, data: Record<string, unknown>, deleted: boolean | undefined): void {
-  if (deleted) db.prepare(`DELETE FROM ${table} WHERE ${col} = ?`).run(k);
-  else db.prepare(`INSERT INTO ${table} (${col}, data) VALUES (?, ?) ON CONFLICT(${col}) DO UPDATE SET data = excluded.data`).run(k, JSON.stringify(data));
+  if (deleted) stmt(db, `DELETE FROM ${table} WHERE ${col} = ?`).run(k);
+  else stmt(db, `INSERT INTO ${table} (${col}, data) VALUES (?, ?) ON CONFLICT(${col}) DO UPDATE SET data = excluded.data`).run(k, JSON.stringify(data));
+}
+
+/** The GTIN-14 keys a catalog record is scanned by (the hub's `gtins`, or a lone `gtin` / `barcodes`). */
+export function barcodeKeysOf(rec: Record<string, unknown>): string[] {
+  const raw = Array.isArray(rec.gtins) ? rec.gtins : typeof rec.gtin === 'string' ? [rec.gtin] : Array.isArray(rec.barcodes) ? rec.barcodes : [];
+  const out: string[] = [];
+  for (const g of raw.slice(0, 64)) if (typeof g === 'string' && /^\d{8,14}$/.test(g)) out.push(g.padStart(14, '0'));
+  return out;
+}
+
+function nameOf(rec: Record<string, unknown>): string {
+  const n = rec.name ?? rec.description;
+  return typeof n === 'string' ? n : '';
+}
+
+/**
+ * A catalog record and its lookup rows (barcodes, name words) in one step, so the indexes
+ * never disagree with catalog_items. A barcode moved to another product follows the newest
+ * record (the hub is the authority).
+ */
+function putCatalogItem(db: Database.Database, it: Record<string, unknown> & { sku: string }, deleted: boolean | undefined): void {
+  const old = stmt(db, 'SELECT rowid AS id FROM catalog_items WHERE sku = ?').get(it.sku) as { id: number } | undefined;
+  if (old) stmt(db, 'DELETE FROM catalog_names WHERE rowid = ?').run(old.id);
+  stmt(db, 'DELETE FROM catalog_barcodes WHERE sku = ?').run(it.sku);
+  stmt(db, 'DELETE FROM catalog_quick_keys WHERE sku = ?').run(it.sku);
+  if (deleted) {
+    stmt(db, 'DELETE FROM catalog_items WHERE sku = ?').run(it.sku);
+    return;
+  }
+  insertCatalogItem(db, it);
+}
+
+function insertCatalogItem(db: Database.Database, it: Record<string, unknown> & { sku: string }): void {
+  const row = stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET data = excluded.data RETURNING rowid AS id')
+    .get(it.sku, JSON.stringify(it)) as { id: number };
+  stmt(db, 'INSERT INTO catalog_names (rowid, name) VALUES (?, ?)').run(row.id, nameOf(it));
+  const qk = it.quick_key as { group?: unknown; position?: unknown } | undefined;
+  if (qk && typeof qk === 'object' && typeof qk.group === 'string' && Number.isSafeInteger(qk.position)) {
+    stmt(db, 'INSERT INTO catalog_quick_keys (sku, grp, position) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET grp = excluded.grp, position = excluded.position')
+      .run(it.sku, qk.group, qk.position);
+  }
+  for (const code of barcodeKeysOf(it)) {
+    stmt(db, 'INSERT INTO catalog_barcodes (code, sku) VALUES (?, ?) ON CONFLICT(code) DO UPDATE SET sku = excluded.sku').run(code, it.sku);
+  }
 }
 
 function setSettings(db: Database.Database, scope: 'tax' | 'config', obj: Record<string, unknown>): void {
-  const put = db.prepare('INSERT INTO settings (scope, key, value) VALUES (?, ?, ?) ON CONFLICT(scope, key) DO UPDATE SET value = excluded.value');
+  const put = stmt(db, 'INSERT INTO settings (scope, key, value) VALUES (?, ?, ?) ON CONFLICT(scope, key) DO UPDATE SET value = excluded.value');
   for (const [k, v] of Object.entries(obj)) put.run(scope, k, JSON.stringify(v ?? null));
 }
 
 function putStock(db: Database.Database, sku: string, q: { units: number; scale: number }): void {
-  db.prepare('INSERT INTO hub_stock (sku, units, scale) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET units = excluded.units, scale = excluded.scale').run(sku, q.units, q.scale);
+  stmt(db, 'INSERT INTO hub_stock (sku, units, scale) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET units = excluded.units, scale = excluded.scale').run(sku, q.units, q.scale);
 }
 
 /** The list inside `payload[listKey]`, or the payload itself as a one-item list. */
@@ -71,7 +126,7 @@ export function applyChangeToProjection(db: Database.Database, c: StoreChange, t
     case 'catalog': {
       const p = items(c.payload, 'products', bySku);
       if (!p.success) return fail(p.error);
-      for (const it of p.data) upsert(db, 'catalog_items', 'sku', it.sku, it, it.deleted);
+      for (const it of p.data) putCatalogItem(db, it, it.deleted);
       return null;
     }
     case 'promotion': {
@@ -109,8 +164,14 @@ export function applyChangeToProjection(db: Database.Database, c: StoreChange, t
 
 /** Replaces every projection with the snapshot's content, inside the caller's transaction. */
 export function applySnapshotToProjection(db: Database.Database, s: SnapshotData): void {
-  for (const t of ['catalog_items', 'prices', 'promotions', 'hub_stock', 'settings']) db.prepare(`DELETE FROM ${t}`).run();
-  for (const it of z.array(bySku).parse(s.catalog)) upsert(db, 'catalog_items', 'sku', it.sku, it, false);
+  for (const t of ['catalog_items', 'catalog_barcodes', 'catalog_quick_keys', 'prices', 'promotions', 'hub_stock', 'settings']) db.prepare(`DELETE FROM ${t}`).run();
+  db.prepare("INSERT INTO catalog_names (catalog_names) VALUES ('delete-all')").run();
+  const seen = new Set<string>();
+  for (const it of z.array(bySku).parse(s.catalog)) {
+    if (seen.has(it.sku)) putCatalogItem(db, it, false);
+    else insertCatalogItem(db, it);
+    seen.add(it.sku);
+  }
   for (const it of z.array(bySku).parse(s.prices)) upsert(db, 'prices', 'sku', it.sku, it, false);
   for (const it of z.array(promo).parse(s.promotions)) upsert(db, 'promotions', 'id', (it.promotion_id ?? it.id)!, it, false);
   for (const st of z.array(level).parse(s.stock)) putStock(db, st.sku, st.on_hand);

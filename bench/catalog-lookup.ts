@@ -1,0 +1,101 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openJournal } from '../src/sync';
+import { loadCatalogView } from '../src/main/register/catalog-view';
+import { chainBarcode, chainName, chainSku, loadChainCatalog } from '../src/main/register/catalog-fixture';
+
+// The register's catalog at chain scale: a 300,000-SKU projection (and 1,000,000) loaded
+// through the change log like the hub sends it, then
+//  - lookup by barcode (what a scan does: barcode index -> catalog + price, one joined read,
+//    parsed into core's Product) for 2,000 random barcodes, every one of which must be found;
+//  - search by name prefix (what typing in the scan field does: FTS5 prefix words);
+// each p50/p99, against a floor measured in the same run on the same file: a bare primary-key
+// SELECT of one row (better-sqlite3, prepared), the least any indexed lookup can cost.
+// The register's RSS with the catalog loaded is printed against the stated budget.
+// usage: node bin/run-ts.mjs bench/catalog-lookup.ts [skus=300000,1000000] [lookups=2000]
+
+const SIZES = (process.argv[2] ?? '300000,1000000').split(',').map(Number);
+const LOOKUPS = Number(process.argv[3] ?? 2000);
+/** Memory budget of the register's main process with a 1,000,000-SKU catalog (see docs/register.md). */
+const RSS_BUDGET_MIB = 256;
+
+const pct = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const mib = (b: number): string => (b / 1024 / 1024).toFixed(0);
+
+/** Deterministic pseudo-random indexes (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function time(fn: () => unknown): number {
+  const s = performance.now();
+  fn();
+  return performance.now() - s;
+}
+
+const results: Record<string, unknown>[] = [];
+for (const n of SIZES) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-catalog-'));
+  try {
+    const file = path.join(dir, 'journal.sqlite');
+    const journal = openJournal(file, { terminalId: 'T01', storeId: 'S1' });
+    const l0 = performance.now();
+    loadChainCatalog(journal, 'S1', n);
+    const loadMs = performance.now() - l0;
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const view = loadCatalogView(journal, 'USD');
+    const rand = rng(n);
+    const picks = Array.from({ length: LOOKUPS }, () => Math.floor(rand() * n));
+
+    let found = 0;
+    const scan = picks.map((i) => time(() => {
+      if (view.lookup(chainBarcode(i).padStart(14, '0'))?.sku === chainSku(i)) found++;
+    }));
+    // Name prefixes as a cashier types them: the first 3 letters of one word, then two words.
+    const queries = picks.slice(0, 500).map((i, k) => {
+      const w = chainName(i).toLowerCase().split(' ');
+      return k % 2 === 0 ? w[0]!.slice(0, 3) : `${w[1]!.slice(0, 4)} ${w[0]!.slice(0, 2)}`;
+    });
+    let hits = 0;
+    const search = queries.map((q) => time(() => {
+      if (view.search(q, 20).length > 0) hits++;
+    }));
+    const rss = process.memoryUsage().rss;
+    journal.close();
+
+    // Floor: the same file, a bare prepared primary-key read of one row.
+    const raw = new Database(file, { readonly: true });
+    const pk = raw.prepare('SELECT data FROM catalog_items WHERE sku = ?');
+    const floor = picks.map((i) => time(() => pk.get(chainSku(i))));
+    raw.close();
+
+    for (const xs of [scan, search, floor]) xs.sort((a, b) => a - b);
+    const row = {
+      skus: n, lookups: LOOKUPS, found, load_ms: Math.round(loadMs),
+      barcode_p50_ms: pct(scan, 50), barcode_p99_ms: pct(scan, 99),
+      name_p50_ms: pct(search, 50), name_p99_ms: pct(search, 99), name_queries_with_results: hits,
+      floor_p50_ms: pct(floor, 50), floor_p99_ms: pct(floor, 99),
+      rss_mib: Number(mib(rss)), rss_view_delta_mib: Number(mib(rss - rssBefore)), rss_budget_mib: RSS_BUDGET_MIB,
+    };
+    results.push(row);
+    console.log(`register catalog, ${n.toLocaleString('en')} SKUs (loaded through the change log in ${(loadMs / 1000).toFixed(1)} s):`);
+    console.log(`  barcode lookup: ${found}/${LOOKUPS} found, p50 ${row.barcode_p50_ms.toFixed(3)} ms, p99 ${row.barcode_p99_ms.toFixed(3)} ms | floor (bare PK read) p99 ${row.floor_p99_ms.toFixed(3)} ms | ratio ${(row.barcode_p99_ms / row.floor_p99_ms).toFixed(1)}×`);
+    console.log(`  name prefix search (20 results): p50 ${row.name_p50_ms.toFixed(3)} ms, p99 ${row.name_p99_ms.toFixed(3)} ms | ratio to floor ${(row.name_p99_ms / row.floor_p99_ms).toFixed(1)}× | ${hits}/${queries.length} queries answered`);
+    console.log(`  register RSS with the catalog: ${row.rss_mib} MiB (view adds ${row.rss_view_delta_mib} MiB) | budget ${RSS_BUDGET_MIB} MiB | ${row.rss_mib <= RSS_BUDGET_MIB ? 'within' : 'OVER'}`);
+    if (found !== LOOKUPS) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+mkdirSync(path.join('bench', 'results'), { recursive: true });
+writeFileSync(path.join('bench', 'results', 'catalog-lookup.json'), JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
