@@ -12,14 +12,21 @@ import { getPixel, type PrintCommand } from '../printer/commands';
 import { CommandFolder, EscPosParser, type EscPosOp } from '../printer/escpos-parser';
 import { encodeAsb, encodeErrorCause, encodeOfflineCause, encodePaperSensor, encodePrinterStatus, type PrinterSnapshot } from '../printer/status';
 import { loadUnifont, type BitmapFont } from '../printer/text-raster';
+import { resolvePrinterProfile } from '../printer/profiles';
 import { serialBinding } from '../transport/serial';
 import type { Transport } from '../transport/transport';
 import { code128Modules } from './code128';
 
 export interface PrinterSimOptions {
-  /** Characters per line (font A). */
+  /**
+   * The printer model it stands in for (a profile id, as the driver takes it): its columns and
+   * printable width, so the paper the simulator draws is as wide as the receipt the driver lays
+   * out. Default the register's 80 mm printer, 'generic-escpos-80' (48 columns, 576 dots).
+   */
+  profile?: string;
+  /** Characters per line (font A); overrides the profile's. */
   columns?: number;
-  /** Printable width in dots. */
+  /** Printable width in dots; overrides the profile's. */
   dotsWidth?: number;
   /** Lines of paper left on the roll; Infinity by default. */
   paperLines?: number;
@@ -30,6 +37,8 @@ export interface PrinterSimOptions {
   /** Open the drawer when a kick pulse arrives (a real drawer springs open). */
   openDrawerOnPulse?: boolean;
 }
+
+export const DEFAULT_SIM_PROFILE = 'generic-escpos-80';
 
 export type PaperItem = { cmd: PrintCommand; continues: boolean };
 
@@ -70,8 +79,9 @@ export class PrinterSimulator extends TypedEmitter<PrinterSimEvents> {
 
   constructor(options: PrinterSimOptions = {}) {
     super();
-    this.columns = options.columns ?? 42;
-    this.dotsWidth = options.dotsWidth ?? 504;
+    const profile = resolvePrinterProfile(options.profile ?? DEFAULT_SIM_PROFILE);
+    this.columns = options.columns ?? profile.columns;
+    this.dotsWidth = options.dotsWidth ?? profile.dotsWidth;
     this.paperLeft = options.paperLines ?? Number.POSITIVE_INFINITY;
     this.nearEndLines = options.nearEndLines ?? 0;
     this.opts = { drawerOpenLevel: options.drawerOpenLevel ?? 'high', openDrawerOnPulse: options.openDrawerOnPulse ?? true };
@@ -298,9 +308,16 @@ function set(c: Canvas, x: number, y: number): void {
 
 /** Draws print commands as a white strip of paper with black dots. */
 export function renderPaperPng(items: PaperItem[], opts: { columns: number; dotsWidth: number; font: BitmapFont | null }): Buffer {
-  const c: Canvas = { width: opts.dotsWidth + 32, rows: [] };
   const margin = 16;
+  // A column is the paper's width over its columns (12 dots on 80 mm paper: 576 / 48). The
+  // strip is as wide as the paper, or wider if a line does not fit, so nothing is ever cut off.
   const cell = Math.floor(opts.dotsWidth / opts.columns);
+  let widest = opts.dotsWidth;
+  for (const { cmd } of items) {
+    if (cmd.op === 'text') widest = Math.max(widest, [...cmd.text].length * cell * cmd.width);
+    else if (cmd.op === 'image') widest = Math.max(widest, cmd.width);
+  }
+  const c: Canvas = { width: widest + 2 * margin, rows: [] };
   const lineHeight = 24;
   blankRows(c, 16);
   for (const { cmd } of items) {

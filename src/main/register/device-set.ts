@@ -53,6 +53,9 @@ const ADVICE: Record<string, string> = {
   drawer_open_too_long: 'Drawer open too long: close it',
 };
 
+
+/** The receipt printer model the register lays receipts out for (80 mm, 48 columns). */
+export const REGISTER_PRINTER_PROFILE = 'generic-escpos-80';
 export class DriverDevices implements RegisterDevices {
   private readonly slots = new Map<Kind, Slot>();
   private printer: ReceiptPrinter | null = null;
@@ -71,7 +74,7 @@ export class DriverDevices implements RegisterDevices {
     const dev = cfg.devices;
     const reconnect = { initialDelayMs: 250, maxDelayMs: 3000, startOffline: true };
     if (dev.printer) {
-      const p = new ReceiptPrinter('printer', { address: addressOf(dev.printer), profile: 'generic-escpos-80', statusPollMs: 1000, reconnect });
+      const p = new ReceiptPrinter('printer', { address: addressOf(dev.printer), profile: REGISTER_PRINTER_PROFILE, statusPollMs: 1000, reconnect });
       d.printer = p;
       await d.startSlot('printer', 'Receipt printer', describe(dev.printer), p, log);
       const drawer = new CashDrawer('drawer', { via: 'printer', printer: p, openAlertMs: 60_000 });

@@ -8,6 +8,7 @@ import { ZvtTerminalSimulator, type SimOutcome, type ZvtTcpServer } from '../../
 import { serialBinding } from '../../drivers/transport/serial';
 import type { Transport } from '../../drivers/transport/transport';
 import type { Symbology } from '../../drivers/scanner/aim';
+import { REGISTER_PRINTER_PROFILE } from './device-set';
 import type { RegisterConfigInput } from './config';
 
 // A virtual store counter for the demo and the end-to-end tests: the drivers' simulators
@@ -54,7 +55,7 @@ export async function startVirtualDevices(opts: { currency: string; receiptDir?:
     const scale = new ScaleSimulator(scaleEnd, { capacityGrams: 15_000, zeroRangeGrams: 300 });
     closers.push(async () => scale.detach());
 
-    const printer = new PrinterSimulator({ columns: 42, dotsWidth: 504, openDrawerOnPulse: true });
+    const printer = new PrinterSimulator({ profile: REGISTER_PRINTER_PROFILE, openDrawerOnPulse: true });
     const printerServer: TcpSimServer = await servePrinterOnTcp(printer, 0);
     closers.push(() => printerServer.close());
     // A real drawer is closed by the cashier; the virtual one shuts itself after a moment.
