@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main';
+
+// `tillstream books statement parse` as testers run it: a real process, a file on disk,
+// one JSON object on stdout, or one line on stderr and exit 1.
+
+const ROOT = path.resolve(__dirname, '../..');
+const FIX = path.join(ROOT, 'src/hub/books/statements/fixtures');
+/** A real process, as testers run it (slow on a loaded machine: used once). */
+function spawnCli(args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/tillstream.mjs', 'books', 'statement', 'parse', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** The same command in this process, with stdout and stderr captured. */
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string) => ((out += c), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
+  const before = process.exitCode;
+  let code: number;
+  try {
+    code = await main(['books', 'statement', 'parse', ...args]);
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+    process.exitCode = before;
+  }
+  return { code, out, err };
+}
+
+describe('tillstream books statement parse', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-stmt-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one JSON object for a detected camt.053 file (a real process)', () => {
+    const r = spawnCli([path.join(FIX, 'camt053-v02.xml')]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n')).toHaveLength(1);
+    const j = JSON.parse(r.out) as { format: string; statements: Array<{ balance_check: string; entries: unknown[] }> };
+    expect(j.format).toBe('camt053');
+    expect(Object.keys(j)).toEqual(['format', 'statements']);
+    expect(Object.keys(j.statements[0]!)).toEqual(['account', 'currency', 'opening', 'closing', 'balance_check', 'entries']);
+    expect(Object.keys(j.statements[0]!.entries[0] as object)).toEqual(['booking_date', 'value_date', 'amount', 'currency', 'reference', 'counterparty', 'description']);
+  });
+
+  it('reads CSV with --format csv and a --profile file', async () => {
+    const profile = path.join(dir, 'profile.json');
+    writeFileSync(
+      profile,
+      JSON.stringify({ skip_lines: 1, delimiter: ';', decimal: ',', thousands: '.', date_format: 'DD.MM.YYYY', currency: 'EUR', columns: { booking_date: 'Buchungstag', amount: 'Haben' } }),
+    );
+    const bad = await cli([path.join(FIX, 'bank.csv'), '--format', 'csv', '--profile', profile]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe('csv: line 4: amount: empty\n');
+    const inline = JSON.stringify({ skip_lines: 1, delimiter: ';', decimal: ',', thousands: '.', date_format: 'DD.MM.YYYY', currency: 'EUR', columns: { booking_date: 'Buchungstag', debit: 'Soll', credit: 'Haben', balance: 'Saldo' } });
+    const ok = await cli([path.join(FIX, 'bank.csv'), '--format', 'csv', '--profile', inline]);
+    expect(ok.err).toBe('');
+    expect(JSON.parse(ok.out).statements[0].balance_check).toBe('ok');
+  });
+
+  it('a file that does not parse: one line on stderr naming the element, exit 1, nothing on stdout', async () => {
+    const f = path.join(dir, 'bad.ofx');
+    writeFileSync(f, readFileSync(path.join(FIX, 'ofx-v102.ofx'), 'utf8').replace('<DTPOSTED>20261129', '<DTPOSTED>2026-11-29'));
+    const r = await cli([f]);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toBe('ofx: element OFX[1]/BANKMSGSRSV1[1]/STMTTRNRS[1]/STMTRS[1]/BANKTRANLIST[1]/STMTTRN[2]/DTPOSTED[1] (line 55): not an OFX date YYYYMMDD[HHMMSS…]: "2026-11-29"\n');
+    const wrong = await cli([path.join(FIX, 'mt940-ing.sta'), '--format', 'camt053']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err.split('\n')).toHaveLength(2);
+    expect(wrong.err).toMatch(/^camt053: line 1: /);
+    const missing = await cli([path.join(dir, 'nope.xml')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^ENOENT: no such file or directory/);
+  });
+});
