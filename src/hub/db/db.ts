@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { isTransientDbError } from './errors';
 
 // One small interface over a Postgres server (pg Pool) and embedded Postgres (PGlite), so
 // the hub runs the same SQL on both. PGlite has a single connection: everything goes
@@ -27,17 +28,19 @@ export interface OpenDbOptions {
   /** Postgres schema to use (created if missing); tests use a random one per run. */
   schema?: string;
   poolMax?: number;
+  /** Told about connection trouble the caller did not ask for (an idle or busy client lost); for logs. */
+  onConnectionError?: (err: Error, where: 'idle' | 'busy') => void;
 }
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function openDb(opts: OpenDbOptions = {}): Promise<Db> {
   if (opts.schema !== undefined && !SCHEMA_RE.test(opts.schema)) throw new Error(`schema: invalid name ${JSON.stringify(opts.schema)}`);
-  if (opts.databaseUrl) return openPg(opts.databaseUrl, opts.schema, opts.poolMax ?? 10);
+  if (opts.databaseUrl) return openPg(opts.databaseUrl, opts.schema, opts.poolMax ?? 10, opts.onConnectionError ?? (() => undefined));
   return openPglite(opts.dataDir, opts.schema);
 }
 
-async function openPg(url: string, schema: string | undefined, max: number): Promise<Db> {
+async function openPg(url: string, schema: string | undefined, max: number, onConnectionError: NonNullable<OpenDbOptions['onConnectionError']>): Promise<Db> {
   const types = {
     getTypeParser: (oid: number, format?: string) => {
       // int8 → number: every bigint the hub keeps (cursors, seq, minor units) is < 2^53.
@@ -51,8 +54,17 @@ async function openPg(url: string, schema: string | undefined, max: number): Pro
     types: types as never,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   });
-  pool.on('error', () => {
-    /* an idle client died; the pool replaces it */
+  // A backend can die at any moment (pg_terminate_backend, a failover, a network cut). The
+  // pool listens on idle clients only; a client checked out for a transaction with no
+  // 'error' listener would crash the process with "Unhandled 'error' event". So every client
+  // gets a listener for its whole life, and the query in flight fails with the error instead.
+  pool.on('error', (err) => onConnectionError(err, 'idle'));
+  const broken = new WeakSet<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      broken.add(client);
+      onConnectionError(err, 'busy');
+    });
   });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const q = async <T extends Row>(c: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]) => {
@@ -64,16 +76,20 @@ async function openPg(url: string, schema: string | undefined, max: number): Pro
     query: (sql, params) => q(pool, sql, params),
     async transaction(fn) {
       const client = await pool.connect();
+      let failure: unknown = undefined;
       try {
         await client.query('BEGIN');
         const result = await fn({ query: (sql, params) => q(client, sql, params), exec: async (sql) => void (await client.query(sql)) });
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        failure = err;
+        if (!broken.has(client)) await client.query('ROLLBACK').catch((e: unknown) => (failure = e));
         throw err;
       } finally {
-        client.release();
+        // A client whose connection failed is destroyed, not returned to the pool for the next caller.
+        const dead = broken.has(client) || (failure !== undefined && isTransientDbError(failure));
+        client.release(dead ? (failure instanceof Error ? failure : new Error('connection lost')) : undefined);
       }
     },
     async exec(sql) {
