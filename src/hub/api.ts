@@ -106,7 +106,10 @@ export function createApi(deps: ApiDeps): (req: IncomingMessage, res: ServerResp
 
   route('POST', '/api/enroll', false, async ({ req }) => {
     const body = parseBody(enrollSchema, await readJson(req, 4096));
-    return redeemEnrollmentCode(db, body.code);
+    const { revoked, ...enrolled } = await redeemEnrollmentCode(db, body.code);
+    // The replaced credential's live sockets go now, on every hub (the Redis adapter carries it).
+    for (const id of revoked) io.in(credRoom(id)).disconnectSockets(true);
+    return enrolled;
   });
 
   route('GET', '/api/me', true, async ({ principal }) => principal);

@@ -123,7 +123,10 @@ export async function createEnrollmentCode(
  * Exchanges a code, once, for the register's own credential. Re-enrolling a terminal
  * (replacement hardware) revokes its earlier credentials.
  */
-export async function redeemEnrollmentCode(db: Db, code: string): Promise<{ token: string; store_id: string; terminal_id: string }> {
+export async function redeemEnrollmentCode(
+  db: Db,
+  code: string,
+): Promise<{ token: string; store_id: string; terminal_id: string; /** Credentials this revoked: drop their sockets. */ revoked: number[] }> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ store_id: string; terminal_id: string; used: boolean; expired: boolean }>(
       `SELECT store_id, terminal_id, used_at IS NOT NULL AS used, expires_at < now() AS expired
@@ -138,14 +141,17 @@ export async function redeemEnrollmentCode(db: Db, code: string): Promise<{ toke
     const term = await tx.query<{ store_id: string }>(`SELECT store_id FROM terminals WHERE terminal_id = $1 FOR UPDATE`, [r.terminal_id]);
     if (term.rows[0] && term.rows[0].store_id !== r.store_id) throw new AuthError('CONFLICT', `terminal ${r.terminal_id} belongs to another store`, 'code');
     if (!term.rows[0]) await tx.query(`INSERT INTO terminals (terminal_id, store_id) VALUES ($1, $2)`, [r.terminal_id, r.store_id]);
-    await tx.query(`UPDATE credentials SET revoked_at = now() WHERE kind = 'register' AND terminal_id = $1 AND revoked_at IS NULL`, [r.terminal_id]);
+    const revoked = await tx.query<{ credential_id: number }>(
+      `UPDATE credentials SET revoked_at = now() WHERE kind = 'register' AND terminal_id = $1 AND revoked_at IS NULL RETURNING credential_id`,
+      [r.terminal_id],
+    );
     const token = newToken('tsr');
     await tx.query(`INSERT INTO credentials (token_hash, kind, terminal_id, store_id) VALUES ($1, 'register', $2, $3)`, [
       hashToken(token),
       r.terminal_id,
       r.store_id,
     ]);
-    return { token, store_id: r.store_id, terminal_id: r.terminal_id };
+    return { token, store_id: r.store_id, terminal_id: r.terminal_id, revoked: revoked.rows.map((x) => Number(x.credential_id)) };
   });
 }
 

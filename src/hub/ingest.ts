@@ -1,67 +1,91 @@
-import { bodyOf, GENESIS_HASH, hashEvent, type Alert, type JournalEvent, type RejectedEvent, type StoreChange } from '../core/protocol';
+import {
+  bodyOf,
+  canonicalJson,
+  eventContentProblem,
+  GENESIS_HASH,
+  hashEvent,
+  payloadContentProblem,
+  textProblem,
+  type Alert,
+  type JournalEvent,
+  type RejectedEvent,
+  type StoreChange,
+} from '../core/protocol';
+import { redactPans, redactValue } from '../core/pci';
 import type { Db, Queryable } from './db/db';
+import { describeDbError, isSqlRefusal, isTransientDbError, retryTransient } from './db/errors';
 import type { JournalEntry } from '../core/ledger/entry';
 import type { EventProcessor, StockMovementDraft } from './processor';
 import { appendChange } from './changes';
 import { decimalToQty, qtyToDecimal } from './quantity';
+import { writeAlerts, type AlertDraft } from './alerts';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
-// entries, stock movements, store changes, the terminal's high-water mark) commits in one
-// transaction; a batch is one transaction, and if that fails it is retried event by event
-// so one bad event cannot hold back the others. The terminal row is locked FOR UPDATE
-// first, so two hubs receiving the same batch serialize and the second sees duplicates.
+// entries, stock movements, store changes, alerts, the terminal's high-water mark) commits
+// in one transaction; a batch is one transaction, and if the database refuses it, it is
+// retried event by event so one bad event cannot hold back the others. The terminal row is
+// locked FOR UPDATE first, so two hubs receiving the same batch serialize and the second
+// sees duplicates. A transient fault (lost connection, deadlock, serialization failure)
+// retries the whole transaction, which is safe: it re-reads the terminal's mark under the
+// lock, so a COMMIT that did happen before the connection died is found, not repeated.
 
 export interface IngestResult {
   applied_through: number;
   rejected: RejectedEvent[];
   /** Store changes to push (committed). */
   changes: StoreChange[];
-  /** Alerts to raise (committed). */
+  /** Alerts to raise (committed; folded repeats are not here). */
   alerts: Alert[];
   /** Events newly applied (for the HQ live feed). */
   applied: JournalEvent[];
 }
 
+export interface IngestLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 export interface IngestContext {
   terminal_id: string;
   store_id: string;
+  /** The credential the batch came with: a credential revoked since the socket connected may not write. */
+  credential_id?: number;
   processor: EventProcessor;
-  /** Test hook: called after commit and before the ack is sent. */
-  afterCommit?: () => void;
+  log?: IngestLog;
 }
 
-type TxOutcome = IngestResult;
+interface TxOutcome extends IngestResult {
+  pendingAlerts: AlertDraft[];
+}
 
 type Rejection = RejectedEvent['code'];
 
-const TRANSIENT_RETRIES = 4;
-
-/** Lock conflicts, lost connections, shutdown: retry later, never reject the event for them. */
-export function isTransientDbError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true; // not a SQL error: connection or runtime trouble
-  return code === '40001' || code === '40P01' || code === '55P03' || code.startsWith('08') || code.startsWith('57') || code.startsWith('53');
-}
-
-async function runTx<T>(db: Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await db.transaction(fn);
-    } catch (err) {
-      if (!isTransientDbError(err) || attempt >= TRANSIENT_RETRIES || (err as Error)?.message === 'database is closed') throw err;
-      await new Promise((r) => setTimeout(r, 5 * 2 ** attempt + Math.random() * 5));
-    }
-  }
-}
-
+/** The database could not be reached or kept failing transiently: the register retries later. */
 export class IngestUnavailableError extends Error {}
+/** The credential was revoked (re-enrollment) after the socket connected. */
+export class CredentialRevokedError extends Error {}
+
+async function runTx(db: Db, ctx: IngestContext, fn: (tx: Queryable) => Promise<TxOutcome>): Promise<IngestResult> {
+  const out = await retryTransient(() => db.transaction(fn), {
+    onRetry: (err, attempt) => ctx.log?.warn({ terminal: ctx.terminal_id, attempt, err: describeDbError(err) }, 'ingest transaction hit a transient database fault; retrying'),
+  });
+  const { pendingAlerts: _, ...result } = out;
+  return result;
+}
+
+function unavailable(err: unknown): IngestUnavailableError {
+  return new IngestUnavailableError(`database unavailable: ${describeDbError(err)}`);
+}
 
 export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEvent[]): Promise<IngestResult> {
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
   try {
-    return await runTx(db, (tx) => applyEvents(tx, ctx, sorted));
+    return await runTx(db, ctx, (tx) => applyEvents(tx, ctx, sorted));
   } catch (err) {
-    if (isTransientDbError(err)) throw new IngestUnavailableError(`database unavailable: ${(err as Error)?.message ?? err}`);
+    if (err instanceof CredentialRevokedError) throw err;
+    if (isTransientDbError(err)) throw unavailable(err);
+    // Not the database refusing a row: a bug. Isolating events still lets good ones through.
+    if (!isSqlRefusal(err)) ctx.log?.error({ terminal: ctx.terminal_id, err }, 'ingest batch failed outside the database');
   }
   // The database refused the batch: one transaction per event, isolating the one it refuses.
   const total: IngestResult = { applied_through: 0, rejected: [], changes: [], alerts: [], applied: [] };
@@ -69,13 +93,14 @@ export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEve
     let r: IngestResult;
     try {
       try {
-        r = await runTx(db, (tx) => applyEvents(tx, ctx, [e]));
+        r = await runTx(db, ctx, (tx) => applyEvents(tx, ctx, [e]));
       } catch (err) {
-        if (isTransientDbError(err)) throw err;
+        if (isTransientDbError(err) || err instanceof CredentialRevokedError) throw err;
         r = await isolateFailure(db, ctx, e, err);
       }
     } catch (err) {
-      if (total.applied_through === 0) throw new IngestUnavailableError(`database unavailable: ${(err as Error)?.message ?? err}`);
+      if (err instanceof CredentialRevokedError) throw err;
+      if (total.applied_through === 0) throw isTransientDbError(err) ? unavailable(err) : err;
       break; // report what did commit; the register resends the rest
     }
     total.applied_through = Math.max(total.applied_through, r.applied_through);
@@ -89,10 +114,10 @@ export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEve
 
 /** The event's own transaction failed in the database: record it as rejected and move the cursor past it. */
 async function isolateFailure(db: Db, ctx: IngestContext, e: JournalEvent, err: unknown): Promise<IngestResult> {
-  const reason = `database refused the posting: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
-  return runTx(db, async (tx) => {
+  const reason = `database refused the posting: ${err instanceof Error ? err.message : String(err)}`;
+  return runTx(db, ctx, async (tx) => {
     const term = await lockTerminal(tx, ctx);
-    const out: TxOutcome = { applied_through: term.applied_through, rejected: [], changes: [], alerts: [], applied: [] };
+    const out: TxOutcome = { applied_through: term.applied_through, rejected: [], changes: [], alerts: [], applied: [], pendingAlerts: [] };
     if (e.seq === term.applied_through + 1) {
       await reject(tx, ctx, e, 'POSTING_FAILED', reason, out);
       await tx.query(`UPDATE terminals SET applied_through = $2, applied_hash = $3, last_seen_at = now() WHERE terminal_id = $1`, [
@@ -102,37 +127,70 @@ async function isolateFailure(db: Db, ctx: IngestContext, e: JournalEvent, err: 
       ]);
       out.applied_through = e.seq;
     }
+    out.alerts.push(...(await writeAlerts(tx, out.pendingAlerts)));
     return out;
   });
 }
 
-async function lockTerminal(tx: Queryable, ctx: IngestContext): Promise<{ applied_through: number; applied_hash: string | null }> {
-  const { rows } = await tx.query<{ applied_through: number; applied_hash: string | null; store_id: string }>(
-    `SELECT applied_through, applied_hash, store_id FROM terminals WHERE terminal_id = $1 FOR UPDATE`,
-    [ctx.terminal_id],
+interface TerminalState {
+  applied_through: number;
+  applied_hash: string | null;
+  currency: string;
+}
+
+async function lockTerminal(tx: Queryable, ctx: IngestContext): Promise<TerminalState> {
+  const { rows } = await tx.query<{ applied_through: number; applied_hash: string | null; store_id: string; currency: string; live: boolean | null }>(
+    `SELECT t.applied_through, t.applied_hash, t.store_id, s.currency,
+            (SELECT c.revoked_at IS NULL FROM credentials c WHERE c.credential_id = $2) AS live
+       FROM terminals t JOIN stores s ON s.store_id = t.store_id
+      WHERE t.terminal_id = $1 FOR UPDATE OF t`,
+    [ctx.terminal_id, ctx.credential_id ?? null],
   );
   const t = rows[0];
   if (!t) throw new Error(`terminal ${ctx.terminal_id} is not enrolled`);
   if (t.store_id !== ctx.store_id) throw new Error(`terminal ${ctx.terminal_id} belongs to store ${t.store_id}`);
-  return { applied_through: Number(t.applied_through), applied_hash: t.applied_hash };
+  if (ctx.credential_id !== undefined && t.live !== true) throw new CredentialRevokedError(`credential of ${ctx.terminal_id} was revoked (the terminal was enrolled again)`);
+  return { applied_through: Number(t.applied_through), applied_hash: t.applied_hash, currency: t.currency };
 }
 
-async function raiseAlert(tx: Queryable, out: TxOutcome, a: Omit<Alert, 'created_at'>): Promise<void> {
-  const { rows } = await tx.query<{ created_at: Date }>(
-    `INSERT INTO alerts (kind, store_id, terminal_id, message, data) VALUES ($1, $2, $3, $4, $5) RETURNING created_at`,
-    [a.kind, a.store_id, a.terminal_id ?? null, a.message, JSON.stringify(a.data)],
-  );
-  out.alerts.push({ ...a, created_at: new Date(rows[0]!.created_at).toISOString() });
+/** Text we write ourselves from client data (reasons, messages): masked and always storable. */
+export function storableText(s: string, max = 1000): string {
+  let out = '';
+  const src = redactPans(s.slice(0, max * 2));
+  for (const ch of src) {
+    out += textProblem(ch) ? '\uFFFD' : ch;
+    if (out.length >= max) break;
+  }
+  return out;
 }
 
-async function reject(tx: Queryable, ctx: IngestContext, e: JournalEvent, code: Rejection, reason: string, out: TxOutcome): Promise<void> {
+/**
+ * The form of a rejected event the hub keeps: the envelope as sent (its hash, so the
+ * register's copy can be matched) and the payload with card numbers masked. A payload
+ * Postgres cannot hold (NUL, lone surrogates) or too odd to walk is withheld, with why.
+ */
+function storableEvent(e: JournalEvent): Record<string, unknown> {
+  const { payload, ...envelope } = e;
+  const problem = payloadContentProblem(payload, '$.payload');
+  if (problem && problem.code !== 'CARD_NUMBER') return { ...envelope, payload: null, payload_withheld: storableText(problem.reason, 300) };
+  try {
+    return { ...envelope, payload: redactValue(payload) };
+  } catch (err) {
+    return { ...envelope, payload: null, payload_withheld: storableText(String((err as Error).message), 300) };
+  }
+}
+
+async function reject(tx: Queryable, ctx: IngestContext, e: JournalEvent, code: Rejection, rawReason: string, out: TxOutcome): Promise<void> {
+  const reason = storableText(rawReason);
   await tx.query(
     `INSERT INTO event_rejections (terminal_id, seq, event_id, code, reason, event) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [ctx.terminal_id, e.seq, e.event_id, code, reason, JSON.stringify(e)],
+    [ctx.terminal_id, e.seq, e.event_id, code, reason, JSON.stringify(storableEvent(e))],
   );
   out.rejected.push({ seq: e.seq, event_id: e.event_id, code, reason });
-  await raiseAlert(tx, out, {
-    kind: code === 'DUPLICATE_EVENT_ID_DIFFERENT_HASH' ? 'duplicate_event_conflict' : 'event_rejected',
+  const kind = code === 'DUPLICATE_EVENT_ID_DIFFERENT_HASH' ? 'duplicate_event_conflict' : 'event_rejected';
+  out.pendingAlerts.push({
+    cause: `${kind}:${ctx.terminal_id}:${code}`,
+    kind,
     store_id: ctx.store_id,
     terminal_id: ctx.terminal_id,
     message: `${ctx.terminal_id} seq ${e.seq} (${e.type}) rejected: ${code}: ${reason}`,
@@ -149,8 +207,12 @@ interface Pending {
   /** sku -> on hand in micro-units (scale 6), running through the batch. */
   levels: Map<string, bigint>;
   deltas: Map<string, bigint>;
-  /** event ids already stored (journal or rejections) or used earlier in this batch. */
+  /** event ids (lower case) already stored (journal or rejections) or used earlier in this batch. */
   usedEventIds: Set<string>;
+  /** entry ids reversed earlier in this batch. */
+  reversed: Set<string>;
+  /** The store's currency: every event's money must be in it. */
+  currency: string;
 }
 
 const MICRO = 6;
@@ -168,7 +230,7 @@ async function applyEvents(tx: Queryable, ctx: IngestContext, events: JournalEve
   const term = await lockTerminal(tx, ctx);
   let through = term.applied_through;
   let lastHash = term.applied_hash;
-  const out: TxOutcome = { applied_through: through, rejected: [], changes: [], alerts: [], applied: [] };
+  const out: TxOutcome = { applied_through: through, rejected: [], changes: [], alerts: [], applied: [], pendingAlerts: [] };
   const fresh = events.filter((e) => e.seq > through);
   const dupes = events.filter((e) => e.seq <= through);
   if (dupes.length) await checkDuplicates(tx, ctx, dupes, out);
@@ -180,26 +242,28 @@ async function applyEvents(tx: Queryable, ctx: IngestContext, events: JournalEve
     levels: await lockStockRows(tx, ctx, fresh),
     deltas: new Map(),
     usedEventIds: new Set(),
+    reversed: new Set(),
+    currency: term.currency,
   };
   if (fresh.length) {
-    const ids = fresh.map((e) => e.event_id);
+    const ids = fresh.map((e) => e.event_id.toLowerCase());
     const { rows } = await tx.query<{ event_id: string }>(
-      `SELECT event_id::text AS event_id FROM journal_events WHERE event_id = ANY($1::uuid[])
-       UNION ALL SELECT event_id FROM event_rejections WHERE event_id = ANY($2::text[])`,
-      [ids, ids],
+      `SELECT event_id::text AS event_id FROM journal_events WHERE event_id::text = ANY($1::text[])
+       UNION ALL SELECT lower(event_id) FROM event_rejections WHERE lower(event_id) = ANY($1::text[])`,
+      [ids],
     );
     for (const r of rows) pending.usedEventIds.add(r.event_id);
   }
   for (const e of fresh) {
     // A gap: the register resends from applied_through + 1; never apply out of order.
     if (e.seq > through + 1) break;
-    const problem = findProblem(ctx, e, lastHash, pending);
+    const problem = findProblem(ctx, e, lastHash, pending) ?? (await findStoredConflict(tx, ctx, e, pending));
     if (problem) {
       await reject(tx, ctx, e, problem.code, problem.reason, out);
     } else {
       await applyOne(tx, ctx, e, out, pending);
     }
-    pending.usedEventIds.add(e.event_id);
+    pending.usedEventIds.add(e.event_id.toLowerCase());
     through = e.seq;
     lastHash = e.hash;
   }
@@ -215,6 +279,7 @@ async function applyEvents(tx: Queryable, ctx: IngestContext, events: JournalEve
       lastHash,
     ]);
   }
+  out.alerts.push(...(await writeAlerts(tx, out.pendingAlerts)));
   out.applied_through = through;
   return out;
 }
@@ -284,6 +349,7 @@ async function flush(tx: Queryable, ctx: IngestContext, p: Pending): Promise<voi
 async function lockStockRows(tx: Queryable, ctx: IngestContext, events: JournalEvent[]): Promise<Map<string, bigint>> {
   const skus = new Set<string>();
   for (const e of events) {
+    if (eventContentProblem(e)) continue; // refused before it can move stock
     try {
       for (const m of ctx.processor.stock(e)) skus.add(m.sku);
     } catch {
@@ -305,25 +371,39 @@ async function lockStockRows(tx: Queryable, ctx: IngestContext, events: JournalE
   return levels;
 }
 
+/** The event's hash as computed from its content, or null when its content cannot be hashed. */
+function contentHash(e: JournalEvent): string | null {
+  if (eventContentProblem(e)?.code === 'UNHASHABLE') return null;
+  try {
+    return hashEvent(e.prev_hash, bodyOf(e));
+  } catch {
+    return null;
+  }
+}
+
 async function checkDuplicates(tx: Queryable, ctx: IngestContext, events: JournalEvent[], out: TxOutcome): Promise<void> {
   const seqs = events.map((e) => e.seq);
-  const { rows } = await tx.query<{ seq: number; event_id: string; hash: string }>(
-    `SELECT seq, event_id::text AS event_id, hash FROM journal_events WHERE terminal_id = $1 AND seq = ANY($2::bigint[])
-     UNION ALL SELECT seq, event_id, event->>'hash' FROM event_rejections WHERE terminal_id = $1 AND seq = ANY($2::bigint[])`,
+  const { rows } = await tx.query<{ seq: number; event_id: string; hash: string; rejected: boolean }>(
+    `SELECT seq, event_id::text AS event_id, hash, false AS rejected FROM journal_events WHERE terminal_id = $1 AND seq = ANY($2::bigint[])
+     UNION ALL SELECT seq, event_id, event->>'hash', true FROM event_rejections WHERE terminal_id = $1 AND seq = ANY($2::bigint[])`,
     [ctx.terminal_id, seqs],
   );
   const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
   for (const e of events) {
     const stored = bySeq.get(e.seq);
-    // A plain resend (no effect) must match what is stored AND its content must still hash to it.
-    const contentHash = hashEvent(e.prev_hash, bodyOf(e));
-    if (stored && stored.hash === e.hash && contentHash === e.hash && stored.event_id === e.event_id) continue;
-    const code: Rejection = stored && stored.event_id === e.event_id ? 'DUPLICATE_EVENT_ID_DIFFERENT_HASH' : 'CHAIN_BROKEN';
+    // A plain resend (no effect) of an applied event must match what is stored AND its
+    // content must still hash to it. A rejected event is matched by id and hash alone: its
+    // content may be what got it rejected (unhashable, forged), and it changed nothing.
+    // Ids compare in one form (Postgres prints a uuid in lower case).
+    const sameId = !!stored && stored.event_id.toLowerCase() === e.event_id.toLowerCase();
+    if (stored && sameId && stored.hash === e.hash && (stored.rejected || contentHash(e) === e.hash)) continue;
+    const code: Rejection = sameId ? 'DUPLICATE_EVENT_ID_DIFFERENT_HASH' : 'CHAIN_BROKEN';
     const reason = stored
       ? `seq ${e.seq} was already applied with event_id ${stored.event_id} and hash ${stored.hash.slice(0, 12)}…; this copy differs`
       : `seq ${e.seq} is at or below applied_through but nothing is stored for it`;
     out.rejected.push({ seq: e.seq, event_id: e.event_id, code, reason });
-    await raiseAlert(tx, out, {
+    out.pendingAlerts.push({
+      cause: `duplicate_event_conflict:${ctx.terminal_id}`,
       kind: 'duplicate_event_conflict',
       store_id: ctx.store_id,
       terminal_id: ctx.terminal_id,
@@ -333,21 +413,75 @@ async function checkDuplicates(tx: Queryable, ctx: IngestContext, events: Journa
   }
 }
 
-function findProblem(ctx: IngestContext, e: JournalEvent, lastHash: string | null, p: Pending): { code: Rejection; reason: string } | null {
+type Problem = { code: Rejection; reason: string };
+
+function findProblem(ctx: IngestContext, e: JournalEvent, lastHash: string | null, p: Pending): Problem | null {
   if (e.terminal_id !== ctx.terminal_id || e.store_id !== ctx.store_id) {
     return { code: 'FORBIDDEN', reason: `event is for ${e.store_id}/${e.terminal_id}, credential is for ${ctx.store_id}/${ctx.terminal_id}` };
   }
-  const computed = hashEvent(e.prev_hash, bodyOf(e));
+  // Content first: it decides whether the event can be hashed, stored and shown at all.
+  const content = eventContentProblem(e);
+  if (content) return { code: content.code, reason: content.reason };
+  const computed = contentHash(e);
+  if (computed === null) return { code: 'UNHASHABLE', reason: 'the event cannot be hashed as canonical JSON' };
   if (computed !== e.hash) return { code: 'HASH_MISMATCH', reason: `hash ${e.hash.slice(0, 12)}… does not match content (${computed.slice(0, 12)}…)` };
   const expectedPrev = e.seq === 1 ? GENESIS_HASH : lastHash;
   if (expectedPrev !== null && e.prev_hash !== expectedPrev) {
     return { code: 'CHAIN_BROKEN', reason: `prev_hash ${e.prev_hash.slice(0, 12)}… does not link to seq ${e.seq - 1} (${expectedPrev.slice(0, 12)}…)` };
   }
-  if (p.usedEventIds.has(e.event_id)) {
+  if (p.usedEventIds.has(e.event_id.toLowerCase())) {
     return { code: 'DUPLICATE_EVENT_ID_DIFFERENT_HASH', reason: `event_id ${e.event_id} was already used by another event` };
   }
   const invalid = ctx.processor.validate(e);
   if (invalid) return { code: 'INVALID_PAYLOAD', reason: invalid };
+  const currencies = currenciesOf(e);
+  const foreign = currencies.find((c) => c !== p.currency);
+  if (foreign !== undefined) return { code: 'CURRENCY_MISMATCH', reason: `the event is in ${foreign}; store ${ctx.store_id} keeps its books in ${p.currency}` };
+  return null;
+}
+
+/** Every currency an event's money is stated in (a post-void also carries its original sale). */
+function currenciesOf(e: JournalEvent): string[] {
+  const out: string[] = [];
+  const add = (v: unknown) => {
+    if (v && typeof v === 'object' && typeof (v as { currency?: unknown }).currency === 'string') out.push((v as { currency: string }).currency);
+  };
+  add(e.payload);
+  add((e.payload as { original?: unknown }).original);
+  return out;
+}
+
+/**
+ * A post-void must name a sale this hub applied, of the same store, not reversed before,
+ * and carry that sale exactly as stored: the reversal is then the stored original negated,
+ * whatever the message claims. The database backs "at most once" with a unique index on
+ * ledger_entries.reverses.
+ */
+async function findStoredConflict(tx: Queryable, ctx: IngestContext, e: JournalEvent, p: Pending): Promise<Problem | null> {
+  if (e.type !== 'sale.post_voided') return null;
+  const originalId = ctx.processor.originalEntryId(e);
+  const saleId = String((e.payload as { sale_id?: unknown }).sale_id);
+  if (!originalId) return { code: 'ORIGINAL_NOT_FOUND', reason: `post-void names no sale` };
+  const inBatch = p.journal.find((j) => j.type === 'sale.completed' && p.entryIds.get(originalId)?.source.event_id === j.event_id);
+  let storedSale: { store_id: string; payload: unknown } | undefined = inBatch ? { store_id: inBatch.store_id, payload: inBatch.payload } : undefined;
+  if (!storedSale) {
+    const { rows } = await tx.query<{ store_id: string; payload: unknown }>(
+      `SELECT j.store_id, j.payload FROM ledger_entries l JOIN journal_events j ON j.event_id = l.event_id
+        WHERE l.entry_id = $1 AND j.type = 'sale.completed'`,
+      [originalId],
+    );
+    storedSale = rows[0];
+  }
+  if (!storedSale || storedSale.store_id !== ctx.store_id) {
+    return { code: 'ORIGINAL_NOT_FOUND', reason: `sale ${saleId} is not an applied sale of store ${ctx.store_id}` };
+  }
+  if (p.reversed.has(originalId) || (await tx.query(`SELECT 1 FROM ledger_entries WHERE reverses = $1`, [originalId])).rows.length > 0) {
+    return { code: 'ALREADY_REVERSED', reason: `sale ${saleId} was already post-voided` };
+  }
+  const claimed = (e.payload as { original?: unknown }).original;
+  if (canonicalJson(claimed) !== canonicalJson(storedSale.payload)) {
+    return { code: 'ORIGINAL_MISMATCH', reason: `the sale carried in the post-void differs from sale ${saleId} as the hub stored it` };
+  }
   return null;
 }
 
@@ -407,6 +541,7 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
       !id ? null : p.entryIds.has(id) || (await tx.query(`SELECT 1 FROM ledger_entries WHERE entry_id = $1`, [id])).rows.length ? id : null;
     p.entries.push({ entry, event: e, reverses: await known(entry.reverses), adjusts: await known(entry.adjusts) });
     p.entryIds.set(entry.entry_id, entry);
+    if (entry.reverses) p.reversed.add(entry.reverses);
   }
   for (const m of movements) {
     const delta = toMicro(m.quantity);
@@ -419,7 +554,8 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
     p.movements.push({ event: e, sku: m.sku, quantity: qtyToDecimal(m.quantity), reason: m.reason });
     if (delta < 0n && after < 0n) {
       const onHand = decimalToQty(microToDecimal(after));
-      await raiseAlert(tx, out, {
+      out.pendingAlerts.push({
+        cause: `oversell:${e.store_id}:${m.sku}`,
         kind: 'oversell',
         store_id: e.store_id,
         terminal_id: e.terminal_id,

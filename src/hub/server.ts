@@ -12,7 +12,7 @@ import { migrate } from './db/migrate';
 import { ensureBootstrapAdmin } from './auth';
 import { hubConfigSchema, formatZodError, ConfigError, type HubConfigInput } from './config';
 import { createApi } from './api';
-import { installSocketHandlers, publishChanges } from './socket';
+import { installSocketHandlers, publishChanges, type SocketDeps } from './socket';
 import { publishDueChanges } from './hq-changes';
 import { coreProcessor } from './core-processor';
 import type { EventProcessor } from './processor';
@@ -25,6 +25,8 @@ export interface HubOptions extends HubConfigInput {
   logger?: Logger;
   /** Test hook, see SocketDeps.afterCommit. */
   afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
+  /** In-flight bounds of register pushes (tests; defaults in socket.ts). */
+  limits?: SocketDeps['limits'];
 }
 
 export interface HubHandle {
@@ -38,14 +40,21 @@ export interface HubHandle {
 }
 
 export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
-  const { db: givenDb, processor: givenProcessor, logger, afterCommit, ...cfgInput } = options;
+  const { db: givenDb, processor: givenProcessor, logger, afterCommit, limits, ...cfgInput } = options;
   const parsed = hubConfigSchema.safeParse(cfgInput);
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, 'startHub: '));
   const cfg = parsed.data;
   const log = logger ?? pino({ level: cfg.logLevel, base: { svc: 'hub' } });
 
   const processor = givenProcessor ?? coreProcessor(typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart));
-  const db = givenDb ?? (await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, schema: cfg.schema }));
+  const db =
+    givenDb ??
+    (await openDb({
+      databaseUrl: cfg.databaseUrl,
+      dataDir: cfg.dataDir,
+      schema: cfg.schema,
+      onConnectionError: (err, where) => log.warn({ err: err.message, where }, 'database connection lost; the pool replaces it'),
+    }));
   const cleanups: Array<() => Promise<void>> = [];
   if (!givenDb) cleanups.push(() => db.close());
   try {
@@ -87,7 +96,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       }
       api(req, res);
     });
-    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit });
+    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits });
 
     let schedulerBusy = false;
     const scheduler = setInterval(() => {

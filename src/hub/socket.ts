@@ -16,11 +16,22 @@ import {
 import type { Db } from './db/db';
 import { authenticate, type Principal } from './auth';
 import { latestCursor, pullChanges, storeSnapshot } from './changes';
-import { ingestBatch, IngestUnavailableError } from './ingest';
+import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
+import { describeDbError, isTransientDbError } from './db/errors';
 import type { EventProcessor } from './processor';
 
 // The register side of the hub: authenticated sockets, one handler per message, every
 // request validated and size-checked, every failure an error ack (never a crash).
+//
+// Work in flight is bounded: each terminal has at most MAX_QUEUED_BATCHES_PER_TERMINAL
+// pushes queued or running in this process and the hub at most MAX_INFLIGHT_BATCHES_PER_HUB
+// (each holds up to MAX_MESSAGE_BYTES); beyond that a push is answered BUSY at once, before
+// it is measured or parsed, and the register retries after its backoff. A batch that starts
+// beyond the terminal's applied_through + 1 (a gap) is answered from one indexed read,
+// before it is parsed or hashed.
+
+export const MAX_QUEUED_BATCHES_PER_TERMINAL = 2;
+export const MAX_INFLIGHT_BATCHES_PER_HUB = 32;
 
 export const storeRoom = (storeId: string) => `store:${storeId}`;
 export const credRoom = (credentialId: number) => `cred:${credentialId}`;
@@ -37,6 +48,8 @@ export interface SocketDeps {
   track: <T>(p: Promise<T>) => Promise<T>;
   /** Test hook: runs after a batch commits, before its ack (crash injection). */
   afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
+  /** Overrides of the in-flight bounds (tests). */
+  limits?: { perTerminal?: number; perHub?: number };
 }
 
 type Ack = (response: unknown) => void;
@@ -85,7 +98,10 @@ function publishJournal(io: Server, events: JournalEvent[]): void {
 export function installSocketHandlers(deps: SocketDeps): void {
   const { io, db, log } = deps;
   // One batch at a time per terminal in this process; across hubs the terminal row lock serializes.
-  const terminalQueues = new Map<string, Promise<unknown>>();
+  const terminalQueues = new Map<string, { tail: Promise<unknown>; size: number }>();
+  let hubInflight = 0;
+  const perTerminal = deps.limits?.perTerminal ?? MAX_QUEUED_BATCHES_PER_TERMINAL;
+  const perHub = deps.limits?.perHub ?? MAX_INFLIGHT_BATCHES_PER_HUB;
 
   io.use((socket, next) => {
     if (deps.isClosing()) return next(new Error('UNAVAILABLE'));
@@ -114,7 +130,14 @@ export function installSocketHandlers(deps: SocketDeps): void {
     socket.on('disconnect', (reason) => log.info({ sid: socket.id, reason }, 'socket disconnected'));
     if (p.kind !== 'register') return;
 
-    const handle = <S extends z.ZodType>(name: string, schema: S, fn: (req: z.infer<S>) => Promise<unknown>) => {
+    /** A slot of bounded work, taken before anything else is done with a message. */
+    interface Guard {
+      /** Takes a slot or throws BusyError. */
+      admit(): { release(): void };
+      /** A cheap answer from the raw message (before it is measured or parsed), or null to go on. */
+      early(raw: unknown): Promise<unknown>;
+    }
+    const handle = <S extends z.ZodType>(name: string, schema: S, fn: (req: z.infer<S>) => Promise<unknown>, guard?: Guard) => {
       socket.on(name, (...args: unknown[]) => {
         const ack = args[args.length - 1];
         if (typeof ack !== 'function') {
@@ -123,24 +146,55 @@ export function installSocketHandlers(deps: SocketDeps): void {
         }
         const reply = ack as Ack;
         if (args.length !== 2) return reply(errAck('BAD_REQUEST', `${name}: expected one request object and an acknowledgement`));
-        let size: number;
-        try {
-          size = Buffer.byteLength(JSON.stringify(args[0]) ?? '');
-        } catch {
-          return reply(errAck('BAD_REQUEST', `${name}: request is not JSON-serializable`));
-        }
-        if (size > MAX_MESSAGE_BYTES) return reply(errAck('TOO_LARGE', `${name}: message is ${size} bytes, limit ${MAX_MESSAGE_BYTES}`));
         if (deps.isClosing()) return reply(errAck('UNAVAILABLE', 'hub is shutting down; retry on another hub'));
-        const parsed = schema.safeParse(args[0]);
-        if (!parsed.success) return reply(errAck('BAD_REQUEST', `${name}: ${describeIssues(parsed.error)}`));
-        deps
-          .track(fn(parsed.data))
-          .then(reply, (err: unknown) => {
-            if (err instanceof ForbiddenError) return reply(errAck('FORBIDDEN', err.message));
-            if (err instanceof IngestUnavailableError) return reply(errAck('UNAVAILABLE', err.message));
-            log.error({ err, msg: name, terminal: p.terminal_id }, 'handler failed');
-            reply(errAck('INTERNAL', `${name}: internal error`));
-          });
+        const fail = (err: unknown) => {
+          if (err instanceof ForbiddenError) return reply(errAck('FORBIDDEN', err.message));
+          if (err instanceof BusyError) return reply(errAck('BUSY', err.message));
+          if (err instanceof CredentialRevokedError) {
+            reply(errAck('UNAUTHORIZED', err.message));
+            socket.disconnect(true);
+            return;
+          }
+          if (err instanceof IngestUnavailableError) return reply(errAck('UNAVAILABLE', err.message));
+          if (isTransientDbError(err)) {
+            log.warn({ err: describeDbError(err), msg: name, terminal: p.terminal_id }, 'database unavailable');
+            return reply(errAck('UNAVAILABLE', `${name}: database unavailable, retry later`));
+          }
+          log.error({ err, msg: name, terminal: p.terminal_id }, 'handler failed');
+          reply(errAck('INTERNAL', `${name}: internal error`));
+        };
+        let slot: { release(): void } | null = null;
+        try {
+          slot = guard ? guard.admit() : null;
+        } catch (err) {
+          return fail(err);
+        }
+        const run = async (): Promise<unknown> => {
+          if (guard) {
+            const early = await guard.early(args[0]);
+            if (early !== null) return early;
+          }
+          let size: number;
+          try {
+            size = Buffer.byteLength(JSON.stringify(args[0]) ?? '');
+          } catch {
+            return errAck('BAD_REQUEST', `${name}: request is not JSON-serializable`);
+          }
+          if (size > MAX_MESSAGE_BYTES) return errAck('TOO_LARGE', `${name}: message is ${size} bytes, limit ${MAX_MESSAGE_BYTES}`);
+          const parsed = schema.safeParse(args[0]);
+          if (!parsed.success) return errAck('BAD_REQUEST', `${name}: ${describeIssues(parsed.error)}`);
+          return fn(parsed.data);
+        };
+        deps.track(run()).then(
+          (r) => {
+            slot?.release();
+            reply(r);
+          },
+          (err: unknown) => {
+            slot?.release();
+            fail(err);
+          },
+        );
       });
     };
 
@@ -164,29 +218,72 @@ export function installSocketHandlers(deps: SocketDeps): void {
       };
     });
 
-    handle(MSG.pushEvents, pushEventsRequestSchema, async (req) => {
-      if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`events.push: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
-      const foreign = req.events.find((e) => e.terminal_id !== p.terminal_id || e.store_id !== p.store_id);
-      if (foreign) {
-        throw new ForbiddenError(
-          `events.push: event seq ${foreign.seq} is for ${foreign.store_id}/${foreign.terminal_id}; this credential may only write ${p.store_id}/${p.terminal_id}`,
-        );
+    /** Lowest seq in a push, read without parsing it (null: let the schema say what is wrong). */
+    const firstSeq = (raw: unknown): number | null => {
+      const events = (raw as { events?: unknown } | null)?.events;
+      if (!Array.isArray(events) || events.length === 0 || events.length > 10_000) return null;
+      let min = Infinity;
+      for (const e of events) {
+        const seq = (e as { seq?: unknown } | null)?.seq;
+        if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return null;
+        min = Math.min(min, seq);
       }
-      const prev = terminalQueues.get(p.terminal_id) ?? Promise.resolve();
-      const run = prev.then(() => ingestBatch(db, { terminal_id: p.terminal_id, store_id: p.store_id, processor: deps.processor }, req.events));
-      const settled = run.catch(() => undefined);
-      terminalQueues.set(p.terminal_id, settled);
-      void settled.then(() => {
-        if (terminalQueues.get(p.terminal_id) === settled) terminalQueues.delete(p.terminal_id);
-      });
-      const result = await run;
-      deps.afterCommit?.({ terminal_id: p.terminal_id, applied_through: result.applied_through });
-      publishChanges(io, result.changes);
-      publishAlerts(io, result.alerts);
-      publishJournal(io, result.applied);
-      if (result.rejected.length) log.warn({ terminal: p.terminal_id, rejected: result.rejected }, 'events rejected');
-      return { ok: true, applied_through: result.applied_through, rejected: result.rejected };
-    });
+      return min;
+    };
+
+    handle(
+      MSG.pushEvents,
+      pushEventsRequestSchema,
+      async (req) => {
+        if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`events.push: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
+        const foreign = req.events.find((e) => e.terminal_id !== p.terminal_id || e.store_id !== p.store_id);
+        if (foreign) {
+          throw new ForbiddenError(
+            `events.push: event seq ${foreign.seq} is for ${foreign.store_id}/${foreign.terminal_id}; this credential may only write ${p.store_id}/${p.terminal_id}`,
+          );
+        }
+        const q = terminalQueues.get(p.terminal_id)!; // the slot admit() took
+        const run = q.tail.then(() =>
+          ingestBatch(db, { terminal_id: p.terminal_id, store_id: p.store_id, credential_id: p.credential_id, processor: deps.processor, log }, req.events),
+        );
+        q.tail = run.catch(() => undefined);
+        const result = await run;
+        deps.afterCommit?.({ terminal_id: p.terminal_id, applied_through: result.applied_through });
+        publishChanges(io, result.changes);
+        publishAlerts(io, result.alerts);
+        publishJournal(io, result.applied);
+        if (result.rejected.length) log.warn({ terminal: p.terminal_id, rejected: result.rejected.map((r) => ({ seq: r.seq, code: r.code })) }, 'events rejected');
+        return { ok: true, applied_through: result.applied_through, rejected: result.rejected };
+      },
+      {
+        admit() {
+          const q = terminalQueues.get(p.terminal_id) ?? { tail: Promise.resolve(), size: 0 };
+          if (q.size >= perTerminal) throw new BusyError(`events.push: ${q.size} batches of ${p.terminal_id} are already in flight; wait for their acks`);
+          if (hubInflight >= perHub) throw new BusyError(`events.push: the hub has ${hubInflight} batches in flight; retry shortly`);
+          q.size += 1;
+          hubInflight += 1;
+          terminalQueues.set(p.terminal_id, q);
+          let released = false;
+          return {
+            release() {
+              if (released) return;
+              released = true;
+              q.size -= 1;
+              hubInflight -= 1;
+              if (q.size === 0 && terminalQueues.get(p.terminal_id) === q) terminalQueues.delete(p.terminal_id);
+            },
+          };
+        },
+        async early(raw) {
+          const seq = firstSeq(raw);
+          if (seq === null || seq <= 1) return null;
+          const { rows } = await db.query<{ applied_through: number }>(`SELECT applied_through FROM terminals WHERE terminal_id = $1`, [p.terminal_id]);
+          const through = Number(rows[0]?.applied_through ?? 0);
+          // A gap: nothing in the batch can apply; answer with the mark so the register resends from it.
+          return seq > through + 1 ? { ok: true, applied_through: through, rejected: [] } : null;
+        },
+      },
+    );
 
     handle(MSG.pullChanges, pullChangesRequestSchema, async (req) => {
       const r = await pullChanges(db, p.store_id, req.after_cursor, req.limit);
@@ -198,3 +295,5 @@ export function installSocketHandlers(deps: SocketDeps): void {
 }
 
 export class ForbiddenError extends Error {}
+/** Too much work in flight (per terminal or per hub): retry after a backoff. */
+export class BusyError extends Error {}

@@ -3,3 +3,4 @@ export * from './canonical-json';
 export * from './journal-event';
 export * from './messages';
 export * from './text';
+export * from './event-content';

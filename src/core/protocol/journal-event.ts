@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json';
 import { sha256Hex } from './sha256';
+import { eventContentProblem } from './event-content';
 
 // The journal event envelope: `(terminal_id, seq)` gap-free per terminal, a unique event_id,
 // and hash = SHA-256(prev_hash + "\n" + canonical(body)), so the journal is an append-only,
@@ -29,11 +30,23 @@ export const journalEventBodySchema = z.object({
 });
 export type JournalEventBody = z.infer<typeof journalEventBodySchema>;
 
-export const journalEventSchema = journalEventBodySchema.extend({
+/**
+ * The envelope as it travels: every field the hub needs to identify an event (seq,
+ * event_id, hash) well-formed, the payload any JSON object. The hub checks the content
+ * rules per event (event-content.ts) so it can refuse one event for good with a named code
+ * and move on, instead of refusing the whole batch and stalling the terminal.
+ */
+export const journalEventWireSchema = journalEventBodySchema.extend({
   prev_hash: hex64,
   hash: hex64,
 });
-export type JournalEvent = z.infer<typeof journalEventSchema>;
+
+/** A journal event whose content also obeys the shared rules: what a register may write. */
+export const journalEventSchema = journalEventWireSchema.superRefine((e, ctx) => {
+  const problem = eventContentProblem(e);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${problem.code}: ${problem.reason}` });
+});
+export type JournalEvent = z.infer<typeof journalEventWireSchema>;
 
 export function bodyOf(e: JournalEvent): JournalEventBody {
   return {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { journalEventSchema, storeIdSchema, terminalIdSchema } from './journal-event';
+import { journalEventWireSchema, storeIdSchema, terminalIdSchema } from './journal-event';
 
 // Every register <-> hub socket.io message. socket.io is only the transport: delivery is
 // owned by the journal (hub high-water mark per terminal) and by the per-store change
@@ -15,7 +15,7 @@ export const MAX_CHANGES_PER_PULL = 1000;
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export const protocolErrorSchema = z.object({
-  code: z.enum(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'TOO_LARGE', 'CONFLICT', 'INTERNAL', 'UNAVAILABLE']),
+  code: z.enum(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'TOO_LARGE', 'CONFLICT', 'INTERNAL', 'UNAVAILABLE', 'BUSY']),
   message: z.string(),
 });
 export type ProtocolError = z.infer<typeof protocolErrorSchema>;
@@ -46,12 +46,35 @@ export const helloAckSchema = z.object({
 // ---- register -> hub: 'events.push' ----
 export const pushEventsRequestSchema = z.object({
   terminal_id: terminalIdSchema,
-  events: z.array(journalEventSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+  events: z.array(journalEventWireSchema).min(1).max(MAX_EVENTS_PER_BATCH),
 });
+/**
+ * Why the hub refused one event for good (docs/sync-protocol.md explains each). The event
+ * still counts as done (applied_through moves past it) and surfaces to a manager.
+ */
+export const REJECTION_CODES = [
+  'INVALID_PAYLOAD',
+  'HASH_MISMATCH',
+  'DUPLICATE_EVENT_ID_DIFFERENT_HASH',
+  'CHAIN_BROKEN',
+  'POSTING_FAILED',
+  'FORBIDDEN',
+  // content rules shared with the register (event-content.ts)
+  'BAD_TEXT',
+  'UNHASHABLE',
+  'CARD_NUMBER',
+  'NON_CANONICAL_ID',
+  // business rules the hub checks against what it has stored
+  'CURRENCY_MISMATCH',
+  'ORIGINAL_NOT_FOUND',
+  'ORIGINAL_MISMATCH',
+  'ALREADY_REVERSED',
+] as const;
+export const rejectionCodeSchema = z.enum(REJECTION_CODES);
 export const rejectedEventSchema = z.object({
   seq: z.number().int().min(1),
   event_id: z.string(),
-  code: z.enum(['INVALID_PAYLOAD', 'HASH_MISMATCH', 'DUPLICATE_EVENT_ID_DIFFERENT_HASH', 'CHAIN_BROKEN', 'POSTING_FAILED', 'FORBIDDEN']),
+  code: rejectionCodeSchema,
   reason: z.string(),
 });
 export type RejectedEvent = z.infer<typeof rejectedEventSchema>;
@@ -120,7 +143,7 @@ export const MSG = {
 } as const;
 
 export const alertSchema = z.object({
-  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed']),
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood']),
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema.optional(),
   message: z.string(),

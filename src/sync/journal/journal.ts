@@ -8,6 +8,7 @@ import {
   GENESIS_HASH,
   JOURNAL_SCHEMA_VERSION,
   canonicalJson,
+  payloadContentProblem,
   eventTypeSchema,
   sealEvent,
   storeIdSchema,
@@ -216,6 +217,10 @@ export class Journal extends EventEmitter<JournalEvents> {
     this.assertOpen();
     eventTypeSchema.parse(type);
     payloadSchema.parse(payload);
+    // The rules the hub applies to every event (strings, integers, depth, no card numbers):
+    // an event the hub would refuse for good is refused here, before it is sealed.
+    const problem = payloadContentProblem(payload, '$.payload');
+    if (problem) throw new Error(`journal: ${problem.code}: ${problem.reason}`);
     const payloadText = canonicalJson(payload);
     if (payloadText.length > MAX_PAYLOAD_BYTES) throw new Error(`event payload is ${payloadText.length} bytes, over ${MAX_PAYLOAD_BYTES}`);
     const given = opts.stockMovements === undefined ? null : z.array(stockMovementSchema).max(MAX_STOCK_MOVEMENTS_PER_EVENT).parse(opts.stockMovements);
