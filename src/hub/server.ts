@@ -78,7 +78,8 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       cors: { origin: false },
     });
     if (cfg.redisUrl) {
-      const redis = createClient({ url: cfg.redisUrl });
+      // Named per process so an operator (and the fault test) can find this hub's connections.
+      const redis = createClient({ url: cfg.redisUrl, name: `tillstream-hub-${process.pid}` });
       redis.on('error', (err) => log.error({ err }, 'redis error'));
       await redis.connect();
       io.adapter(createAdapter(redis, { streamName: cfg.redisStreamName }));
