@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     for (let i = 0; i < APPENDS; i++) {
       const s = performance.now();
-      j.completeSale(sale('BS', 'B1', i));
+      j.appendUnchecked('sale.completed', sale('BS', 'B1', i));
       lat.push(performance.now() - s);
     }
     const appendMs = performance.now() - t0;
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     {
       const ackHub = await ackOnlyHub('BS');
       const rj = openJournal(path.join(dir, 'ack.db'), { terminalId: 'B2', storeId: 'BS' });
-      for (let i = 0; i < SYNCED; i++) rj.completeSale(sale('BS', 'B2', i));
+      for (let i = 0; i < SYNCED; i++) rj.appendUnchecked('sale.completed', sale('BS', 'B2', i));
       const client = new SyncClient({ journal: rj, url: ackHub.url, token: 'x', appVersion: 'bench', monitorIntervalMs: 50, ackTimeoutMs: 120_000 });
       const s0 = performance.now();
       client.start();
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       const { code } = await createEnrollmentCode(hub.db, { store_id: storeId, terminal_id: `${storeId}-T1` });
       const cred = await redeemEnrollmentCode(hub.db, code);
       const rj = openJournal(path.join(dir, 'sync.db'), { terminalId: cred.terminal_id, storeId });
-      for (let i = 0; i < SYNCED; i++) rj.completeSale(sale(storeId, cred.terminal_id, i));
+      for (let i = 0; i < SYNCED; i++) rj.appendUnchecked('sale.completed', sale(storeId, cred.terminal_id, i));
       const client = new SyncClient({ journal: rj, url: hub.url, token: cred.token, appVersion: 'bench', monitorIntervalMs: 50, ackTimeoutMs: 120_000 });
       const s0 = performance.now();
       client.start();

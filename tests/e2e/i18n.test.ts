@@ -19,7 +19,7 @@ describe('register UI in German', { timeout: 90_000 }, () => {
     const { page, register } = s;
     await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
     await signInAndOpenShift(page);
-    const item = register.service['catalog'].book.products.get('SKU-00001')!;
+    const item = register.service.feed.catalog.book.products.get('SKU-00001')!;
     await page.locator('body').click();
     await wedgeScan(page, item.gtins[0]!);
     await page.getByTestId('sale-line').first().waitFor();

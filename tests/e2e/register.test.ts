@@ -39,7 +39,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
     await shot(page, '01-sign-in');
     await signInAndOpenShift(page, '15000');
     const v = virtual!;
-    const plain = register.service['catalog'].book.products.get('SKU-00003')!;
+    const plain = register.service.feed.catalog.book.products.get('SKU-00003')!;
     v.place(1250); // 1.250 kg of apples on the scale before the scan
     await v.scan(LOOSE_APPLES.gtins[0]!);
     await page.getByTestId('sale-line').nth(0).waitFor();
@@ -96,7 +96,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
     await shot(page, '05-return');
     await page.getByTestId('refund-continue').click();
     await page.getByTestId('pay').click();
-    await page.getByTestId('tender-cash').click();
+    await page.getByTestId('refund-pay').click();
     await page.getByTestId('sale-done').waitFor();
     const head = register.journal.head().seq;
     const ev = register.journal.eventAt(head)!;
@@ -111,7 +111,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
     onFail('void');
     const { page, register, virtual } = s;
     await page.getByTestId('new-sale').click();
-    await virtual!.scan(register.service['catalog'].book.products.get('SKU-00007')!.gtins[0]!);
+    await virtual!.scan(register.service.feed.catalog.book.products.get('SKU-00007')!.gtins[0]!);
     await page.getByTestId('sale-line').first().waitFor();
     await page.getByTestId('void-sale').click();
     await page.getByTestId('approval-pin').waitFor();
@@ -129,7 +129,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
     onFail('price');
     const { page, register, virtual } = s;
     await page.getByTestId('new-sale').click();
-    const item = register.service['catalog'].book.products.get('SKU-00011')!;
+    const item = register.service.feed.catalog.book.products.get('SKU-00011')!;
     await virtual!.scan(item.gtins[0]!);
     await page.getByTestId('sale-line').first().waitFor();
     await page.evaluate(() => {
@@ -159,7 +159,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
     await page.getByTestId('sale-done').waitFor();
     const ev = register.journal.eventAt(register.journal.head().seq)!;
     expect((ev.payload as { lines: { unit_price: number }[] }).lines[0]!.unit_price).toBe(item.price);
-    expect(register.service['catalog'].book.products.get(item.sku)!.price).toBe(item.price + 100);
+    expect(register.service.feed.catalog.book.products.get(item.sku)!.price).toBe(item.price + 100);
   });
 
   it('keeps selling with the hub down and syncs when it is back', async () => {
@@ -168,7 +168,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
     await s.stopHub();
     await page.getByTestId('status-online').filter({ hasText: 'Offline' }).waitFor({ timeout: 20_000 });
     await page.getByTestId('new-sale').click();
-    await virtual!.scan(register.service['catalog'].book.products.get('SKU-00002')!.gtins[0]!);
+    await virtual!.scan(register.service.feed.catalog.book.products.get('SKU-00002')!.gtins[0]!);
     await page.getByTestId('sale-line').first().waitFor();
     await page.getByTestId('pay').click();
     await page.getByTestId('cash-exact').click();

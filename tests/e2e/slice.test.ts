@@ -14,7 +14,7 @@ describe('register vertical slice (browser host + journal + hub)', { timeout: 90
   it('sells one scanned item for cash and the sale reaches the hub', async () => {
     const { page, register } = s;
     await signInAndOpenShift(page);
-    const item = register.service['catalog'].book.products.get('SKU-00001')!;
+    const item = register.service.feed.catalog.book.products.get('SKU-00001')!;
     await page.locator('body').click();
     await wedgeScan(page, item.gtins[0]!);
     await page.getByTestId('sale-line').first().waitFor();

@@ -39,7 +39,7 @@ it('registers ride out a hub restart: jittered reconnects, resume from the mark,
   }
   let n = 0;
   const sellRound = (): void => {
-    for (const j of journals) j.completeSale({ sale_id: `${j.terminalId}-${n}`, total: { amount: 100 + n, currency: 'EUR' } });
+    for (const j of journals) j.appendUnchecked('sale.completed', { sale_id: `${j.terminalId}-${n}`, total: { amount: 100 + n, currency: 'EUR' } });
     n += 1;
   };
   for (let r = 0; r < 10; r++) sellRound();

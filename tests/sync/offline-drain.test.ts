@@ -45,7 +45,7 @@ it(`commits ${SALES} sales offline, then drains them on reconnect with matching 
   for (let i = 0; i < SALES; i++) {
     const amount = 1 + ((i * 7919) % 10_000);
     localTotal += amount;
-    journal.completeSale({ sale_id: `off-${i}`, total: { amount, currency: 'EUR' } }, { stockMovements: [{ sku: `SKU${i % 10}`, delta: { units: -1, scale: 0 } }] });
+    journal.appendUnchecked('sale.completed', { sale_id: `off-${i}`, total: { amount, currency: 'EUR' } }, { stockMovements: [{ sku: `SKU${i % 10}`, delta: { units: -1, scale: 0 } }] });
   }
   expect(client.status).toMatchObject({ connected: false, unsyncedCount: SALES, appliedThrough: 0 });
   expect(client.status.oldestUnsyncedAt).not.toBeNull();

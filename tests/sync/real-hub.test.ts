@@ -88,7 +88,7 @@ describe('register sync against the real hub (PGlite)', () => {
       for (let i = 0; i < 30; i++) {
         const qty = 1 + (i % 3);
         sold += qty;
-        journal.completeSale(saleCompletedPayload({ sale_id: randomUUID(), lines: [{ sku: 'SKU1', qty, price: 250 }] }, STORE, cred.terminal_id, new Date().toISOString()) as unknown as Record<string, unknown>);
+        journal.append('sale.completed', saleCompletedPayload({ sale_id: randomUUID(), lines: [{ sku: 'SKU1', qty, price: 250 }] }, STORE, cred.terminal_id, new Date().toISOString()));
       }
       // Before the hub hears of them the register counts its own movements.
       expect(journal.getStockLevel('SKU1')?.units).toBeLessThanOrEqual(1000);
@@ -107,8 +107,8 @@ describe('register sync against the real hub (PGlite)', () => {
       expect(prices.some((p) => !p.snapshot && p.changes.some((c) => c.kind === 'price'))).toBe(true);
 
       // A sale the hub cannot post is rejected for good; the sale behind it still goes through.
-      const bad = journal.completeSale({ sale_id: randomUUID(), store_id: STORE, terminal_id: cred.terminal_id, lines: 'not lines' });
-      journal.completeSale(saleCompletedPayload({ sale_id: randomUUID(), lines: [{ sku: 'SKU1', qty: 1, price: 250 }] }, STORE, cred.terminal_id, new Date().toISOString()) as unknown as Record<string, unknown>);
+      const bad = journal.appendUnchecked('sale.completed', { sale_id: randomUUID(), store_id: STORE, terminal_id: cred.terminal_id, lines: 'not lines' });
+      journal.append('sale.completed', saleCompletedPayload({ sale_id: randomUUID(), lines: [{ sku: 'SKU1', qty: 1, price: 250 }] }, STORE, cred.terminal_id, new Date().toISOString()));
       await waitFor('synced past the rejection', () => client.status.unsyncedCount === 0, 60_000);
       expect(journal.rejections()).toMatchObject([{ seq: bad.seq }]);
       expect(client.status.rejectedCount).toBe(1);

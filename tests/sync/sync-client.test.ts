@@ -24,7 +24,7 @@ function makeClient(over: Partial<SyncClientOptions> = {}): SyncClient {
 }
 
 function sale(i: number, extra: Record<string, unknown> = {}) {
-  return journal!.completeSale({ sale_id: `sale-${i}`, total: { amount: 100 + i, currency: 'EUR' }, ...extra });
+  return journal!.appendUnchecked('sale.completed', { sale_id: `sale-${i}`, total: { amount: 100 + i, currency: 'EUR' }, ...extra });
 }
 
 beforeEach(async () => {
@@ -189,7 +189,7 @@ describe('SyncClient uplink', () => {
     // Another register database claiming to be T1 got there first.
     const otherDir = tempDir();
     const other = openJournal(path.join(otherDir.dir, 'r.db'), { terminalId: 'T1', storeId: 'S1' });
-    other.completeSale({ sale_id: 'other' });
+    other.appendUnchecked('sale.completed', { sale_id: 'other' });
     const oc = new SyncClient({ journal: other, url: hub!.url, token: T.token, appVersion: 't', monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } });
     oc.start();
     await waitFor('other synced', () => oc.status.unsyncedCount === 0);

@@ -22,7 +22,7 @@ beforeEach(() => {
   tmp = tempDir();
   db = path.join(tmp.dir, 'register.db');
   const j = openJournal(db, { terminalId: 'V1', storeId: 'S1' });
-  for (let i = 0; i < 12; i++) j.completeSale({ sale_id: `sale-${i}`, note: 'AAAAAAAA', total: { amount: 1000 + i, currency: 'EUR' } });
+  for (let i = 0; i < 12; i++) j.appendUnchecked('sale.completed', { sale_id: `sale-${i}`, note: 'AAAAAAAA', total: { amount: 1000 + i, currency: 'EUR' } });
   j.close();
 });
 afterEach(() => tmp.cleanup());

@@ -76,7 +76,13 @@ export const commandSchemas = {
   'sale.postVoid': { params: z.object({ receipt_no: id, approval: approvalSchema }).strict(), result: ok },
   /** Starts a refund from the receipt barcode/QR (or the receipt number typed in). */
   'refund.start': { params: z.object({ receipt: z.string().min(1).max(512) }).strict(), result: z.object({ sale: saleSchema, original: saleSchema }) },
+  /** Sets how much of one original line goes back (omitted: all that is left; units 0: none). */
   'refund.addLine': { params: z.object({ original_line_id: id, quantity: quantitySchema.optional() }).strict(), result: saleSchema },
+  /**
+   * Pays the return back along the original payments (card to the same card through the
+   * terminal, the rest in cash) and journals it. `rest_in_cash` after the terminal failed.
+   */
+  'refund.pay': { params: z.object({ rest_in_cash: z.boolean().optional(), approval: approvalSchema }).strict(), result: saleSchema },
   'receipt.reprint': { params: z.object({ receipt_no: id.optional() }).strict(), result: ok },
   'receipt.last': { params: empty, result: receiptSchema.nullable() },
 

@@ -1,3 +1,4 @@
 export * from './schemas';
 export * from './commands';
 export * from './wire';
+export * from './ports';

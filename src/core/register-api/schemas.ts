@@ -172,7 +172,8 @@ export const reportSchema = z.object({
   discounts: moneySchema,
   tax: moneySchema,
   net_sales: moneySchema,
-  tenders: z.array(z.object({ kind: tenderKindSchema, count: z.number().int().min(0), amount: moneySchema })).max(8),
+  /** Per tender kind and, for cards, per processor (the ledger's card clearing account). */
+  tenders: z.array(z.object({ kind: tenderKindSchema, processor: z.string().max(32).optional(), count: z.number().int().min(0), amount: moneySchema })).max(16),
   opening_float: moneySchema,
   cash_drops: moneySchema,
   paid_in: moneySchema,
@@ -221,6 +222,7 @@ export const deviceInfoSchema = z.object({
   vendor_id: z.string().max(8).optional(),
   product_id: z.string().max(8).optional(),
 });
+export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
 export const receiptSchema = z.object({
   receipt_no: z.string().max(64),

@@ -130,7 +130,7 @@ describe('register state for the update policy (real SQLite journal)', () => {
       expect(registerUpdateState(journal)).toMatchObject({ openSale: true });
       journal.clearOpenSale();
       expect(registerUpdateState(journal)).toMatchObject({ openSale: false });
-      journal.append('drawer.no_sale', { no_sale_id: 'n1' });
+      journal.appendUnchecked('drawer.no_sale', { no_sale_id: 'n1' });
       expect(registerUpdateState(journal).unsyncedCount).toBe(1);
       journal.recordHubMark(1);
       expect(registerUpdateState(journal).unsyncedCount).toBe(0);

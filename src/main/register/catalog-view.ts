@@ -1,7 +1,7 @@
 import { productSchema, promotionSchema, lookupKey, type KeyedLookup, type PriceBookLookup, type Product, type Promotion } from '../../core/catalog';
 import type { StoreChange } from '../../core/protocol';
 import { createTaxTable, type TaxTable } from '../../core/tax';
-import type { CatalogEntry, Journal } from '../../sync';
+import type { CatalogEntry, RegisterJournal } from '../../core/register-api';
 
 // The register's price book and tax table, read from the journal's offline projections (the
 // hub's snapshot and change log). A chain's catalog (a million SKUs) is not copied into
@@ -66,7 +66,7 @@ export function queryWords(query: string): string[] {
   return (query.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, MAX_QUERY_WORDS);
 }
 
-export function loadCatalogView(journal: Journal, currency: string): CatalogView {
+export function loadCatalogView(journal: RegisterJournal, currency: string): CatalogView {
   let skipped = 0;
   // sku -> product (null: known not to exist or not sellable). Bounded; dropped per changed sku.
   const cache = new Map<string, Product | null>();

@@ -25,6 +25,10 @@ export const registerConfigSchema = z.object({
   /** Discounts at or below this percentage need no manager. */
   discount_limit_pct: z.number().min(0).max(100).default(10),
   cash_quick_amounts: z.array(moneyMinor).max(8).default([500, 1000, 2000, 5000]),
+  /** A return above this total (minor units) needs a manager; omitted: any cashier may refund. */
+  max_refund_without_approval: z.number().int().min(0).optional(),
+  /** Largest no-receipt return (minor units), always under a manager's approval. 0 turns them off. */
+  no_receipt_return_limit: z.number().int().min(0).default(5000),
   /** Approval needed for voiding lines in an open sale. */
   void_line_needs_manager: z.boolean().default(true),
   devices: z

@@ -1,8 +1,9 @@
 export { startRegister, type StartRegisterOptions, type RunningRegister } from './start';
-export { RegisterService, receiptNo, parseReceiptCode } from './service';
+export { RegisterService, type RegisterServiceOptions } from './service';
+export { receiptNo, parseReceiptCode } from '../../core/receipt';
 export { configExposure, parseRegisterConfig, loadRegisterConfig, registerConfigSchema, type RegisterConfig, type RegisterConfigInput } from './config';
 export { hashPin, verifyPin } from './pins';
-export type { RegisterDevices, CardResult, ScanData } from './devices';
+export type { RegisterDevices, CardResult, CardOutcome, OriginalCardPayment, ScanData } from './devices';
 export { NoDevices } from './null-devices';
 export { receiptFor, receiptText } from './receipt';
 export { DriverDevices } from './device-set';

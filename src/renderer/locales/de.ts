@@ -31,7 +31,13 @@ export const de: Resources = {
     pending: 'Warten', split: 'Teilzahlung: Betrag unter der Summe eingeben, den Rest anders zahlen.', remaining: 'Rest', back: 'Zurück zum Bon',
     refundCash: 'Bar erstatten', refundCard: 'Auf Karte erstatten',
   },
-  refund: { title: 'Rückgabe', scan: 'Barcode oder QR-Code des Bons scannen', receipt: 'Bonnummer', find: 'Bon suchen', original: 'Originalbon {{no}}', add: 'Zurücknehmen', returned: 'In dieser Rückgabe' },
+  refund: {
+    title: 'Rückgabe', scan: 'Barcode oder QR-Code des Bons scannen', receipt: 'Bonnummer', find: 'Bon suchen', original: 'Originalbon {{no}}', add: 'Zurücknehmen', returned: 'In dieser Rückgabe',
+    left: 'noch {{qty}}', all: 'Alle', none: 'Nichts mehr zurückzunehmen', pay: 'Erstatten', payTitle: 'Erstattung', completed: 'Rückgabe abgeschlossen', voided: 'Rückgabe abgebrochen',
+    discount: 'Rabatt zurückgerechnet', total: 'Erstattung gesamt', planned: 'Zurückzugeben', toCard: 'Zurück auf Karte {{pan}}', to_cash: 'Bar aus der Kasse', to_gift: 'Zurück auf Gutschein',
+    cardDeclined: 'Das Terminal hat die Kartenerstattung nicht ausgeführt', restInCash: 'Rest bar auszahlen', processor: 'über {{processor}}',
+    noReceipt: 'Rückgabe ohne Bon', noReceiptHint: 'Nur mit Marktleitung, bis {{limit}}. Die Ware wird zum heutigen Preis erstattet.', noReceiptAdd: 'Artikel hinzufügen',
+  },
   approval: { title: 'Freigabe durch Marktleitung', hint: '{{what}} erfordert eine Leitungs-PIN.', pin: 'Leitungs-PIN', denied: 'PIN nicht akzeptiert.' },
   status: {
     online: 'Online', offline: 'Offline — Verkauf läuft weiter, Übertragung später', unsynced: '{{count}} nicht übertragen', synced: 'Alles übertragen',

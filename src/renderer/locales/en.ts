@@ -29,7 +29,13 @@ export const en = {
     pending: 'Waiting', split: 'Split: enter an amount below the total, then pay the rest another way.', remaining: 'Remaining', back: 'Back to sale',
     refundCash: 'Refund cash', refundCard: 'Refund to card',
   },
-  refund: { title: 'Return', scan: 'Scan the receipt barcode or QR code', receipt: 'Receipt number', find: 'Find receipt', original: 'Original receipt {{no}}', add: 'Return', returned: 'In this return' },
+  refund: {
+    title: 'Return', scan: 'Scan the receipt barcode or QR code', receipt: 'Receipt number', find: 'Find receipt', original: 'Original receipt {{no}}', add: 'Return', returned: 'In this return',
+    left: '{{qty}} left', all: 'All', none: 'Nothing left to return', pay: 'Refund', payTitle: 'Refund', completed: 'Return complete', voided: 'Return cancelled',
+    discount: 'Discount returned', total: 'Refund total', planned: 'To give back', toCard: 'Back to card {{pan}}', to_cash: 'Cash from the drawer', to_gift: 'Back to gift card',
+    cardDeclined: 'The terminal did not refund the card', restInCash: 'Give the rest in cash', processor: 'via {{processor}}',
+    noReceipt: 'Return without receipt', noReceiptHint: 'Only with a manager, up to {{limit}}. The item goes back at today\'s price.', noReceiptAdd: 'Add item',
+  },
   approval: { title: 'Manager approval', hint: '{{what}} needs a manager PIN.', pin: 'Manager PIN', denied: 'PIN not accepted.' },
   status: {
     online: 'Online', offline: 'Offline — selling continues, sales sync later', unsynced: '{{count}} unsynced', synced: 'All synced',

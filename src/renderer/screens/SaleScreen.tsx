@@ -4,6 +4,7 @@ import type { CatalogItemView, SaleView, SaleLine } from '../../core/register-ap
 import { useAction, useRegister } from '../context';
 import { formatMoney, formatQty, parseAmount } from '../format';
 import { TenderPanel } from './TenderPanel';
+import { RefundPanel } from './RefundPanel';
 import { Keypad } from '../components/Keypad';
 
 type LineDialog = { kind: 'qty' | 'weight' | 'discount'; line: SaleLine } | { kind: 'saleDiscount' } | null;
@@ -21,6 +22,8 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
   const fm = (m: { amount: number; currency: string }) => formatMoney(m, store.locale);
   const live = sale.lines.filter((l) => !l.voided);
   const done = sale.status === 'completed' || sale.status === 'voided';
+  // A return has its own labels and colour, so nobody mistakes money going out for a sale.
+  const refund = sale.kind === 'refund';
   const line = sale.lines.find((l) => l.line_id === selected && !l.voided) ?? null;
 
   useEffect(() => {
@@ -57,7 +60,7 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
   }, [shortcuts]);
 
   return (
-    <div className="sale-layout">
+    <div className={`sale-layout${refund ? ' mode-refund' : ''}`} data-mode={refund ? 'refund' : 'sale'}>
       <section className="sale-main">
         <div className="scan-bar">
           <input className="input big grow" data-testid="code-input" placeholder={t('sale.scanHint')} aria-label={t('sale.code')} value={code}
@@ -108,26 +111,26 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
         <div className="totals" data-testid="totals">
           <div className="row between"><span>{t('sale.items', { count: live.length })}</span><span>{sale.receipt_no ? t('sale.receipt', { no: sale.receipt_no }) : ''}</span></div>
           <div className="row between"><span>{t('sale.subtotal')}</span><span>{fm(sale.subtotal)}</span></div>
-          {sale.discount_total.amount !== 0 && <div className="row between accent"><span>{t('sale.discount')}</span><span>−{fm(sale.discount_total)}</span></div>}
+          {sale.discount_total.amount !== 0 && <div className="row between accent"><span>{t(refund ? 'refund.discount' : 'sale.discount')}</span><span>−{fm(sale.discount_total)}</span></div>}
           {sale.taxes.map((x) => (
             <div className="row between muted small" key={x.code}><span>{x.label} {(x.rate_ppm / 10_000).toLocaleString(store.locale, { maximumFractionDigits: 4 })} %{x.included ? ' incl.' : ''}</span><span>{fm(x.amount)}</span></div>
           ))}
-          <div className="row between grand"><span>{t('sale.total')}</span><span data-testid="sale-total">{fm(sale.total)}</span></div>
+          <div className="row between grand"><span>{t(refund ? 'refund.total' : 'sale.total')}</span><span data-testid="sale-total">{fm(sale.total)}</span></div>
           {sale.paid.amount !== 0 && <div className="row between"><span>{t('sale.paid')}</span><span>{fm(sale.paid)}</span></div>}
           {sale.status !== 'completed' && sale.paid.amount !== 0 && <div className="row between due"><span>{t('sale.due')}</span><span data-testid="sale-due">{fm(sale.due)}</span></div>}
           {sale.change_due.amount > 0 && <div className="row between change"><span>{t('sale.change')}</span><span data-testid="change-due">{fm(sale.change_due)}</span></div>}
         </div>
         {done ? (
           <div className="done-panel" data-testid="sale-done">
-            <div className={`done-badge ${sale.status === 'voided' ? 'voided' : ''}`}>{sale.status === 'completed' ? '✓ ' + t('sale.completed') : t('sale.voided')}</div>
+            <div className={`done-badge ${sale.status === 'voided' ? 'voided' : ''}`}>{sale.status === 'completed' ? '✓ ' + t(refund ? 'refund.completed' : 'sale.completed') : t(refund ? 'refund.voided' : 'sale.voided')}</div>
             {sale.status === 'completed' && <button className="btn btn-secondary btn-block" onClick={() => void run(() => api.call('receipt.reprint', {}))}>{t('sale.reprint')}</button>}
             <button className="btn btn-primary btn-block btn-xl" data-testid="new-sale" onClick={() => void run(() => api.call('sale.new', {}))}>{t('sale.newSale')}</button>
           </div>
         ) : tendering ? (
-          <TenderPanel sale={sale} onBack={() => setTendering(false)} />
+          sale.kind === 'refund' ? <RefundPanel sale={sale} onBack={() => setTendering(false)} /> : <TenderPanel sale={sale} onBack={() => setTendering(false)} />
         ) : (
           <div className="actions">
-            <button className="btn btn-pay btn-xl" data-testid="pay" disabled={live.length === 0} onClick={() => setTendering(true)}>{t('sale.pay')} <kbd>F12</kbd></button>
+            <button className="btn btn-pay btn-xl" data-testid="pay" disabled={live.length === 0} onClick={() => setTendering(true)}>{t(refund ? 'refund.pay' : 'sale.pay')} <kbd>F12</kbd></button>
             <div className="grid2">
               <button className="btn btn-secondary" disabled={live.length === 0} onClick={() => setDialog({ kind: 'saleDiscount' })}>{t('sale.saleDiscount')}</button>
               <button className="btn btn-secondary" data-testid="returns" disabled={live.length > 0} onClick={onReturn}>{t('sale.refund')}</button>

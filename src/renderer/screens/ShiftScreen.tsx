@@ -89,7 +89,7 @@ export function ReportView({ report }: { report: ShiftReport }) {
           {row(t('report.tax'), fm(report.tax))}
           {row(t('report.net'), fm(report.net_sales), 'strong')}
           <h3>{t('report.tenders')}</h3>
-          {report.tenders.map((x) => row(`${t(`tender.${x.kind}`)} (${x.count})`, fm(x.amount)))}
+          {report.tenders.map((x) => row(`${t(`tender.${x.kind}`)}${x.processor ? ` ${t('refund.processor', { processor: x.processor })}` : ''} (${x.count})`, fm(x.amount)))}
         </div>
         <div>
           {row(t('report.float'), fm(report.opening_float))}

@@ -50,7 +50,7 @@ describe('journal', () => {
 
   it('appends a gap-free hash chain that verifies, and returns the committed event', () => {
     j = openJournal(file, ids);
-    const evs = Array.from({ length: 20 }, (_, i) => j!.append('sale.completed', { sale_id: `s${i}`, total: { amount: 100 * i, currency: 'EUR' } }));
+    const evs = Array.from({ length: 20 }, (_, i) => j!.appendUnchecked('sale.completed', { sale_id: `s${i}`, total: { amount: 100 * i, currency: 'EUR' } }));
     expect(evs.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(evs[0]!.prev_hash).toBe(GENESIS_HASH);
     expect(verifyChain(j.eventsAfter(0, 100))).toBeNull();
@@ -60,15 +60,15 @@ describe('journal', () => {
 
   it('refuses floats in payloads (money is integer minor units) and changes nothing', () => {
     j = openJournal(file, ids);
-    expect(() => j!.append('sale.completed', { total: 1.5 })).toThrow(/safe integers/);
-    expect(() => j!.append('NotAType', {})).toThrow();
+    expect(() => j!.appendUnchecked('sale.completed', { total: 1.5 })).toThrow(/safe integers/);
+    expect(() => j!.appendUnchecked('NotAType', {})).toThrow();
     expect(j.head().seq).toBe(0);
   });
 
   it('the database refuses UPDATE, DELETE and out-of-place INSERT of journal rows', () => {
     j = openJournal(file, ids);
-    j.append('sale.completed', { n: 1 });
-    j.append('sale.completed', { n: 2 });
+    j.appendUnchecked('sale.completed', { n: 1 });
+    j.appendUnchecked('sale.completed', { n: 2 });
     const db = new Database(file);
     expect(() => db.prepare("UPDATE journal SET payload = '{}' WHERE seq = 1").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM journal WHERE seq = 2').run()).toThrow(/append-only/);
@@ -86,11 +86,11 @@ describe('journal', () => {
     j.close();
     j = openJournal(file, ids);
     expect(j.loadOpenSale()).toEqual({ lines: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] });
-    j.completeSale({ sale_id: 'x' });
+    j.appendUnchecked('sale.completed', { sale_id: 'x' }, { clearOpenSale: true });
     expect(j.loadOpenSale()).toBeNull();
     // a failing append must not clear the open sale
     j.saveOpenSale({ lines: [] });
-    expect(() => j!.completeSale({ bad: 0.5 })).toThrow();
+    expect(() => j!.appendUnchecked('sale.completed', { bad: 0.5 })).toThrow();
     expect(j.loadOpenSale()).toEqual({ lines: [] });
   });
 
@@ -105,8 +105,8 @@ describe('journal', () => {
   it('stock level is the hub figure plus movements the hub has not acknowledged', () => {
     j = openJournal(file, ids);
     j.applyChanges([{ store_id: 'S1', cursor: 1, kind: 'stock', payload: { sku: 'A', on_hand: { units: 10, scale: 0 } }, created_at: '2026-01-01T00:00:00Z' }]);
-    const e1 = j.completeSale({ sale_id: '1' }, { stockMovements: [{ sku: 'A', delta: { units: -2, scale: 0 } }] });
-    j.completeSale({ sale_id: '2' }, { stockMovements: [{ sku: 'A', delta: { units: -500, scale: 3 } }] });
+    const e1 = j.appendUnchecked('sale.completed', { sale_id: '1' }, { stockMovements: [{ sku: 'A', delta: { units: -2, scale: 0 } }] });
+    j.appendUnchecked('sale.completed', { sale_id: '2' }, { stockMovements: [{ sku: 'A', delta: { units: -500, scale: 3 } }] });
     expect(j.getStockLevel('A')).toEqual({ units: 7500, scale: 3 });
     j.recordHubMark(e1.seq); // hub has applied sale 1 (its next stock figure includes it)
     j.applyChanges([{ store_id: 'S1', cursor: 2, kind: 'stock', payload: { sku: 'A', on_hand: { units: 8, scale: 0 } }, created_at: '2026-01-01T00:00:00Z' }]);
@@ -117,13 +117,13 @@ describe('journal', () => {
   it('derives the local stock movements of a sale from core/stock, and takes an unparseable sale anyway', () => {
     j = openJournal(file, { terminalId: 'store-001-t1', storeId: 'store-001' });
     j.applyChanges([{ store_id: 'store-001', cursor: 1, kind: 'stock', payload: { levels: [{ sku: 'MILK-1L', on_hand: { units: 10, scale: 0 } }], source: { reason: 'opening' } }, created_at: 'x' }]);
-    const e = j.completeSale(EXAMPLE_SALE_COMPLETED as unknown as Record<string, unknown>);
+    const e = j.append('sale.completed', EXAMPLE_SALE_COMPLETED);
     expect(j.getStockLevel('MILK-1L')).toEqual({ units: 8, scale: 0 });
     expect(j.getStockLevel('TSHIRT-M')).toEqual({ units: -1, scale: 0 });
     // The hub's next stock change names this register's seq: its figure includes the sale.
     j.applyChanges([{ store_id: 'store-001', cursor: 2, kind: 'stock', payload: { levels: [{ sku: 'MILK-1L', on_hand: { units: 8, scale: 0 } }], source: { terminal_id: 'store-001-t1', through_seq: e.seq } }, created_at: 'x' }]);
     expect(j.getStockLevel('MILK-1L')).toEqual({ units: 8, scale: 0 });
-    const bad = j.completeSale({ sale_id: 'not-a-valid-sale' });
+    const bad = j.appendUnchecked('sale.completed', { sale_id: 'not-a-valid-sale' });
     expect(bad.seq).toBe(2);
   });
 
@@ -162,15 +162,15 @@ describe('journal', () => {
 
   it('opens an open shift projection from shift events', () => {
     j = openJournal(file, ids);
-    j.append('shift.opened', { shift_id: 'sh1', float: { amount: 10000, currency: 'EUR' } });
+    j.appendUnchecked('shift.opened', { shift_id: 'sh1', float: { amount: 10000, currency: 'EUR' } });
     expect(j.getOpenShift()).toMatchObject({ seq: 1, payload: { shift_id: 'sh1' } });
-    j.append('shift.closed', { shift_id: 'sh1' });
+    j.appendUnchecked('shift.closed', { shift_id: 'sh1' });
     expect(j.getOpenShift()).toBeNull();
   });
 
   it('verifyJournalFile finds a row edited behind the triggers', () => {
     j = openJournal(file, ids);
-    for (let i = 0; i < 5; i++) j.completeSale({ sale_id: `s${i}`, total: 100 });
+    for (let i = 0; i < 5; i++) j.appendUnchecked('sale.completed', { sale_id: `s${i}`, total: 100 });
     j.close();
     j = null;
     const db = new Database(file);

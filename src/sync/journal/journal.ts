@@ -20,6 +20,9 @@ import {
   type StoreChange,
 } from '../../core/protocol';
 import type { Quantity } from '../../core/money';
+import { EventPayloadError, parseEventPayload, type EventPayloadMap, type EventType, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
+import { parseReceiptCode, receiptNo } from '../../core/receipt';
+import type { CatalogEntry, JournalWatcher, RegisterJournal, SaleOnRecord, SaleReversals, TypedEvent } from '../../core/register-api';
 import { stockMovementsFor } from '../../core/stock';
 import { applyMigrations } from './migrations';
 import { applyChangeToProjection, applySnapshotToProjection, type SnapshotData } from './projections';
@@ -62,10 +65,7 @@ function deriveStockMovements(event: JournalEvent): StockMovement[] {
 }
 
 /** A product as the register's projection holds it: the hub's catalog record and its price record. */
-export interface CatalogEntry {
-  item: Record<string, unknown>;
-  price: Record<string, unknown> | null;
-}
+export type { CatalogEntry };
 type EntryRow = { item: string; price: string | null };
 const ENTRY_SELECT = 'SELECT c.data AS item, p.data AS price FROM catalog_items c LEFT JOIN prices p ON p.sku = c.sku';
 const MAX_SEARCH_WORDS = 8;
@@ -151,7 +151,11 @@ export interface JournalEvents {
   changes: [ApplyChangesResult];
 }
 
-export class Journal extends EventEmitter<JournalEvents> {
+/** Bound on reversals per sale and events per shift read back through the indexes. */
+const MAX_REVERSALS_PER_SALE = 1_000;
+const MAX_EVENTS_PER_SHIFT = 200_000;
+
+export class Journal extends EventEmitter<JournalEvents> implements RegisterJournal {
   readonly path: string;
   readonly terminalId: string;
   readonly storeId: string;
@@ -187,6 +191,12 @@ export class Journal extends EventEmitter<JournalEvents> {
       clearOpen: db.prepare('DELETE FROM open_sale WHERE id = 1'),
       openShift: db.prepare('INSERT OR REPLACE INTO open_shift (id, seq, opened_at, payload) VALUES (1, ?, ?, ?)'),
       closeShift: db.prepare('DELETE FROM open_shift WHERE id = 1'),
+      indexReceipt: db.prepare('INSERT INTO sale_receipts (receipt_no, seq, sale_id) VALUES (?, ?, ?)'),
+      indexReversal: db.prepare('INSERT OR IGNORE INTO sale_reversals (sale_id, seq, kind) VALUES (?, ?, ?)'),
+      indexShift: db.prepare('INSERT OR IGNORE INTO shift_events (shift_id, seq) VALUES (?, ?)'),
+      receipt: db.prepare('SELECT seq FROM sale_receipts WHERE receipt_no = ?'),
+      reversals: db.prepare('SELECT j.* FROM sale_reversals r JOIN journal j ON j.seq = r.seq WHERE r.sale_id = ? ORDER BY r.seq LIMIT ?'),
+      shiftEvents: db.prepare('SELECT j.* FROM shift_events s JOIN journal j ON j.seq = s.seq WHERE s.shift_id = ? ORDER BY s.seq LIMIT ?'),
     };
   }
 
@@ -211,9 +221,21 @@ export class Journal extends EventEmitter<JournalEvents> {
 
   /**
    * Appends one event at the head of the chain and commits it (synchronous=FULL) before
-   * returning. Payloads are hashed as canonical JSON: integers only (money in minor units).
+   * returning. The payload must pass core's schema for its type (EventPayloadError if not),
+   * so what the register journals is what the hub will accept.
    */
-  append(type: string, payload: Record<string, unknown>, opts: AppendOptions = {}): JournalEvent {
+  append<K extends EventType>(type: K, payload: EventPayloadMap[K], opts: AppendOptions = {}): TypedEvent<K> {
+    const r = parseEventPayload(type, payload);
+    if (!r.ok) throw new EventPayloadError(`refusing to journal an invalid ${type}: ${r.error}`, r.type, r.issues);
+    return this.appendUnchecked(type, payload as unknown as Record<string, unknown>, opts) as TypedEvent<K>;
+  }
+
+  /**
+   * Appends without the payload schema check. Only for tests and tools that must write what a
+   * broken or older register would (the hub's rejection paths); the register uses append.
+   * Payloads are hashed as canonical JSON: integers only (money in minor units).
+   */
+  appendUnchecked(type: string, payload: Record<string, unknown>, opts: AppendOptions = {}): JournalEvent {
     this.assertOpen();
     eventTypeSchema.parse(type);
     payloadSchema.parse(payload);
@@ -244,15 +266,68 @@ export class Journal extends EventEmitter<JournalEvents> {
       if (type === 'shift.opened') this.stmt.openShift.run(sealed.seq, sealed.occurred_at, payloadText);
       if (type === 'shift.closed') this.stmt.closeShift.run();
       if (opts.clearOpenSale) this.stmt.clearOpen.run();
+      this.index(sealed);
       return sealed;
     }).immediate();
     this.emit('appended', event);
     return event;
   }
 
-  /** Commits a completed sale and clears the open sale in one transaction. */
-  completeSale(payload: Record<string, unknown>, opts: Omit<AppendOptions, 'clearOpenSale'> = {}): JournalEvent {
-    return this.append('sale.completed', payload, { ...opts, clearOpenSale: true });
+  /** Index rows for lookups the register makes (receipt, reversals of a sale, a shift), in the append's transaction. */
+  private index(e: JournalEvent): void {
+    const p = e.payload;
+    const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 128 ? v : null);
+    if (e.type === 'sale.completed' && str(p.sale_id)) this.stmt.indexReceipt.run(receiptNo(e.terminal_id, e.seq), e.seq, p.sale_id);
+    if (e.type === 'sale.refunded' && str(p.original_sale_id)) this.stmt.indexReversal.run(p.original_sale_id, e.seq, 'refund');
+    if (e.type === 'sale.post_voided' && str(p.sale_id)) this.stmt.indexReversal.run(p.sale_id, e.seq, 'post_void');
+    if (str(p.shift_id)) this.stmt.indexShift.run(p.shift_id, e.seq);
+  }
+
+  saleByReceipt(receipt: string): SaleOnRecord | null {
+    this.assertOpen();
+    const code = parseReceiptCode(receipt, this.terminalId);
+    if (!code) return null;
+    const row = this.stmt.receipt.get(code.receipt_no) as { seq: number } | undefined;
+    const ev = row ? this.eventAt(row.seq) : null;
+    if (!ev) return null;
+    const sale = parseEventPayload('sale.completed', ev.payload);
+    if (!sale.ok) return null;
+    return { receipt_no: code.receipt_no, sale: sale.payload, reversals: this.reversalsOf(sale.payload.sale_id) };
+  }
+
+  reversalsOf(saleId: string): SaleReversals {
+    this.assertOpen();
+    const out: SaleReversals = { refunds: [], postVoid: null };
+    for (const r of this.stmt.reversals.all(saleId, MAX_REVERSALS_PER_SALE) as JournalRow[]) {
+      const e = rowToEvent(r);
+      if (e.type === 'sale.refunded') {
+        const p = parseEventPayload('sale.refunded', e.payload);
+        if (p.ok) out.refunds.push(p.payload as SaleRefundedPayload);
+      } else if (e.type === 'sale.post_voided') {
+        const p = parseEventPayload('sale.post_voided', e.payload);
+        if (p.ok) out.postVoid = p.payload as SalePostVoidedPayload;
+      }
+    }
+    return out;
+  }
+
+  shiftEvents(shiftId: string): JournalEvent[] {
+    this.assertOpen();
+    return (this.stmt.shiftEvents.all(shiftId, MAX_EVENTS_PER_SHIFT) as JournalRow[]).map(rowToEvent);
+  }
+
+  watch(w: JournalWatcher): () => void {
+    const changes = (r: ApplyChangesResult) => w.changes?.(r.applied);
+    const synced = () => w.synced?.();
+    const appended = (e: JournalEvent) => w.appended?.(e);
+    this.on('changes', changes);
+    this.on('synced', synced);
+    this.on('appended', appended);
+    return () => {
+      this.off('changes', changes);
+      this.off('synced', synced);
+      this.off('appended', appended);
+    };
   }
 
   /** Saves the cart of the sale in progress (call on every change). */

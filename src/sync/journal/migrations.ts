@@ -150,6 +150,45 @@ export const MIGRATIONS: readonly Migration[] = [
         SELECT rowid, COALESCE(json_extract(data, '$.name'), json_extract(data, '$.description'), '') FROM catalog_items;
     `,
   },
+  {
+    version: 3,
+    name: 'indexes: receipts, reversals per sale, events per shift',
+    // Written in the same transaction as the event they index (Journal.append), so a lookup
+    // by receipt, the returns against a sale or a shift's events never scan the journal.
+    // Existing journals are backfilled from their rows.
+    sql: `
+      CREATE TABLE sale_receipts (
+        receipt_no TEXT PRIMARY KEY,
+        seq        INTEGER NOT NULL UNIQUE REFERENCES journal(seq),
+        sale_id    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX sale_receipts_sale ON sale_receipts(sale_id);
+      CREATE TABLE sale_reversals (
+        sale_id TEXT NOT NULL,
+        seq     INTEGER NOT NULL REFERENCES journal(seq),
+        kind    TEXT NOT NULL CHECK (kind IN ('refund', 'post_void')),
+        PRIMARY KEY (sale_id, seq)
+      ) STRICT;
+      CREATE TABLE shift_events (
+        shift_id TEXT NOT NULL,
+        seq      INTEGER NOT NULL REFERENCES journal(seq),
+        PRIMARY KEY (shift_id, seq)
+      ) STRICT;
+
+      INSERT OR IGNORE INTO sale_receipts (receipt_no, seq, sale_id)
+        SELECT printf('%s-%06d', terminal_id, seq), seq, json_extract(payload, '$.sale_id') FROM journal
+        WHERE type = 'sale.completed' AND json_valid(payload) AND json_type(payload, '$.sale_id') = 'text';
+      INSERT OR IGNORE INTO sale_reversals (sale_id, seq, kind)
+        SELECT json_extract(payload, '$.original_sale_id'), seq, 'refund' FROM journal
+        WHERE type = 'sale.refunded' AND json_valid(payload) AND json_type(payload, '$.original_sale_id') = 'text';
+      INSERT OR IGNORE INTO sale_reversals (sale_id, seq, kind)
+        SELECT json_extract(payload, '$.sale_id'), seq, 'post_void' FROM journal
+        WHERE type = 'sale.post_voided' AND json_valid(payload) AND json_type(payload, '$.sale_id') = 'text';
+      INSERT OR IGNORE INTO shift_events (shift_id, seq)
+        SELECT json_extract(payload, '$.shift_id'), seq FROM journal
+        WHERE json_valid(payload) AND json_type(payload, '$.shift_id') = 'text';
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {

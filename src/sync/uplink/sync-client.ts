@@ -162,6 +162,21 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   }
 
   /** Ask for a drain now (the journal's 'appended' event does this already). */
+  /** Subscribes to status, alerts and snapshots at once; returns the unsubscribe. */
+  watch(w: { status?(): void; alert?(a: Alert): void; snapshot?(): void }): () => void {
+    const status = () => w.status?.();
+    const alert = (a: Alert) => w.alert?.(a);
+    const snapshot = () => w.snapshot?.();
+    this.on('status', status);
+    this.on('alert', alert);
+    this.on('snapshot', snapshot);
+    return () => {
+      this.off('status', status);
+      this.off('alert', alert);
+      this.off('snapshot', snapshot);
+    };
+  }
+
   kick(): void {
     const s = this.session;
     if (s?.ready) void this.drain(s);

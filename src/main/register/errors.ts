@@ -1,0 +1,3 @@
+export function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
