@@ -9,6 +9,7 @@ import { seedDemoStore } from '../../src/hub/demo/seed';
 import { startRegister, hashPin, parseRegisterConfig, DriverDevices, startVirtualDevices, type RunningRegister, type VirtualDevices } from '../../src/main/register';
 import { withCheckDigit } from '../../src/core/barcode';
 import { bundleRenderer, type RendererBundle } from '../../src/main/browser-host/bundle';
+import { chromiumPath } from '../../tools/prerequisites.mjs';
 
 // One store end to end for the browser tests: a real hub (PGlite in a temp folder, real
 // socket.io on loopback), the demo catalog, one enrolled register with its SQLite journal and
@@ -85,11 +86,11 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
     devices: virtual?.config ?? {},
   });
   lap('config');
-  const devices = virtual ? await DriverDevices.start(config) : undefined;
+  const devices = virtual ? await DriverDevices.start(config, undefined, virtual.bindings) : undefined;
   const register = await startRegister({ config, devices, browser: { bundle: await sharedBundle() }, syncMonitorMs: 200 });
   await waitFor(() => register.service.syncStatus().change_cursor > 0, 20_000, 'register to take the store snapshot');
   lap('snapshot');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
   await page.goto(register.host!.url);
   const hq = async (method: string, p: string, body?: unknown) => {

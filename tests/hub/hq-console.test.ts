@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { MSG } from '../../src/core/protocol';
 import { openTestDb, type TestDb } from '../../src/hub/testing/test-db';
@@ -7,12 +6,12 @@ import { ADMIN_TOKEN, enrollRegister, seedStore, startTestHub } from '../../src/
 import { Inbox } from '../../src/hub/testing/wait';
 import type { HubHandle } from '../../src/hub/server';
 import type { RegisterSim } from '../../src/hub/testing/register-sim';
+import { chromiumPath, findChromium } from '../../tools/prerequisites.mjs';
 
 // The HQ console in a real Chromium against a real hub: live sales, oversell alert, stock,
 // and a price change that reaches a register.
-const CHROMIUM = '/usr/bin/chromium';
 
-describe.skipIf(!existsSync(CHROMIUM))('HQ console in Chromium', () => {
+describe.skipIf(!findChromium().path)('HQ console in Chromium', () => {
   let t: TestDb;
   let hub: HubHandle;
   let browser: Browser;
@@ -21,7 +20,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console in Chromium', () => {
     t = await openTestDb({ name: 'pglite' });
     await seedStore(t.db, 'S', { A: 1, B: 5 });
     hub = await startTestHub(t.db);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
     reg = await enrollRegister(t.db, 'S', 'S-1');
   });
   afterAll(async () => {

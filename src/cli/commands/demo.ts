@@ -69,10 +69,10 @@ interface Demo {
   close(): Promise<void>;
 }
 
-export async function startDemo(opts: { dir?: string; hubPort?: number; registerPort?: number; quiet?: boolean } = {}): Promise<Demo & { registerUrl: string; hqUrl: string; adminToken: string; dir: string }> {
+export async function startDemo(opts: { dir?: string; hubPort?: number; registerPort?: number; quiet?: boolean; log?: (line: string) => void } = {}): Promise<Demo & { registerUrl: string; hqUrl: string; adminToken: string; dir: string }> {
   const dir = demoDir(opts.dir);
   mkdirSync(dir, { recursive: true });
-  const log = (m: string) => (opts.quiet ? undefined : process.stdout.write(`${m}\n`));
+  const log = (m: string) => (opts.log ? opts.log(m) : opts.quiet ? undefined : process.stdout.write(`${m}\n`));
   const stateFile = path.join(dir, 'state.json');
   let adminToken = '';
   if (existsSync(stateFile)) {
@@ -90,9 +90,13 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
     state.admin_token = adminToken;
     writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
 
-    log('Starting virtual devices (scanner + scale on socat PTYs, ESC/POS printer + ZVT card terminal on loopback TCP) …');
     const virtual = await startVirtualDevices({ currency: 'USD', receiptDir: path.join(dir, 'receipts') });
     closers.push(() => virtual.close());
+    log(
+      virtual.serial === 'pty'
+        ? 'Virtual devices: scanner + scale on socat PTYs, ESC/POS printer + ZVT card terminal on loopback TCP.'
+        : 'socat not found: the virtual scanner and scale run in-process (same drivers, no serial port); install socat for real PTYs.',
+    );
     const pinsFile = path.join(dir, 'cashiers.json');
     let cashiers: unknown;
     if (existsSync(pinsFile)) cashiers = JSON.parse(readFileSync(pinsFile, 'utf8'));
@@ -116,7 +120,7 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
       cashiers,
       devices: virtual.config,
     });
-    const devices = await DriverDevices.start(config, (m) => log(`device: ${m}`));
+    const devices = await DriverDevices.start(config, (m) => log(`device: ${m}`), virtual.bindings);
     const register = await startRegister({ config, devices, browser: { port: opts.registerPort ?? 0 }, syncMonitorMs: 1000, log });
     closers.push(() => register.close());
 

@@ -10,7 +10,7 @@ import { Scale8217 } from '../../drivers/scale/scale';
 import { ZvtPaymentTerminal } from '../../drivers/payment/zvt-terminal';
 import type { PaymentResult } from '../../drivers/payment/types';
 import { CustomerDisplay } from '../../drivers/display/display';
-import { listAllDevices, type TransportAddress } from '../../drivers/transport';
+import { bindingFor, listAllDevices, type TransportAddress, type TransportBinding } from '../../drivers/transport';
 import type { RegisterConfig } from './config';
 import type { CardResult, RegisterDevices, ScanData } from './devices';
 
@@ -38,7 +38,7 @@ interface Slot {
   flags: Set<string>;
 }
 
-function addressOf(d: { path: string; baudRate: number } | { host: string; port: number }): TransportAddress {
+function linkAddress(d: { path: string; baudRate: number } | { host: string; port: number }): TransportAddress {
   return 'path' in d ? { kind: 'serial', path: d.path, baudRate: d.baudRate } : { kind: 'tcp', host: d.host, port: d.port };
 }
 function describe(d: { path: string } | { host: string; port: number }): string {
@@ -69,12 +69,17 @@ export class DriverDevices implements RegisterDevices {
 
   private constructor(private readonly cfg: RegisterConfig) {}
 
-  static async start(cfg: RegisterConfig, log: (m: string) => void = () => {}): Promise<DriverDevices> {
+  /** `bindings`: extra transport bindings for the config's addresses (the demo's in-process serial links). */
+  static async start(cfg: RegisterConfig, log: (m: string) => void = () => {}, bindings: TransportBinding[] = []): Promise<DriverDevices> {
     const d = new DriverDevices(cfg);
     const dev = cfg.devices;
+    const linkOf = (x: Parameters<typeof linkAddress>[0]) => {
+      const address = linkAddress(x);
+      return bindings.length ? { address, binding: bindingFor(address, bindings) } : { address };
+    };
     const reconnect = { initialDelayMs: 250, maxDelayMs: 3000, startOffline: true };
     if (dev.printer) {
-      const p = new ReceiptPrinter('printer', { address: addressOf(dev.printer), profile: REGISTER_PRINTER_PROFILE, statusPollMs: 1000, reconnect });
+      const p = new ReceiptPrinter('printer', { ...linkOf(dev.printer), profile: REGISTER_PRINTER_PROFILE, statusPollMs: 1000, reconnect });
       d.printer = p;
       await d.startSlot('printer', 'Receipt printer', describe(dev.printer), p, log);
       const drawer = new CashDrawer('drawer', { via: 'printer', printer: p, openAlertMs: 60_000 });
@@ -82,7 +87,7 @@ export class DriverDevices implements RegisterDevices {
       await d.startSlot('drawer', 'Cash drawer', 'via printer', drawer, log);
     }
     if (dev.scanner) {
-      const s = new SerialScanner('scanner', { address: addressOf(dev.scanner), suffix: 'CR', aimPrefix: true, reconnect });
+      const s = new SerialScanner('scanner', { ...linkOf(dev.scanner), suffix: 'CR', aimPrefix: true, reconnect });
       s.on('data', (e) => {
         for (const l of d.scanListeners) l({ data: e.data.raw, symbology: e.data.symbology });
       });
@@ -90,17 +95,17 @@ export class DriverDevices implements RegisterDevices {
       await d.startSlot('scanner', 'Barcode scanner', describe(dev.scanner), s, log);
     }
     if (dev.scale) {
-      const s = new Scale8217('scale', { address: addressOf(dev.scale), reconnect });
+      const s = new Scale8217('scale', { ...linkOf(dev.scale), reconnect });
       d.scale = s;
       await d.startSlot('scale', 'Scale', describe(dev.scale), s, log);
     }
     if (dev.payment) {
-      const t = new ZvtPaymentTerminal('payment', { address: addressOf(dev.payment), currency: cfg.currency, transactionTimeoutMs: 30_000, reconnect });
+      const t = new ZvtPaymentTerminal('payment', { ...linkOf(dev.payment), currency: cfg.currency, transactionTimeoutMs: 30_000, reconnect });
       d.payment = t;
       await d.startSlot('payment', 'Card terminal', describe(dev.payment), t, log);
     }
     if (dev.display) {
-      const c = new CustomerDisplay('display', { address: addressOf(dev.display), locale: cfg.locale, reconnect });
+      const c = new CustomerDisplay('display', { ...linkOf(dev.display), locale: cfg.locale, reconnect });
       d.customerDisplay = c;
       await d.startSlot('display', 'Customer display', describe(dev.display), c, log);
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createPtyPair, type PtyPair } from '../../drivers/simulators/pty';
 import { ScannerSimulator } from '../../drivers/simulators/scanner-sim';
@@ -6,7 +6,9 @@ import { ScaleSimulator } from '../../drivers/simulators/scale-sim';
 import { PrinterSimulator, servePrinterOnTcp, type TcpSimServer } from '../../drivers/simulators/printer-sim';
 import { ZvtTerminalSimulator, type SimOutcome, type ZvtTcpServer } from '../../drivers/simulators/payment-sim';
 import { serialBinding } from '../../drivers/transport/serial';
-import type { Transport } from '../../drivers/transport/transport';
+import { MockBinding, type MockDevice } from '../../drivers/transport/mock';
+import { TransportError } from '../../drivers/transport/errors';
+import type { FoundDevice, Transport, TransportAddress, TransportBinding, TransportEvents } from '../../drivers/transport/transport';
 import type { Symbology } from '../../drivers/scanner/aim';
 import { REGISTER_PRINTER_PROFILE } from './device-set';
 import type { RegisterConfigInput } from './config';
@@ -15,10 +17,19 @@ import type { RegisterConfigInput } from './config';
 // speaking the real protocols — a serial scanner and an 8217 scale on socat PTY pairs, an
 // ESC/POS printer (with the drawer on its kick port) and a ZVT card terminal on loopback TCP.
 // The register talks to them through its ordinary drivers; nothing in the register knows.
+//
+// Without socat (a machine with only Node), the scanner and scale sit on in-process links
+// instead: the transport contract's MockBinding, reached through a serial binding that maps
+// `virtual:<name>` paths to its devices. The register still uses the real serial drivers
+// (framing, AIM ids, the 8217 poll protocol, reconnects), only the wire is in memory.
 
 export interface VirtualDevices {
   /** Device section of the register config pointing at the simulators. */
   config: NonNullable<RegisterConfigInput['devices']>;
+  /** How the serial devices are linked: socat PTYs, or in-process when socat is missing. */
+  serial: 'pty' | 'in-process';
+  /** Bindings the register's drivers need for `config` (the in-process serial one, if used). */
+  bindings: TransportBinding[];
   scan(code: string, symbology?: Symbology): Promise<void>;
   /** Put an item of `grams` on the scale (stable at once unless settlePolls > 0). */
   place(grams: number, settlePolls?: number): void;
@@ -36,23 +47,72 @@ export interface VirtualDevices {
 const NUMERIC: Record<string, number> = { USD: 840, EUR: 978, GBP: 826, CHF: 756, CAD: 124 };
 const MAX_SAVED = 10_000;
 
-export async function startVirtualDevices(opts: { currency: string; receiptDir?: string; dir?: string }): Promise<VirtualDevices> {
+/** Whether an executable of this name is on PATH (e.g. socat for the PTY pairs). */
+export function onPath(name: string, pathVar = process.env.PATH ?? ''): boolean {
+  return pathVar.split(path.delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      accessSync(path.join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The simulator's end of a serial link: what it writes reaches the host, and it hears the host. */
+type DeviceEnd = Pick<Transport, 'write' | 'on' | 'off'>;
+
+/**
+ * A serial binding whose ports are in-process MockBinding devices: the host opens
+ * `virtual:<name>` as it would open /dev/ttyUSB0, and the simulator holds the device end.
+ */
+class InProcessSerial implements TransportBinding {
+  readonly kind = 'serial' as const;
+  private readonly mock = new MockBinding();
+
+  device(name: string): DeviceEnd {
+    const d: MockDevice = this.mock.createDevice(`virtual:${name}`, { manufacturer: 'Tillstream (in-process)' });
+    const end = {
+      // A device writes whether or not a host listens, as a UART does; bytes with no host are lost.
+      write: async (bytes: Uint8Array) => void (d.isLinked ? d.reply(bytes) : undefined),
+      // The device end hears only 'data' (what the host wrote); a simulator never listens for more.
+      on: (event: keyof TransportEvents, l: (b: Uint8Array) => void) => (event === 'data' && d.on('data', l), end),
+      off: (event: keyof TransportEvents, l: (b: Uint8Array) => void) => (event === 'data' && d.off('data', l), end),
+    };
+    return end as unknown as DeviceEnd; // Transport's `on` returns the Transport; simulators ignore it
+  }
+
+  async list(): Promise<FoundDevice[]> {
+    return (await this.mock.list()).map((f) => ({ ...f, kind: 'serial' as const }));
+  }
+
+  async open(address: TransportAddress): Promise<Transport> {
+    if (address.kind !== 'serial') throw new TransportError('IO', `in-process serial cannot open a ${address.kind} address`);
+    return this.mock.open({ kind: 'mock', name: address.path });
+  }
+}
+
+export async function startVirtualDevices(opts: { currency: string; receiptDir?: string; dir?: string; serial?: 'pty' | 'in-process' }): Promise<VirtualDevices> {
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    const scannerPty: PtyPair = await createPtyPair(opts.dir ? { dir: opts.dir, hostName: 'scanner', deviceName: 'scanner-sim' } : {});
-    closers.push(() => scannerPty.close());
-    const scannerEnd: Transport = await serialBinding.open({ kind: 'serial', path: scannerPty.devicePath, baudRate: 9600 });
-    closers.push(() => scannerEnd.close());
-    const scanner = new ScannerSimulator(scannerEnd, { suffix: 'CR', aimPrefix: true });
-
-    const scalePty: PtyPair = await createPtyPair(opts.dir ? { dir: opts.dir, hostName: 'scale', deviceName: 'scale-sim' } : {});
-    closers.push(() => scalePty.close());
-    const scaleEnd: Transport = await serialBinding.open({ kind: 'serial', path: scalePty.devicePath, baudRate: 9600 });
-    closers.push(() => scaleEnd.close());
-    const scale = new ScaleSimulator(scaleEnd, { capacityGrams: 15_000, zeroRangeGrams: 300 });
+    const serial = opts.serial ?? (onPath('socat') ? 'pty' : 'in-process');
+    const inProcess = serial === 'in-process' ? new InProcessSerial() : null;
+    const openSerial = async (name: 'scanner' | 'scale'): Promise<{ hostPath: string; end: DeviceEnd }> => {
+      if (inProcess) return { hostPath: `virtual:${name}`, end: inProcess.device(name) };
+      const pty: PtyPair = await createPtyPair(opts.dir ? { dir: opts.dir, hostName: name, deviceName: `${name}-sim` } : {});
+      closers.push(() => pty.close());
+      const end: Transport = await serialBinding.open({ kind: 'serial', path: pty.devicePath, baudRate: 9600 });
+      closers.push(() => end.close());
+      return { hostPath: pty.hostPath, end };
+    };
+    const scannerLink = await openSerial('scanner');
+    const scanner = new ScannerSimulator(scannerLink.end, { suffix: 'CR', aimPrefix: true });
+    const scaleLink = await openSerial('scale');
+    const scale = new ScaleSimulator(scaleLink.end, { capacityGrams: 15_000, zeroRangeGrams: 300 });
     closers.push(async () => scale.detach());
 
     const printer = new PrinterSimulator({ profile: REGISTER_PRINTER_PROFILE, openDrawerOnPulse: true });
@@ -92,12 +152,14 @@ export async function startVirtualDevices(opts: { currency: string; receiptDir?:
 
     return {
       config: {
-        scanner: { path: scannerPty.hostPath, baudRate: 9600 },
-        scale: { path: scalePty.hostPath, baudRate: 9600 },
+        scanner: { path: scannerLink.hostPath, baudRate: 9600 },
+        scale: { path: scaleLink.hostPath, baudRate: 9600 },
         printer: { host: '127.0.0.1', port: printerServer.port },
         payment: { host: '127.0.0.1', port: paymentServer.port },
         ...(opts.receiptDir ? { receipt_dir: opts.receiptDir } : {}),
       },
+      serial,
+      bindings: inProcess ? [inProcess] : [],
       scan: (code, symbology = /^\d{13}$/.test(code) ? 'ean13' : /^\d{8}$/.test(code) ? 'ean8' : 'code128') => scanner.scan(code, symbology),
       place: (grams, settlePolls = 0) => scale.place(grams, { settlePolls }),
       printer,
