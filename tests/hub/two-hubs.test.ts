@@ -115,4 +115,24 @@ describe.skipIf(!REDIS_URL).each(testBackends())('two hubs behind one Redis on $
     const cur = await t.db.query<{ n: number; max: number }>(`SELECT count(*)::int AS n, max(cursor)::int AS max FROM change_log WHERE store_id = 'S'`);
     expect(cur.rows[0]!.n).toBe(cur.rows[0]!.max);
   });
+
+  it('redeeming a new enrollment code on one hub drops the old credential\'s socket on the other (issue 9.9)', { timeout: 120_000 }, async () => {
+    const old = await enrollRegister(t.db, 'S', 'S-9');
+    regs.push(old);
+    const socket = await old.connect(urls[1]!);
+    const dropped = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
+    const code = await fetch(`${urls[0]}/api/enrollment-codes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ store_id: 'S', terminal_id: 'S-9' }),
+    }).then((r) => r.json() as Promise<Loose>);
+    const enrolled = await fetch(`${urls[0]}/api/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: code.code }),
+    });
+    expect(enrolled.ok).toBe(true);
+    await dropped; // hub 1 dropped it because hub 0 said so through Redis
+    expect(socket.connected).toBe(false);
+  });
 });
