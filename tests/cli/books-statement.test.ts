@@ -18,6 +18,10 @@ function spawnCli(args: string[]) {
 
 /** The same command in this process, with stdout and stderr captured. */
 async function cli(args: string[]) {
+  return main2(['books', 'statement', 'parse', ...args]);
+}
+
+async function main2(args: string[]) {
   let out = '';
   let err = '';
   const w1 = process.stdout.write.bind(process.stdout);
@@ -27,7 +31,7 @@ async function cli(args: string[]) {
   const before = process.exitCode;
   let code: number;
   try {
-    code = await main(['books', 'statement', 'parse', ...args]);
+    code = await main(args);
   } finally {
     process.stdout.write = w1;
     process.stderr.write = w2;
@@ -78,8 +82,19 @@ describe('tillstream books statement parse', { timeout: 120_000 }, () => {
     expect(wrong.code).toBe(1);
     expect(wrong.err.split('\n')).toHaveLength(2);
     expect(wrong.err).toMatch(/^camt053: line 1: /);
+    const settle = await cli([]);
+    expect(settle.code).not.toBe(0);
     const missing = await cli([path.join(dir, 'nope.xml')]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/^ENOENT: no such file or directory/);
+  });
+
+  it('books settlement parse prints the report, or one line naming the line and column', async () => {
+    const SFIX = path.join(ROOT, 'src/hub/books/settlement/fixtures');
+    const r = await main2(['books', 'settlement', 'parse', path.join(SFIX, 'adyen-settlement-details.csv')]);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out).payouts).toEqual([{ payout_id: '48', date: '2026-11-27', currency: 'EUR', amount: '918.30', lines_check: 'ok' }]);
+    const g = await main2(['books', 'settlement', 'parse', path.join(SFIX, 'generic.csv')]);
+    expect(g).toMatchObject({ code: 1, out: '', err: 'generic: processor: a generic settlement file needs the processor key (--processor, e.g. "worldpay")\n' });
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseStatementBytes, STATEMENT_FORMATS, StatementParseError, type StatementFormat } from '../../hub/books/statements';
+import { parseSettlementBytes, SETTLEMENT_FORMATS, SettlementParseError, type SettlementFormat } from '../../hub/books/settlement';
 
 // `tillstream books …`: the finance team's tools (docs/books.md). `statement parse` reads a
 // bank statement file and prints one JSON object; a file that does not parse prints one line
@@ -35,6 +36,25 @@ export function register(program: Command): void {
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         process.stderr.write(`${message.replace(/\s*\n\s*/g, ' ')}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  const settlement = books.command('settlement').description('Card processor settlement reports (generic CSV, Stripe, Adyen)');
+  settlement
+    .command('parse <file>')
+    .description('Parse a settlement report and print its lines and payouts as one JSON object')
+    .option('--format <format>', `${SETTLEMENT_FORMATS.join(' | ')} (default: detected from the header)`)
+    .option('--processor <key>', 'processor key of a generic file, as the chart names it (e.g. worldpay)')
+    .action((file: string, o: { format?: string; processor?: string }) => {
+      try {
+        if (o.format !== undefined && !SETTLEMENT_FORMATS.includes(o.format as SettlementFormat)) {
+          throw new SettlementParseError('unknown', '--format', `must be one of ${SETTLEMENT_FORMATS.join(', ')}, got "${o.format}"`);
+        }
+        const report = parseSettlementBytes(readFileSync(file), { format: o.format as SettlementFormat | undefined, processor: o.processor });
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+      } catch (e) {
+        process.stderr.write(`${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}\n`);
         process.exitCode = 1;
       }
     });
