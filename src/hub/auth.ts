@@ -21,6 +21,9 @@ export class AuthError extends Error {
   }
 }
 
+/** A unique violation (SQLSTATE 23505) from a row another request created at the same moment. */
+export const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '23505';
+
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export function newToken(prefix: 'tsr' | 'tsu'): string {
@@ -82,6 +85,8 @@ export async function createUser(
   db: Db,
   u: { user_id: string; name: string; role: Role; store_ids?: string[] },
 ): Promise<{ user_id: string; token: string; credential_id: number }> {
+  // Two requests creating the same user at once: the loser's INSERT meets the winner's row
+  // in the unique index (23505) and gets the same CONFLICT as a later request would.
   return db.transaction(async (tx) => {
     const existing = await tx.query(`SELECT 1 FROM users WHERE user_id = $1`, [u.user_id]);
     if (existing.rows.length) throw new AuthError('CONFLICT', `user ${u.user_id} already exists`, 'user_id');
@@ -96,6 +101,9 @@ export async function createUser(
       [hashToken(token), u.user_id],
     );
     return { user_id: u.user_id, token, credential_id: rows[0]!.credential_id };
+  }).catch((err: unknown) => {
+    if (isUniqueViolation(err)) throw new AuthError('CONFLICT', `user ${u.user_id} already exists (created by a concurrent request)`, 'user_id');
+    throw err;
   });
 }
 
@@ -152,6 +160,12 @@ export async function redeemEnrollmentCode(
       r.store_id,
     ]);
     return { token, store_id: r.store_id, terminal_id: r.terminal_id, revoked: revoked.rows.map((x) => Number(x.credential_id)) };
+  }).catch((err: unknown) => {
+    // Several codes for one new terminal redeemed at once: one creates the terminal, the
+    // others meet its row in the unique index. Their codes stay unused (the transaction rolled
+    // back), so store IT can redeem again to replace the winner's credential on purpose.
+    if (isUniqueViolation(err)) throw new AuthError('CONFLICT', 'this terminal was enrolled by another code at the same moment; try again to re-enroll it', 'code');
+    throw err;
   });
 }
 

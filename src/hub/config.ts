@@ -26,6 +26,12 @@ export const hubConfigSchema = z
     shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
     /** A register whose change cursor is this far behind is told to take a snapshot. */
     snapshotThreshold: z.number().int().min(1).default(5000),
+    /** HTTPS: PEM files for Fastify's https server (socket.io then runs over wss on the same port). */
+    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() }).strict().optional(),
+    /** Behind a load balancer: trust X-Forwarded-For from it (true, or a list of addresses/CIDRs) so limits apply per client. */
+    trustProxy: z.union([z.boolean(), z.string().min(1).max(1000)]).default(false),
+    /** HTTP requests per source address per window, all routes together (@fastify/rate-limit). */
+    httpRateLimit: z.object({ max: z.number().int().min(1).max(10_000_000), windowMs: z.number().int().min(1000).max(3_600_000) }).strict().default({ max: 1200, windowMs: 60_000 }),
   })
   .strict();
 export type HubConfig = z.infer<typeof hubConfigSchema>;
@@ -62,6 +68,15 @@ function envConfig(env: NodeJS.ProcessEnv): Record<string, unknown> {
   str('TILLSTREAM_ADMIN_TOKEN', 'adminToken');
   str('LOG_LEVEL', 'logLevel');
   str('TILLSTREAM_CHART', 'chart');
+  const cert = env.TILLSTREAM_TLS_CERT;
+  const key = env.TILLSTREAM_TLS_KEY;
+  if (cert || key) out.tls = { certFile: cert ?? '', keyFile: key ?? '' };
+  const rate = env.TILLSTREAM_HTTP_RATE_MAX;
+  if (rate !== undefined && rate !== '') {
+    const n = Number(rate);
+    if (!Number.isInteger(n)) throw new ConfigError(`env TILLSTREAM_HTTP_RATE_MAX: must be an integer, got ${JSON.stringify(rate)}`);
+    out.httpRateLimit = { max: n, windowMs: 60_000 };
+  }
   return out;
 }
 

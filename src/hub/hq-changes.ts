@@ -40,8 +40,17 @@ export const promotionChangeSchema = z.object({
     .max(MAX_ITEMS),
   effective_at: isoTime.optional(),
 });
+/**
+ * The catalog (what a product is: name, barcodes, category, tax category) is chain-wide: one
+ * products row per SKU that every store's registers see. What differs per store is its price
+ * and its promotions, which have their own targets. So a catalog change always goes to every
+ * store's change log, and only chain-wide users (admin, hq) may make it (issue 9 item 8).
+ */
 export const catalogChangeSchema = z.object({
-  target: targetSchema.default({ all: true }),
+  target: z
+    .object({ all: z.literal(true, { error: 'the catalog is chain-wide: target must be {"all": true}; per-store differences are prices and promotions' }) })
+    .strict()
+    .default({ all: true }),
   products: z.array(productSchema).min(1).max(MAX_ITEMS),
   effective_at: isoTime.optional(),
 });

@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
@@ -10,8 +10,8 @@ import { loadChart } from '../core/ledger/chart';
 import { openDb, type Db } from './db/db';
 import { migrate } from './db/migrate';
 import { ensureBootstrapAdmin } from './auth';
-import { hubConfigSchema, formatZodError, ConfigError, type HubConfigInput } from './config';
-import { createApi } from './api';
+import { hubConfigSchema, formatZodError, ConfigError, type HubConfig, type HubConfigInput } from './config';
+import { createHttpApp, mountRoutes, type TlsFiles } from './http';
 import { installSocketHandlers, publishChanges, type SocketDeps } from './socket';
 import { publishDueChanges } from './hq-changes';
 import { coreProcessor } from './core-processor';
@@ -35,6 +35,8 @@ export interface HubHandle {
   db: Db;
   io: Server;
   log: Logger;
+  /** Every HTTP route (method and URL pattern), as registered. */
+  routes(): Array<{ method: string; url: string }>;
   /** Stops accepting, lets in-flight batches finish (up to shutdownGraceMs), then closes sockets, Redis and the db. */
   close(): Promise<void>;
 }
@@ -70,7 +72,13 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       return p;
     };
 
-    const http: HttpServer = createServer();
+    const app = await createHttpApp(
+      { db, log, isClosing: () => closing, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } },
+      { tls: readTls(cfg.tls), trustProxy: cfg.trustProxy },
+    );
+    const http = app.server;
+    // socket.io attaches to Fastify's own Node server: engine.io takes /socket.io/ requests and
+    // upgrades, and hands every other request to Fastify.
     const io = new Server(http, {
       // Above the per-message limit so an oversize message still reaches the handler and gets a TOO_LARGE ack.
       maxHttpBufferSize: MAX_MESSAGE_BYTES * 2,
@@ -87,16 +95,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         await redis.quit().catch(() => undefined);
       });
     }
-    const api = createApi({ db, io, log, isClosing: () => closing, track });
-    http.on('request', (req, res) => {
-      // socket.io handles its own path; everything else is the API.
-      if (req.url?.startsWith('/socket.io/')) return;
-      if (closing) {
-        res.writeHead(503, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'hub is shutting down' } }));
-        return;
-      }
-      api(req, res);
-    });
+    mountRoutes(app, { db, io, log, isClosing: () => closing, track, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
     installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits });
 
     let schedulerBusy = false;
@@ -115,12 +114,9 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     }, cfg.schedulerIntervalMs);
     scheduler.unref();
 
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(cfg.port, cfg.host, () => resolve());
-    });
+    await app.listen({ port: cfg.port, host: cfg.host, listenTextResolver: () => '' });
     const port = (http.address() as AddressInfo).port;
-    const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`;
+    const url = `${cfg.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`;
     log.info({ url, db: db.kind, redis: !!cfg.redisUrl }, 'hub listening');
 
     let closed: Promise<void> | null = null;
@@ -138,14 +134,28 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         if (inflight.size > 0) log.warn({ inflight: inflight.size }, 'shutdown grace expired with work in flight');
         await drainSockets(io, 2000);
         await new Promise<void>((resolve) => io.close(() => resolve()));
+        // io.close() closed the Node server; this runs Fastify's onClose hooks.
+        await app.close().catch(() => undefined);
         for (const c of cleanups) await c().catch((err) => log.error({ err }, 'cleanup failed'));
         log.info('hub stopped');
       })());
-    return { port, url, db, io, log, close };
+    return { port, url, db, io, log, close, routes: () => [...app.routeList] };
   } catch (err) {
     for (const c of cleanups) await c().catch(() => undefined);
     throw err;
   }
+}
+
+function readTls(tls: HubConfig['tls']): TlsFiles | undefined {
+  if (!tls) return undefined;
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`tls.${what}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read(tls.certFile, 'certFile'), key: read(tls.keyFile, 'keyFile'), ...(tls.caFile ? { ca: read(tls.caFile, 'caFile') } : {}) };
 }
 
 /**

@@ -125,7 +125,8 @@ export async function seedDemoStore(db: Db, opts: SeedDemoOptions = {}): Promise
     // Stores that already existed keep their data: seeding twice must not double the opening stock.
     if (created.length === 0) return;
     const target = { store_ids: created };
-    await applyHqChange(tx, { kind: 'catalog', body: { target, products } });
+    // The catalog is chain-wide: a changed products row reaches every store's change log.
+    await applyHqChange(tx, { kind: 'catalog', body: { target: { all: true }, products } });
     await applyHqChange(tx, { kind: 'price', body: { target, prices: products.map((p) => ({ sku: p.sku, amount: p.price })), reason: 'demo price book' } });
     for (const storeId of created) {
       await adjustStock(tx, {

@@ -1,0 +1,139 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type RawServerDefault } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  createJsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Server as IoServer } from 'socket.io';
+import type { Logger } from 'pino';
+import type { Db } from '../db/db';
+import { errorHandler, HttpError, sendError } from './errors';
+import { installInputRules, MAX_BODY_BYTES } from './input';
+import { authHook, type AuthGate } from './auth';
+import { ROUTE_MODULES } from './routes';
+
+// The hub's HTTP layer: Fastify with zod schemas (fastify-type-provider-zod) for every
+// route's input and output, the OpenAPI document generated from the same schemas, security
+// headers (@fastify/helmet), per-source rate limits (@fastify/rate-limit) and TLS from
+// Fastify's own https option. socket.io attaches to the same Node server (see server.ts).
+
+export type ZApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type RouteModule = (app: ZApp, deps: HttpDeps) => void;
+
+export interface HttpDeps {
+  db: Db;
+  io: IoServer;
+  log: Logger;
+  isClosing: () => boolean;
+  track: <T>(p: Promise<T>) => Promise<T>;
+  /** Failed-credential throttle shared with the socket handshake (auth-throttle.ts). */
+  authGate?: AuthGate;
+  /** Hub-wide limits for the HTTP API. */
+  limits: HttpLimits;
+}
+
+export interface HttpLimits {
+  /** Requests per source address per window, all routes together. */
+  rateMax: number;
+  rateWindowMs: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeList: Array<{ method: string; url: string }>;
+  }
+}
+
+export const DOCS_PREFIX = '/api/docs';
+export const OPENAPI_JSON = `${DOCS_PREFIX}/json`;
+
+export interface TlsFiles {
+  key: string | Buffer;
+  cert: string | Buffer;
+  ca?: string | Buffer;
+}
+
+/** The app with its plugins; mountRoutes adds the routes once socket.io is attached to app.server. */
+export async function createHttpApp(
+  deps: Omit<HttpDeps, 'io' | 'track'>,
+  opts: { tls?: TlsFiles; trustProxy?: boolean | string } = {},
+): Promise<FastifyInstance> {
+  const base: FastifyServerOptions = {
+    loggerInstance: deps.log.child({ part: 'http' }),
+    // Per-request lines off (errors are logged by our error handler).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: opts.trustProxy ?? false,
+    // Our own error for an unparseable request target or header, never a thrown exception.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+  };
+  const app = (opts.tls ? Fastify({ ...(base as FastifyServerOptions<never>), https: opts.tls } as never) : Fastify(base)) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler(deps.log));
+  app.setNotFoundHandler((req, reply) => sendError(reply, new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.decorateRequest('principal', null);
+  // Every route as registered, for the OpenAPI completeness test and the fuzz suite.
+  const routeList: Array<{ method: string; url: string }> = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (r) => {
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) routeList.push({ method: m, url: r.url ?? r.path });
+  });
+  installInputRules(app);
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (deps.isClosing()) {
+      reply.header('connection', 'close');
+      throw new HttpError(503, 'UNAVAILABLE', 'hub is shutting down', undefined, { 'retry-after': '1' });
+    }
+    reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(helmet, {
+    // The API answers JSON; the HQ console sets its own CSP (inline blocks allowed by hash).
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", 'https:', "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } },
+    hsts: !!opts.tls,
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: deps.limits.rateMax,
+    timeWindow: deps.limits.rateWindowMs,
+    // Bounded memory: the store is an LRU of this many sources.
+    cache: 10_000,
+    errorResponseBuilder: (_req, ctx) =>
+      new HttpError(429, 'RATE_LIMITED', `more than ${ctx.max} requests in ${Math.round(ctx.ttl / 1000)} s from this address; retry in ${ctx.after}`, undefined, {
+        'retry-after': String(Math.ceil(ctx.ttl / 1000)),
+      }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tillstream hub API',
+        version: '1',
+        description: 'HTTP API of the Tillstream sync hub for HQ, store IT and scripts. Errors are {error: {code, message, field?}}.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (tsu_… for users, tsr_… for registers)' } } },
+    },
+    transform: createJsonSchemaTransform({ skipList: [] }),
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });
+
+  app.addHook('onRequest', authHook(deps.db, deps.authGate));
+  return app;
+}
+
+export function mountRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const z = app.withTypeProvider<ZodTypeProvider>() as unknown as ZApp;
+  for (const mod of ROUTE_MODULES) mod(z, deps);
+}

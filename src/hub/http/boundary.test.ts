@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { openTestDb, testBackends, type TestDb } from '../testing/test-db';
+import { ADMIN_TOKEN, api, seedStore, startTestHub } from '../testing/hub-fixture';
+import type { HubHandle } from '../server';
+
+// The HTTP boundary: whatever a client sends is answered with a 4xx naming the problem and
+// changes nothing; nothing kills the process (issue 9, items 1 and 16).
+
+/** Sends raw bytes over TCP and returns what the server answered before closing (bounded). */
+function raw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    s.setEncoding('latin1');
+    s.on('data', (d) => (out += d));
+    s.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve(out) : reject(err)));
+    s.on('close', () => resolve(out));
+    s.on('connect', () => s.write(bytes, 'latin1'));
+    setTimeout(() => s.destroy(), 3000).unref();
+  });
+}
+
+describe.each(testBackends())('HTTP boundary on $name', (backend) => {
+  let t: TestDb;
+  let hub: HubHandle;
+  beforeAll(async () => {
+    t = await openTestDb(backend);
+    await seedStore(t.db, 'S', { A: 5 });
+    hub = await startTestHub(t.db);
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await t?.dispose();
+  });
+
+  it('an unparseable request target does not kill the hub (raw request lines from issue 9 item 1)', async () => {
+    for (const line of ['GET //a:xx HTTP/1.1', 'GET http://[ HTTP/1.1', 'GET /api/stock?store_id=%ZZ HTTP/1.1', 'GET /%E0%A4%A HTTP/1.1', 'GET * HTTP/1.1']) {
+      const answer = await raw(hub.port, `${line}\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+      expect(status, `${line} → ${answer.slice(0, 80)}`).toBeLessThan(500);
+      if (!line.startsWith('GET * ')) expect(status, line).toBeGreaterThanOrEqual(400);
+    }
+    // The same through the upgrade path socket.io listens on.
+    await raw(hub.port, 'GET //a:xx HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    await raw(hub.port, 'GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    const health = await fetch(`${hub.url}/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it('refuses NUL, lone surrogates and control characters anywhere in a body, naming the field', async () => {
+    const before = await t.db.query(`SELECT count(*)::int AS n FROM stores`);
+    for (const name of ['a\u0000b', 'x\ud800', '\udc00', 'bell\u0007']) {
+      const r = await api(hub, 'POST', '/api/stores', { store_id: 'N1', name, currency: 'USD' });
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('BAD_REQUEST');
+      expect(r.body.error.field).toBe('name');
+    }
+    // In free-form JSON (store config) and in keys too.
+    const deep = await api(hub, 'POST', '/api/stores', { store_id: 'N1', name: 'n', currency: 'USD', config: { notes: ['ok', { k: 'v\u0000' }] } });
+    expect(deep.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'config.notes.1.k' });
+    const key = await api(hub, 'POST', '/api/stores', { store_id: 'N1', name: 'n', currency: 'USD', config: { 'k\u0000': 1 } });
+    expect(key.status).toBe(400);
+    const after = await t.db.query(`SELECT count(*)::int AS n FROM stores`);
+    expect(after.rows).toEqual(before.rows);
+  });
+
+  it('refuses a 10,000-deep tax table and a malformed body with 400, not 500', async () => {
+    let nested = '{}';
+    for (let i = 0; i < 10_000; i++) nested = `{"a":${nested}}`;
+    const r = await api(hub, 'POST', '/api/stores', `{"store_id":"N2","name":"n","currency":"USD","tax":${nested}}`);
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/nested deeper than/);
+    const bad = await api(hub, 'POST', '/api/stores', '{"store_id":');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('BAD_REQUEST');
+  });
+
+  it('checks query strings with the same rule and the route schema', async () => {
+    for (const q of ['store_id=S%00', 'store_id=%ED%A0%80', 'store_id=', 'store_id=S&store_id=T', 'store_id=S&limit=0', 'store_id=S&bogus=1']) {
+      const r = await api(hub, 'GET', `/api/stock?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body.error.code, q).toBe('BAD_REQUEST');
+    }
+    const lim = await api(hub, 'GET', '/api/alerts?limit=100000');
+    expect(lim.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'limit' });
+    const ok = await api(hub, 'GET', '/api/stock?store_id=S');
+    expect(ok.status).toBe(200);
+  });
+
+  it('answers unknown routes, wrong media types and missing tokens with JSON errors', async () => {
+    const nf = await api(hub, 'GET', '/api/nope');
+    expect(nf).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    const unauth = await api(hub, 'GET', '/api/stores', undefined, '');
+    expect(unauth).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
+    const media = await fetch(`${hub.url}/api/stores`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/plain' }, body: 'x' });
+    expect(media.status).toBe(415);
+    expect(((await media.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('sends security headers from @fastify/helmet, and a hash-based CSP for the console', async () => {
+    const r = await fetch(`${hub.url}/health`);
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const page = await fetch(`${hub.url}/hq/`);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(page.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+  });
+});

@@ -1,0 +1,27 @@
+import type { RouteModule } from '../app';
+import { systemRoutes } from './system';
+import { enrollmentRoutes } from './enrollment';
+import { meRoutes } from './me';
+import { storeRoutes } from './stores';
+import { terminalRoutes } from './terminals';
+import { userRoutes } from './users';
+import { credentialRoutes } from './credentials';
+import { hqChangeRoutes } from './hq-changes';
+import { stockRoutes } from './stock';
+import { eventRoutes } from './events';
+import { ledgerRoutes } from './ledger';
+
+// One module per resource; a new resource is a new file here and one line below.
+export const ROUTE_MODULES: RouteModule[] = [
+  systemRoutes,
+  enrollmentRoutes,
+  meRoutes,
+  storeRoutes,
+  terminalRoutes,
+  userRoutes,
+  credentialRoutes,
+  hqChangeRoutes,
+  stockRoutes,
+  eventRoutes,
+  ledgerRoutes,
+];
