@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/db';
-import { authenticate, canManageStore, type Principal } from '../auth';
+import { authenticate, canManageStore, type Principal, type Role } from '../auth';
 import { HttpError } from './errors';
 
 // Who is calling: a bearer token resolved to a principal before the body is even read, so an
@@ -16,6 +16,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: AuthNeed;
+    /** Only users with one of these roles (checked before the body is read). */
+    roles?: Role[];
   }
 }
 
@@ -45,6 +47,8 @@ export function authHook(db: Db, gate: AuthGate = {}) {
       throw new HttpError(401, 'UNAUTHORIZED', 'missing, unknown or revoked bearer token', 'authorization');
     }
     if (need === 'user' && principal.kind !== 'user') throw new HttpError(403, 'FORBIDDEN', 'this route is for HQ and store IT users');
+    const roles = req.routeOptions.config.roles;
+    if (roles && (principal.kind !== 'user' || !roles.includes(principal.role))) throw new HttpError(403, 'FORBIDDEN', `requires role ${roles.join(' or ')}`);
     req.principal = principal;
   };
 }

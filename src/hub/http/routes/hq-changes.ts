@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RouteModule } from '../app';
-import { isChainWide, requireRole } from '../../auth';
+import { isChainWide, type Role } from '../../auth';
 import { catalogChangeSchema, priceChangeSchema, promotionChangeSchema, submitHqChange, type HqChange } from '../../hq-changes';
 import { publishChanges } from '../../socket';
 import { userOf } from '../auth';
@@ -18,7 +18,7 @@ const changeReply = z.object({
 export const hqChangeRoutes: RouteModule = (app, deps) => {
   const route = <S extends z.ZodType>(url: string, kind: HqChange['kind'], schema: S, summary: string, chainWideOnly = false) =>
     app.post(url, {
-      config: { auth: 'user' },
+      config: { auth: 'user', ...(chainWideOnly ? { roles: ['admin', 'hq'] as Role[] } : {}) },
       schema: {
         tags: ['changes'],
         summary,
@@ -29,7 +29,6 @@ export const hqChangeRoutes: RouteModule = (app, deps) => {
       handler: async (req, reply) => {
         const u = userOf(req);
         const body = req.body as HqChange['body'];
-        if (chainWideOnly) requireRole(u, ['admin', 'hq']);
         if (!isChainWide(u)) {
           // A store manager may change only their own stores, named explicitly.
           const t = body.target as { store_ids?: string[] };

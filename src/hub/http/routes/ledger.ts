@@ -9,7 +9,7 @@ const tbRow = z.object({ account: z.string(), currency: z.string(), debit: z.num
 
 export const ledgerRoutes: RouteModule = (app, deps) => {
   app.get('/api/ledger/trial-balance', {
-    config: { auth: 'user' },
+    config: { auth: 'user', roles: ['admin', 'hq'] },
     schema: {
       tags: ['ledger'],
       summary: 'Debit and credit totals per account and currency (admin, hq)',

@@ -9,7 +9,7 @@ const storeRow = z.object({ store_id: z.string(), name: z.string(), currency: z.
 
 export const storeRoutes: RouteModule = (app, deps) => {
   app.post('/api/stores', {
-    config: { auth: 'user' },
+    config: { auth: 'user', roles: ['admin', 'hq'] },
     schema: {
       tags: ['stores'],
       summary: 'Create a store (admin, hq)',

@@ -19,7 +19,7 @@ const createUserBody = z
 export const userRoutes: RouteModule = (app, deps) => {
   app.post('/api/users', {
     bodyLimit: 64 * 1024,
-    config: { auth: 'user' },
+    config: { auth: 'user', roles: ['admin'] },
     schema: {
       tags: ['access'],
       summary: 'Create a user and their first API token (admin); the token is shown once',
