@@ -3,6 +3,7 @@ import {
   alertSchema,
   cashierSchema,
   catalogItemSchema,
+  quickKeySchema,
   deviceInfoSchema,
   deviceKindSchema,
   deviceStatusSchema,
@@ -45,6 +46,8 @@ export const commandSchemas = {
   'sale.get': { params: empty, result: saleSchema },
   'sale.scan': { params: z.object({ data: scanData, symbology: z.string().max(32).optional() }).strict(), result: saleSchema },
   'sale.addSku': { params: z.object({ sku: id, quantity: quantitySchema.optional() }).strict(), result: saleSchema },
+  /** The quick-key grid: products HQ's catalog puts on keys, by group and position. */
+  'catalog.quickKeys': { params: empty, result: z.array(quickKeySchema).max(200) },
   'catalog.search': { params: z.object({ query: z.string().max(64), limit: z.number().int().min(1).max(50).default(20) }).strict(), result: z.array(catalogItemSchema).max(50) },
   'sale.setQuantity': { params: z.object({ line_id: id, quantity: quantitySchema }).strict(), result: saleSchema },
   /** Weigh a line on the scale (weight omitted) or key a weight in. */

@@ -198,6 +198,16 @@ export const catalogItemSchema = z.object({
 });
 export type CatalogItemView = z.infer<typeof catalogItemSchema>;
 
+/** A key of the quick-key grid (goods without barcodes), as HQ's catalog places it. */
+export const quickKeySchema = z.object({
+  sku: text,
+  label: text,
+  group: text,
+  unit: z.enum(['each', 'kg', 'lb', 'g']),
+  price: moneySchema,
+});
+export type QuickKeyView = z.infer<typeof quickKeySchema>;
+
 export const storeInfoSchema = z.object({
   store_name: text,
   store_id: z.string().max(64).nullable(),

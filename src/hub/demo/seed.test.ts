@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasValidCheckDigit } from '../../core/barcode/check-digit';
 import { productSchema } from '../../core/catalog';
 import { openTestDb, testBackends, type TestDb } from '../testing/test-db';
-import { demoProducts, seedDemoStore } from './seed';
+import { demoCounterItems, demoProducts, seedDemoStore } from './seed';
 import { storeSnapshot } from '../changes';
 
 describe('demo products', () => {
@@ -32,8 +32,10 @@ describe.each(testBackends())('seedDemoStore on $name', (backend) => {
     const r = await seedDemoStore(t.db, { stores: ['D1', 'D2'] });
     expect(r.created).toEqual(['D1', 'D2']);
     const snap = await t.db.transaction((tx) => storeSnapshot(tx, 'D1'));
-    expect(snap.catalog).toHaveLength(300);
-    expect(snap.prices).toHaveLength(300);
+    // 300 scanned products plus the counter goods on the quick keys (no barcode).
+    expect(snap.catalog).toHaveLength(300 + demoCounterItems().length);
+    expect(snap.prices).toHaveLength(300 + demoCounterItems().length);
+    expect(snap.catalog.filter((p) => (p as { quick_key?: unknown }).quick_key).length).toBeGreaterThanOrEqual(8 + 4);
     expect(snap.stock.find((s) => s.sku === 'SKU-00001')!.on_hand).toEqual({ units: 40, scale: 0 });
     expect(snap.stock.find((s) => s.sku === 'WEIGHED-001')!.on_hand).toEqual({ units: 50, scale: 0 });
     expect(snap.cursor).toBeGreaterThan(0);

@@ -74,10 +74,13 @@ export function demoProducts(count = 300, currency = 'USD'): Product[] {
     // RCN prefix 25: 5-digit item reference, 5-digit weight in grams; the lookup key has the weight zeroed.
     const body = `25${String(10 + i).padStart(5, '0')}00000`;
     const key = withCheckDigit(body);
+    const name = ['Loose apples', 'Bananas', 'Cheddar (deli)', 'Ham (deli)', 'Tomatoes loose', 'Potatoes', 'Olives (deli)', 'Nuts mix'][i % 8]!;
     out.push({
+      // Loose produce sits on the quick keys too (pressed, then weighed on the scale).
+      ...(i % 8 === 0 || i % 8 === 1 || i % 8 === 4 || i % 8 === 5 ? { quick_key: { group: 'Produce', position: i } } : {}),
       sku: `WEIGHED-${String(i + 1).padStart(3, '0')}`,
       gtins: [key],
-      name: ['Loose apples', 'Bananas', 'Cheddar (deli)', 'Ham (deli)', 'Tomatoes loose', 'Potatoes', 'Olives (deli)', 'Nuts mix'][i % 8]!,
+      name,
       category: 'grocery',
       tax_category: 'food',
       unit: 'kg',
@@ -87,6 +90,28 @@ export function demoProducts(count = 300, currency = 'USD'): Product[] {
     });
   }
   return out;
+}
+
+/**
+ * Goods sold over the counter without a barcode, on the register's quick keys: bakery and
+ * coffee. The quick-key layout is part of the catalog (`quick_key`), so HQ changes it like
+ * any product field and it reaches every register through the change log.
+ */
+export function demoCounterItems(currency = 'USD'): Product[] {
+  const item = (sku: string, name: string, group: string, position: number, price: number, label?: string): Product => ({
+    sku, gtins: [], name, category: 'grocery', tax_category: 'food', unit: 'each', price, currency, active: true,
+    quick_key: { group, position, ...(label ? { label } : {}) },
+  });
+  return [
+    item('BAKERY-ROLL', 'Bread roll', 'Bakery', 0, 45),
+    item('BAKERY-BAGUETTE', 'Baguette', 'Bakery', 1, 249),
+    item('BAKERY-CROISSANT', 'Croissant', 'Bakery', 2, 179),
+    item('BAKERY-SOURDOUGH', 'Sourdough loaf 750 g', 'Bakery', 3, 549, 'Sourdough loaf'),
+    item('COFFEE-SMALL', 'Coffee to go, small', 'Coffee', 0, 249, 'Coffee small'),
+    item('COFFEE-LARGE', 'Coffee to go, large', 'Coffee', 1, 349, 'Coffee large'),
+    item('COFFEE-ESPRESSO', 'Espresso', 'Coffee', 2, 199),
+    item('COFFEE-TEA', 'Tea to go', 'Coffee', 3, 199),
+  ];
 }
 
 /** Tax table in core/tax's shape (taxTableSchema): NY state + city sales tax on general goods, food exempt. */
@@ -103,7 +128,7 @@ export const DEMO_TAX: TaxTableInput = {
 export async function seedDemoStore(db: Db, opts: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   const stores = opts.stores ?? ['store-001'];
   const currency = opts.currency ?? 'USD';
-  const products = demoProducts(opts.products ?? 300, currency);
+  const products = [...demoProducts(opts.products ?? 300, currency), ...demoCounterItems(currency)];
   const opening = opts.openingStock ?? 40;
   const created: string[] = [];
   await db.transaction(async (tx) => {

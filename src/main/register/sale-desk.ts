@@ -38,7 +38,7 @@ export type OpenTransaction = { kind: 'sale'; sale: EngineSale } | { kind: 'retu
 type SavedTransaction = { txn: 'sale'; state: Record<string, unknown> } | { txn: 'return'; state: Record<string, unknown> };
 
 export type SaleDeskCommand =
-  | 'sale.get' | 'sale.scan' | 'sale.addSku' | 'catalog.search' | 'sale.setQuantity' | 'sale.setWeight' | 'sale.discount' | 'sale.voidLine' | 'sale.void'
+  | 'sale.get' | 'sale.scan' | 'sale.addSku' | 'catalog.search' | 'catalog.quickKeys' | 'sale.setQuantity' | 'sale.setWeight' | 'sale.discount' | 'sale.voidLine' | 'sale.void'
   | 'sale.tender' | 'sale.new' | 'sale.postVoid' | 'refund.start' | 'refund.addLine' | 'refund.pay' | 'receipt.reprint' | 'receipt.last';
 
 export class SaleDesk {
@@ -67,6 +67,7 @@ export class SaleDesk {
       case 'sale.scan': return this.scan(p);
       case 'sale.addSku': return this.addSku(p);
       case 'catalog.search': return this.search(p);
+      case 'catalog.quickKeys': return this.quickKeys();
       case 'sale.setQuantity': return this.setQuantity(p);
       case 'sale.setWeight': return this.setWeight(p);
       case 'sale.discount': return this.discount(p);
@@ -233,6 +234,11 @@ export class SaleDesk {
         ...(onHand ? { on_hand: onHand } : {}),
       };
     });
+  }
+
+  private quickKeys(): CommandResult<'catalog.quickKeys'> {
+    this.session.require();
+    return this.feed.catalog.quickKeys().map((k) => ({ sku: k.sku, label: k.label, group: k.group, unit: k.unit, price: { amount: k.price, currency: k.currency } }));
   }
 
   private setQuantity(p: Params<'sale.setQuantity'>): Promise<SaleView> {

@@ -33,7 +33,7 @@ export interface RegisterServiceOptions {
 type Params<N extends CommandName> = CommandParams<N>;
 
 const SALE_DESK: ReadonlySet<CommandName> = new Set<SaleDeskCommand>([
-  'sale.get', 'sale.scan', 'sale.addSku', 'catalog.search', 'sale.setQuantity', 'sale.setWeight', 'sale.discount', 'sale.voidLine', 'sale.void',
+  'sale.get', 'sale.scan', 'sale.addSku', 'catalog.search', 'catalog.quickKeys', 'sale.setQuantity', 'sale.setWeight', 'sale.discount', 'sale.voidLine', 'sale.void',
   'sale.tender', 'sale.new', 'sale.postVoid', 'refund.start', 'refund.addLine', 'refund.pay', 'receipt.reprint', 'receipt.last',
 ]);
 

@@ -17,13 +17,14 @@ export const de: Resources = {
     counted: 'Ist-Bargeld', variance: 'Differenz', unsynced: 'Nicht übertragen', tenders: 'Zahlarten',
   },
   sale: {
-    scanHint: 'Artikel scannen oder Code eingeben', code: 'Artikelcode oder Suche', add: 'Hinzufügen', empty: 'Ersten Artikel scannen, um zu beginnen.',
+    scanHint: 'Scannen, oder Name oder Code eingeben', code: 'Artikelcode oder Suche', add: 'Hinzufügen', empty: 'Ersten Artikel scannen, um zu beginnen.',
     qty: 'Menge', price: 'Preis', total: 'Summe', subtotal: 'Zwischensumme', discount: 'Rabatt', tax: 'MwSt.', due: 'Offen', paid: 'Bezahlt', change: 'Rückgeld',
     pay: 'Bezahlen', voidLine: 'Position stornieren', voidSale: 'Bon stornieren', lineDiscount: 'Positionsrabatt', saleDiscount: 'Bonrabatt', setQty: 'Menge', weigh: 'Wiegen',
     refund: 'Rückgabe', reprint: 'Nachdruck', newSale: 'Neuer Bon', completed: 'Verkauf abgeschlossen', voided: 'Bon storniert',
     receipt: 'Bon {{no}}', priceChanged: 'Preis in der Zentrale geändert: {{from}} → {{to}} (dieser Bon behält {{from}})', items: '{{count}} Artikel',
     promo: 'Aktion', percent: 'Prozent', postVoid: 'Nachstorno', postVoidHint: 'Bonnummer scannen oder eingeben, um einen abgeschlossenen Bon zu stornieren.',
     search: 'Suchen', noResults: 'Keine Artikel gefunden.', weightKg: 'Gewicht (kg)', refundSale: 'Rückgabe',
+    quickKeys: 'Schnelltasten', perKg: '/ kg', weighed: 'wird gewogen', searchHint: '↑ ↓ wählen, Enter hinzufügen, Esc schließen',
   },
   tender: {
     title: 'Zahlung', cash: 'Bar', card: 'Karte', gift: 'Gutschein', exact: 'Passend', amount: 'Betrag', giftCode: 'Gutscheinnummer',

@@ -15,18 +15,19 @@ export const en = {
     counted: 'Counted cash', variance: 'Variance', unsynced: 'Unsynced sales', tenders: 'Tenders',
   },
   sale: {
-    scanHint: 'Scan an item or type a code', code: 'Item code or search', add: 'Add', empty: 'Scan the first item to start a sale.',
+    scanHint: 'Scan, or type a name or code', code: 'Item code or search', add: 'Add', empty: 'Scan the first item to start a sale.',
     qty: 'Qty', price: 'Price', total: 'Total', subtotal: 'Subtotal', discount: 'Discount', tax: 'Tax', due: 'Due', paid: 'Paid', change: 'Change',
     pay: 'Pay', voidLine: 'Void line', voidSale: 'Void sale', lineDiscount: 'Line discount', saleDiscount: 'Sale discount', setQty: 'Quantity', weigh: 'Weigh',
     refund: 'Return', reprint: 'Reprint', newSale: 'New sale', completed: 'Sale complete', voided: 'Sale voided',
     receipt: 'Receipt {{no}}', priceChanged: 'Price changed at HQ: {{from}} → {{to}} (this sale keeps {{from}})', items: '{{count}} item(s)',
     promo: 'Promotion', percent: 'Percent', postVoid: 'Post-void', postVoidHint: 'Scan or type the receipt number to void a completed sale.',
     search: 'Search', noResults: 'No items found.', weightKg: 'Weight (kg)', refundSale: 'Return',
+    quickKeys: 'Quick keys', perKg: '/ kg', weighed: 'weighed on the scale', searchHint: '↑ ↓ to choose, Enter to add, Esc to close',
   },
   tender: {
     title: 'Payment', cash: 'Cash', card: 'Card', gift: 'Gift card', exact: 'Exact', amount: 'Amount', giftCode: 'Gift card number',
     waiting: 'Follow the instructions on the card terminal…', approved: 'Approved', declined: 'Declined', unknown: 'Result unknown — check the terminal receipt',
-    pending: 'Waiting', split: 'Split: enter an amount below the total, then pay the rest another way.', remaining: 'Remaining', back: 'Back to sale',
+    pending: 'Waiting', split: 'Split: key an amount below the total, then pay the rest another way.', remaining: 'Remaining', back: 'Back to sale',
     refundCash: 'Refund cash', refundCard: 'Refund to card',
   },
   refund: {

@@ -6,6 +6,7 @@ import { formatMoney, formatQty, parseAmount } from '../format';
 import { TenderPanel } from './TenderPanel';
 import { RefundPanel } from './RefundPanel';
 import { Keypad } from '../components/Keypad';
+import { QuickKeys } from '../components/QuickKeys';
 
 type LineDialog = { kind: 'qty' | 'weight' | 'discount'; line: SaleLine } | { kind: 'saleDiscount' } | null;
 
@@ -34,23 +35,69 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
     if (sale.status === 'tendering') setTendering(true);
   }, [sale.status, sale.lines.length]);
 
+  // Typing in the scan field searches names and codes as you go (the register answers from
+  // its indexed catalog); a scanner's digits still go to sale.scan on Enter.
+  const [highlight, setHighlight] = useState(-1);
+  const asked = useRef(0);
+  useEffect(() => {
+    const q = code.trim();
+    if (q.length < 2 || /^\d{8,}$/.test(q)) {
+      setResults(null);
+      return;
+    }
+    const n = ++asked.current;
+    const timer = setTimeout(() => {
+      api.call('catalog.search', { query: q, limit: 8 }).then((found) => {
+        if (n === asked.current) {
+          setResults(found);
+          setHighlight(-1);
+        }
+      }, () => {});
+    }, 120);
+    return () => clearTimeout(timer);
+  }, [code, api]);
+
+  const pick = async (sku: string) => {
+    const r = await run(() => api.call('sale.addSku', { sku }));
+    if (r) {
+      asked.current++;
+      setResults(null);
+      setCode('');
+    }
+  };
   const submitCode = async () => {
     const q = code.trim();
     if (!q) return;
+    if (results && highlight >= 0 && results[highlight]) return pick(results[highlight].sku);
     if (/^\d{4,}$/.test(q)) {
       const r = await run(() => api.call('sale.scan', { data: q }));
-      if (r) setCode('');
+      if (r) {
+        asked.current++;
+        setResults(null);
+        setCode('');
+      }
       return;
     }
-    const found = await run(() => api.call('catalog.search', { query: q, limit: 12 }));
+    if (results?.[0]) return pick(results[0].sku);
+    const found = await run(() => api.call('catalog.search', { query: q, limit: 8 }));
     if (found) setResults(found);
+  };
+  const onCodeKey = (e: React.KeyboardEvent) => {
+    if (e.key === 'Enter') void submitCode();
+    else if (e.key === 'ArrowDown' && results?.length) {
+      e.preventDefault();
+      setHighlight((h) => Math.min(results.length - 1, h + 1));
+    } else if (e.key === 'ArrowUp' && results?.length) {
+      e.preventDefault();
+      setHighlight((h) => Math.max(0, h - 1));
+    }
   };
 
   const shortcuts = useMemo(
     () => (e: KeyboardEvent) => {
       if (e.key === 'F12' && !done && live.length) { e.preventDefault(); setTendering(true); }
       if (e.key === 'F2' && selected) { e.preventDefault(); setDialog(line ? { kind: 'qty', line } : null); }
-      if (e.key === 'Escape') { setDialog(null); setResults(null); }
+      if (e.key === 'Escape') { setDialog(null); setResults(null); setCode(''); }
     },
     [done, live.length, selected, line],
   );
@@ -62,20 +109,23 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
   return (
     <div className={`sale-layout${refund ? ' mode-refund' : ''}`} data-mode={refund ? 'refund' : 'sale'}>
       <section className="sale-main">
+        {tendering && !done && !refund ? <TenderPanel sale={sale} onBack={() => setTendering(false)} /> : <>
         <div className="scan-bar">
           <input className="input big grow" data-testid="code-input" placeholder={t('sale.scanHint')} aria-label={t('sale.code')} value={code}
-            onChange={(e) => setCode(e.target.value.slice(0, 64))} onKeyDown={(e) => e.key === 'Enter' && void submitCode()} disabled={done} />
+            role="combobox" aria-expanded={!!results} aria-controls="search-results" autoComplete="off"
+            onChange={(e) => setCode(e.target.value.slice(0, 64))} onKeyDown={onCodeKey} disabled={done} />
           <button className="btn btn-secondary" data-testid="code-add" onClick={() => void submitCode()} disabled={done}>{t('sale.add')}</button>
         </div>
         {results && (
-          <div className="search-results" data-testid="search-results">
+          <div className="search-results" id="search-results" role="listbox" data-testid="search-results">
             {results.length === 0 && <p className="muted pad">{t('sale.noResults')}</p>}
-            {results.map((r) => (
-              <button key={r.sku} className="result" onClick={() => void run(async () => { await api.call('sale.addSku', { sku: r.sku }); setResults(null); setCode(''); })}>
-                <span>{r.name}</span><span className="muted">{r.sku}</span><strong>{fm(r.price)}{r.unit !== 'each' ? ` / ${r.unit}` : ''}</strong>
+            {results.map((r, i) => (
+              <button key={r.sku} role="option" aria-selected={i === highlight} data-testid="search-result" data-sku={r.sku}
+                className={`result ${i === highlight ? 'result-on' : ''}`} onMouseDown={(e) => e.preventDefault()} onClick={() => void pick(r.sku)}>
+                <span className="result-name">{r.name}</span><span className="muted small">{r.sku}</span><strong>{fm(r.price)}{r.unit !== 'each' ? ` / ${r.unit}` : ''}</strong>
               </button>
             ))}
-            <button className="btn btn-ghost" onClick={() => setResults(null)}>{t('common.close')}</button>
+            <p className="muted small result-hint">{t('sale.searchHint')}</p>
           </div>
         )}
         <div className="lines" ref={listRef} data-testid="sale-lines">
@@ -91,9 +141,10 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
                 {l.discount.amount !== 0 && !l.promotion && <span className="tag tag-discount">{t('sale.discount')} −{fm(l.discount)}</span>}
                 {l.price_changed && <span className="tag tag-warn">{t('sale.priceChanged', { from: fm(l.price_changed.from), to: fm(l.price_changed.to) })}</span>}
               </div>
+              {/* As on the receipt: quantity × price before discounts and tax; the discount under it. */}
               <div className="line-amount">
-                {l.discount.amount !== 0 && <s className="muted small">{fm(l.extended)}</s>}
-                <strong>{fm(l.total)}</strong>
+                <strong data-testid="line-amount">{fm(l.extended)}</strong>
+                {l.discount.amount !== 0 && <span className="accent small">−{fm(l.discount)}</span>}
               </div>
             </button>
           ))}
@@ -106,12 +157,16 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
             <button className="btn btn-danger" data-testid="void-line" onClick={() => void withApproval(t('sale.voidLine'), (approval) => api.call('sale.voidLine', { line_id: line.line_id, approval })).then(() => setSelected(null))}>{t('sale.voidLine')}</button>
           </div>
         )}
+        {!line && sale.kind !== 'refund' && <QuickKeys disabled={done} />}
+        </>}
       </section>
       <aside className="sale-side">
         <div className="totals" data-testid="totals">
           <div className="row between"><span>{t('sale.items', { count: live.length })}</span><span>{sale.receipt_no ? t('sale.receipt', { no: sale.receipt_no }) : ''}</span></div>
           <div className="row between"><span>{t('sale.subtotal')}</span><span>{fm(sale.subtotal)}</span></div>
           {sale.discount_total.amount !== 0 && <div className="row between accent"><span>{t(refund ? 'refund.discount' : 'sale.discount')}</span><span>−{fm(sale.discount_total)}</span></div>}
+          {/* As on the receipt: a tax line even when nothing in the sale is taxed. */}
+          {sale.taxes.length === 0 && <div className="row between muted small"><span>{t('sale.tax')}</span><span>{fm(sale.tax_total)}</span></div>}
           {sale.taxes.map((x) => (
             <div className="row between muted small" key={x.code}><span>{x.label} {(x.rate_ppm / 10_000).toLocaleString(store.locale, { maximumFractionDigits: 4 })} %{x.included ? ' incl.' : ''}</span><span>{fm(x.amount)}</span></div>
           ))}
@@ -127,7 +182,8 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
             <button className="btn btn-primary btn-block btn-xl" data-testid="new-sale" onClick={() => void run(() => api.call('sale.new', {}))}>{t('sale.newSale')}</button>
           </div>
         ) : tendering ? (
-          sale.kind === 'refund' ? <RefundPanel sale={sale} onBack={() => setTendering(false)} /> : <TenderPanel sale={sale} onBack={() => setTendering(false)} />
+          // A return's refund panel (engine's) stays beside the lines; a sale's payment step fills the main area.
+          sale.kind === 'refund' ? <RefundPanel sale={sale} onBack={() => setTendering(false)} /> : null
         ) : (
           <div className="actions">
             <button className="btn btn-pay btn-xl" data-testid="pay" disabled={live.length === 0} onClick={() => setTendering(true)}>{t(refund ? 'refund.pay' : 'sale.pay')} <kbd>F12</kbd></button>
