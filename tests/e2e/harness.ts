@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,10 +83,11 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
       { cashier_id: CASHIER.id, name: CASHIER.name, role: 'cashier', pin_hash: hashPin(CASHIER.pin) },
       { cashier_id: MANAGER.id, name: MANAGER.name, role: 'manager', pin_hash: hashPin(MANAGER.pin) },
     ],
-    devices: virtual?.config ?? {},
+    // The demo's device configuration, in the drivers' format, in its own file (printer on the virtual USB bus).
+    ...(virtual ? { device_config: deviceFile(dir, virtual), receipt_dir: path.join(dir, 'receipts') } : {}),
   });
   lap('config');
-  const devices = virtual ? await DriverDevices.start(config, undefined, virtual.bindings) : undefined;
+  const devices = virtual ? await DriverDevices.start(config, { bindings: virtual.bindings }) : undefined;
   const register = await startRegister({ config, devices, browser: { bundle: await sharedBundle() }, syncMonitorMs: 200 });
   await waitFor(() => register.service.syncStatus().change_cursor > 0, 20_000, 'register to take the store snapshot');
   lap('snapshot');
@@ -125,6 +126,12 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function deviceFile(dir: string, virtual: VirtualDevices): string {
+  const file = path.join(dir, 'devices.json');
+  writeFileSync(file, `${JSON.stringify(virtual.deviceConfig, null, 2)}\n`);
+  return file;
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

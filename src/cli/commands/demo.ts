@@ -94,9 +94,12 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
     closers.push(() => virtual.close());
     log(
       virtual.serial === 'pty'
-        ? 'Virtual devices: scanner + scale on socat PTYs, ESC/POS printer + ZVT card terminal on loopback TCP.'
-        : 'socat not found: the virtual scanner and scale run in-process (same drivers, no serial port); install socat for real PTYs.',
+        ? 'Virtual devices: scanner, scale and customer display on socat PTYs, an Epson receipt printer on a virtual USB bus, a ZVT card terminal on loopback TCP.'
+        : 'socat not found: the virtual scanner, scale and customer display run in-process (same drivers, no serial port); install socat for real PTYs.',
     );
+    const deviceFile = path.join(dir, 'devices.json');
+    writeFileSync(deviceFile, `${JSON.stringify(virtual.deviceConfig, null, 2)}
+`);
     const pinsFile = path.join(dir, 'cashiers.json');
     let cashiers: unknown;
     if (existsSync(pinsFile)) cashiers = JSON.parse(readFileSync(pinsFile, 'utf8'));
@@ -118,9 +121,11 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
       journal_path: path.join(dir, 'register', 'journal.sqlite'),
       hub: { url: hub.url, token: state.register_token },
       cashiers,
-      devices: virtual.config,
+      // One device configuration, in the drivers' format (what `tillstream devices check --config` reads).
+      device_config: deviceFile,
+      receipt_dir: path.join(dir, 'receipts'),
     });
-    const devices = await DriverDevices.start(config, (m) => log(`device: ${m}`), virtual.bindings);
+    const devices = await DriverDevices.start(config, { log: (m) => log(`device: ${m}`), bindings: virtual.bindings });
     const register = await startRegister({ config, devices, browser: { port: opts.registerPort ?? 0 }, syncMonitorMs: 1000, log });
     closers.push(() => register.close());
 

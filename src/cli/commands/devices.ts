@@ -9,7 +9,8 @@ import { listPrinterProfiles } from '../../drivers/printer/profiles';
 import { createPtyPair } from '../../drivers/simulators/pty';
 import { PrinterSimulator, servePrinterOnPty, servePrinterOnTcp } from '../../drivers/simulators/printer-sim';
 import { UDEV_RULES_FILE } from '../../drivers/transport/errors';
-import { listAllDevices } from '../../drivers/transport/bindings';
+import { listAllDevices, REAL_BINDINGS } from '../../drivers/transport/bindings';
+import { runDetect, terminalIo } from './devices-detect';
 import { hex4 } from '../../drivers/transport/base';
 import type { FoundDevice, TransportKind } from '../../drivers/transport/transport';
 import { POS_VENDORS } from '../../drivers/transport/vendors';
@@ -58,6 +59,21 @@ export function register(program: Command): void {
         if ('access' in d && d.access !== 'ok') process.stdout.write(`       ! ${d.access}\n`);
       }
       for (const e of result.errors) process.stdout.write(`(${e.kind} listing failed: ${e.message})\n`);
+    });
+
+  devices
+    .command('detect')
+    .description('find serial, USB and HID devices, propose a configuration for the ones recognised, ask about the others, and write it after you confirm')
+    .option('--config <file>', 'device configuration to add to (created if missing)', DEFAULT_DEVICE_CONFIG_PATH)
+    .option('--yes', 'no questions: add what is recognised, leave unknown devices out (for scripts)')
+    .action(async (opts: { config: string; yes?: boolean }) => {
+      mkdirSync(path.dirname(path.resolve(opts.config)), { recursive: true });
+      const io = terminalIo();
+      try {
+        process.exitCode = await runDetect({ bindings: Object.values(REAL_BINDINGS).filter((b) => b.kind !== 'tcp'), configFile: opts.config, yes: opts.yes === true, io });
+      } finally {
+        io.close();
+      }
     });
 
   devices

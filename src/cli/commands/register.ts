@@ -96,8 +96,8 @@ export function register(program: Command): void {
       const exposed = existsSync(o.config) ? configExposure(o.config, statSync(o.config).mode) : null;
       if (exposed && !o.allowReadableConfig) throw new Error(exposed);
       if (exposed) process.stderr.write(`warning: ${exposed}\n`);
-      const config = loadRegisterConfig(o.config);
       const log = (m: string): void => void process.stderr.write(`${m}\n`);
+      const config = loadRegisterConfig(o.config, log);
       const devices = o.devices ? await DriverDevices.start(config, log) : undefined;
       const running = await startRegister({ config, devices, browser: { port }, log });
       process.stdout.write(`register ${config.terminal_id} of store ${config.store_id}: open ${running.host?.url}\n`);

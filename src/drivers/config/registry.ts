@@ -18,9 +18,9 @@ import { testScale } from '../scale/device-test';
 import { testScanner } from '../scanner/device-test';
 import { toTransportAddress } from './connection';
 import type { DeviceConfig, DeviceEntry } from './schema';
-import type { AnyDevice, DeviceContext, DeviceSupport } from './support';
+import type { AnyDevice, DeviceContext, DeviceHooks, DeviceSupport } from './support';
 
-export type { AnyDevice, DeviceContext, DeviceSupport, TestReport } from './support';
+export type { AnyDevice, DeviceContext, DeviceHooks, DeviceSupport, TestReport } from './support';
 
 function bindingOf(ctx: DeviceContext, kind: string): TransportBinding | undefined {
   return ctx.bindings?.find((b) => b.kind === kind);
@@ -129,7 +129,8 @@ export const paymentSupport: DeviceSupport<Extract<DeviceEntry, { type: 'payment
   type: 'payment',
   create: (name, e, ctx) => {
     const binding = bindingOf(ctx, e.connection.transport);
-    return createPaymentTerminal(name, toTransportAddress(e.connection), settingsOf(e), binding ? { binding } : {});
+    const state = ctx.hooks?.paymentState?.(name) ?? {};
+    return createPaymentTerminal(name, toTransportAddress(e.connection), settingsOf(e), { ...state, ...(ctx.hooks?.log ? { log: ctx.hooks.log } : {}), ...(binding ? { binding } : {}) });
   },
   test: testPaymentTerminal,
 };
@@ -137,11 +138,12 @@ export const paymentSupport: DeviceSupport<Extract<DeviceEntry, { type: 'payment
 export const DEVICE_SUPPORT: DeviceSupport[] = [printerSupport, drawerSupport, scannerSupport, scaleSupport, displaySupport, paymentSupport] as DeviceSupport[];
 
 /** Creates driver objects for a configuration; devices that depend on others (drawer → printer) share them. */
-export function createDeviceContext(config: DeviceConfig, bindings?: TransportBinding[]): DeviceContext & { all(): Map<string, AnyDevice> } {
+export function createDeviceContext(config: DeviceConfig, bindings?: TransportBinding[], hooks?: DeviceHooks): DeviceContext & { all(): Map<string, AnyDevice> } {
   const made = new Map<string, AnyDevice>();
   const ctx: DeviceContext & { all(): Map<string, AnyDevice> } = {
     config,
     ...(bindings ? { bindings } : {}),
+    ...(hooks ? { hooks } : {}),
     device(name) {
       const hit = made.get(name);
       if (hit) return hit;

@@ -3,6 +3,7 @@
 // that imports it (tests/lint/no-cycle.test.ts keeps it that way).
 
 import type { PosDevice } from '../device/pos-device';
+import type { UnresolvedPayment } from '../payment/types';
 import type { TransportBinding } from '../transport/transport';
 import type { DeviceConfig, DeviceEntry, DeviceType } from './schema';
 
@@ -14,8 +15,18 @@ export interface DeviceContext {
   config: DeviceConfig;
   /** Extra bindings (a MockBinding in tests). */
   bindings?: TransportBinding[];
+  /** What the application adds to the configuration when it builds devices (the register: journal state, logging). */
+  hooks?: DeviceHooks;
   /** The (shared) driver object of another configured device, created on first use. */
   device(name: string): AnyDevice;
+}
+
+/** Application state a driver needs at creation that the configuration file cannot hold. */
+export interface DeviceHooks {
+  /** PCI-safe driver log lines (the payment terminal's command names and outcomes). */
+  log?: (line: string) => void;
+  /** A payment terminal's journalled unknown outcome and last trace, restored across a restart. */
+  paymentState?: (name: string) => { unresolved?: UnresolvedPayment; lastKnownTrace?: number };
 }
 
 export interface TestReport {

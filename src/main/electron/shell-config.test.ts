@@ -22,13 +22,14 @@ describe('shell config', () => {
 
   it('reads the shell block and resolves relative paths against the config file', () => {
     const c = parseShellConfig(
-      { ...base, journal_path: '/var/lib/tillstream/j.db', devices: { receipt_dir: 'receipts' }, shell: { window: { mode: 'windowed', width: 1024, height: 768, devtools: true }, updates: { url: 'https://u.example/r', require_closed_shift: true } } },
+      { ...base, journal_path: '/var/lib/tillstream/j.db', receipt_dir: 'receipts', device_config: 'devices.json', shell: { window: { mode: 'windowed', width: 1024, height: 768, devtools: true }, updates: { url: 'https://u.example/r', require_closed_shift: true } } },
       '/srv/reg/register.json',
     );
     expect(c.shell.window).toEqual({ mode: 'windowed', width: 1024, height: 768, devtools: true });
     expect(c.shell.updates).toMatchObject({ url: 'https://u.example/r', require_closed_shift: true });
     expect(c.register.journal_path).toBe('/var/lib/tillstream/j.db');
-    expect(c.register.devices.receipt_dir).toBe('/srv/reg/receipts');
+    expect(c.register.receipt_dir).toBe('/srv/reg/receipts');
+    expect(c.register.device_config).toBe('/srv/reg/devices.json');
   });
 
   it('refuses bad shell settings naming the field', () => {

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseRegisterConfig, type RegisterConfig } from '../register/config';
+import { parseRegisterConfig, readRegisterConfigFile, resolveConfigPaths, type RegisterConfig } from '../register/config';
 
 // The Electron shell reads the same register config file as the rest of the register. The
 // shell's own settings live in an optional `shell` block of that file (the register's schema
@@ -63,10 +63,7 @@ export function parseShellConfig(raw: unknown, file: string): LoadedConfig {
     const msg = s.error.issues.slice(0, 5).map((i) => `shell.${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`register config ${file}: ${msg}`);
   }
-  const register = parseRegisterConfig(rest);
-  const dir = path.dirname(path.resolve(file));
-  register.journal_path = path.resolve(dir, register.journal_path);
-  if (register.devices.receipt_dir) register.devices.receipt_dir = path.resolve(dir, register.devices.receipt_dir);
+  const register = resolveConfigPaths(parseRegisterConfig(rest), file);
   return { file, register, shell: s.data };
 }
 
@@ -81,13 +78,10 @@ export function credentialFileWarning(file: string, mode: number, platform: stri
 }
 
 export function loadShellConfig(file: string): LoadedConfig & { warnings: string[] } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`register config ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
+  const notes: string[] = [];
+  // The old `devices` block is migrated to the drivers' format once (register/config.ts).
+  const raw = readRegisterConfigFile(file, (m) => notes.push(m));
   const loaded = parseShellConfig(raw, file);
   const w = credentialFileWarning(file, statSync(file).mode, process.platform, loaded.register.hub !== null);
-  return { ...loaded, warnings: w ? [w] : [] };
+  return { ...loaded, warnings: [...notes, ...(w ? [w] : [])] };
 }

@@ -1,36 +1,45 @@
 import { money, quantity } from '../../core/money';
 import type { ReceiptDocument } from '../../core/receipt';
 import type { DeviceStatus as StatusView } from '../../core/register-api';
+import { createDeviceContext, type AnyDevice, type DeviceHooks } from '../../drivers/config/registry';
+import type { Connection } from '../../drivers/config/connection';
+import type { DeviceConfig, DeviceEntry } from '../../drivers/config/schema';
 import type { DeviceStatus as DriverStatus, StatusEvent } from '../../drivers/device/events';
-import type { PosDevice } from '../../drivers/device/pos-device';
-import { ReceiptPrinter, type JobEvent } from '../../drivers/printer/printer';
-import { CashDrawer } from '../../drivers/drawer/drawer';
-import { SerialScanner } from '../../drivers/scanner/scanner';
-import { Scale8217 } from '../../drivers/scale/scale';
-import { ZvtPaymentTerminal } from '../../drivers/payment/zvt-terminal';
+import type { ReceiptPrinter, JobEvent } from '../../drivers/printer/printer';
+import type { CashDrawer } from '../../drivers/drawer/drawer';
+import type { HidPosScanner, SerialScanner } from '../../drivers/scanner/scanner';
+import type { Scale8217 } from '../../drivers/scale/scale';
+import type { ZvtPaymentTerminal } from '../../drivers/payment/zvt-terminal';
 import type { PaymentResult } from '../../drivers/payment/types';
-import { CustomerDisplay } from '../../drivers/display/display';
-import { bindingFor, listAllDevices, type TransportAddress, type TransportBinding } from '../../drivers/transport';
-import type { RegisterConfig } from './config';
+import type { CustomerDisplay } from '../../drivers/display/display';
+import { REAL_BINDINGS, type TransportBinding } from '../../drivers/transport';
+import { detectDevices } from '../../drivers/config/detect';
+import { registerDeviceConfig, type RegisterConfig } from './config';
 import type { CardResult, RegisterDevices, ScanData } from './devices';
 
 // The register's peripherals through the real drivers (UnifiedPOS life cycle, supervised
-// transports that reconnect). Each device starts independently: one that is missing or
-// broken shows as offline with advice, and the others keep working.
+// transports that reconnect), built from the drivers' own device configuration with the
+// drivers' own context (src/drivers/config): every transport, model profile and option that
+// `tillstream devices test` supports works here. Each device starts independently: one that is
+// missing or broken shows as offline with advice, and the others keep working.
 
 type Kind = StatusView['kind'];
 const PRINT_WAIT_MS = 20_000;
 const MAX_LISTENERS = 16;
 
-// The drivers' event maps differ per device; the slot only needs the shared life cycle and events.
-type AnyDevice = Pick<PosDevice<unknown>, 'start' | 'close' | 'opened' | 'state' | 'statuses' | 'enabled'> & {
-  on(event: 'status', l: (e: StatusEvent) => void): unknown;
-  on(event: 'state', l: () => void): unknown;
-  on(event: 'error', l: (e: { message: string }) => void): unknown;
+const KIND_NAMES: Record<Kind, string> = {
+  printer: 'Receipt printer',
+  drawer: 'Cash drawer',
+  scanner: 'Barcode scanner',
+  scale: 'Scale',
+  payment: 'Card terminal',
+  display: 'Customer display',
 };
 
 interface Slot {
   kind: Kind;
+  /** The device's name in the configuration. */
+  id: string;
   name: string;
   port: string;
   device: AnyDevice | null;
@@ -38,11 +47,44 @@ interface Slot {
   flags: Set<string>;
 }
 
-function linkAddress(d: { path: string; baudRate: number } | { host: string; port: number }): TransportAddress {
-  return 'path' in d ? { kind: 'serial', path: d.path, baudRate: d.baudRate } : { kind: 'tcp', host: d.host, port: d.port };
+/** Where a configured device is attached, as store IT wrote it (a path, vvvv:pppp, host:port). */
+export function describeConnection(c: Connection): string {
+  switch (c.transport) {
+    case 'serial':
+      return c.path;
+    case 'usb':
+    case 'hid':
+      return `${c.transport} ${c.device}${c.serialNumber ? ` #${c.serialNumber}` : ''}`;
+    case 'tcp':
+      return `${c.host}:${c.port}`;
+    case 'mock':
+      return `mock ${c.name}`;
+  }
 }
-function describe(d: { path: string } | { host: string; port: number }): string {
-  return 'path' in d ? d.path : `${d.host}:${d.port}`;
+
+/**
+ * Which configured device plays each register role: the one named like its type ("printer"),
+ * else the only device of that type. Several of a type with none named like it is a
+ * configuration error naming them. Every scanner feeds the sale.
+ */
+export function registerRoles(cfg: DeviceConfig): { roles: Partial<Record<Exclude<Kind, 'scanner'>, string>>; scanners: string[]; problems: string[] } {
+  const roles: Partial<Record<Exclude<Kind, 'scanner'>, string>> = {};
+  const problems: string[] = [];
+  const entries = Object.entries(cfg.devices);
+  for (const kind of ['printer', 'drawer', 'scale', 'payment', 'display'] as const) {
+    const ofType = entries.filter(([, e]) => e.type === kind).map(([n]) => n);
+    if (ofType.includes(kind)) roles[kind] = kind;
+    else if (ofType.length === 1) roles[kind] = ofType[0]!;
+    else if (ofType.length > 1) problems.push(`several ${kind}s (${ofType.join(', ')}): name the one the register uses "${kind}"`);
+  }
+  return { roles, scanners: entries.filter(([, e]) => e.type === 'scanner').map(([n]) => n), problems };
+}
+
+/** The register starts every device even while it is absent, and connects when it appears (`devices test` fails fast instead). */
+function startingOffline(cfg: DeviceConfig): DeviceConfig {
+  const devices: Record<string, DeviceEntry> = {};
+  for (const [n, e] of Object.entries(cfg.devices)) devices[n] = 'reconnect' in e && e.reconnect ? ({ ...e, reconnect: { ...e.reconnect, startOffline: true } } as DeviceEntry) : e;
+  return { ...cfg, devices };
 }
 
 const ADVICE: Record<string, string> = {
@@ -53,74 +95,106 @@ const ADVICE: Record<string, string> = {
   drawer_open_too_long: 'Drawer open too long: close it',
 };
 
-
-/** The receipt printer model the register lays receipts out for (80 mm, 48 columns). */
+/** The printer model the old `devices` block implied (80 mm, 48 columns); the migration writes it. */
 export const REGISTER_PRINTER_PROFILE = 'generic-escpos-80';
+
+export interface DriverDevicesOptions {
+  log?: (m: string) => void;
+  /** Extra transport bindings (a virtual USB bus in the demo and tests). */
+  bindings?: TransportBinding[];
+  /** Journal state for the drivers (the payment terminal's unresolved payment). */
+  hooks?: DeviceHooks;
+}
+
 export class DriverDevices implements RegisterDevices {
-  private readonly slots = new Map<Kind, Slot>();
+  private readonly slots = new Map<string, Slot>();
   private printer: ReceiptPrinter | null = null;
   private drawer: CashDrawer | null = null;
-  private scanner: SerialScanner | null = null;
+  private scanners: Array<SerialScanner | HidPosScanner> = [];
   private scale: Scale8217 | null = null;
   private payment: ZvtPaymentTerminal | null = null;
   private customerDisplay: CustomerDisplay | null = null;
   private readonly statusListeners = new Set<(s: StatusView[]) => void>();
   private readonly scanListeners = new Set<(s: ScanData) => void>();
 
-  private constructor(private readonly cfg: RegisterConfig) {}
+  private constructor(
+    private readonly cfg: RegisterConfig,
+    private readonly bindings: TransportBinding[] = [],
+  ) {}
 
-  /** `bindings`: extra transport bindings for the config's addresses (the demo's in-process serial links). */
-  static async start(cfg: RegisterConfig, log: (m: string) => void = () => {}, bindings: TransportBinding[] = []): Promise<DriverDevices> {
-    const d = new DriverDevices(cfg);
-    const dev = cfg.devices;
-    const linkOf = (x: Parameters<typeof linkAddress>[0]) => {
-      const address = linkAddress(x);
-      return bindings.length ? { address, binding: bindingFor(address, bindings) } : { address };
+  static async start(cfg: RegisterConfig, opts: DriverDevicesOptions | ((m: string) => void) = {}): Promise<DriverDevices> {
+    const o: DriverDevicesOptions = typeof opts === 'function' ? { log: opts } : opts;
+    const log = o.log ?? (() => {});
+    const d = new DriverDevices(cfg, o.bindings ?? []);
+    const deviceConfig = startingOffline(registerDeviceConfig(cfg));
+    const { roles, scanners, problems } = registerRoles(deviceConfig);
+    for (const p of problems) log(`devices: ${p}`);
+    const ctx = createDeviceContext(deviceConfig, o.bindings, { log: (l) => log(`device: ${l}`), ...o.hooks });
+    const entry = (name: string) => deviceConfig.devices[name]!;
+    const port = (name: string): string => {
+      const e = entry(name);
+      return e.type === 'drawer' && e.via === 'printer' ? `via ${e.printer}` : describeConnection((e as { connection: Connection }).connection);
     };
-    const reconnect = { initialDelayMs: 250, maxDelayMs: 3000, startOffline: true };
-    if (dev.printer) {
-      const p = new ReceiptPrinter('printer', { ...linkOf(dev.printer), profile: REGISTER_PRINTER_PROFILE, statusPollMs: 1000, reconnect });
-      d.printer = p;
-      await d.startSlot('printer', 'Receipt printer', describe(dev.printer), p, log);
-      const drawer = new CashDrawer('drawer', { via: 'printer', printer: p, openAlertMs: 60_000 });
-      d.drawer = drawer;
-      await d.startSlot('drawer', 'Cash drawer', 'via printer', drawer, log);
+    const make = <T>(name: string): T | null => {
+      try {
+        return ctx.device(name) as T;
+      } catch (err) {
+        d.failedSlot(entry(name).type as Kind, name, port(name), err);
+        log(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+        return null;
+      }
+    };
+    if (roles.printer) {
+      d.printer = make<ReceiptPrinter>(roles.printer);
+      if (d.printer) await d.startSlot('printer', roles.printer, port(roles.printer), d.printer, log);
     }
-    if (dev.scanner) {
-      const s = new SerialScanner('scanner', { ...linkOf(dev.scanner), suffix: 'CR', aimPrefix: true, reconnect });
+    if (roles.drawer) {
+      d.drawer = make<CashDrawer>(roles.drawer);
+      if (d.drawer) await d.startSlot('drawer', roles.drawer, port(roles.drawer), d.drawer, log);
+    }
+    for (const name of scanners) {
+      const s = make<SerialScanner | HidPosScanner>(name);
+      if (!s) continue;
       s.on('data', (e) => {
         for (const l of d.scanListeners) l({ data: e.data.raw, symbology: e.data.symbology });
       });
-      d.scanner = s;
-      await d.startSlot('scanner', 'Barcode scanner', describe(dev.scanner), s, log);
+      d.scanners.push(s);
+      await d.startSlot('scanner', name, port(name), s, log);
     }
-    if (dev.scale) {
-      const s = new Scale8217('scale', { ...linkOf(dev.scale), reconnect });
-      d.scale = s;
-      await d.startSlot('scale', 'Scale', describe(dev.scale), s, log);
+    if (roles.scale) {
+      d.scale = make<Scale8217>(roles.scale);
+      if (d.scale) await d.startSlot('scale', roles.scale, port(roles.scale), d.scale, log);
     }
-    if (dev.payment) {
-      const t = new ZvtPaymentTerminal('payment', { ...linkOf(dev.payment), currency: cfg.currency, transactionTimeoutMs: 30_000, reconnect });
-      d.payment = t;
-      await d.startSlot('payment', 'Card terminal', describe(dev.payment), t, log);
+    if (roles.payment) {
+      const e = entry(roles.payment);
+      if (e.type === 'payment' && e.currency !== cfg.currency) {
+        d.failedSlot('payment', roles.payment, port(roles.payment), new Error(`the card terminal is configured for ${e.currency}; this register sells in ${cfg.currency}`));
+      } else {
+        d.payment = make<ZvtPaymentTerminal>(roles.payment);
+        if (d.payment) await d.startSlot('payment', roles.payment, port(roles.payment), d.payment, log);
+      }
     }
-    if (dev.display) {
-      const c = new CustomerDisplay('display', { ...linkOf(dev.display), locale: cfg.locale, reconnect });
-      d.customerDisplay = c;
-      await d.startSlot('display', 'Customer display', describe(dev.display), c, log);
+    if (roles.display) {
+      d.customerDisplay = make<CustomerDisplay>(roles.display);
+      if (d.customerDisplay) await d.startSlot('display', roles.display, port(roles.display), d.customerDisplay, log);
     }
     return d;
   }
 
-  private async startSlot(kind: Kind, name: string, port: string, device: AnyDevice, log: (m: string) => void): Promise<void> {
-    const slot: Slot = { kind, name, port, device, error: null, flags: new Set() };
-    this.slots.set(kind, slot);
+  private failedSlot(kind: Kind, id: string, port: string, err: unknown): void {
+    this.slots.set(id, { kind, id, name: KIND_NAMES[kind], port, device: null, error: err instanceof Error ? err.message : String(err), flags: new Set() });
+  }
+
+  private async startSlot(kind: Kind, id: string, port: string, device: AnyDevice, log: (m: string) => void): Promise<void> {
+    const name = KIND_NAMES[kind];
+    const slot: Slot = { kind, id, name, port, device, error: null, flags: new Set() };
+    this.slots.set(id, slot);
     device.on('status', (e: StatusEvent) => {
       this.applyStatus(slot, e);
       this.notify();
     });
     device.on('state', () => this.notify());
-    device.on('error', (e) => {
+    device.on('error', (e: { message: string }) => {
       slot.error = e.message;
       this.notify();
     });
@@ -129,7 +203,7 @@ export class DriverDevices implements RegisterDevices {
       slot.error = null;
     } catch (err) {
       slot.error = err instanceof Error ? err.message : String(err);
-      log(`${name} (${port}) did not start: ${slot.error}`);
+      log(`${name} "${id}" (${port}) did not start: ${slot.error}`);
     }
     for (const s of device.statuses) this.applyStatus(slot, s);
   }
@@ -301,9 +375,11 @@ export class DriverDevices implements RegisterDevices {
           if (!this.customerDisplay) return { ok: false, message: 'no customer display configured' };
           await this.customerDisplay.selfTest();
           return { ok: true, message: 'self test shown' };
-        case 'scanner':
-          if (!this.scanner) return { ok: false, message: 'no serial scanner configured (keyboard-wedge scanners need no setup)' };
-          return { ok: this.scanner.enabled, message: this.scanner.enabled ? 'listening: scan any barcode' : 'not connected' };
+        case 'scanner': {
+          const s = this.scanners[0];
+          if (!s) return { ok: false, message: 'no serial or HID scanner configured (keyboard-wedge scanners need no setup)' };
+          return { ok: s.enabled, message: s.enabled ? 'listening: scan any barcode' : 'not connected' };
+        }
       }
     } catch (err) {
       return { ok: false, message: (err instanceof Error ? err.message : String(err)).slice(0, 200) };
@@ -311,13 +387,16 @@ export class DriverDevices implements RegisterDevices {
   }
 
   async found() {
-    const r = await listAllDevices().catch(() => ({ devices: [], errors: [] }));
+    // The real buses, with any extra binding (the demo's virtual USB bus) in place of its kind.
+    const bindings = [...this.bindings, ...Object.values(REAL_BINDINGS).filter((b) => b.kind !== 'tcp' && !this.bindings.some((x) => x.kind === b.kind))];
+    const r = await detectDevices(bindings).catch(() => ({ proposals: [] }));
     const out: Awaited<ReturnType<RegisterDevices['found']>> = [];
-    for (const d of r.devices.slice(0, 48)) {
+    for (const { found: d, known } of r.proposals.slice(0, 48)) {
+      if (d.kind === 'mock') continue;
       out.push({
-        kind: d.kind === 'hid' ? 'scanner' : d.kind === 'usb' ? 'printer' : 'scanner',
-        name: (d.product ?? d.manufacturer ?? d.id).slice(0, 200),
-        transport: d.kind === 'mock' ? 'none' : d.kind,
+        kind: known?.type ?? (d.kind === 'usb' ? 'printer' : 'scanner'),
+        name: (known ? `${known.label}${d.product ? ` (${d.product})` : ''}` : (d.product ?? d.manufacturer ?? d.id)).slice(0, 200),
+        transport: d.kind,
         address: d.id.slice(0, 200),
         ...(d.vendorId !== undefined ? { vendor_id: d.vendorId.toString(16).padStart(4, '0') } : {}),
         ...(d.productId !== undefined ? { product_id: d.productId.toString(16).padStart(4, '0') } : {}),
@@ -325,14 +404,14 @@ export class DriverDevices implements RegisterDevices {
     }
     // The configured devices too: PTYs and network printers/terminals do not show up in USB/serial enumeration.
     for (const s of this.slots.values()) {
-      if (s.port === 'via printer' || out.some((o) => o.address === s.port)) continue;
-      out.push({ kind: s.kind, name: s.name, transport: s.port.startsWith('/') ? 'serial' : 'tcp', address: s.port.slice(0, 200) });
+      if (s.port.startsWith('via ') || s.port.startsWith('usb ') || s.port.startsWith('hid ') || out.some((o) => o.address === s.port)) continue;
+      out.push({ kind: s.kind, name: s.name, transport: s.port.startsWith('/') ? 'serial' : s.port.startsWith('mock ') ? 'none' : 'tcp', address: s.port.slice(0, 200) });
     }
     return out.slice(0, 64);
   }
 
   async close(): Promise<void> {
-    for (const d of [this.drawer, this.customerDisplay, this.payment, this.scale, this.scanner, this.printer]) {
+    for (const d of [this.drawer, this.customerDisplay, this.payment, this.scale, ...this.scanners, this.printer]) {
       if (d?.opened) await d.close().catch(() => {});
     }
   }

@@ -3,33 +3,45 @@ import path from 'node:path';
 import { createPtyPair, type PtyPair } from '../../drivers/simulators/pty';
 import { ScannerSimulator } from '../../drivers/simulators/scanner-sim';
 import { ScaleSimulator } from '../../drivers/simulators/scale-sim';
-import { PrinterSimulator, servePrinterOnTcp, type TcpSimServer } from '../../drivers/simulators/printer-sim';
+import { PrinterSimulator } from '../../drivers/simulators/printer-sim';
 import { ZvtTerminalSimulator, type SimOutcome, type ZvtTcpServer } from '../../drivers/simulators/payment-sim';
+import { DisplaySimulator } from '../../drivers/simulators/display-sim';
+import { VirtualUsbBus } from '../../drivers/simulators/usb-bus';
+import { resolvePrinterProfile } from '../../drivers/printer/profiles';
 import { serialBinding } from '../../drivers/transport/serial';
 import { MockBinding, type MockDevice } from '../../drivers/transport/mock';
 import { TransportError } from '../../drivers/transport/errors';
 import type { FoundDevice, Transport, TransportAddress, TransportBinding, TransportEvents } from '../../drivers/transport/transport';
 import type { Symbology } from '../../drivers/scanner/aim';
-import { REGISTER_PRINTER_PROFILE } from './device-set';
-import type { RegisterConfigInput } from './config';
+import type { DeviceConfig } from '../../drivers/config/schema';
+import { parseDeviceConfig } from '../../drivers/config/load';
 
 // A virtual store counter for the demo and the end-to-end tests: the drivers' simulators
-// speaking the real protocols — a serial scanner and an 8217 scale on socat PTY pairs, an
-// ESC/POS printer (with the drawer on its kick port) and a ZVT card terminal on loopback TCP.
-// The register talks to them through its ordinary drivers; nothing in the register knows.
+// speaking the real protocols — a serial scanner, an 8217 scale and a 2×20 customer display on
+// socat PTY pairs, an Epson TM-T88VI receipt printer (drawer on its kick port) on a virtual USB
+// bus (the real USB transport code, a simulated device), and a ZVT card terminal on loopback
+// TCP. The register talks to them through its ordinary drivers, configured in the drivers' own
+// format; nothing in the register knows.
 //
-// Without socat (a machine with only Node), the scanner and scale sit on in-process links
-// instead: the transport contract's MockBinding, reached through a serial binding that maps
-// `virtual:<name>` paths to its devices. The register still uses the real serial drivers
+// Without socat (a machine with only Node), the scanner, scale and display sit on in-process
+// links instead: the transport contract's MockBinding, reached through a serial binding that
+// maps `virtual:<name>` paths to its devices. The register still uses the real serial drivers
 // (framing, AIM ids, the 8217 poll protocol, reconnects), only the wire is in memory.
 
+export const VIRTUAL_PRINTER_USB = { vendorId: 0x04b8, productId: 0x0202, manufacturer: 'EPSON', product: 'TM-T88VI', serialNumber: 'SIM0001' };
+
 export interface VirtualDevices {
-  /** Device section of the register config pointing at the simulators. */
-  config: NonNullable<RegisterConfigInput['devices']>;
+  /** The drivers' device configuration pointing at the simulators (register.json `device_config`). */
+  deviceConfig: DeviceConfig;
   /** How the serial devices are linked: socat PTYs, or in-process when socat is missing. */
   serial: 'pty' | 'in-process';
-  /** Bindings the register's drivers need for `config` (the in-process serial one, if used). */
+  /** Bindings the configuration needs besides the real ones: the virtual USB bus (and the in-process serial one, if used). */
   bindings: TransportBinding[];
+  usb: VirtualUsbBus;
+  /** The customer display's screen. */
+  display: DisplaySimulator;
+  /** Receipts are also saved here (text + PNG), when asked. */
+  receiptDir?: string;
   scan(code: string, symbology?: Symbology): Promise<void>;
   /** Put an item of `grams` on the scale (stable at once unless settlePolls > 0). */
   place(grams: number, settlePolls?: number): void;
@@ -93,7 +105,7 @@ class InProcessSerial implements TransportBinding {
   }
 }
 
-export async function startVirtualDevices(opts: { currency: string; receiptDir?: string; dir?: string; serial?: 'pty' | 'in-process' }): Promise<VirtualDevices> {
+export async function startVirtualDevices(opts: { currency: string; locale?: string; receiptDir?: string; dir?: string; serial?: 'pty' | 'in-process' }): Promise<VirtualDevices> {
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
@@ -101,7 +113,7 @@ export async function startVirtualDevices(opts: { currency: string; receiptDir?:
   try {
     const serial = opts.serial ?? (onPath('socat') ? 'pty' : 'in-process');
     const inProcess = serial === 'in-process' ? new InProcessSerial() : null;
-    const openSerial = async (name: 'scanner' | 'scale'): Promise<{ hostPath: string; end: DeviceEnd }> => {
+    const openSerial = async (name: 'scanner' | 'scale' | 'display'): Promise<{ hostPath: string; end: DeviceEnd }> => {
       if (inProcess) return { hostPath: `virtual:${name}`, end: inProcess.device(name) };
       const pty: PtyPair = await createPtyPair(opts.dir ? { dir: opts.dir, hostName: name, deviceName: `${name}-sim` } : {});
       closers.push(() => pty.close());
@@ -114,10 +126,14 @@ export async function startVirtualDevices(opts: { currency: string; receiptDir?:
     const scaleLink = await openSerial('scale');
     const scale = new ScaleSimulator(scaleLink.end, { capacityGrams: 15_000, zeroRangeGrams: 300 });
     closers.push(async () => scale.detach());
+    const displayLink = await openSerial('display');
+    const display = new DisplaySimulator(displayLink.end);
+    closers.push(async () => display.detach());
 
-    const printer = new PrinterSimulator({ profile: REGISTER_PRINTER_PROFILE, openDrawerOnPulse: true });
-    const printerServer: TcpSimServer = await servePrinterOnTcp(printer, 0);
-    closers.push(() => printerServer.close());
+    const profile = resolvePrinterProfile('epson-tm-t88vi');
+    const printer = new PrinterSimulator({ profile: profile.id, openDrawerOnPulse: true });
+    const usb = new VirtualUsbBus();
+    usb.attachPrinter(printer, VIRTUAL_PRINTER_USB);
     // A real drawer is closed by the cashier; the virtual one shuts itself after a moment.
     printer.on('pulse', () => {
       const t = setTimeout(() => printer.setDrawer(false), 1500);
@@ -150,16 +166,29 @@ export async function startVirtualDevices(opts: { currency: string; receiptDir?:
       for (const w of waiters.splice(0)) w(text);
     });
 
-    return {
-      config: {
-        scanner: { path: scannerLink.hostPath, baudRate: 9600 },
-        scale: { path: scaleLink.hostPath, baudRate: 9600 },
-        printer: { host: '127.0.0.1', port: printerServer.port },
-        payment: { host: '127.0.0.1', port: paymentServer.port },
-        ...(opts.receiptDir ? { receipt_dir: opts.receiptDir } : {}),
+    const reconnect = { initialDelayMs: 250, maxDelayMs: 3000 };
+    const deviceConfig = parseDeviceConfig(
+      {
+        version: 1,
+        devices: {
+          printer: { type: 'printer', connection: { transport: 'usb', device: '04b8:0202', serialNumber: VIRTUAL_PRINTER_USB.serialNumber }, profile: profile.id, statusPollMs: 500, reconnect },
+          drawer: { type: 'drawer', via: 'printer', printer: 'printer', openAlertSeconds: 60 },
+          scanner: { type: 'scanner', connection: { transport: 'serial', path: scannerLink.hostPath, baudRate: 9600 }, suffix: 'CR', aimPrefix: true, reconnect },
+          scale: { type: 'scale', connection: { transport: 'serial', path: scaleLink.hostPath, baudRate: 9600 }, reconnect },
+          payment: { type: 'payment', connection: { transport: 'tcp', host: '127.0.0.1', port: paymentServer.port }, currency: opts.currency, transactionTimeoutMs: 30_000, reconnect },
+          display: { type: 'display', connection: { transport: 'serial', path: displayLink.hostPath, baudRate: 9600 }, locale: opts.locale ?? 'en-US', idleText: ['Welcome', ''], reconnect },
+        },
       },
+      'virtual devices',
+    );
+
+    return {
+      deviceConfig,
       serial,
-      bindings: inProcess ? [inProcess] : [],
+      bindings: [usb.binding, ...(inProcess ? [inProcess] : [])],
+      usb,
+      display,
+      ...(opts.receiptDir ? { receiptDir: opts.receiptDir } : {}),
       scan: (code, symbology = /^\d{13}$/.test(code) ? 'ean13' : /^\d{8}$/.test(code) ? 'ean8' : 'code128') => scanner.scan(code, symbology),
       place: (grams, settlePolls = 0) => scale.place(grams, { settlePolls }),
       printer,
