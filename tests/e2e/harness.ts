@@ -152,13 +152,18 @@ export async function wedgeScan(page: Page, code: string): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   const t0 = Date.now() / 1000;
   const keys = [...code, 'Enter'];
+  // All key events are sent without waiting for each reply, so they reach the page as one burst
+  // as a real scanner's do: awaited one by one on a loaded machine, the gaps in real time let the
+  // renderer's idle timer (60 ms, real clock) flush a half-read code as typing.
+  const sends: Array<Promise<unknown>> = [];
   for (const [i, k] of keys.entries()) {
     const timestamp = t0 + i * 0.005;
     const enter = k === 'Enter';
     const base = enter ? { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' } : { key: k, text: k, unmodifiedText: k, code: /\d/.test(k) ? `Digit${k}` : `Key${k.toUpperCase()}`, windowsVirtualKeyCode: k.toUpperCase().charCodeAt(0) };
-    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', timestamp, ...base });
-    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', timestamp: timestamp + 0.001, key: base.key, code: base.code, windowsVirtualKeyCode: base.windowsVirtualKeyCode });
+    sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', timestamp, ...base }));
+    sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', timestamp: timestamp + 0.001, key: base.key, code: base.code, windowsVirtualKeyCode: base.windowsVirtualKeyCode }));
   }
+  await Promise.all(sends);
   await cdp.detach();
 }
 

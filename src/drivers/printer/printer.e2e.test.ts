@@ -211,7 +211,11 @@ describe('Automatic Status Back', () => {
     const first = status(printer, (s) => s.kind === 'paper' && s.value === 'ok');
     await printer.start();
     await first;
+    // `first` may come from the printer's own ASB push before the enable-time poll (DLE EOT
+    // 1-4) reaches the simulator; count from after that poll, or a loaded machine fails this.
+    for (let i = 0; i < 500 && rig.sim.statusRequests < 4; i++) await new Promise((r) => setTimeout(r, 10));
     const polls = rig.sim.statusRequests;
+    expect(polls).toBe(4);
     const cover = status(printer, (s) => s.kind === 'cover' && s.value === 'open');
     rig.sim.openCover();
     await cover;
