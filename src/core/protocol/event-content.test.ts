@@ -18,6 +18,7 @@ describe('event content rules', () => {
     expect(payloadContentProblem({ a: deep })?.code).toBe('UNHASHABLE');
     expect(payloadContentProblem({ reason: 'card 4111-1111-1111-1111 declined' })?.code).toBe('CARD_NUMBER');
     expect(payloadContentProblem({ gtin: '4006381333931' })).toBeNull(); // an article number, Luhn-valid like a PAN
+    expect(payloadContentProblem({ lines: [{ description: 'Stifte EAN 4006381333931' }] })).toBeNull(); // from the catalog
     expect(eventContentProblem({ event_id: randomUUID().toUpperCase(), payload: {} })?.code).toBe('NON_CANONICAL_ID');
   });
 

@@ -15,10 +15,12 @@ import { textProblem } from './text';
 export const MAX_EVENT_DEPTH = 32;
 
 /**
- * Keys whose values are numbers of something else, not free text: a GTIN-13 is Luhn-valid
- * one time in ten, and so is a payment terminal's own reference number.
+ * Keys whose values are not typed at the till: article numbers and references (a GTIN-13
+ * is Luhn-valid one time in ten, and so is a payment terminal's own reference number) and
+ * the catalog's product description, which may quote an article number. Refusing those
+ * would refuse real sales; a card number is typed into reasons and notes.
  */
-const NOT_FREE_TEXT_KEYS = new Set(['sku', 'gtin', 'barcode', 'scanned', 'terminal_ref', 'auth_code']);
+const NOT_FREE_TEXT_KEYS = new Set(['sku', 'gtin', 'barcode', 'scanned', 'terminal_ref', 'auth_code', 'description']);
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A UUID's dash-joined digit groups often hold a Luhn-valid run: a UUID (alone or quoted in text) is not a card number. */
