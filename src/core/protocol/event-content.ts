@@ -56,7 +56,7 @@ export function payloadContentProblem(payload: unknown, root = '$'): EventConten
       }
     } else if (typeof v === 'number') {
       if (!Number.isSafeInteger(v)) {
-        return { code: 'UNHASHABLE', path, reason: `${path}: only integers within ±(2^53-1) may be hashed (money is integer minor units)` };
+        return { code: 'UNHASHABLE', path, reason: `${path}: only safe integers (within ±(2^53-1)) may be hashed; money is integer minor units` };
       }
     } else if (typeof v === 'object' && v !== null) {
       if (depth >= MAX_EVENT_DEPTH) return { code: 'UNHASHABLE', path, reason: `${path}: nested deeper than ${MAX_EVENT_DEPTH}` };
