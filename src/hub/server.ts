@@ -12,7 +12,9 @@ import { migrate } from './db/migrate';
 import { ensureBootstrapAdmin } from './auth';
 import { hubConfigSchema, formatZodError, ConfigError, type HubConfig, type HubConfigInput } from './config';
 import { createHttpApp, mountRoutes, type TlsFiles } from './http';
-import { installSocketHandlers, publishChanges, type SocketDeps } from './socket';
+import { installSocketHandlers, publishAlerts, publishChanges, type SocketDeps } from './socket';
+import { AuthThrottle, DEFAULT_THROTTLE, lockoutAlert, type ThrottleLimits } from './auth-throttle';
+import { writeAlerts } from './alerts';
 import { publishDueChanges } from './hq-changes';
 import { coreProcessor } from './core-processor';
 import type { EventProcessor } from './processor';
@@ -27,6 +29,8 @@ export interface HubOptions extends HubConfigInput {
   afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
   /** In-flight bounds of register pushes (tests; defaults in socket.ts). */
   limits?: SocketDeps['limits'];
+  /** Failed-credential throttle limits (tests; defaults in auth-throttle.ts). */
+  throttle?: Partial<ThrottleLimits>;
 }
 
 export interface HubHandle {
@@ -42,7 +46,7 @@ export interface HubHandle {
 }
 
 export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
-  const { db: givenDb, processor: givenProcessor, logger, afterCommit, limits, ...cfgInput } = options;
+  const { db: givenDb, processor: givenProcessor, logger, afterCommit, limits, throttle, ...cfgInput } = options;
   const parsed = hubConfigSchema.safeParse(cfgInput);
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, 'startHub: '));
   const cfg = parsed.data;
@@ -72,8 +76,16 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       return p;
     };
 
+    // Lockouts are raised as alerts (folded per cause) and pushed to HQ; io is set just below.
+    let ioRef: Server | null = null;
+    const authThrottle = new AuthThrottle({ ...DEFAULT_THROTTLE, ...(throttle ?? {}) }, (notice) => {
+      log.warn(notice, 'authentication lockout');
+      writeAlerts(db, [lockoutAlert(notice)])
+        .then((alerts) => ioRef && publishAlerts(ioRef, alerts))
+        .catch((err) => log.error({ err }, 'lockout alert not stored'));
+    });
     const app = await createHttpApp(
-      { db, log, isClosing: () => closing, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } },
+      { db, log, isClosing: () => closing, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } },
       { tls: readTls(cfg.tls), trustProxy: cfg.trustProxy },
     );
     const http = app.server;
@@ -85,6 +97,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       serveClient: true,
       cors: { origin: false },
     });
+    ioRef = io;
     if (cfg.redisUrl) {
       // Named per process so an operator (and the fault test) can find this hub's connections.
       const redis = createClient({ url: cfg.redisUrl, name: `tillstream-hub-${process.pid}` });
@@ -95,8 +108,8 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         await redis.quit().catch(() => undefined);
       });
     }
-    mountRoutes(app, { db, io, log, isClosing: () => closing, track, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
-    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits });
+    mountRoutes(app, { db, io, log, isClosing: () => closing, track, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
+    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits, authThrottle });
 
     let schedulerBusy = false;
     const scheduler = setInterval(() => {

@@ -15,6 +15,7 @@ import {
 } from '../core/protocol';
 import type { Db } from './db/db';
 import { authenticate, type Principal } from './auth';
+import type { AuthThrottle } from './auth-throttle';
 import { latestCursor, pullChanges, storeSnapshot } from './changes';
 import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
 import { describeDbError, isTransientDbError } from './db/errors';
@@ -46,6 +47,8 @@ export interface SocketDeps {
   snapshotThreshold: number;
   isClosing: () => boolean;
   track: <T>(p: Promise<T>) => Promise<T>;
+  /** Failed-credential throttle shared with the HTTP API (auth-throttle.ts). */
+  authThrottle?: Pick<AuthThrottle, 'check' | 'failed'>;
   /** Test hook: runs after a batch commits, before its ack (crash injection). */
   afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
   /** Overrides of the in-flight bounds (tests). */
@@ -106,9 +109,19 @@ export function installSocketHandlers(deps: SocketDeps): void {
   io.use((socket, next) => {
     if (deps.isClosing()) return next(new Error('UNAVAILABLE'));
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    // Failed credentials are throttled per source like the HTTP API's (auth-throttle.ts).
+    const source = socket.handshake.address;
+    try {
+      deps.authThrottle?.check('register_credential', source);
+    } catch (err) {
+      return next(Object.assign(new Error('LOCKED_OUT'), { data: { message: (err as Error).message } }));
+    }
     authenticate(db, typeof token === 'string' ? token : null)
       .then((p) => {
-        if (!p) return next(new Error('UNAUTHORIZED'));
+        if (!p) {
+          if (token !== undefined) deps.authThrottle?.failed('register_credential', source);
+          return next(new Error('UNAUTHORIZED'));
+        }
         socket.data.principal = p;
         next();
       })

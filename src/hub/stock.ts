@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { StoreChange } from '../core/protocol';
+import { safeText, storeIdSchema, type StoreChange } from '../core/protocol';
+import { AuthError } from './auth';
 import type { Queryable } from './db/db';
 import { appendChange } from './changes';
 import { decimalToQty, qtyToDecimal } from './quantity';
@@ -8,16 +9,18 @@ import { decimalToQty, qtyToDecimal } from './quantity';
 // plus the level, and one stock change for the store's registers.
 
 export const stockAdjustmentSchema = z.object({
-  store_id: z.string().min(1).max(64),
+  store_id: storeIdSchema,
   reason: z.enum(['opening', 'delivery', 'count', 'adjustment', 'shrinkage']),
   items: z
-    .array(z.object({ sku: z.string().min(1).max(64), quantity: z.object({ units: z.number().int().refine(Number.isSafeInteger), scale: z.number().int().min(0).max(6) }) }))
+    .array(z.object({ sku: safeText().min(1).max(64), quantity: z.object({ units: z.number().int().refine(Number.isSafeInteger), scale: z.number().int().min(0).max(6) }) }))
     .min(1)
     .max(20_000),
 });
 export type StockAdjustment = z.infer<typeof stockAdjustmentSchema>;
 
 export async function adjustStock(tx: Queryable, adj: StockAdjustment): Promise<StoreChange> {
+  const known = await tx.query(`SELECT 1 FROM stores WHERE store_id = $1`, [adj.store_id]);
+  if (!known.rows.length) throw new AuthError('NOT_FOUND', `unknown store ${adj.store_id}`, 'store_id');
   // Same lock order as ingest: SKU rows sorted, then the store row (appendChange).
   const items = [...adj.items].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   const rows = items.map((it) => ({ sku: it.sku, quantity: qtyToDecimal(it.quantity) }));
@@ -32,6 +35,15 @@ export async function adjustStock(tx: Queryable, adj: StockAdjustment): Promise<
      RETURNING sku, on_hand::text AS on_hand`,
     [JSON.stringify(rows), adj.store_id],
   );
-  const levels = after.map((r) => ({ sku: r.sku, on_hand: decimalToQty(r.on_hand) })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  const levels = after.map((r) => ({ sku: r.sku, on_hand: levelOrRefuse(r.sku, r.on_hand) })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   return appendChange(tx, adj.store_id, 'stock', { levels, source: { reason: adj.reason } });
+}
+
+/** A level must stay a Quantity (|units| < 2^53 at its scale); refusing here rolls the adjustment back. */
+function levelOrRefuse(sku: string, onHand: string) {
+  try {
+    return decimalToQty(onHand);
+  } catch {
+    throw new AuthError('BAD_REQUEST', `items: stock of ${sku} would become ${onHand}, beyond the largest quantity the hub carries (2^53-1 units at its scale)`, 'items');
+  }
 }

@@ -143,7 +143,7 @@ export const MSG = {
 } as const;
 
 export const alertSchema = z.object({
-  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood']),
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout']),
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema.optional(),
   message: z.string(),

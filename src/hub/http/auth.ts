@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/db';
 import { authenticate, canManageStore, type Principal, type Role } from '../auth';
 import { HttpError } from './errors';
+import type { SecretKind } from '../auth-throttle';
 
 // Who is calling: a bearer token resolved to a principal before the body is even read, so an
 // unauthenticated client costs one hash and one indexed lookup. Each route declares what it
@@ -28,22 +29,23 @@ export function bearer(req: FastifyRequest): string | null {
   return m ? m[1]! : null;
 }
 
+/** The failed-secret throttle (auth-throttle.ts) as the HTTP layer uses it. */
 export interface AuthGate {
-  /** Called with the source and the token before it is checked; may throw LOCKED_OUT. */
-  check?(req: FastifyRequest): void;
-  /** Called after a failed lookup. */
-  failed?(req: FastifyRequest): void;
+  /** Throws LockedOutError while this source is locked out for this kind of secret. */
+  check(kind: SecretKind, source: string): void;
+  failed(kind: SecretKind, source: string): void;
 }
 
-export function authHook(db: Db, gate: AuthGate = {}) {
+export function authHook(db: Db, gate?: AuthGate) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const need = req.routeOptions.config.auth ?? 'public';
     if (need === 'public') return;
     const token = bearer(req);
-    gate.check?.(req);
+    gate?.check('api_token', req.ip);
     const principal = await authenticate(db, token);
     if (!principal) {
-      gate.failed?.(req);
+      // A request without any token is a client that forgot it, not a guess.
+      if (token !== null) gate?.failed('api_token', req.ip);
       throw new HttpError(401, 'UNAUTHORIZED', 'missing, unknown or revoked bearer token', 'authorization');
     }
     if (need === 'user' && principal.kind !== 'user') throw new HttpError(403, 'FORBIDDEN', 'this route is for HQ and store IT users');

@@ -76,6 +76,25 @@ describe.each(testBackends())('HTTP boundary on $name', (backend) => {
     expect(bad.body.error.code).toBe('BAD_REQUEST');
   });
 
+  it('stock adjustments: unknown or malformed store_id and a level past 2^53 are 4xx and change nothing', async () => {
+    const level = async () => (await t.db.query<{ on_hand: string }>(`SELECT on_hand::text AS on_hand FROM stock_levels WHERE store_id = 'S' AND sku = 'A'`)).rows;
+    const before = await level();
+    const item = (units: number) => ({ store_id: 'S', reason: 'delivery', items: [{ sku: 'A', quantity: { units, scale: 0 } }] });
+    const unknown = await api(hub, 'POST', '/api/stock/adjustments', { ...item(1), store_id: 'NOPE' });
+    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND', field: 'store_id' } } });
+    for (const store_id of ['', 'a b', 'x'.repeat(65), 'S\u0000', 7]) {
+      const bad = await api(hub, 'POST', '/api/stock/adjustments', { ...item(1), store_id });
+      expect(bad.status, JSON.stringify(store_id)).toBe(400);
+      expect(bad.body.error.field).toBe('store_id');
+    }
+    const big = await api(hub, 'POST', '/api/stock/adjustments', item(Number.MAX_SAFE_INTEGER));
+    expect(big.status).toBe(400);
+    expect(big.body.error.field).toBe('items');
+    const unsafe = await api(hub, 'POST', '/api/stock/adjustments', `{"store_id":"S","reason":"delivery","items":[{"sku":"A","quantity":{"units":1e300,"scale":0}}]}`);
+    expect(unsafe.status).toBe(400);
+    expect(await level()).toEqual(before);
+  });
+
   it('checks query strings with the same rule and the route schema', async () => {
     for (const q of ['store_id=S%00', 'store_id=%ED%A0%80', 'store_id=', 'store_id=S&store_id=T', 'store_id=S&limit=0', 'store_id=S&bogus=1']) {
       const r = await api(hub, 'GET', `/api/stock?${q}`);

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { AuthError } from '../auth';
+import { LockedOutError } from '../auth-throttle';
 
 // One error shape for every HTTP answer that is not a success: {error: {code, message, field?}}.
 // Errors are classified by what they are (a refused input, a conflict, a database that is
@@ -58,6 +59,7 @@ export function dottedPath(path: ReadonlyArray<PropertyKey>): string {
 /** Turns anything thrown while answering a request into the HTTP error to send. */
 export function classifyError(err: unknown): HttpError | null {
   if (err instanceof HttpError) return err;
+  if (err instanceof LockedOutError) return new HttpError(429, 'LOCKED_OUT', err.message, undefined, { 'retry-after': String(Math.ceil(err.retryAfterMs / 1000)) });
   if (err instanceof AuthError) return new HttpError(AUTH_STATUS[err.code], err.code, err.message, err.field);
   if (err instanceof z.ZodError) {
     const i = err.issues[0];

@@ -27,14 +27,14 @@ export const enrollmentRoutes: RouteModule = (app, deps) => {
       response: { 201: enrollReply, 400: errorBodySchema, 401: errorBodySchema, 409: errorBodySchema, 429: errorBodySchema },
     },
     handler: async (req, reply) => {
-      deps.authGate?.check?.(req);
+      deps.authGate?.check('enrollment_code', req.ip);
       try {
         const { revoked, ...enrolled } = await redeemEnrollmentCode(deps.db, req.body.code);
         // The replaced credential's live sockets go now, on every hub (the Redis adapter carries it).
         for (const id of revoked) deps.io.in(credRoom(id)).disconnectSockets(true);
         return reply.status(201).send(enrolled);
       } catch (err) {
-        if ((err as { code?: string }).code === 'UNAUTHORIZED') deps.authGate?.failed?.(req);
+        if ((err as { code?: string }).code === 'UNAUTHORIZED') deps.authGate?.failed('enrollment_code', req.ip);
         throw err;
       }
     },
