@@ -183,6 +183,34 @@ describe('register end to end', { timeout: 90_000 }, () => {
     expect(await hubHas(offlineSeq, 'sale.completed')).toBe(true);
   });
 
+  it('shows the customer each line as scanned, the total, and what was paid with the change due (virtual display on a PTY)', async () => {
+    onFail('display');
+    const { page, register, virtual } = s;
+    const v = virtual!;
+    const screen = () => v.display.lines().join(' | ');
+    await page.getByTestId('new-sale').click();
+    await waitFor(() => screen().includes('Welcome'), 10_000, `the welcome text (display shows ${screen()})`);
+    const a = register.service.feed.catalog.book.products.get('SKU-00004')!;
+    const b = register.service.feed.catalog.book.products.get('SKU-00005')!;
+    await v.scan(a.gtins[0]!);
+    await page.getByTestId('sale-line').nth(0).waitFor();
+    await waitFor(() => screen().startsWith(a.name.slice(0, 8)), 10_000, `the first line on the display (shows ${screen()})`);
+    await v.scan(b.gtins[0]!);
+    await page.getByTestId('sale-line').nth(1).waitFor();
+    const sale = (await register.service.handle('sale.get', {})) as { total: { amount: number } };
+    const money = (m: number) => `$${(m / 100).toFixed(2)}`;
+    await waitFor(() => screen().startsWith(b.name.slice(0, 8)) && screen().includes(`TOTAL`) && screen().includes(money(sale.total.amount)), 10_000, `the second line and the total (shows ${screen()})`);
+    const tendered = Math.ceil((sale.total.amount + 1) / 1000) * 1000; // the next $10 note above the total
+    await page.getByTestId('pay').click();
+    await page.getByTestId('tender-input').fill(String(tendered));
+    await page.getByTestId('tender-cash').click();
+    await page.getByTestId('sale-done').waitFor();
+    await waitFor(() => screen().includes('Paid') && screen().includes(money(tendered)) && screen().includes('Change') && screen().includes(money(tendered - sale.total.amount)), 10_000, `paid and change (shows ${screen()})`);
+    const [line1, line2] = v.display.lines();
+    expect(line1).toMatch(new RegExp(`^Paid\\s+\\${money(tendered)}$`));
+    expect(line2).toMatch(new RegExp(`^Change\\s+\\${money(tendered - sale.total.amount)}$`));
+  });
+
   it('closes the shift blind with a Z report showing variance and unsynced count', async () => {
     onFail('z');
     const { page, register } = s;

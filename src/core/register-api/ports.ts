@@ -2,7 +2,9 @@ import type { EventPayloadMap, EventType, SaleCompletedPayload, SalePostVoidedPa
 import type { Quantity } from '../money';
 import type { JournalEvent, StoreChange } from '../protocol';
 import type { ReceiptDocument } from '../receipt';
-import type { DeviceInfo, DeviceStatus } from './schemas';
+import type { DeviceInfo, DeviceStatus, SaleView } from './schemas';
+
+type Money = SaleView['total'];
 
 // The two doors of the register engine (src/main/register): its journal and its devices.
 // The engine reaches them only through these interfaces, so the same engine runs on the
@@ -107,6 +109,22 @@ export interface OriginalCardPayment {
   masked_pan?: string;
 }
 
+/** The customer display's content, device-independent: the last line scanned and the total, what was paid and the change, or the welcome text. */
+export type CustomerScreen =
+  | { kind: 'idle' }
+  | { kind: 'line'; description: string; amount: Money; total: Money }
+  | { kind: 'total'; total: Money }
+  | { kind: 'paid'; tendered: Money; change: Money };
+
+/** The screen for a sale as the register shows it (idle, ringing up, paid). */
+export function customerScreenFor(v: SaleView): CustomerScreen {
+  if (v.status === 'idle' || v.status === 'voided') return { kind: 'idle' };
+  if (v.status === 'completed') return { kind: 'paid', tendered: v.paid, change: v.change_due };
+  const last = v.lines.filter((l) => !l.voided).at(-1);
+  if (!last) return { kind: 'total', total: v.total };
+  return { kind: 'line', description: last.name, amount: last.total, total: v.total };
+}
+
 export interface ScanData {
   data: string;
   symbology?: string;
@@ -124,8 +142,8 @@ export interface RegisterDevices {
   authorizeCard(amountMinor: number, currency: string, reference: string): Promise<CardOutcome>;
   /** Money back to a card; `original` names the payment it reverses (same card, its reference). */
   refundCard(amountMinor: number, currency: string, reference: string, original?: OriginalCardPayment): Promise<CardOutcome>;
-  /** Show two lines on the customer display (no-op without one). */
-  display(line1: string, line2: string): Promise<void>;
+  /** What the customer display shows (no-op without one): customerScreenFor(view) of the sale. */
+  showCustomer(screen: CustomerScreen): Promise<void>;
   test(kind: DeviceStatus['kind']): Promise<{ ok: boolean; message: string }>;
   found(): Promise<DeviceInfo[]>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import { money, quantity } from '../../core/money';
 import type { ReceiptDocument } from '../../core/receipt';
-import type { DeviceStatus as StatusView } from '../../core/register-api';
+import type { CustomerScreen, DeviceStatus as StatusView } from '../../core/register-api';
+import { formatMoney } from '../../core/receipt';
 import { createDeviceContext, type AnyDevice, type DeviceHooks } from '../../drivers/config/registry';
 import type { Connection } from '../../drivers/config/connection';
 import type { DeviceConfig, DeviceEntry } from '../../drivers/config/schema';
@@ -25,6 +26,7 @@ import type { CardResult, RegisterDevices, ScanData } from './devices';
 
 type Kind = StatusView['kind'];
 const PRINT_WAIT_MS = 20_000;
+const formatAmount = (m: { amount: number; currency: string }, locale: string) => formatMoney(m.amount, m.currency, locale);
 const MAX_LISTENERS = 16;
 
 const KIND_NAMES: Record<Kind, string> = {
@@ -340,10 +342,26 @@ export class DriverDevices implements RegisterDevices {
     return this.card(await this.payment.refund(money(amountMinor, currency)));
   }
 
-  async display(line1: string, line2: string): Promise<void> {
+  /** Last screen asked for, so an unchanged sale does not redraw (the driver redraws it itself after a replug). */
+  private lastScreen = '';
+
+  async showCustomer(screen: CustomerScreen): Promise<void> {
     const c = this.customerDisplay;
     if (!c || !c.enabled) return;
-    await c.showText(line1.slice(0, 20), line2.slice(0, 20));
+    const key = JSON.stringify(screen);
+    if (key === this.lastScreen) return;
+    this.lastScreen = key;
+    const money = (m: { amount: number; currency: string }) => ({ amount: m.amount, currency: m.currency });
+    switch (screen.kind) {
+      case 'idle':
+        return c.idle();
+      case 'line':
+        return c.showLine(screen.description, money(screen.amount), money(screen.total));
+      case 'total':
+        return c.showTotal(money(screen.total));
+      case 'paid':
+        return c.showText('Paid', 'Change', formatAmount(screen.tendered, this.cfg.locale), formatAmount(screen.change, this.cfg.locale));
+    }
   }
 
   async test(kind: Kind): Promise<{ ok: boolean; message: string }> {

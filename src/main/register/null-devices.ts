@@ -29,7 +29,7 @@ export class NoDevices implements RegisterDevices {
   async refundCard(): Promise<never> {
     throw new Error('no card terminal configured');
   }
-  async display(): Promise<void> {}
+  async showCustomer(): Promise<void> {}
   async test(kind: DeviceStatus['kind']) {
     return { ok: false, message: `no ${kind} configured` };
   }

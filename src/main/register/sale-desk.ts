@@ -4,6 +4,7 @@ import type { Quantity } from '../../core/money';
 import { parseReceiptCode, receiptNo } from '../../core/receipt';
 import {
   RegisterError,
+  customerScreenFor,
   type CommandParams,
   type CommandResult,
   type RegisterDevices,
@@ -147,9 +148,14 @@ export class SaleDesk {
     if (t?.kind === 'return' && t.draft.open) this.journal.saveOpenSale(save({ txn: 'return', state: t.draft.toJson() }));
     const v = this.view();
     this.feed.emit('sale', v);
-    const last = v.lines.filter((l) => !l.voided).at(-1);
-    if (last) void this.devices.display(last.name, `${(v.total.amount / 100).toFixed(2)} ${v.currency}`).catch(() => {});
+    this.showCustomer(v);
     return v;
+  }
+
+  /** The customer display follows the sale: each line as scanned with the total, then paid and change, then the welcome text. */
+  private showCustomer(v: SaleView): void {
+    if (v.kind !== 'sale') return;
+    void this.devices.showCustomer(customerScreenFor(v)).catch(() => {});
   }
 
   private approvalFor(approval: { manager_pin: string } | undefined): Approval | undefined {
@@ -305,6 +311,7 @@ export class SaleDesk {
     this.journal.clearOpenSale();
     const v = this.view();
     this.feed.emit('sale', v);
+    this.showCustomer(v);
     return v;
   }
 
@@ -373,6 +380,7 @@ export class SaleDesk {
     }
     const v = this.view();
     this.feed.emit('sale', v);
+    this.showCustomer(v);
     if (drawer) await this.openDrawer();
     if (completed && sale.extras.receipt_no) await this.printFor('sale', completed, sale.extras.receipt_no);
     return v;
