@@ -8,6 +8,7 @@ import {
   pullChangesRequestSchema,
   pushEventsRequestSchema,
   snapshotRequestSchema,
+  saleLookupRequestSchema,
   type Alert,
   type JournalEvent,
   type ProtocolError,
@@ -18,6 +19,7 @@ import { authenticate, type Principal } from './auth';
 import type { AuthThrottle } from './auth-throttle';
 import { latestCursor, pullChanges, storeSnapshot } from './changes';
 import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
+import { lookupSale } from './sale-lookup';
 import { describeDbError, isTransientDbError } from './db/errors';
 import type { EventProcessor } from './processor';
 
@@ -304,6 +306,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
     });
 
     handle(MSG.snapshot, snapshotRequestSchema, async () => db.transaction((tx) => storeSnapshot(tx, p.store_id)));
+    handle(MSG.saleLookup, saleLookupRequestSchema, (req) => lookupSale(db, p.store_id, req));
   });
 }
 

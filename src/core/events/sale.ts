@@ -382,8 +382,19 @@ export const saleRefundedShape = z.object({
   /** Whether the goods go back to sellable stock (false: damaged / written off). */
   restock: z.boolean(),
   refunded_at: isoTimeSchema,
+  /**
+   * A return without the original receipt (the register could not find the sale, e.g.
+   * offline): priced at the register's current prices, always under a manager's approval,
+   * paid in cash. original_sale_id then names a sale that was never journalled (the priced
+   * basket), so nothing links it to a real sale.
+   */
+  no_receipt: z.literal(true).optional(),
 });
-export const saleRefundedSchema = saleRefundedShape.superRefine((p, ctx) => addProblems(checkRefundArithmetic(p), ctx));
+export const saleRefundedSchema = saleRefundedShape.superRefine((p, ctx) => {
+  addProblems(checkRefundArithmetic(p), ctx);
+  if (p.no_receipt && !p.approved_by) ctx.addIssue({ code: 'custom', path: ['approved_by'], message: 'a no-receipt return needs the approving manager' });
+  if (p.no_receipt && p.tenders.some((t) => t.kind !== 'cash')) ctx.addIssue({ code: 'custom', path: ['tenders'], message: 'a no-receipt return is paid in cash' });
+});
 export type SaleRefundedPayload = z.infer<typeof saleRefundedShape>;
 
 // ---------------------------------------------------------------------------------------

@@ -4,3 +4,4 @@ export * from './journal-event';
 export * from './messages';
 export * from './text';
 export * from './event-content';
+export * from './sale-lookup';

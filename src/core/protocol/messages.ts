@@ -138,6 +138,7 @@ export const MSG = {
   pushEvents: 'events.push',
   pullChanges: 'changes.pull',
   snapshot: 'snapshot.get',
+  saleLookup: 'sale.lookup',
   changes: 'changes',
   alert: 'alert',
 } as const;

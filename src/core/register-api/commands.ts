@@ -85,6 +85,14 @@ export const commandSchemas = {
    * Pays the return back along the original payments (card to the same card through the
    * terminal, the rest in cash) and journals it. `rest_in_cash` after the terminal failed.
    */
+  /**
+   * A return without the receipt (the sale cannot be found, e.g. offline): the items at
+   * today's prices, under a manager's approval and up to the store's limit, paid in cash.
+   */
+  'refund.noReceipt': {
+    params: z.object({ lines: z.array(z.object({ sku: id, quantity: quantitySchema.optional() }).strict()).min(1).max(50), approval: approvalSchema }).strict(),
+    result: saleSchema,
+  },
   'refund.pay': { params: z.object({ rest_in_cash: z.boolean().optional(), approval: approvalSchema }).strict(), result: saleSchema },
   'receipt.reprint': { params: z.object({ receipt_no: id.optional() }).strict(), result: ok },
   'receipt.last': { params: empty, result: receiptSchema.nullable() },

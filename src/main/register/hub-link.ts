@@ -1,6 +1,8 @@
+import type { SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload } from '../../core/events';
+
 // What the register engine needs from its link to the hub (the SyncClient on a register; a
 // browser register brings its own): the link state for the status bar, a nudge to sync now,
-// and the hub's live alerts and snapshots.
+// the hub's live alerts and snapshots, and a store sale by receipt number for returns.
 
 export interface HubLinkWatcher {
   status?(): void;
@@ -8,8 +10,14 @@ export interface HubLinkWatcher {
   snapshot?(): void;
 }
 
+export type HubSaleAnswer =
+  | { status: 'found'; receipt_no: string; sale: SaleCompletedPayload; refunds: SaleRefundedPayload[]; post_void: SalePostVoidedPayload | null }
+  | { status: 'not_found' }
+  | { status: 'unavailable'; reason: string };
+
 export interface HubLink {
   readonly status: { connected: boolean; lastError: string | null };
   kick(): void;
   watch(w: HubLinkWatcher): () => void;
+  lookupSale(receiptNo: string): Promise<HubSaleAnswer>;
 }

@@ -1,6 +1,6 @@
 import type { DeviceStatus } from '../../core/register-api';
 import type { ReceiptDocument } from '../../core/receipt';
-import type { CardResult, RegisterDevices } from './devices';
+import type { CardResult, OriginalCardPayment, RegisterDevices } from './devices';
 
 // A register with no peripherals configured (a laptop at HQ, a training till): every device
 // action fails with a message saying which device is missing, nothing pretends to work.
@@ -26,7 +26,7 @@ export class NoDevices implements RegisterDevices {
   async authorizeCard(_amountMinor: number, _currency: string, _reference: string): Promise<CardResult> {
     throw new Error('no card terminal configured');
   }
-  async refundCard(): Promise<never> {
+  async refundCard(_amountMinor: number, _currency: string, _reference: string, _original?: OriginalCardPayment): Promise<CardResult> {
     throw new Error('no card terminal configured');
   }
   async showCustomer(): Promise<void> {}

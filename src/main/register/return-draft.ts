@@ -17,11 +17,12 @@ export interface ReturnDraftJson {
   shift_id: string;
   cashier_id: string;
   original: SaleCompletedPayload;
-  original_receipt_no: string;
+  /** null for a no-receipt return. */
+  original_receipt_no: string | null;
   /** Earlier refunds of the original (this journal's index, or the hub's answer). */
   prior: SaleRefundedPayload[];
   /** Where the original came from: this register's journal or the hub. */
-  source: 'journal' | 'hub';
+  source: 'journal' | 'hub' | 'no_receipt';
   lines: { original_line_id: string; quantity: Quantity }[];
   /** Refund tenders the terminal or drawer already paid out (card ones with the terminal's answer). */
   paid: RefundTender[];
@@ -151,11 +152,21 @@ export class ReturnDraft {
 
   /** The payload to journal: core's lines and totals with the tenders actually paid. */
   final(plan: SaleRefundedPayload): SaleRefundedPayload {
-    const paid = this.data.paid.map((t, i) => ({ ...t, tender_id: `RT${i + 1}` }));
+    const noReceipt = this.data.source === 'no_receipt';
+    // A no-receipt return's "original" was never journalled: its tenders are not linked.
+    const paid = this.data.paid.map((t, i) => {
+      const out = { ...t, tender_id: `RT${i + 1}` };
+      if (noReceipt) delete out.original_tender_id;
+      return out;
+    });
     const sum = paid.reduce((s, t) => s + t.amount, 0);
     if (sum !== plan.totals.total) throw new Error(`refund ${this.data.refund_id}: paid ${sum} but the refund is ${plan.totals.total}`);
     const out: SaleRefundedPayload = { ...plan, tenders: paid };
     if (this.data.approved_by && !out.approved_by) out.approved_by = this.data.approved_by;
+    if (noReceipt) {
+      out.no_receipt = true;
+      out.reason = 'return without receipt';
+    }
     return out;
   }
 

@@ -40,7 +40,7 @@ type SavedTransaction = { txn: 'sale'; state: Record<string, unknown> } | { txn:
 
 export type SaleDeskCommand =
   | 'sale.get' | 'sale.scan' | 'sale.addSku' | 'catalog.search' | 'catalog.quickKeys' | 'sale.setQuantity' | 'sale.setWeight' | 'sale.discount' | 'sale.voidLine' | 'sale.void'
-  | 'sale.tender' | 'sale.new' | 'sale.postVoid' | 'refund.start' | 'refund.addLine' | 'refund.pay' | 'receipt.reprint' | 'receipt.last';
+  | 'sale.tender' | 'sale.new' | 'sale.postVoid' | 'refund.start' | 'refund.addLine' | 'refund.noReceipt' | 'refund.pay' | 'receipt.reprint' | 'receipt.last';
 
 export class SaleDesk {
   private txn: OpenTransaction | null = null;
@@ -79,6 +79,7 @@ export class SaleDesk {
       case 'sale.postVoid': return this.postVoid(p);
       case 'refund.start': return this.returnStart(p);
       case 'refund.addLine': return this.returnSetLine(p);
+      case 'refund.noReceipt': return this.noReceiptStart(p);
       case 'refund.pay': return this.returnPay(p);
       case 'receipt.reprint': return this.reprint(p);
       case 'receipt.last': return this.lastReceipt ? { receipt_no: this.lastReceipt.receipt_no, text: this.lastReceipt.text } : null;
@@ -433,6 +434,39 @@ export class SaleDesk {
     if ([...left.values()].every((q) => q.units === 0)) throw new RegisterError('INVALID_STATE', `receipt ${found.record.receipt_no} was already returned in full`);
     this.txn = { kind: 'return', draft };
     return { sale: this.changed(), original: originalView(found.record, left) };
+  }
+
+  /**
+   * A return without the receipt: core's sale engine prices the items at today's prices as a
+   * basket paid in cash (never journalled), and core's buildRefund returns all of it. Always
+   * under a manager's approval (checked first) and up to the store's no_receipt_return_limit.
+   */
+  private noReceiptStart(p: Params<'refund.noReceipt'>): SaleView {
+    const shift = this.shifts.require();
+    const c = this.session.require();
+    if (this.busyWithTransaction()) throw new RegisterError('INVALID_STATE', 'finish or void the open sale first');
+    const limit = this.cfg.no_receipt_return_limit;
+    if (limit === 0) throw new RegisterError('INVALID_STATE', 'this store takes no returns without a receipt');
+    const approvedBy = this.session.approve('a return without receipt', p.approval, true)!;
+    const basket = EngineSale.open({ sale_id: crypto.randomUUID(), store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id, shift_id: shift.shift_id, cashier_id: c.cashier_id, currency: this.cfg.currency });
+    const ctx = { ...this.ctx(), actor: { cashier_id: c.cashier_id, permissions: managerApproval(approvedBy).permissions } };
+    for (const l of p.lines) {
+      const prod = this.feed.catalog.book.products.get(l.sku);
+      if (!prod) throw new RegisterError('NOT_FOUND', `no item with sku ${l.sku}`);
+      if (prod.unit === 'kg' && !l.quantity) throw new RegisterError('BAD_REQUEST', `${prod.name}: key in the weight`);
+      basket.run(prod.unit === 'kg' ? { type: 'add_weighed', sku: prod.sku, weight: l.quantity! } : { type: 'add_sku', sku: prod.sku, ...(l.quantity ? { quantity: l.quantity } : {}) }, ctx);
+    }
+    const total = basket.view(ctx, this.labels).total.amount;
+    if (total > limit) throw new RegisterError('INVALID_STATE', `a return without receipt is limited to ${(limit / 100).toFixed(2)} ${this.cfg.currency}; this one is ${(total / 100).toFixed(2)}`);
+    const effects = basket.run({ type: 'tender_cash', tendered: total }, ctx);
+    const priced = effects.find((e) => e.kind === 'journal' && e.type === 'sale.completed');
+    if (!priced || priced.kind !== 'journal' || priced.type !== 'sale.completed') throw new Error('the sale engine did not complete the no-receipt basket');
+    const draft = ReturnDraft.start({
+      refund_id: crypto.randomUUID(), shift_id: shift.shift_id, cashier_id: c.cashier_id, original: priced.payload, original_receipt_no: null, prior: [], source: 'no_receipt', approved_by: approvedBy,
+    });
+    for (const l of priced.payload.lines) draft.setLine(l.line_id, l.quantity, this.ids(), { ...this.refundCtx(), policy: undefined });
+    this.txn = { kind: 'return', draft };
+    return this.changed();
   }
 
   private returnSetLine(p: Params<'refund.addLine'>): SaleView {

@@ -4,7 +4,7 @@ import type { RegisterConfig } from './config';
 import { cashierPermissions, managerApproval } from './engine-sale';
 import { errText } from './errors';
 import type { HubLink } from './hub-link';
-import { ReceiptLookup, type HubSaleLookup } from './receipt-lookup';
+import { ReceiptLookup } from './receipt-lookup';
 import { SaleDesk, type SaleDeskCommand } from './sale-desk';
 import { Session } from './session';
 import { ShiftDesk } from './shift-desk';
@@ -24,8 +24,6 @@ export interface RegisterServiceOptions {
   journal: RegisterJournal;
   devices: RegisterDevices;
   sync?: HubLink | null;
-  /** Asks the hub for another register's sale (returns across registers). */
-  hubSales?: HubSaleLookup | null;
   now?: () => Date;
   log?: (msg: string) => void;
 }
@@ -34,7 +32,7 @@ type Params<N extends CommandName> = CommandParams<N>;
 
 const SALE_DESK: ReadonlySet<CommandName> = new Set<SaleDeskCommand>([
   'sale.get', 'sale.scan', 'sale.addSku', 'catalog.search', 'catalog.quickKeys', 'sale.setQuantity', 'sale.setWeight', 'sale.discount', 'sale.voidLine', 'sale.void',
-  'sale.tender', 'sale.new', 'sale.postVoid', 'refund.start', 'refund.addLine', 'refund.pay', 'receipt.reprint', 'receipt.last',
+  'sale.tender', 'sale.new', 'sale.postVoid', 'refund.start', 'refund.addLine', 'refund.noReceipt', 'refund.pay', 'receipt.reprint', 'receipt.last',
 ]);
 
 export class RegisterService implements RegisterHandler {
@@ -55,7 +53,7 @@ export class RegisterService implements RegisterHandler {
     this.session = new Session(this.cfg);
     this.feed = new StoreFeed(this.cfg, opts.journal, opts.devices, opts.sync ?? null, now, this.log);
     this.shifts = new ShiftDesk(this.cfg, opts.journal, this.session, now);
-    const receipts = new ReceiptLookup(this.cfg.terminal_id, opts.journal, opts.hubSales ?? null);
+    const receipts = new ReceiptLookup(this.cfg.terminal_id, opts.journal, opts.sync ?? null);
     this.sales = new SaleDesk(this.cfg, opts.journal, opts.devices, this.session, this.shifts, this.feed, receipts, now);
     this.unsubs.push(
       this.devices.onScan((s) => {

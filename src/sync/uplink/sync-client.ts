@@ -14,12 +14,14 @@ import {
   pullChangesAckSchema,
   pushEventsAckSchema,
   snapshotAckSchema,
+  saleLookupAckSchema,
   type Alert,
   type JournalEvent,
   type RejectedEvent,
   type StoreChange,
 } from '../../core/protocol';
 import type { ApplyChangesResult, Journal } from '../journal/journal';
+import { parseEventPayload, type SaleCompletedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff';
 
 // The register's link to the hub. Delivery is owned by the journal and the hub's mark, not
@@ -162,6 +164,38 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   }
 
   /** Ask for a drain now (the journal's 'appended' event does this already). */
+  /**
+   * Asks the hub for a sale of this store by receipt number and what was already reversed of
+   * it ('sale.lookup'). 'unavailable' when there is no live session or the hub cannot answer:
+   * the caller decides what a return may do offline. Payloads are checked against core.
+   */
+  async lookupSale(receiptNo: string): Promise<
+    | { status: 'found'; receipt_no: string; sale: SaleCompletedPayload; refunds: SaleRefundedPayload[]; post_void: SalePostVoidedPayload | null }
+    | { status: 'not_found' }
+    | { status: 'unavailable'; reason: string }
+  > {
+    const session = this.session;
+    if (!session?.ready) return { status: 'unavailable', reason: 'not connected to the hub' };
+    let ack;
+    try {
+      ack = await this.request(session, MSG.saleLookup, { receipt_no: receiptNo }, saleLookupAckSchema);
+    } catch (err) {
+      return { status: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
+    }
+    if (!ack.found) return { status: 'not_found' };
+    const sale = parseEventPayload('sale.completed', ack.sale);
+    if (!sale.ok) return { status: 'unavailable', reason: `hub sent a sale that does not parse: ${sale.error}` };
+    const refunds: SaleRefundedPayload[] = [];
+    for (const r of ack.refunds) {
+      const p = parseEventPayload('sale.refunded', r);
+      if (!p.ok) return { status: 'unavailable', reason: `hub sent a refund that does not parse: ${p.error}` };
+      refunds.push(p.payload);
+    }
+    const pv = ack.post_void === null ? null : parseEventPayload('sale.post_voided', ack.post_void);
+    if (pv && !pv.ok) return { status: 'unavailable', reason: `hub sent a post-void that does not parse: ${pv.error}` };
+    return { status: 'found', receipt_no: ack.receipt_no, sale: sale.payload, refunds, post_void: pv ? pv.payload : null };
+  }
+
   /** Subscribes to status, alerts and snapshots at once; returns the unsubscribe. */
   watch(w: { status?(): void; alert?(a: Alert): void; snapshot?(): void }): () => void {
     const status = () => w.status?.();
