@@ -42,7 +42,7 @@ export async function loadEntries(db: Queryable, opts: { from?: string; to?: str
   const limit = opts.limit ?? 1_000_000;
   const { rows } = await db.query<{
     entry_id: string; date: string; memo: string; reverses: string | null; adjusts: string | null;
-    terminal_id: string; store_id: string; seq: number; event_id: string; event_type: string;
+    terminal_id: string | null; store_id: string | null; seq: number | null; event_id: string | null; event_type: string;
   }>(
     `SELECT entry_id, to_char(date, 'YYYY-MM-DD') AS date, memo, reverses, adjusts, terminal_id, store_id, seq, event_id::text AS event_id, event_type
        FROM ledger_entries WHERE ($1::date IS NULL OR date >= $1::date) AND ($2::date IS NULL OR date <= $2::date)
@@ -63,7 +63,8 @@ export async function loadEntries(db: Queryable, opts: { from?: string; to?: str
   }
   return rows.map((e) => ({
     entry_id: e.entry_id,
-    source: { terminal_id: e.terminal_id, store_id: e.store_id, seq: Number(e.seq), event_id: e.event_id, type: e.event_type },
+    // Entries books adds (settlements, adjustments) have no journal event behind them.
+    source: { terminal_id: e.terminal_id ?? 'books', store_id: e.store_id ?? 'hq', seq: e.seq == null ? 1 : Number(e.seq), event_id: e.event_id ?? e.entry_id.slice(0, 64), type: e.event_type },
     date: e.date,
     memo: e.memo,
     lines: byEntry.get(e.entry_id) ?? [],

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseStatementBytes, STATEMENT_FORMATS, StatementParseError, type StatementFormat } from '../../hub/books/statements';
+import { userInfo } from 'node:os';
+import { hubChart, openHubDb, withDbOptions, type DbOpts } from './ledger';
+import { importSettlement, importStatement, listItems, reconciliationReport, resolveItem, runReconciliation } from '../../hub/books/reconcile';
 import { parseSettlementBytes, SETTLEMENT_FORMATS, SettlementParseError, type SettlementFormat } from '../../hub/books/settlement';
 
 // `tillstream books …`: the finance team's tools (docs/books.md). `statement parse` reads a
@@ -57,5 +60,96 @@ export function register(program: Command): void {
         process.stderr.write(`${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}\n`);
         process.exitCode = 1;
       }
+    });
+
+  registerHubCommands(books);
+}
+
+function who(o: { by?: string }): string {
+  return o.by ?? process.env.TILLSTREAM_USER ?? userInfo().username;
+}
+
+function dateOpt(name: string, v: string | undefined): string | undefined {
+  if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new Error(`${name}: must be YYYY-MM-DD, got ${v}`);
+  return v;
+}
+
+async function withDb<T>(o: DbOpts, fn: (db: Awaited<ReturnType<typeof openHubDb>>) => Promise<T>): Promise<T> {
+  const db = await openHubDb(o);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function printOneLine(e: unknown): void {
+  process.stderr.write(`${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exitCode = 1;
+}
+
+/** Commands that read and write the hub's database (a stopped hub's PGlite folder, or Postgres). */
+function registerHubCommands(books: Command): void {
+  const imp = books.command('import').description('Import bank statements and settlement reports into the hub (the same file twice is recognised)');
+  withDbOptions(imp.command('statement <file>').description('Import a bank statement; nothing is stored from a file that does not parse whole'))
+    .option('--format <format>', STATEMENT_FORMATS.join(' | '))
+    .option('--profile <json>', 'CSV column profile: inline JSON or a JSON file')
+    .option('--by <user>', 'who imports (default: TILLSTREAM_USER or the login name)')
+    .action(async (file: string, o: DbOpts & { format?: string; profile?: string; by?: string }) => {
+      try {
+        const bytes = readFileSync(file);
+        const r = await withDb(o, (db) =>
+          importStatement(db, { bytes, file_name: file, by: who(o), format: o.format as StatementFormat | undefined, profile: o.profile === undefined ? undefined : readProfile(o.profile) }),
+        );
+        process.stdout.write(`${JSON.stringify({ import_id: r.import_id, already_imported: r.already_imported, lines: r.lines, statements: r.parsed.statements.map((s) => ({ account: s.account, balance_check: s.balance_check, entries: s.entries.length })) })}\n`);
+      } catch (e) {
+        printOneLine(e);
+      }
+    });
+  withDbOptions(imp.command('settlement <file>').description('Import a processor settlement report and post its payouts and fees'))
+    .option('--format <format>', SETTLEMENT_FORMATS.join(' | '))
+    .option('--processor <key>', 'processor key of a generic file')
+    .option('--by <user>', 'who imports (default: TILLSTREAM_USER or the login name)')
+    .action(async (file: string, o: DbOpts & { format?: string; processor?: string; by?: string }) => {
+      try {
+        const bytes = readFileSync(file);
+        const chart = hubChart(o);
+        const r = await withDb(o, (db) => importSettlement(db, chart, { bytes, file_name: file, by: who(o), format: o.format as SettlementFormat | undefined, processor: o.processor }));
+        process.stdout.write(`${JSON.stringify({ import_id: r.import_id, already_imported: r.already_imported, lines: r.lines, payouts: r.report.payouts, posted_entries: r.posted_entries })}\n`);
+      } catch (e) {
+        printOneLine(e);
+      }
+    });
+
+  const recon = books.command('recon').description('Reconciliation: match, list open items, resolve, report');
+  withDbOptions(recon.command('run').description('Match settlements to card sales, payouts and cash drops to bank lines; store the items'))
+    .option('--from <date>', 'first date YYYY-MM-DD')
+    .option('--to <date>', 'last date YYYY-MM-DD')
+    .action(async (o: DbOpts & { from?: string; to?: string }) => {
+      const items = await withDb(o, (db) => runReconciliation(db, { from: dateOpt('--from', o.from), to: dateOpt('--to', o.to) }));
+      const open = items.filter((i) => i.status === 'open');
+      process.stdout.write(`${JSON.stringify({ items: items.length, matched: items.length - open.length, open: open.length })}\n`);
+    });
+  withDbOptions(recon.command('items').description('List reconciliation items with their reason and resolution'))
+    .option('--open', 'only open, unresolved items')
+    .option('--from <date>', 'first date YYYY-MM-DD')
+    .option('--to <date>', 'last date YYYY-MM-DD')
+    .action(async (o: DbOpts & { open?: boolean; from?: string; to?: string }) => {
+      const items = await withDb(o, (db) => listItems(db, { open_only: o.open ?? false, from: dateOpt('--from', o.from), to: dateOpt('--to', o.to) }));
+      for (const i of items) process.stdout.write(`${JSON.stringify(i)}\n`);
+    });
+  withDbOptions(recon.command('resolve <item_key>').description('Record who resolved an item, when and why (the item is kept)'))
+    .requiredOption('--note <text>', 'why (1-1000 characters)')
+    .option('--by <user>', 'who resolves (default: TILLSTREAM_USER or the login name)')
+    .action(async (key: string, o: DbOpts & { note: string; by?: string }) => {
+      const r = await withDb(o, (db) => resolveItem(db, { item_key: key, by: who(o), note: o.note }));
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+    });
+  withDbOptions(recon.command('report').description('Expected, received, difference and open items per day and store'))
+    .option('--from <date>', 'first date YYYY-MM-DD')
+    .option('--to <date>', 'last date YYYY-MM-DD')
+    .action(async (o: DbOpts & { from?: string; to?: string }) => {
+      const rows = await withDb(o, (db) => reconciliationReport(db, { from: dateOpt('--from', o.from), to: dateOpt('--to', o.to) }));
+      for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }

@@ -10,18 +10,18 @@ import { defaultChart, loadChart, toBeancount, toHledgerJournal, toQuickBooksCsv
 // database; exits 1 when any currency does not balance. `ledger export` writes the entries
 // in a format accounting tools read.
 
-interface DbOpts {
+export interface DbOpts {
   config?: string;
   databaseUrl?: string;
   dataDir?: string;
 }
 
-function hubChart(o: DbOpts): Chart {
+export function hubChart(o: DbOpts): Chart {
   const cfg = loadHubConfig({ file: o.config, overrides: { databaseUrl: o.databaseUrl, dataDir: o.dataDir } });
   return typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart);
 }
 
-async function openHubDb(o: DbOpts) {
+export async function openHubDb(o: DbOpts) {
   const cfg = loadHubConfig({ file: o.config, overrides: { databaseUrl: o.databaseUrl, dataDir: o.dataDir } });
   if (!cfg.databaseUrl && !cfg.dataDir) throw new ConfigError('no database: pass --database-url or --data-dir (or set DATABASE_URL / TILLSTREAM_DATA_DIR)');
   const db = await openDb({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, schema: cfg.schema });
@@ -29,7 +29,7 @@ async function openHubDb(o: DbOpts) {
   return db;
 }
 
-function withDbOptions(cmd: Command): Command {
+export function withDbOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'hub JSON config file')
     .option('--database-url <url>', 'Postgres URL (default: env DATABASE_URL)')

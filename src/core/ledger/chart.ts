@@ -98,6 +98,10 @@ export const chartMappingSchema = strict({
    * with the missing key in its dimensions, instead of refusing the event. Unset: refuse.
    */
   suspense: accountCodeSchema.optional(),
+  /** The bank account processor payouts and cash deposits arrive in (books reconciliation). */
+  bank: accountCodeSchema.optional(),
+  /** What processors keep from a settlement (books reconciliation posts it here). */
+  processor_fees: strict({ default: accountCodeSchema.optional(), by_processor: keyedCodes }).optional(),
 });
 export type ChartMapping = z.infer<typeof chartMappingSchema>;
 
@@ -155,6 +159,11 @@ function rolesOf(m: ChartMapping): Role[] {
   many('mapping.cash_drop.by_hint', m.cash_drop.by_hint, ASSET);
   one('mapping.float_source', m.float_source, ASSET);
   one('mapping.suspense', m.suspense, ACCOUNT_TYPES);
+  one('mapping.bank', m.bank, ASSET);
+  if (m.processor_fees) {
+    one('mapping.processor_fees.default', m.processor_fees.default, ['expense']);
+    many('mapping.processor_fees.by_processor', m.processor_fees.by_processor, ['expense']);
+  }
   return roles;
 }
 
@@ -272,6 +281,19 @@ export function cashDrawerAccount(chart: Chart, storeId: string, terminalId: str
 export function cardClearingAccount(chart: Chart, processor: string): Resolved {
   const m = chart.config.mapping.card_clearing;
   return resolveKeyed(chart, 'mapping.card_clearing.by_processor', m.by_processor, processor, m.default, 'card processor');
+}
+
+/** The bank account settlements pay into; books reconciliation needs it to post payouts. */
+export function bankAccount(chart: Chart): Resolved {
+  const code = chart.config.mapping.bank;
+  if (code === undefined) throw new UnmappedAccountError('mapping.bank', 'the bank account');
+  return { code };
+}
+
+export function processorFeeAccount(chart: Chart, processor: string): Resolved {
+  const m = chart.config.mapping.processor_fees;
+  if (!m) throw new UnmappedAccountError('mapping.processor_fees', `processor fees of "${processor}"`);
+  return resolveKeyed(chart, 'mapping.processor_fees.by_processor', m.by_processor, processor, m.default, 'processor fees of');
 }
 
 export function otherTenderAccount(chart: Chart, kind: string): Resolved {

@@ -8,6 +8,7 @@ const commonAccounts: ChartInput['accounts'] = [
   { code: '1000', name: 'Cash Drawers', type: 'asset', ledger_name: 'Assets:Cash:Drawers' },
   { code: '1010', name: 'Safe', type: 'asset', ledger_name: 'Assets:Cash:Safe' },
   { code: '1020', name: 'Deposits in Transit', type: 'asset', ledger_name: 'Assets:Cash:In-Transit' },
+  { code: '1030', name: 'Bank Operating Account', type: 'asset', ledger_name: 'Assets:Bank:Operating' },
   { code: '1110', name: 'Card Clearing Stripe', type: 'asset', ledger_name: 'Assets:Card-Clearing:Stripe' },
   { code: '1120', name: 'Card Clearing Adyen', type: 'asset', ledger_name: 'Assets:Card-Clearing:Adyen' },
   { code: '1130', name: 'Card Clearing Square', type: 'asset', ledger_name: 'Assets:Card-Clearing:Square' },
@@ -29,6 +30,7 @@ const commonAccounts: ChartInput['accounts'] = [
   { code: '6100', name: 'Petty Cash Expenses', type: 'expense', ledger_name: 'Expenses:Petty-Cash' },
   { code: '6110', name: 'Store Supplies', type: 'expense', ledger_name: 'Expenses:Supplies' },
   { code: '6120', name: 'Delivery Costs', type: 'expense', ledger_name: 'Expenses:Delivery' },
+  { code: '6200', name: 'Card Processing Fees', type: 'expense', ledger_name: 'Expenses:Card-Fees' },
   { code: '6900', name: 'Cash Over and Short', type: 'expense', ledger_name: 'Expenses:Cash-Over-Short' },
   { code: '6910', name: 'Cash Rounding', type: 'expense', ledger_name: 'Expenses:Cash-Rounding' },
 ];
@@ -51,6 +53,8 @@ const commonMapping = {
   cash_drop: { default: '1010', by_hint: { safe: '1010', bank: '1020' } },
   float_source: '1010',
   drawer_custody: 'per_shift' as const,
+  bank: '1030',
+  processor_fees: { default: '6200', by_processor: {} },
 };
 
 /** US store: one sales-tax payable account per state (tax code's jurisdiction), NY and CA listed. */
