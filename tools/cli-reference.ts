@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { COMMANDS } from '../src/cli/commands/index';
+import { loadCommands } from '../src/cli/commands/index';
+
+const COMMANDS = await loadCommands();
 
 // Writes docs/cli.md from the commands themselves, so the reference cannot drift from the
 // code. tests/docs/cli-reference.test.ts fails when the committed file is out of date.

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './commands/index';
+import { loadCommands } from './commands/index';
 
 // The `tillstream` CLI used by store IT and HQ. Each area of the product registers its own
 // commands in src/cli/commands/, so this file stays a list.
@@ -9,7 +9,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Tillstream point of sale: register, sync hub, devices and ledger tools')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of COMMANDS) register(program);
+  for (const register of await loadCommands(argv)) register(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

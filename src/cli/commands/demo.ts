@@ -204,6 +204,11 @@ export function register(program: Command): void {
         out.write('Opening the register in Electron …\n');
         const child = spawn(bin, [mainEntry, `--register-url=${d.registerUrl}`], { stdio: 'ignore' });
         child.on('error', () => out.write('Electron did not start; use the URL above.\n'));
+        child.on('exit', (code) => {
+          if (code) out.write('Electron did not start; use the URL above.\n');
+        });
+      } else if (bin) {
+        out.write('Electron is installed but its shell is not built (npm run build): open the register URL above in a browser.\n');
       } else {
         out.write('Electron is not installed here: open the register URL above in a browser.\n');
       }
