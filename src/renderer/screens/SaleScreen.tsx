@@ -157,7 +157,7 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
             <button className="btn btn-danger" data-testid="void-line" onClick={() => void withApproval(t('sale.voidLine'), (approval) => api.call('sale.voidLine', { line_id: line.line_id, approval })).then(() => setSelected(null))}>{t('sale.voidLine')}</button>
           </div>
         )}
-        {!line && sale.kind !== 'refund' && <QuickKeys disabled={done} />}
+        {!line && !done && !refund && <QuickKeys disabled={done} />}
         </>}
       </section>
       <aside className="sale-side">
