@@ -39,6 +39,8 @@ export interface HubHandle {
   db: Db;
   io: Server;
   log: Logger;
+  /** The Node HTTP(S) server that Fastify and socket.io share. */
+  server: import('node:net').Server;
   /** Every HTTP route (method and URL pattern), as registered. */
   routes(): Array<{ method: string; url: string }>;
   /** Stops accepting, lets in-flight batches finish (up to shutdownGraceMs), then closes sockets, Redis and the db. */
@@ -152,7 +154,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         for (const c of cleanups) await c().catch((err) => log.error({ err }, 'cleanup failed'));
         log.info('hub stopped');
       })());
-    return { port, url, db, io, log, close, routes: () => [...app.routeList] };
+    return { port, url, db, io, log, close, server: http, routes: () => [...app.routeList] };
   } catch (err) {
     for (const c of cleanups) await c().catch(() => undefined);
     throw err;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { HubHandle } from '../../hub/server';
 import { ConfigError, loadHubConfig } from '../../hub/config';
 import { startHub } from '../../hub/server';
 import { openDb, type Db } from '../../hub/db/db';
@@ -71,17 +72,7 @@ export function register(program: Command): void {
       });
       const h = await startHub(cfg);
       process.stdout.write(`tillstream hub listening on ${h.url} (HQ console ${h.url}/hq/)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          h.log.info({ sig }, 'shutting down');
-          h.close().then(resolve, (err) => {
-            h.log.error({ err }, 'shutdown failed');
-            resolve();
-          });
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      process.exitCode = await runUntilStopped(h);
     });
 
   dbOptions(
@@ -133,5 +124,41 @@ export function register(program: Command): void {
     const o = cmd.optsWithGlobals() as DbOpts & { stores: string; products: number };
     const r = await withDb(o, (db) => seedDemoStore(db, { stores: o.stores.split(',').map((s) => s.trim()), products: o.products }));
     process.stdout.write(`seeded ${r.stores.join(', ')}: ${r.products} products\n`);
+  });
+}
+
+/**
+ * Serves until SIGINT/SIGTERM (graceful close, exit 0) or a fatal error: an exception or
+ * rejection nothing handled, or the listening server failing. A fatal error closes what it
+ * can within 10 s and exits 1, so a supervisor (systemd Restart=on-failure) starts a fresh
+ * hub instead of keeping a half-dead one.
+ */
+export async function runUntilStopped(h: HubHandle, proc: NodeJS.Process = process): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let done = false;
+    const finish = (code: number, what: string, err?: unknown) => {
+      if (done) return;
+      done = true;
+      if (err) h.log.fatal({ err }, `${what}: exiting with ${code}`);
+      else h.log.info({ sig: what }, 'shutting down');
+      const timer = setTimeout(() => resolve(code), 10_000);
+      timer.unref();
+      h.close().then(
+        () => {
+          clearTimeout(timer);
+          resolve(code);
+        },
+        (closeErr) => {
+          h.log.error({ err: closeErr }, 'shutdown failed');
+          clearTimeout(timer);
+          resolve(code || 1);
+        },
+      );
+    };
+    proc.once('SIGINT', () => finish(0, 'SIGINT'));
+    proc.once('SIGTERM', () => finish(0, 'SIGTERM'));
+    proc.on('uncaughtException', (err) => finish(1, 'uncaught exception', err));
+    proc.on('unhandledRejection', (err) => finish(1, 'unhandled rejection', err));
+    h.server.on('error', (err) => finish(1, 'server error', err));
   });
 }
