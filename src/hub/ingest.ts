@@ -4,8 +4,10 @@ import {
   eventContentProblem,
   GENESIS_HASH,
   hashEvent,
+  JOURNAL_EVENT_MEMBERS,
   payloadContentProblem,
   textProblem,
+  unknownEventMembers,
   type Alert,
   type JournalEvent,
   type RejectedEvent,
@@ -170,7 +172,10 @@ export function storableText(s: string, max = 1000): string {
  * Postgres cannot hold (NUL, lone surrogates) or too odd to walk is withheld, with why.
  */
 function storableEvent(e: JournalEvent): Record<string, unknown> {
-  const { payload, ...envelope } = e;
+  const { payload, ...rest } = e;
+  // Unknown top-level members (UNKNOWN_MEMBER) are named in the reason, never stored: their
+  // content was checked by nothing.
+  const envelope = Object.fromEntries(Object.entries(rest).filter(([k]) => JOURNAL_EVENT_MEMBERS.includes(k)));
   const problem = payloadContentProblem(payload, '$.payload');
   if (problem && problem.code !== 'CARD_NUMBER') return { ...envelope, payload: null, payload_withheld: storableText(problem.reason, 300) };
   try {
@@ -418,6 +423,12 @@ type Problem = { code: Rejection; reason: string };
 function findProblem(ctx: IngestContext, e: JournalEvent, lastHash: string | null, p: Pending): Problem | null {
   if (e.terminal_id !== ctx.terminal_id || e.store_id !== ctx.store_id) {
     return { code: 'FORBIDDEN', reason: `event is for ${e.store_id}/${e.terminal_id}, credential is for ${ctx.store_id}/${ctx.terminal_id}` };
+  }
+  // Before the content and the hash: the hash covers the envelope's members only, so an
+  // extra member would otherwise be dropped silently and surface as a puzzling HASH_MISMATCH.
+  const extra = unknownEventMembers(e);
+  if (extra.length) {
+    return { code: 'UNKNOWN_MEMBER', reason: `unknown top-level member${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 64))).join(', ')}: an event has exactly ${JOURNAL_EVENT_MEMBERS.join(', ')}` };
   }
   // Content first: it decides whether the event can be hashed, stored and shown at all.
   const content = eventContentProblem(e);

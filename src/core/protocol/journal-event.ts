@@ -10,14 +10,18 @@ import { eventContentProblem } from './event-content';
 export const JOURNAL_SCHEMA_VERSION = 1;
 export const GENESIS_HASH = '0'.repeat(64);
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+export const hex64Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 export const terminalIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit');
 export const storeIdSchema = terminalIdSchema;
 export const eventIdSchema = z.string().uuid('must be a UUID');
 export const eventTypeSchema = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'must be dotted lowercase, e.g. sale.completed');
 
-/** What the hash covers. */
-export const journalEventBodySchema = z.object({
+/**
+ * What the hash covers: exactly these eight members, in this (alphabetical in canonical
+ * JSON) set. Strict: a member outside the envelope is refused, never silently dropped, since
+ * dropping it would change what is hashed (see UNKNOWN_MEMBER in docs/sync-protocol.md).
+ */
+export const journalEventBodySchema = z.strictObject({
   version: z.literal(JOURNAL_SCHEMA_VERSION),
   terminal_id: terminalIdSchema,
   store_id: storeIdSchema,
@@ -30,23 +34,41 @@ export const journalEventBodySchema = z.object({
 });
 export type JournalEventBody = z.infer<typeof journalEventBodySchema>;
 
-/**
- * The envelope as it travels: every field the hub needs to identify an event (seq,
- * event_id, hash) well-formed, the payload any JSON object. The hub checks the content
- * rules per event (event-content.ts) so it can refuse one event for good with a named code
- * and move on, instead of refusing the whole batch and stalling the terminal.
- */
-export const journalEventWireSchema = journalEventBodySchema.extend({
-  prev_hash: hex64,
-  hash: hex64,
+/** The whole envelope, exactly: the hashed body plus prev_hash and hash, nothing else. */
+export const journalEventEnvelopeSchema = journalEventBodySchema.extend({
+  prev_hash: hex64Schema,
+  hash: hex64Schema,
 });
 
+/** The members of a journal event on the wire: the hashed body plus prev_hash and hash. */
+export const JOURNAL_EVENT_MEMBERS: readonly string[] = Object.keys(journalEventEnvelopeSchema.shape);
+
+/**
+ * The envelope as it travels: every field the hub needs to identify an event (seq,
+ * event_id, hash) well-formed, the payload any JSON object, unknown members kept. The hub
+ * checks the content rules and unknown members per event (event-content.ts,
+ * unknownEventMembers) so it can refuse one event for good with a named code and move on,
+ * instead of refusing the whole batch and stalling the terminal.
+ */
+export const journalEventWireSchema = journalEventEnvelopeSchema.loose();
+
 /** A journal event whose content also obeys the shared rules: what a register may write. */
-export const journalEventSchema = journalEventWireSchema.superRefine((e, ctx) => {
-  const problem = eventContentProblem(e);
-  if (problem) ctx.addIssue({ code: 'custom', message: `${problem.code}: ${problem.reason}` });
-});
-export type JournalEvent = z.infer<typeof journalEventWireSchema>;
+export const journalEventSchema = journalEventEnvelopeSchema
+  .superRefine((e, ctx) => {
+    const problem = eventContentProblem(e);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem.code}: ${problem.reason}` });
+  })
+  .describe(
+    'Also checked: the content rules of docs/sync-protocol.md ("What an event may contain": strings, safe integers only, nesting, no card number in free text, lower-case event_id) and the hash (section 3.1).',
+  );
+export type JournalEvent = z.infer<typeof journalEventEnvelopeSchema>;
+
+/** Top-level members of `e` that are not part of the journal event envelope, sorted. */
+export function unknownEventMembers(e: object): string[] {
+  return Object.keys(e)
+    .filter((k) => !JOURNAL_EVENT_MEMBERS.includes(k))
+    .sort();
+}
 
 export function bodyOf(e: JournalEvent): JournalEventBody {
   return {

@@ -59,6 +59,8 @@ export const REJECTION_CODES = [
   'CHAIN_BROKEN',
   'POSTING_FAILED',
   'FORBIDDEN',
+  // a top-level member outside the envelope (refused before the hash, which would not cover it)
+  'UNKNOWN_MEMBER',
   // content rules shared with the register (event-content.ts)
   'BAD_TEXT',
   'UNHASHABLE',
@@ -152,3 +154,22 @@ export const alertSchema = z.object({
   created_at: z.string(),
 });
 export type Alert = z.infer<typeof alertSchema>;
+
+/** One socket.io message of the protocol: a request with its acknowledgement, or a push without one. */
+export type ProtocolMessageSpec =
+  | { kind: 'request'; direction: 'register→hub'; request: z.ZodType; ack: z.ZodType; summary: string }
+  | { kind: 'push'; direction: 'hub→register'; payload: z.ZodType; summary: string };
+
+/**
+ * Every message of MSG with its schemas: the source of the published JSON Schemas
+ * (docs/schemas) and of the conformance kit. Keyed like MSG, so a message added there
+ * without an entry here does not typecheck.
+ */
+export const PROTOCOL_MESSAGES = {
+  hello: { kind: 'request', direction: 'register→hub', request: helloRequestSchema, ack: helloAckSchema, summary: 'first message of every session: exchange the marks' },
+  pushEvents: { kind: 'request', direction: 'register→hub', request: pushEventsRequestSchema, ack: pushEventsAckSchema, summary: 'upload journal events after the hub’s applied_through' },
+  pullChanges: { kind: 'request', direction: 'register→hub', request: pullChangesRequestSchema, ack: pullChangesAckSchema, summary: 'page through the store’s change log after a cursor' },
+  snapshot: { kind: 'request', direction: 'register→hub', request: snapshotRequestSchema, ack: snapshotAckSchema, summary: 'the store’s projections at one cursor' },
+  changes: { kind: 'push', direction: 'hub→register', payload: changesPushSchema, summary: 'store changes broadcast on the store’s room' },
+  alert: { kind: 'push', direction: 'hub→register', payload: alertSchema, summary: 'oversell, rejected events, price changes (informative)' },
+} as const satisfies { readonly [K in keyof typeof MSG]: ProtocolMessageSpec };
