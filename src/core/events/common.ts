@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isKnownCurrency } from '../money/currency';
+import { KNOWN_CURRENCY_CODES } from '../money/currency';
 import { MAX_QUANTITY_SCALE } from '../money/quantity';
 import { storeIdSchema, terminalIdSchema } from '../protocol/journal-event';
 
@@ -17,10 +17,10 @@ export const nonNegMinorSchema = minorSchema.min(0, 'must be ≥ 0 minor units')
 /** Integer minor units > 0. */
 export const posMinorSchema = minorSchema.min(1, 'must be > 0 minor units');
 
-export const currencySchema = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD')
-  .refine(isKnownCurrency, { message: 'unknown ISO 4217 currency code' });
+// An enum rather than a refinement, so the published JSON Schema carries the same list.
+export const currencySchema = z.enum(KNOWN_CURRENCY_CODES as [string, ...string[]], {
+  error: (i) => (typeof i.input === 'string' && /^[A-Z]{3}$/.test(i.input) ? 'unknown ISO 4217 currency code' : 'must be an ISO 4217 code like USD'),
+});
 
 export const uuidSchema = z.string().uuid('must be a UUID');
 /** Ids we do not require to be UUIDs (cashiers, line ids, tender ids, promotion ids, SKUs). */
@@ -33,11 +33,13 @@ export const isoTimeSchema = z.string().datetime({ offset: false, message: 'must
 export const shortTextSchema = z.string().max(200);
 export const reasonSchema = z.string().min(1, 'a reason is required').max(200);
 
-export const quantitySchema = z.object({
+export const quantitySchema = z.strictObject({
   units: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
   scale: z.number().int().min(0).max(MAX_QUANTITY_SCALE),
 });
-export const positiveQuantitySchema = quantitySchema.refine((q) => q.units > 0, { message: 'quantity must be > 0' });
+export const positiveQuantitySchema = quantitySchema.extend({
+  units: z.number().int().min(1, 'quantity must be > 0').max(Number.MAX_SAFE_INTEGER),
+});
 
 export const unitSchema = z.enum(['each', 'kg']);
 export type SaleUnit = z.infer<typeof unitSchema>;

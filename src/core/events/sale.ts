@@ -44,7 +44,7 @@ import {
 export const discountKindSchema = z.enum(['line', 'order', 'promotion', 'override']);
 export type DiscountKind = z.infer<typeof discountKindSchema>;
 
-export const discountSchema = z.object({
+export const discountSchema = z.strictObject({
   kind: discountKindSchema,
   /** Positive amount taken off this line's gross. */
   amount: posMinorSchema,
@@ -56,7 +56,7 @@ export const discountSchema = z.object({
 });
 export type Discount = z.infer<typeof discountSchema>;
 
-export const lineTaxSchema = z.object({
+export const lineTaxSchema = z.strictObject({
   /** Tax code from the tax table, e.g. "US-NY-STATE", "GB-VAT-STD". */
   code: idSchema,
   /** Authority the tax is owed to (ledger: tax payable per jurisdiction), e.g. "US-NY", "GB". */
@@ -76,7 +76,7 @@ export type LineTax = z.infer<typeof lineTaxSchema>;
 
 export const priceSourceSchema = z.enum(['price_book', 'barcode', 'override', 'open']);
 
-export const saleLineSchema = z.object({
+export const saleLineSchema = z.strictObject({
   line_id: idSchema,
   sku: skuSchema,
   gtin: gtinSchema.optional(),
@@ -101,7 +101,7 @@ export const saleLineSchema = z.object({
 });
 export type SaleLine = z.infer<typeof saleLineSchema>;
 
-export const totalsSchema = z.object({
+export const totalsSchema = z.strictObject({
   subtotal: nonNegMinorSchema,
   discount_total: nonNegMinorSchema,
   tax_total: nonNegMinorSchema,
@@ -112,7 +112,7 @@ export const totalsSchema = z.object({
 });
 export type SaleTotals = z.infer<typeof totalsSchema>;
 
-export const taxBreakdownRowSchema = z.object({
+export const taxBreakdownRowSchema = z.strictObject({
   code: idSchema,
   jurisdiction: idSchema,
   rate_ppm: ratePpmSchema,
@@ -139,7 +139,7 @@ const tenderBase = {
   amount: posMinorSchema,
 };
 
-export const cashTenderSchema = z.object({
+export const cashTenderSchema = z.strictObject({
   ...tenderBase,
   kind: z.literal('cash'),
   /** What the customer handed over. */
@@ -148,7 +148,7 @@ export const cashTenderSchema = z.object({
   change: nonNegMinorSchema.optional(),
 });
 
-export const cardTenderSchema = z.object({
+export const cardTenderSchema = z.strictObject({
   ...tenderBase,
   kind: z.literal('card'),
   /** Acquirer/processor key (ledger: card clearing per processor), e.g. "adyen", "stripe", "sim". */
@@ -160,7 +160,7 @@ export const cardTenderSchema = z.object({
   terminal_ref: z.string().max(64).optional(),
 });
 
-export const giftCardTenderSchema = z.object({
+export const giftCardTenderSchema = z.strictObject({
   ...tenderBase,
   kind: z.literal('gift_card'),
   /** Gift card account id (ledger: gift card liability). Never a full payment-card number. */
@@ -182,7 +182,7 @@ export const refundTenderSchema = z.discriminatedUnion('kind', [
 ]);
 export type RefundTender = z.infer<typeof refundTenderSchema>;
 
-export const taxExemptionSchema = z.object({
+export const taxExemptionSchema = z.strictObject({
   certificate_id: idSchema,
   /** Which tax codes the certificate exempts; empty = all. */
   codes: z.array(idSchema).max(20),
@@ -329,7 +329,7 @@ function addProblems(problems: string[], ctx: z.RefinementCtx): void {
 // ---------------------------------------------------------------------------------------
 // sale.completed
 
-export const saleCompletedShape = z.object({
+export const saleCompletedShape = z.strictObject({
   sale_id: uuidSchema,
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema,
@@ -347,7 +347,11 @@ export const saleCompletedShape = z.object({
   change_due: nonNegMinorSchema,
   completed_at: isoTimeSchema,
 });
-export const saleCompletedSchema = saleCompletedShape.superRefine((p, ctx) => addProblems(checkSaleArithmetic(p), ctx));
+export const saleCompletedSchema = saleCompletedShape
+  .superRefine((p, ctx) => addProblems(checkSaleArithmetic(p), ctx))
+  .describe(
+    'The hub also checks the sale arithmetic, which JSON Schema cannot express: gross, net, line total, tax base and amount, totals, tax_breakdown, tenders and change_due (docs/sync-protocol.md, "Arithmetic rules").',
+  );
 export type SaleCompletedPayload = z.infer<typeof saleCompletedShape>;
 
 // ---------------------------------------------------------------------------------------
@@ -362,7 +366,7 @@ export const refundLineSchema = saleLineSchema.extend({
 });
 export type RefundLine = z.infer<typeof refundLineSchema>;
 
-export const saleRefundedShape = z.object({
+export const saleRefundedShape = z.strictObject({
   refund_id: uuidSchema,
   original_sale_id: uuidSchema,
   /** Terminal that rang up the original sale, when not this one. */
@@ -394,14 +398,16 @@ export const saleRefundedSchema = saleRefundedShape.superRefine((p, ctx) => {
   addProblems(checkRefundArithmetic(p), ctx);
   if (p.no_receipt && !p.approved_by) ctx.addIssue({ code: 'custom', path: ['approved_by'], message: 'a no-receipt return needs the approving manager' });
   if (p.no_receipt && p.tenders.some((t) => t.kind !== 'cash')) ctx.addIssue({ code: 'custom', path: ['tenders'], message: 'a no-receipt return is paid in cash' });
-});
+}).describe(
+  'The hub also checks the refund arithmetic, which JSON Schema cannot express: as for sale.completed except gross against unit_price × quantity, tax bases and change_due; each original_line_id at most once; a no_receipt return has approved_by and only cash tenders (docs/sync-protocol.md, "Arithmetic rules").',
+);
 export type SaleRefundedPayload = z.infer<typeof saleRefundedShape>;
 
 // ---------------------------------------------------------------------------------------
 // sale.post_voided — reverses a completed sale entirely. Carries the original payload so
 // that ledger and stock reversal are a pure function of this event.
 
-export const salePostVoidedShape = z.object({
+export const salePostVoidedShape = z.strictObject({
   post_void_id: uuidSchema,
   sale_id: uuidSchema,
   store_id: storeIdSchema,
@@ -414,15 +420,17 @@ export const salePostVoidedShape = z.object({
   original: saleCompletedSchema,
   voided_at: isoTimeSchema,
 });
-export const salePostVoidedSchema = salePostVoidedShape.superRefine((p, ctx) => {
-  if (p.original.sale_id !== p.sale_id) ctx.addIssue({ code: 'custom', path: ['sale_id'], message: `sale_id ${p.sale_id} ≠ original.sale_id ${p.original.sale_id}` });
-});
+export const salePostVoidedSchema = salePostVoidedShape
+  .superRefine((p, ctx) => {
+    if (p.original.sale_id !== p.sale_id) ctx.addIssue({ code: 'custom', path: ['sale_id'], message: `sale_id ${p.sale_id} ≠ original.sale_id ${p.original.sale_id}` });
+  })
+  .describe('sale_id must equal original.sale_id; original is checked like a sale.completed payload (docs/sync-protocol.md, "Arithmetic rules").');
 export type SalePostVoidedPayload = z.infer<typeof salePostVoidedShape>;
 
 // ---------------------------------------------------------------------------------------
 // sale.voided — a sale abandoned before completion. Audit only; no ledger or stock effect.
 
-export const saleVoidedSchema = z.object({
+export const saleVoidedSchema = z.strictObject({
   sale_id: uuidSchema,
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema,
@@ -433,7 +441,7 @@ export const saleVoidedSchema = z.object({
   currency: currencySchema,
   /** What was on the ticket when it was voided, for loss-prevention review. */
   lines: z
-    .array(z.object({ sku: skuSchema, description: z.string().max(120), quantity: positiveQuantitySchema, total: nonNegMinorSchema }))
+    .array(z.strictObject({ sku: skuSchema, description: z.string().max(120), quantity: positiveQuantitySchema, total: nonNegMinorSchema }))
     .max(MAX_LINES_PER_SALE),
   total: nonNegMinorSchema,
   voided_at: isoTimeSchema,

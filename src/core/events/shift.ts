@@ -17,13 +17,13 @@ import {
 // payload's `currency`.
 
 /** Count of one denomination in a drawer count, e.g. { value: 500, count: 3 } = three 5.00 notes. */
-export const denominationCountSchema = z.object({
+export const denominationCountSchema = z.strictObject({
   value: posMinorSchema,
   count: z.number().int().min(0).max(1_000_000),
 });
 export type DenominationCount = z.infer<typeof denominationCountSchema>;
 
-export const shiftOpenedSchema = z.object({
+export const shiftOpenedSchema = z.strictObject({
   shift_id: uuidSchema,
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema,
@@ -44,7 +44,7 @@ export type CashMoveKind = z.infer<typeof cashMoveKindSchema>;
  * safe/bank-in-transit); paid_in: e.g. change fund top-up; paid_out: e.g. petty cash for
  * a delivery (ledger: the account named by account_hint, else a default expense account).
  */
-export const shiftCashMovedSchema = z.object({
+export const shiftCashMovedSchema = z.strictObject({
   movement_id: uuidSchema,
   shift_id: uuidSchema,
   store_id: storeIdSchema,
@@ -61,7 +61,7 @@ export const shiftCashMovedSchema = z.object({
 });
 export type ShiftCashMovedPayload = z.infer<typeof shiftCashMovedSchema>;
 
-export const drawerNoSaleSchema = z.object({
+export const drawerNoSaleSchema = z.strictObject({
   no_sale_id: uuidSchema,
   shift_id: uuidSchema,
   store_id: storeIdSchema,
@@ -74,7 +74,7 @@ export const drawerNoSaleSchema = z.object({
 export type DrawerNoSalePayload = z.infer<typeof drawerNoSaleSchema>;
 
 /** Per tender kind (and processor for cards) in the Z report. */
-export const tenderSummarySchema = z.object({
+export const tenderSummarySchema = z.strictObject({
   kind: z.enum(['cash', 'card', 'gift_card']),
   processor: idSchema.optional(),
   /** Number of sale tenders of this kind. */
@@ -128,5 +128,6 @@ export const shiftClosedSchema = z
     if ((p.unsynced_count === 0) !== (p.oldest_unsynced_at === null)) {
       ctx.addIssue({ code: 'custom', path: ['oldest_unsynced_at'], message: 'oldest_unsynced_at must be set exactly when unsynced_count > 0' });
     }
-  });
+  })
+  .describe('Also checked: variance = counted_cash − expected_cash; oldest_unsynced_at is null exactly when unsynced_count is 0 (docs/sync-protocol.md, "Arithmetic rules").');
 export type ShiftClosedPayload = z.infer<typeof shiftClosedSchema>;

@@ -24,6 +24,9 @@ export class CurrencyError extends Error {
   }
 }
 
+/** Every currency code this build knows, sorted (so a schema can list them as an enum). */
+export const KNOWN_CURRENCY_CODES: readonly string[] = Object.keys(EXPONENTS).sort();
+
 export function isKnownCurrency(code: string): boolean {
   return Object.prototype.hasOwnProperty.call(EXPONENTS, code);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { jsonProblem, safeText, textProblem } from './text';
+import { jsonProblem, safeText, SAFE_TEXT_PATTERN, textProblem } from './text';
 
 describe('the string rule', () => {
   it('accepts ordinary text in any script, emoji and tab/newline', () => {
@@ -27,6 +27,18 @@ describe('the string rule', () => {
         if (noControls) expect(textProblem(s) === null).toBe(roundTrips);
       }),
     );
+  });
+
+  it('SAFE_TEXT_PATTERN (the published JSON Schema form) agrees with textProblem, with and without the u flag', () => {
+    const plain = new RegExp(SAFE_TEXT_PATTERN);
+    const unicode = new RegExp(SAFE_TEXT_PATTERN, 'u');
+    const check = (s: string) => {
+      const ok = textProblem(s) === null;
+      expect(plain.test(s)).toBe(ok);
+      expect(unicode.test(s)).toBe(ok);
+    };
+    for (const s of ['', 'Café', '🧾', 'a\tb\r\n', 'a\u0000', '\u001b', '\u0085', 'x\ud800', '\udc00y', '\ud83e\uddfe']) check(s);
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), check), { numRuns: 500 });
   });
 
   it('safeText is a zod string that carries the rule', () => {

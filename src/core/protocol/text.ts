@@ -35,12 +35,23 @@ function hex(c: number): string {
   return c.toString(16).toUpperCase().padStart(4, '0');
 }
 
+/**
+ * The string rule as an ECMA-262 regular expression, for the published JSON Schemas. It
+ * means the same with and without the `u` flag (JSON Schema validators differ): either a
+ * character that is neither a forbidden control nor a surrogate, or a well-formed pair.
+ * A property test checks it against textProblem.
+ */
+export const SAFE_TEXT_PATTERN = '^(?:[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
+
+/** The string rule as one zod check, so the JSON Schema generator can recognise it (core/schemas). */
+export const textRule = z.superRefine((s: string, ctx) => {
+  const problem = textProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** A zod string that obeys the string rule (add .min/.max/.regex as usual after it). */
 export function safeText(): z.ZodString {
-  return z.string().superRefine((s, ctx) => {
-    const problem = textProblem(s);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }) as unknown as z.ZodString;
+  return z.string().check(textRule);
 }
 
 export interface JsonProblem {
