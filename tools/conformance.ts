@@ -106,9 +106,9 @@ function refund(terminal: string, originalSaleId: string): Payload {
   return { ...clone(EXAMPLE_SALE_REFUNDED), refund_id: uuid(0x4ef0, termBase(terminal) + 1), original_sale_id: originalSaleId, store_id: CONFORMANCE_STORE, terminal_id: terminal, shift_id: shiftId(terminal) };
 }
 
-function postVoid(terminal: string, original: SaleCompletedPayload): Payload {
+function postVoid(terminal: string, original: SaleCompletedPayload, n = 1): Payload {
   return {
-    post_void_id: uuid(0x9001, termBase(terminal) + 1),
+    post_void_id: uuid(0x9001, termBase(terminal) + n),
     sale_id: original.sale_id,
     store_id: original.store_id,
     terminal_id: terminal,
@@ -387,6 +387,52 @@ function scenarios(): Scenario[] {
       { message: { name: 'hello', request: { protocol: PROTOCOL_VERSION, terminal_id: term, app_version: '', change_cursor: 0 }, pad: { member: 'app_version', length: MAX_MESSAGE_BYTES } }, expect: { error: 'TOO_LARGE' } },
     ] });
   }
+  {
+    const term = t('content');
+    const e = (seq: number, type: string, payload: unknown, patch: Partial<JournalEventBody> = {}) => ({ ...body(term, seq, type, payload), ...patch });
+    const upper = e(1, 'shift.opened', shiftOpened(term));
+    upper.event_id = upper.event_id.toUpperCase();
+    const e1 = seal(GENESIS_HASH, upper);
+    const ctl = sale(term, 2);
+    ctl.lines[0]!.description = 'Milk\u0007';
+    const e2 = seal(e1.hash, e(2, 'sale.completed', ctl));
+    const pan = sale(term, 3);
+    pan.lines[0]!.description = 'paid with 4111 1111 1111 1111';
+    const e3 = seal(e2.hash, e(3, 'sale.completed', pan));
+    // A fraction cannot be hashed at all: its `hash` is a placeholder, and the next event links to it.
+    const e4 = { ...e(4, 'shift.opened', { ...shiftOpened(term), opening_float: 0.5 }), prev_hash: e3.hash, hash: sha256Hex('unhashable') };
+    const e5 = seal(e4.hash, e(5, 'drawer.no_sale', { no_sale_id: uuid(0x0501, termBase(term) + 5), shift_id: shiftId(term), store_id: CONFORMANCE_STORE, terminal_id: term, cashier_id: 'emp-17', opened_at: T0 }));
+    out.push({ name: 'content rules: NON_CANONICAL_ID, BAD_TEXT, CARD_NUMBER, UNHASHABLE, each for good; the event behind them is applied', terminal: term, covers: ['NON_CANONICAL_ID', 'BAD_TEXT', 'CARD_NUMBER', 'UNHASHABLE'], steps: [
+      { push: [e1, e2, e3, e4, e5], expect: { ack: { applied_through: 5, rejected: [{ seq: 1, code: 'NON_CANONICAL_ID' }, { seq: 2, code: 'BAD_TEXT' }, { seq: 3, code: 'CARD_NUMBER' }, { seq: 4, code: 'UNHASHABLE' }] } } },
+    ] });
+  }
+  {
+    const term = t('stored');
+    const eur = { ...clone(EXAMPLE_SALE_INCLUSIVE), sale_id: uuid(0x5a1e, termBase(term) + 9), store_id: CONFORMANCE_STORE, terminal_id: term, shift_id: shiftId(term) };
+    const s1 = sale(term, 1);
+    const chainOf = (list: Array<[string, unknown]>) => {
+      const evs: JournalEvent[] = [];
+      let prev = GENESIS_HASH;
+      for (const [type, payload] of list) {
+        const ev = seal(prev, body(term, evs.length + 1, type, payload));
+        evs.push(ev);
+        prev = ev.hash;
+      }
+      return evs;
+    };
+    const altered = { ...clone(s1), cashier_id: 'emp-99' };
+    const evs = chainOf([
+      ['sale.completed', eur],
+      ['sale.post_voided', postVoid(term, sale(term, 7), 1)],
+      ['sale.completed', s1],
+      ['sale.post_voided', postVoid(term, altered, 2)],
+      ['sale.post_voided', postVoid(term, s1, 3)],
+      ['sale.post_voided', postVoid(term, s1, 4)],
+    ]);
+    out.push({ name: 'checks against what the hub stored: CURRENCY_MISMATCH, ORIGINAL_NOT_FOUND, ORIGINAL_MISMATCH, ALREADY_REVERSED', terminal: term, covers: ['CURRENCY_MISMATCH', 'ORIGINAL_NOT_FOUND', 'ORIGINAL_MISMATCH', 'ALREADY_REVERSED'], steps: [
+      { push: evs, expect: { ack: { applied_through: 6, rejected: [{ seq: 1, code: 'CURRENCY_MISMATCH' }, { seq: 2, code: 'ORIGINAL_NOT_FOUND' }, { seq: 4, code: 'ORIGINAL_MISMATCH' }, { seq: 6, code: 'ALREADY_REVERSED' }] } } },
+    ] });
+  }
   out.push({ name: 'UNAUTHORIZED: an unknown token fails the connection', terminal: t('unauth'), covers: ['UNAUTHORIZED'], steps: [{ connect: { token: 'invalid' }, expect: { connect_error_prefix: 'UNAUTHORIZED' } }] });
   return out;
 }
@@ -395,6 +441,7 @@ function scenarios(): Scenario[] {
 const CONDITIONS = [
   { code: 'UNAVAILABLE', when: 'the hub is shutting down or its database is unreachable; reconnect (possibly to another hub process) and resend from the marks' },
   { code: 'INTERNAL', when: 'a fault in the hub itself; nothing was committed; retry the session later' },
+  { code: 'BUSY', when: 'too many pushes in flight for this terminal or this hub process; end the session and retry with backoff' },
   { code: 'CONFLICT', when: 'reserved: not sent by a version 1 hub on the socket; treat like INTERNAL' },
 ];
 

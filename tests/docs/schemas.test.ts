@@ -51,7 +51,7 @@ describe('published JSON Schemas (docs/schemas)', () => {
     }
     // Every zod schema messages.ts exports is reachable from the registry (or is a part of one).
     const registered = new Set<unknown>(Object.values(PROTOCOL_MESSAGES).flatMap((s) => (s.kind === 'request' ? [s.request, s.ack] : [s.payload])));
-    const parts = ['protocolErrorSchema', 'errorAck', 'rejectedEventSchema', 'storeChangeSchema', 'storeChangeKindSchema'];
+    const parts = ['protocolErrorSchema', 'errorAck', 'rejectedEventSchema', 'rejectionCodeSchema', 'storeChangeSchema', 'storeChangeKindSchema'];
     const unregistered = Object.entries(messages)
       .filter(([name, v]) => v instanceof z.ZodType && !registered.has(v) && !parts.includes(name))
       .map(([name]) => name);
