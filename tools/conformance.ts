@@ -397,7 +397,7 @@ function scenarios(): Scenario[] {
     ctl.lines[0]!.description = 'Milk\u0007';
     const e2 = seal(e1.hash, e(2, 'sale.completed', ctl));
     const pan = sale(term, 3);
-    pan.lines[0]!.description = 'paid with 4111 1111 1111 1111';
+    pan.lines[1]!.discounts[0]!.reason = 'paid with 4111 1111 1111 1111';
     const e3 = seal(e2.hash, e(3, 'sale.completed', pan));
     // A fraction cannot be hashed at all: its `hash` is a placeholder, and the next event links to it.
     const e4 = { ...e(4, 'shift.opened', { ...shiftOpened(term), opening_float: 0.5 }), prev_hash: e3.hash, hash: sha256Hex('unhashable') };
