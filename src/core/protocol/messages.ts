@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { journalEventWireSchema, storeIdSchema, terminalIdSchema } from './journal-event';
+import { saleLookupAckSchema, saleLookupRequestSchema } from './sale-lookup';
 
 // Every register <-> hub socket.io message. socket.io is only the transport: delivery is
 // owned by the journal (hub high-water mark per terminal) and by the per-store change
@@ -170,6 +171,7 @@ export const PROTOCOL_MESSAGES = {
   pushEvents: { kind: 'request', direction: 'register→hub', request: pushEventsRequestSchema, ack: pushEventsAckSchema, summary: 'upload journal events after the hub’s applied_through' },
   pullChanges: { kind: 'request', direction: 'register→hub', request: pullChangesRequestSchema, ack: pullChangesAckSchema, summary: 'page through the store’s change log after a cursor' },
   snapshot: { kind: 'request', direction: 'register→hub', request: snapshotRequestSchema, ack: snapshotAckSchema, summary: 'the store’s projections at one cursor' },
+  saleLookup: { kind: 'request', direction: 'register→hub', request: saleLookupRequestSchema, ack: saleLookupAckSchema, summary: 'a sale of the store by receipt number, with what was already reversed of it' },
   changes: { kind: 'push', direction: 'hub→register', payload: changesPushSchema, summary: 'store changes broadcast on the store’s room' },
   alert: { kind: 'push', direction: 'hub→register', payload: alertSchema, summary: 'oversell, rejected events, price changes (informative)' },
 } as const satisfies { readonly [K in keyof typeof MSG]: ProtocolMessageSpec };
