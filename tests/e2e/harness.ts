@@ -68,7 +68,8 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
   lap('seed');
   const { code } = await createEnrollmentCode(db, { store_id: 'store-001', terminal_id: 'T01' });
   const enrolled = await (await fetch(`${hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })).json();
-  const virtual = opts.virtual ? await startVirtualDevices({ currency: 'USD', receiptDir: path.join(dir, 'receipts') }) : null;
+  // The drawer alert after 4 s (the virtual drawer shuts itself 1.5 s after a kick), so a test can leave it open too long.
+  const virtual = opts.virtual ? await startVirtualDevices({ currency: 'USD', receiptDir: path.join(dir, 'receipts'), drawerAlertSeconds: 4 }) : null;
   const config = parseRegisterConfig({
     terminal_id: 'T01',
     store_id: 'store-001',

@@ -245,4 +245,18 @@ describe('register end to end', { timeout: 90_000 }, () => {
     virtual!.printer.refill();
     await page.getByTestId('statusbar').filter({ hasNotText: 'out of paper' }).waitFor({ timeout: 20_000 });
   });
+
+  it('tells the cashier when the drawer is left open too long, with what to do, and clears it when closed', async () => {
+    onFail('drawer');
+    const { page, virtual } = s;
+    virtual!.printer.setDrawer(true); // someone pulls the drawer open and walks away
+    await page.getByTestId('status-drawer-too-long').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('status-drawer-too-long').textContent()).toContain('close it');
+    for (const [w, h] of [[1024, 768], [1366, 768]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await shot(page, `14-drawer-open-too-long-${w}`);
+    }
+    virtual!.printer.setDrawer(false);
+    await page.getByTestId('status-drawer-too-long').waitFor({ state: 'detached', timeout: 20_000 });
+  });
 });

@@ -101,7 +101,7 @@ describe('register device configuration', () => {
         version: 1,
         devices: {
           printer: { type: 'printer', connection: { transport: 'usb', device: '04b8:0202' }, profile: 'epson-tm-t88vi', statusPollMs: 50, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } },
-          drawer: { type: 'drawer', via: 'printer', printer: 'printer', pulse: { pin: 5 } },
+          drawer: { type: 'drawer', via: 'printer', printer: 'printer', pulse: { pin: 5 }, openAlertSeconds: 0.3 },
         },
       },
     });
@@ -119,6 +119,11 @@ describe('register device configuration', () => {
       await d.openDrawer();
       await until(() => pin !== 0, 'the kick pulse');
       expect(pin).toBe(5);
+      // Left open past openAlertSeconds: flagged with what to do, cleared when it closes.
+      await until(() => d.status()[1]!.flags.includes('drawer_open_too_long'), 'the drawer-open-too-long flag');
+      expect(d.status()[1]!.advice).toBe('Drawer open too long: close it; call a manager if cash is missing');
+      sim.setDrawer(false);
+      await until(() => !d.status()[1]!.flags.includes('drawer_open') && !d.status()[1]!.flags.includes('drawer_open_too_long'), 'the drawer closed');
       sim.runOutOfPaper();
       await until(() => d.status()[0]!.flags.includes('paper_empty'), 'paper empty on the status');
       expect(d.status()[0]!.advice).toContain('out of paper');

@@ -94,7 +94,7 @@ const ADVICE: Record<string, string> = {
   paper_near_end: 'Paper roll nearly finished: change it soon',
   cover_open: 'Printer cover open: close it',
   offline: 'Device not answering: check its cable and power',
-  drawer_open_too_long: 'Drawer open too long: close it',
+  drawer_open_too_long: 'Drawer open too long: close it; call a manager if cash is missing',
 };
 
 /** The printer model the old `devices` block implied (80 mm, 48 columns); the migration writes it. */

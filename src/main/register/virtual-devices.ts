@@ -105,7 +105,7 @@ class InProcessSerial implements TransportBinding {
   }
 }
 
-export async function startVirtualDevices(opts: { currency: string; locale?: string; receiptDir?: string; dir?: string; serial?: 'pty' | 'in-process' }): Promise<VirtualDevices> {
+export async function startVirtualDevices(opts: { currency: string; locale?: string; receiptDir?: string; dir?: string; serial?: 'pty' | 'in-process'; drawerAlertSeconds?: number }): Promise<VirtualDevices> {
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
@@ -172,7 +172,7 @@ export async function startVirtualDevices(opts: { currency: string; locale?: str
         version: 1,
         devices: {
           printer: { type: 'printer', connection: { transport: 'usb', device: '04b8:0202', serialNumber: VIRTUAL_PRINTER_USB.serialNumber }, profile: profile.id, statusPollMs: 500, reconnect },
-          drawer: { type: 'drawer', via: 'printer', printer: 'printer', openAlertSeconds: 60 },
+          drawer: { type: 'drawer', via: 'printer', printer: 'printer', openAlertSeconds: opts.drawerAlertSeconds ?? 60 },
           scanner: { type: 'scanner', connection: { transport: 'serial', path: scannerLink.hostPath, baudRate: 9600 }, suffix: 'CR', aimPrefix: true, reconnect },
           scale: { type: 'scale', connection: { transport: 'serial', path: scaleLink.hostPath, baudRate: 9600 }, reconnect },
           payment: { type: 'payment', connection: { transport: 'tcp', host: '127.0.0.1', port: paymentServer.port }, currency: opts.currency, transactionTimeoutMs: 30_000, reconnect },

@@ -20,7 +20,11 @@ export function StatusBar({ sync, devices, bridgeUp }: { sync: SyncStatus; devic
       <span className={`pill ${sync.unsynced ? 'pill-warn' : 'pill-ok'}`} data-testid="status-unsynced">
         {sync.unsynced ? t('status.unsynced', { count: sync.unsynced }) : t('status.synced')}
       </span>
-      {drawer?.flags.includes('drawer_open') && <span className="pill pill-warn" data-testid="status-drawer">{t('status.drawerOpen')}</span>}
+      {drawer?.flags.includes('drawer_open_too_long') ? (
+        <span className="pill pill-bad" data-testid="status-drawer-too-long">{t('status.drawerTooLong')}</span>
+      ) : (
+        drawer?.flags.includes('drawer_open') && <span className="pill pill-warn" data-testid="status-drawer">{t('status.drawerOpen')}</span>
+      )}
       {problems.map((p) => <span key={p} className="pill pill-bad">{p}</span>)}
       {!bridgeUp && <span className="pill pill-bad">⚠ register process</span>}
       <span className="grow" />

@@ -43,7 +43,7 @@ export const de: Resources = {
   status: {
     online: 'Online', offline: 'Offline — Verkauf läuft weiter, Übertragung später', unsynced: '{{count}} nicht übertragen', synced: 'Alles übertragen',
     paperLow: 'Papier fast leer — Rolle bald wechseln', paperOut: 'Drucker ohne Papier — Rolle einlegen', coverOpen: 'Druckerdeckel offen — schließen',
-    drawerOpen: 'Lade offen', printerOff: 'Drucker offline — Kabel und Strom prüfen', device: '{{name}}: {{state}}',
+    drawerOpen: 'Lade offen', drawerTooLong: 'Lade zu lange offen — schließen; bei Fehlbetrag Marktleitung rufen', printerOff: 'Drucker offline — Kabel und Strom prüfen', device: '{{name}}: {{state}}',
   },
   it: {
     title: 'Filial-IT', devices: 'Geräte', found: 'An diesem Terminal gefunden', test: 'Test', sync: 'Synchronisation', enrollment: 'Registrierung', terminal: 'Terminal',

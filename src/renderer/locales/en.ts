@@ -41,7 +41,7 @@ export const en = {
   status: {
     online: 'Online', offline: 'Offline — selling continues, sales sync later', unsynced: '{{count}} unsynced', synced: 'All synced',
     paperLow: 'Paper low — change the roll soon', paperOut: 'Printer out of paper — replace the roll', coverOpen: 'Printer cover open — close it',
-    drawerOpen: 'Drawer open', printerOff: 'Printer offline — check cable and power', device: '{{name}}: {{state}}',
+    drawerOpen: 'Drawer open', drawerTooLong: 'Drawer open too long — close it; call a manager if cash is missing', printerOff: 'Printer offline — check cable and power', device: '{{name}}: {{state}}',
   },
   it: {
     title: 'Store IT', devices: 'Devices', found: 'Found on this terminal', test: 'Test', sync: 'Sync', enrollment: 'Enrollment', terminal: 'Terminal',
