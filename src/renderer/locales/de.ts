@@ -37,7 +37,7 @@ export const de: Resources = {
     left: 'noch {{qty}}', all: 'Alle', none: 'Nichts mehr zurückzunehmen', pay: 'Erstatten', payTitle: 'Erstattung', completed: 'Rückgabe abgeschlossen', voided: 'Rückgabe abgebrochen',
     discount: 'Rabatt zurückgerechnet', total: 'Erstattung gesamt', planned: 'Zurückzugeben', toCard: 'Zurück auf Karte {{pan}}', to_cash: 'Bar aus der Kasse', to_gift: 'Zurück auf Gutschein',
     cardDeclined: 'Das Terminal hat die Kartenerstattung nicht ausgeführt', restInCash: 'Rest bar auszahlen', processor: 'über {{processor}}',
-    noReceipt: 'Rückgabe ohne Bon', noReceiptHint: 'Nur mit Marktleitung, bis {{limit}}. Die Ware wird zum heutigen Preis erstattet.', noReceiptAdd: 'Artikel hinzufügen',
+    noReceipt: 'Rückgabe ohne Bon', noReceiptHint: 'Kein Bon (oder keine Verbindung zum Hub)? Artikelnummer eingeben: mit Freigabe der Marktleitung, bis zum Limit des Markts, zum heutigen Preis, bar.{{limit}}', noReceiptAdd: 'Artikel hinzufügen',
   },
   approval: { title: 'Freigabe durch Marktleitung', hint: '{{what}} erfordert eine Leitungs-PIN.', pin: 'Leitungs-PIN', denied: 'PIN nicht akzeptiert.' },
   status: {

@@ -35,7 +35,7 @@ export const en = {
     left: '{{qty}} left', all: 'All', none: 'Nothing left to return', pay: 'Refund', payTitle: 'Refund', completed: 'Return complete', voided: 'Return cancelled',
     discount: 'Discount returned', total: 'Refund total', planned: 'To give back', toCard: 'Back to card {{pan}}', to_cash: 'Cash from the drawer', to_gift: 'Back to gift card',
     cardDeclined: 'The terminal did not refund the card', restInCash: 'Give the rest in cash', processor: 'via {{processor}}',
-    noReceipt: 'Return without receipt', noReceiptHint: 'Only with a manager, up to {{limit}}. The item goes back at today\'s price.', noReceiptAdd: 'Add item',
+    noReceipt: 'Return without receipt', noReceiptHint: 'No receipt (or the hub cannot be reached)? Type the item code: a manager approves, within the store limit, at today\'s price, in cash.{{limit}}', noReceiptAdd: 'Add item',
   },
   approval: { title: 'Manager approval', hint: '{{what}} needs a manager PIN.', pin: 'Manager PIN', denied: 'PIN not accepted.' },
   status: {

@@ -17,6 +17,7 @@ export function RefundScreen({ onDone }: { onDone(): void }) {
   const [original, setOriginal] = useState<SaleView | null>(null);
   const [current, setCurrent] = useState<SaleView | null>(null);
   const [qty, setQty] = useState<Record<string, number>>({});
+  const [noReceiptSku, setNoReceiptSku] = useState('');
   const fm = (m: { amount: number; currency: string }) => formatMoney(m, store.locale);
   const find = async (r: string) => {
     const res = await run(() => api.call('refund.start', { receipt: r }));
@@ -37,6 +38,13 @@ export function RefundScreen({ onDone }: { onDone(): void }) {
           <div className="row gap">
             <input className="input big grow" data-testid="refund-receipt" placeholder={t('refund.receipt')} value={receipt} onChange={(e) => setReceipt(e.target.value.slice(0, 128))} onKeyDown={(e) => e.key === 'Enter' && void find(receipt)} />
             <button className="btn btn-primary" data-testid="refund-find" onClick={() => void find(receipt)}>{t('refund.find')}</button>
+          </div>
+          <hr />
+          <p className="muted">{t('refund.noReceiptHint', { limit: '' })}</p>
+          <div className="row gap">
+            <input className="input grow" data-testid="noreceipt-sku" placeholder={t('sale.code')} value={noReceiptSku} onChange={(e) => setNoReceiptSku(e.target.value.slice(0, 64))} />
+            <button className="btn btn-refund" data-testid="noreceipt-start" disabled={!noReceiptSku}
+              onClick={() => void withApproval(t('refund.noReceipt'), (approval) => api.call('refund.noReceipt', { lines: [{ sku: noReceiptSku.trim() }], approval })).then((r) => r && onDone())}>{t('refund.noReceipt')}</button>
           </div>
           <hr />
           <p className="muted">{t('sale.postVoidHint')}</p>

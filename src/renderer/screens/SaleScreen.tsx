@@ -129,7 +129,7 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
           </div>
         )}
         <div className="lines" ref={listRef} data-testid="sale-lines">
-          {sale.kind === 'refund' && <div className="banner banner-info">{t('refund.original', { no: sale.original_receipt_no ?? '' })}</div>}
+          {sale.kind === 'refund' && <div className="banner banner-info">{sale.original_receipt_no ? t('refund.original', { no: sale.original_receipt_no }) : t('refund.noReceipt')}</div>}
           {sale.lines.length === 0 && <div className="empty-state"><div className="empty-icon">▥</div><p>{t('sale.empty')}</p></div>}
           {sale.lines.map((l) => (
             <button key={l.line_id} data-testid="sale-line" data-sku={l.sku} className={`line ${l.voided ? 'line-voided' : ''} ${selected === l.line_id ? 'line-selected' : ''}`}

@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { createEnrollmentCode } from '../../src/hub';
+import { hashPin, parseRegisterConfig, startRegister, type RunningRegister } from '../../src/main/register';
+import type { SaleCompletedPayload, SaleRefundedPayload } from '../../src/core/events';
+import { approve, CASHIER, MANAGER, SCREENSHOTS, sharedBundle, signInAndOpenShift, startStore, waitFor, type Store } from './harness';
+
+// Returns across registers, end to end: two registers (T01 with the virtual devices and the
+// ZVT simulator, T02 without) on one hub. A sale rung up on T01 is returned in parts on T02
+// (the hub answers 'sale.lookup'), a third return is refused with the reason; a card + cash
+// sale is refunded on T01 with the card part back through the ZVT simulator; a post-void
+// restores stock once; offline, T02 takes a no-receipt return under a manager's PIN; the Z
+// report lists the card processor from the journal. Screens at 1024x768 and 1366x768.
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+const USD = (amount: number) => ({ amount, currency: 'USD' });
+
+describe('returns across registers', { timeout: 120_000 }, () => {
+  let s: Store;
+  let t02: RunningRegister;
+  let page2: Page;
+  beforeAll(async () => {
+    s = await startStore({ virtual: true });
+    s.page.setDefaultTimeout(15_000);
+    const { code } = await createEnrollmentCode(s.db, { store_id: 'store-001', terminal_id: 'T02' });
+    const enrolled = await (await fetch(`${s.hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })).json();
+    const config = parseRegisterConfig({
+      terminal_id: 'T02', store_id: 'store-001', store_name: 'Demo store 1', currency: 'USD', journal_path: path.join(s.dir, 'register-2', 'journal.sqlite'),
+      hub: { url: s.hub.url, token: enrolled.token },
+      cashiers: [
+        { cashier_id: CASHIER.id, name: CASHIER.name, role: 'cashier', pin_hash: hashPin(CASHIER.pin) },
+        { cashier_id: MANAGER.id, name: MANAGER.name, role: 'manager', pin_hash: hashPin(MANAGER.pin) },
+      ],
+    });
+    t02 = await startRegister({ config, browser: { bundle: await sharedBundle() }, syncMonitorMs: 200 });
+    await waitFor(() => t02.service.syncStatus().change_cursor > 0, 20_000, 'T02 to take the store snapshot');
+    page2 = await s.browser.newPage({ viewport: { width: 1024, height: 768 } });
+    page2.setDefaultTimeout(15_000);
+    await page2.goto(t02.host!.url);
+    await s.page.setViewportSize({ width: 1366, height: 768 });
+  }, 240_000);
+  afterAll(async () => {
+    await page2?.close().catch(() => {});
+    await t02?.close().catch(() => {});
+    await s?.close();
+  });
+
+  const t01 = () => s.register;
+  const sell = async (sku: string, units: number, card = 0) => {
+    const svc = t01().service;
+    await svc.handle('sale.addSku', { sku, quantity: { units, scale: 0 } });
+    const total = ((await svc.handle('sale.get', {})) as { total: { amount: number } }).total.amount;
+    if (card) await svc.handle('sale.tender', { kind: 'card', amount: USD(card) });
+    const done = (await svc.handle('sale.tender', { kind: 'cash', amount: USD(total - card) })) as { receipt_no: string };
+    const sale = t01().journal.eventAt(t01().journal.head().seq)!.payload as unknown as SaleCompletedPayload;
+    await svc.handle('sale.new', {});
+    await waitFor(() => t01().service.syncStatus().unsynced === 0, 20_000, 'the T01 sale at the hub');
+    return { receipt: done.receipt_no, sale };
+  };
+  const lastRefund = (r: RunningRegister) => {
+    const e = r.journal.eventAt(r.journal.head().seq)!;
+    expect(e.type).toBe('sale.refunded');
+    return e.payload as unknown as SaleRefundedPayload;
+  };
+  const startReturn = async (page: Page, receipt: string) => {
+    await page.getByTestId('returns').click({ force: true });
+    await page.getByTestId('refund-receipt').fill(receipt);
+    await page.getByTestId('refund-find').click();
+  };
+  const finishReturn = async (page: Page) => {
+    await page.getByTestId('refund-continue').click();
+    await page.getByTestId('pay').click();
+    await page.getByTestId('refund-pay').click();
+    await page.getByTestId('sale-done').filter({ hasText: 'Return complete' }).waitFor();
+  };
+
+  it('returns 1 of 3 units on T02 of a sale made on T01, then the rest, then refuses a third return', async () => {
+    await signInAndOpenShift(s.page);
+    await signInAndOpenShift(page2);
+    const { receipt, sale } = await sell('SKU-00003', 3);
+    expect(receipt).toMatch(/^T01-/);
+
+    await startReturn(page2, receipt);
+    await page2.getByTestId('original-line').first().waitFor();
+    expect(await page2.getByTestId('refund-qty').textContent()).toBe('3');
+    await page2.getByTestId('refund-qty-minus').click();
+    await page2.getByTestId('refund-qty-minus').click();
+    await page2.getByTestId('refund-line').first().click();
+    await page2.getByTestId('refund-line').first().filter({ hasText: '✓' }).waitFor();
+    await shot(page2, '20-return-partial-1024');
+    await page2.getByTestId('refund-continue').click();
+    await page2.getByTestId('pay').click();
+    await page2.getByTestId('refund-panel').waitFor();
+    await shot(page2, '21-refund-panel-1024');
+    await page2.getByTestId('refund-pay').click();
+    await page2.getByTestId('sale-done').filter({ hasText: 'Return complete' }).waitFor();
+    await shot(page2, '22-return-complete-1024');
+    const r1 = lastRefund(t02);
+    expect([r1.original_sale_id, r1.original_terminal_id, r1.lines[0]!.quantity.units]).toEqual([sale.sale_id, 'T01', 1]);
+    await waitFor(() => t02.service.syncStatus().unsynced === 0, 20_000, 'the first return at the hub');
+
+    await page2.setViewportSize({ width: 1366, height: 768 });
+    await t02.service.handle('sale.new', {});
+    await startReturn(page2, receipt);
+    await page2.getByTestId('original-line').first().filter({ hasText: '2 left' }).waitFor();
+    await page2.getByTestId('refund-line').first().click();
+    await page2.getByTestId('refund-line').first().filter({ hasText: '✓' }).waitFor();
+    await shot(page2, '23-return-rest-1366');
+    await finishReturn(page2);
+    const r2 = lastRefund(t02);
+    expect(r2.lines[0]!.quantity.units).toBe(2);
+    expect(r1.totals.total + r2.totals.total).toBe(sale.totals.total);
+    await waitFor(() => t02.service.syncStatus().unsynced === 0, 20_000, 'the second return at the hub');
+
+    await t02.service.handle('sale.new', {});
+    await startReturn(page2, receipt);
+    await page2.getByTestId('notice').filter({ hasText: 'already returned in full' }).waitFor();
+    await shot(page2, '24-third-return-refused-1366');
+    await page2.getByTestId('refund-screen').getByRole('button', { name: 'Back' }).click();
+  });
+
+  it('refunds a card + cash sale on T01: the card part back to the card through the ZVT simulator, the rest in cash', async () => {
+    const { receipt, sale } = await sell('SKU-00005', 2, 500);
+    const card = sale.tenders.find((x) => x.kind === 'card')!;
+    const before = s.virtual!.payment.transactions.length;
+    await startReturn(s.page, receipt);
+    await s.page.getByTestId('original-line').first().waitFor();
+    await s.page.getByTestId('refund-line').first().click();
+    await s.page.getByTestId('refund-line').first().filter({ hasText: '✓' }).waitFor();
+    await s.page.getByTestId('refund-continue').click();
+    await s.page.getByTestId('pay').click();
+    await s.page.getByTestId('refund-row').first().waitFor();
+    await shot(s.page, '25-refund-card-cash-plan-1366');
+    await s.page.getByTestId('refund-pay').click();
+    await s.page.getByTestId('sale-done').filter({ hasText: 'Return complete' }).waitFor();
+    await shot(s.page, '26-refund-card-cash-done-1366');
+    const r = lastRefund(t01());
+    expect(r.tenders.map((x) => [x.kind, x.amount])).toEqual([['card', 500], ['cash', sale.totals.total - 500]]);
+    expect(r.tenders[0]!.original_tender_id).toBe(card.tender_id);
+    const zvt = s.virtual!.payment.transactions;
+    expect(zvt.length).toBeGreaterThan(before);
+    expect(zvt.at(-1)).toMatchObject({ kind: 'refund', amountMinor: 500, resultCode: 0 });
+  });
+
+  it('post-voids a T01 sale once, and its stock comes back once', async () => {
+    const before = t01().journal.getStockLevel('SKU-00007');
+    const { receipt } = await sell('SKU-00007', 2);
+    const sold = t01().journal.getStockLevel('SKU-00007')!;
+    // Through the register API (the UI's post-void button sends the same command).
+    const pv = (approval?: { manager_pin: string }) => t01().service.handle('sale.postVoid', { receipt_no: receipt, ...(approval ? { approval } : {}) });
+    await expect(pv()).rejects.toMatchObject({ code: 'APPROVAL_REQUIRED' });
+    await pv({ manager_pin: MANAGER.pin });
+    const after = t01().journal.getStockLevel('SKU-00007')!;
+    expect(after.units - sold.units).toBe(2);
+    if (before) expect(after).toEqual(before);
+    expect(t01().journal.eventAt(t01().journal.head().seq)!.type).toBe('sale.post_voided');
+    await expect(pv({ manager_pin: MANAGER.pin })).rejects.toThrow(/already post-voided/);
+    expect(t01().journal.getStockLevel('SKU-00007')).toEqual(after);
+  });
+
+  it('offline, T02 takes a no-receipt return only with a manager PIN, journalled as such', async () => {
+    await s.stopHub();
+    await waitFor(() => !t02.service.syncStatus().online, 20_000, 'T02 to see the hub gone');
+    await page2.getByTestId('new-sale').click().catch(() => {});
+    await page2.setViewportSize({ width: 1024, height: 768 });
+    await page2.getByTestId('returns').click({ force: true });
+    await page2.getByTestId('noreceipt-sku').fill('SKU-00002');
+    await page2.getByTestId('noreceipt-start').click();
+    await page2.getByTestId('approval-pin').waitFor();
+    await shot(page2, '27-no-receipt-approval-1024');
+    await approve(page2, MANAGER.pin);
+    await page2.getByTestId('pay').click();
+    await page2.getByTestId('refund-pay').click();
+    await page2.getByTestId('sale-done').filter({ hasText: 'Return complete' }).waitFor();
+    await shot(page2, '28-no-receipt-done-offline-1024');
+    const r = lastRefund(t02);
+    expect([r.no_receipt, r.approved_by, r.tenders.map((x) => x.kind).join()]).toEqual([true, MANAGER.id, 'cash']);
+    await s.restartHub();
+    await waitFor(() => t02.service.syncStatus().unsynced === 0, 30_000, 'the no-receipt return at the hub');
+  });
+
+  it('closes T01 with a Z report whose card tender names the processor from the journal', async () => {
+    await s.page.getByTestId('nav-shift').click();
+    await s.page.getByTestId('close-shift').click();
+    const x = (await t01().service.handle('report.x', {})) as { expected_cash: { amount: number }; tenders: { kind: string; processor?: string }[] };
+    expect(x.tenders.find((t) => t.kind === 'card')?.processor).toBe(t01().config.card_processor);
+    await s.page.getByTestId('shift-amount-input').fill(String(x.expected_cash.amount));
+    await s.page.getByTestId('shift-submit').click();
+    await approve(s.page, MANAGER.pin);
+    await s.page.getByTestId('report-Z').waitFor();
+    await shot(s.page, '29-z-report-processor-1366');
+    expect(await s.page.getByTestId('report-Z').textContent()).toContain(`via ${t01().config.card_processor}`);
+  });
+});
