@@ -27,10 +27,10 @@ describe('precompiled CLI (dist/cli)', { timeout: 120_000 }, () => {
       const b = viaTsx(args);
       expect({ args, out: a.stdout, err: a.stderr, status: a.status }).toEqual({ args, out: b.stdout, err: b.stderr, status: b.status });
     }
-    // hq-page.ts and the hub migrations find their files through import.meta.url: the bundle keeps each module's own.
+    // The HQ page (src/hub/http/hq-page.ts) and the hub migrations find their files through import.meta.url: the bundle keeps each module's own.
     const code = readdirSync(out).filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(path.join(out, f), 'utf8')).join('\n');
     expect(code).toContain(JSON.stringify(pathToFileURL(path.resolve('src/hub/db/migrate.ts')).href));
-    expect(code).toContain(JSON.stringify(pathToFileURL(path.resolve('src/hub/hq-page.ts')).href));
+    expect(code).toContain(JSON.stringify(pathToFileURL(path.resolve('src/hub/http/hq-page.ts')).href));
   });
 
   it('is stale once a source it was built from is newer than the build', () => {
