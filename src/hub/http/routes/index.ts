@@ -10,6 +10,7 @@ import { hqChangeRoutes } from './hq-changes';
 import { stockRoutes } from './stock';
 import { eventRoutes } from './events';
 import { ledgerRoutes } from './ledger';
+import { schemaRoutes } from './schemas';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -24,4 +25,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   stockRoutes,
   eventRoutes,
   ledgerRoutes,
+  schemaRoutes,
 ];
