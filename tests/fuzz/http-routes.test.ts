@@ -163,7 +163,7 @@ describe.each(testBackends())('HTTP fuzz on $name', (backend) => {
         const res = await fetch(`${hub.url}${path}`, { method: route.method, headers, body: route.method === 'GET' ? undefined : text });
         status = res.status;
         const answer = await res.text();
-        if (status >= 400 && res.headers.get('content-type')?.includes('json')) expect(JSON.parse(answer).error.code, `case ${i}`).toBeTruthy();
+        if (status >= 400 && res.headers.get("content-type")?.includes("json")) expect(JSON.parse(answer).error?.code, `case ${i} ${route.method} ${path} ${status} ${answer.slice(0, 300)}`).toBeTruthy();
       } catch (err) {
         // fetch refused to send it (e.g. a body on GET); nothing reached the hub.
         if (err instanceof TypeError) continue;

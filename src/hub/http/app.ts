@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RawServerDefault } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -75,6 +75,12 @@ export async function createHttpApp(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+    // Fastify answers a path it cannot decode (`/api/%ED%A0%80`), an over-long path value or a
+    // bad content type before any route or error handler runs; route those answers through our
+    // error body too, so every refusal carries {error: {code, message}}.
+    frameworkErrors: (error, _req, reply) => {
+      void sendError(reply as unknown as FastifyReply, new HttpError(400, 'BAD_REQUEST', error.message));
+    },
   };
   const app = (opts.tls ? Fastify({ ...(base as FastifyServerOptions<never>), https: opts.tls } as never) : Fastify(base)) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);

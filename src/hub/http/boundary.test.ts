@@ -48,6 +48,14 @@ describe.each(testBackends())('HTTP boundary on $name', (backend) => {
     expect(health.status).toBe(200);
   });
 
+  it('a path Fastify cannot decode is refused in our error format (found by the HTTP fuzz)', async () => {
+    for (const p of ['/api/%ED%A0%80', '/api/stores/%E0%A4%A']) {
+      const r = await fetch(`${hub.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: '{}' });
+      expect(r.status, p).toBe(400);
+      expect(((await r.json()) as { error: { code: string } }).error.code, p).toBe('BAD_REQUEST');
+    }
+  });
+
   it('refuses NUL, lone surrogates and control characters anywhere in a body, naming the field', async () => {
     const before = await t.db.query(`SELECT count(*)::int AS n FROM stores`);
     for (const name of ['a\u0000b', 'x\ud800', '\udc00', 'bell\u0007']) {
