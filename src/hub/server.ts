@@ -65,6 +65,9 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     }));
   const cleanups: Array<() => Promise<void>> = [];
   if (!givenDb) cleanups.push(() => db.close());
+  // What a start that fails half way (a port in use) must stop before the cleanups, or the
+  // socket.io adapter's Redis polling and the scheduler keep a dead hub's process alive.
+  const stopOnFailure: Array<() => Promise<void>> = [];
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
@@ -100,6 +103,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       cors: { origin: false },
     });
     ioRef = io;
+    stopOnFailure.unshift(() => new Promise<void>((resolve) => io.close(() => resolve())));
     if (cfg.redisUrl) {
       // Named per process so an operator (and the fault test) can find this hub's connections.
       const redis = createClient({ url: cfg.redisUrl, name: `tillstream-hub-${process.pid}` });
@@ -128,6 +132,10 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         .finally(() => (schedulerBusy = false));
     }, cfg.schedulerIntervalMs);
     scheduler.unref();
+    stopOnFailure.unshift(async () => {
+      closing = true;
+      clearInterval(scheduler);
+    });
 
     await app.listen({ port: cfg.port, host: cfg.host, listenTextResolver: () => '' });
     const port = (http.address() as AddressInfo).port;
@@ -156,6 +164,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       })());
     return { port, url, db, io, log, close, server: http, routes: () => [...app.routeList] };
   } catch (err) {
+    for (const stop of stopOnFailure) await stop().catch(() => undefined);
     for (const c of cleanups) await c().catch(() => undefined);
     throw err;
   }
