@@ -20,6 +20,7 @@ import type { JournalEntry } from '../core/ledger/entry';
 import type { EventProcessor, StockMovementDraft } from './processor';
 import { appendChange } from './changes';
 import { decimalToQty, qtyToDecimal } from './quantity';
+import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/money/quantity';
 import { writeAlerts, type AlertDraft } from './alerts';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
@@ -60,7 +61,7 @@ interface TxOutcome extends IngestResult {
   pendingAlerts: AlertDraft[];
 }
 
-type Rejection = RejectedEvent['code'];
+type RejectionCode = RejectedEvent['code'];
 
 /** The database could not be reached or kept failing transiently: the register retries later. */
 export class IngestUnavailableError extends Error {}
@@ -185,7 +186,7 @@ function storableEvent(e: JournalEvent): Record<string, unknown> {
   }
 }
 
-async function reject(tx: Queryable, ctx: IngestContext, e: JournalEvent, code: Rejection, rawReason: string, out: TxOutcome): Promise<void> {
+async function reject(tx: Queryable, ctx: IngestContext, e: JournalEvent, code: RejectionCode, rawReason: string, out: TxOutcome): Promise<void> {
   const reason = storableText(rawReason);
   await tx.query(
     `INSERT INTO event_rejections (terminal_id, seq, event_id, code, reason, event) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -220,16 +221,6 @@ interface Pending {
   currency: string;
 }
 
-const MICRO = 6;
-const toMicro = (q: { units: number; scale: number }): bigint => BigInt(q.units) * 10n ** BigInt(MICRO - q.scale);
-function microToDecimal(m: bigint): string {
-  const neg = m < 0n;
-  const digits = (neg ? -m : m).toString().padStart(MICRO + 1, '0');
-  return `${neg ? '-' : ''}${digits.slice(0, digits.length - MICRO)}.${digits.slice(digits.length - MICRO)}`;
-}
-function decimalToMicro(d: string): bigint {
-  return toMicro(decimalToQty(d));
-}
 
 async function applyEvents(tx: Queryable, ctx: IngestContext, events: JournalEvent[]): Promise<TxOutcome> {
   const term = await lockTerminal(tx, ctx);
@@ -274,7 +265,7 @@ async function applyEvents(tx: Queryable, ctx: IngestContext, events: JournalEve
   }
   await flush(tx, ctx, pending);
   if (pending.deltas.size > 0) {
-    const levels = [...pending.deltas.keys()].sort().map((sku) => ({ sku, on_hand: decimalToQty(microToDecimal(pending.levels.get(sku)!)) }));
+    const levels = [...pending.deltas.keys()].sort().map((sku) => ({ sku, on_hand: fromScaledUnits(pending.levels.get(sku)!) }));
     out.changes.push(await appendChange(tx, ctx.store_id, 'stock', { levels, source: { terminal_id: ctx.terminal_id, through_seq: through } }));
   }
   if (through !== term.applied_through) {
@@ -341,7 +332,7 @@ async function flush(tx: Queryable, ctx: IngestContext, p: Pending): Promise<voi
       `UPDATE stock_levels l SET on_hand = l.on_hand + x.delta
          FROM jsonb_to_recordset($1::jsonb) AS x(sku text, delta numeric)
         WHERE l.store_id = $2 AND l.sku = x.sku`,
-      [JSON.stringify([...p.deltas].map(([sku, d]) => ({ sku, delta: microToDecimal(d) }))), ctx.store_id],
+      [JSON.stringify([...p.deltas].map(([sku, d]) => ({ sku, delta: scaledUnitsToString(d) }))), ctx.store_id],
     );
   }
 }
@@ -372,7 +363,7 @@ async function lockStockRows(tx: Queryable, ctx: IngestContext, events: JournalE
     `SELECT sku, on_hand::text AS on_hand FROM stock_levels WHERE store_id = $1 AND sku = ANY($2::text[]) ORDER BY sku FOR UPDATE`,
     [ctx.store_id, sortedSkus],
   );
-  for (const r of rows) levels.set(r.sku, decimalToMicro(r.on_hand));
+  for (const r of rows) levels.set(r.sku, toScaledUnits(decimalToQty(r.on_hand)));
   return levels;
 }
 
@@ -402,7 +393,7 @@ async function checkDuplicates(tx: Queryable, ctx: IngestContext, events: Journa
     // Ids compare in one form (Postgres prints a uuid in lower case).
     const sameId = !!stored && stored.event_id.toLowerCase() === e.event_id.toLowerCase();
     if (stored && sameId && stored.hash === e.hash && (stored.rejected || contentHash(e) === e.hash)) continue;
-    const code: Rejection = sameId ? 'DUPLICATE_EVENT_ID_DIFFERENT_HASH' : 'CHAIN_BROKEN';
+    const code: RejectionCode = sameId ? 'DUPLICATE_EVENT_ID_DIFFERENT_HASH' : 'CHAIN_BROKEN';
     const reason = stored
       ? `seq ${e.seq} was already applied with event_id ${stored.event_id} and hash ${stored.hash.slice(0, 12)}…; this copy differs`
       : `seq ${e.seq} is at or below applied_through but nothing is stored for it`;
@@ -418,7 +409,7 @@ async function checkDuplicates(tx: Queryable, ctx: IngestContext, events: Journa
   }
 }
 
-type Problem = { code: Rejection; reason: string };
+type Problem = { code: RejectionCode; reason: string };
 
 function findProblem(ctx: IngestContext, e: JournalEvent, lastHash: string | null, p: Pending): Problem | null {
   if (e.terminal_id !== ctx.terminal_id || e.store_id !== ctx.store_id) {
@@ -555,7 +546,7 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
     if (entry.reverses) p.reversed.add(entry.reverses);
   }
   for (const m of movements) {
-    const delta = toMicro(m.quantity);
+    const delta = toScaledUnits(m.quantity);
     // The SKU rows were locked up front; a movement for a SKU not foreseen there is a processor bug.
     const before = p.levels.get(m.sku);
     if (before === undefined) throw new Error(`stock row for ${m.sku} was not locked`);
@@ -564,13 +555,13 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
     p.deltas.set(m.sku, (p.deltas.get(m.sku) ?? 0n) + delta);
     p.movements.push({ event: e, sku: m.sku, quantity: qtyToDecimal(m.quantity), reason: m.reason });
     if (delta < 0n && after < 0n) {
-      const onHand = decimalToQty(microToDecimal(after));
+      const onHand = fromScaledUnits(after);
       out.pendingAlerts.push({
         cause: `oversell:${e.store_id}:${m.sku}`,
         kind: 'oversell',
         store_id: e.store_id,
         terminal_id: e.terminal_id,
-        message: `${m.sku} oversold at ${e.store_id}: on hand ${microToDecimal(after).replace(/\.?0+$/, '')} after ${e.terminal_id} seq ${e.seq}`,
+        message: `${m.sku} oversold at ${e.store_id}: on hand ${scaledUnitsToString(after)} after ${e.terminal_id} seq ${e.seq}`,
         data: { sku: m.sku, on_hand: onHand, event_id: e.event_id, seq: e.seq, quantity: m.quantity },
       });
       out.changes.push(await appendChange(tx, e.store_id, 'oversell', { sku: m.sku, on_hand: onHand, terminal_id: e.terminal_id, seq: e.seq }));

@@ -14,11 +14,11 @@ export {
   type AppendOptions,
   type StockMovement,
   type SyncState,
-  type Rejection,
+  type StoredRejection,
   type VerifyResult,
   type ApplyChangesResult,
   type CatalogEntry,
 } from './journal/journal';
 export { MIGRATIONS, applyMigrations, type Migration } from './journal/migrations';
-export { SyncClient, HubError, type SyncClientOptions, type SyncStatus, type LinkState, type PriceChanged, type SyncClientEvents } from './uplink/sync-client';
+export { SyncClient, HubError, type SyncClientOptions, type SyncLinkStatus, type LinkState, type PriceChanged, type SyncClientEvents } from './uplink/sync-client';
 export { fullJitterDelay, backoffWindow, DEFAULT_BACKOFF, type BackoffOptions } from './uplink/backoff';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { verifyChain } from '../../src/core/protocol';
-import { SyncClient, openJournal, type Journal, type SyncStatus } from '../../src/sync';
+import { SyncClient, openJournal, type Journal, type SyncLinkStatus } from '../../src/sync';
 import { tempDir, waitFor } from './helpers';
 import { startTestHub, type TestHub } from './test-hub';
 
@@ -37,7 +37,7 @@ it(`commits ${SALES} sales offline, then drains them on reconnect with matching 
     journal, url: `http://127.0.0.1:${port}`, token: T.token, appVersion: 'test',
     monitorIntervalMs: 100, ackTimeoutMs: 5_000, connectTimeoutMs: 500, backoff: { baseMs: 20, maxMs: 300 },
   });
-  const statuses: SyncStatus[] = [];
+  const statuses: SyncLinkStatus[] = [];
   client.on('status', (s) => statuses.push(s));
   client.start();
 

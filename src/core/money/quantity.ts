@@ -53,12 +53,68 @@ export function rescaleQuantity(q: Quantity, scale: number): Quantity {
   return quantity(q.units * 10 ** (scale - q.scale), scale);
 }
 
+// Scaled units: every valid quantity is an exact whole number of 10^-MAX_QUANTITY_SCALE units
+// (micro-units), so sums, differences and comparisons over mixed scales are integer arithmetic.
+// bigint, because a running total (a stock level, what was refunded of a line) may pass 2^53
+// micro-units long before its quantity does. This is the one place the conversion is written:
+// refunds, the register's stock projection and the hub's ingest all go through it.
+
+/** The quantity as an exact count of micro-units (10^-6): 0.375 → 375000n. Refuses an invalid quantity. */
+export function toScaledUnits(q: Quantity): bigint {
+  const v = quantity(q.units, q.scale);
+  return BigInt(v.units) * 10n ** BigInt(MAX_QUANTITY_SCALE - v.scale);
+}
+
+/**
+ * Micro-units back to a Quantity at the smallest exact scale not below `minScale`
+ * (375000n → {375, 3}, 2000000n → {2, 0}; with minScale 3, 2000000n → {2000, 3}), so a whole
+ * number of pieces comes back with scale 0. Refuses a value whose units pass 2^53.
+ */
+export function fromScaledUnits(micro: bigint, minScale = 0): Quantity {
+  let u = micro;
+  let scale = MAX_QUANTITY_SCALE;
+  while (scale > minScale && u % 10n === 0n) {
+    u /= 10n;
+    scale -= 1;
+  }
+  if (u > BigInt(Number.MAX_SAFE_INTEGER) || u < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new QuantityError(`quantity of ${micro} micro-units does not fit a safe integer`);
+  }
+  return quantity(Number(u), scale);
+}
+
+/** Micro-units as exact decimal text without trailing zeros ("1.5", "2", "-0.375"); never rounds, any size. */
+export function scaledUnitsToString(micro: bigint): string {
+  const neg = micro < 0n;
+  const digits = (neg ? -micro : micro).toString().padStart(MAX_QUANTITY_SCALE + 1, '0');
+  const whole = digits.slice(0, -MAX_QUANTITY_SCALE);
+  const frac = digits.slice(-MAX_QUANTITY_SCALE).replace(/0+$/, '');
+  return `${neg ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}
+
+/**
+ * Exact sum of any number of quantities (an empty list is 0), at the largest scale among them,
+ * so 1.250 kg + 0.250 kg stays a three-decimal weight (1.500) as the scale printed it.
+ */
+export function sumQuantities(qs: Iterable<Quantity>): Quantity {
+  let total = 0n;
+  let scale = 0;
+  for (const q of qs) {
+    total += toScaledUnits(q);
+    scale = Math.max(scale, q.scale);
+  }
+  return fromScaledUnits(total, scale);
+}
+
 export function addQuantities(a: Quantity, b: Quantity): Quantity {
-  const scale = Math.max(a.scale, b.scale);
-  return quantity(rescaleQuantity(a, scale).units + rescaleQuantity(b, scale).units, scale);
+  return sumQuantities([a, b]);
+}
+
+export function subtractQuantities(a: Quantity, b: Quantity): Quantity {
+  return fromScaledUnits(toScaledUnits(a) - toScaledUnits(b), Math.max(a.scale, b.scale));
 }
 
 export function compareQuantities(a: Quantity, b: Quantity): number {
-  const scale = Math.max(a.scale, b.scale);
-  return Math.sign(rescaleQuantity(a, scale).units - rescaleQuantity(b, scale).units);
+  const d = toScaledUnits(a) - toScaledUnits(b);
+  return d === 0n ? 0 : d < 0n ? -1 : 1;
 }

@@ -10,7 +10,7 @@ import {
   type SalePostVoidedPayload,
   type SaleRefundedPayload,
 } from '../events/sale';
-import type { Quantity } from '../money/quantity';
+import { fromScaledUnits, isWholeQuantity, MAX_QUANTITY_SCALE, quantityToString, toScaledUnits, type Quantity } from '../money/quantity';
 import { divRound } from '../money/rounding';
 import { summarizeTaxes } from '../tax/tax';
 import { authorize } from './engine';
@@ -30,22 +30,16 @@ const no = <T>(code: SaleErrorCode, message: string, extra: Partial<SaleError> =
 /** Context for refund and post-void: who does it, with which policy (for permissions). */
 export type RefundContext = Pick<SaleContext, 'actor' | 'now'> & { policy?: Pick<SalePolicy, 'max_refund_without_approval'> };
 
-function toScale(q: Quantity, scale: number): bigint {
-  return BigInt(q.units) * 10n ** BigInt(scale - q.scale);
-}
-
 function discountKey(d: Discount): string {
   return `${d.kind}|${d.promotion_id ?? ''}|${d.reason ?? ''}|${d.approved_by ?? ''}`;
 }
 
 interface PriorLine {
-  quantity: bigint; // at scale 6
+  quantity: bigint; // micro-units (toScaledUnits)
   net: number;
   discounts: Map<string, number>;
   taxes: Map<string, { base: number; amount: number }>;
 }
-
-const SCALE = 6;
 
 function priorByLine(original: SaleCompletedPayload, prior: readonly SaleRefundedPayload[]): Map<string, PriorLine> {
   const m = new Map<string, PriorLine>();
@@ -55,7 +49,7 @@ function priorByLine(original: SaleCompletedPayload, prior: readonly SaleRefunde
     for (const rl of r.lines) {
       const p = m.get(rl.original_line_id);
       if (!p) continue;
-      p.quantity += toScale(rl.quantity, SCALE);
+      p.quantity += toScaledUnits(rl.quantity);
       p.net += rl.net;
       for (const d of rl.discounts) p.discounts.set(discountKey(d), (p.discounts.get(discountKey(d)) ?? 0) + d.amount);
       for (const t of rl.taxes) {
@@ -70,23 +64,13 @@ function priorByLine(original: SaleCompletedPayload, prior: readonly SaleRefunde
   return m;
 }
 
-function fromScale(units: bigint): Quantity {
-  let u = units;
-  let scale = SCALE;
-  while (scale > 0 && u % 10n === 0n) {
-    u /= 10n;
-    scale -= 1;
-  }
-  return { units: Number(u), scale };
-}
-
 /** Quantity of each original line that can still be refunded. */
 export function refundableQuantities(original: SaleCompletedPayload, prior: readonly SaleRefundedPayload[]): Map<string, Quantity> {
   const pl = priorByLine(original, prior);
   const out = new Map<string, Quantity>();
   for (const l of original.lines) {
-    const left = toScale(l.quantity, SCALE) - pl.get(l.line_id)!.quantity;
-    out.set(l.line_id, fromScale(left > 0n ? left : 0n));
+    const left = toScaledUnits(l.quantity) - pl.get(l.line_id)!.quantity;
+    out.set(l.line_id, fromScaledUnits(left > 0n ? left : 0n));
   }
   return out;
 }
@@ -133,15 +117,15 @@ export function buildRefund(
     if (seen.has(ol.line_id)) return no('NOT_REFUNDABLE', `line ${ol.line_id} is listed twice`, { line_id: ol.line_id });
     seen.add(ol.line_id);
     const q = rq.quantity;
-    if (!Number.isSafeInteger(q.units) || !Number.isInteger(q.scale) || q.scale < 0 || q.scale > SCALE || q.units <= 0) {
+    if (!Number.isSafeInteger(q.units) || !Number.isInteger(q.scale) || q.scale < 0 || q.scale > MAX_QUANTITY_SCALE || q.units <= 0) {
       return no('BAD_QUANTITY', `refund quantity for line ${ol.line_id} must be greater than zero`, { line_id: ol.line_id });
     }
-    if (ol.unit === 'each' && q.units % 10 ** q.scale !== 0) return no('BAD_QUANTITY', `line ${ol.line_id} is sold by the piece: refund whole units`, { line_id: ol.line_id });
+    if (ol.unit === 'each' && !isWholeQuantity(q)) return no('BAD_QUANTITY', `line ${ol.line_id} is sold by the piece: refund whole units`, { line_id: ol.line_id });
     const p = pl.get(ol.line_id)!;
-    const sold = toScale(ol.quantity, SCALE);
-    const after = p.quantity + toScale(q, SCALE);
+    const sold = toScaledUnits(ol.quantity);
+    const after = p.quantity + toScaledUnits(q);
     if (after > sold) {
-      return no('REFUND_EXCEEDS_SOLD', `line ${ol.line_id} (${ol.description}): only ${fromScale(sold - p.quantity).units / 10 ** fromScale(sold - p.quantity).scale} left to refund`, { line_id: ol.line_id });
+      return no('REFUND_EXCEEDS_SOLD', `line ${ol.line_id} (${ol.description}): only ${quantityToString(fromScaledUnits(sold - p.quantity))} left to refund`, { line_id: ol.line_id });
     }
     // Cumulative share of X after this refund, minus what earlier refunds took, within [0, X − taken].
     const share = (x: number, taken: number): number => {
@@ -175,7 +159,7 @@ export function buildRefund(
       description: ol.description,
       category: ol.category,
       tax_category: ol.tax_category,
-      quantity: fromScale(toScale(q, SCALE)),
+      quantity: fromScaledUnits(toScaledUnits(q)),
       unit: ol.unit,
       unit_price: ol.unit_price,
       gross: net + discountSum,

@@ -12,7 +12,7 @@ export type DeviceCategory = 'printer' | 'drawer' | 'scanner' | 'scale' | 'displ
  * StatusUpdateEvent. One discriminated union so a `switch (s.kind)` in the app is exhaustive.
  * `other` lets a driver report something vendor-specific without changing this file.
  */
-export type DeviceStatus =
+export type StatusUpdate =
   | { kind: 'cover'; value: 'open' | 'closed' }
   | { kind: 'paper'; value: 'ok' | 'near-end' | 'empty' }
   | { kind: 'drawer'; value: 'opened' | 'closed' }
@@ -24,7 +24,7 @@ export type DeviceStatus =
   | { kind: 'output-complete'; id: string }
   | { kind: 'other'; name: string; value: string };
 
-export type StatusEvent = DeviceStatus & { device: string; at: number };
+export type StatusEvent = StatusUpdate & { device: string; at: number };
 
 /** DataEvent. `T` is the driver's payload (a scanned label, a weight, a card result). */
 export interface DataEvent<T = unknown> {

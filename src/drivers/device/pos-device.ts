@@ -5,7 +5,7 @@
 // A call in the wrong order rejects with a PosError naming the step that is missing.
 
 import { TypedEmitter, type EventsOf } from './emitter';
-import type { DataEvent, DeviceCategory, DeviceState, DeviceStatus, ErrorEvent, ErrorLocus, ErrorResponse, PosDeviceEvents } from './events';
+import type { DataEvent, DeviceCategory, DeviceState, StatusUpdate, ErrorEvent, ErrorLocus, ErrorResponse, PosDeviceEvents } from './events';
 import { PosError, type ExtendedResult, type ResultCode } from './result';
 
 /** Data events held while `dataEventEnabled` is false (UnifiedPOS queues them); oldest dropped past this. */
@@ -29,7 +29,7 @@ export abstract class PosDevice<TData = unknown, Extra extends EventsOf<Extra> =
   private _dataEventEnabled = true;
   private readonly dataQueue: DataEvent<TData>[] = [];
   /** Last status per kind, so the app (and a newly opened screen) can read the current picture. */
-  private readonly lastStatus = new Map<string, DeviceStatus>();
+  private readonly lastStatus = new Map<string, StatusUpdate>();
 
   constructor(
     /** Logical name from the device configuration, e.g. "printer". */
@@ -52,11 +52,11 @@ export abstract class PosDevice<TData = unknown, Extra extends EventsOf<Extra> =
     return this._enabled;
   }
   /** Current value of each status kind seen so far. */
-  get statuses(): DeviceStatus[] {
+  get statuses(): StatusUpdate[] {
     return [...this.lastStatus.values()];
   }
-  status<K extends DeviceStatus['kind']>(kind: K): Extract<DeviceStatus, { kind: K }> | undefined {
-    return this.lastStatus.get(kind) as Extract<DeviceStatus, { kind: K }> | undefined;
+  status<K extends StatusUpdate['kind']>(kind: K): Extract<StatusUpdate, { kind: K }> | undefined {
+    return this.lastStatus.get(kind) as Extract<StatusUpdate, { kind: K }> | undefined;
   }
 
   /** UnifiedPOS DataEventEnabled: while false, data events are queued (bounded) and delivered when set true. */
@@ -174,7 +174,7 @@ export abstract class PosDevice<TData = unknown, Extra extends EventsOf<Extra> =
   }
 
   /** Emits a status event when the value changed (or always with `force`). Returns whether it emitted. */
-  protected emitStatus(status: DeviceStatus, force = false): boolean {
+  protected emitStatus(status: StatusUpdate, force = false): boolean {
     const key = status.kind === 'other' ? `other:${status.name}` : status.kind;
     const prev = this.lastStatus.get(key);
     const transient = status.kind === 'output-complete' || status.kind === 'drawer-alert';

@@ -5,7 +5,7 @@ import { formatMoney } from '../../core/receipt';
 import { createDeviceContext, type AnyDevice, type DeviceHooks } from '../../drivers/config/registry';
 import type { Connection } from '../../drivers/config/connection';
 import type { DeviceConfig, DeviceEntry } from '../../drivers/config/schema';
-import type { DeviceStatus as DriverStatus, StatusEvent } from '../../drivers/device/events';
+import type { StatusUpdate, StatusEvent } from '../../drivers/device/events';
 import type { ReceiptPrinter, JobEvent } from '../../drivers/printer/printer';
 import type { CashDrawer } from '../../drivers/drawer/drawer';
 import type { HidPosScanner, SerialScanner } from '../../drivers/scanner/scanner';
@@ -210,7 +210,7 @@ export class DriverDevices implements RegisterDevices {
     for (const s of device.statuses) this.applyStatus(slot, s);
   }
 
-  private applyStatus(slot: Slot, s: DriverStatus): void {
+  private applyStatus(slot: Slot, s: StatusUpdate): void {
     const f = slot.flags;
     switch (s.kind) {
       case 'paper':

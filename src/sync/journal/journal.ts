@@ -19,7 +19,7 @@ import {
   type RejectedEvent,
   type StoreChange,
 } from '../../core/protocol';
-import type { Quantity } from '../../core/money';
+import { sumQuantities, type Quantity } from '../../core/money';
 import { EventPayloadError, parseEventPayload, type EventPayloadMap, type EventType, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
 import { parseReceiptCode, receiptNo } from '../../core/receipt';
 import type { CatalogEntry, JournalWatcher, RegisterJournal, SaleOnRecord, SaleReversals, TypedEvent } from '../../core/register-api';
@@ -83,7 +83,7 @@ export interface SyncState {
   lastError: string | null;
 }
 
-export interface Rejection extends RejectedEvent {
+export interface StoredRejection extends RejectedEvent {
   rejected_at: string;
   acknowledged_at: string | null;
 }
@@ -407,11 +407,11 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     this.stmt.setError.run(message === null ? null : message.slice(0, 2000));
   }
 
-  rejections(opts: { unacknowledgedOnly?: boolean } = {}): Rejection[] {
+  rejections(opts: { unacknowledgedOnly?: boolean } = {}): StoredRejection[] {
     this.assertOpen();
     const sql = `SELECT seq, event_id, code, reason, rejected_at, acknowledged_at FROM rejections
                  ${opts.unacknowledgedOnly ? 'WHERE acknowledged_at IS NULL' : ''} ORDER BY seq LIMIT 10000`;
-    return this.db.prepare(sql).all() as Rejection[];
+    return this.db.prepare(sql).all() as StoredRejection[];
   }
 
   /** How many rejections no manager has acknowledged yet. */
@@ -583,14 +583,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     const through = Math.max(this.syncState().appliedThrough, stockThrough);
     const moves = this.db.prepare('SELECT units, scale FROM local_stock_movements WHERE sku = ? AND seq > ?').all(sku, through) as Quantity[];
     if (!hub && moves.length === 0) return null;
-    const all = hub ? [hub, ...moves] : moves;
-    const scale = Math.max(...all.map((q) => q.scale));
-    let units = 0;
-    for (const q of all) {
-      units += q.units * 10 ** (scale - q.scale);
-      if (!Number.isSafeInteger(units)) throw new Error(`stock of ${sku} overflows`);
-    }
-    return { units, scale };
+    return sumQuantities(hub ? [hub, ...moves] : moves);
   }
 
   getOpenShift(): { seq: number; opened_at: string; payload: Record<string, unknown> } | null {
@@ -777,7 +770,7 @@ export interface JournalFileStatus {
   changeCursor: number;
   lastSyncedAt: string | null;
   lastError: string | null;
-  rejections: Rejection[];
+  rejections: StoredRejection[];
   openSale: boolean;
 }
 
@@ -800,7 +793,7 @@ export function readJournalStatus(filePath: string): JournalFileStatus {
       changeCursor: st.change_cursor,
       lastSyncedAt: st.last_synced_at,
       lastError: st.last_error,
-      rejections: db.prepare('SELECT seq, event_id, code, reason, rejected_at, acknowledged_at FROM rejections ORDER BY seq LIMIT 1000').all() as Rejection[],
+      rejections: db.prepare('SELECT seq, event_id, code, reason, rejected_at, acknowledged_at FROM rejections ORDER BY seq LIMIT 1000').all() as StoredRejection[],
       openSale: db.prepare('SELECT 1 FROM open_sale WHERE id = 1').get() !== undefined,
     };
   } finally {

@@ -52,7 +52,7 @@ export interface SyncClientOptions {
 
 export type LinkState = 'stopped' | 'connecting' | 'connected' | 'waiting';
 
-export interface SyncStatus {
+export interface SyncLinkStatus {
   state: LinkState;
   connected: boolean;
   /** Local journal head. */
@@ -79,7 +79,7 @@ export interface PriceChanged {
 }
 
 export interface SyncClientEvents {
-  status: [SyncStatus];
+  status: [SyncLinkStatus];
   rejected: [RejectedEvent[]];
   changes: [StoreChange[]];
   'price-changed': [PriceChanged];
@@ -217,7 +217,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     this.emitStatus();
   }
 
-  get status(): SyncStatus {
+  get status(): SyncLinkStatus {
     const st = this.journal.syncState();
     const head = this.journal.head().seq;
     const un = this.journal.unsynced();
