@@ -142,7 +142,7 @@ export async function publishDueChanges(db: Db, limit = 20): Promise<StoreChange
     const published = await db.transaction(async (tx) => {
       const { rows } = await tx.query<{ change_id: number; kind: HqChange['kind']; payload: HqChange['body'] }>(
         `SELECT change_id, kind, payload FROM scheduled_changes
-          WHERE published_at IS NULL AND effective_at <= now()
+          WHERE published_at IS NULL AND canceled_at IS NULL AND effective_at <= now()
           ORDER BY effective_at, change_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
       );
       const row = rows[0];

@@ -18,6 +18,7 @@ import type { Db, Queryable } from './db/db';
 import { describeDbError, isSqlRefusal, isTransientDbError, retryTransient } from './db/errors';
 import type { JournalEntry } from '../core/ledger/entry';
 import type { EventProcessor, StockMovementDraft } from './processor';
+import { addToSalesFigures } from './sales-figures';
 import { appendChange } from './changes';
 import { decimalToQty, qtyToDecimal } from './quantity';
 import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/money/quantity';
@@ -289,6 +290,7 @@ async function flush(tx: Queryable, ctx: IngestContext, p: Pending): Promise<voi
          FROM jsonb_to_recordset($1::jsonb) AS x(terminal_id text, seq bigint, event_id uuid, store_id text, type text, occurred_at timestamptz, payload jsonb, prev_hash text, hash text)`,
       [JSON.stringify(p.journal)],
     );
+    await addToSalesFigures(tx, p.journal);
   }
   if (p.entries.length) {
     await tx.query(

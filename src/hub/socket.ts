@@ -20,6 +20,7 @@ import type { AuthThrottle } from './auth-throttle';
 import { latestCursor, pullChanges, storeSnapshot } from './changes';
 import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
 import { lookupSale } from './sale-lookup';
+import { signedAmount } from './sales-figures';
 import { describeDbError, isTransientDbError } from './db/errors';
 import type { EventProcessor } from './processor';
 
@@ -85,17 +86,23 @@ export function publishAlerts(io: Server, alerts: Alert[]): void {
 }
 
 function publishJournal(io: Server, events: JournalEvent[]): void {
+  // The same row as GET /api/events (amount signed: a refund is negative), so the console
+  // can put a live event straight into its lists and figures.
   for (const e of events) {
-    const totals = (e.payload as { totals?: { total?: unknown } }).totals;
-    const currency = (e.payload as { currency?: unknown }).currency;
+    const { amount, currency } = signedAmount(e.type, e.payload);
+    const cashier = (e.payload as { cashier_id?: unknown }).cashier_id;
     io.to([HQ_ROOM, hqStoreRoom(e.store_id)]).emit('journal', {
+      event_id: e.event_id,
+      receipt_no: `${e.terminal_id}-${String(e.seq).padStart(6, '0')}`,
       store_id: e.store_id,
       terminal_id: e.terminal_id,
       seq: e.seq,
       type: e.type,
       occurred_at: e.occurred_at,
-      total: typeof totals?.total === 'number' ? totals.total : null,
-      currency: typeof currency === 'string' ? currency : null,
+      received_at: new Date().toISOString(),
+      amount,
+      currency,
+      cashier_id: typeof cashier === 'string' ? cashier : null,
     });
   }
 }
@@ -216,8 +223,8 @@ export function installSocketHandlers(deps: SocketDeps): void {
     handle(MSG.hello, helloRequestSchema, async (req) => {
       if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`hello: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
       const { rows } = await db.query<{ applied_through: number; applied_hash: string | null }>(
-        `UPDATE terminals SET last_seen_at = now() WHERE terminal_id = $1 RETURNING applied_through, applied_hash`,
-        [p.terminal_id],
+        `UPDATE terminals SET last_seen_at = now(), app_version = $2, change_cursor = $3, change_cursor_at = now() WHERE terminal_id = $1 RETURNING applied_through, applied_hash`,
+        [p.terminal_id, req.app_version, req.change_cursor],
       );
       const latest = await latestCursor(db, p.store_id);
       const behind = latest - req.change_cursor;
@@ -301,6 +308,11 @@ export function installSocketHandlers(deps: SocketDeps): void {
     );
 
     handle(MSG.pullChanges, pullChangesRequestSchema, async (req) => {
+      // Pulling after a cursor says the register applied everything up to it (the propagation view).
+      await db.query(`UPDATE terminals SET change_cursor = $2, change_cursor_at = now(), last_seen_at = now() WHERE terminal_id = $1 AND change_cursor < $2`, [
+        p.terminal_id,
+        req.after_cursor,
+      ]);
       const r = await pullChanges(db, p.store_id, req.after_cursor, req.limit);
       return { ok: true, ...r };
     });

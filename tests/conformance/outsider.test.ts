@@ -220,10 +220,10 @@ describe('an outside implementation, from the docs, schemas and vectors alone', 
       socket.close();
     }
     // docs/hub.md: the journal read API lists it with its total.
-    const sales = await http('GET', `/api/sales?store_id=${store}`);
+    const sales = await http('GET', `/api/events?store_id=${store}`);
     expect(sales.status).toBe(200);
     expect(sales.body.events).toEqual([expect.objectContaining({ terminal_id: terminal, seq: 1, type: 'sale.completed', currency: 'USD' })]);
-    expect(Number(sales.body.events[0].total)).toBe(payload.totals.total);
+    expect(sales.body.events[0].amount).toBe(payload.totals.total);
   }, 120_000);
 
   it('the hub gives every code the conformance scenarios expect', async () => {

@@ -27,7 +27,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
     });
 
   const hubHas = async (seq: number, type: string) => {
-    const r = await s.hq('GET', '/api/sales?store_id=store-001&limit=200');
+    const r = await s.hq('GET', '/api/events?store_id=store-001&limit=200');
     const rej = await s.hq('GET', '/api/rejections?store_id=store-001');
     if (rej.body?.rejections?.length) throw new Error(`hub rejected events: ${JSON.stringify(rej.body.rejections).slice(0, 800)}`);
     return (r.body?.events ?? []).some((e: { seq: number; type: string; terminal_id: string }) => e.seq === seq && e.type === type && e.terminal_id === 'T01');

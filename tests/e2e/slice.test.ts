@@ -26,7 +26,7 @@ describe('register vertical slice (browser host + journal + hub)', { timeout: 90
     const ev = register.journal.eventAt(head)!;
     expect(ev.type).toBe('sale.completed');
     await waitFor(() => register.service.syncStatus().unsynced === 0, 15_000, 'the sale to sync');
-    const sales = await s.hq('GET', '/api/sales?store_id=store-001');
+    const sales = await s.hq('GET', '/api/events?store_id=store-001');
     expect(sales.body.events.some((e: { seq: number; type: string }) => e.seq === head && e.type === 'sale.completed')).toBe(true);
   });
 });

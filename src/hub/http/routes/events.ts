@@ -1,10 +1,56 @@
 import { z } from 'zod';
 import type { RouteModule } from '../app';
-import { allowedStore, storeScope, userOf } from '../auth';
+import { storeScope, userOf } from '../auth';
 import { errorBodySchema } from '../errors';
-import { jsonObject, limitQuery, storeIdQuery, toIso } from '../schemas';
+import { jsonObject, toIso } from '../schemas';
+import { checkRange, keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
+import { CURRENCY_SQL, SALE_TYPES, SIGNED_AMOUNT_SQL } from '../../sales-figures';
 
-// What happened: sales and other journal events as received, alerts, rejected events.
+// What happened: journal events as received (the console's event stream), sales with their
+// signed amounts (the sales explorer's search), rejected events. All paged (paging.ts).
+
+export const eventRow = z.object({
+  event_id: z.string(),
+  receipt_no: z.string().describe('<terminal>-<seq, 6 digits>, as printed on a receipt'),
+  store_id: z.string(),
+  terminal_id: z.string(),
+  seq: z.number(),
+  type: z.string(),
+  occurred_at: z.string(),
+  received_at: z.string(),
+  amount: z.number().nullable().describe('signed minor units: a sale +total, a refund −total, a post-void −original total; null for types that move no money'),
+  currency: z.string().nullable(),
+  cashier_id: z.string().nullable(),
+});
+type EventDbRow = { event_id: string; store_id: string; terminal_id: string; seq: string; type: string; occurred_at: Date; received_at: Date; amount: string | null; currency: string | null; cashier_id: string | null };
+export const toEventRow = (r: EventDbRow): z.infer<typeof eventRow> => ({
+  event_id: r.event_id,
+  receipt_no: `${r.terminal_id}-${String(r.seq).padStart(6, '0')}`,
+  store_id: r.store_id,
+  terminal_id: r.terminal_id,
+  seq: Number(r.seq),
+  type: r.type,
+  occurred_at: toIso(r.occurred_at)!,
+  received_at: toIso(r.received_at)!,
+  amount: r.amount === null ? null : Number(r.amount),
+  currency: r.currency,
+  cashier_id: r.cashier_id,
+});
+export const EVENT_COLUMNS = `e.event_id::text AS event_id, e.store_id, e.terminal_id, e.seq::text AS seq, e.type, e.occurred_at, e.received_at,
+  (${SIGNED_AMOUNT_SQL})::text AS amount, ${CURRENCY_SQL} AS currency, e.payload->>'cashier_id' AS cashier_id`;
+
+const eventKeys = (list: string) =>
+  keyset(list, [{ sql: 'e.occurred_at', type: 'timestamptz' }, { sql: 'e.terminal_id', type: 'text' }, { sql: 'e.seq', type: 'bigint' }], 'desc');
+const eventsKs = eventKeys('events');
+const salesKs = eventKeys('sales');
+
+const typeSchema = z.string().regex(/^[a-z_]+(\.[a-z_]+)*$/, 'must be an event type like sale.completed').max(64);
+const typesQuery = z
+  .string()
+  .max(1000)
+  .transform((s) => s.split(','))
+  .pipe(z.array(typeSchema).min(1).max(20))
+  .describe('event types, comma-separated (sale.completed,sale.refunded)');
 
 const alertRow = z.object({
   alert_id: z.number(),
@@ -13,37 +59,42 @@ const alertRow = z.object({
   terminal_id: z.string().nullable(),
   message: z.string(),
   data: jsonObject,
+  folded: z.number().describe('repeats of the same cause folded into this alert'),
   created_at: z.string(),
-});
-const saleRow = z.object({
-  store_id: z.string(),
-  terminal_id: z.string(),
-  seq: z.number(),
-  type: z.string(),
-  occurred_at: z.string(),
-  total: z.number().nullable(),
-  currency: z.string().nullable(),
+  acknowledged_at: z.string().nullable(),
+  acknowledged_by: z.string().nullable(),
 });
 const rejectionRow = z.object({ terminal_id: z.string(), seq: z.number(), event_id: z.string().nullable(), code: z.string(), reason: z.string(), created_at: z.string() });
 
 export const eventRoutes: RouteModule = (app, deps) => {
-  app.get('/api/alerts', {
+  app.get('/api/events', {
     config: { auth: 'user' },
     schema: {
       tags: ['events'],
-      summary: 'Alerts (oversell, rejected events, tamper, lockouts), newest first',
+      summary: 'Journal events the hub applied (every type), newest first by occurred_at; paged, filtered by store, terminal, type and time',
       security: [{ bearer: [] }],
-      querystring: z.object({ store_id: storeIdQuery.optional(), limit: limitQuery() }).strict(),
-      response: { 200: z.object({ alerts: z.array(alertRow) }), 400: errorBodySchema, 403: errorBodySchema },
+      querystring: z.object({ ...pageQuery(), ...listFilters, type: typesQuery.optional() }).strict(),
+      response: { 200: pageReply('events', eventRow), 400: errorBodySchema, 403: errorBodySchema },
     },
     handler: async (req) => {
-      const stores = storeScope(userOf(req), req.query.store_id);
-      const { rows } = await deps.db.query<z.infer<typeof alertRow> & { created_at: Date }>(
-        `SELECT alert_id, kind, store_id, terminal_id, message, data, created_at FROM alerts
-          WHERE ($1::text[] IS NULL OR store_id = ANY($1)) ORDER BY alert_id DESC LIMIT $2`,
-        [stores, req.query.limit],
+      const qs = req.query;
+      checkRange(qs.from, qs.to);
+      const stores = storeScope(userOf(req), qs.store_id);
+      const q = new SqlParams();
+      const where = [
+        storeFilter(q, 'e.store_id', stores),
+        qs.terminal_id ? `e.terminal_id = ${q.p(qs.terminal_id)}` : 'TRUE',
+        qs.type ? `e.type = ANY(${q.p(qs.type)}::text[])` : 'TRUE',
+        qs.from ? `e.occurred_at >= ${q.p(qs.from)}::timestamptz` : 'TRUE',
+        qs.to ? `e.occurred_at < ${q.p(qs.to)}::timestamptz` : 'TRUE',
+        eventsKs.after(q, qs.cursor),
+      ];
+      const { rows } = await deps.db.query<EventDbRow & Record<string, unknown>>(
+        `SELECT ${EVENT_COLUMNS}, ${eventsKs.select} FROM journal_events e WHERE ${where.join(' AND ')} ORDER BY ${eventsKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        q.values,
       );
-      return { alerts: rows.map((r) => ({ ...r, alert_id: Number(r.alert_id), created_at: toIso(r.created_at)! })) };
+      const page = eventsKs.page(rows, qs.limit);
+      return { events: page.rows.map((r) => toEventRow(r as EventDbRow)), next_cursor: page.next_cursor };
     },
   });
 
@@ -51,39 +102,148 @@ export const eventRoutes: RouteModule = (app, deps) => {
     config: { auth: 'user' },
     schema: {
       tags: ['events'],
-      summary: 'Journal events as received, newest first, with their total',
+      summary: 'Sales, refunds and post-voids with signed amounts, newest first; find by receipt number, store, terminal, cashier, time, amount or card last four',
       security: [{ bearer: [] }],
-      querystring: z.object({ store_id: storeIdQuery.optional(), limit: limitQuery() }).strict(),
-      response: { 200: z.object({ events: z.array(saleRow) }), 400: errorBodySchema, 403: errorBodySchema },
+      querystring: z
+        .object({
+          ...pageQuery(),
+          ...listFilters,
+          type: z.enum(SALE_TYPES).optional().describe('only sales, refunds or post-voids'),
+          receipt_no: z.string().regex(/^[A-Za-z0-9_-]{1,64}-\d{1,12}$/, 'must be <terminal>-<number>').optional().describe('as printed: T01-000042'),
+          cashier_id: z.string().min(1).max(64).optional(),
+          amount: z.coerce.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional().describe('exact signed amount in minor units'),
+          card_last4: z.string().regex(/^\d{4}$/, 'must be four digits').optional().describe('last four digits of a card tender'),
+        })
+        .strict(),
+      response: { 200: pageReply('sales', eventRow), 400: errorBodySchema, 403: errorBodySchema },
     },
     handler: async (req) => {
-      const stores = storeScope(userOf(req), req.query.store_id);
-      const { rows } = await deps.db.query<z.infer<typeof saleRow> & { occurred_at: Date }>(
-        `SELECT store_id, terminal_id, seq, type, occurred_at, (payload->'totals'->>'total')::bigint AS total, payload->>'currency' AS currency
-           FROM journal_events WHERE ($1::text[] IS NULL OR store_id = ANY($1)) ORDER BY received_at DESC, seq DESC LIMIT $2`,
-        [stores, req.query.limit],
+      const qs = req.query;
+      checkRange(qs.from, qs.to);
+      const stores = storeScope(userOf(req), qs.store_id);
+      const q = new SqlParams();
+      const where = [storeFilter(q, 'e.store_id', stores), `e.type = ANY(${q.p(qs.type ? [qs.type] : [...SALE_TYPES])}::text[])`];
+      if (qs.receipt_no) {
+        const dash = qs.receipt_no.lastIndexOf('-');
+        where.push(`e.terminal_id = ${q.p(qs.receipt_no.slice(0, dash))} AND e.seq = ${q.p(Number(qs.receipt_no.slice(dash + 1)))}`);
+      }
+      if (qs.terminal_id) where.push(`e.terminal_id = ${q.p(qs.terminal_id)}`);
+      if (qs.cashier_id) where.push(`e.payload->>'cashier_id' = ${q.p(qs.cashier_id)}`);
+      if (qs.from) where.push(`e.occurred_at >= ${q.p(qs.from)}::timestamptz`);
+      if (qs.to) where.push(`e.occurred_at < ${q.p(qs.to)}::timestamptz`);
+      if (qs.amount !== undefined) where.push(`(${SIGNED_AMOUNT_SQL}) = ${q.p(qs.amount)}::bigint`);
+      if (qs.card_last4) {
+        where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(e.payload->'tenders', e.payload->'original'->'tenders')) t
+                     WHERE t->>'kind' = 'card' AND right(t->>'masked_pan', 4) = ${q.p(qs.card_last4)})`);
+      }
+      where.push(salesKs.after(q, qs.cursor));
+      const { rows } = await deps.db.query<EventDbRow & Record<string, unknown>>(
+        `SELECT ${EVENT_COLUMNS}, ${salesKs.select} FROM journal_events e WHERE ${where.join(' AND ')} ORDER BY ${salesKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        q.values,
       );
-      return { events: rows.map((r) => ({ ...r, seq: Number(r.seq), occurred_at: toIso(r.occurred_at)!, total: r.total === null ? null : Number(r.total) })) };
+      const page = salesKs.page(rows, qs.limit);
+      return { sales: page.rows.map((r) => toEventRow(r as EventDbRow)), next_cursor: page.next_cursor };
     },
   });
 
+  const alertsKs = keyset('alerts', [{ sql: 'a.alert_id', type: 'bigint' }], 'desc');
+  app.get('/api/alerts', {
+    config: { auth: 'user' },
+    schema: {
+      tags: ['events'],
+      summary: 'Alerts (oversell, rejected events, tamper, lockouts), newest first; paged, filtered by store, terminal, kind, time, open/acknowledged',
+      security: [{ bearer: [] }],
+      querystring: z
+        .object({
+          ...pageQuery(),
+          ...listFilters,
+          kind: z.string().regex(/^[a-z_]{1,64}$/, 'must be an alert kind like oversell').optional(),
+          state: z.enum(['open', 'acknowledged', 'all']).default('all').describe('open: not acknowledged yet'),
+        })
+        .strict(),
+      response: { 200: pageReply('alerts', alertRow).extend({ open_count: z.number().describe('open alerts in the same store scope, all kinds') }), 400: errorBodySchema, 403: errorBodySchema },
+    },
+    handler: async (req) => {
+      const qs = req.query;
+      checkRange(qs.from, qs.to);
+      const stores = storeScope(userOf(req), qs.store_id);
+      const q = new SqlParams();
+      const scope = storeFilter(q, 'a.store_id', stores);
+      const where = [
+        scope,
+        qs.terminal_id ? `a.terminal_id = ${q.p(qs.terminal_id)}` : 'TRUE',
+        qs.kind ? `a.kind = ${q.p(qs.kind)}` : 'TRUE',
+        qs.state === 'open' ? 'a.acknowledged_at IS NULL' : qs.state === 'acknowledged' ? 'a.acknowledged_at IS NOT NULL' : 'TRUE',
+        qs.from ? `a.created_at >= ${q.p(qs.from)}::timestamptz` : 'TRUE',
+        qs.to ? `a.created_at < ${q.p(qs.to)}::timestamptz` : 'TRUE',
+        alertsKs.after(q, qs.cursor),
+      ];
+      const { rows } = await deps.db.query<Record<string, unknown>>(
+        `SELECT a.alert_id::text AS alert_id, a.kind, a.store_id, a.terminal_id, a.message, a.data, a.folded, a.created_at, a.acknowledged_at, a.acknowledged_by, ${alertsKs.select}
+           FROM alerts a WHERE ${where.join(' AND ')} ORDER BY ${alertsKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        q.values,
+      );
+      const open = await deps.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM alerts a WHERE ${scope} AND a.acknowledged_at IS NULL`, stores === null ? [] : [stores]);
+      const page = alertsKs.page(rows, qs.limit);
+      return {
+        alerts: page.rows.map((r) => ({
+          alert_id: Number(r.alert_id),
+          kind: String(r.kind),
+          store_id: String(r.store_id),
+          terminal_id: (r.terminal_id as string | null) ?? null,
+          message: String(r.message),
+          data: (r.data ?? {}) as Record<string, unknown>,
+          folded: Number(r.folded ?? 0),
+          created_at: toIso(r.created_at)!,
+          acknowledged_at: toIso(r.acknowledged_at),
+          acknowledged_by: (r.acknowledged_by as string | null) ?? null,
+        })),
+        next_cursor: page.next_cursor,
+        open_count: Number(open.rows[0]?.n ?? 0),
+      };
+    },
+  });
+
+  const rejKs = keyset('rejections', [{ sql: 'r.created_at', type: 'timestamptz' }, { sql: 'r.terminal_id', type: 'text' }, { sql: 'r.seq', type: 'bigint' }], 'desc');
   app.get('/api/rejections', {
     config: { auth: 'user' },
     schema: {
       tags: ['events'],
-      summary: "A store's rejected journal events, newest first",
+      summary: 'Rejected journal events, newest first; paged, filtered by store, terminal, code and time',
       security: [{ bearer: [] }],
-      querystring: z.object({ store_id: storeIdQuery, limit: limitQuery() }).strict(),
-      response: { 200: z.object({ rejections: z.array(rejectionRow) }), 400: errorBodySchema, 403: errorBodySchema },
+      querystring: z.object({ ...pageQuery(), ...listFilters, code: z.string().regex(/^[A-Z_]{1,64}$/).optional().describe('rejection code, e.g. HASH_MISMATCH') }).strict(),
+      response: { 200: pageReply('rejections', rejectionRow), 400: errorBodySchema, 403: errorBodySchema },
     },
     handler: async (req) => {
-      const s = allowedStore(userOf(req), req.query.store_id);
-      const { rows } = await deps.db.query<z.infer<typeof rejectionRow> & { created_at: Date }>(
-        `SELECT r.terminal_id, r.seq, r.event_id, r.code, r.reason, r.created_at FROM event_rejections r
-           JOIN terminals t ON t.terminal_id = r.terminal_id WHERE t.store_id = $1 ORDER BY r.created_at DESC LIMIT $2`,
-        [s, req.query.limit],
+      const qs = req.query;
+      checkRange(qs.from, qs.to);
+      const stores = storeScope(userOf(req), qs.store_id);
+      const q = new SqlParams();
+      const where = [
+        storeFilter(q, 't.store_id', stores),
+        qs.terminal_id ? `r.terminal_id = ${q.p(qs.terminal_id)}` : 'TRUE',
+        qs.code ? `r.code = ${q.p(qs.code)}` : 'TRUE',
+        qs.from ? `r.created_at >= ${q.p(qs.from)}::timestamptz` : 'TRUE',
+        qs.to ? `r.created_at < ${q.p(qs.to)}::timestamptz` : 'TRUE',
+        rejKs.after(q, qs.cursor),
+      ];
+      const { rows } = await deps.db.query<Record<string, unknown>>(
+        `SELECT r.terminal_id, r.seq::text AS seq, r.event_id, r.code, r.reason, r.created_at, ${rejKs.select}
+           FROM event_rejections r JOIN terminals t ON t.terminal_id = r.terminal_id WHERE ${where.join(' AND ')} ORDER BY ${rejKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        q.values,
       );
-      return { rejections: rows.map((r) => ({ ...r, seq: Number(r.seq), event_id: r.event_id === null ? null : String(r.event_id), created_at: toIso(r.created_at)! })) };
+      const page = rejKs.page(rows, qs.limit);
+      return {
+        rejections: page.rows.map((r) => ({
+          terminal_id: String(r.terminal_id),
+          seq: Number(r.seq),
+          event_id: r.event_id === null ? null : String(r.event_id),
+          code: String(r.code),
+          reason: String(r.reason),
+          created_at: toIso(r.created_at)!,
+        })),
+        next_cursor: page.next_cursor,
+      };
     },
   });
 };

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { SaleCompletedPayload } from '../../core/events';
+import { buildRefund } from '../../core/sale';
+import { openTestDb, testBackends, type TestDb } from '../testing/test-db';
+import { api, enrollRegister, seedStore, startTestHub } from '../testing/hub-fixture';
+import type { RegisterSim } from '../testing/register-sim';
+import type { HubHandle } from '../server';
+import { encodeCursor } from './paging';
+
+// Every list route pages with one mechanism (paging.ts): an opaque cursor, a bounded limit,
+// next_cursor in the reply. Pages must cover the list exactly once in order, whatever the
+// page size; filters narrow it; a bad cursor, limit or range is refused with a code and
+// changes nothing.
+
+describe.each(testBackends())('paged lists on $name', (backend) => {
+  let t: TestDb;
+  let hub: HubHandle;
+  let mgrA: string;
+  const regs: Record<string, RegisterSim> = {};
+  let refundAmount = 0;
+
+  const all = async (path: string, key: string, limit: number, token?: string) => {
+    const out: Array<Record<string, unknown>> = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 1000; i++) {
+      const sep = path.includes('?') ? '&' : '?';
+      const r = await api(hub, 'GET', `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, undefined, token);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body[key].length).toBeLessThanOrEqual(limit);
+      out.push(...r.body[key]);
+      cursor = r.body.next_cursor;
+      if (!cursor) return out;
+    }
+    throw new Error('paging did not end');
+  };
+
+  beforeAll(async () => {
+    t = await openTestDb(backend);
+    await t.db.query(`INSERT INTO products (sku, data) VALUES ('X', '{"sku":"X","name":"Xylophone","category":"toys"}')`);
+    await seedStore(t.db, 'A', { X: 100, Y: 3 });
+    await seedStore(t.db, 'B', { X: 100 });
+    hub = await startTestHub(t.db);
+    await api(hub, 'POST', '/api/prices', { target: { all: true }, prices: [{ sku: 'X', amount: 250 }] });
+    mgrA = (await api(hub, 'POST', '/api/users', { user_id: 'mgr-a', name: 'A', role: 'store_manager', store_ids: ['A'] })).body.token;
+    for (const [s, term] of [['A', 'A-1'], ['A', 'A-2'], ['B', 'B-1']] as const) {
+      regs[term] = await enrollRegister(t.db, s, term);
+      await regs[term]!.connect(hub.url);
+      await regs[term]!.hello();
+    }
+    const a1 = regs['A-1']!;
+    const sales = Array.from({ length: 9 }, (_, i) => a1.sell([{ sku: 'X', units: 1 + (i % 3), unit_price: 250 }]));
+    expect(await a1.push(sales)).toMatchObject({ ok: true, applied_through: 9 });
+    const b = regs['B-1']!;
+    expect(await b.push([b.sell([{ sku: 'X', units: 1, unit_price: 250 }]), b.sell([{ sku: 'X', units: 2, unit_price: 250 }])])).toMatchObject({ ok: true, applied_through: 2 });
+    const sale = sales[2]!.payload as unknown as SaleCompletedPayload;
+    const refund = buildRefund(sale, [], {
+      refund_id: randomUUID(), store_id: 'A', terminal_id: 'A-2', shift_id: randomUUID(), cashier_id: 'c2', reason: 'changed mind',
+      lines: [{ original_line_id: sale.lines[0]!.line_id, quantity: { units: 1, scale: 0 } }], refund_to: 'original',
+    }, { actor: { cashier_id: 'c2', permissions: ['sale.refund'] }, now: new Date().toISOString() });
+    if (!refund.ok) throw new Error(refund.error.message);
+    refundAmount = refund.payload.totals.total;
+    expect(await regs['A-2']!.push([regs['A-2']!.append('sale.refunded', refund.payload as unknown as Record<string, unknown>)])).toMatchObject({ ok: true, applied_through: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    for (const r of Object.values(regs)) r.close();
+    await hub?.close();
+    await t?.dispose();
+  });
+
+  it('pages cover /api/events exactly once, newest first, for any page size (property)', async () => {
+    const full = await all('/api/events', 'events', 500);
+    expect(full).toHaveLength(12);
+    const keys = full.map((e) => `${e.occurred_at}|${e.terminal_id}|${e.seq}`);
+    const sorted = [...full].sort((x, y) => (x.occurred_at === y.occurred_at ? (x.terminal_id === y.terminal_id ? Number(y.seq) - Number(x.seq) : String(y.terminal_id).localeCompare(String(x.terminal_id))) : String(y.occurred_at).localeCompare(String(x.occurred_at))));
+    expect(sorted.map((e) => `${e.occurred_at}|${e.terminal_id}|${e.seq}`)).toEqual(keys);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 13 }), async (limit) => {
+        const paged = await all('/api/events', 'events', limit);
+        expect(paged.map((e) => `${e.occurred_at}|${e.terminal_id}|${e.seq}`)).toEqual(keys);
+      }),
+      { numRuns: 8 },
+    );
+  }, 120_000);
+
+  it('filters by store, terminal, type and time; a store manager sees only their stores', async () => {
+    expect((await all('/api/events?store_id=B', 'events', 5)).map((e) => e.terminal_id)).toEqual(['B-1', 'B-1']);
+    expect(await all('/api/events?terminal_id=A-2', 'events', 5)).toHaveLength(1);
+    expect(await all('/api/events?type=sale.refunded', 'events', 5)).toHaveLength(1);
+    expect(await all('/api/events?type=sale.refunded,sale.completed&store_id=A', 'events', 5)).toHaveLength(10);
+    expect(await all('/api/events?from=2000-01-01&to=2001-01-01', 'events', 5)).toHaveLength(0);
+    expect(await all(`/api/events?from=${encodeURIComponent(new Date(Date.now() - 3600_000).toISOString())}`, 'events', 5)).toHaveLength(12);
+    const mine = await all('/api/events', 'events', 4, mgrA);
+    expect(new Set(mine.map((e) => e.store_id))).toEqual(new Set(['A']));
+    expect((await api(hub, 'GET', '/api/events?store_id=B', undefined, mgrA)).status).toBe(403);
+  });
+
+  it('amounts are signed: a refund is negative; the sales explorer finds by receipt, cashier and amount', async () => {
+    const sales = await all('/api/sales', 'sales', 4);
+    expect(sales).toHaveLength(12);
+    const refund = sales.find((s) => s.type === 'sale.refunded')!;
+    expect(refund.amount).toBe(-refundAmount);
+    expect(refund.amount as number).toBeLessThan(0);
+    expect(sales.filter((s) => s.type === 'sale.completed').every((s) => (s.amount as number) > 0)).toBe(true);
+    const byReceipt = await api(hub, 'GET', '/api/sales?receipt_no=A-1-000003');
+    expect(byReceipt.body.sales).toEqual([expect.objectContaining({ terminal_id: 'A-1', seq: 3, receipt_no: 'A-1-000003', amount: 750 })]);
+    expect((await api(hub, 'GET', '/api/sales?cashier_id=c2')).body.sales.map((s: { type: string }) => s.type)).toEqual(['sale.refunded']);
+    expect((await api(hub, 'GET', `/api/sales?amount=${-refundAmount}`)).body.sales).toHaveLength(1);
+    expect((await api(hub, 'GET', '/api/sales?amount=500&store_id=B')).body.sales).toHaveLength(1);
+  });
+
+  it('refuses a bad cursor, limit or range with a code', async () => {
+    const other = encodeCursor('alerts', ['1']);
+    for (const [q, code, field] of [
+      [`cursor=${other}`, 'BAD_CURSOR', 'cursor'],
+      ['cursor=!!', 'BAD_CURSOR', 'cursor'],
+      [`cursor=${encodeCursor('events', ['not a time', 'A-1', '1'])}`, 'BAD_CURSOR', 'cursor'],
+      [`cursor=${Buffer.from('[1,2]').toString('base64url')}`, 'BAD_CURSOR', 'cursor'],
+      ['limit=0', 'BAD_REQUEST', 'limit'],
+      ['limit=501', 'BAD_REQUEST', 'limit'],
+      ['from=2026-02-01&to=2026-01-01', 'BAD_RANGE', 'from'],
+      ['from=yesterday', 'BAD_REQUEST', 'from'],
+      ['type=DROP TABLE', 'BAD_REQUEST', 'type.0'],
+      ['nope=1', 'BAD_REQUEST', undefined],
+    ] as const) {
+      const r = await api(hub, 'GET', `/api/events?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body.error.code, q).toBe(code);
+      if (field) expect(r.body.error.field, q).toBe(field);
+    }
+  });
+
+  it('terminals: online now, app version, downlink cursor; stock with names, prices and values', async () => {
+    const terms = await all('/api/terminals', 'terminals', 2);
+    expect(terms.map((x) => x.terminal_id)).toEqual(['A-1', 'A-2', 'B-1']);
+    expect(terms.every((x) => x.online && x.enrolled && x.app_version === 'test')).toBe(true);
+    regs['B-1']!.close();
+    await expect.poll(async () => (await api(hub, 'GET', '/api/terminals?status=offline')).body.terminals.map((x: { terminal_id: string }) => x.terminal_id)).toEqual(['B-1']);
+    const stock = await all('/api/stock?store_id=A', 'stock', 1);
+    expect(stock.map((s) => s.sku)).toEqual(['X', 'Y']);
+    expect(stock[0]).toMatchObject({ name: 'Xylophone', category: 'toys', price: 250, currency: 'USD' });
+    expect(stock[0]!.value).toBe(Number(stock[0]!.on_hand_decimal) * 250);
+    expect(stock[1]).toMatchObject({ sku: 'Y', name: null, price: null, value: null });
+    expect((await api(hub, 'GET', '/api/stock?store_id=A&q=xylo')).body.stock.map((s: { sku: string }) => s.sku)).toEqual(['X']);
+    const moves = await all('/api/stock/movements?store_id=A&sku=X', 'movements', 3);
+    expect(moves.filter((m) => m.reason === 'opening')).toHaveLength(1);
+    expect(moves.filter((m) => m.event_id !== null).length).toBeGreaterThanOrEqual(10);
+    expect((await all('/api/stores', 'stores', 1)).map((s) => s.store_id)).toEqual(['A', 'B']);
+    expect((await all('/api/stores', 'stores', 1, mgrA)).map((s) => s.store_id)).toEqual(['A']);
+  });
+});
