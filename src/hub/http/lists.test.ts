@@ -149,4 +149,71 @@ describe.each(testBackends())('paged lists on $name', (backend) => {
     expect((await all('/api/stores', 'stores', 1)).map((s) => s.store_id)).toEqual(['A', 'B']);
     expect((await all('/api/stores', 'stores', 1, mgrA)).map((s) => s.store_id)).toEqual(['A']);
   });
+
+  it('dashboard: figures from the aggregates kept at ingest equal the journal, by store and hour; a store manager gets theirs', async () => {
+    const sales = await all('/api/sales', 'sales', 500);
+    const sum = (xs: Array<Record<string, unknown>>) => xs.reduce((s, x) => s + Number(x.amount), 0);
+    const d = await api(hub, 'GET', '/api/dashboard');
+    expect(d.status, JSON.stringify(d.body)).toBe(200);
+    const usd = d.body.totals.find((x: { currency: string }) => x.currency === 'USD');
+    const completed = sales.filter((x) => x.type === 'sale.completed');
+    expect(usd).toMatchObject({ net_sales: sum(sales), sales_total: sum(completed), transactions: 11, refunds_count: 1, refunds_total: -refundAmount, average_basket: Math.round(sum(completed) / 11) });
+    expect(d.body.by_store.map((x: { store_id: string; net_sales: number }) => [x.store_id, x.net_sales])).toEqual([
+      ['A', sum(sales.filter((x) => x.store_id === 'A'))],
+      ['B', sum(sales.filter((x) => x.store_id === 'B'))],
+    ]);
+    expect(d.body.by_time.reduce((s: number, x: { net_sales: number }) => s + x.net_sales, 0)).toBe(sum(sales));
+    const recomputed = await t.db.query<{ n: string }>(
+      `SELECT coalesce(sum(CASE type WHEN 'sale.completed' THEN (payload->'totals'->>'total')::bigint ELSE -(payload->'totals'->>'total')::bigint END), 0)::text AS n FROM journal_events WHERE type IN ('sale.completed','sale.refunded')`,
+    );
+    expect(usd.net_sales).toBe(Number(recomputed.rows[0]!.n));
+    const mine = await api(hub, 'GET', '/api/dashboard?bucket=day', undefined, mgrA);
+    expect(mine.body.by_store.map((x: { store_id: string }) => x.store_id)).toEqual(['A']);
+    expect(mine.body.by_time).toHaveLength(1);
+    expect((await api(hub, 'GET', '/api/dashboard?store_id=A,B', undefined, mgrA)).status).toBe(403);
+    expect((await api(hub, 'GET', '/api/dashboard?from=2020-01-01&to=2022-01-01')).body.error.code).toBe('BAD_RANGE');
+    expect((await api(hub, 'GET', '/api/dashboard?from=2020-01-01&to=2020-01-02')).body.totals).toEqual([]);
+  });
+
+  it('sales explorer: a sale down to its ledger entry and hash chain, with its return; the return points back', async () => {
+    const sale = (await api(hub, 'GET', '/api/sales?receipt_no=A-1-000003')).body.sales[0];
+    const d = await api(hub, 'GET', `/api/sales/${sale.event_id}`);
+    expect(d.status, JSON.stringify(d.body)).toBe(200);
+    expect(d.body.event).toEqual(sale);
+    expect(d.body.chain).toMatchObject({ seq: 3, terminal_applied_through: 9 });
+    expect(d.body.chain.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(d.body.ledger).toHaveLength(1);
+    const lines = d.body.ledger[0].lines as Array<{ debit: number; credit: number }>;
+    expect(lines.reduce((s, l) => s + l.debit, 0)).toBe(lines.reduce((s, l) => s + l.credit, 0));
+    expect(lines.reduce((s, l) => s + l.debit, 0)).toBe(750);
+    expect(d.body.reversals).toEqual([expect.objectContaining({ type: 'sale.refunded', terminal_id: 'A-2', amount: -refundAmount })]);
+    const r = await api(hub, 'GET', `/api/sales/${d.body.reversals[0].event_id}`);
+    expect(r.body.original).toEqual(sale);
+    expect(r.body.ledger[0].reverses === null ? r.body.ledger[0].adjusts ?? r.body.ledger[0].entry_id : r.body.ledger[0].reverses).toBeTruthy();
+    expect((await api(hub, 'GET', `/api/sales/${sale.event_id}`, undefined, mgrA)).status).toBe(200);
+    const b = (await api(hub, 'GET', '/api/sales?store_id=B')).body.sales[0];
+    expect((await api(hub, 'GET', `/api/sales/${b.event_id}`, undefined, mgrA)).status).toBe(403);
+    expect((await api(hub, 'GET', `/api/sales/${randomUUID()}`)).body.error.code).toBe('NOT_FOUND');
+    expect((await api(hub, 'GET', '/api/sales/nope')).body.error.field).toBe('event_id');
+  });
+
+  it('an oversell alert is acknowledged once, by a person in scope; open counts follow', async () => {
+    const a1 = regs['A-1']!;
+    expect(await a1.push([a1.sell([{ sku: 'Y', units: 4, unit_price: 100 }])])).toMatchObject({ ok: true, applied_through: 10 });
+    const open = await api(hub, 'GET', '/api/alerts?state=open&kind=oversell');
+    expect(open.body.alerts).toEqual([expect.objectContaining({ kind: 'oversell', store_id: 'A', acknowledged_at: null })]);
+    const before = open.body.open_count;
+    const id = open.body.alerts[0].alert_id;
+    const mgrB = (await api(hub, 'POST', '/api/users', { user_id: 'mgr-b', name: 'B', role: 'store_manager', store_ids: ['B'] })).body.token;
+    expect((await api(hub, 'POST', `/api/alerts/${id}/acknowledge`, {}, mgrB)).status).toBe(403);
+    const ack = await api(hub, 'POST', `/api/alerts/${id}/acknowledge`, {}, mgrA);
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({ alert_id: id, acknowledged_by: 'mgr-a' });
+    const again = await api(hub, 'POST', `/api/alerts/${id}/acknowledge`, {});
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('ALREADY_ACKNOWLEDGED');
+    expect((await api(hub, 'GET', '/api/alerts?state=open')).body.open_count).toBe(before - 1);
+    expect((await api(hub, 'GET', '/api/dashboard')).body.alerts.by_kind.oversell ?? 0).toBe(0);
+    expect((await api(hub, 'POST', '/api/alerts/999999/acknowledge', {})).status).toBe(404);
+  });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { RouteModule } from '../app';
-import { storeScope, userOf } from '../auth';
-import { errorBodySchema } from '../errors';
+import { allowedStore, storeScope, userOf } from '../auth';
+import { errorBodySchema, HttpError } from '../errors';
+import { HQ_ROOM, hqStoreRoom } from '../../socket';
 import { jsonObject, toIso } from '../schemas';
 import { checkRange, keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
 import { CURRENCY_SQL, SALE_TYPES, SIGNED_AMOUNT_SQL } from '../../sales-figures';
@@ -63,6 +64,19 @@ const alertRow = z.object({
   created_at: z.string(),
   acknowledged_at: z.string().nullable(),
   acknowledged_by: z.string().nullable(),
+});
+const ALERT_COLUMNS = `alert_id::text AS alert_id, kind, store_id, terminal_id, message, data, folded, created_at, acknowledged_at, acknowledged_by`;
+const toAlertRow = (r: Record<string, unknown>): z.infer<typeof alertRow> => ({
+  alert_id: Number(r.alert_id),
+  kind: String(r.kind),
+  store_id: String(r.store_id),
+  terminal_id: (r.terminal_id as string | null) ?? null,
+  message: String(r.message),
+  data: (r.data ?? {}) as Record<string, unknown>,
+  folded: Number(r.folded ?? 0),
+  created_at: toIso(r.created_at)!,
+  acknowledged_at: toIso(r.acknowledged_at),
+  acknowledged_by: (r.acknowledged_by as string | null) ?? null,
 });
 const rejectionRow = z.object({ terminal_id: z.string(), seq: z.number(), event_id: z.string().nullable(), code: z.string(), reason: z.string(), created_at: z.string() });
 
@@ -179,28 +193,48 @@ export const eventRoutes: RouteModule = (app, deps) => {
         alertsKs.after(q, qs.cursor),
       ];
       const { rows } = await deps.db.query<Record<string, unknown>>(
-        `SELECT a.alert_id::text AS alert_id, a.kind, a.store_id, a.terminal_id, a.message, a.data, a.folded, a.created_at, a.acknowledged_at, a.acknowledged_by, ${alertsKs.select}
+        `SELECT ${ALERT_COLUMNS}, ${alertsKs.select}
            FROM alerts a WHERE ${where.join(' AND ')} ORDER BY ${alertsKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
         q.values,
       );
       const open = await deps.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM alerts a WHERE ${scope} AND a.acknowledged_at IS NULL`, stores === null ? [] : [stores]);
       const page = alertsKs.page(rows, qs.limit);
-      return {
-        alerts: page.rows.map((r) => ({
-          alert_id: Number(r.alert_id),
-          kind: String(r.kind),
-          store_id: String(r.store_id),
-          terminal_id: (r.terminal_id as string | null) ?? null,
-          message: String(r.message),
-          data: (r.data ?? {}) as Record<string, unknown>,
-          folded: Number(r.folded ?? 0),
-          created_at: toIso(r.created_at)!,
-          acknowledged_at: toIso(r.acknowledged_at),
-          acknowledged_by: (r.acknowledged_by as string | null) ?? null,
-        })),
-        next_cursor: page.next_cursor,
-        open_count: Number(open.rows[0]?.n ?? 0),
-      };
+      return { alerts: page.rows.map(toAlertRow), next_cursor: page.next_cursor, open_count: Number(open.rows[0]?.n ?? 0) };
+    },
+  });
+
+  app.post('/api/alerts/:alert_id/acknowledge', {
+    bodyLimit: 4096,
+    config: { auth: 'user' },
+    schema: {
+      tags: ['events'],
+      summary: 'Acknowledge an alert (a person has seen to it); HQ sockets get alert.acknowledged',
+      security: [{ bearer: [] }],
+      params: z.object({ alert_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      response: { 200: alertRow, 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema },
+    },
+    handler: async (req) => {
+      const u = userOf(req);
+      const found = await deps.db.query<{ store_id: string; acknowledged_at: Date | null; acknowledged_by: string | null }>(
+        `SELECT store_id, acknowledged_at, acknowledged_by FROM alerts WHERE alert_id = $1`,
+        [req.params.alert_id],
+      );
+      const a = found.rows[0];
+      if (!a) throw new HttpError(404, 'NOT_FOUND', `no alert ${req.params.alert_id}`, 'alert_id');
+      allowedStore(u, a.store_id, 'alert_id');
+      const { rows } = await deps.db.query<Record<string, unknown>>(
+        `UPDATE alerts SET acknowledged_at = now(), acknowledged_by = $2 WHERE alert_id = $1 AND acknowledged_at IS NULL
+         RETURNING ${ALERT_COLUMNS}`,
+        [req.params.alert_id, u.user_id],
+      );
+      if (!rows[0]) {
+        const again = await deps.db.query<{ acknowledged_at: Date; acknowledged_by: string | null }>(`SELECT acknowledged_at, acknowledged_by FROM alerts WHERE alert_id = $1`, [req.params.alert_id]);
+        const w = again.rows[0]!;
+        throw new HttpError(409, 'ALREADY_ACKNOWLEDGED', `alert ${req.params.alert_id} was acknowledged by ${w.acknowledged_by ?? 'someone'} at ${toIso(w.acknowledged_at)}`, 'alert_id');
+      }
+      const row = toAlertRow(rows[0]);
+      deps.io.to([HQ_ROOM, hqStoreRoom(row.store_id)]).emit('alert.acknowledged', row);
+      return row;
     },
   });
 

@@ -11,6 +11,8 @@ import { stockRoutes } from './stock';
 import { eventRoutes } from './events';
 import { ledgerRoutes } from './ledger';
 import { schemaRoutes } from './schemas';
+import { dashboardRoutes } from './dashboard';
+import { saleDetailRoutes } from './sale-detail';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -26,4 +28,6 @@ export const ROUTE_MODULES: RouteModule[] = [
   eventRoutes,
   ledgerRoutes,
   schemaRoutes,
+  dashboardRoutes,
+  saleDetailRoutes,
 ];
