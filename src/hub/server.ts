@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
@@ -11,7 +10,8 @@ import { openDb, type Db } from './db/db';
 import { migrate } from './db/migrate';
 import { ensureBootstrapAdmin } from './auth';
 import { hubConfigSchema, formatZodError, ConfigError, type HubConfig, type HubConfigInput } from './config';
-import { createHttpApp, mountRoutes, type TlsFiles } from './http';
+import { createHttpApp, mountRoutes } from './http';
+import { readTlsMaterial, TlsConfigError, TlsReloader } from './tls/reload';
 import { installSocketHandlers, publishAlerts, publishChanges, type SocketDeps } from './socket';
 import { AuthThrottle, DEFAULT_THROTTLE, lockoutAlert, type ThrottleLimits } from './auth-throttle';
 import { writeAlerts } from './alerts';
@@ -41,6 +41,10 @@ export interface HubHandle {
   log: Logger;
   /** The Node HTTP(S) server that Fastify and socket.io share. */
   server: import('node:net').Server;
+  /** With TLS: re-reads the certificate and key now (SIGHUP does this too); true if the server took a new pair. */
+  reloadTls(): boolean;
+  /** What registers pin for this hub (`sha256:<hex>`), or null without TLS. */
+  tlsPin(): string | null;
   /** Every HTTP route (method and URL pattern), as registered. */
   routes(): Array<{ method: string; url: string }>;
   /** Stops accepting, lets in-flight batches finish (up to shutdownGraceMs), then closes sockets, Redis and the db. */
@@ -89,11 +93,23 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         .then((alerts) => ioRef && publishAlerts(ioRef, alerts))
         .catch((err) => log.error({ err }, 'lockout alert not stored'));
     });
+    let tlsMaterial;
+    try {
+      tlsMaterial = cfg.tls ? readTlsMaterial(cfg.tls) : undefined;
+    } catch (err) {
+      throw err instanceof TlsConfigError ? new ConfigError(err.message) : err;
+    }
     const app = await createHttpApp(
       { db, log, isClosing: () => closing, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } },
-      { tls: readTls(cfg.tls), trustProxy: cfg.trustProxy },
+      { tls: tlsMaterial && { cert: tlsMaterial.cert, key: tlsMaterial.key, ...(tlsMaterial.ca ? { ca: tlsMaterial.ca } : {}) }, trustProxy: cfg.trustProxy },
     );
     const http = app.server;
+    const tlsReloader = cfg.tls && tlsMaterial ? new TlsReloader(http as unknown as import('node:tls').Server, cfg.tls, tlsMaterial, log) : null;
+    if (tlsReloader) {
+      tlsReloader.start();
+      stopOnFailure.unshift(async () => tlsReloader.close());
+    }
+    const tlsPin = (): string | null => tlsReloader?.pin ?? null;
     // socket.io attaches to Fastify's own Node server: engine.io takes /socket.io/ requests and
     // upgrades, and hands every other request to Fastify.
     const io = new Server(http, {
@@ -114,7 +130,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         await redis.quit().catch(() => undefined);
       });
     }
-    mountRoutes(app, { db, io, log, isClosing: () => closing, track, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
+    mountRoutes(app, { db, io, log, isClosing: () => closing, track, tlsPin, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
     installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits, authThrottle });
 
     let schedulerBusy = false;
@@ -147,6 +163,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       (closed ??= (async () => {
         closing = true;
         clearInterval(scheduler);
+        tlsReloader?.close();
         // New connections and requests are refused from here on (see isClosing); live sockets stay
         // open until their batches are acked. http.close() is left to io.close(): on Node 20 it
         // would also drop upgraded websocket connections that look idle to the HTTP server.
@@ -162,24 +179,12 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         for (const c of cleanups) await c().catch((err) => log.error({ err }, 'cleanup failed'));
         log.info('hub stopped');
       })());
-    return { port, url, db, io, log, close, server: http, routes: () => [...app.routeList] };
+    return { port, url, db, io, log, close, server: http, routes: () => [...app.routeList], reloadTls: () => tlsReloader?.reload() ?? false, tlsPin };
   } catch (err) {
     for (const stop of stopOnFailure) await stop().catch(() => undefined);
     for (const c of cleanups) await c().catch(() => undefined);
     throw err;
   }
-}
-
-function readTls(tls: HubConfig['tls']): TlsFiles | undefined {
-  if (!tls) return undefined;
-  const read = (file: string, what: string) => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new ConfigError(`tls.${what}: cannot read ${file}: ${(err as Error).message}`);
-    }
-  };
-  return { cert: read(tls.certFile, 'certFile'), key: read(tls.keyFile, 'keyFile'), ...(tls.caFile ? { ca: read(tls.caFile, 'caFile') } : {}) };
 }
 
 /**

@@ -22,3 +22,15 @@ export {
 export { MIGRATIONS, applyMigrations, type Migration } from './journal/migrations';
 export { SyncClient, HubError, type SyncClientOptions, type SyncLinkStatus, type LinkState, type PriceChanged, type SyncClientEvents } from './uplink/sync-client';
 export { fullJitterDelay, backoffWindow, DEFAULT_BACKOFF, type BackoffOptions } from './uplink/backoff';
+export {
+  assertHubEndpoint,
+  describeTlsFailure,
+  fetchPinnedCertificate,
+  hubEndpointProblem,
+  hubJsonRequest,
+  HubTrustError,
+  isLoopbackHost,
+  normalizePin,
+  tlsOptionsFor,
+  type HubEndpoint,
+} from './transport/hub-endpoint';

@@ -9,10 +9,13 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createEnrollmentCode, openDb, migrate, redeemEnrollmentCode, startHub, type Db, type HubHandle } from '../../hub';
 import { demoProducts, seedDemoStore } from '../../hub/demo/seed';
+import { tlsInit } from '../../hub/tls/init';
+import { certFingerprint } from '../../hub/tls/pki';
 import {
   DriverDevices,
   hashPin,
   parseRegisterConfig,
+  redeemWithHub,
   startRegister,
   startVirtualDevices,
   type RunningRegister,
@@ -42,11 +45,13 @@ async function setupOnce(db: Db, dir: string, hub: HubHandle): Promise<DemoState
     const r = stateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (r.success) return r.data;
   }
-  void hub;
   await seedDemoStore(db, { stores: ['store-001'], products: 300, currency: 'USD' });
   const { code } = await createEnrollmentCode(db, { store_id: 'store-001', terminal_id: 'T01' });
-  const enrolled = await redeemEnrollmentCode(db, code);
-  const state: DemoState = { admin_token: '', register_token: enrolled.token, terminal_id: enrolled.terminal_id, store_id: enrolled.store_id };
+  // Over TLS the register enrolls the way store IT does: the code and the hub's pin, over HTTPS.
+  const pin = hub.tlsPin();
+  const enrolled = pin ? await redeemWithHub({ hub: hub.url, code, pin }) : await redeemEnrollmentCode(db, code);
+  const token = 'hub' in enrolled ? enrolled.hub.token : enrolled.token;
+  const state: DemoState = { admin_token: '', register_token: token, terminal_id: enrolled.terminal_id, store_id: enrolled.store_id };
   return state;
 }
 
@@ -69,7 +74,7 @@ interface Demo {
   close(): Promise<void>;
 }
 
-export async function startDemo(opts: { dir?: string; hubPort?: number; registerPort?: number; quiet?: boolean; log?: (line: string) => void } = {}): Promise<Demo & { registerUrl: string; hqUrl: string; adminToken: string; dir: string }> {
+export async function startDemo(opts: { dir?: string; hubPort?: number; registerPort?: number; quiet?: boolean; tls?: boolean; log?: (line: string) => void } = {}): Promise<Demo & { registerUrl: string; hqUrl: string; adminToken: string; dir: string }> {
   const dir = demoDir(opts.dir);
   mkdirSync(dir, { recursive: true });
   const log = (m: string) => (opts.log ? opts.log(m) : opts.quiet ? undefined : process.stdout.write(`${m}\n`));
@@ -83,7 +88,9 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
   log(`Starting the hub (embedded Postgres in ${path.join(dir, 'hub-pg')}) …`);
   const db = await openDb({ dataDir: path.join(dir, 'hub-pg') });
   await migrate(db);
-  const hub = await startHub({ db, port: opts.hubPort ?? 0, host: '127.0.0.1', logLevel: 'warn', adminToken });
+  // --tls: a private CA and server certificate in <dir>/tls (made once, like `hub tls init`).
+  const tlsFiles = opts.tls ? await demoTls(path.join(dir, 'tls'), log) : null;
+  const hub = await startHub({ db, port: opts.hubPort ?? 0, host: '127.0.0.1', logLevel: 'warn', adminToken, ...(tlsFiles ? { tls: { certFile: tlsFiles.cert, keyFile: tlsFiles.key } } : {}) });
   const closers: Array<() => Promise<unknown>> = [() => db.close(), () => hub.close()];
   try {
     const state = await setupOnce(db, dir, hub);
@@ -119,7 +126,9 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
       locale: 'en-US',
       language: 'en',
       journal_path: path.join(dir, 'register', 'journal.sqlite'),
-      hub: { url: hub.url, token: state.register_token },
+      hub: tlsFiles
+        ? { url: hub.url, token: state.register_token, ca: readFileSync(tlsFiles.caCert, 'utf8'), pin: certFingerprint(readFileSync(tlsFiles.caCert)) }
+        : { url: hub.url, token: state.register_token },
       cashiers,
       // One device configuration, in the drivers' format (what `tillstream devices check --config` reads).
       device_config: deviceFile,
@@ -164,6 +173,14 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
   }
 }
 
+async function demoTls(tlsDir: string, log: (m: string) => void): Promise<{ caCert: string; cert: string; key: string }> {
+  const files = { caCert: path.join(tlsDir, 'ca.pem'), cert: path.join(tlsDir, 'server.pem'), key: path.join(tlsDir, 'server-key.pem') };
+  if (existsSync(files.caCert) && existsSync(files.cert) && existsSync(files.key)) return files;
+  const r = await tlsInit({ dir: tlsDir, names: ['localhost', '127.0.0.1', '::1'], force: true });
+  log(`Made a private CA for the demo hub in ${tlsDir}; registers pin ${r.pin}`);
+  return files;
+}
+
 function helpText(sample: { name: string; code: string }[]): string {
   return [
     'Type a barcode and Enter to scan it with the virtual scanner. Commands:',
@@ -185,8 +202,9 @@ export function register(program: Command): void {
     .option('--hub-port <n>', 'hub port (default: a free one)', (v) => Number(v))
     .option('--register-port <n>', 'register UI port (default: a free one)', (v) => Number(v))
     .option('--no-electron', 'do not open Electron even if it is installed')
-    .action(async (o: { dir: string; hubPort?: number; registerPort?: number; electron: boolean }) => {
-      const d = await startDemo({ dir: o.dir, hubPort: o.hubPort, registerPort: o.registerPort });
+    .option('--tls', 'run the hub on HTTPS/WSS with a private CA made in <dir>/tls; the register enrolls with its pin')
+    .action(async (o: { dir: string; hubPort?: number; registerPort?: number; electron: boolean; tls?: boolean }) => {
+      const d = await startDemo({ dir: o.dir, hubPort: o.hubPort, registerPort: o.registerPort, tls: o.tls });
       // The seeded catalog (deterministic), for sample codes to type at the prompt.
       const seeded = demoProducts(300, 'USD');
       const sample = seeded.filter((p) => p.unit === 'each' && p.gtins[0]).slice(0, 5).map((p) => ({ name: p.name, code: p.gtins[0]! }));

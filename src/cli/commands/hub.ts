@@ -7,6 +7,8 @@ import { migrate } from '../../hub/db/migrate';
 import { createEnrollmentCode } from '../../hub/auth';
 import { createStore } from '../../hub/stores';
 import { seedDemoStore } from '../../hub/demo/seed';
+import { readTlsMaterial } from '../../hub/tls/reload';
+import { tlsInit } from '../../hub/tls/init';
 
 // `tillstream hub`: run the sync hub; `hub enroll-code`, `hub create-store`, `hub seed-demo`
 // for HQ and store IT. The admin commands talk to a running hub over HTTP (--hub-url and
@@ -41,6 +43,12 @@ async function withDb<T>(o: DbOpts, fn: (db: Db) => Promise<T>): Promise<T> {
   }
 }
 
+/** The pin of the hub configured in --config (its TLS files), for codes made on a stopped hub. */
+function configPin(o: DbOpts): string | null {
+  const cfg = loadHubConfig({ file: o.config, overrides: { databaseUrl: o.databaseUrl, dataDir: o.dataDir } });
+  return cfg.tls ? readTlsMaterial(cfg.tls).pin : null;
+}
+
 async function httpCall(o: HttpOpts, path: string, body: unknown): Promise<unknown> {
   const token = o.token ?? process.env.TILLSTREAM_TOKEN;
   if (!token) throw new Error('--token (or env TILLSTREAM_TOKEN) is required with --hub-url');
@@ -72,6 +80,9 @@ export function register(program: Command): void {
       });
       const h = await startHub(cfg);
       process.stdout.write(`tillstream hub listening on ${h.url} (HQ console ${h.url}/hq/)\n`);
+      if (h.tlsPin()) process.stdout.write(`registers pin ${h.tlsPin()}\n`);
+      // A renewed certificate is picked up from the files' folder; SIGHUP forces a reload.
+      process.on('SIGHUP', () => h.reloadTls());
       process.exitCode = await runUntilStopped(h);
     });
 
@@ -89,12 +100,37 @@ export function register(program: Command): void {
     // --data-dir / --database-url / --config are also options of `hub` itself, so commander may give them to the parent.
     const o = cmd.optsWithGlobals() as DbOpts & HttpOpts & { store: string; terminal: string; ttlMinutes: number; json?: boolean };
     const body = { store_id: o.store, terminal_id: o.terminal, ttl_minutes: o.ttlMinutes };
-    const r = (o.hubUrl ? await httpCall(o, '/api/enrollment-codes', body) : await withDb(o, (db) => createEnrollmentCode(db, { ...body, created_by: 'cli' }))) as {
-      code: string;
-      expires_at: string;
-    };
-    process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `enrollment code for ${o.store}/${o.terminal}: ${r.code} (expires ${r.expires_at})\n`);
+    const r = (
+      o.hubUrl
+        ? await httpCall(o, '/api/enrollment-codes', body)
+        : await withDb(o, async (db) => ({ ...(await createEnrollmentCode(db, { ...body, created_by: 'cli' })), pin: configPin(o) }))
+    ) as { code: string; expires_at: string; pin: string | null };
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify(r)}\n`
+        : `enrollment code for ${o.store}/${o.terminal}: ${r.code} (expires ${r.expires_at})\n` +
+            (r.pin ? `pin: ${r.pin}\non the register: tillstream register enroll --hub https://<hub> --code ${r.code} --pin ${r.pin}\n` : ''),
+    );
   });
+
+  const tls = hub.command('tls').description('TLS for the hub (HTTPS and WSS)');
+  tls
+    .command('init')
+    .description('Make a private CA and a server certificate signed by it, for a hub with no other certificate; prints the pin registers enroll with')
+    .option('--dir <dir>', 'folder for ca.pem, ca-key.pem, server.pem, server-key.pem', 'hub-tls')
+    .option('--host <names>', 'comma-separated host names and IP addresses the hub is reached by (default: localhost, 127.0.0.1, ::1, this host name)')
+    .option('--force', 'issue a new server certificate when one exists (the CA, and so the pin, are kept)')
+    .option('--json', 'print JSON')
+    .action(async (o: { dir: string; host?: string; force?: boolean; json?: boolean }) => {
+      const names = o.host ? o.host.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+      const r = await tlsInit({ dir: o.dir, names, force: o.force });
+      if (o.json) return void process.stdout.write(`${JSON.stringify(r)}\n`);
+      process.stdout.write(
+        `${r.reusedCa ? 'kept the CA' : 'made a CA'} (${r.caCert}; keep ${r.caKey} off the hub) and a server certificate ${r.cert} with key ${r.key}\n` +
+          `hub config: "tls": {"certFile": "${r.cert}", "keyFile": "${r.key}"}\n` +
+          `registers pin: ${r.pin}\n`,
+      );
+    });
 
   dbOptions(
     hub

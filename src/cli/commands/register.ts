@@ -1,64 +1,14 @@
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { configExposure, DriverDevices, hashPin, loadRegisterConfig, parseRegisterConfig, startRegister } from '../../main/register';
+import { configExposure, DriverDevices, enrollRegister, hashPin, loadRegisterConfig, startRegister } from '../../main/register';
+
+export { enrollRegister };
 
 // `tillstream register`: what store IT runs on a terminal. `enroll` exchanges the one-time
 // code from HQ for this register's own credential and writes it into register.json;
 // `start` runs the register with its configured devices and serves the cashier UI on
 // 127.0.0.1 (the Electron shell does the same without the browser host); `hash-pin` makes
 // the pin_hash for a cashier entry.
-
-const enrollResponseSchema = z.object({
-  token: z.string().min(1),
-  store_id: z.string().min(1),
-  terminal_id: z.string().min(1),
-});
-
-const ENROLL_TIMEOUT_MS = 15_000;
-
-export async function enrollRegister(o: { hub: string; code: string; config: string }): Promise<{ store_id: string; terminal_id: string }> {
-  let hubUrl: URL;
-  try {
-    hubUrl = new URL(o.hub);
-  } catch (err) {
-    throw new Error(`--hub: not a URL: ${o.hub}`, { cause: err });
-  }
-  if (hubUrl.protocol !== 'https:' && hubUrl.protocol !== 'http:') throw new Error(`--hub: must be http(s), got ${hubUrl.protocol}`);
-  if (!existsSync(o.config)) throw new Error(`${o.config}: no register config; start from resources/register.example.json (see docs/register.md)`);
-  let current: unknown;
-  try {
-    current = JSON.parse(readFileSync(o.config, 'utf8'));
-  } catch (err) {
-    throw new Error(`${o.config}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  if (typeof current !== 'object' || current === null || Array.isArray(current)) throw new Error(`${o.config}: must hold a JSON object`);
-
-  const res = await fetch(new URL('/api/enroll', hubUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code: o.code }),
-    signal: AbortSignal.timeout(ENROLL_TIMEOUT_MS),
-  }).catch((err: unknown) => {
-    throw new Error(`cannot reach the hub at ${hubUrl.origin}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  });
-  const body: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const msg = (body as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`;
-    throw new Error(`the hub refused the enrollment code: ${msg}`);
-  }
-  const enrolled = enrollResponseSchema.parse(body);
-
-  // Validate the whole new file before touching the old one, then replace it atomically:
-  // a register must never be left with half a config or a lost credential.
-  const next = { ...(current as Record<string, unknown>), terminal_id: enrolled.terminal_id, store_id: enrolled.store_id, hub: { url: hubUrl.origin, token: enrolled.token } };
-  parseRegisterConfig(next);
-  const tmp = path.join(path.dirname(path.resolve(o.config)), `.${path.basename(o.config)}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, o.config);
-  return { store_id: enrolled.store_id, terminal_id: enrolled.terminal_id };
-}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -77,10 +27,12 @@ export function register(program: Command): void {
     .description('Exchange a one-time enrollment code from HQ for this register\'s credential and write it into the register config')
     .requiredOption('--hub <url>', 'the hub, e.g. https://hub.example.com')
     .requiredOption('--code <code>', 'the enrollment code (tillstream hub enroll-code, or the HQ console)')
+    .option('--pin <sha256>', "the hub certificate's fingerprint that came with the code (sha256:…); required for https:// to any host but this machine")
+    .option('--insecure', 'allow plain http:// or an unpinned certificate to a hub on another machine (shown in red on the Store IT screen)')
     .option('--config <file>', 'register config file', 'register.json')
-    .action(async (o: { hub: string; code: string; config: string }) => {
+    .action(async (o: { hub: string; code: string; config: string; pin?: string; insecure?: boolean }) => {
       const r = await enrollRegister(o);
-      process.stdout.write(`enrolled terminal ${r.terminal_id} of store ${r.store_id}; credential written to ${o.config}\n`);
+      process.stdout.write(`enrolled terminal ${r.terminal_id} of store ${r.store_id}; credential written to ${o.config}${o.insecure ? ' (INSECURE link: no pinned certificate)' : ''}\n`);
     });
 
   reg

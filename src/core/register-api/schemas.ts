@@ -108,6 +108,8 @@ export type DeviceStatus = z.infer<typeof deviceStatusSchema>;
 export const syncStatusSchema = z.object({
   online: z.boolean(),
   hub_url: text.nullable(),
+  /** How the link to the hub is secured: a pinned certificate, loopback, or store IT's insecure flag (shown in red). */
+  hub_trust: z.object({ kind: z.enum(['pinned', 'loopback', 'insecure', 'none']), pin: z.string().max(80).nullable() }).optional(),
   enrolled: z.boolean(),
   terminal_id: z.string().max(64).nullable(),
   store_id: z.string().max(64).nullable(),

@@ -37,6 +37,8 @@ export interface HttpDeps {
   authGate?: AuthGate;
   /** Hub-wide limits for the HTTP API. */
   limits: HttpLimits;
+  /** The fingerprint registers pin (enrollment codes carry it); null without TLS. */
+  tlsPin?: () => string | null;
 }
 
 export interface HttpLimits {

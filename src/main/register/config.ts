@@ -2,6 +2,7 @@ import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSyn
 import path from 'node:path';
 import { z } from 'zod';
 import { deviceConfigSchema, loadDeviceConfig, type DeviceConfig } from '../../drivers/config';
+import { hubEndpointProblem } from '../../sync';
 
 // The register's configuration file (resources/ default; store IT edits it or the demo writes
 // it). Validated on load; a bad file names the field and the register refuses to start.
@@ -38,7 +39,25 @@ export const registerConfigSchema = z
     locale: z.string().min(2).max(35).default('en-US'),
     language: z.enum(['en', 'de']).default('en'),
     journal_path: z.string().min(1),
-    hub: z.object({ url: z.string().url(), token: z.string().min(1) }).nullable().default(null),
+    /**
+     * The hub and this register's credential (from `tillstream register enroll`). `ca` is the
+     * pinned certificate (PEM) and `pin` its SHA-256; `insecure` is store IT's explicit choice
+     * to allow plain http or an unpinned certificate to a non-loopback hub (shown in red).
+     */
+    hub: z
+      .object({
+        url: z.string().url(),
+        token: z.string().min(1),
+        ca: z.string().min(1).max(64 * 1024).optional(),
+        pin: z.string().max(200).optional(),
+        insecure: z.boolean().optional(),
+      })
+      .superRefine((h, ctx) => {
+        const p = hubEndpointProblem(h);
+        if (p) ctx.addIssue({ code: 'custom', message: p.message, path: [p.code === 'INSECURE_URL' ? 'url' : 'pin'] });
+      })
+      .nullable()
+      .default(null),
     cashiers: z
       .array(z.object({ cashier_id: z.string().regex(/^[0-9A-Za-z]{1,32}$/), name: z.string().min(1).max(64), role: z.enum(['cashier', 'manager']), pin_hash: z.string().startsWith('scrypt$') }))
       .min(1)

@@ -8,3 +8,4 @@ export { NoDevices } from './null-devices';
 export { receiptFor, receiptText } from './receipt';
 export { DriverDevices } from './device-set';
 export { startVirtualDevices, type VirtualDevices } from './virtual-devices';
+export { enrollRegister, redeemWithHub, writeConfigAtomically, type EnrollOptions, type Enrolled } from './enroll';

@@ -35,7 +35,7 @@ export async function startRegister(opts: StartRegisterOptions): Promise<Running
   const journal = openJournal(cfg.journal_path, { terminalId: cfg.terminal_id, storeId: cfg.store_id });
   const devices = opts.devices ?? new NoDevices();
   const sync = cfg.hub
-    ? new SyncClient({ journal, url: cfg.hub.url, token: cfg.hub.token, appVersion: cfg.app_version, monitorIntervalMs: opts.syncMonitorMs ?? 2000, ackTimeoutMs: 5000, connectTimeoutMs: 3000, backoff: { baseMs: 200, maxMs: 2000 } })
+    ? new SyncClient({ journal, url: cfg.hub.url, token: cfg.hub.token, trust: { ca: cfg.hub.ca, pin: cfg.hub.pin, insecure: cfg.hub.insecure }, appVersion: cfg.app_version, monitorIntervalMs: opts.syncMonitorMs ?? 2000, ackTimeoutMs: 5000, connectTimeoutMs: 3000, backoff: { baseMs: 200, maxMs: 2000 } })
     : null;
   const service = new RegisterService({ config: cfg, journal, devices, sync, log: opts.log });
   sync?.start();

@@ -100,6 +100,7 @@ export class StoreFeed {
     return {
       online: st?.connected ?? false,
       hub_url: this.cfg.hub?.url ?? null,
+      hub_trust: hubTrust(this.cfg.hub),
       enrolled: !!this.cfg.hub,
       terminal_id: this.cfg.terminal_id,
       store_id: this.cfg.store_id,
@@ -165,4 +166,12 @@ export function skusOf(ch: StoreChange): string[] {
     if (Array.isArray(arr)) for (const x of arr.slice(0, 10_000)) if (x && typeof (x as { sku?: unknown }).sku === 'string') out.push((x as { sku: string }).sku);
   }
   return out;
+}
+
+/** The link's security as the Store IT screen shows it. */
+function hubTrust(hub: RegisterConfig['hub']): NonNullable<SyncStatus['hub_trust']> {
+  if (!hub) return { kind: 'none', pin: null };
+  if (hub.ca && hub.pin) return { kind: 'pinned', pin: hub.pin };
+  if (hub.insecure) return { kind: 'insecure', pin: null };
+  return { kind: 'loopback', pin: null };
 }

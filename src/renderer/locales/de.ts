@@ -48,6 +48,7 @@ export const de: Resources = {
   it: {
     title: 'Filial-IT', devices: 'Geräte', found: 'An diesem Terminal gefunden', test: 'Test', sync: 'Synchronisation', enrollment: 'Registrierung', terminal: 'Terminal',
     store: 'Filiale', hub: 'Hub', cursor: 'Änderungs-Cursor', lastSeq: 'Letzte Journal-Nr.', applied: 'Im Hub verbucht', lastError: 'Letzter Fehler', syncNow: 'Jetzt synchronisieren',
+    link: 'Verbindungssicherheit', linkPinned: 'TLS, Zertifikat gepinnt', linkLoopback: 'Dieser Rechner (Loopback)', linkInsecure: 'UNSICHER: unverschlüsselt oder Zertifikat nicht gepinnt', linkNone: '—',
     language: 'Sprache', enrolled: 'Registriert', notEnrolled: 'Nicht registriert', config: 'Konfiguration', locale: 'Gebietsschema', currency: 'Währung', version: 'Version',
   },
   nav: { sale: 'Verkauf', shift: 'Schicht', it: 'Filial-IT', returns: 'Rückgabe' },

@@ -46,6 +46,7 @@ export const en = {
   it: {
     title: 'Store IT', devices: 'Devices', found: 'Found on this terminal', test: 'Test', sync: 'Sync', enrollment: 'Enrollment', terminal: 'Terminal',
     store: 'Store', hub: 'Hub', cursor: 'Change cursor', lastSeq: 'Last journal seq', applied: 'Applied at hub', lastError: 'Last error', syncNow: 'Sync now',
+    link: 'Link security', linkPinned: 'TLS, pinned certificate', linkLoopback: 'This machine (loopback)', linkInsecure: 'INSECURE: not encrypted or certificate not pinned', linkNone: '—',
     language: 'Language', enrolled: 'Enrolled', notEnrolled: 'Not enrolled', config: 'Configuration', locale: 'Locale', currency: 'Currency', version: 'Version',
   },
   nav: { sale: 'Sale', shift: 'Shift', it: 'Store IT', returns: 'Returns' },

@@ -38,6 +38,17 @@ export function StoreIT({ devices, sync, onBack }: { devices: DeviceStatus[]; sy
           {row(t('it.store'), sync.store_id)}
           {row(t('it.terminal'), sync.terminal_id)}
           {row(t('it.hub'), sync.hub_url)}
+          <div className="row between" data-testid="it-link-security" data-kind={sync.hub_trust?.kind ?? 'none'}>
+            <span className="muted" style={{ whiteSpace: 'nowrap' }}>{t('it.link')}</span>
+            {sync.hub_trust?.kind === 'insecure' ? (
+              <span className="pill pill-bad strong">{t('it.linkInsecure')}</span>
+            ) : (
+              <span title={sync.hub_trust?.pin ?? undefined}>
+                {t(sync.hub_trust?.kind === 'pinned' ? 'it.linkPinned' : sync.hub_trust?.kind === 'loopback' ? 'it.linkLoopback' : 'it.linkNone')}
+                {sync.hub_trust?.pin ? <span className="muted small"> {sync.hub_trust.pin.slice(7, 23)}…</span> : null}
+              </span>
+            )}
+          </div>
           {row(t('status.online'), sync.online ? '✓' : '✗')}
           {row(t('it.lastSeq'), sync.last_seq)}
           {row(t('it.applied'), sync.applied_through)}

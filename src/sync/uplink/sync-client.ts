@@ -23,6 +23,7 @@ import {
 import type { ApplyChangesResult, Journal } from '../journal/journal';
 import { parseEventPayload, type SaleCompletedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff';
+import { assertHubEndpoint, describeTlsFailure, tlsOptionsFor } from '../transport/hub-endpoint';
 
 // The register's link to the hub. Delivery is owned by the journal and the hub's mark, not
 // by socket.io: on every connect the register says hello, learns "applied through N" and
@@ -36,6 +37,8 @@ export interface SyncClientOptions {
   url: string;
   /** The register's own credential from enrollment (sent as auth: { token }). */
   token: string;
+  /** What the register trusts at the hub (transport/hub-endpoint.ts): the pinned certificate, or store IT's explicit insecure flag. */
+  trust?: { ca?: string; pin?: string; insecure?: boolean };
   appVersion: string;
   /** How often the monitor checks the link and the queue (per-store setting). Default 5 s. */
   monitorIntervalMs?: number;
@@ -107,7 +110,8 @@ interface Session {
 const MAX_PULLS_PER_CATCH_UP = 10_000;
 
 export class SyncClient extends EventEmitter<SyncClientEvents> {
-  private readonly opts: Required<Omit<SyncClientOptions, 'journal'>> & { journal: Journal };
+  private readonly opts: Required<Omit<SyncClientOptions, 'journal' | 'trust'>> & { journal: Journal };
+  private readonly tls: ReturnType<typeof tlsOptionsFor>;
   private readonly journal: Journal;
   private running = false;
   private session: Session | null = null;
@@ -137,6 +141,10 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       batchSize,
     };
     if (!(this.opts.monitorIntervalMs >= 10)) throw new Error('monitorIntervalMs must be >= 10');
+    // Never open a link the transport rules refuse (plain http or an unpinned certificate to another host).
+    const endpoint = { url: opts.url, ...opts.trust };
+    assertHubEndpoint(endpoint);
+    this.tls = tlsOptionsFor(endpoint);
     this.journal = opts.journal;
     this.lastError = this.journal.syncState().lastError;
   }
@@ -301,11 +309,12 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       reconnection: false, // we reconnect ourselves, with full jitter
       forceNew: true,
       timeout: this.opts.connectTimeoutMs,
+      ...this.tls,
     });
     const session: Session = { id: ++this.sessionSeq, socket, ready: false, draining: null, drainAgain: false, downlink: Promise.resolve() };
     this.session = session;
     socket.on('connect', () => void this.onConnect(session));
-    socket.on('connect_error', (err) => this.fail(new Error(`cannot connect to hub: ${err.message}`), session));
+    socket.on('connect_error', (err) => this.fail(new Error(describeTlsFailure(err) ?? `cannot connect to hub: ${err.message}`), session));
     socket.on('disconnect', (reason) => this.fail(new Error(`disconnected from hub: ${reason}`), session));
     socket.on(MSG.changes, (msg: unknown) => this.onChangesPush(session, msg));
     socket.on(MSG.alert, (msg: unknown) => {

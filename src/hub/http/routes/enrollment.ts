@@ -15,7 +15,14 @@ const enrollReply = z.object({ token: z.string(), store_id: z.string(), terminal
 const codeBody = z
   .object({ store_id: storeIdSchema, terminal_id: terminalIdSchema, ttl_minutes: z.number().int().min(1).max(60 * 24 * 30).optional() })
   .strict();
-const codeReply = z.object({ code: z.string(), store_id: z.string(), terminal_id: z.string(), expires_at: z.string() });
+const codeReply = z.object({
+  code: z.string(),
+  store_id: z.string(),
+  terminal_id: z.string(),
+  expires_at: z.string(),
+  /** What the register pins (sha256 of the hub's CA or self-signed certificate); null when the hub itself serves no TLS (behind a proxy: store IT pins the proxy's). */
+  pin: z.string().nullable(),
+});
 
 export const enrollmentRoutes: RouteModule = (app, deps) => {
   app.post('/api/enroll', {
@@ -53,7 +60,8 @@ export const enrollmentRoutes: RouteModule = (app, deps) => {
     handler: async (req, reply) => {
       const u = userOf(req);
       allowedStore(u, req.body.store_id);
-      return reply.status(201).send(await createEnrollmentCode(deps.db, { ...req.body, created_by: u.user_id }));
+      const created = await createEnrollmentCode(deps.db, { ...req.body, created_by: u.user_id });
+      return reply.status(201).send({ ...created, pin: deps.tlsPin?.() ?? null });
     },
   });
 };
