@@ -9,7 +9,7 @@ import { loadChart } from '../core/ledger/chart';
 import { openDb, type Db } from './db/db';
 import { migrate } from './db/migrate';
 import { ensureBootstrapAdmin } from './auth';
-import { hubConfigSchema, formatZodError, ConfigError, type HubConfig, type HubConfigInput } from './config';
+import { hubConfigSchema, formatZodError, ConfigError, type HubConfigInput } from './config';
 import { createHttpApp, mountRoutes } from './http';
 import { readTlsMaterial, TlsConfigError, TlsReloader } from './tls/reload';
 import { installSocketHandlers, publishAlerts, publishChanges, type SocketDeps } from './socket';
