@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { createExportBatch, EXPORT_FORMATS, listBatches, POSTING_MODES, renderBatch, type ExportFormat, type PostingMode, type RenderedBatch } from '../../hub/books/export/batches';
+import { hubChart, openHubDb, withDbOptions, type DbOpts } from './ledger';
+
+// `tillstream books export …`: export batches (docs/books.md, "Export batches"). A batch is
+// cut once and recorded; `show` renders a recorded batch again, byte-identical.
+
+type Db = Awaited<ReturnType<typeof openHubDb>>;
+
+async function withDb<T>(o: DbOpts, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openHubDb(o);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function fail(e: unknown): void {
+  const code = (e as { code?: unknown }).code;
+  process.stderr.write(`${typeof code === 'string' ? `${code}: ` : ''}${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exitCode = 1;
+}
+
+function write(b: RenderedBatch, out: string | undefined): void {
+  const { files, ...record } = b;
+  if (!out) {
+    process.stdout.write(files.join('\n'));
+    process.stderr.write(`${JSON.stringify(record)}\n`);
+    return;
+  }
+  const names = files.length === 1 ? [out] : files.map((_, i) => out.replace(/(\.[a-z]+)?$/, `-${i + 1}$1`));
+  files.forEach((f, i) => writeFileSync(names[i]!, f));
+  process.stdout.write(`${JSON.stringify({ ...record, files: names })}\n`);
+}
+
+export function registerExportCommands(books: Command, who: (o: { by?: string }) => string): void {
+  const exp = books.command('export').description('Export batches to accounting tools: only what is new since the last batch of a target');
+  withDbOptions(exp.command('run').description('Cut a new batch for a target (created with --format and --mode on first use)'))
+    .requiredOption('--target <name>', 'export target, e.g. accountant-hledger (a-z 0-9 _ -)')
+    .option('--format <format>', EXPORT_FORMATS.join(' | '))
+    .option('--mode <mode>', POSTING_MODES.join(' | '))
+    .option('--from <date>', 'first accounting date YYYY-MM-DD')
+    .option('--to <date>', 'last accounting date YYYY-MM-DD')
+    .option('--all', 'every entry in the range, not only those new to the target (refused if some were exported, unless --again)')
+    .option('--again', 'with --all: include entries this target already received')
+    .option('--currency <code>', 'xero-csv: the currency to export')
+    .option('--out <file>', 'write the file here (default: stdout, and the batch record on stderr)')
+    .option('--by <user>', 'who exports (default: TILLSTREAM_USER or the login name)')
+    .action(async (o: DbOpts & { target: string; format?: string; mode?: string; from?: string; to?: string; all?: boolean; again?: boolean; currency?: string; out?: string; by?: string }) => {
+      try {
+        const chart = hubChart(o);
+        const b = await withDb(o, (db) =>
+          createExportBatch(db, chart, {
+            target: o.target, format: o.format as ExportFormat | undefined, mode: o.mode as PostingMode | undefined, from: o.from, to: o.to,
+            entries: o.all ? 'all' : 'new', again: o.again ?? false, currency: o.currency, by: who(o),
+          }),
+        );
+        write(b, o.out);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  withDbOptions(exp.command('list').description('Export history, newest first (one JSON object per line)'))
+    .option('--target <name>', 'only this target')
+    .option('--before <batch_id>', 'page: batches older than this one')
+    .option('--limit <n>', 'at most n (default 100, max 1000)')
+    .action(async (o: DbOpts & { target?: string; before?: string; limit?: string }) => {
+      try {
+        const rows = await withDb(o, (db) => listBatches(db, { target: o.target, before: o.before ? Number(o.before) : undefined, limit: o.limit ? Number(o.limit) : undefined }));
+        for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  withDbOptions(exp.command('show <batch_id>').description('Render a recorded batch again (identical to when it was cut)'))
+    .option('--out <file>', 'write the file here (default: stdout)')
+    .action(async (id: string, o: DbOpts & { out?: string }) => {
+      try {
+        if (!/^\d{1,15}$/.test(id)) throw new Error(`batch_id must be a number, got ${id.slice(0, 40)}`);
+        write(await withDb(o, (db) => renderBatch(db, Number(id))), o.out);
+      } catch (e) {
+        fail(e);
+      }
+    });
+}

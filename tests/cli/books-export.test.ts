@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main';
+import { defaultChart } from '../../src/core/ledger/default-charts';
+import { openDb } from '../../src/hub/db/db';
+import { migrate } from '../../src/hub/db/migrate';
+import { generateMonth, loadMonth } from '../../src/hub/books/testing/month';
+
+// `tillstream books export run|list|show` against a stopped hub's PGlite folder, as an
+// operator runs them: batches cut once, only new entries the second time, a batch shown
+// again byte-identical, refusals with their code on one stderr line and exit 1.
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string) => ((out += c), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
+  const before = process.exitCode;
+  let code: number;
+  try {
+    code = await main(args);
+    code = code || (process.exitCode ?? 0);
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+    process.exitCode = before;
+  }
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-cli-export-'));
+const dataDir = path.join(dir, 'hub');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tillstream books export', { timeout: 300_000 }, () => {
+  beforeAll(async () => {
+    const db = await openDb({ dataDir });
+    await migrate(db);
+    await loadMonth(db, defaultChart('us'), generateMonth(fc, { seed: 5, days: 3, salesPerDay: 3 }));
+    await db.close();
+  }, 300_000);
+
+  it('cuts batches for a target, lists them and shows one again identically', async () => {
+    const f1 = path.join(dir, 'b1.journal');
+    const r1 = await cli(['books', 'export', 'run', '--data-dir', dataDir, '--target', 'acct', '--format', 'hledger', '--mode', 'daily_summary', '--to', '2026-11-01', '--out', f1, '--by', 'finance@hq']);
+    expect(r1.err).toBe('');
+    expect(r1.code).toBe(0);
+    const b1 = JSON.parse(r1.out) as { batch_id: number; entry_count: number; mode: string; files: string[] };
+    expect(b1).toMatchObject({ mode: 'daily_summary', files: [f1] });
+    expect(readFileSync(f1, 'utf8')).toContain(`tillstream-batch:${b1.batch_id}`);
+    const r2 = await cli(['books', 'export', 'run', '--data-dir', dataDir, '--target', 'acct', '--out', path.join(dir, 'b2.journal')]);
+    expect(r2.code).toBe(0);
+    const none = await cli(['books', 'export', 'run', '--data-dir', dataDir, '--target', 'acct']);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/^NOTHING_TO_EXPORT: /);
+    const list = await cli(['books', 'export', 'list', '--data-dir', dataDir]);
+    expect(list.out.trim().split('\n').map((l) => (JSON.parse(l) as { batch_id: number }).batch_id)).toEqual([b1.batch_id + 1, b1.batch_id]);
+    const shown = await cli(['books', 'export', 'show', String(b1.batch_id), '--data-dir', dataDir]);
+    expect(shown.out).toBe(readFileSync(f1, 'utf8'));
+  });
+});
