@@ -24,7 +24,7 @@ async function cli(args: string[]) {
   let code: number;
   try {
     code = await main(args);
-    code = code || (process.exitCode ?? 0);
+    code = code || Number(process.exitCode ?? 0);
   } finally {
     process.stdout.write = w1;
     process.stderr.write = w2;
