@@ -6,6 +6,7 @@ import {
   MSG,
   helloRequestSchema,
   pullChangesRequestSchema,
+  changesAppliedRequestSchema,
   pushEventsRequestSchema,
   snapshotRequestSchema,
   saleLookupRequestSchema,
@@ -315,6 +316,25 @@ export function installSocketHandlers(deps: SocketDeps): void {
       ]);
       const r = await pullChanges(db, p.store_id, req.after_cursor, req.limit);
       return { ok: true, ...r };
+    });
+
+    handle(MSG.changesApplied, changesAppliedRequestSchema, async (req) => {
+      const { rows } = await db.query<{ store_change_cursor: string }>(
+        `UPDATE terminals t SET change_cursor = $2, change_cursor_at = now(), last_seen_at = now()
+           FROM stores s WHERE t.terminal_id = $1 AND s.store_id = t.store_id AND $2 <= s.change_cursor
+         RETURNING s.change_cursor::text AS store_change_cursor`,
+        [p.terminal_id, req.change_cursor],
+      );
+      if (!rows[0]) return errAck('BAD_REQUEST', `changes.applied: change_cursor ${req.change_cursor} is beyond the store's change log`);
+      // The propagation view updates live: HQ sees which register has which change.
+      io.to([HQ_ROOM, hqStoreRoom(p.store_id)]).emit('terminal.applied', {
+        store_id: p.store_id,
+        terminal_id: p.terminal_id,
+        change_cursor: req.change_cursor,
+        store_change_cursor: Number(rows[0].store_change_cursor),
+        at: new Date().toISOString(),
+      });
+      return { ok: true };
     });
 
     handle(MSG.snapshot, snapshotRequestSchema, async () => db.transaction((tx) => storeSnapshot(tx, p.store_id)));

@@ -120,6 +120,14 @@ export const pullChangesAckSchema = z.object({
   snapshot_required: z.boolean(),
 });
 
+// ---- register -> hub: 'changes.applied' ----
+/**
+ * The register tells the hub the last store change it applied (after applying a push or a
+ * pull), so HQ sees which registers have a change. Informative: nothing depends on it.
+ */
+export const changesAppliedRequestSchema = z.object({ change_cursor: z.number().int().min(0) });
+export const changesAppliedAckSchema = z.object({ ok: z.literal(true) });
+
 // ---- register -> hub: 'snapshot.get' ----
 export const snapshotRequestSchema = z.object({});
 export const snapshotAckSchema = z.object({
@@ -140,6 +148,7 @@ export const MSG = {
   hello: 'hello',
   pushEvents: 'events.push',
   pullChanges: 'changes.pull',
+  changesApplied: 'changes.applied',
   snapshot: 'snapshot.get',
   saleLookup: 'sale.lookup',
   changes: 'changes',
@@ -170,6 +179,7 @@ export const PROTOCOL_MESSAGES = {
   hello: { kind: 'request', direction: 'register→hub', request: helloRequestSchema, ack: helloAckSchema, summary: 'first message of every session: exchange the marks' },
   pushEvents: { kind: 'request', direction: 'register→hub', request: pushEventsRequestSchema, ack: pushEventsAckSchema, summary: 'upload journal events after the hub’s applied_through' },
   pullChanges: { kind: 'request', direction: 'register→hub', request: pullChangesRequestSchema, ack: pullChangesAckSchema, summary: 'page through the store’s change log after a cursor' },
+  changesApplied: { kind: 'request', direction: 'register→hub', request: changesAppliedRequestSchema, ack: changesAppliedAckSchema, summary: 'the last store change the register applied (for HQ’s propagation view)' },
   snapshot: { kind: 'request', direction: 'register→hub', request: snapshotRequestSchema, ack: snapshotAckSchema, summary: 'the store’s projections at one cursor' },
   saleLookup: { kind: 'request', direction: 'register→hub', request: saleLookupRequestSchema, ack: saleLookupAckSchema, summary: 'a sale of the store by receipt number, with what was already reversed of it' },
   changes: { kind: 'push', direction: 'hub→register', payload: changesPushSchema, summary: 'store changes broadcast on the store’s room' },

@@ -12,6 +12,7 @@ import {
   errorAck,
   helloAckSchema,
   pullChangesAckSchema,
+  changesAppliedAckSchema,
   pushEventsAckSchema,
   snapshotAckSchema,
   saleLookupAckSchema,
@@ -105,6 +106,9 @@ interface Session {
   draining: Promise<void> | null;
   drainAgain: boolean;
   downlink: Promise<void>;
+  /** A 'changes.applied' report is in flight / another is due after it. */
+  reporting?: boolean;
+  reportAgain?: boolean;
 }
 
 const MAX_PULLS_PER_CATCH_UP = 10_000;
@@ -456,7 +460,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     this.enqueueDownlink(session, async () => {
       if (!session.ready) return; // catch-up after hello will pull these
       const r = this.journal.applyChanges(parsed.data.changes);
-      this.announce(r);
+      this.announce(session, r);
       if (r.gap) await this.catchUp(session, false, null);
     });
   }
@@ -474,7 +478,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
         continue;
       }
       const r = this.journal.applyChanges(ack.changes);
-      this.announce(r);
+      this.announce(session, r);
       if (r.gap) throw new Error(`changes.pull after ${cursor} returned a non-contiguous page`);
       latest = ack.latest_change_cursor;
       if (ack.changes.length === 0 || r.cursor >= latest) return;
@@ -486,13 +490,39 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     const snap = await this.request(session, MSG.snapshot, {}, snapshotAckSchema);
     if (session !== this.session) return;
     this.journal.applySnapshot(snap);
+    this.reportApplied(session);
     this.emit('snapshot', { cursor: snap.cursor });
     this.emit('price-changed', { changes: [], snapshot: true });
     this.emitStatus();
   }
 
-  private announce(r: ApplyChangesResult): void {
+  /**
+   * Tells the hub the last store change applied ('changes.applied'), for HQ's propagation
+   * view. Informative and fire-and-forget: one report in flight per session, the latest
+   * cursor sent once it is answered; a refusal or timeout changes nothing here.
+   */
+  private reportApplied(session: Session): void {
+    const st = session;
+    if (st.reporting) {
+      st.reportAgain = true;
+      return;
+    }
+    st.reporting = true;
+    const cursor = this.journal.syncState().changeCursor;
+    this.request(session, MSG.changesApplied, { change_cursor: cursor }, changesAppliedAckSchema)
+      .catch(() => undefined)
+      .finally(() => {
+        st.reporting = false;
+        if (st.reportAgain && session === this.session) {
+          st.reportAgain = false;
+          this.reportApplied(session);
+        }
+      });
+  }
+
+  private announce(session: Session, r: ApplyChangesResult): void {
     if (r.applied.length === 0) return;
+    this.reportApplied(session);
     this.emit('changes', r.applied);
     const prices = r.applied.filter((c) => c.kind === 'price' || c.kind === 'promotion');
     if (prices.length > 0) this.emit('price-changed', { changes: prices, snapshot: false });

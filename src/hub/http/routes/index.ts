@@ -13,6 +13,7 @@ import { ledgerRoutes } from './ledger';
 import { schemaRoutes } from './schemas';
 import { dashboardRoutes } from './dashboard';
 import { saleDetailRoutes } from './sale-detail';
+import { propagationRoutes } from './propagation';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -30,4 +31,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   schemaRoutes,
   dashboardRoutes,
   saleDetailRoutes,
+  propagationRoutes,
 ];
