@@ -50,7 +50,8 @@ export function App({ api, initialStore, initialSale, bridge }: { api: RegisterA
   useEffect(
     () =>
       api.on('alert', (a) => {
-        setAlerts((xs) => [a, ...xs.filter((x) => x.alert_id !== a.alert_id)].slice(0, 3));
+        // At most two (newest first), so the screen below keeps room for every action of its step.
+        setAlerts((xs) => [a, ...xs.filter((x) => x.alert_id !== a.alert_id)].slice(0, 2));
         // Information goes away by itself; warnings and errors stay until dismissed.
         if (a.severity === 'info') setTimeout(() => setAlerts((xs) => xs.filter((x) => x.alert_id !== a.alert_id)), 12_000);
       }),

@@ -14,6 +14,31 @@ import { approve, CASHIER, MANAGER, SCREENSHOTS, sharedBundle, signInAndOpenShif
 // report lists the card processor from the journal. Screens at 1024x768 and 1366x768.
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 const USD = (amount: number) => ({ amount, currency: 'USD' });
+/** Each control fully inside the viewport, above the status bar, and not covered by anything. */
+async function expectOnScreen(page: Page, ids: string[]): Promise<void> {
+  const vp = page.viewportSize()!;
+  const bar = await page.locator('.statusbar').boundingBox();
+  for (const id of ids) {
+    const b = (await page.getByTestId(id).boundingBox())!;
+    expect(b, id).not.toBeNull();
+    expect(b.x + b.width, `${id} right edge`).toBeLessThanOrEqual(vp.width);
+    expect(b.y + b.height, `${id} bottom edge`).toBeLessThanOrEqual(bar ? bar.y : vp.height);
+    const hit = await page.evaluate(([x, y, tid]) => !!document.elementFromPoint(x!, y!)?.closest(`[data-testid="${tid}"]`), [b.x + b.width / 2, b.y + b.height / 2, id] as const);
+    expect(hit, `${id} not covered`).toBe(true);
+    // Not cut off by a scrolling or clipping container either (a panel taller than its column).
+    const clipped = await page.getByTestId(id).evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        const cs = getComputedStyle(p);
+        if (cs.overflowX === 'visible' && cs.overflowY === 'visible') continue;
+        const q = p.getBoundingClientRect();
+        if (r.top < q.top - 0.5 || r.bottom > q.bottom + 0.5 || r.left < q.left - 0.5 || r.right > q.right + 0.5) return p.className || p.tagName;
+      }
+      return null;
+    });
+    expect(clipped, `${id} clipped by`).toBeNull();
+  }
+}
 
 describe('returns across registers', { timeout: 120_000 }, () => {
   let s: Store;
@@ -63,7 +88,7 @@ describe('returns across registers', { timeout: 120_000 }, () => {
     return e.payload as unknown as SaleRefundedPayload;
   };
   const startReturn = async (page: Page, receipt: string) => {
-    await page.getByTestId('returns').click({ force: true });
+    await page.getByTestId('returns').click();
     await page.getByTestId('refund-receipt').fill(receipt);
     await page.getByTestId('refund-find').click();
   };
@@ -100,7 +125,8 @@ describe('returns across registers', { timeout: 120_000 }, () => {
     await waitFor(() => t02.service.syncStatus().unsynced === 0, 20_000, 'the first return at the hub');
 
     await page2.setViewportSize({ width: 1366, height: 768 });
-    await t02.service.handle('sale.new', {});
+    await page2.getByTestId('new-sale').click();
+    await page2.getByTestId('code-input').waitFor();
     await startReturn(page2, receipt);
     await page2.getByTestId('original-line').first().filter({ hasText: '2 left' }).waitFor();
     await page2.getByTestId('refund-line').first().click();
@@ -112,17 +138,25 @@ describe('returns across registers', { timeout: 120_000 }, () => {
     expect(r1.totals.total + r2.totals.total).toBe(sale.totals.total);
     await waitFor(() => t02.service.syncStatus().unsynced === 0, 20_000, 'the second return at the hub');
 
-    await t02.service.handle('sale.new', {});
+    await page2.getByTestId('new-sale').click();
+    await page2.getByTestId('code-input').waitFor();
     await startReturn(page2, receipt);
     await page2.getByTestId('notice').filter({ hasText: 'already returned in full' }).waitFor();
     await shot(page2, '24-third-return-refused-1366');
     await page2.getByTestId('refund-screen').getByRole('button', { name: 'Back' }).click();
   });
 
-  it('refunds a card + cash sale on T01: the card part back to the card through the ZVT simulator, the rest in cash', async () => {
+  it('refunds a card + cash sale on T01: the card part back to the card through the ZVT simulator (declined once, then retried), the rest in cash', async () => {
     const { receipt, sale } = await sell('SKU-00005', 2, 500);
     const card = sale.tenders.find((x) => x.kind === 'card')!;
-    const before = s.virtual!.payment.transactions.length;
+    const zvt = s.virtual!.payment;
+    // The sale's payment reference went to the terminal, came back, and is on the register's receipt.
+    expect(card.kind === 'card' && card.reference).toBe(`${sale.sale_id}/C1`);
+    expect(zvt.transactions.filter((x) => x.kind === 'sale' && x.reference === `${sale.sale_id}/C1`)).toMatchObject([{ amountMinor: 500, resultCode: 0 }]);
+    await waitFor(() => s.virtual!.receipts().some((r) => r.includes(`${sale.sale_id}/C1`)), 10_000, 'the reference on the sale receipt');
+
+    zvt.next({ kind: 'decline', resultCode: 0x05 });
+    await s.page.setViewportSize({ width: 1024, height: 768 });
     await startReturn(s.page, receipt);
     await s.page.getByTestId('original-line').first().waitFor();
     await s.page.getByTestId('refund-line').first().click();
@@ -130,40 +164,70 @@ describe('returns across registers', { timeout: 120_000 }, () => {
     await s.page.getByTestId('refund-continue').click();
     await s.page.getByTestId('pay').click();
     await s.page.getByTestId('refund-row').first().waitFor();
-    await shot(s.page, '25-refund-card-cash-plan-1366');
+    await shot(s.page, '25-refund-card-cash-plan-1024');
+    await s.page.getByTestId('refund-pay').click();
+    // Declined: the panel offers a retry and "rest in cash", every control on screen at both sizes.
+    await s.page.getByTestId('refund-rest-cash').waitFor();
+    await expectOnScreen(s.page, ['refund-pay', 'refund-rest-cash', 'refund-due']);
+    await shot(s.page, '25-refund-card-declined-1024');
+    await s.page.setViewportSize({ width: 1366, height: 768 });
+    await expectOnScreen(s.page, ['refund-pay', 'refund-rest-cash', 'refund-due']);
+    await shot(s.page, '25-refund-card-declined-1366');
     await s.page.getByTestId('refund-pay').click();
     await s.page.getByTestId('sale-done').filter({ hasText: 'Return complete' }).waitFor();
     await shot(s.page, '26-refund-card-cash-done-1366');
     const r = lastRefund(t01());
     expect(r.tenders.map((x) => [x.kind, x.amount])).toEqual([['card', 500], ['cash', sale.totals.total - 500]]);
     expect(r.tenders[0]!.original_tender_id).toBe(card.tender_id);
-    const zvt = s.virtual!.payment.transactions;
-    expect(zvt.length).toBeGreaterThan(before);
-    expect(zvt.at(-1)).toMatchObject({ kind: 'refund', amountMinor: 500, resultCode: 0 });
+    // The refund went to the terminal with its own reference and the original payment's terminal reference.
+    const ref = r.tenders[0]!.kind === 'card' ? r.tenders[0]!.reference : undefined;
+    expect(ref).toBe(`${r.refund_id}/RC2`);
+    expect(zvt.transactions.at(-1)).toMatchObject({ kind: 'refund', amountMinor: 500, resultCode: 0, reference: ref, originalTerminalRef: card.kind === 'card' ? card.terminal_ref : '' });
+    await waitFor(() => s.virtual!.receipts().some((x) => x.includes(ref!)), 10_000, 'the reference on the refund receipt');
+    // "Return complete" stays until the cashier starts the next sale.
+    await s.page.getByTestId('new-sale').click();
+    await s.page.getByTestId('code-input').waitFor();
   });
 
-  it('post-voids a T01 sale once, and its stock comes back once', async () => {
+  it('post-voids a T01 sale once through the screen under a manager PIN, and its stock comes back once', async () => {
     const before = t01().journal.getStockLevel('SKU-00007');
     const { receipt } = await sell('SKU-00007', 2);
     const sold = t01().journal.getStockLevel('SKU-00007')!;
-    // Through the register API (the UI's post-void button sends the same command).
-    const pv = (approval?: { manager_pin: string }) => t01().service.handle('sale.postVoid', { receipt_no: receipt, ...(approval ? { approval } : {}) });
-    await expect(pv()).rejects.toMatchObject({ code: 'APPROVAL_REQUIRED' });
-    await pv({ manager_pin: MANAGER.pin });
+    const head = t01().journal.head().seq;
+    await s.page.setViewportSize({ width: 1024, height: 768 });
+    const postVoid = async () => {
+      await s.page.getByTestId('returns').click();
+      await s.page.getByTestId('refund-receipt').fill(receipt);
+      await s.page.getByTestId('post-void').click();
+    };
+    await postVoid();
+    await s.page.getByTestId('approval-pin').waitFor();
+    await shot(s.page, '30-post-void-approval-1024');
+    await approve(s.page, MANAGER.pin);
+    await s.page.getByTestId('code-input').waitFor();
+    await waitFor(() => t01().journal.head().seq > head, 10_000, 'the post-void in the journal');
+    expect(t01().journal.eventAt(t01().journal.head().seq)!.type).toBe('sale.post_voided');
     const after = t01().journal.getStockLevel('SKU-00007')!;
     expect(after.units - sold.units).toBe(2);
     if (before) expect(after).toEqual(before);
-    expect(t01().journal.eventAt(t01().journal.head().seq)!.type).toBe('sale.post_voided');
-    await expect(pv({ manager_pin: MANAGER.pin })).rejects.toThrow(/already post-voided/);
+    await s.page.getByTestId('notice').filter({ hasText: `Receipt ${receipt} post-voided` }).waitFor();
+    // A second post-void of the same receipt is refused with the reason before any PIN is asked, and changes nothing.
+    await postVoid();
+    await s.page.getByTestId('notice').filter({ hasText: 'already post-voided' }).waitFor();
+    expect(await s.page.getByTestId('approval-pin').count()).toBe(0);
+    await shot(s.page, '31-post-void-refused-1024');
     expect(t01().journal.getStockLevel('SKU-00007')).toEqual(after);
+    expect(t01().journal.eventAt(t01().journal.head().seq)!.type).toBe('sale.post_voided');
+    await s.page.getByTestId('refund-screen').getByRole('button', { name: 'Back' }).click();
+    await s.page.setViewportSize({ width: 1366, height: 768 });
   });
 
   it('offline, T02 takes a no-receipt return only with a manager PIN, journalled as such', async () => {
     await s.stopHub();
     await waitFor(() => !t02.service.syncStatus().online, 20_000, 'T02 to see the hub gone');
-    await page2.getByTestId('new-sale').click().catch(() => {});
+    await page2.getByTestId('code-input').waitFor();
     await page2.setViewportSize({ width: 1024, height: 768 });
-    await page2.getByTestId('returns').click({ force: true });
+    await page2.getByTestId('returns').click();
     await page2.getByTestId('noreceipt-sku').fill('SKU-00002');
     await page2.getByTestId('noreceipt-start').click();
     await page2.getByTestId('approval-pin').waitFor();

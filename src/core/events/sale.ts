@@ -158,6 +158,12 @@ export const cardTenderSchema = z.strictObject({
   card_brand: z.string().max(32).optional(),
   /** The payment terminal's reference for this transaction (for refunds and reconciliation). */
   terminal_ref: z.string().max(64).optional(),
+  /**
+   * The register's own reference for the payment ("<sale or refund id>/<tender id>"), sent to
+   * the terminal with the payment and printed on both receipts, so a terminal's receipt ties
+   * back to the sale.
+   */
+  reference: z.string().max(64).optional(),
 });
 
 export const giftCardTenderSchema = z.strictObject({

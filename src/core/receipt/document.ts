@@ -62,6 +62,8 @@ export const receiptTenderSchema = z.object({
       authCode: text(12).optional(),
       entryMode: z.enum(['chip', 'contactless', 'swipe', 'manual']).optional(),
       terminalRef: text(32).optional(),
+      /** The register's payment reference (sale / tender), as sent to and echoed by the terminal. */
+      reference: text(64).optional(),
     })
     .optional(),
 });

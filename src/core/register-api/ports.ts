@@ -98,6 +98,8 @@ export interface CardOutcome {
   card_brand?: string;
   auth_code?: string;
   terminal_ref?: string;
+  /** The register's payment reference as it came back from the terminal. */
+  reference?: string;
   processor: string;
   message?: string;
 }

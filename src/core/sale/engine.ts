@@ -476,11 +476,13 @@ function tender(state: SaleState, cmd: Extract<SaleCommand, { type: 'tender_cash
     if (c.auth_code !== undefined && !/^[A-Za-z0-9 -]{1,16}$/.test(c.auth_code)) return fail(state, 'INVALID_CARD_DATA', 'auth code must be 1-16 letters/digits');
     if (c.card_brand !== undefined && c.card_brand.length > 32) return fail(state, 'INVALID_CARD_DATA', 'card brand longer than 32 characters');
     if (c.terminal_ref !== undefined && c.terminal_ref.length > 64) return fail(state, 'INVALID_CARD_DATA', 'terminal reference longer than 64 characters');
+    if (c.reference !== undefined && c.reference.length > 64) return fail(state, 'INVALID_CARD_DATA', 'payment reference longer than 64 characters');
     const t: Tender = { tender_id, kind: 'card', amount: c.amount, processor: c.processor };
     if (c.auth_code !== undefined) t.auth_code = c.auth_code;
     if (c.masked_pan !== undefined) t.masked_pan = c.masked_pan;
     if (c.card_brand !== undefined) t.card_brand = c.card_brand;
     if (c.terminal_ref !== undefined) t.terminal_ref = c.terminal_ref;
+    if (c.reference !== undefined) t.reference = c.reference;
     const next = { ...base, tenders: [...state.tenders, t] };
     return c.amount === due ? completeOrFail(state, next, ctx) : done(next);
   }

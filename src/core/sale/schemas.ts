@@ -109,6 +109,7 @@ export const saleCommandSchema = z.discriminatedUnion('type', [
       masked_pan: str(64).optional(),
       card_brand: str(64).optional(),
       terminal_ref: str(128).optional(),
+      reference: str(128).optional(),
       message: str(1000).optional(),
     }),
   }),

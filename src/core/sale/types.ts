@@ -159,6 +159,8 @@ export interface CardResult {
   masked_pan?: string;
   card_brand?: string;
   terminal_ref?: string;
+  /** The register's payment reference as the terminal echoed it. */
+  reference?: string;
   message?: string;
 }
 

@@ -9,6 +9,18 @@ import { PosError } from '../device/result';
 export type PaymentOutcome = 'approved' | 'declined' | 'unknown';
 export type PaymentKind = 'sale' | 'refund' | 'void';
 
+/**
+ * What the register tells the terminal about a payment: its own reference (sale and tender
+ * ids), so the terminal's journal and receipt tie back to the sale; for a refund, the
+ * terminal's reference of the payment it gives money back to.
+ */
+export interface PaymentRequestInfo {
+  /** Printable ASCII, at most 64 characters (longer is cut, other characters dropped). */
+  reference?: string;
+  /** Refunds: the original payment's terminal reference ("receipt/trace"). */
+  originalTerminalRef?: string;
+}
+
 export interface PaymentResult {
   outcome: PaymentOutcome;
   kind: PaymentKind;
@@ -29,12 +41,16 @@ export interface PaymentResult {
   message: string;
   /** Set when this result came from resolving an earlier unknown one. */
   resolvedUnknown?: boolean;
+  /** The register's reference as the terminal echoed it (else as it was sent). */
+  reference?: string;
 }
 
 /** An unknown outcome that has not been resolved yet; persist it (journal) to survive a restart. */
 export interface UnresolvedPayment {
   kind: 'sale' | 'refund';
   amount: Money;
+  /** The register's reference sent with the payment. */
+  reference?: string;
   startedAt: number;
   /** The terminal's last trace number seen before this payment started, to tell its result from older ones. */
   traceBefore?: number;
@@ -49,8 +65,8 @@ export interface TerminalStatus {
 }
 
 export interface PaymentTerminal {
-  sale(amount: Money): Promise<PaymentResult>;
-  refund(amount: Money): Promise<PaymentResult>;
+  sale(amount: Money, info?: PaymentRequestInfo): Promise<PaymentResult>;
+  refund(amount: Money, info?: PaymentRequestInfo): Promise<PaymentResult>;
   /** Reverse an approved sale by its terminal reference (receipt number). */
   void(terminalRef: string): Promise<PaymentResult>;
   /**

@@ -154,6 +154,34 @@ describe('ZVT payment terminal over TCP', () => {
     expect(await pay.terminalStatus()).toMatchObject({ ready: true });
   });
 
+  it('the register\'s reference goes to the terminal (BMP 3C), is on its books and comes back on the result; a refund names the original', async () => {
+    const ref = '0b9d2f0e-6a5c-4c1e-9d53-2a4f6f1f7c10/C1';
+    const sale = await pay.sale(EUR(1200), { reference: ref });
+    expect(sale).toMatchObject({ outcome: 'approved', reference: ref });
+    expect(sim.last).toMatchObject({ kind: 'sale', reference: ref });
+    const refund = await pay.refund(EUR(200), { reference: 'R-1/RC1', originalTerminalRef: sale.terminalRef! });
+    expect(refund).toMatchObject({ outcome: 'approved', reference: 'R-1/RC1' });
+    expect(sim.last).toMatchObject({ kind: 'refund', reference: 'R-1/RC1', originalTerminalRef: sale.terminalRef });
+    // Only printable ASCII goes out, at most 64 characters of reference.
+    const odd = await pay.sale(EUR(100), { reference: `x\u0007y${'z'.repeat(100)}` });
+    expect(odd.reference).toBe(`xy${'z'.repeat(62)}`);
+  });
+
+  it('a status inquiry does not take another payment of the same amount for ours when the echoed reference differs', async () => {
+    await pay.sale(EUR(700), { reference: 'S-1/C1' });
+    await pay.close();
+    // Restarted with an unknown S-2 of the same amount and no trace to compare (journalled before the trace was known):
+    // only the reference tells the terminal's last transaction (S-1) from ours.
+    pay = new ZvtPaymentTerminal('card', {
+      address: { kind: 'tcp', host: '127.0.0.1', port: server.port }, currency: 'EUR', transactionTimeoutMs: 4_000,
+      unresolved: { kind: 'sale', amount: EUR(700), reference: 'S-2/C1', startedAt: Date.now(), reason: 'no ACK' },
+    });
+    await pay.start();
+    const r = await pay.statusInquiry();
+    expect(r).toMatchObject({ outcome: 'declined', resolvedUnknown: true, reference: 'S-2/C1' });
+    expect(sim.netChargedMinor()).toBe(700);
+  });
+
   it('an unresolved payment journaled before a restart still blocks new payments until resolved', async () => {
     sim.next({ kind: 'silent' });
     const journal: unknown[] = [];

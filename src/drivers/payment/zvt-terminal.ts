@@ -19,10 +19,11 @@ import { isPosError, PosError } from '../device/result';
 import { apduIs, apduLabel, ACK_APDU, type Apdu } from './zvt/apdu';
 import { ApduInbox, InboxTimeout } from './zvt/inbox';
 import { SerialApduLink, TcpApduLink, type ApduLink } from './zvt/link';
-import { build, CURRENCY_NUMERIC, parseStatusInformation, resultCodeText, type ZvtTransactionInfo } from './zvt/messages';
+import { build, CURRENCY_NUMERIC, parseReferenceText, parseStatusInformation, referenceText, resultCodeText, type ZvtTransactionInfo } from './zvt/messages';
 import {
   UnresolvedPaymentError,
   type PaymentKind,
+  type PaymentRequestInfo,
   type PaymentResult,
   type PaymentTerminal,
   type TerminalStatus,
@@ -225,26 +226,31 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
     if (this._unresolved) throw new UnresolvedPaymentError(this._unresolved);
   }
 
-  sale(amount: Money): Promise<PaymentResult> {
-    return this.payment('sale', amount, () => build.authorization(amount.amount));
+  /** `info.reference` goes to the terminal as BMP 3C additional data and comes back on the result. */
+  sale(amount: Money, info: PaymentRequestInfo = {}): Promise<PaymentResult> {
+    const text = referenceText(info.reference);
+    return this.payment('sale', amount, text, () => build.authorization(amount.amount, text));
   }
 
-  refund(amount: Money): Promise<PaymentResult> {
-    return this.payment('refund', amount, () => build.refund(this.opts.password, amount.amount));
+  /** A refund names the original payment's terminal reference beside its own (see referenceText). */
+  refund(amount: Money, info: PaymentRequestInfo = {}): Promise<PaymentResult> {
+    const text = referenceText(info.reference, info.originalTerminalRef);
+    return this.payment('refund', amount, text, () => build.refund(this.opts.password, amount.amount, text));
   }
 
-  private async payment(kind: 'sale' | 'refund', amount: Money, request: () => Apdu): Promise<PaymentResult> {
+  private async payment(kind: 'sale' | 'refund', amount: Money, text: string | undefined, request: () => Apdu): Promise<PaymentResult> {
     this.requireEnabled(kind);
     this.checkAmount(amount);
     this.refuseWhileUnresolved();
     return this.serialised(async () => {
       this.refuseWhileUnresolved(); // a queued payment may find one left by the payment before it
-      const pending: UnresolvedPayment = { kind, amount, startedAt: Date.now(), traceBefore: this.lastKnownTrace, reason: '' };
+      const sent = text ? parseReferenceText(text).reference : undefined;
+      const pending: UnresolvedPayment = { kind, amount, ...(sent ? { reference: sent } : {}), startedAt: Date.now(), traceBefore: this.lastKnownTrace, reason: '' };
       this.setState('busy');
       try {
         const end = await this.exchange(request());
         if (end.kind === 'not-sent') throw new PosError(end.error.code, `${this.name}: ${kind} not started, the terminal is not connected; nothing was charged`, { cause: end.error });
-        const result = this.toResult(kind, amount, end);
+        const result = withReference(this.toResult(kind, amount, end), sent);
         if (result.outcome === 'unknown') {
           this._unresolved = { ...pending, reason: result.message };
           this.emit('unresolved', this._unresolved);
@@ -293,18 +299,21 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
         if (!info) return undefined;
         return { ...this.fromInfo('sale', money(info.amountMinor ?? 0, this.opts.currency), info), message: `last transaction: ${resultCodeText(info.resultCode ?? 0xff)}` };
       }
+      // Ours when amount matches, the trace moved on, and (if the terminal echoes references) the reference is ours.
+      const echoed = info?.additionalText ? parseReferenceText(info.additionalText).reference : undefined;
       const same =
         info !== undefined &&
         info.amountMinor === pending.amount.amount &&
-        (pending.traceBefore === undefined || info.trace !== pending.traceBefore);
+        (pending.traceBefore === undefined || info.trace !== pending.traceBefore) &&
+        (echoed === undefined || pending.reference === undefined || echoed === pending.reference);
       let result: PaymentResult;
       if (same) {
-        result = { ...this.fromInfo(pending.kind, pending.amount, info), resolvedUnknown: true };
+        result = withReference({ ...this.fromInfo(pending.kind, pending.amount, info), resolvedUnknown: true }, pending.reference);
         result.message = `resolved by status inquiry: ${result.message}`;
       } else {
         // The terminal's last transaction is older than ours (or it has none): ours never ran.
         result = {
-          outcome: 'declined', kind: pending.kind, amount: pending.amount, resolvedUnknown: true,
+          outcome: 'declined', kind: pending.kind, amount: pending.amount, resolvedUnknown: true, ...(pending.reference ? { reference: pending.reference } : {}),
           message: 'resolved by status inquiry: the terminal has no record of this payment; the card was not charged',
         };
       }
@@ -355,6 +364,8 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
     }
     if (info.maskedPan) r.maskedPan = info.maskedPan;
     if (info.cardName) r.cardName = info.cardName;
+    const echoed = info.additionalText ? parseReferenceText(info.additionalText).reference : undefined;
+    if (echoed) r.reference = echoed;
     return r;
   }
 
@@ -388,6 +399,11 @@ export class ZvtPaymentTerminal extends TransportDevice<PaymentResult, ZvtTermin
     this.emitData(r);
     return r;
   }
+}
+
+/** The terminal's echo of our reference wins; a terminal that does not echo BMP 3C keeps the one we sent. */
+function withReference(r: PaymentResult, sent: string | undefined): PaymentResult {
+  return r.reference || !sent ? r : { ...r, reference: sent };
 }
 
 function describeEnd(end: ExchangeEnd): string {

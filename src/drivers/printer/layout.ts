@@ -34,6 +34,8 @@ export const DEFAULT_LABELS = {
   net: 'Net',
   gross: 'Gross',
   auth: 'Auth',
+  reference: 'Ref',
+  terminalRef: 'Terminal',
 };
 
 /** Left and right text on one line; when they do not fit, left on its own line(s) and right below. */
@@ -147,6 +149,9 @@ export function layoutReceipt(doc: ReceiptDocument, opts: LayoutOptions): PrintC
       left(`  ${[t.card.brand, t.card.maskedPan].filter(Boolean).join(' ')}`);
       const extra = [t.card.authCode ? `${L.auth} ${t.card.authCode}` : '', t.card.entryMode ?? ''].filter(Boolean).join(' ');
       if (extra) left(`  ${extra}`);
+      if (t.card.terminalRef) pair(`  ${L.terminalRef}`, t.card.terminalRef);
+      // A reference is one word (sale id / tender id): on a narrow paper it goes right-aligned under its label.
+      if (t.card.reference) pair(`  ${L.reference}`, t.card.reference);
     }
   }
 }

@@ -18,8 +18,10 @@ import {
   buildCompletion,
   buildIntermediateStatus,
   buildStatusInformation,
+  parseReferenceText,
   parseRequestAmount,
   parseRequestReceiptNo,
+  parseRequestText,
 } from '../payment/zvt/messages';
 import type { Transport } from '../transport/transport';
 
@@ -47,6 +49,10 @@ export interface SimTransaction {
   /** For reversals: the receipt number reversed. */
   reverses?: number;
   reversed?: boolean;
+  /** The register's reference (BMP 3C of the request), printed on the terminal's receipt and echoed back. */
+  reference?: string;
+  /** For refunds: the original payment's terminal reference the register named. */
+  originalTerminalRef?: string;
 }
 
 export interface PaymentSimOptions {
@@ -262,6 +268,7 @@ class SimSession {
       currencyNumeric: this.sim.opts.currencyNumeric,
       cardName: 'VISA',
       cardType: 10,
+      ...(t.reference ? { additionalText: t.reference } : {}),
       date: `${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}`,
       time: `${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`,
     });
@@ -297,7 +304,9 @@ class SimSession {
       const isSale = apduIs(cmd, 'authorization');
       const amount = parseRequestAmount(cmd, !isSale);
       if (amount === undefined) return this.send(apdu([0x84, 0x83]));
-      return this.payment(isSale ? 'sale' : 'refund', amount);
+      const text = parseRequestText(cmd, !isSale);
+      const ref = text ? parseReferenceText(text) : {};
+      return this.payment(isSale ? 'sale' : 'refund', amount, undefined, { ...(ref.reference ? { reference: ref.reference } : {}), ...(ref.originalTerminalRef ? { originalTerminalRef: ref.originalTerminalRef } : {}) });
     }
     if (apduIs(cmd, 'reversal')) {
       const receiptNo = parseRequestReceiptNo(cmd);
@@ -307,20 +316,20 @@ class SimSession {
     return this.send(apdu([0x84, 0x83]));
   }
 
-  private async payment(kind: SimTransaction['kind'], amount: number, receiptNo?: number): Promise<void> {
+  private async payment(kind: SimTransaction['kind'], amount: number, receiptNo?: number, extra: Partial<SimTransaction> = {}): Promise<void> {
     const outcome = this.sim.takeOutcome();
     if (outcome.kind === 'lost-command') return;
     if (outcome.kind === 'silent-no-ack') {
-      this.bookFor(kind, amount, 0, receiptNo);
+      this.bookFor(kind, amount, 0, receiptNo, extra);
       return;
     }
     await this.send(ACK_APDU);
     if (outcome.kind === 'silent') {
-      this.bookFor(kind, amount, 0, receiptNo);
+      this.bookFor(kind, amount, 0, receiptNo, extra);
       return;
     }
     if (outcome.kind === 'hold') {
-      const t = this.bookFor(kind, amount, 0, receiptNo);
+      const t = this.bookFor(kind, amount, 0, receiptNo, extra);
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       const delivered = gate.then(() => this.finish(t));
@@ -333,19 +342,19 @@ class SimSession {
         const a = await this.inbox.take(60_000);
         if (apduIs(a, 'abort')) {
           await this.send(ACK_APDU);
-          const t = this.sim.book(kind, amount, 0x6c);
+          const t = this.sim.book(kind, amount, 0x6c, extra);
           return this.sendAwaitAck(buildAbortFromPt(t.resultCode));
         }
       }
       return;
     }
     const rc = outcome.kind === 'decline' ? outcome.resultCode : 0;
-    const t = this.bookFor(kind, amount, rc, receiptNo);
+    const t = this.bookFor(kind, amount, rc, receiptNo, extra);
     return this.finish(t);
   }
 
-  private bookFor(kind: SimTransaction['kind'], amount: number, rc: number, receiptNo?: number): SimTransaction {
-    if (kind !== 'reversal') return this.sim.book(kind, amount, rc);
+  private bookFor(kind: SimTransaction['kind'], amount: number, rc: number, receiptNo?: number, extra: Partial<SimTransaction> = {}): SimTransaction {
+    if (kind !== 'reversal') return this.sim.book(kind, amount, rc, extra);
     const orig = this.sim.transactions.find((x) => x.kind === 'sale' && x.resultCode === 0 && x.receiptNo === receiptNo);
     if (rc === 0 && (!orig || orig.reversed)) return this.sim.book('reversal', 0, orig ? 0xb4 : 0xb5, { reverses: receiptNo });
     if (rc === 0 && orig) orig.reversed = true;

@@ -16,7 +16,7 @@ import type { CustomerDisplay } from '../../drivers/display/display';
 import { REAL_BINDINGS, type TransportBinding } from '../../drivers/transport';
 import { detectDevices } from '../../drivers/config/detect';
 import { registerDeviceConfig, type RegisterConfig } from './config';
-import type { CardResult, RegisterDevices, ScanData } from './devices';
+import type { CardResult, OriginalCardPayment, RegisterDevices, ScanData } from './devices';
 
 // The register's peripherals through the real drivers (UnifiedPOS life cycle, supervised
 // transports that reconnect), built from the drivers' own device configuration with the
@@ -328,18 +328,21 @@ export class DriverDevices implements RegisterDevices {
       ...(r.cardName ? { card_brand: r.cardName.slice(0, 32) } : {}),
       ...(r.authCode ? { auth_code: r.authCode.replace(/[^A-Za-z0-9 -]/g, '').slice(0, 16) } : {}),
       ...(r.terminalRef ? { terminal_ref: r.terminalRef.slice(0, 64) } : {}),
+      ...(r.reference ? { reference: r.reference.slice(0, 64) } : {}),
       message: r.message,
     };
   }
 
-  async authorizeCard(amountMinor: number, currency: string): Promise<CardResult> {
+  /** `reference` (sale id / tender id) goes to the terminal with the payment and comes back on the result. */
+  async authorizeCard(amountMinor: number, currency: string, reference: string): Promise<CardResult> {
     if (!this.payment) throw new Error('no card terminal configured');
-    return this.card(await this.payment.sale(money(amountMinor, currency)));
+    return this.card(await this.payment.sale(money(amountMinor, currency), { reference }));
   }
 
-  async refundCard(amountMinor: number, currency: string): Promise<CardResult> {
+  /** Money back to the card of `original`: the terminal is told the original payment's reference beside the refund's own. */
+  async refundCard(amountMinor: number, currency: string, reference: string, original?: OriginalCardPayment): Promise<CardResult> {
     if (!this.payment) throw new Error('no card terminal configured');
-    return this.card(await this.payment.refund(money(amountMinor, currency)));
+    return this.card(await this.payment.refund(money(amountMinor, currency), { reference, ...(original?.terminal_ref ? { originalTerminalRef: original.terminal_ref } : {}) }));
   }
 
   /** Last screen asked for, so an unchanged sale does not redraw (the driver redraws it itself after a replug). */

@@ -47,7 +47,11 @@ export function receiptFor(kind: 'sale' | 'refund' | 'copy', p: SaleCompletedPay
       if (t.kind === 'cash') return { kind: 'cash' as const, label: 'Cash', amount: 'tendered' in t && t.tendered !== undefined ? t.tendered : t.amount };
       if (t.kind === 'card') {
         const pan = t.masked_pan && t.masked_pan.length >= 12 ? t.masked_pan : undefined;
-        return { kind: 'card' as const, label: t.card_brand ?? 'Card', amount: t.amount, ...(pan ? { card: { maskedPan: pan, ...(t.card_brand ? { brand: t.card_brand } : {}), ...(t.auth_code ? { authCode: t.auth_code.slice(0, 12) } : {}) } } : {}) };
+        const card = {
+          maskedPan: pan!, ...(t.card_brand ? { brand: t.card_brand } : {}), ...(t.auth_code ? { authCode: t.auth_code.slice(0, 12) } : {}),
+          ...(t.terminal_ref ? { terminalRef: t.terminal_ref.slice(0, 32) } : {}), ...(t.reference ? { reference: t.reference } : {}),
+        };
+        return { kind: 'card' as const, label: t.card_brand ?? 'Card', amount: t.amount, ...(pan ? { card } : {}) };
       }
       return { kind: 'gift-card' as const, label: 'Gift card', amount: t.amount };
     }),
@@ -85,6 +89,8 @@ export function receiptText(d: ReceiptDocument): string {
   for (const t of d.tenders) {
     out.push(pad(t.label, fm(t.amount)));
     if (t.card) out.push(`  ${t.card.maskedPan}${t.card.authCode ? `  AUTH ${t.card.authCode}` : ''}`);
+    if (t.card?.terminalRef) out.push(`  Terminal ${t.card.terminalRef}`);
+    if (t.card?.reference) out.push(`  Ref ${t.card.reference}`);
   }
   if (d.change) out.push(pad('Change', fm(d.change)));
   if (d.taxes.length) {

@@ -345,6 +345,7 @@ export class SaleDesk {
           status: 'approved', amount: p.amount.amount, processor: r.processor,
           ...(r.auth_code ? { auth_code: r.auth_code } : {}), ...(r.masked_pan ? { masked_pan: r.masked_pan } : {}),
           ...(r.card_brand ? { card_brand: r.card_brand } : {}), ...(r.terminal_ref ? { terminal_ref: r.terminal_ref } : {}),
+          ...(r.reference ? { reference: r.reference } : {}),
         },
       });
     }
@@ -529,6 +530,7 @@ export class SaleDesk {
         ...part, tender_id: id, processor: r.processor || part.processor,
         ...(r.auth_code ? { auth_code: r.auth_code } : {}), ...(r.masked_pan ? { masked_pan: r.masked_pan } : {}),
         ...(r.card_brand ? { card_brand: r.card_brand } : {}), ...(r.terminal_ref ? { terminal_ref: r.terminal_ref } : {}),
+        ...(r.reference ? { reference: r.reference } : {}),
       });
       return true;
     }

@@ -11,7 +11,7 @@ import { useWedgeScanner } from '../hooks';
 // picks how many of each go back (all that is left by default).
 export function RefundScreen({ onDone }: { onDone(): void }) {
   const { t } = useTranslation();
-  const { api, store, withApproval } = useRegister();
+  const { api, store, withApproval, notify } = useRegister();
   const run = useAction();
   const [receipt, setReceipt] = useState('');
   const [original, setOriginal] = useState<SaleView | null>(null);
@@ -49,7 +49,14 @@ export function RefundScreen({ onDone }: { onDone(): void }) {
           <hr />
           <p className="muted">{t('sale.postVoidHint')}</p>
           <button className="btn btn-danger-ghost" data-testid="post-void" disabled={!receipt}
-            onClick={() => void withApproval(t('sale.postVoid'), (approval) => api.call('sale.postVoid', { receipt_no: receipt.trim(), approval })).then((r) => r && onDone())}>{t('sale.postVoid')}</button>
+            onClick={() => {
+              const no = receipt.trim();
+              void withApproval(t('sale.postVoid'), (approval) => api.call('sale.postVoid', { receipt_no: no, approval })).then((r) => {
+                if (!r) return;
+                notify(t('sale.postVoided', { no }));
+                onDone();
+              });
+            }}>{t('sale.postVoid')}</button>
         </div>
       ) : (
         <div className="card">

@@ -5,7 +5,7 @@
 // ACK 80 00, Intermediate Status 04 FF, Status Information 04 0F, Completion 06 0F,
 // Abort 06 1E, Print Line 06 D1 / Print Text Block 06 D3 (acknowledged, not used).
 
-import { maskPan } from '../../../core/pci/pan-scan';
+import { maskPan, redactPans } from '../../../core/pci/pan-scan';
 import { apdu, BMP, bcdDigits, encodeBmp, fromBcd, getBmp, parseBmps, toBcd, type Apdu } from './apdu';
 
 /** ISO 4217 numeric codes for the currencies a ZVT terminal is likely to be set to. */
@@ -51,17 +51,46 @@ export function assertAmount(amountMinor: number): void {
   }
 }
 
+/** Longest reference text the register sends (BMP 3C is LLL, but terminals print it on one receipt line or two). */
+export const MAX_REFERENCE_TEXT = 96;
+
+/**
+ * The register's reference as BMP 3C text: printable ASCII only, at most MAX_REFERENCE_TEXT
+ * characters. A refund names the original payment after " ORIG " so the terminal's journal
+ * ties the two together ("<refund-id>/RC1 ORIG 0005/000017").
+ */
+export function referenceText(reference?: string, originalTerminalRef?: string): string | undefined {
+  const clean = (s: string) => s.replace(/[^\x20-\x7e]/g, '').trim();
+  const ref = clean(reference ?? '').slice(0, 64);
+  const orig = clean(originalTerminalRef ?? '').slice(0, 24);
+  const text = orig ? `${ref} ORIG ${orig}`.trim() : ref;
+  return text ? text.slice(0, MAX_REFERENCE_TEXT) : undefined;
+}
+
+/** Splits what referenceText built back into the reference and the original's terminal reference. */
+export function parseReferenceText(text: string): { reference?: string; originalTerminalRef?: string } {
+  const at = text.lastIndexOf(' ORIG ');
+  const ref = (at >= 0 ? text.slice(0, at) : text).trim();
+  const orig = at >= 0 ? text.slice(at + 6).trim() : '';
+  return { ...(ref ? { reference: ref } : {}), ...(orig ? { originalTerminalRef: orig } : {}) };
+}
+
+function additional(text?: string): Uint8Array {
+  return text ? encodeBmp(BMP.additionalData, new TextEncoder().encode(text)) : new Uint8Array(0);
+}
+
 export const build = {
   registration(pw: number, currencyNumeric: number, configByte = DEFAULT_CONFIG_BYTE, serviceByte = 0x00): Apdu {
     return apdu('registration', cat(password(pw), Uint8Array.of(configByte), toBcd(currencyNumeric, 2), encodeBmp(BMP.serviceByte, Uint8Array.of(serviceByte))));
   },
-  authorization(amountMinor: number): Apdu {
+  /** `text`: BMP 3C additional data, the register's reference (printable ASCII, see referenceText). */
+  authorization(amountMinor: number, text?: string): Apdu {
     assertAmount(amountMinor);
-    return apdu('authorization', encodeBmp(BMP.amount, toBcd(amountMinor, 6)));
+    return apdu('authorization', cat(encodeBmp(BMP.amount, toBcd(amountMinor, 6)), additional(text)));
   },
-  refund(pw: number, amountMinor: number): Apdu {
+  refund(pw: number, amountMinor: number, text?: string): Apdu {
     assertAmount(amountMinor);
-    return apdu('refund', cat(password(pw), encodeBmp(BMP.amount, toBcd(amountMinor, 6))));
+    return apdu('refund', cat(password(pw), encodeBmp(BMP.amount, toBcd(amountMinor, 6)), additional(text)));
   },
   reversal(pw: number, receiptNo: number): Apdu {
     return apdu('reversal', cat(password(pw), encodeBmp(BMP.receiptNo, toBcd(receiptNo, 2))));
@@ -94,6 +123,8 @@ export interface ZvtTransactionInfo {
   /** MMDD and HHMMSS as the terminal sent them. */
   date?: string;
   time?: string;
+  /** BMP 3C additional data as printable text (the register's reference, echoed). */
+  additionalText?: string;
 }
 
 /** BMP 22: BCD digits, 'E' nibbles for digits the terminal masked, an 'F' nibble pads odd lengths. */
@@ -143,6 +174,9 @@ export function parseStatusInformation(data: Uint8Array): ZvtTransactionInfo {
   if (date) info.date = bcdDigits(date);
   const time = getBmp(p, BMP.time);
   if (time) info.time = bcdDigits(time);
+  const extra = getBmp(p, BMP.additionalData);
+  // Scanned for card numbers like every other text that reaches a receipt or the journal.
+  if (extra) info.additionalText = redactPans(printable(extra)).slice(0, MAX_REFERENCE_TEXT);
   return info;
 }
 
@@ -160,6 +194,7 @@ export function buildStatusInformation(t: {
   currencyNumeric?: number;
   date?: string;
   time?: string;
+  additionalText?: string;
 }): Apdu {
   const parts: Uint8Array[] = [encodeBmp(BMP.resultCode, Uint8Array.of(t.resultCode))];
   if (t.amountMinor !== undefined) parts.push(encodeBmp(BMP.amount, toBcd(t.amountMinor, 6)));
@@ -183,6 +218,7 @@ export function buildStatusInformation(t: {
   if (t.currencyNumeric !== undefined) parts.push(encodeBmp(BMP.currency, toBcd(t.currencyNumeric, 2)));
   if (t.cardType !== undefined) parts.push(encodeBmp(BMP.cardType, Uint8Array.of(t.cardType)));
   if (t.cardName) parts.push(encodeBmp(BMP.cardName, new TextEncoder().encode(t.cardName)));
+  if (t.additionalText) parts.push(additional(t.additionalText));
   return apdu('statusInformation', cat(...parts));
 }
 
@@ -203,6 +239,13 @@ export function parseRequestAmount(a: Apdu, hasPassword: boolean): number | unde
   const p = parseBmps(a.data, hasPassword ? 3 : 0);
   const v = getBmp(p, BMP.amount);
   return v ? fromBcd(v) : undefined;
+}
+
+/** BMP 3C of an authorization or refund request, as text (the simulator keeps it on its books). */
+export function parseRequestText(a: Apdu, hasPassword: boolean): string | undefined {
+  const p = parseBmps(a.data, hasPassword ? 3 : 0);
+  const v = getBmp(p, BMP.additionalData);
+  return v ? printable(v) : undefined;
 }
 
 export function parseRequestReceiptNo(a: Apdu): number | undefined {
