@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main';
@@ -62,5 +62,26 @@ describe('tillstream books export', { timeout: 300_000 }, () => {
     expect(list.out.trim().split('\n').map((l) => (JSON.parse(l) as { batch_id: number }).batch_id)).toEqual([b1.batch_id + 1, b1.batch_id]);
     const shown = await cli(['books', 'export', 'show', String(b1.batch_id), '--data-dir', dataDir]);
     expect(shown.out).toBe(readFileSync(f1, 'utf8'));
+  });
+
+  it('imports an edited hledger export back as corrections, once', async () => {
+    const f = path.join(dir, 'pt.journal');
+    const r = await cli(['books', 'export', 'run', '--data-dir', dataDir, '--target', 'pt', '--format', 'hledger', '--mode', 'per_transaction', '--out', f]);
+    expect(r.code).toBe(0);
+    // reclassify the first sale's revenue posting
+    const text = readFileSync(f, 'utf8').replace(/^(\s+)Income:Sales:\S+(\s+-)/m, '$1Income:Other$2');
+    writeFileSync(f, text);
+    const i1 = await cli(['books', 'corrections', 'import', f, '--format', 'hledger', '--data-dir', dataDir, '--by', 'anna@finance']);
+    expect(i1.err).toBe('');
+    const out = JSON.parse(i1.out) as { import_id: number; adjusted: unknown[]; already_imported: boolean };
+    expect(out).toMatchObject({ already_imported: false });
+    expect(out.adjusted).toHaveLength(1);
+    const i2 = await cli(['books', 'corrections', 'import', f, '--format', 'hledger', '--data-dir', dataDir]);
+    expect(JSON.parse(i2.out)).toMatchObject({ import_id: out.import_id, already_imported: true, adjusted: [] });
+    const items = await cli(['books', 'corrections', 'items', String(out.import_id), '--data-dir', dataDir]);
+    expect(JSON.parse(items.out.trim())).toMatchObject({ outcome: 'adjusted' });
+    const bad = await cli(['books', 'corrections', 'import', f, '--format', 'gnucash', '--data-dir', dataDir]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^BAD_FORMAT: /);
   });
 });

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { correctionItems, CORRECTION_FORMATS, importCorrections, listCorrectionImports, type CorrectionFormat } from '../../hub/books/corrections/import';
 import { createExportBatch, EXPORT_FORMATS, listBatches, POSTING_MODES, renderBatch, type ExportFormat, type PostingMode, type RenderedBatch } from '../../hub/books/export/batches';
 import { hubChart, openHubDb, withDbOptions, type DbOpts } from './ledger';
 
 // `tillstream books export …`: export batches (docs/books.md, "Export batches"). A batch is
 // cut once and recorded; `show` renders a recorded batch again, byte-identical.
+// `tillstream books corrections …`: an edited export imported back as adjusting entries.
 
 type Db = Awaited<ReturnType<typeof openHubDb>>;
 
@@ -80,6 +82,44 @@ export function registerExportCommands(books: Command, who: (o: { by?: string })
       try {
         if (!/^\d{1,15}$/.test(id)) throw new Error(`batch_id must be a number, got ${id.slice(0, 40)}`);
         write(await withDb(o, (db) => renderBatch(db, Number(id))), o.out);
+      } catch (e) {
+        fail(e);
+      }
+    });
+}
+
+export function registerCorrectionCommands(books: Command, who: (o: { by?: string }) => string): void {
+  const cor = books.command('corrections').description('Corrections made in the accounting tool, imported back as adjusting entries');
+  withDbOptions(cor.command('import <file>').description('Import an edited hledger/Beancount export; differences become adjusting entries (re-import changes nothing)'))
+    .requiredOption('--format <format>', CORRECTION_FORMATS.join(' | '))
+    .option('--batch <batch_id>', 'the export batch the file came from (default: named in the file)')
+    .option('--by <user>', 'who imports (default: TILLSTREAM_USER or the login name)')
+    .action(async (file: string, o: DbOpts & { format: string; batch?: string; by?: string }) => {
+      try {
+        if (o.batch !== undefined && !/^\d{1,15}$/.test(o.batch)) throw new Error(`--batch must be a number, got ${o.batch.slice(0, 40)}`);
+        const bytes = readFileSync(file);
+        const r = await withDb(o, (db) => importCorrections(db, { bytes, format: o.format as CorrectionFormat, batch_id: o.batch ? Number(o.batch) : undefined, file_name: file, by: who(o) }));
+        process.stdout.write(`${JSON.stringify(r)}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  withDbOptions(cor.command('list').description('Correction imports, newest first (one JSON object per line)'))
+    .option('--before <import_id>', 'page: imports older than this one')
+    .option('--limit <n>', 'at most n (default 100, max 1000)')
+    .action(async (o: DbOpts & { before?: string; limit?: string }) => {
+      try {
+        const rows = await withDb(o, (db) => listCorrectionImports(db, { before: o.before ? Number(o.before) : undefined, limit: o.limit ? Number(o.limit) : undefined }));
+        for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  withDbOptions(cor.command('items <import_id>').description('What an import adjusted, and what it left for a person with the reason'))
+    .action(async (id: string, o: DbOpts) => {
+      try {
+        if (!/^\d{1,15}$/.test(id)) throw new Error(`import_id must be a number, got ${id.slice(0, 40)}`);
+        for (const r of await withDb(o, (db) => correctionItems(db, Number(id)))) process.stdout.write(`${JSON.stringify(r)}\n`);
       } catch (e) {
         fail(e);
       }

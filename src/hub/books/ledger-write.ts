@@ -4,7 +4,8 @@ import type { Queryable } from '../db/db';
 // Entries books adds to the ledger (settlement payouts and fees; later adjusting entries):
 // balanced by core's assertBalanced before they are written and by the database's deferred
 // trigger at COMMIT, immutable like every ledger entry, with no journal event behind them
-// (event_id NULL), so their source names the books module instead of a terminal.
+// (event_id NULL), so their source names the books module instead of a terminal. An
+// adjusting entry keeps the store of the entry it corrects, so the store's reports see it.
 
 export const BOOKS_SOURCE = { terminal_id: 'books', store_id: 'hq', seq: 1 } as const;
 
@@ -20,8 +21,8 @@ export async function writeBooksEntries(tx: Queryable, entries: readonly Journal
     assertBalanced(entry);
     const ins = await tx.query(
       `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo, reverses, adjusts)
-       VALUES ($1, NULL, NULL, $2, NULL, $3, $4, $5, $6, $7) ON CONFLICT (entry_id) DO NOTHING`,
-      [entry.entry_id, BOOKS_SOURCE.terminal_id, entry.source.type, entry.date, entry.memo, entry.reverses ?? null, entry.adjusts ?? null],
+       VALUES ($1, NULL, $8, $2, NULL, $3, $4, $5, $6, $7) ON CONFLICT (entry_id) DO NOTHING`,
+      [entry.entry_id, BOOKS_SOURCE.terminal_id, entry.source.type, entry.date, entry.memo, entry.reverses ?? null, entry.adjusts ?? null, entry.source.store_id === BOOKS_SOURCE.store_id ? null : entry.source.store_id],
     );
     if (ins.rowCount === 0) continue;
     await tx.query(

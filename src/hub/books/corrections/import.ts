@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { loadChart } from '../../../core/ledger/chart';
+import { planCorrections, type NeedsPerson, type ToolTransaction } from '../../../core/ledger/corrections';
+import type { JournalEntry } from '../../../core/ledger/entry';
+import type { Db, Queryable } from '../../db/db';
+import { loadEntriesByIds } from '../entries-read';
+import { batchEntryIds, getBatch } from '../export/batches';
+import { writeBooksEntries } from '../ledger-write';
+import { BooksInputError } from '../reconcile/store';
+import { readBeancount, readHledger } from './tool-readers';
+
+// Importing an edited export back as corrections. The file names its batch
+// (`tillstream-batch:<id>` in its first lines, or the caller says which); it is read with
+// the tool's own parser, compared transaction by transaction with what the hub holds now for
+// each entry of the batch, and every difference is posted as an adjusting entry linked to
+// the entry it corrects, in one transaction with the import record and its items. The same
+// bytes twice are recognised; an equivalent file finds no difference. Imports are serialised
+// (a table lock), so two at once cannot both adjust the same difference.
+
+export const CORRECTION_FORMATS = ['hledger', 'beancount'] as const;
+export type CorrectionFormat = (typeof CORRECTION_FORMATS)[number];
+
+export interface CorrectionImportResult {
+  import_id: number;
+  batch_id: number;
+  already_imported: boolean;
+  adjusted: Array<{ entry_id: string; correction_entry_id: string }>;
+  needs_person: NeedsPerson[];
+  unchanged: number;
+}
+
+export function batchIdInFile(text: string): number | null {
+  const m = /tillstream-batch:(\d{1,15})\b/.exec(text.slice(0, 4096));
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Corrections of the batch's entries made by imports: those of this batch count as part of
+ * what the file stands for; those of other batches that this batch does not contain are
+ * conflicts (the file cannot know them).
+ */
+async function correctionsOf(db: Queryable, batchId: number, ids: readonly string[]): Promise<{ mine: Map<string, JournalEntry[]>; conflicts: Map<string, string[]> }> {
+  const mine = new Map<string, JournalEntry[]>();
+  const conflicts = new Map<string, string[]>();
+  const inBatch = new Set(ids);
+  for (let i = 0; i < ids.length; i += 5_000) {
+    const r = await db.query<{ entry_id: string; adjusts: string; batch_id: string | null }>(
+      `SELECT e.entry_id, e.adjusts, ci.batch_id::text AS batch_id
+         FROM ledger_entries e
+         LEFT JOIN correction_items it ON it.correction_entry_id = e.entry_id
+         LEFT JOIN correction_imports ci ON ci.import_id = it.import_id
+        WHERE e.event_type = 'books.correction' AND e.adjusts = ANY($1::text[])
+        ORDER BY e.posted_at, e.entry_id`,
+      [ids.slice(i, i + 5_000)],
+    );
+    const own = r.rows.filter((x) => x.batch_id !== null && Number(x.batch_id) === batchId).map((x) => x.entry_id);
+    for (const e of await loadEntriesByIds(db, own)) mine.set(e.adjusts!, [...(mine.get(e.adjusts!) ?? []), e]);
+    for (const x of r.rows) {
+      if ((x.batch_id === null || Number(x.batch_id) !== batchId) && !inBatch.has(x.entry_id)) conflicts.set(x.adjusts, [...(conflicts.get(x.adjusts) ?? []), x.entry_id]);
+    }
+  }
+  return { mine, conflicts };
+}
+
+export async function importCorrections(
+  db: Db,
+  input: { bytes: Uint8Array; format: CorrectionFormat; batch_id?: number; file_name?: string; by: string },
+): Promise<CorrectionImportResult> {
+  if (!CORRECTION_FORMATS.includes(input.format)) throw new BooksInputError('BAD_FORMAT', `format must be one of ${CORRECTION_FORMATS.join(', ')}`);
+  if (input.by.length < 1 || input.by.length > 200) throw new BooksInputError('BAD_ACTOR', 'who imports must be named (1-200 characters)');
+  const text = Buffer.from(input.bytes).toString('utf8');
+  const batchId = input.batch_id ?? batchIdInFile(text);
+  if (batchId === null) throw new BooksInputError('UNKNOWN_BATCH', 'the file does not name its export batch (tillstream-batch:<id> in its first line); say which batch it came from');
+  const batch = await getBatch(db, batchId);
+  if (batch.mode !== 'per_transaction') throw new BooksInputError('NOT_PER_TRANSACTION', `batch ${batchId} is a daily summary; corrections are matched per entry, so export a per_transaction batch to edit`);
+  if (batch.format !== input.format) throw new BooksInputError('FORMAT_MISMATCH', `batch ${batchId} was exported as ${batch.format}, the file is read as ${input.format}`);
+  const hash = createHash('sha256').update(input.bytes).digest('hex');
+  const known = await db.query<{ import_id: string }>(`SELECT import_id::text FROM correction_imports WHERE batch_id = $1 AND content_sha256 = $2`, [batchId, hash]);
+  if (known.rows[0]) return { import_id: Number(known.rows[0].import_id), batch_id: batchId, already_imported: true, adjusted: [], needs_person: [], unchanged: 0 };
+
+  // Read with the tool before opening a transaction: a file that does not parse writes nothing.
+  const tool: ToolTransaction[] = input.format === 'hledger' ? await readHledger(input.bytes) : await readBeancount(input.bytes);
+  const chart = loadChart(batch.chart);
+
+  return db.transaction(async (tx) => {
+    await tx.query(`LOCK TABLE correction_imports IN SHARE ROW EXCLUSIVE MODE`);
+    const again = await tx.query<{ import_id: string }>(`SELECT import_id::text FROM correction_imports WHERE batch_id = $1 AND content_sha256 = $2`, [batchId, hash]);
+    if (again.rows[0]) return { import_id: Number(again.rows[0].import_id), batch_id: batchId, already_imported: true, adjusted: [], needs_person: [], unchanged: 0 };
+    const idRow = await tx.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('correction_imports', 'import_id'))::text AS id`);
+    const importId = Number(idRow.rows[0]!.id);
+    const ids = await batchEntryIds(tx, batchId);
+    const exported = await loadEntriesByIds(tx, ids);
+    const { mine, conflicts } = await correctionsOf(tx, batchId, ids);
+    const plan = planCorrections({ chart, exported, earlier: mine, conflicts, tool, idPrefix: `ci${importId}`, by: input.by });
+    // Every adjusted account must still be in the hub's ledger chart: accounts are codes, and the batch chart is the one the file used.
+    const summary = { transactions: tool.length, adjusted: plan.adjustments.length, needs_person: plan.needs_person.length, unchanged: plan.unchanged };
+    await tx.query(
+      `INSERT INTO correction_imports (import_id, batch_id, format, content_sha256, file_name, imported_by, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [importId, batchId, input.format, hash, (input.file_name ?? '').slice(0, 500), input.by, JSON.stringify(summary)],
+    );
+    await writeBooksEntries(tx, plan.adjustments);
+    const items = [
+      ...plan.adjustments.map((a) => ({ entry_id: a.adjusts!, outcome: 'adjusted', correction_entry_id: a.entry_id, reason: a.memo })),
+      ...plan.needs_person.map((n) => ({ entry_id: n.entry_id, outcome: 'needs_person', correction_entry_id: null, reason: `${n.where}: ${n.reason}`.slice(0, 2000) })),
+    ];
+    for (let i = 0; i < items.length; i += 5_000) {
+      await tx.query(
+        `INSERT INTO correction_items (import_id, entry_id, outcome, correction_entry_id, reason)
+         SELECT $1, x.entry_id, x.outcome, x.correction_entry_id, x.reason FROM jsonb_to_recordset($2::jsonb) AS x(entry_id text, outcome text, correction_entry_id text, reason text)`,
+        [importId, JSON.stringify(items.slice(i, i + 5_000))],
+      );
+    }
+    return {
+      import_id: importId, batch_id: batchId, already_imported: false,
+      adjusted: plan.adjustments.map((a) => ({ entry_id: a.adjusts!, correction_entry_id: a.entry_id })),
+      needs_person: plan.needs_person, unchanged: plan.unchanged,
+    };
+  });
+}
+
+export interface CorrectionImportRecord {
+  import_id: number;
+  batch_id: number;
+  format: string;
+  file_name: string;
+  imported_by: string;
+  imported_at: string;
+  summary: Record<string, number>;
+}
+
+export async function listCorrectionImports(db: Queryable, opts: { before?: number; limit?: number } = {}): Promise<CorrectionImportRecord[]> {
+  const r = await db.query<CorrectionImportRecord & Record<string, unknown>>(
+    `SELECT import_id::int AS import_id, batch_id::int AS batch_id, format, file_name, imported_by,
+            to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS imported_at, summary
+       FROM correction_imports WHERE ($1::bigint IS NULL OR import_id < $1) ORDER BY import_id DESC LIMIT $2`,
+    [opts.before ?? null, Math.min(Math.max(opts.limit ?? 100, 1), 1000)],
+  );
+  return r.rows.map((x) => ({ ...x, import_id: Number(x.import_id), batch_id: Number(x.batch_id) }));
+}
+
+export async function correctionItems(db: Queryable, importId: number) {
+  const r = await db.query<{ entry_id: string | null; outcome: string; correction_entry_id: string | null; reason: string }>(
+    `SELECT entry_id, outcome, correction_entry_id, reason FROM correction_items WHERE import_id = $1 ORDER BY item_id`,
+    [importId],
+  );
+  return r.rows;
+}
