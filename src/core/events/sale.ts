@@ -98,6 +98,8 @@ export const saleLineSchema = z.strictObject({
   net: nonNegMinorSchema,
   taxes: z.array(lineTaxSchema).max(MAX_TAXES_PER_LINE),
   total: nonNegMinorSchema,
+  /** false: the line moves no stock (a web order's shipping, a service charge). Absent: it does. */
+  stock: z.literal(false).optional(),
 });
 export type SaleLine = z.infer<typeof saleLineSchema>;
 

@@ -156,7 +156,7 @@ export const MSG = {
 } as const;
 
 export const alertSchema = z.object({
-  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout']),
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel']),
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema.optional(),
   message: z.string(),

@@ -170,6 +170,7 @@ export function buildRefund(
     };
     if (ol.gtin) line.gtin = ol.gtin;
     if (ol.price_source) line.price_source = ol.price_source;
+    if (ol.stock === false) line.stock = false;
     if (rq.restock !== undefined) line.restock = rq.restock;
     lines.push(line);
   }

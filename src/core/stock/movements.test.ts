@@ -22,6 +22,20 @@ describe('stockMovementsFor', () => {
     expect(stockMovementsFor(e)).toEqual(ms);
   });
 
+  it('a line marked stock: false (a web order\'s shipping) moves no stock in a sale, a refund or a post-void', () => {
+    const sale = { ...EXAMPLE_SALE_COMPLETED, lines: EXAMPLE_SALE_COMPLETED.lines.map((l, i) => (i === 1 ? { ...l, stock: false as const } : l)) };
+    expect(stockMovementsFor(ev('sale.completed', sale)).map((m) => m.sku)).toEqual(['MILK-1L']);
+    const refund = { ...EXAMPLE_SALE_REFUNDED, lines: EXAMPLE_SALE_REFUNDED.lines.map((l) => ({ ...l, stock: false as const })) };
+    expect(stockMovementsFor(ev('sale.refunded', refund, 2))).toEqual([]);
+    const pv = ev('sale.post_voided', {
+      post_void_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', sale_id: sale.sale_id, store_id: 'store-001', terminal_id: 'store-001-t1',
+      shift_id: sale.shift_id, cashier_id: 'emp-17', reason: 'x', original: sale, voided_at: '2026-11-23T02:31:00.000Z',
+    }, 2);
+    expect(stockMovementsFor(pv).map((m) => m.sku)).toEqual(['MILK-1L']);
+    // Only false is a value: "stock: true" is not a second way to say the default.
+    expect(() => stockMovementsFor(ev('sale.completed', { ...sale, lines: sale.lines.map((l) => ({ ...l, stock: true })) }))).toThrow(StockError);
+  });
+
   it('a refund restocks, or restocks and writes off as damaged (per refund, or per line)', () => {
     const sale = stockMovementsFor(ev('sale.completed', EXAMPLE_SALE_COMPLETED));
     const back = stockMovementsFor(ev('sale.refunded', EXAMPLE_SALE_REFUNDED, 2));

@@ -68,13 +68,14 @@ export function stockMovementsFor(event: JournalEvent): StockMovement[] {
   switch (r.type) {
     case 'sale.completed': {
       const p = r.payload as SaleCompletedPayload;
-      for (const l of p.lines) out.push(movement(event, p.store_id, l, negate(l.quantity), 'sale'));
+      for (const l of p.lines) if (l.stock !== false) out.push(movement(event, p.store_id, l, negate(l.quantity), 'sale'));
       break;
     }
     case 'sale.refunded': {
       const p = r.payload as SaleRefundedPayload;
       // A line's own restock flag (one item resellable, one damaged) overrides the refund's.
       p.lines.forEach((l) => {
+        if (l.stock === false) return;
         out.push(movement(event, p.store_id, l, l.quantity, 'refund'));
         if (!(l.restock ?? p.restock)) out.push(movement(event, p.store_id, l, negate(l.quantity), 'damaged'));
       });
@@ -82,7 +83,7 @@ export function stockMovementsFor(event: JournalEvent): StockMovement[] {
     }
     case 'sale.post_voided': {
       const p = r.payload as SalePostVoidedPayload;
-      for (const l of p.original.lines) out.push(movement(event, p.store_id, l, l.quantity, 'post_void'));
+      for (const l of p.original.lines) if (l.stock !== false) out.push(movement(event, p.store_id, l, l.quantity, 'post_void'));
       break;
     }
   }

@@ -38,6 +38,12 @@ export function currenciesOf(entries: readonly JournalEntry[]): string[] {
 export interface HledgerOptions {
   /** Leading comment line. */
   title?: string;
+  /**
+   * Sales channel of each terminal (a web shop's virtual terminal → its channel id). When
+   * given, every transaction carries a `channel:` tag (`store` for the registers), so
+   * `hledger bal type:R --pivot channel` shows revenue per channel.
+   */
+  channels?: Readonly<Record<string, string>>;
 }
 
 export function toHledgerJournal(entries: readonly JournalEntry[], chart: Chart, options: HledgerOptions = {}): string {
@@ -62,6 +68,7 @@ export function toHledgerJournal(entries: readonly JournalEntry[], chart: Chart,
     const tags: string[] = [`entry:${e.entry_id}`, `event:${e.source.event_id}`, `terminal:${tagValue(e.source.terminal_id)}`, `seq:${e.source.seq}`];
     if (e.reverses) tags.push(`reverses:${e.reverses}`);
     if (e.adjusts) tags.push(`adjusts:${e.adjusts}`);
+    if (options.channels) tags.push(`channel:${tagValue(Object.prototype.hasOwnProperty.call(options.channels, e.source.terminal_id) ? options.channels[e.source.terminal_id]! : 'store')}`);
     out.push(`${e.date} * (${e.entry_id}) ${description(e.memo) || e.source.type}  ; ${tags.join(', ')}`);
     for (const l of e.lines) {
       const name = chart.ledgerNames.get(l.account)!;
