@@ -22,7 +22,7 @@ import { addToSalesFigures } from './sales-figures';
 import { appendChange } from './changes';
 import { decimalToQty, qtyToDecimal } from './quantity';
 import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/money/quantity';
-import { writeAlerts, type AlertDraft } from './alerts';
+import { ALERT_FOLD_WINDOW_MINUTES, writeAlerts, type AlertDraft } from './alerts';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
 // entries, stock movements, store changes, alerts, the terminal's high-water mark) commits
@@ -79,6 +79,16 @@ async function runTx(db: Db, ctx: IngestContext, fn: (tx: Queryable) => Promise<
 
 function unavailable(err: unknown): IngestUnavailableError {
   return new IngestUnavailableError(`database unavailable: ${describeDbError(err)}`);
+}
+
+/**
+ * Applies events inside the caller's transaction (the caller owns BEGIN/COMMIT and retries).
+ * The hub's own sources use it: a channel writes its virtual terminal's events here, in the
+ * same transaction as the delivery that caused them, so there is one path to the books.
+ */
+export async function ingestInTransaction(tx: Queryable, ctx: IngestContext, events: JournalEvent[]): Promise<IngestResult> {
+  const { pendingAlerts: _, ...result } = await applyEvents(tx, ctx, [...events].sort((a, b) => a.seq - b.seq));
+  return result;
 }
 
 export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEvent[]): Promise<IngestResult> {
@@ -558,16 +568,53 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
     p.movements.push({ event: e, sku: m.sku, quantity: qtyToDecimal(m.quantity), reason: m.reason });
     if (delta < 0n && after < 0n) {
       const onHand = fromScaledUnits(after);
+      const sellers = await recentSellers(tx, e, m.sku, p);
       out.pendingAlerts.push({
         cause: `oversell:${e.store_id}:${m.sku}`,
         kind: 'oversell',
         store_id: e.store_id,
         terminal_id: e.terminal_id,
-        message: `${m.sku} oversold at ${e.store_id}: on hand ${scaledUnitsToString(after)} after ${e.terminal_id} seq ${e.seq}`,
-        data: { sku: m.sku, on_hand: onHand, event_id: e.event_id, seq: e.seq, quantity: m.quantity },
+        message: `${m.sku} oversold at ${e.store_id}: on hand ${scaledUnitsToString(after)} after ${e.terminal_id} seq ${e.seq}; sold by ${sellers.map(sellerLabel).join(' and ')}`,
+        data: { sku: m.sku, on_hand: onHand, event_id: e.event_id, seq: e.seq, quantity: m.quantity, sellers },
       });
       out.changes.push(await appendChange(tx, e.store_id, 'oversell', { sku: m.sku, on_hand: onHand, terminal_id: e.terminal_id, seq: e.seq }));
     }
   }
   out.applied.push(e);
+}
+
+interface Seller {
+  terminal_id: string;
+  /** Set when the terminal is a sales channel's virtual terminal. */
+  channel_id?: string;
+  channel_name?: string;
+}
+
+const sellerLabel = (s: Seller): string => (s.channel_id ? `channel ${s.channel_id} (${s.channel_name ?? s.channel_id})` : `register ${s.terminal_id}`);
+
+/**
+ * Who took the last units of a SKU: this event's terminal and the terminals (registers or
+ * channels) whose sales of the SKU arrived within the alert fold window, newest first, so the
+ * one oversell alert names every source that sold it (a register and a web shop at once).
+ */
+async function recentSellers(tx: Queryable, e: JournalEvent, sku: string, p: Pending): Promise<Seller[]> {
+  const ids = [e.terminal_id, ...p.movements.filter((m) => m.sku === sku && m.quantity.startsWith('-')).map((m) => m.event.terminal_id).reverse()];
+  const { rows } = await tx.query<{ terminal_id: string }>(
+    `SELECT j.terminal_id, max(m.movement_id) AS last
+       FROM stock_movements m JOIN journal_events j ON j.event_id = m.event_id
+      WHERE m.store_id = $1 AND m.sku = $2 AND m.quantity < 0 AND m.created_at > now() - make_interval(mins => $3)
+      GROUP BY j.terminal_id ORDER BY last DESC LIMIT 10`,
+    [e.store_id, sku, ALERT_FOLD_WINDOW_MINUTES],
+  );
+  for (const r of rows) ids.push(r.terminal_id);
+  const unique = [...new Set(ids)].slice(0, 10);
+  const { rows: channels } = await tx.query<{ terminal_id: string; channel_id: string; name: string }>(
+    `SELECT terminal_id, channel_id, name FROM channels WHERE terminal_id = ANY($1::text[])`,
+    [unique],
+  );
+  const byTerminal = new Map(channels.map((c) => [c.terminal_id, c]));
+  return unique.map((t) => {
+    const c = byTerminal.get(t);
+    return c ? { terminal_id: t, channel_id: c.channel_id, channel_name: c.name } : { terminal_id: t };
+  });
 }

@@ -72,3 +72,9 @@ export async function loadEntries(db: Queryable, opts: { from?: string; to?: str
     ...(e.adjusts ? { adjusts: e.adjusts } : {}),
   }));
 }
+
+/** Sales channel of each virtual terminal (terminal id → channel id), for exports that show revenue per channel. */
+export async function channelOfTerminals(db: Queryable): Promise<Record<string, string>> {
+  const { rows } = await db.query<{ terminal_id: string; channel_id: string }>(`SELECT terminal_id, channel_id FROM channels`);
+  return Object.fromEntries(rows.map((r) => [r.terminal_id, r.channel_id]));
+}

@@ -16,6 +16,7 @@ import { installSocketHandlers, publishAlerts, publishChanges, type SocketDeps }
 import { AuthThrottle, DEFAULT_THROTTLE, lockoutAlert, type ThrottleLimits } from './auth-throttle';
 import { writeAlerts } from './alerts';
 import { publishDueChanges } from './hq-changes';
+import { expireHeldDeliveries } from './channels/deliver';
 import { coreProcessor } from './core-processor';
 import type { EventProcessor } from './processor';
 
@@ -130,7 +131,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         await redis.quit().catch(() => undefined);
       });
     }
-    mountRoutes(app, { db, io, log, isClosing: () => closing, track, tlsPin, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
+    mountRoutes(app, { db, io, log, processor, isClosing: () => closing, track, tlsPin, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
     installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits, authThrottle });
 
     let schedulerBusy = false;
@@ -144,6 +145,9 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
             log.info({ changes: changes.length }, 'scheduled changes published');
           }
         })
+        // Channel deliveries held for an order that never came (or was never paid) expire with an alert.
+        .then(() => track(expireHeldDeliveries(db)))
+        .then((alerts) => publishAlerts(io, alerts))
         .catch((err) => log.error({ err }, 'scheduler failed'))
         .finally(() => (schedulerBusy = false));
     }, cfg.schedulerIntervalMs);

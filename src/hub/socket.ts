@@ -86,7 +86,7 @@ export function publishAlerts(io: Server, alerts: Alert[]): void {
   for (const a of alerts) io.to([storeRoom(a.store_id), HQ_ROOM, hqStoreRoom(a.store_id)]).emit(MSG.alert, a);
 }
 
-function publishJournal(io: Server, events: JournalEvent[]): void {
+export function publishJournal(io: Server, events: JournalEvent[]): void {
   // The same row as GET /api/events (amount signed: a refund is negative), so the console
   // can put a live event straight into its lists and figures.
   for (const e of events) {

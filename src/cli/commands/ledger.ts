@@ -3,7 +3,7 @@ import { loadHubConfig, ConfigError } from '../../hub/config';
 import { openDb } from '../../hub/db/db';
 import { migrate } from '../../hub/db/migrate';
 import { writeFileSync } from 'node:fs';
-import { loadEntries, trialBalance } from '../../hub/ledger-queries';
+import { channelOfTerminals, loadEntries, trialBalance } from '../../hub/ledger-queries';
 import { defaultChart, loadChart, toBeancount, toHledgerJournal, toQuickBooksCsv, toXeroCsv, type Chart } from '../../core/ledger';
 
 // `tillstream ledger trial-balance`: debit and credit totals per account from the hub's
@@ -80,7 +80,7 @@ export function register(program: Command): void {
       let files: string[];
       try {
         const entries = await loadEntries(db, { from: o.from, to: o.to });
-        if (o.format === 'hledger') files = [toHledgerJournal(entries, chart, { title: 'Tillstream hub ledger' })];
+        if (o.format === 'hledger') files = [toHledgerJournal(entries, chart, { title: 'Tillstream hub ledger', channels: await channelOfTerminals(db) })];
         else if (o.format === 'beancount') files = [toBeancount(entries, chart, { title: 'Tillstream hub ledger' })];
         else if (o.format === 'quickbooks-csv') files = [toQuickBooksCsv(entries, chart)];
         else {

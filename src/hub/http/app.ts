@@ -18,6 +18,7 @@ import { errorHandler, HttpError, sendError } from './errors';
 import { installInputRules, MAX_BODY_BYTES } from './input';
 import { authHook, type AuthGate } from './auth';
 import { ROUTE_MODULES } from './routes';
+import type { EventProcessor } from '../processor';
 
 // The hub's HTTP layer: Fastify with zod schemas (fastify-type-provider-zod) for every
 // route's input and output, the OpenAPI document generated from the same schemas, security
@@ -39,6 +40,8 @@ export interface HttpDeps {
   limits: HttpLimits;
   /** The fingerprint registers pin (enrollment codes carry it); null without TLS. */
   tlsPin?: () => string | null;
+  /** What a journal event means (core): channel deliveries are ingested like register batches. */
+  processor: EventProcessor;
 }
 
 export interface HttpLimits {
@@ -64,7 +67,7 @@ export interface TlsFiles {
 
 /** The app with its plugins; mountRoutes adds the routes once socket.io is attached to app.server. */
 export async function createHttpApp(
-  deps: Omit<HttpDeps, 'io' | 'track'>,
+  deps: Omit<HttpDeps, 'io' | 'track' | 'processor'>,
   opts: { tls?: TlsFiles; trustProxy?: boolean | string } = {},
 ): Promise<FastifyInstance> {
   const base: FastifyServerOptions = {

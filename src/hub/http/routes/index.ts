@@ -14,6 +14,7 @@ import { schemaRoutes } from './schemas';
 import { dashboardRoutes } from './dashboard';
 import { saleDetailRoutes } from './sale-detail';
 import { propagationRoutes } from './propagation';
+import { channelRoutes } from './channels';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -32,4 +33,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   dashboardRoutes,
   saleDetailRoutes,
   propagationRoutes,
+  channelRoutes,
 ];
