@@ -14,7 +14,12 @@ describe.each(testBackends())('concurrent creation on $name', (backend) => {
   beforeAll(async () => {
     t = await openTestDb(backend);
     await seedStore(t.db, 'S', {});
-    hub = await startTestHub(t.db);
+    // The /api/me checks below present every superseded token (up to 5 per round on PGlite,
+    // where requests serialise and each later redeem re-enrols): with the default throttle
+    // (10 failed tokens per source) the second round would lock this source out and even the
+    // live token would get 429 LOCKED_OUT. That lockout is by design (throttle.test.ts); here
+    // it is raised out of the way.
+    hub = await startTestHub(t.db, { throttle: { perSource: 1000, perTarget: 1000 } });
   });
   afterAll(async () => {
     await hub?.close();
@@ -44,14 +49,11 @@ describe.each(testBackends())('concurrent creation on $name', (backend) => {
       expect(answers.some((a) => a.status === 201)).toBe(true);
       const live = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM credentials WHERE terminal_id = $1 AND revoked_at IS NULL`, [terminal]);
       expect(live.rows[0]!.n).toBe(1);
-      // The live credential is the one the last successful answer carries. Checked on Postgres
-      // only: on PGlite this check failed once in CI with no token accepted (0 of the 201s),
-      // not yet understood — see the session note on issue 9; the count of live credentials
-      // above holds on both.
-      if (backend.name === 'pglite') continue;
       const tokens = answers.filter((a) => a.status === 201).map((a) => a.body.token as string);
       const ok = await Promise.all(tokens.map((tok) => api(hub, 'GET', '/api/me', undefined, tok)));
+      // Exactly one token is live (the last redeem's); every superseded one is refused as revoked.
       expect(ok.filter((r) => r.status === 200)).toHaveLength(1);
+      for (const r of ok.filter((x) => x.status !== 200)) expect(r).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
     }
   });
 });
