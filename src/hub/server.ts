@@ -70,8 +70,8 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     }));
   const cleanups: Array<() => Promise<void>> = [];
   if (!givenDb) cleanups.push(() => db.close());
-  // What a start that fails half way (a port in use) must stop before the cleanups, or the
-  // socket.io adapter's Redis polling and the scheduler keep a dead hub's process alive.
+  // What a start that fails half way (a port in use) must stop before the cleanups, or
+  // socket.io and the scheduler keep a dead hub's process alive.
   const stopOnFailure: Array<() => Promise<void>> = [];
   try {
     const applied = await migrate(db);
@@ -121,14 +121,16 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     });
     ioRef = io;
     stopOnFailure.unshift(() => new Promise<void>((resolve) => io.close(() => resolve())));
+    let attachAdapter: (() => void) | null = null;
     if (cfg.redisUrl) {
       // Named per process so an operator (and the fault test) can find this hub's connections.
-      const redis = createClient({ url: cfg.redisUrl, name: `tillstream-hub-${process.pid}` });
-      redis.on('error', (err) => log.error({ err }, 'redis error'));
-      await redis.connect();
-      io.adapter(createAdapter(redis, { streamName: cfg.redisStreamName }));
+      const client = createClient({ url: cfg.redisUrl, name: `tillstream-hub-${process.pid}` });
+      client.on('error', (err) => log.error({ err }, 'redis error'));
+      // Connected now, so a wrong REDIS_URL fails the start before the port is taken.
+      await client.connect();
+      attachAdapter = () => io.adapter(createAdapter(client, { streamName: cfg.redisStreamName }));
       cleanups.unshift(async () => {
-        await redis.quit().catch(() => undefined);
+        await client.quit().catch(() => undefined);
       });
     }
     mountRoutes(app, { db, io, log, processor, isClosing: () => closing, track, tlsPin, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
@@ -158,6 +160,12 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     });
 
     await app.listen({ port: cfg.port, host: cfg.host, listenTextResolver: () => '' });
+    // The Redis adapter is attached only once the port is ours: its duplicate clients subscribe
+    // and poll in the background, and closing it while that subscription is still being set up
+    // (a start that fails on a taken port) rejects a promise inside the library that nobody
+    // handles. No socket has joined a room yet (joining needs a handshake and an authentication
+    // round trip to the database, and this line runs right after listen resolves).
+    attachAdapter?.();
     const port = (http.address() as AddressInfo).port;
     const url = `${cfg.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`;
     log.info({ url, db: db.kind, redis: !!cfg.redisUrl }, 'hub listening');
