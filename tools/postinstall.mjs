@@ -8,25 +8,15 @@
 //    browser. ELECTRON_SKIP_BINARY_DOWNLOAD=1 skips it, as it does for electron itself.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { electronBinary } from './electron-binary.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ELECTRON = path.join(ROOT, 'node_modules', 'electron');
 const TIMEOUT_MS = Number(process.env.TILLSTREAM_ELECTRON_INSTALL_TIMEOUT_MS ?? 90_000);
 const say = (line) => process.stdout.write(`tillstream: ${line}\n`);
-
-/** The Electron binary npm start would open, or null (same test as electron's own install.js). */
-export function electronBinary(root = ROOT) {
-  try {
-    const dir = path.join(root, 'node_modules', 'electron');
-    const bin = path.join(dir, 'dist', readFileSync(path.join(dir, 'path.txt'), 'utf8').trim());
-    return existsSync(bin) ? bin : null;
-  } catch {
-    return null;
-  }
-}
 
 async function precompileCli() {
   try {
@@ -39,7 +29,7 @@ async function precompileCli() {
 
 function tryElectron() {
   if (!existsSync(path.join(ELECTRON, 'install.js'))) return Promise.resolve(); // installed without devDependencies
-  if (electronBinary()) return Promise.resolve();
+  if (electronBinary(ROOT)) return Promise.resolve();
   if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
     say('Electron download skipped (ELECTRON_SKIP_BINARY_DOWNLOAD): npm start opens the register in a browser.');
     return Promise.resolve();
@@ -57,7 +47,7 @@ function tryElectron() {
     }, TIMEOUT_MS);
     const done = (code) => {
       clearTimeout(timer);
-      if (code === 0 && electronBinary()) say('Electron installed: npm start opens the register in the desktop app.');
+      if (code === 0 && electronBinary(ROOT)) say('Electron installed: npm start opens the register in the desktop app.');
       else {
         const why = timedOut ? `no download within ${Math.round(TIMEOUT_MS / 1000)} s` : lastLine(output) || `exit ${code}`;
         say(`Electron could not be downloaded (${why}): npm start opens the register in a browser.`);

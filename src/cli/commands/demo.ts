@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -21,6 +21,10 @@ import {
   type RunningRegister,
   type VirtualDevices,
 } from '../../main/register';
+import { openRegisterWindow } from './demo-window';
+
+/** This checkout (node_modules/electron and dist/ are under it), wherever the demo is started from. */
+const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 // `tillstream demo` (= `npm start`): a whole store on one machine with no setup. A hub on
 // embedded Postgres (PGlite under ./.tillstream/demo), the demo catalog, one enrolled
@@ -53,17 +57,6 @@ async function setupOnce(db: Db, dir: string, hub: HubHandle): Promise<DemoState
   const token = 'hub' in enrolled ? enrolled.hub.token : enrolled.token;
   const state: DemoState = { admin_token: '', register_token: token, terminal_id: enrolled.terminal_id, store_id: enrolled.store_id };
   return state;
-}
-
-function electronBinary(): string | null {
-  try {
-    const p = path.resolve('node_modules', 'electron', 'path.txt');
-    if (!existsSync(p)) return null;
-    const bin = path.resolve('node_modules', 'electron', 'dist', readFileSync(p, 'utf8').trim());
-    return existsSync(bin) ? bin : null;
-  } catch {
-    return null;
-  }
 }
 
 interface Demo {
@@ -216,23 +209,11 @@ export function register(program: Command): void {
       out.write(`  HQ console:             ${d.hqUrl}   (admin token: ${d.adminToken})\n`);
       out.write(`  Sign in: cashier ${DEMO_CASHIER.id} / PIN ${DEMO_CASHIER.pin}; manager PIN ${DEMO_MANAGER.pin} (${DEMO_MANAGER.id})\n`);
       out.write(`  Receipts (text + PNG):  ${path.join(d.dir, 'receipts')}\n\n`);
-      const bin = o.electron ? electronBinary() : null;
-      const mainEntry = path.resolve('dist', 'main', 'electron', 'main.cjs');
-      if (bin && existsSync(mainEntry)) {
-        out.write('Opening the register in Electron …\n');
-        const child = spawn(bin, [mainEntry, `--register-url=${d.registerUrl}`], { stdio: 'ignore' });
-        child.on('error', () => out.write('Electron did not start; use the URL above.\n'));
-        child.on('exit', (code) => {
-          if (code) out.write('Electron did not start; use the URL above.\n');
-        });
-      } else if (bin) {
-        out.write('Electron is installed but its shell is not built (npm run build): open the register URL above in a browser.\n');
-      } else {
-        out.write('Electron is not installed here: open the register URL above in a browser.\n');
-      }
+      const window = await openRegisterWindow({ registerUrl: d.registerUrl, root: CHECKOUT, electron: o.electron, say: (line) => out.write(`${line}\n`) });
       out.write(`\n${helpText(sample)}\n\n`);
       const stop = async () => {
         out.write('Stopping …\n');
+        if (window.kind === 'electron' && window.child.exitCode === null) window.child.kill('SIGTERM');
         await d.close();
         process.exit(0);
       };

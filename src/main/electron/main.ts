@@ -8,20 +8,29 @@ import { attachIpcBridge, type IpcBridge } from './ipc-bridge';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
+  attachedCsp,
+  attachedHostFromArgv,
   createReloadBudget,
   CSP,
   decidePermission,
   isAllowedNavigation,
   isAllowedUrl,
   windowOptions,
+  type AttachedHost,
 } from './policy';
 import { registerUpdateState } from './register-state';
-import { loadShellConfig, resolveConfigPath, type LoadedConfig } from './shell-config';
+import { loadShellConfig, resolveConfigPath, shellConfigSchema, type LoadedConfig, type ShellConfig } from './shell-config';
 import { createUpdateController, type UpdateController } from './updater';
 
 // Electron entry of the register (bundled to dist/main/electron/main.cjs by build.ts). Thin on
 // purpose: every decision is a tested function in policy.ts / ipc-bridge.ts / update-policy.ts;
 // this file only connects them to Electron. See docs/security.md for the checklist.
+//
+// Two ways to run: on its own (the terminal's register.json: the shell runs the register and
+// the window talks to it over IPC), or attached with `--register-url=<browser host URL>` (what
+// `tillstream demo` / `npm start` does): a register already runs in another process, and the
+// window shows that register's page, which talks to it over its WebSocket. The same hardening
+// applies to both; attached, the one loopback origin is allowed instead of an IPC bridge.
 
 // Log lines may quote device errors and URLs: card numbers are masked before anything is written.
 const log = (msg: string) => console.log(`[tillstream] ${redactPans(msg)}`);
@@ -37,36 +46,36 @@ let updates: UpdateController | null = null;
 let quitting = false;
 
 /** Applied to every webContents the app ever creates (window, devtools, anything). */
-function hardenWebContents(contents: WebContents, devtools: boolean): void {
+function hardenWebContents(contents: WebContents, devtools: boolean, attached: AttachedHost | null): void {
   contents.on('will-navigate', (event, url) => {
-    if (!isAllowedNavigation(url)) {
+    if (!isAllowedNavigation(url, attached)) {
       event.preventDefault();
       log(`navigation blocked: ${url.slice(0, 200)}`);
     }
   });
   contents.on('will-frame-navigate', (event) => {
-    if (!isAllowedNavigation(event.url)) event.preventDefault();
+    if (!isAllowedNavigation(event.url, attached)) event.preventDefault();
   });
   contents.on('will-redirect', (event, url) => {
-    if (!isAllowedNavigation(url)) event.preventDefault();
+    if (!isAllowedNavigation(url, attached)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   if (!devtools) contents.on('devtools-opened', () => contents.closeDevTools());
 }
 
-function hardenSession(ses: Session, devtools: boolean): void {
+function hardenSession(ses: Session, devtools: boolean, attached: AttachedHost | null): void {
   ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(decidePermission(permission, details.requestingUrl)));
   ses.setPermissionCheckHandler((_wc, permission, origin) => decidePermission(permission, origin));
   ses.setDevicePermissionHandler(() => false);
   ses.setDisplayMediaRequestHandler((_req, callback) => callback({}));
   ses.webRequest.onBeforeRequest({ urls: ['<all_urls>'] }, (details, callback) => {
-    const allowed = isAllowedUrl(details.url, { devtools });
+    const allowed = isAllowedUrl(details.url, { devtools, attached });
     if (!allowed) log(`request blocked: ${details.url.slice(0, 200)}`);
     callback({ cancel: !allowed });
   });
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [attached ? attachedCsp(attached) : CSP] } });
   });
   // No downloads from the cashier window.
   ses.on('will-download', (event) => event.preventDefault());
@@ -82,10 +91,13 @@ async function startDevices(cfg: LoadedConfig): Promise<RegisterDevices> {
   }
 }
 
-async function createWindow(cfg: LoadedConfig, reg: RunningRegister): Promise<void> {
-  const devtools = cfg.shell.window.mode !== 'kiosk' && cfg.shell.window.devtools;
-  const preload = path.join(__dirname, 'preload.cjs');
-  const options = windowOptions(preload, { ...cfg.shell.window, devtools });
+/** The window: our app:// page bridged to `reg` over IPC, or (reg null) the attached host's page. */
+async function createWindow(shell: ShellConfig, reg: RunningRegister | null, attached: AttachedHost | null): Promise<void> {
+  const devtools = shell.window.mode !== 'kiosk' && shell.window.devtools;
+  // Attached, the page has no preload: window.tillstream is absent, so it uses its WebSocket.
+  const preload = reg ? path.join(__dirname, 'preload.cjs') : null;
+  const entry = attached ? attached.url : APP_ENTRY_URL;
+  const options = windowOptions(preload, { ...shell.window, devtools });
   win = new BrowserWindow({
     ...options,
     webPreferences: {
@@ -105,7 +117,7 @@ async function createWindow(cfg: LoadedConfig, reg: RunningRegister): Promise<vo
     },
   });
   const contents = win.webContents;
-  bridge = attachIpcBridge({ ipcMain, handler: reg.service, webContents: contents, log });
+  if (reg) bridge = attachIpcBridge({ ipcMain, handler: reg.service, webContents: contents, log });
   win.once('ready-to-show', () => win?.show());
   const reloads = createReloadBudget();
   contents.on('render-process-gone', (_e, details) => {
@@ -116,14 +128,14 @@ async function createWindow(cfg: LoadedConfig, reg: RunningRegister): Promise<vo
       return;
     }
     log(`renderer gone (${details.reason}); reloading`);
-    void contents.loadURL(APP_ENTRY_URL);
+    void contents.loadURL(entry);
   });
   win.on('closed', () => {
     bridge?.detach();
     bridge = null;
     win = null;
   });
-  await win.loadURL(APP_ENTRY_URL);
+  await win.loadURL(entry);
 }
 
 async function shutdown(): Promise<void> {
@@ -137,10 +149,33 @@ async function shutdown(): Promise<void> {
   if (!install) app.exit(0);
 }
 
+function onQuit(): void {
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    void shutdown();
+  });
+  app.on('window-all-closed', () => app.quit());
+}
+
+/** Attached to a register that runs elsewhere (the demo's): a window on its page, nothing more. */
+async function mainAttached(attached: AttachedHost): Promise<void> {
+  // A desktop window (not kiosk), without devtools: the demo runs on a developer's screen.
+  const shell = shellConfigSchema.parse({ window: { mode: 'windowed' } });
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, false, attached));
+  hardenSession(session.defaultSession, false, attached);
+  log(`showing the register at http://${attached.hostname}:${attached.port}/`);
+  await createWindow(shell, null, attached);
+  onQuit();
+}
+
 async function main(): Promise<void> {
   let cfg: LoadedConfig & { warnings: string[] };
   try {
     await app.whenReady();
+    const attached = attachedHostFromArgv(process.argv);
+    if (attached) return await mainAttached(attached);
     cfg = loadShellConfig(resolveConfigPath(process.argv, process.env, app.getPath('userData')));
   } catch (err) {
     dialog.showErrorBox('Tillstream cannot start', err instanceof Error ? err.message : String(err));
@@ -149,8 +184,8 @@ async function main(): Promise<void> {
   }
   for (const w of cfg.warnings) log(w);
   const devtools = cfg.shell.window.mode !== 'kiosk' && cfg.shell.window.devtools;
-  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, devtools));
-  hardenSession(session.defaultSession, devtools);
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, devtools, null));
+  hardenSession(session.defaultSession, devtools, null);
 
   const assets = loadAppAssets(path.join(__dirname, '..', '..', 'renderer'));
   protocol.handle(APP_SCHEME, (request) => {
@@ -177,15 +212,8 @@ async function main(): Promise<void> {
     setInterval(() => void updates?.check(), cfg.shell.updates.check_interval_minutes * 60_000).unref();
   }
 
-  await createWindow(cfg, reg);
-
-  app.on('before-quit', (event) => {
-    if (quitting) return;
-    event.preventDefault();
-    quitting = true;
-    void shutdown();
-  });
-  app.on('window-all-closed', () => app.quit());
+  await createWindow(cfg.shell, reg, null);
+  onQuit();
 }
 
 if (!app.requestSingleInstanceLock()) {

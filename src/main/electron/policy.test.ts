@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   APP_ENTRY_URL,
+  attachedCsp,
+  attachedHostFromArgv,
   CHANNELS,
   createReloadBudget,
   CSP,
@@ -116,6 +118,61 @@ describe('electron policy: window', () => {
     for (const p of ['media', 'geolocation', 'notifications', 'hid', 'serial', 'usb', 'clipboard-read', 'openExternal', 'fullscreen']) {
       expect(decidePermission(p, APP_ENTRY_URL)).toBe(false);
     }
+  });
+});
+
+describe('electron policy: a window attached to the browser host (--register-url)', () => {
+  const TOKEN = 'AbCdEfGhIjKlMnOpQrStUvWxYz012345';
+  const url = `http://127.0.0.1:41234/?token=${TOKEN}`;
+  it('takes the flag in both forms, and only the browser host\'s own URL form', () => {
+    expect(attachedHostFromArgv(['electron', 'main.cjs'])).toBeNull();
+    expect(attachedHostFromArgv(['electron', 'main.cjs', `--register-url=${url}`])).toEqual({ url, hostname: '127.0.0.1', port: '41234' });
+    expect(attachedHostFromArgv(['electron', 'main.cjs', '--register-url', url.replace('127.0.0.1', 'localhost')])).toMatchObject({ hostname: 'localhost', port: '41234' });
+    for (const [bad, why] of [
+      ['https://127.0.0.1:41234/?token=' + TOKEN, /http:\/\//],
+      ['http://example.com:41234/?token=' + TOKEN, /127\.0\.0\.1/],
+      ['http://10.0.0.2:41234/?token=' + TOKEN, /127\.0\.0\.1/],
+      ['http://127.0.0.1/?token=' + TOKEN, /port/],
+      ['http://u:p@127.0.0.1:41234/?token=' + TOKEN, /credentials/],
+      ['http://127.0.0.1:41234/admin?token=' + TOKEN, /root page/],
+      ['http://127.0.0.1:41234/', /token/],
+      ['http://127.0.0.1:41234/?token=short', /token/],
+      ['file:///etc/passwd', /http:\/\//],
+      ['not a url', /not a URL/],
+      ['', /not a URL/],
+    ] as const) {
+      expect(() => attachedHostFromArgv(['e', `--register-url=${bad}`]), bad).toThrow(why);
+    }
+    expect(() => attachedHostFromArgv(['e', '--register-url'])).toThrow(/not a URL/);
+  });
+  it('allows that one origin (page and WebSocket) and nothing else; navigation only to its page', () => {
+    const a = attachedHostFromArgv(['e', `--register-url=${url}`])!;
+    expect(isAllowedUrl(url, { attached: a })).toBe(true);
+    expect(isAllowedUrl('http://127.0.0.1:41234/app.js', { attached: a })).toBe(true);
+    expect(isAllowedUrl('ws://127.0.0.1:41234/ws?token=x', { attached: a })).toBe(true);
+    for (const bad of ['http://127.0.0.1:41235/', 'ws://127.0.0.1:41235/ws', 'http://localhost:41234/', 'https://127.0.0.1:41234/', 'http://u:p@127.0.0.1:41234/', 'https://example.com/', 'file:///etc/passwd']) {
+      expect(isAllowedUrl(bad, { attached: a }), bad).toBe(false);
+    }
+    // Not attached: the loopback origin stays refused (the app:// window has no network).
+    expect(isAllowedUrl(url)).toBe(false);
+    expect(isAllowedNavigation(url, a)).toBe(true);
+    expect(isAllowedNavigation('http://127.0.0.1:41234/', a)).toBe(true);
+    expect(isAllowedNavigation('http://127.0.0.1:41234/app.js', a)).toBe(false);
+    expect(isAllowedNavigation('ws://127.0.0.1:41234/', a)).toBe(false);
+    expect(isAllowedNavigation(APP_ENTRY_URL, a)).toBe(false);
+    expect(isAllowedNavigation('https://evil.example/', a)).toBe(false);
+    expect(isAllowedNavigation(url)).toBe(false);
+  });
+  it('its CSP is the app\'s, with connections only to that WebSocket', () => {
+    const a = attachedHostFromArgv(['e', `--register-url=${url}`])!;
+    const csp = attachedCsp(a);
+    expect(csp).toContain('connect-src ws://127.0.0.1:41234;');
+    expect(csp.replace('connect-src ws://127.0.0.1:41234', "connect-src 'none'")).toBe(CSP);
+  });
+  it('has no preload (its page talks over the WebSocket) and the same security preferences', () => {
+    const p = webPreferences(null);
+    expect(p).not.toHaveProperty('preload');
+    expect(p).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, devTools: false });
   });
 });
 

@@ -42,19 +42,81 @@ export function isAppUrl(url: unknown): boolean {
  * allowed because the CSP allows `img-src data:` (inline barcode images); devtools URLs only
  * when devtools are enabled (never in kiosk mode).
  */
-export function isAllowedUrl(url: unknown, opts: { devtools?: boolean } = {}): boolean {
+export function isAllowedUrl(url: unknown, opts: { devtools?: boolean; attached?: AttachedHost | null } = {}): boolean {
   const u = parse(url);
   if (!u) return false;
   if (isAppUrl(url)) return true;
+  if (opts.attached && isAttachedHostUrl(u, opts.attached)) return true;
   if (u.protocol === 'data:') return /^data:image\/(png|svg\+xml|gif|jpeg|webp)[;,]/i.test(String(url));
   if (opts.devtools && u.protocol === 'devtools:') return true;
   return false;
 }
 
-/** A navigation of the top window: only a reload of our own entry page. */
-export function isAllowedNavigation(url: unknown): boolean {
+/** A navigation of the top window: only a reload of our own entry page (or of the attached host's page). */
+export function isAllowedNavigation(url: unknown, attached: AttachedHost | null = null): boolean {
   const u = parse(url);
-  return !!u && isAppUrl(url) && (u.pathname === '/' || u.pathname === '/index.html');
+  if (!u) return false;
+  if (attached) return u.protocol === 'http:' && isAttachedHostUrl(u, attached) && u.pathname === '/';
+  return isAppUrl(url) && (u.pathname === '/' || u.pathname === '/index.html');
+}
+
+/**
+ * The register's browser host on this machine, when the shell is started with
+ * `--register-url=<url>` (`tillstream demo` / `npm start` does this): the window then shows
+ * that register's page instead of starting a register of its own. Only the browser host's own
+ * form is accepted — plain http on 127.0.0.1 or localhost with an explicit port, the root path
+ * and its launch token — because that page is the whole trust boundary: the window may load and
+ * connect to that one origin (its page and its WebSocket) and nothing else.
+ */
+export interface AttachedHost {
+  /** The exact URL to load (with its token). */
+  url: string;
+  hostname: '127.0.0.1' | 'localhost';
+  port: string;
+}
+
+export const REGISTER_URL_FLAG = '--register-url';
+
+/** The `--register-url` of the command line: null when absent; throws (saying why) when present but not the browser host's form. */
+export function attachedHostFromArgv(argv: readonly string[]): AttachedHost | null {
+  let raw: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === REGISTER_URL_FLAG) raw = argv[i + 1] ?? '';
+    else if (a.startsWith(`${REGISTER_URL_FLAG}=`)) raw = a.slice(REGISTER_URL_FLAG.length + 1);
+  }
+  if (raw === null) return null;
+  const u = parse(raw);
+  const why = !u
+    ? 'not a URL'
+    : u.protocol !== 'http:'
+      ? "must be http:// (the register's browser host on this machine)"
+      : u.hostname !== '127.0.0.1' && u.hostname !== 'localhost'
+        ? 'must be on 127.0.0.1 or localhost'
+        : !u.port
+          ? 'must name the port'
+          : u.username || u.password
+            ? 'must not carry credentials'
+            : u.pathname !== '/'
+              ? 'must be the root page'
+              : !/^[A-Za-z0-9_-]{16,128}$/.test(u.searchParams.get('token') ?? '')
+                ? "must carry the browser host's token"
+                : null;
+  if (why) throw new Error(`${REGISTER_URL_FLAG}: ${why}`);
+  return { url: u!.href, hostname: u!.hostname as AttachedHost['hostname'], port: u!.port };
+}
+
+/** The attached host's page and WebSocket, on its exact host and port. */
+function isAttachedHostUrl(u: URL, attached: AttachedHost): boolean {
+  return (u.protocol === 'http:' || u.protocol === 'ws:') && u.hostname === attached.hostname && u.port === attached.port && !u.username && !u.password;
+}
+
+/**
+ * CSP of the attached host's page: the same as the app's, except that the page may connect to
+ * its own host's WebSocket (that is how it reaches the register; there is no IPC bridge then).
+ */
+export function attachedCsp(attached: AttachedHost): string {
+  return CSP.replace("connect-src 'none'", `connect-src ws://${attached.hostname}:${attached.port}`);
 }
 
 export interface SenderFrameLike {
@@ -122,10 +184,11 @@ export type WindowMode = 'kiosk' | 'fullscreen' | 'windowed';
  * preference is set explicitly (even where it is the default), so a future default change or a
  * careless edit shows up in review and in the test.
  */
-export function webPreferences(preloadPath: string, opts: { devtools?: boolean } = {}) {
-  if (!preloadPath) throw new Error('webPreferences: a preload path is required');
+export function webPreferences(preloadPath: string | null, opts: { devtools?: boolean } = {}) {
+  // null only for a window attached to the browser host, whose page talks over its WebSocket.
+  if (preloadPath === '') throw new Error('webPreferences: a preload path is required (null: none, for an attached window)');
   return {
-    preload: preloadPath,
+    ...(preloadPath === null ? {} : { preload: preloadPath }),
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -146,7 +209,7 @@ export function webPreferences(preloadPath: string, opts: { devtools?: boolean }
 
 /** BrowserWindow constructor options for the register's window mode. */
 export function windowOptions(
-  preloadPath: string,
+  preloadPath: string | null,
   win: { mode: WindowMode; width: number; height: number; devtools?: boolean },
 ) {
   const kiosk = win.mode === 'kiosk';

@@ -104,6 +104,28 @@ async function scenario(win, url) {
   c.streams = wc.sent.map((s) => s[0] + ':' + s[1]);
   app.quit();
 }
+async function attachedScenario(win, url) {
+  const c = rec.checks;
+  const wc = win.webContents;
+  c.loadURL = url;
+  c.windowOptions = win.options;
+  const host = new URL(url).host;
+  const cancel = (u) => new Promise((r) => webRequest.before({ url: u }, (res) => r(res.cancel)));
+  c.cancel = {
+    page: await cancel(url), script: await cancel('http://' + host + '/app.js'), ws: await cancel('ws://' + host + '/ws?token=x'),
+    otherPort: await cancel('http://127.0.0.1:1/'), otherWs: await cancel('ws://127.0.0.1:1/'), remote: await cancel('https://example.com/x.js'), file: await cancel('file:///etc/passwd'),
+  };
+  c.headers = await new Promise((r) => webRequest.headers({ responseHeaders: {} }, (res) => r(res.responseHeaders)));
+  c.permission = await new Promise((r) => defaultSession.permReq(wc, 'media', r, { requestingUrl: url }));
+  const nav = prevent(); wc.emit('will-navigate', nav, 'https://evil.example/');
+  const navOwn = prevent(); wc.emit('will-navigate', navOwn, url);
+  const navApp = prevent(); wc.emit('will-navigate', navApp, 'app://register/index.html');
+  const navOtherPort = prevent(); wc.emit('will-navigate', navOtherPort, 'http://127.0.0.1:1/');
+  c.navigation = { evil: nav.prevented, own: navOwn.prevented, app: navApp.prevented, otherPort: navOtherPort.prevented };
+  c.windowOpen = wc.openHandler({ url: 'https://evil.example/' });
+  c.ipcChannels = [...ipcMain.handlers.keys()];
+  app.quit();
+}
 class BrowserWindow extends EventEmitter {
   constructor(options) {
     super();
@@ -115,7 +137,7 @@ class BrowserWindow extends EventEmitter {
   isMinimized() { return false; }
   restore() {}
   focus() {}
-  loadURL(url) { setImmediate(() => scenario(this, url).catch((e) => { rec.error = String(e && e.stack || e); app.exit(3); })); return Promise.resolve(); }
+  loadURL(url) { setImmediate(() => (url.startsWith('http:') ? attachedScenario : scenario)(this, url).catch((e) => { rec.error = String(e && e.stack || e); app.exit(3); })); return Promise.resolve(); }
 }
 const dialog = { showErrorBox(t, m) { rec.calls.push('showErrorBox'); rec.errorBox = t + ': ' + m; } };
 module.exports = { app, protocol, session: { defaultSession }, ipcMain, BrowserWindow, dialog };
@@ -142,13 +164,13 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function runShell(config: unknown): Promise<{ code: number | null; rec: Record<string, unknown> & { checks: Record<string, unknown>; calls: string[] }; stdout: string; stderr: string }> {
+function runShell(config: unknown, args?: string[]): Promise<{ code: number | null; rec: Record<string, unknown> & { checks: Record<string, unknown>; calls: string[] }; stdout: string; stderr: string }> {
   const cfgFile = path.join(dir, `register-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(cfgFile, JSON.stringify(config));
   writeFileSync(path.join(dir, 'fake-electron.cjs'), FAKE_ELECTRON);
   writeFileSync(path.join(dir, 'hook.cjs'), HOOK);
   const result = path.join(dir, `result-${Math.random().toString(36).slice(2)}.json`);
-  const child = spawn(process.execPath, ['-r', path.join(dir, 'hook.cjs'), path.join(built.outDir, 'main/electron/main.cjs'), '--config', cfgFile], {
+  const child = spawn(process.execPath, ['-r', path.join(dir, 'hook.cjs'), path.join(built.outDir, 'main/electron/main.cjs'), ...(args ?? ['--config', cfgFile])], {
     env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), FAKE_ELECTRON: path.join(dir, 'fake-electron.cjs'), FAKE_RESULT: result, FAKE_USERDATA: dir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -228,6 +250,34 @@ describe('electron shell (bundled main.cjs with a fake electron module)', () => 
     // journal_path is relative to the config file, not the process cwd
     expect(() => readFileSync(path.join(dir, 'data/journal.db'))).not.toThrow();
   }, 90_000);
+
+  it('with --register-url (npm start): shows that browser host page, no register of its own, no IPC, one loopback origin', async () => {
+    const url = 'http://127.0.0.1:41234/?token=AbCdEfGhIjKlMnOpQrStUvWxYz012345';
+    // No config file at all: an attached shell must not need (or read) register.json.
+    const { code, rec, stderr, stdout } = await runShell(null, [`--register-url=${url}`]);
+    expect(rec.error, String(rec.error)).toBeUndefined();
+    expect(code, stderr + stdout).toBe(0);
+    const c = rec.checks as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the child
+    expect(rec.calls.slice(0, 3)).toEqual(['registerSchemesAsPrivileged', 'enableSandbox', 'requestSingleInstanceLock']);
+    expect(c.loadURL).toBe(url);
+    expect(c.windowOptions).toMatchObject({ kiosk: false, frame: true, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, webviewTag: false, devTools: false } });
+    expect(c.windowOptions.webPreferences).not.toHaveProperty('preload');
+    expect(c.cancel).toEqual({ page: false, script: false, ws: false, otherPort: true, otherWs: true, remote: true, file: true });
+    expect(c.headers['Content-Security-Policy'][0]).toMatch(/default-src 'none'; script-src 'self'.*connect-src ws:\/\/127\.0\.0\.1:41234;/);
+    expect(c.permission).toBe(false);
+    expect(c.navigation).toEqual({ evil: true, own: false, app: true, otherPort: true });
+    expect(c.windowOpen).toEqual({ action: 'deny' });
+    expect(c.ipcChannels).toEqual([]);
+    expect(rec.calls).not.toContain('protocol.handle:app');
+    expect(stdout).not.toContain('AbCdEfGhIj'); // the launch token is not logged
+    expect(rec.calls).toContain('exit:0');
+  }, 90_000);
+
+  it('refuses a --register-url that is not the browser host\'s loopback URL', async () => {
+    const { code, rec } = await runShell(null, ['--register-url=https://example.com/?token=AbCdEfGhIjKlMnOpQrStUvWxYz012345']);
+    expect(code).toBe(1);
+    expect(String(rec.errorBox)).toMatch(/--register-url: must be http:\/\//);
+  }, 60_000);
 
   it('refuses to start on a bad config and says which field', async () => {
     const { code, rec } = await runShell({ terminal_id: 'T-01', shell: { window: { mode: 'tv' } } });
