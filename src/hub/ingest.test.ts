@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Loose } from './testing/loose';
-import { MSG } from '../core/protocol';
+import { MAX_FRAME_BYTES, MSG } from '../core/protocol';
 import { openTestDb, testBackends, type TestDb } from './testing/test-db';
 import { checkInvariants, enrollRegister, seedStore, startTestHub } from './testing/hub-fixture';
 import type { HubHandle } from './server';
@@ -114,6 +114,20 @@ describe.each(testBackends())('ingest over socket.io on $name', (backend) => {
     expect(big.error.code).toBe('TOO_LARGE');
     expect(await count()).toBe(n0);
     // The connection still works.
+    expect((await r1.hello()).ok).toBe(true);
+  });
+
+  it('closes the connection on a frame beyond MAX_FRAME_BYTES (by design: never read into memory); the register reconnects', async () => {
+    const count = async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journal_events`)).rows[0]!.n;
+    const n0 = await count();
+    const s = r1.socket!;
+    const closed = new Promise<string>((resolve) => s.once('disconnect', (reason) => resolve(reason)));
+    let answered = false;
+    s.emit(MSG.pushEvents, { terminal_id: 'S1-T1', events: [{ padding: 'x'.repeat(MAX_FRAME_BYTES) }] }, () => (answered = true));
+    expect(await closed).toMatch(/^transport (close|error)$/);
+    expect(answered).toBe(false);
+    expect(await count()).toBe(n0);
+    await r1.connect(hub.url);
     expect((await r1.hello()).ok).toBe(true);
   });
 });

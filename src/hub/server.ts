@@ -3,7 +3,7 @@ import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import pino, { type Logger } from 'pino';
-import { MAX_MESSAGE_BYTES } from '../core/protocol';
+import { MAX_FRAME_BYTES } from '../core/protocol';
 import { defaultChart } from '../core/ledger/default-charts';
 import { loadChart } from '../core/ledger/chart';
 import { openDb, type Db } from './db/db';
@@ -114,8 +114,9 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     // socket.io attaches to Fastify's own Node server: engine.io takes /socket.io/ requests and
     // upgrades, and hands every other request to Fastify.
     const io = new Server(http, {
-      // Above the per-message limit so an oversize message still reaches the handler and gets a TOO_LARGE ack.
-      maxHttpBufferSize: MAX_MESSAGE_BYTES * 2,
+      // Above the per-message limit so an oversize message still reaches the handler and gets a
+      // TOO_LARGE ack; a frame beyond it closes the connection (docs/security.md).
+      maxHttpBufferSize: MAX_FRAME_BYTES,
       serveClient: true,
       cors: { origin: false },
     });

@@ -3,7 +3,7 @@ import { openTestDb, testBackends, type TestDb } from '../../src/hub/testing/tes
 import { ADMIN_TOKEN, enrollRegister, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 import { createEnrollmentCode } from '../../src/hub/auth';
 import type { HubHandle } from '../../src/hub/server';
-import type { Db } from '../../src/hub/db/db';
+import { deep, fingerprint, fuzzSettings, prng, type Rng } from './support';
 
 // HTTP fuzz (issue 9): every route the hub registers (taken from the running hub, so a route
 // added later is fuzzed too), with valid requests, mutated valid bodies, hostile bodies,
@@ -14,23 +14,7 @@ import type { Db } from '../../src/hub/db/db';
 // Seeded and replayable: FUZZ_SEED=<n> replays a run, FUZZ_CASES=<n> sets its length (small
 // by default so `npm test` runs a slice; `npm run fuzz` runs many).
 
-const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const CASES = Number(process.env.FUZZ_CASES ?? 60);
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
-type Rng = ReturnType<typeof prng>;
+const { seed: SEED, cases: CASES } = fuzzSettings(60);
 
 const HOSTILE_STRINGS = [
   '', '\u0000', 'a\u0000b', '\uD800', 'x\uDFFF', '\u0007bell', '\u009F', 'line\nbreak', '4111 1111 1111 1111', 'x'.repeat(70_000), '😀',
@@ -45,12 +29,6 @@ function enc(s: string): string {
   } catch {
     return '%ED%A0%80' + encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, ''));
   }
-}
-
-function deep(n: number): unknown {
-  let v: unknown = 1;
-  for (let i = 0; i < n; i++) v = i % 2 ? [v] : { d: v };
-  return v;
 }
 
 function hostileValue(rng: Rng, depth = 0): unknown {
@@ -87,14 +65,6 @@ function mutate(rng: Rng, v: unknown): unknown {
 
 const TABLES = ['stores', 'users', 'credentials', 'enrollment_codes', 'terminals', 'products', 'prices', 'promotions', 'stock_levels', 'stock_movements', 'change_log', 'scheduled_changes', 'journal_events', 'ledger_lines', 'alerts'];
 
-async function fingerprint(db: Db): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const t of TABLES) {
-    const { rows } = await db.query<{ f: string | null }>(`SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS f FROM ${t} x`);
-    out[t] = rows[0]!.f ?? '';
-  }
-  return out;
-}
 
 const PRODUCT = { sku: 'FZ-P', gtins: ['4006381333931'], name: 'Fuzz thing', category: 'grocery', tax_category: 'food', unit: 'each', price: 150, currency: 'USD', active: true };
 
@@ -116,6 +86,7 @@ describe.each(testBackends())('HTTP fuzz on $name', (backend) => {
 
   it(`${CASES} seeded cases over every route: no 5xx, nothing written when refused, accepted writes applied once (FUZZ_SEED=${SEED})`, { timeout: 3_600_000 }, async () => {
     console.log(`HTTP fuzz on ${backend.name}: FUZZ_SEED=${SEED} FUZZ_CASES=${CASES}`);
+    const started = Date.now();
     const rng = prng(SEED);
     const routes = hub.routes().filter((r) => r.method !== 'HEAD' && !r.url.startsWith('/api/docs/static'));
     expect(routes.length).toBeGreaterThan(15);
@@ -154,7 +125,7 @@ describe.each(testBackends())('HTTP fuzz on $name', (backend) => {
       if (mode === 8) contentType = rng.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', '']);
       if (mode === 9) path = path.replace(/\/[^/?]*$/, `/${enc(String(rng.pick(HOSTILE_STRINGS))).slice(0, 300)}`);
       if (route.method === 'GET') text = mode >= 3 && mode <= 5 ? JSON.stringify(hostileValue(rng)) : undefined;
-      const before = await fingerprint(t.db);
+      const before = await fingerprint(t.db, TABLES);
       const headers: Record<string, string> = {};
       if (contentType) headers['content-type'] = contentType;
       if (token !== null) headers.authorization = token.startsWith('Bearer') || token === '' || token === 'x' ? token : `Bearer ${token}`;
@@ -173,13 +144,14 @@ describe.each(testBackends())('HTTP fuzz on $name', (backend) => {
       outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
       expect(status, `case ${i} (mode ${mode}) ${route.method} ${path.slice(0, 120)} (FUZZ_SEED=${SEED})`).toBeLessThan(500);
       if (status >= 400) {
-        expect(await fingerprint(t.db), `case ${i}: a refused ${route.method} ${route.url} wrote nothing (FUZZ_SEED=${SEED})`).toEqual(before);
+        expect(await fingerprint(t.db, TABLES), `case ${i}: a refused ${route.method} ${route.url} wrote nothing (FUZZ_SEED=${SEED})`).toEqual(before);
       } else if (route.url === '/api/stock/adjustments' && route.method === 'POST') {
         const b = JSON.parse(text!) as { items: Array<{ sku: string; quantity: { units: number; scale: number } }> };
         for (const it of b.items) if (it.sku === 'FZ') expectedFz += it.quantity.units / 10 ** it.quantity.scale;
       }
     }
-    console.log(`HTTP fuzz on ${backend.name}: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    console.log(`HTTP fuzz on ${backend.name}: ${CASES} cases in ${seconds} s (FUZZ_SEED=${SEED}); ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}`);
     const health = await fetch(`${hub.url}/health`);
     expect(health.status).toBe(200);
     const { rows } = await t.db.query<{ on_hand: string; moved: string }>(

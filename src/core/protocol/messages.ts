@@ -14,6 +14,12 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_EVENTS_PER_BATCH = 500;
 export const MAX_CHANGES_PER_PULL = 1000;
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * The largest socket.io frame the hub reads (its engine.io maxHttpBufferSize). A message
+ * between MAX_MESSAGE_BYTES and this is answered TOO_LARGE; a frame beyond it is never read
+ * into memory: the transport closes the connection (the register reconnects and resends less).
+ */
+export const MAX_FRAME_BYTES = 2 * MAX_MESSAGE_BYTES;
 
 export const protocolErrorSchema = z.object({
   code: z.enum(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'TOO_LARGE', 'CONFLICT', 'INTERNAL', 'UNAVAILABLE', 'BUSY']),
