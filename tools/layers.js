@@ -6,6 +6,8 @@
 const NODE_PACKAGES = ['node:*', 'fs', 'path', 'os', 'net', 'http', 'events', 'crypto', 'child_process', 'stream', 'url', 'util', 'timers', 'zlib', 'buffer', 'assert'];
 const ANY_PACKAGE = ['**'];
 const BROWSER_PACKAGES = ['zod', 'react', 'react-dom', 'react-dom/*', 'react/*', 'i18next', 'react-i18next'];
+/** The HQ console also draws charts, QR codes and listens on the hub's socket. */
+const HQ_PACKAGES = [...BROWSER_PACKAGES, 'chart.js', 'chart.js/*', 'qrcode', 'socket.io-client'];
 const TEST_PACKAGES = ['vitest', 'fast-check', 'playwright-core', ...NODE_PACKAGES];
 
 export const layerElements = [
@@ -46,7 +48,7 @@ const LAYER_PACKAGES = {
   main: ANY_PACKAGE,
   'electron-main': ANY_PACKAGE,
   renderer: BROWSER_PACKAGES,
-  hq: BROWSER_PACKAGES,
+  hq: HQ_PACKAGES,
   cli: ANY_PACKAGE,
   tests: ANY_PACKAGE,
   bench: ANY_PACKAGE,

@@ -1,35 +1,82 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-// The HQ console is a static page in src/hq/ (browser code, no build step), served as is.
-// Its inline <script> and <style> blocks are allowed by hash in the page's CSP, so nothing
-// else inline (an injected script) can run.
-const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'hq', 'index.html');
-let cached: { html: string; csp: string } | null = null;
+// The HQ console (src/hq, React) bundled in memory with esbuild the first time a browser asks
+// for it, as the register's browser host bundles the cashier UI: no build step for a clean
+// clone, and the hub serves exactly the sources it runs with. The page has no inline script or
+// style, so its CSP allows only the hub's own files.
+const HQ_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'hq');
 
-function hashes(html: string, tag: 'script' | 'style'): string[] {
-  const out: string[] = [];
-  const re = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g');
-  for (const m of html.matchAll(re)) out.push(`'sha256-${createHash('sha256').update(m[1]!, 'utf8').digest('base64')}'`);
-  return out;
+export interface HqBundle {
+  html: string;
+  js: string;
+  css: string;
+  csp: string;
 }
 
-export function hqPage(): { html: string; csp: string } {
-  if (cached) return cached;
-  const html = readFileSync(PAGE, 'utf8');
-  const csp = [
-    "default-src 'self'",
-    `script-src 'self' ${hashes(html, 'script').join(' ')}`,
-    `style-src 'self' ${hashes(html, 'style').join(' ')}`,
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "object-src 'none'",
-  ].join('; ');
-  cached = { html, csp };
-  return cached;
+export const HQ_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  // socket.io's websocket back to this hub.
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "object-src 'none'",
+].join('; ');
+
+const HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tillstream HQ</title>
+<link rel="stylesheet" href="/hq/app.css">
+</head>
+<body>
+<div id="root"></div>
+<script src="/hq/app.js"></script>
+</body>
+</html>
+`;
+
+let pending: Promise<HqBundle> | null = null;
+
+export async function bundleHq(opts: { minify?: boolean } = {}): Promise<HqBundle> {
+  const result = await build({
+    entryPoints: [path.join(HQ_DIR, 'index.tsx')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome120', 'firefox120', 'safari16'],
+    jsx: 'automatic',
+    minify: opts.minify ?? true,
+    sourcemap: false,
+    outdir: '/out',
+    loader: { '.css': 'css' },
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    logLevel: 'silent',
+  });
+  let js = '';
+  let css = '';
+  for (const f of result.outputFiles) {
+    if (f.path.endsWith('.js')) js = f.text;
+    else if (f.path.endsWith('.css')) css = f.text;
+  }
+  if (!js) throw new Error('HQ console bundle produced no JavaScript');
+  return { html: HTML, js, css, csp: HQ_CSP };
+}
+
+/** The console, bundled once per hub process (a failed bundle is retried on the next request). */
+export function hqPage(): Promise<HqBundle> {
+  pending ??= bundleHq().catch((err: unknown) => {
+    pending = null;
+    throw err;
+  });
+  return pending;
 }

@@ -15,6 +15,8 @@ import { dashboardRoutes } from './dashboard';
 import { saleDetailRoutes } from './sale-detail';
 import { propagationRoutes } from './propagation';
 import { channelRoutes } from './channels';
+import { hqConsoleRoutes } from './hq-console';
+import { productRoutes } from './products';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -34,4 +36,6 @@ export const ROUTE_MODULES: RouteModule[] = [
   saleDetailRoutes,
   propagationRoutes,
   channelRoutes,
+  hqConsoleRoutes,
+  productRoutes,
 ];

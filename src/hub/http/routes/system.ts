@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { RouteModule } from '../app';
-import { hqPage } from '../hq-page';
 import { errorBodySchema } from '../errors';
 
-// Liveness, readiness and the console page: no authentication.
+// Liveness and readiness: no authentication.
 
 const healthSchema = z.object({ ok: z.boolean(), closing: z.boolean(), db: z.enum(['pg', 'pglite']) });
 const readySchema = z.object({
@@ -52,14 +51,5 @@ export const systemRoutes: RouteModule = (app, deps) => {
   app.get('/', {
     schema: { tags: ['system'], summary: 'Redirects to the HQ console', response: { 302: z.null().describe('Location: /hq/') } },
     handler: async (_req, reply) => reply.redirect('/hq/', 302),
-  });
-
-  app.get('/hq/', {
-    schema: { tags: ['system'], summary: 'The HQ console (HTML)', response: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } } },
-    handler: async (_req, reply) => {
-      const page = hqPage();
-      reply.header('content-security-policy', page.csp).header('cache-control', 'no-cache').type('text/html; charset=utf-8');
-      return page.html;
-    },
   });
 };

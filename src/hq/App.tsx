@@ -1,0 +1,164 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { createApi, errorText, type Api, type Me, type StoreRow } from './api';
+import { connectLive, type Live, type LiveState } from './live';
+import { SessionContext, type Session } from './ui';
+import { SignIn } from './pages/SignIn';
+import { Dashboard } from './pages/Dashboard';
+import { Sales } from './pages/Sales';
+import { Products } from './pages/Products';
+import { Stock } from './pages/Stock';
+import { Stores } from './pages/Stores';
+import { Terminals } from './pages/Terminals';
+import { Alerts } from './pages/Alerts';
+import { Books } from './pages/Books';
+
+// The console's shell: sign-in, then a side navigation with one page per area. The page is
+// in the URL's hash (#/sales), so Back, bookmarks and reloads land where the person was.
+
+const PAGES = [
+  { id: 'dashboard', label: 'Dashboard', key: '1', C: Dashboard },
+  { id: 'sales', label: 'Sales', key: '2', C: Sales },
+  { id: 'products', label: 'Products & prices', key: '3', C: Products },
+  { id: 'stock', label: 'Stock', key: '4', C: Stock },
+  { id: 'stores', label: 'Stores', key: '5', C: Stores },
+  { id: 'terminals', label: 'Registers', key: '6', C: Terminals },
+  { id: 'alerts', label: 'Alerts', key: '7', C: Alerts },
+  { id: 'books', label: 'Books', key: '8', C: Books },
+] as const;
+type PageId = (typeof PAGES)[number]['id'];
+
+const TOKEN_KEY = 'tillstream.hq.token';
+
+function pageFromHash(): PageId {
+  const h = location.hash.replace(/^#\/?/, '').split('?')[0];
+  return (PAGES.find((p) => p.id === h)?.id ?? 'dashboard') as PageId;
+}
+
+export function App() {
+  const [session, setSession] = useState<{ api: Api; me: Me; live: Live } | null>(null);
+  const [stores, setStores] = useState<StoreRow[]>([]);
+  const [page, setPage] = useState<PageId>(pageFromHash);
+  const [liveState, setLiveState] = useState<LiveState>('connecting');
+  const [openAlerts, setOpenAlerts] = useState(0);
+  const [booting, setBooting] = useState(true);
+
+  const signIn = useCallback(async (token: string) => {
+    const api = createApi(token);
+    const me = await api.get<Me>('/api/me');
+    if (me.kind !== 'user') throw new Error('this token belongs to a register; sign in with a user token');
+    const { stores } = await api.get<{ stores: StoreRow[] }>('/api/stores');
+    sessionStorage.setItem(TOKEN_KEY, token);
+    setStores(stores);
+    setSession({ api, me, live: connectLive(token) });
+  }, []);
+
+  useEffect(() => {
+    const saved = sessionStorage.getItem(TOKEN_KEY);
+    if (!saved) return setBooting(false);
+    signIn(saved)
+      .catch(() => sessionStorage.removeItem(TOKEN_KEY))
+      .finally(() => setBooting(false));
+  }, [signIn]);
+
+  useEffect(() => {
+    const on = () => setPage(pageFromHash());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+
+  useEffect(() => {
+    if (!session) return;
+    const off = session.live.onState((s) => setLiveState(s));
+    const count = () =>
+      session.api
+        .get<{ open_count: number }>('/api/alerts', { state: 'open', limit: 1 })
+        .then((r) => setOpenAlerts(r.open_count))
+        .catch(() => {});
+    void count();
+    const offAlert = session.live.onAlert(() => void count());
+    const timer = setInterval(count, 15_000);
+    return () => {
+      off();
+      offAlert();
+      clearInterval(timer);
+    };
+  }, [session]);
+
+  // Alt+1 … Alt+8 go to a page from anywhere (shown in the navigation).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const p = PAGES.find((x) => x.key === e.key);
+      if (p) {
+        e.preventDefault();
+        location.hash = `#/${p.id}`;
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const value: Session | null = useMemo(
+    () =>
+      session && {
+        ...session,
+        stores,
+        reloadStores: async () => setStores((await session.api.get<{ stores: StoreRow[] }>('/api/stores')).stores),
+      },
+    [session, stores],
+  );
+
+  if (booting) return <div className="boot">Tillstream HQ…</div>;
+  if (!value) return <SignIn onSignIn={(t) => signIn(t).catch((err: unknown) => Promise.reject(new Error(errorText(err))))} />;
+
+  const Current = PAGES.find((p) => p.id === page)!.C;
+  const signOut = () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    value.live.close();
+    setSession(null);
+  };
+  return (
+    <SessionContext.Provider value={value}>
+      <div className="shell">
+        <nav className="side" aria-label="Console">
+          <div className="brand">
+            <span className="logo" aria-hidden="true">◆</span> Tillstream <span className="brand-hq">HQ</span>
+          </div>
+          <ul>
+            {PAGES.map((p) => (
+              <li key={p.id}>
+                <a href={`#/${p.id}`} className={p.id === page ? 'on' : ''} aria-current={p.id === page ? 'page' : undefined} data-testid={`nav-${p.id}`}>
+                  <span>{p.label}</span>
+                  {p.id === 'alerts' && openAlerts > 0 ? (
+                    <span className="badge" aria-label={`${openAlerts} open alerts`} data-testid="open-alerts">
+                      {openAlerts}
+                    </span>
+                  ) : (
+                    <kbd aria-hidden="true">Alt {p.key}</kbd>
+                  )}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <div className="side-foot">
+            <div className={`live live-${liveState}`} data-testid="live-state" role="status">
+              <span className="dot" aria-hidden="true" /> {liveState === 'live' ? 'Live' : liveState === 'connecting' ? 'Connecting…' : liveState === 'refused' ? 'Feed refused' : 'Reconnecting…'}
+            </div>
+            <div className="who">
+              <div>
+                <strong>{value.me.user_id}</strong>
+                <div className="muted">{value.me.role === 'store_manager' ? `store manager · ${value.me.store_ids?.join(', ')}` : value.me.role}</div>
+              </div>
+              <button type="button" className="btn btn-ghost btn-small" onClick={signOut} data-testid="sign-out">
+                Sign out
+              </button>
+            </div>
+          </div>
+        </nav>
+        <main className="main" id="main">
+          <Current />
+        </main>
+      </div>
+    </SessionContext.Provider>
+  );
+}

@@ -1,0 +1,171 @@
+// The hub's HTTP API as the console uses it: bearer token, JSON in and out, errors carry the
+// hub's {error: {code, message, field}} so a form can name what is wrong.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Query = Record<string, string | number | undefined | null>;
+
+export interface Api {
+  readonly token: string;
+  get<T>(path: string, query?: Query): Promise<T>;
+  post<T>(path: string, body: unknown): Promise<T>;
+}
+
+export function createApi(token: string, base = ''): Api {
+  const call = async <T,>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      throw new ApiError(res.status, 'BAD_REPLY', `the hub answered ${res.status} with something that is not JSON`);
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+      throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `HTTP ${res.status}`, e?.field);
+    }
+    return json as T;
+  };
+  return {
+    token,
+    get: (path, query) => {
+      const qs = new URLSearchParams();
+      for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+      const s = qs.toString();
+      return call('GET', s ? `${path}?${s}` : path);
+    },
+    post: (path, body) => call('POST', path, body),
+  };
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return `${err.message} (${err.code})`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+// ---- shapes the hub answers (see docs/hub.md) ----
+
+export interface Me {
+  kind: 'user' | 'register';
+  user_id?: string;
+  role?: 'admin' | 'hq' | 'store_manager';
+  store_ids?: string[];
+}
+export interface StoreRow {
+  store_id: string;
+  name: string;
+  currency: string;
+  groups: string[];
+  tax: Record<string, unknown>;
+  change_cursor: number;
+}
+/** A journal event as the hub lists it; `amount` is signed (a refund or post-void is negative). */
+export interface EventRow {
+  event_id: string;
+  receipt_no: string;
+  store_id: string;
+  terminal_id: string;
+  seq: number;
+  type: string;
+  occurred_at: string;
+  received_at: string;
+  amount: number | null;
+  currency: string | null;
+  cashier_id: string | null;
+}
+export interface AlertRow {
+  alert_id: number;
+  kind: string;
+  store_id: string;
+  terminal_id: string | null;
+  message: string;
+  data: Record<string, unknown>;
+  folded: number;
+  created_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+}
+export interface TerminalRow {
+  terminal_id: string;
+  store_id: string;
+  online: boolean;
+  enrolled: boolean;
+  last_seen_at: string | null;
+  app_version: string | null;
+  applied_through: number;
+  change_cursor: number;
+  change_cursor_at: string | null;
+  store_change_cursor: number;
+  changes_behind: number;
+}
+export interface ProductRow {
+  sku: string;
+  name: string;
+  gtins: string[];
+  category: string;
+  tax_category: string;
+  unit: string;
+  active: boolean;
+  price: { amount: number; currency: string } | null;
+  on_hand_decimal: string | null;
+}
+export interface StockRow {
+  sku: string;
+  name: string | null;
+  category: string | null;
+  on_hand: { units: number; scale: number };
+  on_hand_decimal: string;
+  price: number | null;
+  currency: string | null;
+  value: number | null;
+}
+export interface MovementRow {
+  movement_id: number;
+  store_id: string;
+  sku: string;
+  name: string | null;
+  quantity_decimal: string;
+  reason: string;
+  event_id: string | null;
+  transfer_id: number | null;
+  created_at: string;
+}
+export interface Figures {
+  currency: string;
+  net_sales: number;
+  sales_total: number;
+  transactions: number;
+  average_basket: number | null;
+  refunds_total: number;
+  refunds_count: number;
+  voids_total: number;
+  voids_count: number;
+}
+export interface DashboardReply {
+  from: string;
+  to: string;
+  bucket: 'hour' | 'day';
+  totals: Figures[];
+  by_store: Array<Figures & { store_id: string }>;
+  by_time: Array<Figures & { at: string }>;
+  alerts: { open: number; by_kind: Record<string, number> };
+}
+export interface ChangeReply {
+  stores: string[];
+  scheduled: { change_id: number; effective_at: string } | null;
+  changes: Array<{ store_id: string; cursor: number; kind: string }>;
+}

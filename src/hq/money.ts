@@ -1,0 +1,43 @@
+import { currencyExponent, formatMoney, MoneyError, money, parseMoney, type Money } from '../core/money';
+
+// Money on screen goes through core's helpers: integer minor units in, Intl out, no floats.
+// Amounts from the hub are signed (a refund or post-void is negative).
+
+export function fmt(amount: number, currency: string, locale = navigator.language || 'en-US'): string {
+  return formatMoney(money(amount, currency), locale);
+}
+
+/** "12.34", "12,34" or "1,234.50" typed into a price field, in the store's currency; null with a reason when it is not a price. */
+export function parsePrice(text: string, currency: string): { ok: true; amount: number } | { ok: false; reason: string } {
+  const raw = text.trim().replace(/[\s\u00a0']/g, '');
+  if (!raw) return { ok: false, reason: 'empty price' };
+  const exp = currencyExponent(currency);
+  // Both "." and "," present: the last one is the decimal separator, the others group
+  // thousands ("1,234.50", "1.234,50"). One of them several times: grouping ("1.234.567").
+  // One of them once: the decimal separator; but with exactly three digits after it in a
+  // currency of two decimals, "1.234" could be either, and a price is not guessed.
+  const dots = raw.split('.').length - 1;
+  const commas = raw.split(',').length - 1;
+  const last = Math.max(raw.lastIndexOf('.'), raw.lastIndexOf(','));
+  let t: string;
+  if (dots && commas) t = `${raw.slice(0, last).replace(/[.,]/g, '')}.${raw.slice(last + 1)}`;
+  else if (dots + commas > 1) t = raw.replace(/[.,]/g, '');
+  else if (dots + commas === 1) {
+    if (raw.length - last - 1 === 3 && exp !== 3) return { ok: false, reason: `"${text.trim()}" is ambiguous: write ${raw.replace(/[.,]/, '')} or ${raw.slice(0, last)}.${raw.slice(last + 1, last + 1 + Math.max(exp, 1))}` };
+    t = `${raw.slice(0, last)}.${raw.slice(last + 1)}`;
+  } else t = raw;
+  try {
+    const m: Money = parseMoney(t, currency);
+    if (m.amount < 0) return { ok: false, reason: 'a price cannot be negative' };
+    return { ok: true, amount: m.amount };
+  } catch (err) {
+    return { ok: false, reason: err instanceof MoneyError ? err.message : String(err) };
+  }
+}
+
+/** Minor units as the decimal a person types back ("12.34"), for prefilling a field. */
+export function toInput(amount: number, currency: string): string {
+  const exp = currencyExponent(currency);
+  const digits = String(Math.abs(amount)).padStart(exp + 1, '0');
+  return exp === 0 ? digits : `${digits.slice(0, -exp)}.${digits.slice(-exp)}`;
+}

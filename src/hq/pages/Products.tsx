@@ -1,0 +1,414 @@
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { errorText, type ChangeReply, type ProductRow, type TerminalRow } from '../api';
+import { parsePriceBook, type PriceBookParse } from '../csv';
+import { fmt, parsePrice, toInput } from '../money';
+import { Empty, Notice, PageHeader, Progress, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
+
+// The catalog with names, barcodes and categories, each store's price, one price edited in
+// the store's currency, and price books imported from CSV: every row checked first, bad rows
+// listed and skipped, the rest published to the chosen stores now or at a chosen time.
+
+const CHUNK = 500;
+
+export function Products() {
+  const { api, stores } = useSession();
+  const [store, setStore] = useState(stores[0]?.store_id ?? '');
+  const [q, setQ] = useState('');
+  const [after, setAfter] = useState<string[]>([]);
+  const cursor = after[after.length - 1];
+  const list = useLoad(() => api.get<{ products: ProductRow[]; next_cursor: string | null }>('/api/products', { store_id: store, q: q.trim() || undefined, cursor, limit: 15 }), [store, q, cursor]);
+  const [editing, setEditing] = useState<ProductRow | null>(null);
+  const [published, setPublished] = useState<ChangeReply | null>(null);
+  const currency = storeCurrency(stores, store);
+  useEffect(() => setAfter([]), [store, q]);
+
+  return (
+    <>
+      <PageHeader title="Products & prices" subtitle="The chain's catalog with each store's price. Prices are entered in the store's currency." />
+      <div className="grid-2 wide-left">
+        <section className="card" aria-label="Catalog">
+          <div className="filters">
+            <StoreSelect value={store} onChange={setStore} testId="products-store" />
+            <label className="field grow">
+              <span>Search</span>
+              <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name, SKU or barcode" data-testid="products-search" />
+            </label>
+          </div>
+          {list.error ? <Notice kind="error">{list.error}</Notice> : null}
+          {!list.data ? (
+            <Empty>Loading…</Empty>
+          ) : list.data.products.length === 0 ? (
+            <Empty>No products match.</Empty>
+          ) : (
+            <table className="table" data-testid="products-table">
+              <thead>
+                <tr>
+                  <th scope="col">Product</th>
+                  <th scope="col">Barcode</th>
+                  <th scope="col">Category</th>
+                  <th scope="col" className="num">Price</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.products.map((p) => (
+                  <tr key={p.sku} data-testid="product-row" data-sku={p.sku}>
+                    <td>
+                      <div className="strong">{p.name}</div>
+                      <div className="muted small">{p.sku}</div>
+                    </td>
+                    <td className="mono small">{p.gtins[0] ?? '—'}</td>
+                    <td>
+                      {p.category}
+                      <div className="muted small">tax: {p.tax_category}</div>
+                    </td>
+                    <td className="num" data-testid="product-price">
+                      {p.price ? fmt(p.price.amount, p.price.currency) : <span className="muted">no price</span>}
+                      {p.unit !== 'each' ? <span className="muted small"> /{p.unit}</span> : null}
+                    </td>
+                    <td className="num">
+                      <button type="button" className="btn btn-small" onClick={() => setEditing(p)} aria-label={`Change price of ${p.name}`} data-testid="edit-price">
+                        Change price
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <nav className="pager" aria-label="Pages">
+            <button type="button" className="btn btn-small" disabled={after.length === 0} onClick={() => setAfter(after.slice(0, -1))}>
+              ← Previous
+            </button>
+            <span>Page {after.length + 1}</span>
+            <button type="button" className="btn btn-small" disabled={!list.data?.next_cursor} onClick={() => list.data?.next_cursor && setAfter([...after, list.data.next_cursor])}>
+              Next →
+            </button>
+          </nav>
+        </section>
+        <div className="stack">
+          {editing ? (
+            <PriceEditor
+              key={editing.sku}
+              product={editing}
+              store={store}
+              currency={currency}
+              onDone={(r) => {
+                setEditing(null);
+                setPublished(r);
+                list.reload();
+              }}
+              onCancel={() => setEditing(null)}
+            />
+          ) : null}
+          <PriceBookImport
+            onDone={(r) => {
+              setPublished(r);
+              list.reload();
+            }}
+          />
+          {published ? <Propagation reply={published} /> : null}
+        </div>
+      </div>
+      <p className="muted small">
+        Showing {storeName(stores, store)} in {currency}.
+      </p>
+    </>
+  );
+}
+
+function TargetStores(props: { value: string[]; onChange(v: string[]): void; name: string }) {
+  const { stores } = useSession();
+  return (
+    <fieldset className="targets">
+      <legend>Publish to</legend>
+      {stores.map((s) => (
+        <label key={s.store_id} className="check">
+          <input
+            type="checkbox"
+            name={props.name}
+            checked={props.value.includes(s.store_id)}
+            onChange={(e) => props.onChange(e.target.checked ? [...props.value, s.store_id] : props.value.filter((x) => x !== s.store_id))}
+            data-testid={`${props.name}-${s.store_id}`}
+          />
+          {s.name} <span className="muted">({s.currency})</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** "2026-12-01T18:30" from a datetime-local field as an ISO time in this browser's zone, or undefined for now. */
+function effectiveAt(local: string): string | undefined {
+  return local ? new Date(local).toISOString() : undefined;
+}
+
+function PriceEditor(props: { product: ProductRow; store: string; currency: string; onDone(r: ChangeReply): void; onCancel(): void }) {
+  const { api } = useSession();
+  const [text, setText] = useState(props.product.price ? toInput(props.product.price.amount, props.currency) : '');
+  const [targets, setTargets] = useState([props.store]);
+  const [when, setWhen] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const parsed = parsePrice(text, props.currency);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!parsed.ok) return setError(parsed.reason);
+    setBusy(true);
+    try {
+      props.onDone(await api.post<ChangeReply>('/api/prices', { target: { store_ids: targets }, prices: [{ sku: props.product.sku, amount: parsed.amount }], effective_at: effectiveAt(when) }));
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-label={`Price of ${props.product.name}`} data-testid="price-editor">
+      <h2>{props.product.name}</h2>
+      <label className="field">
+        <span>New price ({props.currency})</span>
+        <input inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} autoFocus aria-invalid={!parsed.ok} data-testid="price-input" />
+      </label>
+      <div className="muted small" aria-live="polite">
+        {parsed.ok ? `= ${fmt(parsed.amount, props.currency)}` : parsed.reason}
+      </div>
+      <TargetStores value={targets} onChange={setTargets} name="price-target" />
+      <label className="field">
+        <span>Takes effect (empty: now)</span>
+        <input type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} data-testid="price-when" />
+      </label>
+      {error ? <Notice kind="error">{error}</Notice> : null}
+      <div className="row gap">
+        <button className="btn btn-primary" type="submit" disabled={busy || !parsed.ok || targets.length === 0} data-testid="price-save">
+          {when ? 'Schedule' : 'Publish now'}
+        </button>
+        <button className="btn" type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
+  const { api, stores } = useSession();
+  const [targets, setTargets] = useState<string[]>([]);
+  const [when, setWhen] = useState('');
+  const [fileName, setFileName] = useState('');
+  const [text, setText] = useState<string | null>(null);
+  const [check, setCheck] = useState<PriceBookParse | null>(null);
+  const [progress, setProgress] = useState<{ label: string; done: number; total: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const currencies = [...new Set(targets.map((t) => storeCurrency(stores, t)))];
+
+  // The whole catalog's SKUs, page by page (shown as progress), so unknown SKUs are caught before anything is sent.
+  const knownSkus = async (storeId: string): Promise<Set<string>> => {
+    const skus = new Set<string>();
+    let next: string | null | undefined;
+    let pages = 0;
+    do {
+      const r = await api.get<{ products: ProductRow[]; next_cursor: string | null }>('/api/products', { store_id: storeId, cursor: next ?? undefined, limit: 500 });
+      r.products.forEach((p) => skus.add(p.sku));
+      next = r.next_cursor;
+      pages += 1;
+      setProgress({ label: 'Reading the catalog', done: skus.size, total: skus.size + (next ? 500 : 0) });
+    } while (next && pages < 4000);
+    return skus;
+  };
+
+  const runCheck = async () => {
+    setError(null);
+    setResult(null);
+    setCheck(null);
+    if (text === null) return setError('choose a CSV file first');
+    if (targets.length === 0) return setError('choose at least one store');
+    if (currencies.length > 1) return setError(`the chosen stores use ${currencies.join(' and ')}; import one currency at a time`);
+    try {
+      const skus = await knownSkus(targets[0]!);
+      setCheck(parsePriceBook(text, currencies[0]!, skus));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  const apply = async () => {
+    if (!check) return;
+    setError(null);
+    const rows = check.rows;
+    let last: ChangeReply | null = null;
+    try {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        setProgress({ label: 'Publishing prices', done: i, total: rows.length });
+        last = await api.post<ChangeReply>('/api/prices', {
+          target: { store_ids: targets },
+          prices: rows.slice(i, i + CHUNK).map((r) => ({ sku: r.sku, amount: r.amount })),
+          effective_at: effectiveAt(when),
+          reason: `price book ${fileName}`.slice(0, 200),
+        });
+      }
+      setProgress({ label: 'Publishing prices', done: rows.length, total: rows.length });
+      setResult(`${rows.length} prices ${when ? 'scheduled' : 'published'} to ${targets.map((t) => storeName(stores, t)).join(', ')}; ${check.bad.length} rows skipped.`);
+      setCheck(null);
+      if (last) props.onDone(last);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="import-h" data-testid="import">
+      <h2 id="import-h">Import a price book</h2>
+      <p className="muted small">CSV with a header row naming sku and price (decimal, e.g. 2.49), optionally name. Comma or semicolon separated.</p>
+      <label className="field">
+        <span>CSV file</span>
+        <input
+          type="file"
+          accept=".csv,text/csv"
+          data-testid="import-file"
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            setCheck(null);
+            setResult(null);
+            setFileName(f?.name ?? '');
+            setText(f ? await f.text() : null);
+          }}
+        />
+      </label>
+      <TargetStores value={targets} onChange={setTargets} name="import-target" />
+      <label className="field">
+        <span>Takes effect (empty: now)</span>
+        <input type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} data-testid="import-when" />
+      </label>
+      <button type="button" className="btn" onClick={runCheck} disabled={!!progress} data-testid="import-check">
+        Check file
+      </button>
+      {progress ? <Progress {...progress} testId="import-progress" /> : null}
+      {error ? <Notice kind="error">{error}</Notice> : null}
+      {check?.fatal ? <Notice kind="error">{check.fatal}</Notice> : null}
+      {check && !check.fatal ? (
+        <div className="preview" data-testid="import-preview">
+          <p>
+            <strong data-testid="import-good">{check.rows.length} prices</strong> ready
+            {check.bad.length ? (
+              <>
+                , <strong className="neg" data-testid="import-bad-count">{check.bad.length} rows will be skipped</strong>:
+              </>
+            ) : (
+              '.'
+            )}
+          </p>
+          {check.bad.length ? (
+            <table className="table compact bad-rows" data-testid="import-bad">
+              <thead>
+                <tr>
+                  <th scope="col">Line</th>
+                  <th scope="col">Row</th>
+                  <th scope="col">Why</th>
+                </tr>
+              </thead>
+              <tbody>
+                {check.bad.slice(0, 50).map((b) => (
+                  <tr key={b.line} data-testid="bad-row">
+                    <td>{b.line}</td>
+                    <td className="mono small">{b.text}</td>
+                    <td>{b.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+          <button type="button" className="btn btn-primary" onClick={apply} disabled={!!progress || check.rows.length === 0} data-testid="import-apply">
+            {when ? 'Schedule' : 'Publish'} {check.rows.length} prices
+          </button>
+        </div>
+      ) : null}
+      {result ? <Notice kind="ok" testId="import-result">{result}</Notice> : null}
+    </section>
+  );
+}
+
+/**
+ * Where a published change went, live: per store its position in the store's change log, and
+ * per register the last change it reported applied (GET /api/terminals), read every half
+ * second until every enrolled register of every store has it.
+ */
+function Propagation(props: { reply: ChangeReply }) {
+  const { api, stores } = useSession();
+  const [terms, setTerms] = useState<TerminalRow[] | null>(null);
+  const [appliedAt, setAppliedAt] = useState<Record<string, number>>({});
+  const started = useMemo(() => Date.now(), [props.reply]);
+  const cursorOf = (s: string) => Math.max(0, ...props.reply.changes.filter((c) => c.store_id === s).map((c) => c.cursor));
+  useEffect(() => {
+    if (props.reply.scheduled) return;
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const all = (await Promise.all(props.reply.stores.map((s) => api.get<{ terminals: TerminalRow[] }>('/api/terminals', { store_id: s, limit: 500 })))).flatMap((r) => r.terminals);
+        if (stop) return;
+        setTerms(all);
+        setAppliedAt((prev) => {
+          const next = { ...prev };
+          for (const t of all) if (t.change_cursor >= cursorOf(t.store_id) && next[t.terminal_id] === undefined) next[t.terminal_id] = Date.now();
+          return next;
+        });
+        const waiting = all.some((t) => t.enrolled && t.change_cursor < cursorOf(t.store_id));
+        // Keep watching while a register is behind (an offline one catches up when it is back), for at most 10 minutes.
+        if (waiting && Date.now() - started < 600_000) timer = setTimeout(poll, 500);
+      } catch {
+        if (!stop) timer = setTimeout(poll, 2000);
+      }
+    };
+    void poll();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [props.reply]);
+  return (
+    <section className="card" aria-labelledby="prop-h" data-testid="propagation">
+      <h2 id="prop-h">{props.reply.scheduled ? 'Scheduled' : 'Arriving at the registers'}</h2>
+      {props.reply.scheduled ? (
+        <p data-testid="scheduled-info">
+          Change #{props.reply.scheduled.change_id} is held by the hub until {new Date(props.reply.scheduled.effective_at).toLocaleString()}, then published to{' '}
+          {props.reply.stores.map((s) => storeName(stores, s)).join(', ')}.
+        </p>
+      ) : (
+        <ul className="plain">
+          {props.reply.stores.map((s) => {
+            const regs = (terms ?? []).filter((t) => t.store_id === s && t.enrolled);
+            return (
+              <li key={s} data-testid={`prop-${s}`}>
+                <strong>{storeName(stores, s)}</strong> <span className="muted small">change #{cursorOf(s)}</span>
+                <ul className="plain indent">
+                  {regs.length === 0 ? <li className="muted small">{terms ? 'no registers enrolled' : 'reading…'}</li> : null}
+                  {regs.map((t) => {
+                    const done = t.change_cursor >= cursorOf(s);
+                    const at = appliedAt[t.terminal_id];
+                    return (
+                      <li key={t.terminal_id} className="small" data-testid="prop-register" data-terminal={t.terminal_id} data-applied={done ? 'yes' : 'no'}>
+                        {done ? <span className="ok">✓</span> : <span className="warn">…</span>} {t.terminal_id}{' '}
+                        {done ? (
+                          <span className="muted">applied{at ? ` in ${((at - started) / 1000).toFixed(1)} s` : ''}</span>
+                        ) : (
+                          <span className="muted">{t.online ? `at #${t.change_cursor}, receiving` : `offline, at #${t.change_cursor}; gets it when it reconnects`}</span>
+                        )}
+                      </li>
+                    );
+                  })}
+                </ul>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

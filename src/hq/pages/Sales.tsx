@@ -1,0 +1,380 @@
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { quantityToString } from '../../core/money';
+import type { EventRow } from '../api';
+import { fmt, parsePrice } from '../money';
+import { Empty, Notice, PageHeader, StoreSelect, storeCurrency, storeName, timeText, typeLabel, useLoad, useSession } from '../ui';
+
+// Find a sale and open it down to its ledger entry: the receipt lines and tenders as the
+// register journalled them, its place in the register's hash chain, every ledger line posted
+// for it and the stock it moved.
+
+const PAGE = 20;
+
+function openFromHash(): string | null {
+  const m = /[?&]open=([^&]+)/.exec(location.hash);
+  return m ? decodeURIComponent(m[1]!) : null;
+}
+
+interface Filters {
+  store: string;
+  terminal: string;
+  type: string;
+  from: string;
+  to: string;
+  receipt: string;
+  cashier: string;
+  amount: string;
+  card: string;
+}
+const NO_FILTERS: Filters = { store: '', terminal: '', type: '', from: '', to: '', receipt: '', cashier: '', amount: '', card: '' };
+
+export function Sales() {
+  const { api, stores } = useSession();
+  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [open, setOpen] = useState<string | null>(openFromHash);
+  const [formError, setFormError] = useState<string | null>(null);
+  const cursor = cursors[cursors.length - 1];
+  const query = useMemo(() => {
+    const currency = storeCurrency(stores, filters.store || stores[0]?.store_id || '');
+    const amount = filters.amount.trim() ? parseSigned(filters.amount, currency) : undefined;
+    return {
+      store_id: filters.store || undefined,
+      terminal_id: filters.terminal.trim() || undefined,
+      type: filters.type || undefined,
+      from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
+      to: filters.to ? new Date(new Date(`${filters.to}T00:00:00`).getTime() + 86_400_000).toISOString() : undefined,
+      receipt_no: filters.receipt.trim() || undefined,
+      cashier_id: filters.cashier.trim() || undefined,
+      amount,
+      card_last4: filters.card.trim() || undefined,
+      limit: PAGE,
+      cursor,
+    };
+  }, [filters, cursor, stores]);
+  const list = useLoad(() => api.get<{ sales: EventRow[]; next_cursor: string | null }>('/api/sales', query), [JSON.stringify(query)]);
+
+  useEffect(() => {
+    const on = () => setOpen(openFromHash());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+
+  const set = (k: keyof Filters) => (v: string) => setDraft((d) => ({ ...d, [k]: v }));
+  const search = (e?: FormEvent) => {
+    e?.preventDefault();
+    if (draft.amount.trim() && parseSigned(draft.amount, storeCurrency(stores, draft.store || stores[0]?.store_id || '')) === undefined) {
+      return setFormError(`"${draft.amount}" is not an amount`);
+    }
+    setFormError(null);
+    setCursors([]);
+    setFilters(draft);
+  };
+  // Selects apply at once; text fields on Enter or Search.
+  const choose = (k: 'store' | 'type') => (v: string) => {
+    const next = { ...draft, [k]: v };
+    setDraft(next);
+    setCursors([]);
+    setFilters(next);
+  };
+  const rows = list.data?.sales ?? [];
+
+  return (
+    <>
+      <PageHeader title="Sales" subtitle="Every sale, refund and post-void the registers have sent. Refunds and post-voids are negative.">
+        <button type="button" className="btn" onClick={list.reload} data-testid="sales-reload">
+          Refresh
+        </button>
+      </PageHeader>
+      <form className="filters card" onSubmit={search} aria-label="Find sales">
+        <StoreSelect value={draft.store} onChange={choose('store')} all testId="sales-store" />
+        <label className="field">
+          <span>Type</span>
+          <select value={draft.type} onChange={(e) => choose('type')(e.target.value)} data-testid="sales-type">
+            <option value="">Sales and returns</option>
+            <option value="sale.completed">Sales</option>
+            <option value="sale.refunded">Refunds</option>
+            <option value="sale.post_voided">Post-voids</option>
+          </select>
+        </label>
+        <label className="field narrow">
+          <span>Receipt</span>
+          <input value={draft.receipt} onChange={(e) => set('receipt')(e.target.value)} placeholder="T01-000042" data-testid="sales-receipt" />
+        </label>
+        <label className="field narrow">
+          <span>Register</span>
+          <input value={draft.terminal} onChange={(e) => set('terminal')(e.target.value)} placeholder="T01" data-testid="sales-terminal" />
+        </label>
+        <label className="field narrow">
+          <span>Cashier</span>
+          <input value={draft.cashier} onChange={(e) => set('cashier')(e.target.value)} data-testid="sales-cashier" />
+        </label>
+        <label className="field narrow">
+          <span>Amount</span>
+          <input value={draft.amount} onChange={(e) => set('amount')(e.target.value)} inputMode="decimal" placeholder="-12.50" data-testid="sales-amount" />
+        </label>
+        <label className="field tiny">
+          <span>Card last 4</span>
+          <input value={draft.card} onChange={(e) => set('card')(e.target.value)} inputMode="numeric" maxLength={4} data-testid="sales-card" />
+        </label>
+        <label className="field">
+          <span>From</span>
+          <input type="date" value={draft.from} onChange={(e) => set('from')(e.target.value)} data-testid="sales-from" />
+        </label>
+        <label className="field">
+          <span>To</span>
+          <input type="date" value={draft.to} onChange={(e) => set('to')(e.target.value)} data-testid="sales-to" />
+        </label>
+        <button type="submit" className="btn btn-primary" data-testid="sales-search">
+          Search
+        </button>
+      </form>
+      {formError ? <Notice kind="error">{formError}</Notice> : null}
+      {list.error ? <Notice kind="error">{list.error}</Notice> : null}
+      <div className={open ? 'split' : ''}>
+        <section className="card" aria-label="Results">
+          {list.loading && !list.data ? (
+            <Empty>Loading…</Empty>
+          ) : rows.length === 0 ? (
+            <Empty>No sales match these filters.</Empty>
+          ) : (
+            <table className="table" data-testid="sales-table">
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Store</th>
+                  <th scope="col">Receipt</th>
+                  <th scope="col">Type</th>
+                  <th scope="col" className="num">Amount</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((e) => (
+                  <tr key={e.event_id} className={open === e.event_id ? 'selected' : ''} data-testid="sale-row" data-event={`${e.terminal_id}/${e.seq}`}>
+                    <td>{timeText(e.occurred_at)}</td>
+                    <td>{storeName(stores, e.store_id)}</td>
+                    <td>
+                      <a href={`#/sales?open=${e.event_id}`} aria-label={`Open ${typeLabel(e.type)} ${e.receipt_no}`} data-testid="sale-open">
+                        {e.receipt_no}
+                      </a>
+                    </td>
+                    <td>
+                      <span className={`tag tag-${e.type.replace('sale.', '')}`}>{typeLabel(e.type)}</span>
+                    </td>
+                    <td className={`num ${(e.amount ?? 0) < 0 ? 'neg' : ''}`} data-testid="sale-amount">
+                      {e.currency && e.amount !== null ? fmt(e.amount, e.currency) : '—'}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <nav className="pager" aria-label="Pages">
+            <button type="button" className="btn btn-small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+              ← Newer
+            </button>
+            <span>Page {cursors.length + 1}</span>
+            <button type="button" className="btn btn-small" disabled={!list.data?.next_cursor} onClick={() => list.data?.next_cursor && setCursors([...cursors, list.data.next_cursor])} data-testid="sales-older">
+              Older →
+            </button>
+          </nav>
+        </section>
+        {open ? <SaleDetail id={open} onClose={() => (location.hash = '#/sales')} /> : null}
+      </div>
+    </>
+  );
+}
+
+/** "-12.50" or "12,50" in the currency → signed minor units, or undefined. */
+function parseSigned(text: string, currency: string): number | undefined {
+  const t = text.trim();
+  const neg = t.startsWith('-') || t.startsWith('−');
+  const p = parsePrice(neg ? t.slice(1) : t, currency);
+  return p.ok ? (neg ? -p.amount : p.amount) : undefined;
+}
+
+interface EventDetail {
+  event: EventRow;
+  payload: Record<string, unknown>;
+  chain: { seq: number; prev_hash: string; hash: string; terminal_applied_through: number };
+  ledger: Array<{ entry_id: string; date: string; memo: string; reverses: string | null; adjusts: string | null; posted_at: string; lines: Array<{ account: string; currency: string; debit: number; credit: number }> }>;
+  original: EventRow | null;
+  reversals: EventRow[];
+}
+interface PayloadLine {
+  sku: string;
+  description: string;
+  quantity: { units: number; scale: number };
+  unit_price: number;
+  total: number;
+}
+
+type Payload = {
+  currency?: string;
+  cashier_id?: string;
+  approved_by?: string;
+  reason?: string;
+  lines?: PayloadLine[];
+  tenders?: Array<{ kind: string; amount: number; masked_pan?: string; card_brand?: string }>;
+  totals?: { total: number; tax_total: number };
+  original?: Payload;
+};
+
+function SaleDetail(props: { id: string; onClose(): void }) {
+  const { api, stores } = useSession();
+  const d = useLoad(() => api.get<EventDetail>(`/api/sales/${encodeURIComponent(props.id)}`), [props.id]);
+  const e = d.data?.event;
+  // A post-void carries the sale it voids; its lines are the original's, shown negative.
+  const raw = d.data?.payload as Payload | undefined;
+  const p = raw?.original && !raw.lines ? { ...raw.original, cashier_id: raw.cashier_id, approved_by: raw.approved_by, reason: raw.reason } : raw;
+  const cur = p?.currency ?? e?.currency ?? 'USD';
+  const sign = e && (e.type === 'sale.refunded' || e.type === 'sale.post_voided') ? -1 : 1;
+  const link = (x: EventRow) => (
+    <a href={`#/sales?open=${x.event_id}`}>
+      {typeLabel(x.type)} {x.receipt_no}
+    </a>
+  );
+  return (
+    <aside className="card detail" aria-label={`Receipt ${e?.receipt_no ?? ''}`} data-testid="sale-detail">
+      <div className="row between">
+        <h2>
+          {e ? `${typeLabel(e.type)} ${e.receipt_no}` : 'Loading…'}
+        </h2>
+        <button type="button" className="btn btn-small" onClick={props.onClose} aria-label="Close details">
+          Close
+        </button>
+      </div>
+      {d.error ? <Notice kind="error">{d.error}</Notice> : null}
+      {!e || !p ? null : (
+        <>
+          <dl className="facts">
+            <dt>Store</dt>
+            <dd>
+              {storeName(stores, e.store_id)} · {e.terminal_id}
+            </dd>
+            <dt>Cashier</dt>
+            <dd>
+              {p.cashier_id ?? '—'}
+              {p.approved_by ? ` (approved by ${p.approved_by})` : ''}
+            </dd>
+            {p.reason ? (
+              <>
+                <dt>Reason</dt>
+                <dd>{p.reason}</dd>
+              </>
+            ) : null}
+            <dt>Occurred</dt>
+            <dd>{timeText(e.occurred_at)}</dd>
+            {d.data!.original ? (
+              <>
+                <dt>Reverses</dt>
+                <dd data-testid="detail-original">{link(d.data!.original)}</dd>
+              </>
+            ) : null}
+            {d.data!.reversals.length ? (
+              <>
+                <dt>Returns</dt>
+                <dd data-testid="detail-reversals">
+                  {d.data!.reversals.map((r, i) => (
+                    <span key={r.event_id}>
+                      {i ? ', ' : ''}
+                      {link(r)} {r.amount !== null && r.currency ? fmt(r.amount, r.currency) : ''}
+                    </span>
+                  ))}
+                </dd>
+              </>
+            ) : null}
+          </dl>
+          {p.lines?.length ? (
+            <>
+              <h3>Receipt</h3>
+              <table className="table compact receipt">
+                <tbody>
+                  {p.lines.map((l, i) => (
+                    <tr key={i}>
+                      <td>
+                        {l.description}
+                        <div className="muted small">{l.sku}</div>
+                      </td>
+                      <td className="num">
+                        {quantityToString(l.quantity)} × {fmt(l.unit_price, cur)}
+                      </td>
+                      <td className={`num ${sign < 0 ? 'neg' : ''}`}>{fmt(sign * l.total, cur)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+                <tfoot>
+                  {p.totals?.tax_total ? (
+                    <tr>
+                      <td colSpan={2} className="muted">
+                        of which tax
+                      </td>
+                      <td className="num muted">{fmt(sign * p.totals.tax_total, cur)}</td>
+                    </tr>
+                  ) : null}
+                  <tr>
+                    <th colSpan={2}>Total</th>
+                    <td className={`num strong ${sign < 0 ? 'neg' : ''}`} data-testid="detail-total">
+                      {p.totals ? fmt(sign * p.totals.total, cur) : '—'}
+                    </td>
+                  </tr>
+                  {p.tenders?.map((t, i) => (
+                    <tr key={i} className="muted">
+                      <td colSpan={2}>
+                        {t.kind === 'card' ? `${t.card_brand ?? 'Card'} ${t.masked_pan ?? ''}` : t.kind}
+                      </td>
+                      <td className="num">{fmt(sign * t.amount, cur)}</td>
+                    </tr>
+                  ))}
+                </tfoot>
+              </table>
+            </>
+          ) : null}
+          <h3>Ledger</h3>
+          {d.data!.ledger.length === 0 ? (
+            <Empty>No ledger entry (nothing to post).</Empty>
+          ) : (
+            d.data!.ledger.map((en) => (
+              <table className="table compact ledger" key={en.entry_id} data-testid="ledger-entry" aria-label={`Ledger entry ${en.entry_id}`}>
+                <caption>
+                  {en.date} · {en.memo || en.entry_id}
+                  {en.reverses ? ` · reverses ${en.reverses}` : ''}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Account</th>
+                    <th scope="col" className="num">Debit</th>
+                    <th scope="col" className="num">Credit</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {en.lines.map((l, i) => (
+                    <tr key={i} data-testid="ledger-line">
+                      <td>{l.account}</td>
+                      <td className="num">{l.debit ? fmt(l.debit, l.currency) : ''}</td>
+                      <td className="num">{l.credit ? fmt(l.credit, l.currency) : ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ))
+          )}
+          <h3>Journal</h3>
+          <dl className="facts mono">
+            <dt>Position</dt>
+            <dd>
+              {e.terminal_id} seq {d.data!.chain.seq} (hub has {d.data!.chain.terminal_applied_through})
+            </dd>
+            <dt>Event id</dt>
+            <dd>{e.event_id}</dd>
+            <dt>Hash</dt>
+            <dd data-testid="detail-hash">{d.data!.chain.hash}</dd>
+            <dt>Previous</dt>
+            <dd>{d.data!.chain.prev_hash}</dd>
+          </dl>
+        </>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,263 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createEnrollmentCode, migrate, openDb, startHub, type Db, type HubHandle } from '../../src/hub';
+import { seedDemoStore } from '../../src/hub/demo/seed';
+import { hashPin, parseRegisterConfig, startRegister, type RunningRegister } from '../../src/main/register';
+import { chromiumPath } from '../../tools/prerequisites.mjs';
+import { CASHIER, CHROMIUM_ARGS, SCREENSHOTS, waitFor } from './harness';
+
+// The HQ console end to end: a real hub (PGlite, or Postgres with DATABASE_URL) with two
+// stores and three registers (T01, T02 in store-001; T03 in store-002), each a real register
+// process core with its SQLite journal syncing over socket.io, and Chromium at 1366×768
+// driving the console served by the hub. Screenshots of every page go to tests/e2e/screenshots.
+
+const USD = (amount: number) => ({ amount, currency: 'USD' });
+
+describe('HQ console', () => {
+  let dir: string;
+  let db: Db;
+  let hub: HubHandle;
+  let adminToken: string;
+  let browser: Browser;
+  let page: Page;
+  const registers = new Map<string, RunningRegister>();
+  const schema = `e2e_hq_${randomBytes(4).toString('hex')}`;
+  const url = process.env.DATABASE_URL;
+
+  const hq = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${hub.url}${p}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+
+  const startTerminal = async (store: string, terminal: string, token: string) => {
+    const config = parseRegisterConfig({
+      terminal_id: terminal,
+      store_id: store,
+      store_name: store,
+      currency: 'USD',
+      locale: 'en-US',
+      language: 'en',
+      journal_path: path.join(dir, terminal, 'journal.sqlite'),
+      hub: { url: hub.url, token },
+      cashiers: [{ cashier_id: CASHIER.id, name: CASHIER.name, role: 'cashier', pin_hash: hashPin(CASHIER.pin) }],
+    });
+    const r = await startRegister({ config, browser: false, syncMonitorMs: 200 });
+    registers.set(terminal, r);
+    await waitFor(() => r.service.syncStatus().change_cursor > 0, 30_000, `${terminal} to take the store snapshot`);
+    await r.service.handle('session.signIn', { cashier_id: CASHIER.id, pin: CASHIER.pin });
+    await r.service.handle('shift.open', { opening_float: USD(10_000) });
+    return r;
+  };
+  const enroll = async (store: string, terminal: string) => {
+    const { code } = await createEnrollmentCode(db, { store_id: store, terminal_id: terminal });
+    const res = await fetch(`${hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    return ((await res.json()) as { token: string }).token;
+  };
+  const sell = async (terminal: string, sku: string, units = 1) => {
+    const svc = registers.get(terminal)!.service;
+    await svc.handle('sale.addSku', { sku, quantity: { units, scale: 0 } });
+    const total = ((await svc.handle('sale.get', {})) as { total: { amount: number } }).total.amount;
+    await svc.handle('sale.tender', { kind: 'cash', amount: USD(total) });
+    const seq = registers.get(terminal)!.journal.head().seq;
+    await svc.handle('sale.new', {});
+    return { seq, total };
+  };
+  const priceAt = async (terminal: string, sku: string) => {
+    const items = (await registers.get(terminal)!.service.handle('catalog.search', { query: sku, limit: 5 })) as Array<{ sku: string; price: { amount: number } }>;
+    return items.find((i) => i.sku === sku)?.price.amount;
+  };
+  const shot = async (name: string) => {
+    await page.screenshot({ path: path.join(SCREENSHOTS, `hq-${name}-1366.png`), fullPage: false });
+  };
+  const go = async (id: string) => {
+    await page.getByTestId(`nav-${id}`).click();
+    await page.locator('h1').first().waitFor();
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tillstream-hq-'));
+    adminToken = `admin-${randomBytes(12).toString('hex')}`;
+    db = await openDb(url ? { databaseUrl: url, schema } : { dataDir: path.join(dir, 'hub-pg') });
+    await migrate(db);
+    hub = await startHub({ db, port: 0, host: '127.0.0.1', logLevel: 'silent', adminToken, schedulerIntervalMs: 100 });
+    await seedDemoStore(db, { stores: ['store-001', 'store-002'], products: 40, currency: 'USD' });
+    await startTerminal('store-001', 'T01', await enroll('store-001', 'T01'));
+    await startTerminal('store-001', 'T02', await enroll('store-001', 'T02'));
+    await startTerminal('store-002', 'T03', await enroll('store-002', 'T03'));
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    for (const r of registers.values()) await r.close().catch(() => {});
+    await hub?.close().catch(() => {});
+    if (url) await db?.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    await db?.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in, and a sale on a register appears on the dashboard within a second', async () => {
+    // Some history for the day: two sales in each store.
+    await sell('T01', 'SKU-00001', 2);
+    await sell('T02', 'SKU-00002');
+    await sell('T03', 'SKU-00003', 3);
+    await waitFor(() => [...registers.values()].every((r) => r.service.syncStatus().unsynced === 0), 30_000, 'the first sales at the hub');
+
+    await page.goto(`${hub.url}/hq/`);
+    await page.getByTestId('signin-token').fill('not-a-token');
+    await page.getByTestId('signin-submit').click();
+    await page.getByTestId('signin-error').waitFor();
+    await page.getByTestId('signin-token').fill(adminToken);
+    await shot('01-signin');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
+    await page.getByTestId('feed-row').first().waitFor();
+    expect(await page.getByTestId('feed-row').count()).toBe(3);
+
+    await page.getByTestId('net-store-001').filter({ hasNotText: '$0.00' }).waitFor();
+    const before = await page.getByTestId('net-store-001').textContent();
+    const t0 = performance.now();
+    const { seq, total } = await sell('T01', 'SKU-00004', 2);
+    const soldAt = performance.now();
+    await page.locator(`[data-testid="feed-row"][data-event="T01/${seq}"]`).waitFor({ timeout: 10_000 });
+    const shownAt = performance.now();
+    await page.getByTestId('net-store-001').filter({ hasNotText: before! }).waitFor({ timeout: 10_000 });
+    const figuresAt = performance.now();
+    console.log(
+      `sale on T01 → dashboard: row ${(shownAt - soldAt).toFixed(0)} ms, store figures ${(figuresAt - soldAt).toFixed(0)} ms after the sale was journalled (${(figuresAt - t0).toFixed(0)} ms from the first scan)`,
+    );
+    const cents = (t: string | null) => Number(t!.replace(/[^0-9-]/g, ''));
+    expect(cents(await page.getByTestId('net-store-001').textContent()) - cents(before)).toBe(total);
+    await page.waitForTimeout(300);
+    await shot('02-dashboard');
+  });
+
+  it('opens a sale in the sales explorer down to its ledger entry', async () => {
+    await go('sales');
+    await page.getByTestId('sale-row').first().waitFor();
+    await page.getByTestId('sales-store').selectOption('store-001');
+    await page.getByTestId('sales-terminal').fill('T01');
+    await page.getByTestId('sales-terminal').press('Enter');
+    await waitFor(async () => {
+      const events = await page.getByTestId('sale-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event')));
+      return events.length === 2 && events.every((e) => e!.startsWith('T01/'));
+    }, 10_000, 'the explorer to show only T01 sales');
+    const row = page.getByTestId('sale-row').first();
+    await row.getByTestId('sale-open').click();
+    await page.getByTestId('ledger-entry').first().waitFor();
+    expect(await page.getByTestId('ledger-line').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.getByTestId('detail-hash').textContent()).toMatch(/^[0-9a-f]{64}$/);
+    await shot('03-sales-explorer');
+  });
+
+  it('imports a price book with two bad rows (shown and skipped) into one store, and both of its registers take the prices', async () => {
+    await go('products');
+    await page.getByTestId('product-row').first().waitFor();
+    await shot('04-products');
+    const csv = ['sku,price,name', 'SKU-00005,3.49,Five', 'SKU-00006,"1,25",Six', 'SKU-99999,2.00,Unknown', 'SKU-00007,abc,Bad price', 'SKU-00008,12.5,Eight'].join('\n');
+    await page.getByTestId('import-file').setInputFiles({ name: 'spring-prices.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByTestId('import-target-store-001').check();
+    await page.getByTestId('import-check').click();
+    await page.getByTestId('import-preview').waitFor();
+    expect(await page.getByTestId('import-good').textContent()).toBe('3 prices');
+    expect(await page.getByTestId('bad-row').count()).toBe(2);
+    await expect(page.getByTestId('import-bad').textContent()).resolves.toMatch(/unknown SKU SKU-99999[\s\S]*price "abc"/);
+    await shot('05-price-import-preview');
+    await page.getByTestId('import-apply').click();
+    await page.getByTestId('import-result').waitFor();
+    await page.getByTestId('prop-store-001').waitFor();
+    // The propagation view shows both registers of store-001 applying it (as they report to the hub).
+    for (const t of ['T01', 'T02']) await page.locator(`[data-testid="prop-register"][data-terminal="${t}"][data-applied="yes"]`).waitFor({ timeout: 20_000 });
+    expect(await page.locator('[data-testid="prop-register"][data-terminal="T03"]').count()).toBe(0);
+    expect(await priceAt('T01', 'SKU-00005')).toBe(349);
+    expect(await priceAt('T02', 'SKU-00005')).toBe(349);
+    expect(await priceAt('T01', 'SKU-00006')).toBe(125);
+    expect(await priceAt('T02', 'SKU-00008')).toBe(1250);
+    expect(await priceAt('T03', 'SKU-00005')).not.toBe(349); // the other store is untouched
+    await shot('06-price-published');
+
+    // One price, entered in dollars, scheduled for later.
+    await page.getByTestId('products-search').fill('SKU-00009');
+    await page.locator('[data-testid="product-row"][data-sku="SKU-00009"]').getByTestId('edit-price').click();
+    await page.getByTestId('price-input').fill('4.99');
+    await page.getByTestId('price-when').fill('2030-01-01T09:00');
+    await page.getByTestId('price-save').click();
+    await page.getByTestId('scheduled-info').waitFor();
+    const { rows } = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM scheduled_changes WHERE published_at IS NULL`);
+    expect(Number(rows[0]!.n)).toBe(1);
+  });
+
+  it('shows stock with names, books a delivery, and an oversell alert is acknowledged', async () => {
+    await go('stock');
+    await page.getByTestId('stock-store').selectOption('store-002');
+    await page.getByTestId('stock-search').fill('SKU-00010');
+    await page.getByTestId('stock-row').first().waitFor();
+    // Take the store's stock of SKU-00010 to zero, then sell one on T03: an oversell.
+    await page.getByTestId('adjust-sku').fill('SKU-00010');
+    await page.getByTestId('adjust-qty').fill('-40');
+    await page.getByTestId('adjust-reason').selectOption('count');
+    await page.getByTestId('adjust-save').click();
+    await page.locator('[data-testid="stock-row"][data-sku="SKU-00010"] [data-testid="stock-qty"]').filter({ hasText: /^0/ }).waitFor();
+    await sell('T03', 'SKU-00010');
+    await page.getByTestId('open-alerts').waitFor({ timeout: 20_000 });
+    await page.getByTestId('stock-search').fill('');
+    await page.getByTestId('stock-oversold').check();
+    await page.locator('[data-testid="stock-row"][data-sku="SKU-00010"] [data-testid="stock-qty"]').filter({ hasText: '-1' }).waitFor();
+    await page.getByTestId('stock-oversold').uncheck();
+    await page.getByTestId('stock-search').fill('SKU-0001');
+    await page.locator('[data-testid="stock-row"][data-sku="SKU-00010"] [data-testid="stock-qty"]').filter({ hasText: '-1' }).waitFor();
+    await shot('07-stock');
+
+    await go('alerts');
+    const alert = page.locator('[data-testid="alert-row"][data-kind="oversell"]').first();
+    await alert.waitFor();
+    await shot('08-alerts');
+    await alert.getByTestId('alert-ack').click();
+    await page.locator('[data-testid="alert-row"][data-kind="oversell"]').first().waitFor({ state: 'detached' });
+    const { body } = await hq('GET', '/api/alerts?store_id=store-002');
+    const oversell = (body.alerts as Array<{ kind: string; acknowledged_at: string | null }>).find((a) => a.kind === 'oversell')!;
+    expect(oversell.acknowledged_at).not.toBeNull();
+  });
+
+  it('creates an enrollment code that enrolls a register, and revoking it takes the register offline', async () => {
+    await go('terminals');
+    await page.locator('[data-testid="terminal-row"][data-terminal="T03"] [data-testid="terminal-status"]').filter({ hasText: 'Online' }).waitFor();
+    await page.getByTestId('enroll-store').selectOption('store-002');
+    await page.getByTestId('enroll-terminal').fill('T04');
+    await page.getByTestId('enroll-create').click();
+    const code = (await page.getByTestId('enroll-code').textContent())!.trim();
+    await page.getByTestId('enroll-qr').waitFor();
+    const res = await fetch(`${hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    expect(res.status).toBe(201);
+    const t04 = await startTerminal('store-002', 'T04', ((await res.json()) as { token: string }).token);
+    expect(t04.service.syncStatus().online).toBe(true);
+    await page.locator('[data-testid="terminal-row"][data-terminal="T04"] [data-testid="terminal-status"]').filter({ hasText: 'Online' }).waitFor({ timeout: 10_000 });
+    // Every register, the new one included, has told the hub it holds the store's latest change.
+    await waitFor(async () => ((await hq('GET', '/api/terminals')).body.terminals as Array<{ changes_behind: number }>).every((t) => t.changes_behind === 0), 10_000, 'every register to report the latest change');
+    await page.locator('[data-testid="terminal-row"][data-terminal="T04"] [data-testid="terminal-changes"]').filter({ hasText: '✓' }).waitFor({ timeout: 10_000 });
+    await shot('09-registers');
+
+    const row = page.locator('[data-testid="terminal-row"][data-terminal="T04"]');
+    await row.getByTestId('revoke').click();
+    await row.getByTestId('revoke-confirm').click();
+    await page.getByTestId('terminals-msg').filter({ hasText: 'revoked' }).waitFor();
+    await row.getByTestId('terminal-status').filter({ hasText: 'Revoked' }).waitFor();
+    await waitFor(() => !t04.service.syncStatus().online, 20_000, 'T04 to go offline after the revoke');
+  });
+
+  it('shows stores and the books', async () => {
+    await go('stores');
+    await page.getByTestId('store-line').nth(1).waitFor();
+    await shot('10-stores');
+    await go('books');
+    await page.getByTestId('trial-balance').waitFor();
+    expect(await page.getByTestId('tb-balanced').textContent()).toBe('Balanced');
+    await shot('11-books');
+  });
+});
