@@ -54,6 +54,11 @@ export function processorOf(ctx: BuildContext, gateway: string): string {
   return p.replace(/[^A-Za-z0-9._:/-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'unknown';
 }
 
+/** Payments as card tenders, the processor from the channel's gateway mapping. */
+export function tendersOf(ctx: BuildContext, payments: ChannelOrder['payments']): Tender[] {
+  return payments.map((p, i) => ({ tender_id: `P${i + 1}`, kind: 'card', amount: p.amount, processor: processorOf(ctx, p.gateway), terminal_ref: p.payment_ref }));
+}
+
 export interface BuiltSale {
   sale: SaleCompletedPayload;
   /** Differences between the platform's taxes and core's recomputation (flagged, not refused). */
@@ -178,7 +183,7 @@ export function buildSale(ctx: BuildContext, order: ChannelOrder, saleId: string
   }
   const paid = order.payments.reduce((s, p) => s + p.amount, 0);
   if (paid > total) throw new ChannelRefusal('OVERPAID', `order ${order.order_ref}: payments ${paid} exceed its total ${total}`);
-  const tenders: Tender[] = order.payments.map((p, i) => ({ tender_id: `P${i + 1}`, kind: 'card', amount: p.amount, processor: processorOf(ctx, p.gateway), terminal_ref: p.payment_ref }));
+  const tenders = tendersOf(ctx, order.payments);
   const sale: SaleCompletedPayload = {
     sale_id: saleId,
     store_id: ctx.store_id,

@@ -6,7 +6,7 @@ import { retryTransient } from '../db/errors';
 import { ingestInTransaction, storableText } from '../ingest';
 import type { EventProcessor } from '../processor';
 import { writeAlerts, type AlertDraft } from '../alerts';
-import { buildCancellation, buildChannelRefund, buildSale, checkedSale, ourSku, taxTableOf, toUtc, type BuildContext } from './build';
+import { buildCancellation, buildChannelRefund, buildSale, checkedSale, ourSku, taxTableOf, tendersOf, toUtc, type BuildContext } from './build';
 import { ChannelRefusal, orderRefOf, type ChannelOperation, type ChannelOrder } from './model';
 import { loadChannel, type ChannelRow } from './store';
 import { AuthError } from '../auth';
@@ -444,15 +444,17 @@ async function applyOrder(w: Work, order: ChannelOrder): Promise<OperationResult
 
 /** Records payments of an unpaid order; books the sale once they cover its total. */
 async function settle(w: Work, row: OrderRow, payments: ChannelOrder['payments'], op: 'order' | 'payment'): Promise<OperationResult> {
-  const order = { ...row.order_data, payments };
-  const built = buildSale(w.ctx, order, row.sale_id);
-  const paid = built.paid === built.sale.totals.total;
+  // The sale as accepted (lines, taxes, totals), with the payments as its tenders.
+  const sale: SaleCompletedPayload = { ...row.sale, tenders: tendersOf(w.ctx, payments) };
+  const paidSum = payments.reduce((s, p) => s + p.amount, 0);
+  if (paidSum > sale.totals.total) throw new ChannelRefusal('OVERPAID', `order ${row.order_ref}: payments ${paidSum} exceed its total ${sale.totals.total}`);
+  const paid = paidSum === sale.totals.total;
   await w.tx.query(
     `UPDATE channel_orders SET status = $3, sale = $4, payments = $5, updated_at = now() WHERE channel_id = $1 AND order_ref = $2`,
-    [w.channel.channel_id, row.order_ref, paid ? 'applied' : 'awaiting_payment', JSON.stringify(built.sale), JSON.stringify(payments)],
+    [w.channel.channel_id, row.order_ref, paid ? 'applied' : 'awaiting_payment', JSON.stringify(sale), JSON.stringify(payments)],
   );
-  if (!paid) return { op, order_ref: row.order_ref, status: op === 'order' ? 'held' : 'applied', sale_id: row.sale_id, note: `paid ${built.paid} of ${built.sale.totals.total}` };
-  const ev = await appendEvent(w, 'sale.completed', checkedSale(built.sale), row.order_data.placed_at);
+  if (!paid) return { op, order_ref: row.order_ref, status: op === 'order' ? 'held' : 'applied', sale_id: row.sale_id, note: `paid ${paidSum} of ${sale.totals.total}` };
+  const ev = await appendEvent(w, 'sale.completed', checkedSale(sale), row.order_data.placed_at);
   await w.tx.query(
     `UPDATE channel_deliveries SET status = 'applied', code = NULL, reason = 'paid in full', updated_at = now()
       WHERE channel_id = $1 AND order_ref = $2 AND status = 'held' AND code = 'AWAITING_PAYMENT'`,

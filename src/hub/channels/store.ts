@@ -196,21 +196,11 @@ export type DeliveryRow = {
   headers?: Record<string, string>;
 };
 
-const DELIVERY_COLUMNS = `delivery_id, channel_id, source, delivery_key, operation, order_ref, status, code, reason, attempts, received_at, updated_at,
+export const DELIVERY_COLUMNS = `delivery_id, channel_id, source, delivery_key, operation, order_ref, status, code, reason, attempts, received_at, updated_at,
   (status = 'refused' AND raw_body IS NOT NULL) AS replayable`;
 
-function deliveryOut(r: DeliveryRow): DeliveryRow {
+export function deliveryRowOut(r: DeliveryRow): DeliveryRow {
   return { ...r, delivery_id: Number(r.delivery_id), attempts: Number(r.attempts), received_at: new Date(r.received_at).toISOString(), updated_at: new Date(r.updated_at).toISOString() };
-}
-
-export async function listDeliveries(db: Queryable, channelId: string, q: { status?: string; before?: number; limit: number }): Promise<DeliveryRow[]> {
-  const { rows } = await db.query<DeliveryRow>(
-    `SELECT ${DELIVERY_COLUMNS} FROM channel_deliveries
-      WHERE channel_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR delivery_id < $3)
-      ORDER BY delivery_id DESC LIMIT $4`,
-    [channelId, q.status ?? null, q.before ?? null, q.limit],
-  );
-  return rows.map(deliveryOut);
 }
 
 export async function getDelivery(db: Queryable, channelId: string, deliveryId: number): Promise<DeliveryRow & { raw_body: string | null; headers: Record<string, string>; result: unknown }> {
@@ -219,5 +209,5 @@ export async function getDelivery(db: Queryable, channelId: string, deliveryId: 
     [channelId, deliveryId],
   );
   if (!rows[0]) throw new AuthError('NOT_FOUND', `channel ${channelId} has no delivery ${deliveryId}`, 'delivery_id');
-  return { ...deliveryOut(rows[0]), raw_body: rows[0].raw_body, headers: rows[0].headers, result: rows[0].result };
+  return { ...deliveryRowOut(rows[0]), raw_body: rows[0].raw_body, headers: rows[0].headers, result: rows[0].result };
 }

@@ -6,7 +6,8 @@ import type { RouteModule, HttpDeps, ZApp } from '../app';
 import { allowedStore, bearer, storeScope, userOf } from '../auth';
 import { errorBodySchema, HttpError } from '../errors';
 import { parseJsonBody } from '../input';
-import { limitQuery, okSchema } from '../schemas';
+import { okSchema } from '../schemas';
+import { keyset, pageQuery, pageReply, SqlParams } from '../paging';
 import { publishAlerts, publishChanges, publishJournal } from '../../socket';
 import { stockLevels } from '../../ledger-queries';
 import { deliver, DeliveryConflict, replayDelivery, type DeliveryOutcome, type ReplayParser } from '../../channels/deliver';
@@ -28,7 +29,9 @@ import {
   getDelivery,
   listChannelCredentials,
   listChannels,
-  listDeliveries,
+  DELIVERY_COLUMNS,
+  deliveryRowOut,
+  type DeliveryRow,
   loadChannel,
   revokeChannelCredential,
   setWebhookSecret,
@@ -87,6 +90,7 @@ const outcomeSchema = z.object({
 });
 const refusedSchema = errorBodySchema.extend({ delivery_id: z.number() }).describe('refused and kept in the delivery log for a person (replayable after the cause is fixed)');
 
+const DELIVERY_KEYS = keyset('channel-deliveries', [{ sql: 'delivery_id', type: 'bigint' }], 'desc');
 const channelParams = z.object({ channel_id: channelIdSchema }).strict();
 const USER_ROLES = { auth: 'user' as const };
 
@@ -328,19 +332,20 @@ export const channelRoutes: RouteModule = (app, deps) => {
       summary: "The channel's recent deliveries, newest first, with status (applied, held, refused and why, duplicate, expired)",
       security: [{ bearer: [] }],
       params: channelParams,
-      querystring: z
-        .object({
-          status: z.enum(['applied', 'held', 'refused', 'duplicate', 'expired']).optional(),
-          before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe('page: deliveries with a smaller id (next_before of the previous page)'),
-          limit: limitQuery(50, 500),
-        })
-        .strict(),
-      response: { 200: z.object({ deliveries: z.array(deliveryOut), next_before: z.number().nullable() }), 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema },
+      querystring: z.object({ status: z.enum(['applied', 'held', 'refused', 'duplicate', 'expired']).optional(), ...pageQuery() }).strict(),
+      response: { 200: pageReply('deliveries', deliveryOut), 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema },
     },
     handler: async (req) => {
       await managedChannel(deps, req, req.params.channel_id);
-      const rows = await listDeliveries(deps.db, req.params.channel_id, { status: req.query.status, before: req.query.before, limit: req.query.limit });
-      return { deliveries: rows, next_before: rows.length === req.query.limit ? rows[rows.length - 1]!.delivery_id : null };
+      const q = new SqlParams();
+      const where = [`channel_id = ${q.p(req.params.channel_id)}`, DELIVERY_KEYS.after(q, req.query.cursor)];
+      if (req.query.status) where.push(`status = ${q.p(req.query.status)}`);
+      const { rows } = await deps.db.query<DeliveryRow & Record<`k${number}`, string>>(
+        `SELECT ${DELIVERY_COLUMNS}, ${DELIVERY_KEYS.select} FROM channel_deliveries WHERE ${where.join(' AND ')} ORDER BY ${DELIVERY_KEYS.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = DELIVERY_KEYS.page(rows, req.query.limit);
+      return { deliveries: page.rows.map((r) => deliveryOut.parse(deliveryRowOut(r as DeliveryRow))), next_cursor: page.next_cursor };
     },
   });
 
