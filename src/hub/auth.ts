@@ -110,7 +110,7 @@ export async function createUser(
 export async function createEnrollmentCode(
   db: Queryable,
   o: { store_id: string; terminal_id: string; ttl_minutes?: number; created_by?: string },
-): Promise<{ code: string; store_id: string; terminal_id: string; expires_at: string }> {
+): Promise<{ code: string; code_id: number; store_id: string; terminal_id: string; expires_at: string }> {
   const st = await db.query(`SELECT 1 FROM stores WHERE store_id = $1`, [o.store_id]);
   if (!st.rows.length) throw new AuthError('NOT_FOUND', `unknown store ${o.store_id}`, 'store_id');
   const term = await db.query<{ store_id: string }>(`SELECT store_id FROM terminals WHERE terminal_id = $1`, [o.terminal_id]);
@@ -119,12 +119,12 @@ export async function createEnrollmentCode(
   }
   const code = newEnrollmentCode();
   const ttl = o.ttl_minutes ?? 24 * 60;
-  const { rows } = await db.query<{ expires_at: Date }>(
+  const { rows } = await db.query<{ expires_at: Date; code_id: string }>(
     `INSERT INTO enrollment_codes (code_hash, store_id, terminal_id, created_by, expires_at)
-     VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5)) RETURNING expires_at`,
+     VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5)) RETURNING expires_at, code_id::text AS code_id`,
     [hashToken(normalizeCode(code)), o.store_id, o.terminal_id, o.created_by ?? null, ttl],
   );
-  return { code, store_id: o.store_id, terminal_id: o.terminal_id, expires_at: new Date(rows[0]!.expires_at).toISOString() };
+  return { code, code_id: Number(rows[0]!.code_id), store_id: o.store_id, terminal_id: o.terminal_id, expires_at: new Date(rows[0]!.expires_at).toISOString() };
 }
 
 /**
@@ -136,13 +136,14 @@ export async function redeemEnrollmentCode(
   code: string,
 ): Promise<{ token: string; store_id: string; terminal_id: string; /** Credentials this revoked: drop their sockets. */ revoked: number[] }> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ store_id: string; terminal_id: string; used: boolean; expired: boolean }>(
-      `SELECT store_id, terminal_id, used_at IS NOT NULL AS used, expires_at < now() AS expired
+    const { rows } = await tx.query<{ store_id: string; terminal_id: string; used: boolean; expired: boolean; revoked: boolean }>(
+      `SELECT store_id, terminal_id, used_at IS NOT NULL AS used, expires_at < now() AS expired, revoked_at IS NOT NULL AS revoked
          FROM enrollment_codes WHERE code_hash = $1 FOR UPDATE`,
       [hashToken(normalizeCode(code))],
     );
     const r = rows[0];
     if (!r) throw new AuthError('UNAUTHORIZED', 'unknown enrollment code', 'code');
+    if (r.revoked) throw new AuthError('UNAUTHORIZED', 'enrollment code was revoked', 'code');
     if (r.used) throw new AuthError('UNAUTHORIZED', 'enrollment code was already used', 'code');
     if (r.expired) throw new AuthError('UNAUTHORIZED', 'enrollment code has expired', 'code');
     await tx.query(`UPDATE enrollment_codes SET used_at = now() WHERE code_hash = $1`, [hashToken(normalizeCode(code))]);

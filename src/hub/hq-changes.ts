@@ -5,6 +5,8 @@ import { appendChange } from './changes';
 import { resolveTarget, targetSchema, type Target } from './stores';
 import { AuthError } from './auth';
 import { productSchema, promotionSchema } from '../core/catalog';
+import { taxTableSchema } from '../core/tax/tax';
+import { storeIdSchema } from '../core/protocol';
 
 // HQ changes (prices, promotions, catalog entries): applied to the hub's tables and
 // appended to each targeted store's change log in one transaction, or scheduled for later.
@@ -55,7 +57,20 @@ export const catalogChangeSchema = z.object({
   effective_at: isoTime.optional(),
 });
 
+/**
+ * A store's tax table (core's taxTableSchema), versioned: the hub keeps every version and
+ * sends the table to the store's registers as a 'tax' change (they re-read it at once, so the
+ * next sale is charged with it). One store per change: tax tables differ per jurisdiction.
+ */
+export const taxChangeSchema = z.object({
+  target: z.object({ store_ids: z.array(storeIdSchema).length(1, 'a tax table is changed for one store at a time') }).strict(),
+  tax: taxTableSchema,
+  effective_at: isoTime.optional(),
+  reason: z.string().max(200).optional(),
+});
+
 export type HqChange =
+  | { kind: 'tax'; body: z.infer<typeof taxChangeSchema> }
   | { kind: 'price'; body: z.infer<typeof priceChangeSchema> }
   | { kind: 'promotion'; body: z.infer<typeof promotionChangeSchema> }
   | { kind: 'catalog'; body: z.infer<typeof catalogChangeSchema> };
@@ -88,10 +103,10 @@ export async function submitHqChange(db: Db, change: HqChange, createdBy: string
     );
     return { scheduled: { change_id: rows[0]!.change_id, effective_at: at.toISOString() }, changes: [], stores };
   }
-  return db.transaction((tx) => applyHqChange(tx, change));
+  return db.transaction((tx) => applyHqChange(tx, change, createdBy));
 }
 
-export async function applyHqChange(tx: Queryable, change: HqChange): Promise<HqChangeResult> {
+export async function applyHqChange(tx: Queryable, change: HqChange, createdBy: string | null = null): Promise<HqChangeResult> {
   // Sorted store order, so two concurrent changes lock store rows in the same order (no deadlock).
   const stores = await resolveTarget(tx, change.body.target as Target);
   const out: StoreChange[] = [];
@@ -103,7 +118,20 @@ export async function applyHqChange(tx: Queryable, change: HqChange): Promise<Hq
     );
   }
   for (const storeId of stores) {
-    if (change.kind === 'price') {
+    if (change.kind === 'tax') {
+      const { rows } = await tx.query<{ tax: Record<string, unknown> }>(`SELECT tax FROM stores WHERE store_id = $1 FOR UPDATE`, [storeId]);
+      const old = rows[0]?.tax ?? {};
+      const tax = change.body.tax as Record<string, unknown>;
+      await tx.query(`UPDATE stores SET tax = $2 WHERE store_id = $1`, [storeId, JSON.stringify(tax)]);
+      await tx.query(
+        `INSERT INTO store_tax_versions (store_id, version, tax, created_by)
+         SELECT $1, coalesce(max(version), 0) + 1, $2, $3 FROM store_tax_versions WHERE store_id = $1`,
+        [storeId, JSON.stringify(tax), createdBy],
+      );
+      // Registers merge a tax change key by key: keys the new table drops are sent as null.
+      const payload = { ...Object.fromEntries(Object.keys(old).map((k) => [k, null])), ...tax };
+      out.push(await appendChange(tx, storeId, 'tax', payload));
+    } else if (change.kind === 'price') {
       const { rows } = await tx.query<{ currency: string }>(`SELECT currency FROM stores WHERE store_id = $1`, [storeId]);
       const currency = rows[0]!.currency;
       for (const part of chunks(change.body.prices, ITEMS_PER_CHANGE)) {
@@ -140,8 +168,8 @@ export async function publishDueChanges(db: Db, limit = 20): Promise<StoreChange
   const out: StoreChange[] = [];
   for (let i = 0; i < limit; i++) {
     const published = await db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ change_id: number; kind: HqChange['kind']; payload: HqChange['body'] }>(
-        `SELECT change_id, kind, payload FROM scheduled_changes
+      const { rows } = await tx.query<{ change_id: number; kind: HqChange['kind']; payload: HqChange['body']; created_by: string | null }>(
+        `SELECT change_id, kind, payload, created_by FROM scheduled_changes
           WHERE published_at IS NULL AND canceled_at IS NULL AND effective_at <= now()
           ORDER BY effective_at, change_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
       );
@@ -149,7 +177,7 @@ export async function publishDueChanges(db: Db, limit = 20): Promise<StoreChange
       if (!row) return null;
       let res: HqChangeResult = { changes: [], stores: [] };
       try {
-        res = await applyHqChange(tx, { kind: row.kind, body: row.payload } as HqChange);
+        res = await applyHqChange(tx, { kind: row.kind, body: row.payload } as HqChange, row.created_by);
       } catch (err) {
         if (!(err instanceof AuthError)) throw err; // a store vanished from the target: publish to the rest next time
       }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { storeIdSchema, terminalIdSchema } from '../../../core/protocol';
 import type { RouteModule } from '../app';
-import { createEnrollmentCode, redeemEnrollmentCode } from '../../auth';
-import { allowedStore, userOf } from '../auth';
+import { createEnrollmentCode, redeemEnrollmentCode, revokeCredentials } from '../../auth';
+import { allowedStore, storeScope, userOf } from '../auth';
 import { credRoom } from '../../socket';
-import { errorBodySchema } from '../errors';
-import { text } from '../schemas';
+import { errorBodySchema, HttpError } from '../errors';
+import { text, toIso } from '../schemas';
+import { keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
 
 // Enrollment: HQ or store IT creates a one-time code for a store and terminal; the register
 // exchanges it, once, for its own credential.
@@ -17,6 +18,7 @@ const codeBody = z
   .strict();
 const codeReply = z.object({
   code: z.string(),
+  code_id: z.number().describe('to list and revoke the code by (the code itself is kept only as a hash)'),
   store_id: z.string(),
   terminal_id: z.string(),
   expires_at: z.string(),
@@ -64,4 +66,94 @@ export const enrollmentRoutes: RouteModule = (app, deps) => {
       return reply.status(201).send({ ...created, pin: deps.tlsPin?.() ?? null });
     },
   });
+
+  const ks = keyset('enrollment-codes', [{ sql: 'code_id', type: 'bigint' }], 'desc');
+  app.get('/api/enrollment-codes', {
+    config: { auth: 'user' },
+    schema: {
+      tags: ['enrollment'],
+      summary: 'Enrollment codes of the stores you manage (never the code itself), newest first; paged, filtered by store and state',
+      security: [{ bearer: [] }],
+      querystring: z.object({ ...pageQuery(), store_id: listFilters.store_id, state: z.enum(['pending', 'used', 'expired', 'revoked', 'all']).default('all') }).strict(),
+      response: { 200: pageReply('codes', codeRow), 400: errorBodySchema, 403: errorBodySchema },
+    },
+    handler: async (req) => {
+      const qs = req.query;
+      const stores = storeScope(userOf(req), qs.store_id);
+      const q = new SqlParams();
+      const state = {
+        pending: 'revoked_at IS NULL AND used_at IS NULL AND expires_at >= now()',
+        used: 'revoked_at IS NULL AND used_at IS NOT NULL',
+        expired: 'revoked_at IS NULL AND used_at IS NULL AND expires_at < now()',
+        revoked: 'revoked_at IS NOT NULL',
+        all: 'TRUE',
+      }[qs.state];
+      const { rows } = await deps.db.query<Record<string, unknown>>(
+        `SELECT ${CODE_COLUMNS}, ${ks.select} FROM enrollment_codes WHERE ${storeFilter(q, 'store_id', stores)} AND ${state} AND ${ks.after(q, qs.cursor)}
+          ORDER BY ${ks.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        q.values,
+      );
+      const page = ks.page(rows, qs.limit);
+      return { codes: page.rows.map(toCodeRow), next_cursor: page.next_cursor };
+    },
+  });
+
+  app.post('/api/enrollment-codes/:code_id/revoke', {
+    bodyLimit: 4096,
+    config: { auth: 'user' },
+    schema: {
+      tags: ['enrollment'],
+      summary: "Revoke an enrollment code: unused, it can no longer be redeemed; used, the credential it gave the register is revoked and the register's sockets are dropped on every hub",
+      security: [{ bearer: [] }],
+      params: z.object({ code_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      response: { 200: codeRow.extend({ credentials_revoked: z.number() }), 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema },
+    },
+    handler: async (req) => {
+      const u = userOf(req);
+      const id = req.params.code_id;
+      const found = await deps.db.query<{ store_id: string }>(`SELECT store_id FROM enrollment_codes WHERE code_id = $1`, [id]);
+      if (!found.rows[0]) throw new HttpError(404, 'NOT_FOUND', `no enrollment code ${id}`, 'code_id');
+      allowedStore(u, found.rows[0].store_id, 'code_id');
+      const result = await deps.db.transaction(async (tx) => {
+        const { rows } = await tx.query<Record<string, unknown>>(
+          `UPDATE enrollment_codes SET revoked_at = now() WHERE code_id = $1 AND revoked_at IS NULL RETURNING ${CODE_COLUMNS}`,
+          [id],
+        );
+        if (!rows[0]) throw new HttpError(409, 'ALREADY_REVOKED', `enrollment code ${id} is already revoked`, 'code_id');
+        const row = toCodeRow(rows[0]);
+        // A used code: the register it enrolled loses its credential (the latest enrollment of that terminal).
+        const ids = row.used_at ? await revokeCredentials(tx, { terminal_id: row.terminal_id }) : [];
+        return { row, ids };
+      });
+      for (const cid of result.ids) deps.io.in(credRoom(Number(cid))).disconnectSockets(true);
+      deps.log.info({ code_id: id, credentials: result.ids.length, by: u.user_id }, 'enrollment code revoked');
+      return { ...result.row, credentials_revoked: result.ids.length };
+    },
+  });
 };
+
+const codeRow = z.object({
+  code_id: z.number(),
+  store_id: z.string(),
+  terminal_id: z.string(),
+  created_by: z.string().nullable(),
+  created_at: z.string(),
+  expires_at: z.string(),
+  used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+  state: z.enum(['pending', 'used', 'expired', 'revoked']),
+});
+const CODE_COLUMNS = `code_id::text AS code_id, store_id, terminal_id, created_by, created_at, expires_at, used_at, revoked_at, expires_at < now() AS expired`;
+function toCodeRow(r: Record<string, unknown>): z.infer<typeof codeRow> {
+  return {
+    code_id: Number(r.code_id),
+    store_id: String(r.store_id),
+    terminal_id: String(r.terminal_id),
+    created_by: (r.created_by as string | null) ?? null,
+    created_at: toIso(r.created_at)!,
+    expires_at: toIso(r.expires_at)!,
+    used_at: toIso(r.used_at),
+    revoked_at: toIso(r.revoked_at),
+    state: r.revoked_at ? 'revoked' : r.used_at ? 'used' : r.expired ? 'expired' : 'pending',
+  };
+}

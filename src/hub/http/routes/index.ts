@@ -17,6 +17,7 @@ import { propagationRoutes } from './propagation';
 import { channelRoutes } from './channels';
 import { hqConsoleRoutes } from './hq-console';
 import { productRoutes } from './products';
+import { hqWriteRoutes } from './hq-writes';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -38,4 +39,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   channelRoutes,
   hqConsoleRoutes,
   productRoutes,
+  hqWriteRoutes,
 ];

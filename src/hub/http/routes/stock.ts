@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { RouteModule } from '../app';
-import { adjustStock, stockAdjustmentSchema } from '../../stock';
+import { adjustStock, stockAdjustmentSchema, stockTransferSchema, transferStock } from '../../stock';
 import { decimalToQty } from '../../quantity';
 import { publishChanges } from '../../socket';
 import { allowedStore, storeScope, userOf } from '../auth';
 import { errorBodySchema } from '../errors';
-import { storeIdQuery, toIso } from '../schemas';
+import { jsonObject, storeIdQuery, toIso } from '../schemas';
 import { checkRange, keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
 
 const qty = z.object({ units: z.number(), scale: z.number() });
@@ -49,6 +49,77 @@ export const stockRoutes: RouteModule = (app, deps) => {
       const change = await deps.track(deps.db.transaction((tx) => adjustStock(tx, req.body)));
       publishChanges(deps.io, [change]);
       return reply.status(201).send({ cursor: change.cursor });
+    },
+  });
+
+  app.post('/api/stock/transfers', {
+    config: { auth: 'user' },
+    schema: {
+      tags: ['stock'],
+      summary: 'Transfer stock between stores: out of one, into the other, in one transaction (409 CONFLICT when the source has less); both stores get a stock change',
+      security: [{ bearer: [] }],
+      body: stockTransferSchema,
+      response: {
+        201: z.object({ transfer_id: z.number(), changes: z.array(z.object({ store_id: z.string(), cursor: z.number(), kind: z.string() })) }),
+        400: errorBodySchema,
+        403: errorBodySchema,
+        404: errorBodySchema,
+        409: errorBodySchema,
+      },
+    },
+    handler: async (req, reply) => {
+      const u = userOf(req);
+      allowedStore(u, req.body.from_store, 'from_store');
+      allowedStore(u, req.body.to_store, 'to_store');
+      const r = await deps.track(deps.db.transaction((tx) => transferStock(tx, req.body, u.user_id)));
+      publishChanges(deps.io, r.changes);
+      return reply.status(201).send({ transfer_id: r.transfer_id, changes: r.changes.map((c) => ({ store_id: c.store_id, cursor: c.cursor, kind: c.kind })) });
+    },
+  });
+
+  const trKs = keyset('stock-transfers', [{ sql: 'transfer_id', type: 'bigint' }], 'desc');
+  app.get('/api/stock/transfers', {
+    config: { auth: 'user' },
+    schema: {
+      tags: ['stock'],
+      summary: 'Stock transfers, newest first; paged, filtered by store (either end) and time',
+      security: [{ bearer: [] }],
+      querystring: z.object({ ...pageQuery(), store_id: listFilters.store_id, from: listFilters.from, to: listFilters.to }).strict(),
+      response: {
+        200: pageReply('transfers', z.object({ transfer_id: z.number(), from_store: z.string(), to_store: z.string(), items: z.array(jsonObject), note: z.string(), created_by: z.string().nullable(), created_at: z.string() })),
+        400: errorBodySchema,
+        403: errorBodySchema,
+      },
+    },
+    handler: async (req) => {
+      const qs = req.query;
+      checkRange(qs.from, qs.to);
+      const stores = storeScope(userOf(req), qs.store_id);
+      const q = new SqlParams();
+      const where = [
+        stores === null ? 'TRUE' : `(from_store = ANY(${q.p(stores)}::text[]) OR to_store = ANY($${q.values.length}::text[]))`,
+        qs.from ? `created_at >= ${q.p(qs.from)}::timestamptz` : 'TRUE',
+        qs.to ? `created_at < ${q.p(qs.to)}::timestamptz` : 'TRUE',
+        trKs.after(q, qs.cursor),
+      ];
+      const { rows } = await deps.db.query<Record<string, unknown>>(
+        `SELECT transfer_id::text AS transfer_id, from_store, to_store, items, note, created_by, created_at, ${trKs.select}
+           FROM stock_transfers WHERE ${where.join(' AND ')} ORDER BY ${trKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        q.values,
+      );
+      const page = trKs.page(rows, qs.limit);
+      return {
+        transfers: page.rows.map((r) => ({
+          transfer_id: Number(r.transfer_id),
+          from_store: String(r.from_store),
+          to_store: String(r.to_store),
+          items: r.items as Array<Record<string, unknown>>,
+          note: String(r.note),
+          created_by: (r.created_by as string | null) ?? null,
+          created_at: toIso(r.created_at)!,
+        })),
+        next_cursor: page.next_cursor,
+      };
     },
   });
 
