@@ -11,6 +11,8 @@ export interface Live {
   onJournal(fn: (e: EventRow & { shown_at: number }) => void): () => void;
   onAlert(fn: (a: AlertRow) => void): () => void;
   onState(fn: (s: LiveState, detail?: string) => void): () => void;
+  /** A register reported the last store change it applied (the propagation view). */
+  onApplied(fn: (a: { store_id: string; terminal_id: string; change_cursor: number; at: string }) => void): () => void;
   close(): void;
 }
 
@@ -19,6 +21,7 @@ export function connectLive(token: string): Live {
   const journal = new Set<(e: EventRow & { shown_at: number }) => void>();
   const alerts = new Set<(a: AlertRow) => void>();
   const states = new Set<(s: LiveState, detail?: string) => void>();
+  const applied = new Set<(a: { store_id: string; terminal_id: string; change_cursor: number; at: string }) => void>();
   const emit = (s: LiveState, d?: string) => states.forEach((f) => f(s, d));
   socket.on('connect', () => emit('live'));
   socket.on('disconnect', () => emit('offline'));
@@ -31,6 +34,7 @@ export function connectLive(token: string): Live {
   const alert = (a: Partial<AlertRow>) => alerts.forEach((f) => f({ folded: 0, acknowledged_at: null, acknowledged_by: null, data: {}, ...a } as AlertRow));
   socket.on('alert', alert);
   socket.on('alert.acknowledged', alert);
+  socket.on('terminal.applied', (a: { store_id: string; terminal_id: string; change_cursor: number; at: string }) => applied.forEach((f) => f(a)));
   const sub = <F,>(set: Set<F>, fn: F) => {
     set.add(fn);
     return () => void set.delete(fn);
@@ -38,6 +42,7 @@ export function connectLive(token: string): Live {
   return {
     onJournal: (fn) => sub(journal, fn),
     onAlert: (fn) => sub(alerts, fn),
+    onApplied: (fn) => sub(applied, fn),
     onState: (fn) => {
       fn(socket.connected ? 'live' : 'connecting');
       return sub(states, fn);

@@ -8,7 +8,7 @@ import { createEnrollmentCode, migrate, openDb, startHub, type Db, type HubHandl
 import { seedDemoStore } from '../../src/hub/demo/seed';
 import { hashPin, parseRegisterConfig, startRegister, type RunningRegister } from '../../src/main/register';
 import { chromiumPath } from '../../tools/prerequisites.mjs';
-import { CASHIER, CHROMIUM_ARGS, SCREENSHOTS, waitFor } from './harness';
+import { CASHIER, CHROMIUM_ARGS, MANAGER, SCREENSHOTS, waitFor } from './harness';
 
 // The HQ console end to end: a real hub (PGlite, or Postgres with DATABASE_URL) with two
 // stores and three registers (T01, T02 in store-001; T03 in store-002), each a real register
@@ -44,7 +44,10 @@ describe('HQ console', () => {
       language: 'en',
       journal_path: path.join(dir, terminal, 'journal.sqlite'),
       hub: { url: hub.url, token },
-      cashiers: [{ cashier_id: CASHIER.id, name: CASHIER.name, role: 'cashier', pin_hash: hashPin(CASHIER.pin) }],
+      cashiers: [
+        { cashier_id: CASHIER.id, name: CASHIER.name, role: 'cashier', pin_hash: hashPin(CASHIER.pin) },
+        { cashier_id: MANAGER.id, name: MANAGER.name, role: 'manager', pin_hash: hashPin(MANAGER.pin) },
+      ],
     });
     const r = await startRegister({ config, browser: false, syncMonitorMs: 200 });
     registers.set(terminal, r);
@@ -62,10 +65,10 @@ describe('HQ console', () => {
     const svc = registers.get(terminal)!.service;
     await svc.handle('sale.addSku', { sku, quantity: { units, scale: 0 } });
     const total = ((await svc.handle('sale.get', {})) as { total: { amount: number } }).total.amount;
-    await svc.handle('sale.tender', { kind: 'cash', amount: USD(total) });
+    const done = (await svc.handle('sale.tender', { kind: 'cash', amount: USD(total) })) as { receipt_no: string };
     const seq = registers.get(terminal)!.journal.head().seq;
     await svc.handle('sale.new', {});
-    return { seq, total };
+    return { seq, total, receipt: done.receipt_no };
   };
   const priceAt = async (terminal: string, sku: string) => {
     const items = (await registers.get(terminal)!.service.handle('catalog.search', { query: sku, limit: 5 })) as Array<{ sku: string; price: { amount: number } }>;
@@ -138,8 +141,23 @@ describe('HQ console', () => {
     await shot('02-dashboard');
   });
 
-  it('opens a sale in the sales explorer down to its ledger entry', async () => {
+  it('opens a sale in the sales explorer down to its ledger entry; a post-void shows negative and links to its sale', async () => {
+    // A sale on T02 voided after the fact under a manager's PIN.
+    const voided = await sell('T02', 'SKU-00011');
+    await registers.get('T02')!.service.handle('sale.postVoid', { receipt_no: voided.receipt, approval: { manager_pin: MANAGER.pin } });
+    await waitFor(() => registers.get('T02')!.service.syncStatus().unsynced === 0, 20_000, 'the post-void at the hub');
     await go('sales');
+    await page.getByTestId('sales-type').selectOption('sale.post_voided');
+    const pv = page.getByTestId('sale-row').first();
+    await pv.waitFor();
+    expect(await pv.getByTestId('sale-amount').textContent()).toBe(`-$${(voided.total / 100).toFixed(2)}`);
+    await pv.getByTestId('sale-open').click();
+    await page.getByTestId('detail-original').waitFor();
+    expect(await page.getByTestId('detail-total').textContent()).toMatch(/^-\$/);
+    await shot('03b-sales-post-void');
+    await page.getByTestId('detail-original').getByRole('link').click();
+    await page.getByTestId('detail-reversals').waitFor();
+    await page.getByTestId('sales-type').selectOption('');
     await page.getByTestId('sale-row').first().waitFor();
     await page.getByTestId('sales-store').selectOption('store-001');
     await page.getByTestId('sales-terminal').fill('T01');

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { errorText, type ChangeReply, type ProductRow, type TerminalRow } from '../api';
+import { errorText, type ChangeReply, type ProductRow } from '../api';
 import { parsePriceBook, type PriceBookParse } from '../csv';
 import { fmt, parsePrice, toInput } from '../money';
 import { Empty, Notice, PageHeader, Progress, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
@@ -334,47 +334,60 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
   );
 }
 
+interface PropagationRow {
+  store_id: string;
+  cursor: number;
+  applied_count: number;
+  terminal_count: number;
+  terminals: Array<{ terminal_id: string; online: boolean; applied: boolean; change_cursor: number; change_cursor_at: string | null; last_seen_at: string | null }>;
+}
+
 /**
- * Where a published change went, live: per store its position in the store's change log, and
- * per register the last change it reported applied (GET /api/terminals), read every half
- * second until every enrolled register of every store has it.
+ * Where a published change went, live: per store its position in the store's change log and
+ * each register's answer (GET /api/propagation), read again whenever a register reports a
+ * change applied on the socket ('terminal.applied').
  */
 function Propagation(props: { reply: ChangeReply }) {
-  const { api, stores } = useSession();
-  const [terms, setTerms] = useState<TerminalRow[] | null>(null);
-  const [appliedAt, setAppliedAt] = useState<Record<string, number>>({});
+  const { api, stores, live } = useSession();
+  const [rows, setRows] = useState<PropagationRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const started = useMemo(() => Date.now(), [props.reply]);
-  const cursorOf = (s: string) => Math.max(0, ...props.reply.changes.filter((c) => c.store_id === s).map((c) => c.cursor));
+  const [appliedAt, setAppliedAt] = useState<Record<string, number>>({});
+  const refs = useMemo(() => {
+    const last = new Map<string, number>();
+    for (const c of props.reply.changes) last.set(c.store_id, Math.max(last.get(c.store_id) ?? 0, c.cursor));
+    return [...last].map(([s, c]) => `${s}:${c}`).join(',');
+  }, [props.reply]);
   useEffect(() => {
-    if (props.reply.scheduled) return;
+    if (props.reply.scheduled || !refs) return;
     let stop = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      try {
-        const all = (await Promise.all(props.reply.stores.map((s) => api.get<{ terminals: TerminalRow[] }>('/api/terminals', { store_id: s, limit: 500 })))).flatMap((r) => r.terminals);
-        if (stop) return;
-        setTerms(all);
-        setAppliedAt((prev) => {
-          const next = { ...prev };
-          for (const t of all) if (t.change_cursor >= cursorOf(t.store_id) && next[t.terminal_id] === undefined) next[t.terminal_id] = Date.now();
-          return next;
-        });
-        const waiting = all.some((t) => t.enrolled && t.change_cursor < cursorOf(t.store_id));
-        // Keep watching while a register is behind (an offline one catches up when it is back), for at most 10 minutes.
-        if (waiting && Date.now() - started < 600_000) timer = setTimeout(poll, 500);
-      } catch {
-        if (!stop) timer = setTimeout(poll, 2000);
-      }
-    };
-    void poll();
+    const read = () =>
+      api.get<{ changes: PropagationRow[] }>('/api/propagation', { changes: refs }).then(
+        (r) => {
+          if (stop) return;
+          setRows(r.changes);
+          setAppliedAt((prev) => {
+            const next = { ...prev };
+            for (const c of r.changes) for (const t of c.terminals) if (t.applied && next[t.terminal_id] === undefined) next[t.terminal_id] = Date.now();
+            return next;
+          });
+        },
+        (err: unknown) => !stop && setError(errorText(err)),
+      );
+    void read();
+    const off = live.onApplied(() => void read());
+    // Registers that come online later report on their own; a slow read every few seconds catches a missed event.
+    const timer = setInterval(read, 5000);
     return () => {
       stop = true;
-      clearTimeout(timer);
+      off();
+      clearInterval(timer);
     };
-  }, [props.reply]);
+  }, [refs, live]);
   return (
     <section className="card" aria-labelledby="prop-h" data-testid="propagation">
       <h2 id="prop-h">{props.reply.scheduled ? 'Scheduled' : 'Arriving at the registers'}</h2>
+      {error ? <Notice kind="error">{error}</Notice> : null}
       {props.reply.scheduled ? (
         <p data-testid="scheduled-info">
           Change #{props.reply.scheduled.change_id} is held by the hub until {new Date(props.reply.scheduled.effective_at).toLocaleString()}, then published to{' '}
@@ -382,31 +395,31 @@ function Propagation(props: { reply: ChangeReply }) {
         </p>
       ) : (
         <ul className="plain">
-          {props.reply.stores.map((s) => {
-            const regs = (terms ?? []).filter((t) => t.store_id === s && t.enrolled);
-            return (
-              <li key={s} data-testid={`prop-${s}`}>
-                <strong>{storeName(stores, s)}</strong> <span className="muted small">change #{cursorOf(s)}</span>
-                <ul className="plain indent">
-                  {regs.length === 0 ? <li className="muted small">{terms ? 'no registers enrolled' : 'reading…'}</li> : null}
-                  {regs.map((t) => {
-                    const done = t.change_cursor >= cursorOf(s);
-                    const at = appliedAt[t.terminal_id];
-                    return (
-                      <li key={t.terminal_id} className="small" data-testid="prop-register" data-terminal={t.terminal_id} data-applied={done ? 'yes' : 'no'}>
-                        {done ? <span className="ok">✓</span> : <span className="warn">…</span>} {t.terminal_id}{' '}
-                        {done ? (
-                          <span className="muted">applied{at ? ` in ${((at - started) / 1000).toFixed(1)} s` : ''}</span>
-                        ) : (
-                          <span className="muted">{t.online ? `at #${t.change_cursor}, receiving` : `offline, at #${t.change_cursor}; gets it when it reconnects`}</span>
-                        )}
-                      </li>
-                    );
-                  })}
-                </ul>
-              </li>
-            );
-          })}
+          {(rows ?? []).map((c) => (
+            <li key={c.store_id} data-testid={`prop-${c.store_id}`}>
+              <strong>{storeName(stores, c.store_id)}</strong>{' '}
+              <span className="muted small">
+                change #{c.cursor} · {c.applied_count} of {c.terminal_count} registers
+              </span>
+              <ul className="plain indent">
+                {c.terminals.length === 0 ? <li className="muted small">no registers enrolled</li> : null}
+                {c.terminals.map((t) => {
+                  const at = appliedAt[t.terminal_id];
+                  return (
+                    <li key={t.terminal_id} className="small" data-testid="prop-register" data-terminal={t.terminal_id} data-applied={t.applied ? 'yes' : 'no'}>
+                      {t.applied ? <span className="ok">✓</span> : <span className="warn">…</span>} {t.terminal_id}{' '}
+                      {t.applied ? (
+                        <span className="muted">applied{at ? ` within ${((at - started) / 1000).toFixed(1)} s` : ''}</span>
+                      ) : (
+                        <span className="muted">{t.online ? `at #${t.change_cursor}, receiving` : `offline at #${t.change_cursor}; gets it when it reconnects`}</span>
+                      )}
+                    </li>
+                  );
+                })}
+              </ul>
+            </li>
+          ))}
+          {!rows ? <li className="muted small">reading…</li> : null}
         </ul>
       )}
     </section>

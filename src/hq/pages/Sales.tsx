@@ -152,9 +152,9 @@ export function Sales() {
               <tbody>
                 {rows.map((e) => (
                   <tr key={e.event_id} className={open === e.event_id ? 'selected' : ''} data-testid="sale-row" data-event={`${e.terminal_id}/${e.seq}`}>
-                    <td>{timeText(e.occurred_at)}</td>
+                    <td>{shortTime(e.occurred_at)}</td>
                     <td>{storeName(stores, e.store_id)}</td>
-                    <td>
+                    <td className="nowrap">
                       <a href={`#/sales?open=${e.event_id}`} aria-label={`Open ${typeLabel(e.type)} ${e.receipt_no}`} data-testid="sale-open">
                         {e.receipt_no}
                       </a>
@@ -184,6 +184,13 @@ export function Sales() {
       </div>
     </>
   );
+}
+
+/** "Dec 1, 7:18 PM" (the year only when it is not this one). */
+function shortTime(iso: string): string {
+  const d = new Date(iso);
+  const sameYear = d.getFullYear() === new Date().getFullYear();
+  return new Intl.DateTimeFormat(navigator.language || 'en-US', { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }), hour: 'numeric', minute: '2-digit' }).format(d);
 }
 
 /** "-12.50" or "12,50" in the currency → signed minor units, or undefined. */
