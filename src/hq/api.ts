@@ -18,6 +18,7 @@ export interface Api {
   readonly token: string;
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
 }
 
 export function createApi(token: string, base = ''): Api {
@@ -49,6 +50,7 @@ export function createApi(token: string, base = ''): Api {
       return call('GET', s ? `${path}?${s}` : path);
     },
     post: (path, body) => call('POST', path, body),
+    put: (path, body) => call('PUT', path, body),
   };
 }
 

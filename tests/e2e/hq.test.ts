@@ -74,6 +74,11 @@ describe('HQ console', () => {
     const items = (await registers.get(terminal)!.service.handle('catalog.search', { query: sku, limit: 5 })) as Array<{ sku: string; price: { amount: number } }>;
     return items.find((i) => i.sku === sku)?.price.amount;
   };
+  const priceAtRate = async (terminal: string) => {
+    const { seq } = await sell(terminal, 'SKU-00004');
+    const sale = registers.get(terminal)!.journal.eventAt(seq)!.payload as unknown as { lines: Array<{ taxes: Array<{ code: string; rate_ppm: number }> }> };
+    return sale.lines[0]!.taxes.find((t) => t.code === 'US-NY-STATE')!.rate_ppm;
+  };
   const shot = async (name: string) => {
     await page.screenshot({ path: path.join(SCREENSHOTS, `hq-${name}-1366.png`), fullPage: false });
   };
@@ -207,8 +212,15 @@ describe('HQ console', () => {
     await page.getByTestId('price-when').fill('2030-01-01T09:00');
     await page.getByTestId('price-save').click();
     await page.getByTestId('scheduled-info').waitFor();
-    const { rows } = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM scheduled_changes WHERE published_at IS NULL`);
-    expect(Number(rows[0]!.n)).toBe(1);
+    const row = page.getByTestId('scheduled-row').first();
+    await row.waitFor();
+    const changeId = Number(await row.getAttribute('data-change'));
+    await shot('06b-price-scheduled');
+    await row.getByTestId('scheduled-cancel').click();
+    await page.getByTestId('scheduled-msg').filter({ hasText: 'cancelled' }).waitFor();
+    await page.getByTestId('scheduled-row').waitFor({ state: 'detached' });
+    const { body } = await hq('GET', '/api/scheduled-changes?state=all');
+    expect((body.scheduled as Array<{ change_id: number; state: string }>).find((c) => c.change_id === changeId)!.state).toBe('canceled');
   });
 
   it('shows stock with names, books a delivery, and an oversell alert is acknowledged', async () => {
@@ -230,6 +242,21 @@ describe('HQ console', () => {
     await page.getByTestId('stock-oversold').uncheck();
     await page.getByTestId('stock-search').fill('SKU-0001');
     await page.locator('[data-testid="stock-row"][data-sku="SKU-00010"] [data-testid="stock-qty"]').filter({ hasText: '-1' }).waitFor();
+
+    // Transfer 5 of SKU-00012 from store-002 to store-001.
+    await page.getByTestId('transfer-to').selectOption('store-001');
+    await page.getByTestId('transfer-sku').fill('SKU-00012');
+    await page.getByTestId('transfer-qty').fill('5');
+    await page.getByTestId('transfer-save').click();
+    await page.getByTestId('transfer-msg').filter({ hasText: 'Transfer #' }).waitFor();
+    await page.locator('[data-testid="stock-row"][data-sku="SKU-00012"] [data-testid="stock-qty"]').filter({ hasText: /^35$/ }).waitFor();
+    const level = async (store: string) => ((await hq('GET', `/api/stock?store_id=${store}&q=SKU-00012`)).body.stock as Array<{ sku: string; on_hand_decimal: string }>).find((x) => x.sku === 'SKU-00012')!.on_hand_decimal;
+    expect([await level('store-002'), await level('store-001')]).toEqual(['35', '45']);
+    // An oversized transfer is refused and changes nothing.
+    await page.getByTestId('transfer-qty').fill('1000');
+    await page.getByTestId('transfer-save').click();
+    await page.getByTestId('transfer-msg').filter({ hasText: 'CONFLICT' }).waitFor();
+    expect(await level('store-002')).toBe('35');
     await shot('07-stock');
 
     await go('alerts');
@@ -269,10 +296,24 @@ describe('HQ console', () => {
     await waitFor(() => !t04.service.syncStatus().online, 20_000, 'T04 to go offline after the revoke');
   });
 
-  it('shows stores and the books', async () => {
+  it("changes a store's tax rate, and its register charges it on the next sale; shows the books", async () => {
     await go('stores');
     await page.getByTestId('store-line').nth(1).waitFor();
+    const form = page.getByTestId('tax-store-002');
+    await form.getByTestId('tax-edit').click();
+    await form.getByTestId('tax-rate-input').first().fill('5.5');
     await shot('10-stores');
+    await form.getByTestId('tax-save').click();
+    await form.getByTestId('tax-msg').filter({ hasText: 'Saved' }).waitFor();
+    await form.getByTestId('tax-rate').first().filter({ hasText: '5.5 %' }).waitFor();
+    const stateRate = async () => {
+      const { seq } = await sell('T03', 'SKU-00004');
+      const sale = registers.get('T03')!.journal.eventAt(seq)!.payload as unknown as { lines: Array<{ taxes: Array<{ code: string; rate_ppm: number }> }> };
+      return sale.lines[0]!.taxes.find((t) => t.code === 'US-NY-STATE')!.rate_ppm;
+    };
+    await waitFor(async () => (await stateRate()) === 55_000, 20_000, 'T03 to charge the new state rate');
+    expect(await priceAtRate('T01')).toBe(40_000); // the other store keeps its rate
+
     await go('books');
     await page.getByTestId('trial-balance').waitFor();
     expect(await page.getByTestId('tb-balanced').textContent()).toBe('Balanced');

@@ -110,6 +110,7 @@ export function Products() {
             }}
           />
           {published ? <Propagation reply={published} /> : null}
+          <Scheduled version={published} />
         </div>
       </div>
       <p className="muted small">
@@ -330,6 +331,66 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
         </div>
       ) : null}
       {result ? <Notice kind="ok" testId="import-result">{result}</Notice> : null}
+    </section>
+  );
+}
+
+interface ScheduledRow {
+  change_id: number;
+  kind: string;
+  target: { all?: boolean; store_ids?: string[]; groups?: string[] };
+  items: number;
+  effective_at: string;
+  created_by: string | null;
+  state: 'pending' | 'published' | 'canceled';
+}
+
+/** Changes the hub holds for later: what, for whom, when; each can be cancelled until it is published. */
+function Scheduled(props: { version: unknown }) {
+  const { api, stores } = useSession();
+  const list = useLoad(() => api.get<{ scheduled: ScheduledRow[] }>('/api/scheduled-changes', { state: 'pending', limit: 20 }), [props.version]);
+  const [msg, setMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const cancel = async (c: ScheduledRow) => {
+    try {
+      await api.post(`/api/scheduled-changes/${c.change_id}/cancel`, {});
+      setMsg({ kind: 'ok', text: `Change #${c.change_id} cancelled; it will not be published.` });
+    } catch (err) {
+      setMsg({ kind: 'error', text: errorText(err) });
+    }
+    list.reload();
+  };
+  const rows = list.data?.scheduled ?? [];
+  const who = (t: ScheduledRow['target']) => (t.all ? 'all stores' : t.store_ids ? t.store_ids.map((s) => storeName(stores, s)).join(', ') : `groups ${(t.groups ?? []).join(', ')}`);
+  return (
+    <section className="card" aria-labelledby="sched-h" data-testid="scheduled">
+      <h2 id="sched-h">Scheduled changes</h2>
+      {msg ? <Notice kind={msg.kind} testId="scheduled-msg">{msg.text}</Notice> : null}
+      {rows.length === 0 ? (
+        <p className="muted small">Nothing scheduled. Give a price change a time to hold it until then.</p>
+      ) : (
+        <table className="table compact">
+          <tbody>
+            {rows.map((c) => (
+              <tr key={c.change_id} data-testid="scheduled-row" data-change={c.change_id}>
+                <td>
+                  <strong>
+                    #{c.change_id} {c.kind}
+                  </strong>{' '}
+                  <span className="muted small">
+                    {c.items} item{c.items === 1 ? '' : 's'} · {who(c.target)}
+                  </span>
+                  <div className="small">{new Date(c.effective_at).toLocaleString()}</div>
+                </td>
+                <td className="num">
+                  <button type="button" className="btn btn-small" onClick={() => cancel(c)} aria-label={`Cancel scheduled change ${c.change_id}`} data-testid="scheduled-cancel">
+                    Cancel
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { parseQuantity } from '../../core/money';
 import { errorText, type MovementRow, type StockRow } from '../api';
 import { fmt } from '../money';
-import { ago, Empty, Notice, PageHeader, StoreSelect, storeCurrency, useLoad, useSession } from '../ui';
+import { ago, Empty, Notice, PageHeader, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
 
 // Stock per store with product names and value at the store's price, and deliveries, counts
 // and adjustments booked as stock movements (pushed to the store's registers like a price).
@@ -93,6 +93,7 @@ export function Stock() {
           </nav>
         </section>
         <div className="stack">
+          <Transfer from={store} onDone={() => setVersion((v) => v + 1)} />
           <Adjust store={store} onDone={() => setVersion((v) => v + 1)} />
           <Movements store={store} version={version} />
         </div>
@@ -145,6 +146,65 @@ function Movements(props: { store: string; version: number }) {
         </table>
       )}
     </section>
+  );
+}
+
+function Transfer(props: { from: string; onDone(): void }) {
+  const { api, stores } = useSession();
+  const [to, setTo] = useState(stores.find((s) => s.store_id !== props.from)?.store_id ?? '');
+  const [sku, setSku] = useState('');
+  const [qty, setQty] = useState('');
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [msg, setMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  useEffect(() => {
+    if (to === props.from) setTo(stores.find((s) => s.store_id !== props.from)?.store_id ?? '');
+  }, [props.from]);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setMsg(null);
+    let quantity;
+    try {
+      quantity = parseQuantity(qty.trim().replace(',', '.'));
+    } catch {
+      return setMsg({ kind: 'error', text: `"${qty}" is not a quantity (e.g. 12 or 1.250)` });
+    }
+    setBusy(true);
+    try {
+      const r = await api.post<{ transfer_id: number }>('/api/stock/transfers', { from_store: props.from, to_store: to, items: [{ sku: sku.trim(), quantity }], ...(note.trim() ? { note: note.trim() } : {}) });
+      setMsg({ kind: 'ok', text: `Transfer #${r.transfer_id}: ${qty} of ${sku.trim()} from ${storeName(stores, props.from)} to ${storeName(stores, to)}.` });
+      setQty('');
+      props.onDone();
+    } catch (err) {
+      setMsg({ kind: 'error', text: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="tr-h" data-testid="stock-transfer">
+      <h2 id="tr-h">Transfer to another store</h2>
+      <p className="muted small">Out of {storeName(stores, props.from)} and into the other store in one step; both stores' registers see the new levels.</p>
+      <StoreSelect value={to} onChange={setTo} label="To store" testId="transfer-to" />
+      <div className="row gap">
+        <label className="field grow">
+          <span>SKU</span>
+          <input value={sku} onChange={(e) => setSku(e.target.value)} required data-testid="transfer-sku" />
+        </label>
+        <label className="field">
+          <span>Quantity</span>
+          <input value={qty} onChange={(e) => setQty(e.target.value)} required inputMode="decimal" size={6} data-testid="transfer-qty" />
+        </label>
+      </div>
+      <label className="field">
+        <span>Note (optional)</span>
+        <input value={note} onChange={(e) => setNote(e.target.value)} maxLength={200} />
+      </label>
+      {msg ? <Notice kind={msg.kind} testId="transfer-msg">{msg.text}</Notice> : null}
+      <button type="submit" className="btn btn-primary" disabled={busy || !to || to === props.from} data-testid="transfer-save">
+        {busy ? 'Transferring…' : 'Transfer'}
+      </button>
+    </form>
   );
 }
 

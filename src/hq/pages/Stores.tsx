@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { errorText, type TerminalRow } from '../api';
+import { errorText, type StoreRow, type TerminalRow } from '../api';
 import { Notice, PageHeader, useLoad, useSession } from '../ui';
 
 // The chain's stores: currency, groups, how far each store's change log has gone and how many
@@ -53,10 +53,59 @@ export function Stores() {
       </div>
       <section className="card" aria-labelledby="tax-h">
         <h2 id="tax-h">Tax tables</h2>
+        <p className="muted small">A change is versioned and sent to the store's registers like a price: the next sale is charged at the new rate.</p>
+        {stores.map((s) => (
+          <TaxTableView key={s.store_id} store={s} onSaved={reloadStores} />
+        ))}
+      </section>
+    </>
+  );
+}
+
+function TaxTableView(props: { store: StoreRow; onSaved(): Promise<void> }) {
+  const { api } = useSession();
+  const s = props.store;
+  const rates = (s.tax as { rates?: TaxRateView[] }).rates ?? [];
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState<string[]>([]);
+  const [when, setWhen] = useState('');
+  const [msg, setMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const start = () => {
+    setDraft(rates.map((r) => ratePercent(r.rate_ppm).replace(' %', '')));
+    setEditing(true);
+    setMsg(null);
+  };
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    const ppm = draft.map(parseRate);
+    const bad = ppm.findIndex((x) => x === null);
+    if (bad >= 0) return setMsg({ kind: 'error', text: `"${draft[bad]}" is not a rate in percent (e.g. 8.875)` });
+    try {
+      const table = { ...s.tax, rates: rates.map((r, i) => ({ ...r, rate_ppm: ppm[i]! })) };
+      await api.put(`/api/stores/${encodeURIComponent(s.store_id)}/tax`, { tax: table, ...(when ? { effective_at: new Date(when).toISOString() } : {}), reason: 'changed in the HQ console' });
+      setMsg({ kind: 'ok', text: when ? `Scheduled for ${new Date(when).toLocaleString()}.` : "Saved and sent to the store's registers." });
+      setEditing(false);
+      await props.onSaved();
+    } catch (err) {
+      setMsg({ kind: 'error', text: errorText(err) });
+    }
+  };
+  return (
+    <form className="tax-store" onSubmit={save} aria-label={`Tax table of ${s.name}`} data-testid={`tax-${s.store_id}`}>
+      <div className="row between">
+        <h3>{s.name}</h3>
+        {!editing && rates.length ? (
+          <button type="button" className="btn btn-small" onClick={start} data-testid="tax-edit">
+            Change rates
+          </button>
+        ) : null}
+      </div>
+      {rates.length === 0 ? (
+        <p className="muted">No tax table.</p>
+      ) : (
         <table className="table compact" data-testid="tax-table">
           <thead>
             <tr>
-              <th scope="col">Store</th>
               <th scope="col">Tax</th>
               <th scope="col">Jurisdiction</th>
               <th scope="col" className="num">Rate</th>
@@ -65,39 +114,58 @@ export function Stores() {
             </tr>
           </thead>
           <tbody>
-            {stores.flatMap((s) => {
-              const rates = ((s.tax as { rates?: TaxRateView[] }).rates ?? []);
-              if (rates.length === 0)
-                return [
-                  <tr key={s.store_id}>
-                    <th scope="row">{s.name}</th>
-                    <td colSpan={5} className="muted">
-                      no tax table
-                    </td>
-                  </tr>,
-                ];
-              return rates.map((r, i) => (
-                <tr key={`${s.store_id}-${r.code}`}>
-                  <th scope="row">{i === 0 ? s.name : ''}</th>
-                  <td>
-                    {r.label ?? r.code}
-                    <div className="muted small">{r.code}</div>
-                  </td>
-                  <td>{r.jurisdiction}</td>
-                  <td className="num">{ratePercent(r.rate_ppm)}</td>
-                  <td>
-                    {r.categories.join(', ')}
-                    {r.exempt_categories?.length ? <div className="muted small">except {r.exempt_categories.join(', ')}</div> : null}
-                  </td>
-                  <td>{r.inclusive ? 'included in price' : 'added at the till'}</td>
-                </tr>
-              ));
-            })}
+            {rates.map((r, i) => (
+              <tr key={r.code}>
+                <td>
+                  {r.label ?? r.code}
+                  <div className="muted small">{r.code}</div>
+                </td>
+                <td>{r.jurisdiction}</td>
+                <td className="num" data-testid="tax-rate">
+                  {editing ? (
+                    <label className="inline-rate">
+                      <span className="sr-only">Rate of {r.label ?? r.code} in percent</span>
+                      <input value={draft[i] ?? ''} onChange={(e) => setDraft(draft.map((d, j) => (j === i ? e.target.value : d)))} inputMode="decimal" size={7} data-testid="tax-rate-input" /> %
+                    </label>
+                  ) : (
+                    ratePercent(r.rate_ppm)
+                  )}
+                </td>
+                <td>
+                  {r.categories.join(', ')}
+                  {r.exempt_categories?.length ? <div className="muted small">except {r.exempt_categories.join(', ')}</div> : null}
+                </td>
+                <td>{r.inclusive ? 'included in price' : 'added at the till'}</td>
+              </tr>
+            ))}
           </tbody>
         </table>
-      </section>
-    </>
+      )}
+      {editing ? (
+        <div className="row gap tax-actions">
+          <label className="field">
+            <span>Takes effect (empty: now)</span>
+            <input type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
+          </label>
+          <button type="submit" className="btn btn-primary" data-testid="tax-save">
+            {when ? 'Schedule' : 'Save and send'}
+          </button>
+          <button type="button" className="btn" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : null}
+      {msg ? <Notice kind={msg.kind} testId="tax-msg">{msg.text}</Notice> : null}
+    </form>
   );
+}
+
+/** "8.875" (percent, up to 4 decimals) → 88,750 ppm, or null. */
+export function parseRate(text: string): number | null {
+  const m = /^(\d{1,3})(?:[.,](\d{1,4}))?$/.exec(text.trim().replace(/\s*%$/, ''));
+  if (!m) return null;
+  const ppm = Number(m[1]) * 10_000 + Number((m[2] ?? '').padEnd(4, '0'));
+  return ppm <= 1_000_000 ? ppm : null;
 }
 
 interface TaxRateView {
