@@ -59,7 +59,8 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
   const cfg = parsed.data;
   const log = logger ?? pino({ level: cfg.logLevel, base: { svc: 'hub' } });
 
-  const processor = givenProcessor ?? coreProcessor(typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart));
+  const chart = typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart);
+  const processor = givenProcessor ?? coreProcessor(chart);
   const db =
     givenDb ??
     (await openDb({
@@ -134,7 +135,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         await client.quit().catch(() => undefined);
       });
     }
-    mountRoutes(app, { db, io, log, processor, isClosing: () => closing, track, tlsPin, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
+    mountRoutes(app, { db, io, log, processor, chart, isClosing: () => closing, track, tlsPin, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
     installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits, authThrottle });
 
     let schedulerBusy = false;

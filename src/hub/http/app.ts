@@ -14,6 +14,7 @@ import {
 import type { Server as IoServer } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Db } from '../db/db';
+import type { Chart } from '../../core/ledger/chart';
 import { errorHandler, HttpError, sendError } from './errors';
 import { installInputRules, MAX_BODY_BYTES } from './input';
 import { authHook, type AuthGate } from './auth';
@@ -42,6 +43,8 @@ export interface HttpDeps {
   tlsPin?: () => string | null;
   /** What a journal event means (core): channel deliveries are ingested like register batches. */
   processor: EventProcessor;
+  /** The hub's chart of accounts (exports name accounts with it). */
+  chart: Chart;
 }
 
 export interface HttpLimits {
@@ -67,7 +70,7 @@ export interface TlsFiles {
 
 /** The app with its plugins; mountRoutes adds the routes once socket.io is attached to app.server. */
 export async function createHttpApp(
-  deps: Omit<HttpDeps, 'io' | 'track' | 'processor'>,
+  deps: Omit<HttpDeps, 'io' | 'track' | 'processor' | 'chart'>,
   opts: { tls?: TlsFiles; trustProxy?: boolean | string } = {},
 ): Promise<FastifyInstance> {
   const base: FastifyServerOptions = {

@@ -26,6 +26,8 @@ function metaKey(k: string): string {
 export interface BeancountOptions {
   title?: string;
   /** Date of the `open` directives; default: the earliest entry date (or 1970-01-01 with no entries). */
+  /** Commodities to declare besides those of the entries (a streamed export declares all of its range up front). */
+  currencies?: readonly string[];
   openDate?: string;
   /** `option "operating_currency"` lines. */
   operatingCurrencies?: readonly string[];
@@ -45,7 +47,7 @@ export function toBeancount(entries: readonly JournalEntry[], chart: Chart, opti
     out.push(`  code: ${str(a.code)}`);
     out.push(`  name: ${str(a.name)}`);
   }
-  for (const c of currenciesOf(sorted)) out.push(`${openDate} commodity ${c}`);
+  for (const c of [...new Set([...currenciesOf(sorted), ...(options.currencies ?? [])])].sort()) out.push(`${openDate} commodity ${c}`);
   out.push('');
   for (const e of sorted) {
     const links = new Set([link(e.entry_id)]);

@@ -44,6 +44,8 @@ export interface HledgerOptions {
    * `hledger bal type:R --pivot channel` shows revenue per channel.
    */
   channels?: Readonly<Record<string, string>>;
+  /** Commodities to declare besides those of the entries (a streamed export declares all of its range up front). */
+  currencies?: readonly string[];
 }
 
 export function toHledgerJournal(entries: readonly JournalEntry[], chart: Chart, options: HledgerOptions = {}): string {
@@ -58,7 +60,7 @@ export function toHledgerJournal(entries: readonly JournalEntry[], chart: Chart,
   // Declared commodities fix each currency's display precision and satisfy `hledger check
   // --strict` and `ledger --pedantic`. A `format` with no decimals is read differently by the
   // two tools, so exponent-0 currencies are declared without one.
-  for (const c of currenciesOf(sorted)) {
+  for (const c of [...new Set([...currenciesOf(sorted), ...(options.currencies ?? [])])].sort()) {
     const exp = currencyExponent(c);
     out.push(`commodity ${c}`);
     if (exp > 0) out.push(`    format 1000.${'0'.repeat(exp)} ${c}`);
