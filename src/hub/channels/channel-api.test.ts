@@ -12,7 +12,7 @@ import { channelOfTerminals, loadEntries, trialBalance } from '../ledger-queries
 import { expireHeldDeliveries } from './deliver';
 import { toHledgerJournal } from '../../core/ledger/export/hledger';
 import { defaultChart } from '../../core/ledger/default-charts';
-import { MSG } from '../../core/protocol';
+import { MSG, type JournalEvent } from '../../core/protocol';
 import type { HubHandle } from '../server';
 
 // The channel API: orders, payments, refunds and cancellations with an Idempotency-Key;
@@ -144,6 +144,26 @@ describe.each(testBackends())('channel API on $name', (backend) => {
     expect(cancel.body.result.operations[0].events.map((e: Loose) => e.type)).toEqual(['sale.refunded']);
     expect(await level('TEE')).toBe(19); // 20 − 1 (F-1); B-1's two came and went back
     expect((await trialBalance(t.db)).balanced).toBe(true);
+  });
+
+  it('concurrent deliveries of one channel: one gap-free hash chain; a key sent three times at once is applied once', { timeout: 60_000 }, async () => {
+    const before = (await seqs()).length;
+    const distinct = Array.from({ length: 6 }, (_, i) => channelCall(hub, token, 'orders', `key-C-${i}`, order(`C-${i}`, [{ sku: 'MUG', qty: 1, price: 500 + i }])));
+    const same = order('C-same', [{ sku: 'TEE', qty: 1, price: 700 }]);
+    const repeats = Array.from({ length: 3 }, () => channelCall(hub, token, 'orders', 'key-C-same', same));
+    const answers = await Promise.all([...distinct, ...repeats]);
+    expect(answers.map((a) => a.status)).toEqual(Array(9).fill(200));
+    expect(new Set(answers.slice(6).map((a) => a.body.delivery_id)).size).toBe(1);
+    expect(answers.slice(6).filter((a) => !a.body.repeated)).toHaveLength(1);
+    const rows = (await t.db.query<JournalEvent & { seq: number }>(
+      `SELECT terminal_id, store_id, seq::int AS seq, event_id::text AS event_id, type, payload, prev_hash, hash FROM journal_events WHERE terminal_id = $1 ORDER BY seq`,
+      [CH],
+    )).rows;
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: rows.length }, (_, i) => i + 1));
+    expect(rows.length).toBe(before + 7);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
+    const term = await t.db.query<{ applied_through: number; applied_hash: string }>(`SELECT applied_through::int AS applied_through, applied_hash FROM terminals WHERE terminal_id = $1`, [CH]);
+    expect(term.rows[0]).toEqual({ applied_through: rows.length, applied_hash: rows[rows.length - 1]!.hash });
   });
 
   it('the channel sees the stock less its buffer', { timeout: 30_000 }, async () => {
