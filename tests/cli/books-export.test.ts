@@ -8,6 +8,8 @@ import { defaultChart } from '../../src/core/ledger/default-charts';
 import { openDb } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
 import { generateMonth, loadMonth } from '../../src/hub/books/testing/month';
+import { historyFile } from '../../src/hub/books/testing/history-gen';
+import { spawn } from 'node:child_process';
 
 // `tillstream books export run|list|show` against a stopped hub's PGlite folder, as an
 // operator runs them: batches cut once, only new entries the second time, a batch shown
@@ -83,5 +85,35 @@ describe('tillstream books export', { timeout: 300_000 }, () => {
     const bad = await cli(['books', 'corrections', 'import', f, '--format', 'gnucash', '--data-dir', dataDir]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^BAD_FORMAT: /);
+  });
+
+  it('books history import: progress, Ctrl-C pauses a real process, running it again resumes, then nothing more to do', async () => {
+    const file = path.join(dir, 'history.jsonl');
+    writeFileSync(file, historyFile({ count: 4_000, seed: 3, start: '2024-01-01' }));
+    const child = spawn(process.execPath, ['bin/tillstream.mjs', 'books', 'history', 'import', file, '--data-dir', dataDir, '--batch-size', '100', '--yield-ms', '50'], { cwd: path.resolve(__dirname, '../..') });
+    let err = '';
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const interrupted = new Promise<void>((resolve) => {
+      child.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/\(1\d%\)/.test(err)) child.kill('SIGINT');
+      });
+      child.on('exit', () => resolve());
+    });
+    await interrupted;
+    expect(err).toMatch(/history import \d+: \d+\/4000 sales \(\d+%\)/);
+    expect(err).toMatch(/paused at \d+\/4000 sales; run the same command again to resume/);
+    const paused = JSON.parse(out) as { status: string; done_sales: number };
+    expect(paused.status).toBe('paused');
+    expect(paused.done_sales).toBeLessThan(4000);
+    const resumed = await cli(['books', 'history', 'import', file, '--data-dir', dataDir, '--batch-size', '1000']);
+    expect(JSON.parse(resumed.out)).toMatchObject({ status: 'done', done_sales: 4000, posted_entries: 4000 });
+    const again = await cli(['books', 'history', 'import', file, '--data-dir', dataDir]);
+    expect(JSON.parse(again.out)).toMatchObject({ already_imported: true, posted_now: 0 });
+    const list = await cli(['books', 'history', 'list', '--data-dir', dataDir]);
+    expect(JSON.parse(list.out.trim().split('\n')[0]!)).toMatchObject({ status: 'done', total_sales: 4000 });
+    const tb = await cli(['ledger', 'trial-balance', '--json', '--data-dir', dataDir]);
+    expect(JSON.parse(tb.out)).toMatchObject({ balanced: true });
   });
 });

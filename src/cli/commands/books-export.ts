@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { listHistoryImports, requestHistoryPause, runHistoryImport, type HistoryProgress } from '../../hub/books/history/run';
 import { correctionItems, CORRECTION_FORMATS, importCorrections, listCorrectionImports, type CorrectionFormat } from '../../hub/books/corrections/import';
 import { createExportBatch, EXPORT_FORMATS, listBatches, POSTING_MODES, renderBatch, type ExportFormat, type PostingMode, type RenderedBatch } from '../../hub/books/export/batches';
 import { hubChart, openHubDb, withDbOptions, type DbOpts } from './ledger';
@@ -120,6 +121,68 @@ export function registerCorrectionCommands(books: Command, who: (o: { by?: strin
       try {
         if (!/^\d{1,15}$/.test(id)) throw new Error(`import_id must be a number, got ${id.slice(0, 40)}`);
         for (const r of await withDb(o, (db) => correctionItems(db, Number(id)))) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+}
+
+/** A progress bar on a terminal; a line per 5 % otherwise (logs, CI). */
+function progressPrinter(): (p: HistoryProgress) => void {
+  let lastPct = -1;
+  return (p) => {
+    const pct = p.total_sales === 0 ? 100 : Math.floor((p.done_sales * 100) / p.total_sales);
+    if (process.stderr.isTTY) {
+      const width = 30;
+      const fill = Math.round((pct * width) / 100);
+      process.stderr.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${pct}% ${p.done_sales}/${p.total_sales} sales (import ${p.import_id})`);
+    } else if (pct >= lastPct + 5 || pct === 100) {
+      lastPct = pct;
+      process.stderr.write(`history import ${p.import_id}: ${p.done_sales}/${p.total_sales} sales (${pct}%)\n`);
+    }
+  };
+}
+
+export function registerHistoryCommands(books: Command, who: (o: { by?: string }) => string): void {
+  const hist = books.command('history').description('Import the sales history of the POS a chain is leaving (resumable, idempotent)');
+  withDbOptions(hist.command('import <file>').description('Import a JSON Lines history file; Ctrl-C pauses after the current batch, running it again resumes'))
+    .option('--batch-size <n>', 'sales per transaction (default 1000, max 5000)')
+    .option('--yield-ms <ms>', 'pause between batches to leave room for live ingest (default 0)')
+    .option('--by <user>', 'who imports (default: TILLSTREAM_USER or the login name)')
+    .action(async (file: string, o: DbOpts & { batchSize?: string; yieldMs?: string; by?: string }) => {
+      const abort = new AbortController();
+      const onSigint = () => abort.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const bytes = readFileSync(file);
+        const chart = hubChart(o);
+        const r = await withDb(o, (db) =>
+          runHistoryImport(db, chart, { bytes, file_name: file, by: who(o), batch_size: o.batchSize ? Number(o.batchSize) : undefined, yield_ms: o.yieldMs ? Number(o.yieldMs) : undefined, signal: abort.signal, onProgress: progressPrinter() }),
+        );
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        if (r.status === 'paused') process.stderr.write(`paused at ${r.done_sales}/${r.total_sales} sales; run the same command again to resume\n`);
+        process.stdout.write(`${JSON.stringify(r)}\n`);
+      } catch (e) {
+        fail(e);
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+  withDbOptions(hist.command('pause <import_id>').description('Ask a running history import (another process) to pause after its current batch'))
+    .action(async (id: string, o: DbOpts) => {
+      try {
+        if (!/^\d{1,15}$/.test(id)) throw new Error(`import_id must be a number, got ${id.slice(0, 40)}`);
+        const ok = await withDb(o, (db) => requestHistoryPause(db, Number(id)));
+        if (!ok) throw new Error(`history import ${id} is not running`);
+        process.stdout.write(`${JSON.stringify({ import_id: Number(id), pause_requested: true })}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  withDbOptions(hist.command('list').description('History imports with their progress, newest first (one JSON object per line)'))
+    .action(async (o: DbOpts) => {
+      try {
+        for (const r of await withDb(o, (db) => listHistoryImports(db))) process.stdout.write(`${JSON.stringify(r)}\n`);
       } catch (e) {
         fail(e);
       }

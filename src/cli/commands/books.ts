@@ -4,7 +4,7 @@ import { parseStatementBytes, STATEMENT_FORMATS, StatementParseError, type State
 import { userInfo } from 'node:os';
 import { hubChart, openHubDb, withDbOptions, type DbOpts } from './ledger';
 import { importSettlement, importStatement, listItems, reconciliationReport, resolveItem, runReconciliation } from '../../hub/books/reconcile';
-import { registerCorrectionCommands, registerExportCommands } from './books-export';
+import { registerCorrectionCommands, registerExportCommands, registerHistoryCommands } from './books-export';
 import { parseSettlementBytes, SETTLEMENT_FORMATS, SettlementParseError, type SettlementFormat } from '../../hub/books/settlement';
 
 // `tillstream books …`: the finance team's tools (docs/books.md). `statement parse` reads a
@@ -66,6 +66,7 @@ export function register(program: Command): void {
   registerHubCommands(books);
   registerExportCommands(books, who);
   registerCorrectionCommands(books, who);
+  registerHistoryCommands(books, who);
 }
 
 function who(o: { by?: string }): string {

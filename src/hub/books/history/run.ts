@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import type { Chart } from '../../../core/ledger/chart';
+import type { JournalEntry } from '../../../core/ledger/entry';
+import type { Db, Queryable } from '../../db/db';
+import { BooksInputError } from '../reconcile/store';
+import { historyEntryId, HistoryLineError, jsonLines, parseHistoryJson, postHistoryLine } from './format';
+
+// Historical import as a resumable job. The whole file is checked first (every line parses,
+// converts and posts in memory; known stores; no id twice), so nothing is posted from a file
+// that is wrong anywhere. Then batches: each batch's new entries and the job's resume point
+// commit together. Between batches the job looks for a pause request (or the caller's
+// AbortSignal) and stops cleanly; running the same file again resumes from `next_line`.
+// A finished file run again changes nothing; another file with the same sales posts nothing
+// new (entry ids are derived from the sales).
+
+export const HISTORY_FORMATS = ['jsonl'] as const;
+export const MAX_HISTORY_BYTES = 1024 * 1024 * 1024;
+export const MAX_BATCH = 5_000;
+
+export type HistoryStatus = 'running' | 'pause_requested' | 'paused' | 'done';
+
+export interface HistoryJob {
+  import_id: number;
+  file_name: string;
+  total_sales: number;
+  total_lines: number;
+  next_line: number;
+  done_sales: number;
+  posted_entries: number;
+  status: HistoryStatus;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HistoryRunResult extends HistoryJob {
+  already_imported: boolean;
+  /** Entries this run posted (0 when everything was there). */
+  posted_now: number;
+}
+
+export interface HistoryProgress {
+  import_id: number;
+  done_sales: number;
+  total_sales: number;
+}
+
+const JOB_COLUMNS = `import_id::int AS import_id, file_name, total_sales, total_lines, next_line, done_sales, posted_entries, status, created_by,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`;
+
+function toJob(r: Record<string, unknown>): HistoryJob {
+  return {
+    import_id: Number(r.import_id), file_name: String(r.file_name), total_sales: Number(r.total_sales), total_lines: Number(r.total_lines), next_line: Number(r.next_line),
+    done_sales: Number(r.done_sales), posted_entries: Number(r.posted_entries), status: r.status as HistoryStatus, created_by: String(r.created_by), created_at: String(r.created_at), updated_at: String(r.updated_at),
+  };
+}
+
+/** Checks every line; returns the count of sales and lines. Throws BooksInputError naming the first bad line. */
+async function checkWhole(db: Queryable, bytes: Uint8Array, chart: Chart): Promise<{ sales: number; lines: number }> {
+  const stores = new Set((await db.query<{ store_id: string }>(`SELECT store_id FROM stores`)).rows.map((r) => r.store_id));
+  const seen = new Map<string, number>();
+  let sales = 0;
+  let last = 0;
+  try {
+    for (const { line, text } of jsonLines(bytes)) {
+      last = line;
+      const { sale } = postHistoryLine(parseHistoryJson(text, line), line, chart);
+      if (!stores.has(sale.store_id)) throw new HistoryLineError(line, `store ${sale.store_id} does not exist in the hub`);
+      const key = `${sale.store_id}\u0000${sale.id}`;
+      const first = seen.get(key);
+      if (first !== undefined) throw new HistoryLineError(line, `sale ${sale.id} of ${sale.store_id} is also on line ${first}`);
+      seen.set(key, line);
+      sales += 1;
+    }
+  } catch (e) {
+    if (e instanceof HistoryLineError) throw new BooksInputError('BAD_HISTORY_LINE', e.message);
+    throw e;
+  }
+  if (sales === 0) throw new BooksInputError('EMPTY_FILE', 'the file holds no sales');
+  return { sales, lines: last };
+}
+
+async function insertEntries(tx: Queryable, entries: readonly JournalEntry[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  const ins = await tx.query<{ entry_id: string }>(
+    `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo)
+     SELECT x.entry_id, NULL, x.store_id, x.terminal_id, NULL, x.event_type, x.date, x.memo
+       FROM jsonb_to_recordset($1::jsonb) AS x(entry_id text, store_id text, terminal_id text, event_type text, date date, memo text)
+     ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id`,
+    [JSON.stringify(entries.map((e) => ({ entry_id: e.entry_id, store_id: e.source.store_id, terminal_id: e.source.terminal_id, event_type: e.source.type, date: e.date, memo: e.memo })))],
+  );
+  const fresh = new Set(ins.rows.map((r) => r.entry_id));
+  if (fresh.size === 0) return 0;
+  const lines = entries.filter((e) => fresh.has(e.entry_id)).flatMap((e) => e.lines.map((l, i) => ({ entry_id: e.entry_id, line_no: i, ...l })));
+  await tx.query(
+    `INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit, dimensions)
+     SELECT x.entry_id, x.line_no, x.account, x.currency, x.debit, x.credit, x.dimensions
+       FROM jsonb_to_recordset($1::jsonb) AS x(entry_id text, line_no int, account text, currency text, debit bigint, credit bigint, dimensions jsonb)`,
+    [JSON.stringify(lines)],
+  );
+  return fresh.size;
+}
+
+export async function runHistoryImport(
+  db: Db,
+  chart: Chart,
+  input: {
+    bytes: Uint8Array; file_name?: string; by: string; batch_size?: number;
+    /** Sleep between batches, so live ingest keeps its latency (measured in bench/history-import.ts). */
+    yield_ms?: number;
+    signal?: AbortSignal; onProgress?: (p: HistoryProgress) => void;
+  },
+): Promise<HistoryRunResult> {
+  if (input.bytes.byteLength > MAX_HISTORY_BYTES) throw new BooksInputError('FILE_TOO_LARGE', `at most ${MAX_HISTORY_BYTES} bytes; split the history into several files`);
+  const batchSize = Math.min(Math.max(input.batch_size ?? 1_000, 1), MAX_BATCH);
+  const hash = createHash('sha256').update(input.bytes).digest('hex');
+  let found = await db.query<Record<string, unknown>>(`SELECT ${JOB_COLUMNS} FROM history_imports WHERE content_sha256 = $1`, [hash]);
+  let job = found.rows[0] ? toJob(found.rows[0]) : null;
+  if (job?.status === 'done') return { ...job, already_imported: true, posted_now: 0 };
+  if (!job) {
+    const { sales, lines } = await checkWhole(db, input.bytes, chart);
+    await db.query(
+      `INSERT INTO history_imports (content_sha256, file_name, format, total_sales, total_lines, status, created_by) VALUES ($1, $2, 'jsonl', $3, $4, 'running', $5) ON CONFLICT (content_sha256) DO NOTHING`,
+      [hash, (input.file_name ?? '').slice(0, 500), sales, lines, input.by],
+    );
+  } else {
+    await db.query(`UPDATE history_imports SET status = 'running', updated_at = now() WHERE import_id = $1`, [job.import_id]);
+  }
+  found = await db.query<Record<string, unknown>>(`SELECT ${JOB_COLUMNS} FROM history_imports WHERE content_sha256 = $1`, [hash]);
+  job = toJob(found.rows[0]!);
+  const id = job.import_id;
+  let postedNow = 0;
+  let pending: Array<{ line: number; raw: unknown }> = [];
+  let lastLine = job.next_line - 1;
+
+  const flush = async (nextLine: number): Promise<boolean> => {
+    const lines = pending;
+    pending = [];
+    return db.transaction(async (tx) => {
+      // Only the runner that holds the resume point it started from may advance it: a
+      // second runner of the same file finds the point moved and stops.
+      const cur = await tx.query<{ next_line: number; status: string }>(`SELECT next_line, status FROM history_imports WHERE import_id = $1 FOR UPDATE`, [id]);
+      if (Number(cur.rows[0]!.next_line) !== job!.next_line) throw new BooksInputError('CONCURRENT_RUN', `history import ${id} is being run by someone else`);
+      // Sales already in the ledger (an earlier run, another file) are not posted again;
+      // looking them up first also spares posting them in memory.
+      const ids = lines.map((l) => historyEntryId(l.raw) ?? '');
+      const there = new Set((await tx.query<{ entry_id: string }>(`SELECT entry_id FROM ledger_entries WHERE entry_id = ANY($1::text[])`, [ids])).rows.map((r) => r.entry_id));
+      const entries = lines.filter((_, i) => !there.has(ids[i]!)).flatMap((l) => postHistoryLine(l.raw, l.line, chart).entries);
+      const posted = await insertEntries(tx, entries);
+      postedNow += posted;
+      await tx.query(
+        `UPDATE history_imports SET next_line = $2, done_sales = done_sales + $3, posted_entries = posted_entries + $4, updated_at = now() WHERE import_id = $1`,
+        [id, nextLine, lines.length, posted],
+      );
+      job = { ...job!, next_line: nextLine, done_sales: job!.done_sales + lines.length, posted_entries: job!.posted_entries + posted };
+      return cur.rows[0]!.status === 'pause_requested';
+    });
+  };
+
+  const pause = async (): Promise<HistoryRunResult> => {
+    await db.query(`UPDATE history_imports SET status = 'paused', updated_at = now() WHERE import_id = $1`, [id]);
+    const r = await db.query<Record<string, unknown>>(`SELECT ${JOB_COLUMNS} FROM history_imports WHERE import_id = $1`, [id]);
+    return { ...toJob(r.rows[0]!), already_imported: false, posted_now: postedNow };
+  };
+
+  for (const { line, text } of jsonLines(input.bytes, job.next_line)) {
+    pending.push({ line, raw: parseHistoryJson(text, line) });
+    lastLine = line;
+    if (pending.length >= batchSize) {
+      const pauseRequested = await flush(line + 1);
+      input.onProgress?.({ import_id: id, done_sales: job.done_sales, total_sales: job.total_sales });
+      if (pauseRequested || input.signal?.aborted) return pause();
+      if (input.yield_ms && input.yield_ms > 0) await new Promise((r) => setTimeout(r, Math.min(input.yield_ms!, 60_000)));
+    }
+  }
+  if (pending.length > 0) {
+    await flush(lastLine + 1);
+    input.onProgress?.({ import_id: id, done_sales: job.done_sales, total_sales: job.total_sales });
+  }
+  await db.query(`UPDATE history_imports SET status = 'done', next_line = GREATEST(next_line, total_lines + 1), updated_at = now() WHERE import_id = $1`, [id]);
+  const r = await db.query<Record<string, unknown>>(`SELECT ${JOB_COLUMNS} FROM history_imports WHERE import_id = $1`, [id]);
+  return { ...toJob(r.rows[0]!), already_imported: false, posted_now: postedNow };
+}
+
+/** Asks a running import to stop after its current batch. */
+export async function requestHistoryPause(db: Queryable, importId: number): Promise<boolean> {
+  const r = await db.query(`UPDATE history_imports SET status = 'pause_requested', updated_at = now() WHERE import_id = $1 AND status = 'running'`, [importId]);
+  return r.rowCount > 0;
+}
+
+export async function listHistoryImports(db: Queryable, opts: { before?: number; limit?: number } = {}): Promise<HistoryJob[]> {
+  const r = await db.query<Record<string, unknown>>(
+    `SELECT ${JOB_COLUMNS} FROM history_imports WHERE ($1::bigint IS NULL OR import_id < $1) ORDER BY import_id DESC LIMIT $2`,
+    [opts.before ?? null, Math.min(Math.max(opts.limit ?? 100, 1), 1000)],
+  );
+  return r.rows.map(toJob);
+}
