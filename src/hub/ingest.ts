@@ -23,6 +23,7 @@ import { appendChange } from './changes';
 import { decimalToQty, qtyToDecimal } from './quantity';
 import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/money/quantity';
 import { ALERT_FOLD_WINDOW_MINUTES, writeAlerts, type AlertDraft } from './alerts';
+import { alertsForEvent } from './event-alerts';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
 // entries, stock movements, store changes, alerts, the terminal's high-water mark) commits
@@ -580,6 +581,7 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
       out.changes.push(await appendChange(tx, e.store_id, 'oversell', { sku: m.sku, on_hand: onHand, terminal_id: e.terminal_id, seq: e.seq }));
     }
   }
+  out.pendingAlerts.push(...alertsForEvent(e));
   out.applied.push(e);
 }
 

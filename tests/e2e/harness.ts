@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { openDb, startHub, migrate, createEnrollmentCode, type Db, type HubHandle } from '../../src/hub';
 import { seedDemoStore } from '../../src/hub/demo/seed';
-import { startRegister, hashPin, parseRegisterConfig, DriverDevices, startVirtualDevices, type RunningRegister, type VirtualDevices } from '../../src/main/register';
+import { startRegister, hashPin, parseRegisterConfig, DriverDevices, journalPaymentHooks, startVirtualDevices, type RunningRegister, type VirtualDevices } from '../../src/main/register';
 import { withCheckDigit } from '../../src/core/barcode';
 import { bundleRenderer, type RendererBundle } from '../../src/main/browser-host/bundle';
 import { chromiumPath } from '../../tools/prerequisites.mjs';
@@ -41,6 +41,7 @@ export interface Store {
   page: Page;
   stopHub(): Promise<void>;
   restartHub(): Promise<void>;
+  restartRegister(): Promise<void>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- HTTP JSON from the hub, inspected loosely by the tests
   hq(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -88,8 +89,15 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
     ...(virtual ? { device_config: deviceFile(dir, virtual), receipt_dir: path.join(dir, 'receipts') } : {}),
   });
   lap('config');
-  const devices = virtual ? await DriverDevices.start(config, { bindings: virtual.bindings }) : undefined;
-  const register = await startRegister({ config, devices, browser: { bundle: await sharedBundle() }, syncMonitorMs: 200 });
+  // Devices are built once the journal is open, with its payment state (an unresolved card payment survives a restart).
+  const start = async () =>
+    startRegister({
+      config,
+      devices: virtual ? (journal) => DriverDevices.start(config, { bindings: virtual.bindings, hooks: journalPaymentHooks(journal) }) : undefined,
+      browser: { bundle: await sharedBundle() },
+      syncMonitorMs: 200,
+    });
+  let register = await start();
   await waitFor(() => register.service.syncStatus().change_cursor > 0, 20_000, 'register to take the store snapshot');
   lap('snapshot');
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
@@ -106,7 +114,13 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
   };
   let hubUp = true;
   return {
-    dir, db, get hub() { return hub; }, hubPort, adminToken, register, virtual, browser, page, hq,
+    dir, db, get hub() { return hub; }, hubPort, adminToken, get register() { return register; }, virtual, browser, page, hq,
+    /** Stops the register (journal, devices, browser host) and starts it again on the same journal; the page opens the new URL. */
+    async restartRegister() {
+      await register.close();
+      register = await start();
+      await page.goto(register.host!.url);
+    },
     async stopHub() {
       if (!hubUp) return;
       hubUp = false;

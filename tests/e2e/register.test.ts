@@ -246,7 +246,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
     await page.getByTestId('statusbar').filter({ hasNotText: 'out of paper' }).waitFor({ timeout: 20_000 });
   });
 
-  it('tells the cashier when the drawer is left open too long, with what to do, and clears it when closed', async () => {
+  it('tells the cashier when the drawer is left open too long, with what to do, and clears it when closed; HQ gets an alert', async () => {
     onFail('drawer');
     const { page, virtual } = s;
     virtual!.printer.setDrawer(true); // someone pulls the drawer open and walks away
@@ -258,5 +258,13 @@ describe('register end to end', { timeout: 90_000 }, () => {
     }
     virtual!.printer.setDrawer(false);
     await page.getByTestId('status-drawer-too-long').waitFor({ state: 'detached', timeout: 20_000 });
+    // Journalled once for this opening, and through the hub an alert for HQ.
+    const journal = s.register.journal;
+    const left = journal.eventsAfter(0, 10_000).filter((e) => e.type === 'drawer.left_open');
+    expect(left).toHaveLength(1);
+    expect(left[0]!.payload.open_for_ms as number).toBeGreaterThan(0);
+    await waitFor(() => s.register.service.syncStatus().unsynced === 0, 30_000, 'the drawer event at the hub');
+    const alerts = (await s.hq('GET', '/api/alerts?limit=100')).body.alerts as Array<{ kind: string; terminal_id?: string }>;
+    expect(alerts.filter((a) => a.kind === 'drawer_left_open' && a.terminal_id === 'T01')).toHaveLength(1);
   });
 });

@@ -14,6 +14,7 @@ import { certFingerprint } from '../../hub/tls/pki';
 import {
   DriverDevices,
   hashPin,
+  journalPaymentHooks,
   parseRegisterConfig,
   redeemWithHub,
   startRegister,
@@ -127,8 +128,11 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
       device_config: deviceFile,
       receipt_dir: path.join(dir, 'receipts'),
     });
-    const devices = await DriverDevices.start(config, { log: (m) => log(`device: ${m}`), bindings: virtual.bindings });
-    const register = await startRegister({ config, devices, browser: { port: opts.registerPort ?? 0 }, syncMonitorMs: 1000, log });
+    // Built once the journal is open: an unresolved card payment blocks the terminal after a restart too.
+    const register = await startRegister({
+      config,
+      devices: (journal) => DriverDevices.start(config, { log: (m) => log(`device: ${m}`), bindings: virtual.bindings, hooks: journalPaymentHooks(journal) }),
+      browser: { port: opts.registerPort ?? 0 }, syncMonitorMs: 1000, log });
     closers.push(() => register.close());
 
     // Control port for `tillstream demo scan <code>` from another terminal (loopback + token).

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { configExposure, DriverDevices, enrollRegister, hashPin, loadRegisterConfig, startRegister } from '../../main/register';
+import { configExposure, DriverDevices, enrollRegister, hashPin, journalPaymentHooks, loadRegisterConfig, startRegister } from '../../main/register';
 
 export { enrollRegister };
 
@@ -50,8 +50,7 @@ export function register(program: Command): void {
       if (exposed) process.stderr.write(`warning: ${exposed}\n`);
       const log = (m: string): void => void process.stderr.write(`${m}\n`);
       const config = loadRegisterConfig(o.config, log);
-      const devices = o.devices ? await DriverDevices.start(config, log) : undefined;
-      const running = await startRegister({ config, devices, browser: { port }, log });
+      const running = await startRegister({ config, devices: o.devices ? (journal) => DriverDevices.start(config, { log, hooks: journalPaymentHooks(journal) }) : undefined, browser: { port }, log });
       process.stdout.write(`register ${config.terminal_id} of store ${config.store_id}: open ${running.host?.url}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -3,6 +3,8 @@ import type { JournalEvent } from '../protocol/journal-event';
 import { salePostVoidedSchema, saleCompletedSchema, saleRefundedSchema, saleVoidedSchema } from './sale';
 import type { SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload, SaleVoidedPayload } from './sale';
 import { drawerNoSaleSchema, shiftCashMovedSchema, shiftClosedSchema, shiftOpenedSchema } from './shift';
+import { drawerLeftOpenSchema, paymentResolvedSchema, paymentUnresolvedSchema } from './device';
+import type { DrawerLeftOpenPayload, PaymentResolvedPayload, PaymentUnresolvedPayload } from './device';
 import type { DrawerNoSalePayload, ShiftCashMovedPayload, ShiftClosedPayload, ShiftOpenedPayload } from './shift';
 
 // Journal event type → payload schema. The open cart is not journalled (the register keeps
@@ -17,6 +19,9 @@ export interface EventPayloadMap {
   'shift.cash_moved': ShiftCashMovedPayload;
   'shift.closed': ShiftClosedPayload;
   'drawer.no_sale': DrawerNoSalePayload;
+  'payment.unresolved': PaymentUnresolvedPayload;
+  'payment.resolved': PaymentResolvedPayload;
+  'drawer.left_open': DrawerLeftOpenPayload;
 }
 export type EventType = keyof EventPayloadMap;
 
@@ -29,6 +34,9 @@ export const EVENT_TYPES: { readonly [K in EventType]: z.ZodType<EventPayloadMap
   'shift.cash_moved': shiftCashMovedSchema,
   'shift.closed': shiftClosedSchema,
   'drawer.no_sale': drawerNoSaleSchema,
+  'payment.unresolved': paymentUnresolvedSchema,
+  'payment.resolved': paymentResolvedSchema,
+  'drawer.left_open': drawerLeftOpenSchema,
 };
 
 export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPES) as EventType[];

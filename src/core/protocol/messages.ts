@@ -162,7 +162,7 @@ export const MSG = {
 } as const;
 
 export const alertSchema = z.object({
-  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel']),
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open']),
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema.optional(),
   message: z.string(),

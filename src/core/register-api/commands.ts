@@ -74,6 +74,8 @@ export const commandSchemas = {
     }).strict(),
     result: saleSchema,
   },
+  /** Resolves a card payment whose outcome was unknown: asks the terminal (status inquiry) and journals the answer. */
+  'sale.checkCard': { params: empty, result: saleSchema },
   /** Starts the next sale after a completed or voided one. */
   'sale.new': { params: empty, result: saleSchema },
   'sale.postVoid': { params: z.object({ receipt_no: id, approval: approvalSchema }).strict(), result: ok },

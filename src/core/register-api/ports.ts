@@ -1,4 +1,4 @@
-import type { EventPayloadMap, EventType, SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload } from '../events';
+import type { EventPayloadMap, EventType, PaymentUnresolvedPayload, SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload } from '../events';
 import type { Quantity } from '../money';
 import type { JournalEvent, StoreChange } from '../protocol';
 import type { ReceiptDocument } from '../receipt';
@@ -68,6 +68,8 @@ export interface RegisterJournal {
   reversalsOf(saleId: string): SaleReversals;
   /** The events of one shift, in order (shift.opened first). Indexed. */
   shiftEvents(shiftId: string): JournalEvent[];
+  /** Card payments journalled with an unknown outcome (`payment.unresolved`) and not resolved yet, oldest first. Indexed. */
+  openPayments(): PaymentUnresolvedPayload[];
 
   saveOpenSale(state: Record<string, unknown>): void;
   loadOpenSale(): Record<string, unknown> | null;
@@ -100,6 +102,8 @@ export interface CardOutcome {
   terminal_ref?: string;
   /** The register's payment reference as it came back from the terminal. */
   reference?: string;
+  /** For an unknown outcome: the terminal's last trace number before this payment (journalled, to match the status inquiry after a restart). */
+  trace_before?: number;
   processor: string;
   message?: string;
 }
@@ -144,6 +148,12 @@ export interface RegisterDevices {
   authorizeCard(amountMinor: number, currency: string, reference: string): Promise<CardOutcome>;
   /** Money back to a card; `original` names the payment it reverses (same card, its reference). */
   refundCard(amountMinor: number, currency: string, reference: string, original?: OriginalCardPayment): Promise<CardOutcome>;
+  /**
+   * Asks the terminal what became of the payment whose outcome was unknown (a status
+   * inquiry): approved or declined resolves it; unknown means the terminal still cannot say.
+   * null when the terminal knows of no unresolved payment.
+   */
+  checkCardPayment(): Promise<CardOutcome | null>;
   /** What the customer display shows (no-op without one): customerScreenFor(view) of the sale. */
   showCustomer(screen: CustomerScreen): Promise<void>;
   test(kind: DeviceStatus['kind']): Promise<{ ok: boolean; message: string }>;

@@ -88,6 +88,11 @@ export const saleSchema = z.object({
   original_receipt_no: z.string().max(64).nullable(),
   /** Sync state of this sale once committed. */
   committed_seq: z.number().int().min(0).nullable(),
+  /**
+   * A card payment of this register whose outcome the terminal did not report (journalled):
+   * nothing else can be paid until "Check with terminal" resolves it.
+   */
+  card_check: z.object({ reference: z.string().max(64), kind: z.enum(['sale', 'refund']), amount: moneySchema, reason: text }).nullable().optional(),
 });
 export type SaleView = z.infer<typeof saleSchema>;
 

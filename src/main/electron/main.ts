@@ -2,7 +2,7 @@ import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, type Session, type WebContents } from 'electron';
 import { autoUpdater } from 'electron-updater';
 import { redactPans } from '../../core/pci';
-import { DriverDevices, NoDevices, startRegister, type RegisterDevices, type RunningRegister } from '../register';
+import { DriverDevices, journalPaymentHooks, NoDevices, startRegister, type RegisterDevices, type RunningRegister } from '../register';
 import { loadAppAssets, serveApp } from './app-protocol';
 import { attachIpcBridge, type IpcBridge } from './ipc-bridge';
 import {
@@ -81,9 +81,9 @@ function hardenSession(ses: Session, devtools: boolean, attached: AttachedHost |
   ses.on('will-download', (event) => event.preventDefault());
 }
 
-async function startDevices(cfg: LoadedConfig): Promise<RegisterDevices> {
+async function startDevices(cfg: LoadedConfig, journal: Parameters<typeof journalPaymentHooks>[0]): Promise<RegisterDevices> {
   try {
-    return await DriverDevices.start(cfg.register, log);
+    return await DriverDevices.start(cfg.register, { log, hooks: journalPaymentHooks(journal) });
   } catch (err) {
     // A broken device must not stop the register from selling; store IT sees it in the device list.
     log(`devices: ${err instanceof Error ? err.message : String(err)}; continuing without devices`);
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
   });
 
-  register = await startRegister({ config: cfg.register, devices: await startDevices(cfg), browser: false, log });
+  register = await startRegister({ config: cfg.register, devices: (journal) => startDevices(cfg, journal), browser: false, log });
   const reg = register;
 
   if (cfg.shell.updates.enabled && app.isPackaged) {

@@ -1,6 +1,6 @@
 import { money, quantity } from '../../core/money';
 import type { ReceiptDocument } from '../../core/receipt';
-import type { CustomerScreen, DeviceStatus as StatusView } from '../../core/register-api';
+import type { CustomerScreen, DeviceStatus as StatusView, RegisterJournal } from '../../core/register-api';
 import { formatMoney } from '../../core/receipt';
 import { createDeviceContext, type AnyDevice, type DeviceHooks } from '../../drivers/config/registry';
 import type { Connection } from '../../drivers/config/connection';
@@ -99,6 +99,26 @@ const ADVICE: Record<string, string> = {
 
 /** The printer model the old `devices` block implied (80 mm, 48 columns); the migration writes it. */
 export const REGISTER_PRINTER_PROFILE = 'generic-escpos-80';
+
+/**
+ * The drivers' payment state from the journal: a card payment journalled with an unknown
+ * outcome (and not resolved) is handed back to the terminal driver when it is built, so the
+ * block on new card payments survives a restart.
+ */
+export function journalPaymentHooks(journal: Pick<RegisterJournal, 'openPayments'>): DeviceHooks {
+  return {
+    paymentState: () => {
+      const u = journal.openPayments()[0];
+      if (!u) return {};
+      return {
+        unresolved: {
+          kind: u.kind, amount: money(u.amount, u.currency), reference: u.reference, startedAt: Date.parse(u.started_at),
+          ...(u.trace_before !== undefined ? { traceBefore: u.trace_before } : {}), reason: u.reason,
+        },
+      };
+    },
+  };
+}
 
 export interface DriverDevicesOptions {
   log?: (m: string) => void;
@@ -329,6 +349,7 @@ export class DriverDevices implements RegisterDevices {
       ...(r.authCode ? { auth_code: r.authCode.replace(/[^A-Za-z0-9 -]/g, '').slice(0, 16) } : {}),
       ...(r.terminalRef ? { terminal_ref: r.terminalRef.slice(0, 64) } : {}),
       ...(r.reference ? { reference: r.reference.slice(0, 64) } : {}),
+      ...(r.outcome === 'unknown' && this.payment?.unresolved?.traceBefore !== undefined ? { trace_before: this.payment.unresolved.traceBefore } : {}),
       message: r.message,
     };
   }
@@ -343,6 +364,12 @@ export class DriverDevices implements RegisterDevices {
   async refundCard(amountMinor: number, currency: string, reference: string, original?: OriginalCardPayment): Promise<CardResult> {
     if (!this.payment) throw new Error('no card terminal configured');
     return this.card(await this.payment.refund(money(amountMinor, currency), { reference, ...(original?.terminal_ref ? { originalTerminalRef: original.terminal_ref } : {}) }));
+  }
+
+  async checkCardPayment(): Promise<CardResult | null> {
+    if (!this.payment) throw new Error('no card terminal configured');
+    const r = await this.payment.statusInquiry();
+    return r ? this.card(r) : null;
   }
 
   /** Last screen asked for, so an unchanged sale does not redraw (the driver redraws it itself after a replug). */
@@ -389,6 +416,9 @@ export class DriverDevices implements RegisterDevices {
         }
         case 'payment': {
           if (!this.payment) return { ok: false, message: 'no card terminal configured' };
+          // Not "ready" while a payment's outcome is unknown: the terminal refuses new payments until it is checked.
+          const u = this.payment.unresolved;
+          if (u) return { ok: false, message: `a card ${u.kind} of ${formatAmount(u.amount, this.cfg.locale)}${u.reference ? ` (ref ${u.reference})` : ''} has an unknown outcome: press "Check with terminal" on the sale screen`.slice(0, 200) };
           const s = await this.payment.terminalStatus();
           return { ok: s.ready, message: s.message };
         }

@@ -29,6 +29,9 @@ export class NoDevices implements RegisterDevices {
   async refundCard(_amountMinor: number, _currency: string, _reference: string, _original?: OriginalCardPayment): Promise<CardResult> {
     throw new Error('no card terminal configured');
   }
+  async checkCardPayment(): Promise<CardResult | null> {
+    throw new Error('no card terminal configured');
+  }
   async showCustomer(): Promise<void> {}
   async test(kind: DeviceStatus['kind']) {
     return { ok: false, message: `no ${kind} configured` };

@@ -18,6 +18,7 @@ import { buildPostVoid, type Approval, type RefundContext, type SaleCommand, typ
 import type { RegisterConfig } from './config';
 import { EngineSale, cashierPermissions, engineContext, managerApproval } from './engine-sale';
 import { errText } from './errors';
+import { CHECK_FIRST, resolvedPayload, unresolvedPayload, type PaymentAttempt } from './card-check';
 import type { ReceiptLookup } from './receipt-lookup';
 import { receiptFor, receiptText } from './receipt';
 import { ReturnDraft, refundError } from './return-draft';
@@ -40,7 +41,7 @@ type SavedTransaction = { txn: 'sale'; state: Record<string, unknown> } | { txn:
 
 export type SaleDeskCommand =
   | 'sale.get' | 'sale.scan' | 'sale.addSku' | 'catalog.search' | 'catalog.quickKeys' | 'sale.setQuantity' | 'sale.setWeight' | 'sale.discount' | 'sale.voidLine' | 'sale.void'
-  | 'sale.tender' | 'sale.new' | 'sale.postVoid' | 'refund.start' | 'refund.addLine' | 'refund.noReceipt' | 'refund.pay' | 'receipt.reprint' | 'receipt.last';
+  | 'sale.tender' | 'sale.checkCard' | 'sale.new' | 'sale.postVoid' | 'refund.start' | 'refund.addLine' | 'refund.noReceipt' | 'refund.pay' | 'receipt.reprint' | 'receipt.last';
 
 export class SaleDesk {
   private txn: OpenTransaction | null = null;
@@ -75,6 +76,7 @@ export class SaleDesk {
       case 'sale.voidLine': return this.voidLine(p);
       case 'sale.void': return this.voidSale(p);
       case 'sale.tender': return this.tender(p);
+      case 'sale.checkCard': return this.checkCard();
       case 'sale.new': return this.newSale();
       case 'sale.postVoid': return this.postVoid(p);
       case 'refund.start': return this.returnStart(p);
@@ -125,6 +127,12 @@ export class SaleDesk {
   }
 
   view(): SaleView {
+    const v = this.baseView();
+    const open = this.journal.openPayments()[0];
+    return open ? { ...v, card_check: { reference: open.reference, kind: open.kind, amount: { amount: open.amount, currency: open.currency }, reason: open.reason } } : v;
+  }
+
+  private baseView(): SaleView {
     const t = this.txn;
     if (t?.kind === 'sale') return t.sale.view(this.ctx(), this.labels);
     if (t?.kind === 'return') {
@@ -132,6 +140,76 @@ export class SaleDesk {
       return t.draft.view(plan, t.draft.data.original.currency, this.labels);
     }
     return idleView(this.cfg.currency);
+  }
+
+  /** Refuses while a card payment's outcome is unknown: nothing may be paid or voided before it is checked. */
+  private refuseWhileCardUnknown(): void {
+    if (this.journal.openPayments().length > 0) throw new RegisterError('INVALID_STATE', CHECK_FIRST);
+  }
+
+  private attemptOf(kind: 'sale' | 'refund', transactionId: string, tenderId: string, amount: number, currency: string): PaymentAttempt {
+    return {
+      kind, store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id, cashier_id: this.session.cashier?.cashier_id ?? 'nobody',
+      transaction_id: transactionId, tender_id: tenderId, reference: `${transactionId}/${tenderId}`, currency, amount,
+    };
+  }
+
+  /**
+   * "Check with terminal": a status inquiry resolves the journalled unknown payment.
+   * Approved: the payment stands (the sale continues with that card tender; a return counts
+   * it as paid back). Declined or unknown to the terminal: not charged, the cashier takes
+   * another tender. Still no answer: it stays open.
+   */
+  private async checkCard(): Promise<SaleView> {
+    const open = this.journal.openPayments()[0];
+    if (!open) throw new RegisterError('INVALID_STATE', 'no card payment is waiting for a check');
+    if (this.busy) throw new RegisterError('INVALID_STATE', 'a payment is already in progress');
+    const { result: r, failure } = await this.onTerminal(() => this.devices.checkCardPayment());
+    if (!r || r.status === 'unknown') {
+      this.feed.alert('device', 'warning', `The terminal still cannot say what became of the card payment: ${(r?.message ?? (failure || 'it knows of no open payment')).slice(0, 160)}. Try again, or call a manager.`);
+      return this.changed();
+    }
+    this.journal.append('payment.resolved', resolvedPayload(open, { ...r, status: r.status }, this.session.cashier?.cashier_id ?? open.cashier_id, this.now()));
+    const t = this.txn;
+    const tender = { tender_id: open.tender_id, kind: 'card' as const, amount: { amount: open.amount, currency: open.currency } };
+    if (open.kind === 'sale' && t?.kind === 'sale' && t.sale.open && t.sale.state.sale_id === open.transaction_id) {
+      t.sale.extras.attempts = t.sale.extras.attempts.filter((a) => a.tender_id !== open.tender_id);
+      if (r.status === 'approved') {
+        return this.runSale({
+          type: 'tender_card',
+          result: {
+            status: 'approved', amount: open.amount, processor: r.processor || open.processor,
+            ...(r.auth_code ? { auth_code: r.auth_code } : {}), ...(r.masked_pan ? { masked_pan: r.masked_pan } : {}),
+            ...(r.card_brand ? { card_brand: r.card_brand } : {}), ...(r.terminal_ref ? { terminal_ref: r.terminal_ref } : {}),
+            reference: r.reference ?? open.reference,
+          },
+        });
+      }
+      t.sale.attempt({ ...tender, status: 'declined', message: (r.message ?? '').slice(0, 200) });
+      return this.changed();
+    }
+    if (open.kind === 'refund' && t?.kind === 'return' && t.draft.open && t.draft.data.refund_id === open.transaction_id) {
+      const d = t.draft;
+      const attempt = d.data.attempts.find((a) => a.tender_id === open.tender_id);
+      if (attempt) attempt.status = r.status;
+      if (r.status === 'approved') {
+        // The money went back to the card: that part of core's plan is paid; Refund finishes the rest.
+        const plan = d.price(this.ids(), { ...this.refundCtx(), policy: undefined }, d.data.lines, d.data.approved_by ? managerApproval(d.data.approved_by) : undefined);
+        const part = d.outstanding(plan.tenders).find((x) => x.kind === 'card' && x.amount === open.amount);
+        if (part?.kind === 'card') {
+          d.data.attempts = d.data.attempts.filter((a) => a.tender_id !== open.tender_id);
+          d.data.paid.push({
+            ...part, tender_id: open.tender_id, processor: r.processor || part.processor,
+            ...(r.auth_code ? { auth_code: r.auth_code } : {}), ...(r.masked_pan ? { masked_pan: r.masked_pan } : {}),
+            ...(r.terminal_ref ? { terminal_ref: r.terminal_ref } : {}), reference: r.reference ?? open.reference,
+          });
+        }
+        this.feed.alert('info', 'info', 'The card refund went through: press Refund to finish the return');
+      }
+      return this.changed();
+    }
+    if (r.status === 'approved') this.feed.alert('info', 'error', `A card ${open.kind} of ${open.amount} minor units (ref ${open.reference}) was approved but its sale is no longer open: settle it with the customer and a manager`);
+    return this.changed();
   }
 
   /** The refund as core prices it, or null when it does not price any more (the view shows no lines). */
@@ -300,6 +378,7 @@ export class SaleDesk {
     const sale = t?.kind === 'sale' ? t.sale : null;
     if (!sale?.open || !sale.hasLiveLines) throw new RegisterError('INVALID_STATE', 'no open sale to void');
     if (sale.state.tenders.some((x) => x.kind === 'card')) throw new RegisterError('INVALID_STATE', 'a card payment was approved; refund it before voiding');
+    this.refuseWhileCardUnknown();
     // The engine decides whether a manager is needed; without a PIN it answers APPROVAL_REQUIRED.
     const approval = this.approvalFor(p.approval);
     return this.runSale({ type: 'void_sale', ...(p.reason ? { reason: p.reason } : {}), ...(approval ? { approval } : {}) });
@@ -321,6 +400,7 @@ export class SaleDesk {
     if (p.amount.currency !== this.cfg.currency) throw new RegisterError('BAD_REQUEST', `tender must be in ${this.cfg.currency}`);
     if (p.amount.amount <= 0) throw new RegisterError('BAD_REQUEST', 'amount must be more than zero');
     if (this.busy) throw new RegisterError('INVALID_STATE', 'a payment is already in progress');
+    this.refuseWhileCardUnknown();
     if (this.txn?.kind === 'return' && this.busyWithTransaction()) {
       throw new RegisterError('INVALID_STATE', 'a return pays back along the original payments: use Refund');
     }
@@ -338,6 +418,8 @@ export class SaleDesk {
     this.feed.emit('sale', this.view());
     const { result: r, failure } = await this.onTerminal(() => this.devices.authorizeCard(p.amount.amount, this.cfg.currency, `${sale.state.sale_id}/${id}`));
     sale.extras.attempts = sale.extras.attempts.filter((a) => a.tender_id !== id);
+    // Unknown: the customer may have been charged. Journalled before anything else can happen, so a restart keeps the record and the block.
+    if (r?.status === 'unknown') this.journal.append('payment.unresolved', unresolvedPayload(this.attemptOf('sale', sale.state.sale_id, id, p.amount.amount, this.cfg.currency), r, failure, this.now()));
     if (r && r.status === 'approved') {
       return this.runSale({
         type: 'tender_card',
@@ -488,6 +570,7 @@ export class SaleDesk {
     const t = this.txn;
     if (t?.kind !== 'return' || !t.draft.open) throw new RegisterError('INVALID_STATE', 'start a return from a receipt first');
     if (this.busy) throw new RegisterError('INVALID_STATE', 'a payment is already in progress');
+    this.refuseWhileCardUnknown();
     const d = t.draft;
     if (!d.hasLines) throw new RegisterError('INVALID_STATE', 'the return has no lines');
     const approval = this.approvalFor(p.approval);
@@ -525,6 +608,7 @@ export class SaleDesk {
     this.feed.emit('sale', { ...this.view(), tenders: [...this.view().tenders, pending].slice(-20) });
     const original = { processor: part.processor, ...(part.terminal_ref ? { terminal_ref: part.terminal_ref } : {}), ...(part.masked_pan ? { masked_pan: part.masked_pan } : {}) };
     const { result: r, failure } = await this.onTerminal(() => this.devices.refundCard(part.amount, currency, `${d.data.refund_id}/${id}`, original));
+    if (r?.status === 'unknown') this.journal.append('payment.unresolved', unresolvedPayload(this.attemptOf('refund', d.data.refund_id, id, part.amount, currency), r, failure, this.now()));
     if (r?.status === 'approved') {
       d.data.paid.push({
         ...part, tender_id: id, processor: r.processor || part.processor,

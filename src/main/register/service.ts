@@ -1,3 +1,4 @@
+import { watchDrawer } from './drawer-watch';
 import { RegisterError, type CommandName, type CommandParams, type RegisterDevices, type RegisterHandler, type RegisterJournal, type StreamName } from '../../core/register-api';
 import type { Actor, Approval } from '../../core/sale';
 import type { RegisterConfig } from './config';
@@ -32,7 +33,7 @@ type Params<N extends CommandName> = CommandParams<N>;
 
 const SALE_DESK: ReadonlySet<CommandName> = new Set<SaleDeskCommand>([
   'sale.get', 'sale.scan', 'sale.addSku', 'catalog.search', 'catalog.quickKeys', 'sale.setQuantity', 'sale.setWeight', 'sale.discount', 'sale.voidLine', 'sale.void',
-  'sale.tender', 'sale.new', 'sale.postVoid', 'refund.start', 'refund.addLine', 'refund.noReceipt', 'refund.pay', 'receipt.reprint', 'receipt.last',
+  'sale.tender', 'sale.checkCard', 'sale.new', 'sale.postVoid', 'refund.start', 'refund.addLine', 'refund.noReceipt', 'refund.pay', 'receipt.reprint', 'receipt.last',
 ]);
 
 export class RegisterService implements RegisterHandler {
@@ -56,6 +57,9 @@ export class RegisterService implements RegisterHandler {
     const receipts = new ReceiptLookup(this.cfg.terminal_id, opts.journal, opts.sync ?? null);
     this.sales = new SaleDesk(this.cfg, opts.journal, opts.devices, this.session, this.shifts, this.feed, receipts, now);
     this.unsubs.push(
+      watchDrawer(opts.journal, (l) => this.devices.onStatus(l), {
+        store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id, cashier: () => this.session.cashier?.cashier_id, now, log: this.log,
+      }),
       this.devices.onScan((s) => {
         // Scans from a serial/USB scanner go straight into the sale, as the wedge does in the window.
         if (!this.session.cashier || !this.shifts.current) return;

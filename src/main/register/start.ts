@@ -12,7 +12,11 @@ import { RegisterService } from './service';
 
 export interface StartRegisterOptions {
   config: RegisterConfig;
-  devices?: RegisterDevices;
+  /**
+   * The devices, or a function that builds them once the journal is open (so the drivers can
+   * be given journal state: `journalPaymentHooks`, an unresolved card payment).
+   */
+  devices?: RegisterDevices | ((journal: Journal) => Promise<RegisterDevices>);
   /** Serve the cashier UI on 127.0.0.1 (development, e2e, demo without Electron). */
   browser?: { port?: number; bundle?: RendererBundle } | false;
   /** Sync monitor interval (ms); the demo and tests use a short one. */
@@ -33,7 +37,13 @@ export interface RunningRegister {
 export async function startRegister(opts: StartRegisterOptions): Promise<RunningRegister> {
   const cfg = opts.config;
   const journal = openJournal(cfg.journal_path, { terminalId: cfg.terminal_id, storeId: cfg.store_id });
-  const devices = opts.devices ?? new NoDevices();
+  let devices: RegisterDevices;
+  try {
+    devices = typeof opts.devices === 'function' ? await opts.devices(journal) : (opts.devices ?? new NoDevices());
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
   const sync = cfg.hub
     ? new SyncClient({ journal, url: cfg.hub.url, token: cfg.hub.token, trust: { ca: cfg.hub.ca, pin: cfg.hub.pin, insecure: cfg.hub.insecure }, appVersion: cfg.app_version, monitorIntervalMs: opts.syncMonitorMs ?? 2000, ackTimeoutMs: 5000, connectTimeoutMs: 3000, backoff: { baseMs: 200, maxMs: 2000 } })
     : null;

@@ -26,6 +26,11 @@ export const de: Resources = {
     search: 'Suchen', noResults: 'Keine Artikel gefunden.', weightKg: 'Gewicht (kg)', refundSale: 'Rückgabe',
     quickKeys: 'Schnelltasten', perKg: '/ kg', weighed: 'wird gewogen', searchHint: '↑ ↓ wählen, Enter hinzufügen, Esc schließen',
   },
+  cardCheck: {
+    title: 'Kartenergebnis unbekannt — am Terminal prüfen',
+    hint: 'Das Terminal hat nicht gemeldet, ob {{amount}} belastet wurde (Ref. {{ref}}). Bis zur Prüfung kann nichts anderes bezahlt werden.',
+    button: 'Am Terminal prüfen',
+  },
   tender: {
     title: 'Zahlung', cash: 'Bar', card: 'Karte', gift: 'Gutschein', exact: 'Passend', amount: 'Betrag', giftCode: 'Gutscheinnummer',
     waiting: 'Bitte den Anweisungen am Kartenterminal folgen…', approved: 'Genehmigt', declined: 'Abgelehnt', unknown: 'Ergebnis unbekannt — Terminalbeleg prüfen',

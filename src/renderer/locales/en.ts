@@ -24,6 +24,11 @@ export const en = {
     search: 'Search', noResults: 'No items found.', weightKg: 'Weight (kg)', refundSale: 'Return',
     quickKeys: 'Quick keys', perKg: '/ kg', weighed: 'weighed on the scale', searchHint: '↑ ↓ to choose, Enter to add, Esc to close',
   },
+  cardCheck: {
+    title: 'Card result unknown — check with the terminal',
+    hint: 'The terminal did not say whether {{amount}} was charged (ref {{ref}}). Nothing else can be paid until it is checked.',
+    button: 'Check with terminal',
+  },
   tender: {
     title: 'Payment', cash: 'Cash', card: 'Card', gift: 'Gift card', exact: 'Exact', amount: 'Amount', giftCode: 'Gift card number',
     waiting: 'Follow the instructions on the card terminal…', approved: 'Approved', declined: 'Declined', unknown: 'Result unknown — check the terminal receipt',

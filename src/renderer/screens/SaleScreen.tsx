@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { CardCheck } from '../components/CardCheck';
 import { useTranslation } from 'react-i18next';
 import type { CatalogItemView, SaleView, SaleLine } from '../../core/register-api';
 import { useAction, useRegister } from '../context';
@@ -175,6 +176,7 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
           {sale.status !== 'completed' && sale.paid.amount !== 0 && <div className="row between due"><span>{t('sale.due')}</span><span data-testid="sale-due">{fm(sale.due)}</span></div>}
           {sale.change_due.amount > 0 && <div className="row between change"><span>{t('sale.change')}</span><span data-testid="change-due">{fm(sale.change_due)}</span></div>}
         </div>
+        {sale.card_check && <CardCheck check={sale.card_check} />}
         {done ? (
           <div className="done-panel" data-testid="sale-done">
             <div className={`done-badge ${sale.status === 'voided' ? 'voided' : ''}`}>{sale.status === 'completed' ? '✓ ' + t(refund ? 'refund.completed' : 'sale.completed') : t(refund ? 'refund.voided' : 'sale.voided')}</div>

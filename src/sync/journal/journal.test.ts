@@ -94,6 +94,33 @@ describe('journal', () => {
     expect(j.loadOpenSale()).toEqual({ lines: [] });
   });
 
+  it('keeps a card payment with an unknown outcome open (indexed) until it is resolved, across a reopen; a migrated journal is backfilled', () => {
+    j = openJournal(file, ids);
+    const unresolved = {
+      reference: '0b9d2f0e-6a5c-4c1e-9d53-2a4f6f1f7c10/C1', store_id: 'S1', terminal_id: 'T1', cashier_id: '1001', kind: 'sale' as const,
+      transaction_id: '0b9d2f0e-6a5c-4c1e-9d53-2a4f6f1f7c10', tender_id: 'C1', currency: 'USD', amount: 1474, processor: 'sim',
+      trace_before: 17, reason: 'no ACK within 5000 ms', started_at: '2026-12-01T10:00:00.000Z',
+    };
+    j.append('payment.unresolved', unresolved);
+    expect(j.openPayments()).toEqual([unresolved]);
+    j.close();
+    j = openJournal(file, ids);
+    expect(j.openPayments().map((p) => p.reference)).toEqual([unresolved.reference]);
+    // The index is rebuilt from the journal rows by the migration (a journal written before it).
+    j.close();
+    const db = new Database(file);
+    db.exec("DROP TABLE open_payments; DELETE FROM schema_migrations WHERE version = 4");
+    db.close();
+    j = openJournal(file, ids);
+    expect(j.openPayments().map((p) => p.reference)).toEqual([unresolved.reference]);
+    const { trace_before: _t, reason: _r, started_at: _s, ...same } = unresolved;
+    j.append('payment.resolved', { ...same, outcome: 'approved', resolved_at: '2026-12-01T10:01:00.000Z' });
+    expect(j.openPayments()).toEqual([]);
+    j.close();
+    j = openJournal(file, ids);
+    expect(j.openPayments()).toEqual([]);
+  });
+
   it('belongs to one terminal and is opened once per process', () => {
     j = openJournal(file, ids);
     expect(() => openJournal(file, ids)).toThrow(/already open/);

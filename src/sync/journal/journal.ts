@@ -20,7 +20,7 @@ import {
   type StoreChange,
 } from '../../core/protocol';
 import { sumQuantities, type Quantity } from '../../core/money';
-import { EventPayloadError, parseEventPayload, type EventPayloadMap, type EventType, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
+import { EventPayloadError, parseEventPayload, type EventPayloadMap, type EventType, type PaymentUnresolvedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
 import { parseReceiptCode, receiptNo } from '../../core/receipt';
 import type { CatalogEntry, JournalWatcher, RegisterJournal, SaleOnRecord, SaleReversals, TypedEvent } from '../../core/register-api';
 import { stockMovementsFor } from '../../core/stock';
@@ -151,6 +151,9 @@ export interface JournalEvents {
   changes: [ApplyChangesResult];
 }
 
+/** At most this many unresolved card payments are read back (the register allows one at a time). */
+const MAX_OPEN_PAYMENTS = 16;
+
 /** Bound on reversals per sale and events per shift read back through the indexes. */
 const MAX_REVERSALS_PER_SALE = 1_000;
 const MAX_EVENTS_PER_SHIFT = 200_000;
@@ -194,6 +197,9 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
       indexReceipt: db.prepare('INSERT INTO sale_receipts (receipt_no, seq, sale_id) VALUES (?, ?, ?)'),
       indexReversal: db.prepare('INSERT OR IGNORE INTO sale_reversals (sale_id, seq, kind) VALUES (?, ?, ?)'),
       indexShift: db.prepare('INSERT OR IGNORE INTO shift_events (shift_id, seq) VALUES (?, ?)'),
+      openPayment: db.prepare('INSERT OR REPLACE INTO open_payments (reference, seq) VALUES (?, ?)'),
+      closePayment: db.prepare('DELETE FROM open_payments WHERE reference = ?'),
+      openPayments: db.prepare('SELECT j.* FROM open_payments o JOIN journal j ON j.seq = o.seq ORDER BY o.seq LIMIT ?'),
       receipt: db.prepare('SELECT seq FROM sale_receipts WHERE receipt_no = ?'),
       reversals: db.prepare('SELECT j.* FROM sale_reversals r JOIN journal j ON j.seq = r.seq WHERE r.sale_id = ? ORDER BY r.seq LIMIT ?'),
       shiftEvents: db.prepare('SELECT j.* FROM shift_events s JOIN journal j ON j.seq = s.seq WHERE s.shift_id = ? ORDER BY s.seq LIMIT ?'),
@@ -281,6 +287,19 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     if (e.type === 'sale.refunded' && str(p.original_sale_id)) this.stmt.indexReversal.run(p.original_sale_id, e.seq, 'refund');
     if (e.type === 'sale.post_voided' && str(p.sale_id)) this.stmt.indexReversal.run(p.sale_id, e.seq, 'post_void');
     if (str(p.shift_id)) this.stmt.indexShift.run(p.shift_id, e.seq);
+    if (e.type === 'payment.unresolved' && str(p.reference)) this.stmt.openPayment.run(p.reference, e.seq);
+    if (e.type === 'payment.resolved' && str(p.reference)) this.stmt.closePayment.run(p.reference);
+  }
+
+  /** Card payments journalled with an unknown outcome and not resolved yet, oldest first. Indexed. */
+  openPayments(): PaymentUnresolvedPayload[] {
+    this.assertOpen();
+    const out: PaymentUnresolvedPayload[] = [];
+    for (const r of this.stmt.openPayments.all(MAX_OPEN_PAYMENTS) as JournalRow[]) {
+      const p = parseEventPayload('payment.unresolved', JSON.parse(r.payload));
+      if (p.ok) out.push(p.payload);
+    }
+    return out;
   }
 
   saleByReceipt(receipt: string): SaleOnRecord | null {

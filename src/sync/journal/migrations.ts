@@ -189,7 +189,23 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE json_valid(payload) AND json_type(payload, '$.shift_id') = 'text';
     `,
   },
-];
+  {
+    version: 4,
+    name: 'open card payments: unresolved outcomes until resolved',
+    // One row per `payment.unresolved` without its `payment.resolved`, written and removed in
+    // the append's transaction: the block on card payments survives a restart without a scan.
+    sql: `
+      CREATE TABLE open_payments (
+        reference TEXT PRIMARY KEY,
+        seq       INTEGER NOT NULL UNIQUE REFERENCES journal(seq)
+      ) STRICT;
+      INSERT OR IGNORE INTO open_payments (reference, seq)
+        SELECT json_extract(u.payload, '$.reference'), u.seq FROM journal u
+        WHERE u.type = 'payment.unresolved' AND json_valid(u.payload) AND json_type(u.payload, '$.reference') = 'text'
+          AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.type = 'payment.resolved' AND r.seq > u.seq AND json_valid(r.payload)
+                          AND json_extract(r.payload, '$.reference') = json_extract(u.payload, '$.reference'));
+    `,
+  },];
 
 export function applyMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -201,7 +217,8 @@ export function applyMigrations(db: Database.Database, migrations: readonly Migr
   for (const v of done) {
     if (!known.has(v)) throw new Error(`database has schema version ${v}, which this app does not know (newer app wrote it?)`);
   }
-  const applied: number[] = [];
+  const applied: number[] = [
+];
   const run = db.transaction((m: Migration) => {
     db.exec(m.sql);
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
