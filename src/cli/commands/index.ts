@@ -22,6 +22,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['register'], load: () => import('./register') },
   { names: ['demo'], load: () => import('./demo') },
   { names: ['books'], load: () => import('./books') },
+  { names: ['prices', 'stock', 'terminals'], load: () => import('./hq') },
 ];
 
 /**
