@@ -18,6 +18,7 @@ import { channelRoutes } from './channels';
 import { hqConsoleRoutes } from './hq-console';
 import { productRoutes } from './products';
 import { hqWriteRoutes } from './hq-writes';
+import { booksRoutes } from './books';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -40,4 +41,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   hqConsoleRoutes,
   productRoutes,
   hqWriteRoutes,
+  booksRoutes,
 ];

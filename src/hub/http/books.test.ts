@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultChart } from '../../core/ledger/default-charts';
+import { generateMonth, loadMonth } from '../books/testing/month';
+import { HAS_TOOLS } from '../books/testing/tools';
+import { ADMIN_TOKEN, api } from '../testing/hub-fixture';
+import { startTestHub } from '../testing/hub-fixture';
+import { openTestDb, testBackends, type TestDb } from '../testing/test-db';
+import type { HubHandle } from '../server';
+
+// The books over HTTP on a running hub: export batches (cut, refused when nothing is new,
+// paged history, the file again), corrections imported back, statement import, a
+// reconciliation run with paged items, a resolution and the report; store managers refused.
+
+describe.each(testBackends())('books HTTP routes on $name', (backend) => {
+  let t: TestDb;
+  let hub: HubHandle;
+  let mgr: string;
+  beforeAll(async () => {
+    t = await openTestDb(backend);
+    await loadMonth(t.db, defaultChart('us'), generateMonth(fc, { seed: 21, days: 3, salesPerDay: 3 }));
+    hub = await startTestHub(t.db);
+    mgr = (await api(hub, 'POST', '/api/users', { user_id: 'mgr-1', name: 'Manager', role: 'store_manager', store_ids: ['store-001'] })).body.token;
+  }, 300_000);
+  afterAll(async () => {
+    await hub?.close();
+    await t?.dispose();
+  });
+
+  it('cuts export batches, pages their history and serves a batch file again', async () => {
+    expect((await api(hub, 'POST', '/api/books/exports', { target: 'h', format: 'hledger', mode: 'per_transaction' }, mgr)).status).toBe(403);
+    const a = await api(hub, 'POST', '/api/books/exports', { target: 'h', format: 'hledger', mode: 'per_transaction', to: '2026-11-01' });
+    expect(a.status).toBe(201);
+    expect(a.body).toMatchObject({ target: 'h', mode: 'per_transaction', created_by: 'admin' });
+    const b = await api(hub, 'POST', '/api/books/exports', { target: 'h' });
+    expect(b.status).toBe(201);
+    const none = await api(hub, 'POST', '/api/books/exports', { target: 'h' });
+    expect(none).toMatchObject({ status: 409, body: { error: { code: 'NOTHING_TO_EXPORT' } } });
+    const bad = await api(hub, 'POST', '/api/books/exports', { target: 'h', format: 'beancount' });
+    expect(bad).toMatchObject({ status: 409, body: { error: { code: 'TARGET_MISMATCH' } } });
+    const p1 = await api(hub, 'GET', '/api/books/exports?limit=1');
+    expect(p1.body.batches.map((x: { batch_id: number }) => x.batch_id)).toEqual([b.body.batch_id]);
+    const p2 = await api(hub, 'GET', `/api/books/exports?limit=1&cursor=${p1.body.next_cursor}`);
+    expect(p2.body).toMatchObject({ batches: [{ batch_id: a.body.batch_id }], next_cursor: null });
+    const f = await fetch(`${hub.url}/api/books/exports/${a.body.batch_id}/file`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(f.status).toBe(200);
+    expect(f.headers.get('x-content-sha256')).toBe(a.body.content_sha256);
+    expect(await f.text()).toContain(`tillstream-batch:${a.body.batch_id}`);
+    expect((await api(hub, 'GET', '/api/books/exports/999999/file')).status).toBe(404);
+  });
+
+  it.skipIf(!HAS_TOOLS)('imports an edited export back as corrections, once', async () => {
+    const a = await api(hub, 'POST', '/api/books/exports', { target: 'c', format: 'hledger', mode: 'per_transaction' });
+    const f = await fetch(`${hub.url}/api/books/exports/${a.body.batch_id}/file`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const edited = (await f.text()).replace(/^(\s+)Income:Sales:\S+(\s+-)/m, '$1Income:Other$2');
+    const r = await api(hub, 'POST', '/api/books/corrections', { format: 'hledger', content: edited });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ batch_id: a.body.batch_id, already_imported: false, needs_person: [] });
+    expect(r.body.adjusted).toHaveLength(1);
+    const again = await api(hub, 'POST', '/api/books/corrections', { format: 'hledger', content: edited });
+    expect(again.body).toMatchObject({ already_imported: true, adjusted: [] });
+    const items = await api(hub, 'GET', `/api/books/corrections/${r.body.import_id}/items`);
+    expect(items.body.items).toEqual([expect.objectContaining({ outcome: 'adjusted', correction_entry_id: r.body.adjusted[0].correction_entry_id })]);
+    expect((await api(hub, 'POST', '/api/books/corrections', { format: 'hledger', content: 'nonsense' })).body.error.code).toBe('UNKNOWN_BATCH');
+  });
+
+  it('imports a statement, runs reconciliation, pages items, records a resolution and reports', async () => {
+    const camt = readFileSync(path.join(__dirname, '../books/statements/fixtures/camt053-v08.xml'));
+    const s = await api(hub, 'POST', '/api/books/imports/statement', { content_base64: camt.toString('base64'), file_name: 'camt.xml' });
+    expect(s.status).toBe(200);
+    expect((await api(hub, 'POST', '/api/books/imports/statement', { content_base64: camt.toString('base64') })).body.already_imported).toBe(true);
+    const broken = await api(hub, 'POST', '/api/books/imports/statement', { content_base64: Buffer.from(camt.toString('utf8').replace('<CdtDbtInd>', '<CdtDbtInd>X')).toString('base64') });
+    expect(broken).toMatchObject({ status: 400, body: { error: { code: 'BAD_FILE' } } });
+    const run = await api(hub, 'POST', '/api/books/recon/runs', { from: '2026-11-01', to: '2026-11-30' });
+    expect(run.status).toBe(200);
+    expect(run.body.items).toBeGreaterThan(0);
+    const page = await api(hub, 'GET', '/api/books/recon/items?open=true&limit=2');
+    expect(page.body.items).toHaveLength(2);
+    const next = await api(hub, 'GET', `/api/books/recon/items?open=true&limit=2&cursor=${page.body.next_cursor}`);
+    expect(next.body.items[0].item_key).not.toBe(page.body.items[0].item_key);
+    const key = page.body.items[0].item_key as string;
+    const res = await api(hub, 'POST', `/api/books/recon/items/${encodeURIComponent(key)}/resolutions`, { note: 'deposited late, next statement' });
+    expect(res.status).toBe(201);
+    const after = await api(hub, 'GET', '/api/books/recon/items?limit=500');
+    expect(after.body.items.find((i: { item_key: string }) => i.item_key === key).resolution).toMatchObject({ resolved_by: 'admin', note: 'deposited late, next statement' });
+    expect((await api(hub, 'POST', '/api/books/recon/items/nope/resolutions', { note: 'x' })).status).toBe(404);
+    const report = await api(hub, 'GET', '/api/books/recon/report?from=2026-11-01&to=2026-11-30');
+    expect(report.body.rows.length).toBeGreaterThan(0);
+    expect((await api(hub, 'GET', '/api/books/recon/report', undefined, mgr)).status).toBe(403);
+  });
+});

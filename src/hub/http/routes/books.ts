@@ -1,0 +1,232 @@
+import { z } from 'zod';
+import type { RouteModule } from '../app';
+import { userOf } from '../auth';
+import { errorBodySchema, HttpError } from '../errors';
+import { keyset, pageQuery, pageReply, SqlParams } from '../paging';
+import { createExportBatch, EXPORT_FORMATS, POSTING_MODES, renderBatch } from '../../books/export/batches';
+import { correctionItems, CORRECTION_FORMATS, importCorrections } from '../../books/corrections/import';
+import { BooksInputError, importSettlement, importStatement, reconciliationReport, resolveItem, runReconciliation, SettlementParseError, StatementParseError } from '../../books/reconcile/store';
+import { SETTLEMENT_FORMATS } from '../../books/settlement';
+import { STATEMENT_FORMATS } from '../../books/statements';
+
+// The books over HTTP (admin and hq only): export batches, corrections coming back,
+// statement and settlement imports, reconciliation runs, items and resolutions. Lists use
+// the API's one keyset paging (paging.ts). Files travel inside JSON (text, or base64 for
+// statements and settlements), so they are bounded by the API's body limit (8 MiB); larger
+// files go through the CLI. Refusals carry the books' codes (docs/books.md).
+
+const ROLES = { auth: 'user' as const, roles: ['admin' as const, 'hq' as const] };
+const date = z.iso.date();
+const CONFLICT = new Set(['NOTHING_TO_EXPORT', 'ALREADY_EXPORTED', 'TARGET_MISMATCH', 'CONCURRENT_RUN']);
+const NOT_FOUND = new Set(['UNKNOWN_BATCH', 'UNKNOWN_ITEM', 'UNKNOWN_TARGET']);
+
+/** Books refusals as HTTP answers with the same code. */
+async function books<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof BooksInputError) throw new HttpError(CONFLICT.has(e.code) ? 409 : NOT_FOUND.has(e.code) ? 404 : 400, e.code, e.message);
+    if (e instanceof StatementParseError || e instanceof SettlementParseError) throw new HttpError(400, 'BAD_FILE', e.message.replace(/\s*\n\s*/g, ' '), 'content_base64');
+    throw e;
+  }
+}
+
+const batchSchema = z.object({
+  batch_id: z.number(), target: z.string(), format: z.enum(EXPORT_FORMATS), mode: z.enum(POSTING_MODES), range_from: z.string().nullable(), range_to: z.string().nullable(),
+  repeat: z.boolean(), entry_count: z.number(), content_sha256: z.string(), created_by: z.string(), created_at: z.string(),
+});
+const itemSchema = z.object({
+  item_key: z.string(), kind: z.string(), store_id: z.string().nullable(), date: z.string(), currency: z.string(), expected: z.number(), received: z.number(),
+  status: z.string(), reason: z.string().nullable(), matched_with: z.string().nullable(), detail: z.string(),
+  resolution: z.object({ resolved_by: z.string(), resolved_at: z.string(), note: z.string() }).nullable(),
+});
+const errors = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema };
+const base64 = z.string().min(1).max(12_000_000).regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64');
+
+export const booksRoutes: RouteModule = (app, deps) => {
+  app.post('/api/books/exports', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Cut an export batch for a target: only entries new to it unless entries=all (and again=true for repeats) (admin, hq)', security: [{ bearer: [] }],
+      body: z.object({
+        target: z.string().min(1).max(64), format: z.enum(EXPORT_FORMATS).optional(), mode: z.enum(POSTING_MODES).optional(), from: date.optional(), to: date.optional(),
+        entries: z.enum(['new', 'all']).optional(), again: z.boolean().optional(), currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+      }).strict(),
+      response: { 201: batchSchema, ...errors },
+    },
+    handler: async (req, reply) => {
+      const b = await books(() => createExportBatch(deps.db, deps.chart, { ...req.body, by: userOf(req).user_id }));
+      const { files: _f, ...record } = b;
+      return reply.code(201).send(record);
+    },
+  });
+
+  const batches = keyset('books-exports', [{ sql: 'batch_id', type: 'bigint' }], 'desc');
+  app.get('/api/books/exports', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Export history, newest first (admin, hq)', security: [{ bearer: [] }],
+      querystring: z.object({ ...pageQuery(), target: z.string().min(1).max(64).optional() }).strict(),
+      response: { 200: pageReply('batches', batchSchema), ...errors },
+    },
+    handler: async (req) => {
+      const q = new SqlParams();
+      const where = [req.query.target ? `target = ${q.p(req.query.target)}` : 'TRUE', batches.after(q, req.query.cursor)];
+      const r = await deps.db.query<Record<string, unknown>>(
+        `SELECT batch_id::int AS batch_id, target, format, mode, to_char(range_from, 'YYYY-MM-DD') AS range_from, to_char(range_to, 'YYYY-MM-DD') AS range_to, repeat, entry_count, content_sha256, created_by,
+                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at, ${batches.select}
+           FROM export_batches WHERE ${where.join(' AND ')} ORDER BY ${batches.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = batches.page(r.rows, req.query.limit);
+      return { batches: page.rows.map((x) => ({ ...x, batch_id: Number(x.batch_id), entry_count: Number(x.entry_count) })) as Array<z.infer<typeof batchSchema>>, next_cursor: page.next_cursor };
+    },
+  });
+
+  app.get('/api/books/exports/:batch_id/file', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'The file of an export batch, rendered again byte-identical (admin, hq)', security: [{ bearer: [] }],
+      params: z.object({ batch_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      querystring: z.object({ part: z.coerce.number().int().min(1).max(1000).default(1).describe('Xero files split at its row limit: which part') }).strict(),
+      response: { 200: { description: 'the export file', content: { 'text/plain': { schema: z.string() } } }, ...errors },
+    },
+    handler: async (req, reply) => {
+      const b = await books(() => renderBatch(deps.db, req.params.batch_id));
+      const file = b.files[req.query.part - 1];
+      if (file === undefined) throw new HttpError(404, 'NO_SUCH_PART', `batch ${b.batch_id} has ${b.files.length} file(s)`, 'part');
+      const ext = b.format === 'hledger' ? 'journal' : b.format === 'beancount' ? 'beancount' : 'csv';
+      return reply
+        .header('content-type', ext === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8')
+        .header('content-disposition', `attachment; filename="tillstream-batch-${b.batch_id}${b.files.length > 1 ? `-${req.query.part}` : ''}.${ext}"`)
+        .header('x-content-sha256', b.content_sha256)
+        .send(file);
+    },
+  });
+
+  app.post('/api/books/corrections', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Import an edited hledger/Beancount export back as adjusting entries; the same file again changes nothing (admin, hq)', security: [{ bearer: [] }],
+      body: z.object({ format: z.enum(CORRECTION_FORMATS), content: z.string().min(1).max(8_000_000), batch_id: z.number().int().min(1).optional(), file_name: z.string().max(500).optional() }).strict(),
+      response: {
+        200: z.object({
+          import_id: z.number(), batch_id: z.number(), already_imported: z.boolean(), unchanged: z.number(),
+          adjusted: z.array(z.object({ entry_id: z.string(), correction_entry_id: z.string() })),
+          needs_person: z.array(z.object({ entry_id: z.string().nullable(), where: z.string(), reason: z.string() })),
+        }),
+        ...errors,
+      },
+    },
+    handler: async (req) => books(() => importCorrections(deps.db, { bytes: Buffer.from(req.body.content, 'utf8'), format: req.body.format, batch_id: req.body.batch_id, file_name: req.body.file_name, by: userOf(req).user_id })),
+  });
+
+  app.get('/api/books/corrections/:import_id/items', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'What a corrections import adjusted, and what it left for a person with the reason (admin, hq)', security: [{ bearer: [] }],
+      params: z.object({ import_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      response: { 200: z.object({ items: z.array(z.object({ entry_id: z.string().nullable(), outcome: z.string(), correction_entry_id: z.string().nullable(), reason: z.string() })) }), ...errors },
+    },
+    handler: async (req) => ({ items: await correctionItems(deps.db, req.params.import_id) }),
+  });
+
+  app.post('/api/books/imports/statement', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Import a bank statement (camt.053, MT940, OFX, CSV with a profile); the same file twice is recognised (admin, hq)', security: [{ bearer: [] }],
+      body: z.object({ content_base64: base64, format: z.enum(STATEMENT_FORMATS).optional(), profile: z.record(z.string(), z.unknown()).optional(), file_name: z.string().max(500).optional() }).strict(),
+      response: { 200: z.object({ import_id: z.number(), already_imported: z.boolean(), lines: z.number() }), ...errors },
+    },
+    handler: async (req) => {
+      const r = await books(() => importStatement(deps.db, { bytes: Buffer.from(req.body.content_base64, 'base64'), format: req.body.format, profile: req.body.profile, file_name: req.body.file_name, by: userOf(req).user_id }));
+      return { import_id: r.import_id, already_imported: r.already_imported, lines: r.lines };
+    },
+  });
+
+  app.post('/api/books/imports/settlement', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Import a processor settlement report and post its payouts and fees (admin, hq)', security: [{ bearer: [] }],
+      body: z.object({ content_base64: base64, format: z.enum(SETTLEMENT_FORMATS).optional(), processor: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional(), file_name: z.string().max(500).optional() }).strict(),
+      response: { 200: z.object({ import_id: z.number(), already_imported: z.boolean(), lines: z.number(), posted_entries: z.array(z.string()) }), ...errors },
+    },
+    handler: async (req) => {
+      const r = await books(() => importSettlement(deps.db, deps.chart, { bytes: Buffer.from(req.body.content_base64, 'base64'), format: req.body.format, processor: req.body.processor, file_name: req.body.file_name, by: userOf(req).user_id }));
+      return { import_id: r.import_id, already_imported: r.already_imported, lines: r.lines, posted_entries: r.posted_entries };
+    },
+  });
+
+  app.post('/api/books/recon/runs', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Run the matching over a date range and store the items (admin, hq)', security: [{ bearer: [] }],
+      body: z.object({ from: date.optional(), to: date.optional() }).strict(),
+      response: { 200: z.object({ items: z.number(), matched: z.number(), open: z.number() }), ...errors },
+    },
+    handler: async (req) => {
+      if (req.body.from && req.body.to && req.body.from > req.body.to) throw new HttpError(400, 'BAD_RANGE', `from (${req.body.from}) must not be after to (${req.body.to})`, 'from');
+      const items = await runReconciliation(deps.db, req.body);
+      const open = items.filter((i) => i.status === 'open').length;
+      return { items: items.length, matched: items.length - open, open };
+    },
+  });
+
+  const items = keyset('books-recon-items', [{ sql: "to_char(i.date, 'YYYY-MM-DD')", type: 'text' }, { sql: 'i.item_key', type: 'text' }], 'asc');
+  app.get('/api/books/recon/items', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Reconciliation items with reason and latest resolution, by date (admin, hq)', security: [{ bearer: [] }],
+      querystring: z.object({ ...pageQuery(), open: z.enum(['true', 'false']).optional().describe('only open, unresolved items'), from: date.optional(), to: date.optional() }).strict(),
+      response: { 200: pageReply('items', itemSchema), ...errors },
+    },
+    handler: async (req) => {
+      const q = new SqlParams();
+      const where = [
+        req.query.from ? `i.date >= ${q.p(req.query.from)}::date` : 'TRUE',
+        req.query.to ? `i.date <= ${q.p(req.query.to)}::date` : 'TRUE',
+        req.query.open === 'true' ? `(i.status = 'open' AND r.resolved_by IS NULL)` : 'TRUE',
+        items.after(q, req.query.cursor),
+      ];
+      const r = await deps.db.query<Record<string, unknown>>(
+        `SELECT i.item_key, i.kind, i.store_id, to_char(i.date, 'YYYY-MM-DD') AS date, i.currency, i.expected, i.received, i.status, i.reason, i.matched_with, i.detail,
+                r.resolved_by, to_char(r.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS resolved_at, r.note, ${items.select}
+           FROM recon_items i
+           LEFT JOIN LATERAL (SELECT resolved_by, resolved_at, note FROM recon_resolutions x WHERE x.item_key = i.item_key ORDER BY resolution_id DESC LIMIT 1) r ON true
+          WHERE ${where.join(' AND ')} ORDER BY ${items.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = items.page(r.rows, req.query.limit);
+      return {
+        items: page.rows.map((x) => ({
+          item_key: String(x.item_key), kind: String(x.kind), store_id: (x.store_id as string | null) ?? null, date: String(x.date), currency: String(x.currency),
+          expected: Number(x.expected), received: Number(x.received), status: String(x.status), reason: (x.reason as string | null) ?? null,
+          matched_with: (x.matched_with as string | null) ?? null, detail: String(x.detail),
+          resolution: x.resolved_by ? { resolved_by: String(x.resolved_by), resolved_at: String(x.resolved_at), note: String(x.note) } : null,
+        })),
+        next_cursor: page.next_cursor,
+      };
+    },
+  });
+
+  app.post('/api/books/recon/items/:item_key/resolutions', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Record who resolved an item, when and why; the item is kept (admin, hq)', security: [{ bearer: [] }],
+      params: z.object({ item_key: z.string().min(1).max(300) }),
+      body: z.object({ note: z.string().min(1).max(1000) }).strict(),
+      response: { 201: z.object({ resolution_id: z.number() }), ...errors },
+    },
+    handler: async (req, reply) => reply.code(201).send(await books(() => resolveItem(deps.db, { item_key: req.params.item_key, by: userOf(req).user_id, note: req.body.note }))),
+  });
+
+  app.get('/api/books/recon/report', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Expected, received, difference and open items per day, store and currency (admin, hq)', security: [{ bearer: [] }],
+      querystring: z.object({ from: date.optional(), to: date.optional() }).strict(),
+      response: { 200: z.object({ rows: z.array(z.object({ date: z.string(), store_id: z.string().nullable(), currency: z.string(), expected: z.number(), received: z.number(), difference: z.number(), open_items: z.number() }).passthrough()) }), ...errors },
+    },
+    handler: async (req) => ({ rows: await reconciliationReport(deps.db, req.query) }),
+  });
+};
