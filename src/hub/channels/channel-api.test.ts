@@ -191,6 +191,12 @@ describe.each(testBackends())('channel API on $name', (backend) => {
     // The register sees the level the web order left, through the store's change log.
     const fromWeb = await changes.waitFor((m: Loose) => m.changes.some((c: Loose) => c.kind === 'stock' && c.payload.source?.terminal_id === CH));
     expect(fromWeb.store_id).toBe('S');
+    // Measured, not asserted (the machine is shared): from sending a web order to the register holding its stock change.
+    const t0 = performance.now();
+    const timed = channelCall(hub, token, 'orders', 'key-timed', order('L-2', [{ sku: 'MUG', qty: 1, price: 900 }]));
+    await changes.waitFor((m: Loose) => m.changes.some((c: Loose) => c.kind === 'stock' && c.payload.levels.some((l: Loose) => l.sku === 'MUG') && c.payload.source?.terminal_id === CH));
+    console.log(`web order → register stock change on ${backend.name}: ${(performance.now() - t0).toFixed(0)} ms`);
+    expect((await timed).status).toBe(200);
     reg.close();
   });
 
