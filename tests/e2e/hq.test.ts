@@ -318,5 +318,22 @@ describe('HQ console', () => {
     await page.getByTestId('trial-balance').waitFor();
     expect(await page.getByTestId('tb-balanced').textContent()).toBe('Balanced');
     await shot('11-books');
+
+    // Keyboard: Alt+<n> reaches every page, and on each every form control has an accessible name.
+    for (const [key, id] of [['1', 'Today'], ['2', 'Sales'], ['3', 'Products & prices'], ['4', 'Stock'], ['5', 'Stores'], ['6', 'Registers'], ['7', 'Alerts'], ['8', 'Books']] as const) {
+      await page.keyboard.press(`Alt+${key}`);
+      await page.locator('h1').filter({ hasText: id }).waitFor();
+      await page.waitForTimeout(200);
+      const unnamed = await page.evaluate(() =>
+        [...document.querySelectorAll('input, select, button, textarea')]
+          .filter((el) => {
+            const e = el as HTMLInputElement;
+            const name = (e.labels && e.labels.length > 0) || e.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent!.trim());
+            return !name;
+          })
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      expect(unnamed, `unlabelled controls on ${id}`).toEqual([]);
+    }
   });
 });

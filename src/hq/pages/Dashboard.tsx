@@ -249,7 +249,7 @@ function TimeChart(props: { figures: DashboardReply | null }) {
     const rows: Array<Figures | undefined> = slots.map((t) => at.get(t));
     const scale = 10 ** currencyExponent(cur);
     const label = (t: number) =>
-      f.bucket === 'hour' ? new Date(t).toLocaleTimeString(navigator.language || 'en-US', { hour: '2-digit', minute: '2-digit' }) : new Date(t).toLocaleDateString(navigator.language || 'en-US', { month: 'short', day: 'numeric' });
+      f.bucket === 'hour' ? new Date(t).toLocaleTimeString(navigator.language || 'en-US', { hour: 'numeric' }) : new Date(t).toLocaleDateString(navigator.language || 'en-US', { month: 'short', day: 'numeric' });
     c.data.labels = slots.map(label);
     // Bar heights only: minor units over the currency's exponent, for the axis. What a person
     // reads as an amount (tooltips, tables) goes through core's money helpers.
