@@ -5,6 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, renameSync, symlinkSync } from 'node:fs';
+import { DisplaySimulator } from '../../drivers/simulators/display-sim';
+import { createPtyPair } from '../../drivers/simulators/pty';
+import { serialBinding } from '../../drivers/transport/serial';
 import { PrinterSimulator } from '../../drivers/simulators/printer-sim';
 import { VirtualUsbBus } from '../../drivers/simulators/usb-bus';
 import { loadRegisterConfig, parseRegisterConfig, registerDeviceConfig } from './config';
@@ -137,4 +141,42 @@ describe('register device configuration', () => {
       await d.close();
     }
   });
+
+  it('the customer display shows the paid screen again after it is unplugged and plugged back in (real serial binding on a PTY)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-register-display-'));
+    let pty = await createPtyPair({ dir });
+    let devEnd = await serialBinding.open({ kind: 'serial', path: pty.devicePath, baudRate: 9600 });
+    let sim = new DisplaySimulator(devEnd);
+    const cfg = parseRegisterConfig({
+      ...base,
+      device_config: { version: 1, devices: { display: { type: 'display', connection: { transport: 'serial', path: pty.hostPath, baudRate: 9600 }, locale: 'de-DE', idleText: ['Willkommen', ''], reconnect: { initialDelayMs: 50, maxDelayMs: 200 } } } },
+    });
+    const d = await DriverDevices.start(cfg);
+    const shows = (s: DisplaySimulator, a: string, b: string) => () => s.lines()[0].includes(a) && s.lines()[1].includes(b);
+    try {
+      await until(() => d.status()[0]?.state === 'idle', 'the display online');
+      await d.showCustomer({ kind: 'paid', tendered: { amount: 2000, currency: 'EUR' }, change: { amount: 526, currency: 'EUR' } });
+      await until(shows(sim, 'Paid', 'Change'), 'Paid / Change on the display');
+      expect(sim.lines()[1].replace(/\u00a0/g, ' ')).toContain('5,26 €');
+      // Unplugged: the register sees it offline.
+      await devEnd.close();
+      await pty.close();
+      await until(() => d.status()[0]?.state === 'offline', 'offline after unplug');
+      // Plugged back in at the same path, blank as a display that just powered up: redrawn by itself.
+      const hostLink = pty.hostPath;
+      expect(existsSync(hostLink)).toBe(false);
+      pty = await createPtyPair();
+      devEnd = await serialBinding.open({ kind: 'serial', path: pty.devicePath, baudRate: 9600 });
+      sim = new DisplaySimulator(devEnd);
+      symlinkSync(pty.pts[0], `${hostLink}.new`);
+      renameSync(`${hostLink}.new`, hostLink);
+      await until(shows(sim, 'Paid', 'Change'), 'the paid screen redrawn after the replug', 20_000);
+      expect(d.status()[0]?.state).toBe('idle');
+    } finally {
+      await d.close();
+      await devEnd.close().catch(() => undefined);
+      await pty.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
