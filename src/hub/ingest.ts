@@ -24,6 +24,7 @@ import { decimalToQty, qtyToDecimal } from './quantity';
 import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/money/quantity';
 import { ALERT_FOLD_WINDOW_MINUTES, writeAlerts, type AlertDraft } from './alerts';
 import { alertsForEvent } from './event-alerts';
+import { applyEventValue, lockBatchAccounts } from './value/apply-event';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
 // entries, stock movements, store changes, alerts, the terminal's high-water mark) commits
@@ -253,6 +254,8 @@ async function applyEvents(tx: Queryable, ctx: IngestContext, events: JournalEve
     reversed: new Set(),
     currency: term.currency,
   };
+  // Gift card and points accounts after the stock rows, before anything else is written.
+  await lockBatchAccounts(tx, { store_id: ctx.store_id, currency: term.currency }, fresh.filter((e) => !eventContentProblem(e)));
   if (fresh.length) {
     const ids = fresh.map((e) => e.event_id.toLowerCase());
     const { rows } = await tx.query<{ event_id: string }>(
@@ -535,9 +538,10 @@ async function loadEntry(tx: Queryable, entryId: string): Promise<JournalEntry |
 async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out: TxOutcome, p: Pending): Promise<void> {
   let entries: JournalEntry[];
   let movements: StockMovementDraft[];
+  let original: JournalEntry | undefined;
   try {
     const originalId = ctx.processor.originalEntryId(e);
-    const original = originalId ? (p.entryIds.get(originalId) ?? (await loadEntry(tx, originalId))) : undefined;
+    original = originalId ? (p.entryIds.get(originalId) ?? (await loadEntry(tx, originalId))) : undefined;
     entries = ctx.processor.post(e, original);
     entries.forEach(checkEntry);
     movements = ctx.processor.stock(e);
@@ -582,6 +586,7 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
     }
   }
   out.pendingAlerts.push(...alertsForEvent(e));
+  await applyEventValue(tx, { store_id: ctx.store_id, currency: p.currency }, e, e.type === 'sale.post_voided' ? (original?.source.event_id ?? null) : null, out.pendingAlerts);
   out.applied.push(e);
 }
 

@@ -7,6 +7,7 @@ import { MAX_FRAME_BYTES } from '../core/protocol';
 import { defaultChart } from '../core/ledger/default-charts';
 import { loadChart } from '../core/ledger/chart';
 import { openDb, type Db } from './db/db';
+import { expireReservations } from './value/reservations';
 import { migrate } from './db/migrate';
 import { ensureBootstrapAdmin } from './auth';
 import { hubConfigSchema, formatZodError, ConfigError, type HubConfigInput } from './config';
@@ -152,6 +153,14 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         // Channel deliveries held for an order that never came (or was never paid) expire with an alert.
         .then(() => track(expireHeldDeliveries(db)))
         .then((alerts) => publishAlerts(io, alerts))
+        // Reservations whose sale never came: released, with an alert.
+        .then(() => track(expireReservations(db)))
+        .then((alerts) => {
+          if (alerts.length) {
+            publishAlerts(io, alerts);
+            log.warn({ expired: alerts.length }, 'gift card / points reservations expired');
+          }
+        })
         .catch((err) => log.error({ err }, 'scheduler failed'))
         .finally(() => (schedulerBusy = false));
     }, cfg.schedulerIntervalMs);

@@ -10,6 +10,11 @@ import {
   pushEventsRequestSchema,
   snapshotRequestSchema,
   saleLookupRequestSchema,
+  cardLookupRequestSchema,
+  customerCreateRequestSchema,
+  customerLookupRequestSchema,
+  tenderReleaseRequestSchema,
+  tenderReserveRequestSchema,
   type Alert,
   type JournalEvent,
   type ProtocolError,
@@ -22,6 +27,9 @@ import { latestCursor, pullChanges, storeSnapshot } from './changes';
 import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
 import { lookupSale } from './sale-lookup';
 import { signedAmount } from './sales-figures';
+import { lookupCard, storeCurrency } from './value/lookups';
+import { release, reserve } from './value/reservations';
+import { createCustomer, lookupCustomers } from './value/customers';
 import { describeDbError, isTransientDbError } from './db/errors';
 import type { EventProcessor } from './processor';
 
@@ -339,6 +347,18 @@ export function installSocketHandlers(deps: SocketDeps): void {
 
     handle(MSG.snapshot, snapshotRequestSchema, async () => db.transaction((tx) => storeSnapshot(tx, p.store_id)));
     handle(MSG.saleLookup, saleLookupRequestSchema, (req) => lookupSale(db, p.store_id, req));
+
+    // Customers, points and gift cards (docs/loyalty.md). Requests carry personal data: log ids only.
+    handle(MSG.cardLookup, cardLookupRequestSchema, (req) => lookupCard(db, req.gift_card_id));
+    handle(MSG.tenderReserve, tenderReserveRequestSchema, async (req) =>
+      reserve(db, { store_id: p.store_id, terminal_id: p.terminal_id, currency: await storeCurrency(db, p.store_id) }, req),
+    );
+    handle(MSG.tenderRelease, tenderReleaseRequestSchema, async (req) => ({
+      ok: true,
+      released: await release(db, { store_id: p.store_id, terminal_id: p.terminal_id }, req.sale_id, req.tender_id),
+    }));
+    handle(MSG.customerLookup, customerLookupRequestSchema, async (req) => ({ ok: true, customers: await lookupCustomers(db, req) }));
+    handle(MSG.customerCreate, customerCreateRequestSchema, async (req) => ({ ok: true, ...(await createCustomer(db, { by: p.terminal_id, store_id: p.store_id }, req)) }));
   });
 }
 

@@ -100,6 +100,13 @@ export const saleLineSchema = z.strictObject({
   total: nonNegMinorSchema,
   /** false: the line moves no stock (a web order's shipping, a service charge). Absent: it does. */
   stock: z.literal(false).optional(),
+  /**
+   * The line loads value onto this gift card (a new card or a reload; in a refund: value taken
+   * back off it). The amount is owed to the card holder, so it posts to the gift card
+   * liability, never to revenue, and the hub adds it to the card's balance. Such a line has
+   * no taxes and no discounts.
+   */
+  gift_card_id: idSchema.optional(),
 });
 export type SaleLine = z.infer<typeof saleLineSchema>;
 
@@ -168,18 +175,35 @@ export const cardTenderSchema = z.strictObject({
   reference: z.string().max(64).optional(),
 });
 
+/**
+ * Set on a redemption the register made without the hub (offline, under the chain's offline
+ * policy): no reservation backs it, and the hub records it as a risk when it applies it.
+ */
+const offlineFlag = z.literal(true).optional();
+
 export const giftCardTenderSchema = z.strictObject({
   ...tenderBase,
   kind: z.literal('gift_card'),
-  /** Gift card account id (ledger: gift card liability). Never a full payment-card number. */
+  /** Gift card (or store credit) account id (ledger: gift card liability). Never a full payment-card number. */
   gift_card_id: idSchema,
+  offline: offlineFlag,
 });
 
-export const tenderSchema = z.discriminatedUnion('kind', [cashTenderSchema, cardTenderSchema, giftCardTenderSchema]);
+/** Loyalty points redeemed as a tender: `amount` = `points` × the sale's `loyalty.point_value`. */
+export const pointsTenderSchema = z.strictObject({
+  ...tenderBase,
+  kind: z.literal('points'),
+  customer_id: idSchema,
+  points: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  offline: offlineFlag,
+});
+
+export const tenderSchema = z.discriminatedUnion('kind', [cashTenderSchema, cardTenderSchema, giftCardTenderSchema, pointsTenderSchema]);
 export type Tender = z.infer<typeof tenderSchema>;
 export type CashTender = z.infer<typeof cashTenderSchema>;
 export type CardTender = z.infer<typeof cardTenderSchema>;
 export type GiftCardTender = z.infer<typeof giftCardTenderSchema>;
+export type PointsTender = z.infer<typeof pointsTenderSchema>;
 export type TenderKind = Tender['kind'];
 
 /** A refund tender: money going back to the customer, optionally naming the original tender it reverses. */
@@ -187,7 +211,52 @@ export const refundTenderSchema = z.discriminatedUnion('kind', [
   cashTenderSchema.extend({ original_tender_id: idSchema.optional() }),
   cardTenderSchema.extend({ original_tender_id: idSchema.optional() }),
   giftCardTenderSchema.extend({ original_tender_id: idSchema.optional() }),
+  pointsTenderSchema.extend({ original_tender_id: idSchema.optional() }),
 ]);
+
+/**
+ * The customer a sale was rung up for and the points it earned (a refund: the points it takes
+ * back). Points are a liability at `point_value` minor units each, so the ledger and the hub's
+ * points ledger agree in value whatever the chain's setting is later.
+ */
+export const saleLoyaltySchema = z.strictObject({
+  customer_id: idSchema,
+  /** Minor units of the sale's currency one point is worth (the chain's setting when the sale was made). */
+  point_value: z.number().int().min(1).max(1_000_000),
+  points_earned: z.number().int().min(0).max(1_000_000_000),
+});
+export type SaleLoyalty = z.infer<typeof saleLoyaltySchema>;
+
+export const refundLoyaltySchema = z.strictObject({
+  customer_id: idSchema,
+  point_value: z.number().int().min(1).max(1_000_000),
+  /** Points the refund takes back from what the original sale earned. */
+  points_reversed: z.number().int().min(0).max(1_000_000_000),
+});
+export type RefundLoyalty = z.infer<typeof refundLoyaltySchema>;
+
+interface LoyaltyDoc {
+  lines: ReadonlyArray<{ line_id: string; gift_card_id?: string | undefined; taxes: readonly unknown[]; discounts: readonly unknown[] }>;
+  tenders: ReadonlyArray<{ tender_id: string; kind: string; amount: number; customer_id?: string; points?: number }>;
+  loyalty?: { customer_id: string; point_value: number } | undefined;
+}
+
+/** Gift card lines carry no tax or discount; a points tender is the sale's customer's and worth points × point_value. */
+export function checkValueRules(doc: LoyaltyDoc): string[] {
+  const problems: string[] = [];
+  for (const l of doc.lines) {
+    if (l.gift_card_id !== undefined && (l.taxes.length > 0 || l.discounts.length > 0)) problems.push(`lines ${l.line_id}: a gift card line has no taxes and no discounts`);
+  }
+  for (const t of doc.tenders) {
+    if (t.kind !== 'points') continue;
+    if (!doc.loyalty) problems.push(`tenders ${t.tender_id}: points tender without the sale's loyalty customer`);
+    else if (t.customer_id !== doc.loyalty.customer_id) problems.push(`tenders ${t.tender_id}: points of ${t.customer_id}, the sale's customer is ${doc.loyalty.customer_id}`);
+    else if (BigInt(t.points ?? 0) * BigInt(doc.loyalty.point_value) !== BigInt(t.amount)) {
+      problems.push(`tenders ${t.tender_id}: amount ${t.amount} ≠ points ${t.points} × point_value ${doc.loyalty.point_value}`);
+    }
+  }
+  return problems;
+}
 export type RefundTender = z.infer<typeof refundTenderSchema>;
 
 export const taxExemptionSchema = z.strictObject({
@@ -354,11 +423,13 @@ export const saleCompletedShape = z.strictObject({
   tenders: z.array(tenderSchema).max(MAX_TENDERS_PER_SALE),
   change_due: nonNegMinorSchema,
   completed_at: isoTimeSchema,
+  /** The customer the sale was made for and the points it earned (docs/loyalty.md). */
+  loyalty: saleLoyaltySchema.optional(),
 });
 export const saleCompletedSchema = saleCompletedShape
-  .superRefine((p, ctx) => addProblems(checkSaleArithmetic(p), ctx))
+  .superRefine((p, ctx) => addProblems([...checkSaleArithmetic(p), ...checkValueRules(p)], ctx))
   .describe(
-    'The hub also checks the sale arithmetic, which JSON Schema cannot express: gross, net, line total, tax base and amount, totals, tax_breakdown, tenders and change_due (docs/sync-protocol.md, "Arithmetic rules").',
+    'The hub also checks the sale arithmetic, which JSON Schema cannot express: gross, net, line total, tax base and amount, totals, tax_breakdown, tenders and change_due; gift card lines have no taxes or discounts; a points tender is the loyalty customer\'s and its amount is points × loyalty.point_value (docs/sync-protocol.md, "Arithmetic rules").',
   );
 export type SaleCompletedPayload = z.infer<typeof saleCompletedShape>;
 
@@ -401,13 +472,16 @@ export const saleRefundedShape = z.strictObject({
    * basket), so nothing links it to a real sale.
    */
   no_receipt: z.literal(true).optional(),
+  /** Points the refund takes back from the customer (docs/loyalty.md). */
+  loyalty: refundLoyaltySchema.optional(),
 });
 export const saleRefundedSchema = saleRefundedShape.superRefine((p, ctx) => {
   addProblems(checkRefundArithmetic(p), ctx);
+  addProblems(checkValueRules(p), ctx);
   if (p.no_receipt && !p.approved_by) ctx.addIssue({ code: 'custom', path: ['approved_by'], message: 'a no-receipt return needs the approving manager' });
   if (p.no_receipt && p.tenders.some((t) => t.kind !== 'cash')) ctx.addIssue({ code: 'custom', path: ['tenders'], message: 'a no-receipt return is paid in cash' });
 }).describe(
-  'The hub also checks the refund arithmetic, which JSON Schema cannot express: as for sale.completed except gross against unit_price × quantity, tax bases and change_due; each original_line_id at most once; a no_receipt return has approved_by and only cash tenders (docs/sync-protocol.md, "Arithmetic rules").',
+  'The hub also checks the refund arithmetic, which JSON Schema cannot express: as for sale.completed except gross against unit_price × quantity, tax bases and change_due; each original_line_id at most once; a no_receipt return has approved_by and only cash tenders; gift card lines and points tenders as for sale.completed (docs/sync-protocol.md, "Arithmetic rules").',
 );
 export type SaleRefundedPayload = z.infer<typeof saleRefundedShape>;
 

@@ -75,7 +75,7 @@ export type DrawerNoSalePayload = z.infer<typeof drawerNoSaleSchema>;
 
 /** Per tender kind (and processor for cards) in the Z report. */
 export const tenderSummarySchema = z.strictObject({
-  kind: z.enum(['cash', 'card', 'gift_card']),
+  kind: z.enum(['cash', 'card', 'gift_card', 'points']),
   processor: idSchema.optional(),
   /** Number of sale tenders of this kind. */
   sales_count: z.number().int().min(0),

@@ -62,6 +62,12 @@ export const chartMappingSchema = strict({
   card_clearing: strict({ default: accountCodeSchema.optional(), by_processor: keyedCodes }),
   /** Gift cards sold are a liability; redeeming one reduces it. */
   gift_card: accountCodeSchema,
+  /**
+   * Loyalty points: outstanding points are owed to customers (a liability, deferred revenue);
+   * points granted on a sale are a cost of the sale (contra-revenue or expense). Without it a
+   * sale with points posts to suspense, or is refused when there is none.
+   */
+  loyalty: strict({ liability: accountCodeSchema, expense: accountCodeSchema }).optional(),
   /** Any other tender kind (voucher, cheque, store credit, ...). */
   other_tenders: keyedCodes,
   revenue: strict({ default: accountCodeSchema.optional(), by_category: keyedCodes }),
@@ -134,6 +140,10 @@ function rolesOf(m: ChartMapping): Role[] {
   many('mapping.card_clearing.by_processor', m.card_clearing.by_processor, ASSET);
   one('mapping.gift_card', m.gift_card, ['liability']);
   many('mapping.other_tenders', m.other_tenders, ['asset', 'liability']);
+  if (m.loyalty) {
+    one('mapping.loyalty.liability', m.loyalty.liability, ['liability']);
+    one('mapping.loyalty.expense', m.loyalty.expense, ['contra-revenue', 'expense']);
+  }
   // A category may map to a liability: gift cards or deposits sold are owed, not earned.
   one('mapping.revenue.default', m.revenue.default, ['revenue']);
   many('mapping.revenue.by_category', m.revenue.by_category, ['revenue', 'liability']);
@@ -364,4 +374,22 @@ export function cashRoundingAccount(chart: Chart): Resolved {
 
 export function giftCardAccount(chart: Chart): Resolved {
   return { code: chart.config.mapping.gift_card };
+}
+
+function loyaltyAccount(chart: Chart, which: 'liability' | 'expense'): Resolved {
+  const code = chart.config.mapping.loyalty?.[which];
+  if (code !== undefined) return { code };
+  const suspense = chart.config.mapping.suspense;
+  if (suspense !== undefined) return { code: suspense, unmapped: `loyalty ${which}` };
+  throw new UnmappedAccountError(`mapping.loyalty.${which}`, `loyalty points ${which}`);
+}
+
+/** Outstanding loyalty points (deferred revenue). */
+export function loyaltyLiabilityAccount(chart: Chart): Resolved {
+  return loyaltyAccount(chart, 'liability');
+}
+
+/** What points granted on a sale cost. */
+export function loyaltyExpenseAccount(chart: Chart): Resolved {
+  return loyaltyAccount(chart, 'expense');
 }

@@ -15,6 +15,7 @@ const commonAccounts: ChartInput['accounts'] = [
   { code: '1190', name: 'Card Clearing Simulator', type: 'asset', ledger_name: 'Assets:Card-Clearing:Simulator' },
   { code: '1900', name: 'Suspense', type: 'asset', ledger_name: 'Assets:Suspense' },
   { code: '2100', name: 'Gift Card Liability', type: 'liability', ledger_name: 'Liabilities:Gift-Cards' },
+  { code: '2110', name: 'Loyalty Points Liability', type: 'liability', ledger_name: 'Liabilities:Loyalty-Points' },
   { code: '4000', name: 'Sales', type: 'revenue', ledger_name: 'Income:Sales:General' },
   { code: '4010', name: 'Sales Grocery', type: 'revenue', ledger_name: 'Income:Sales:Grocery' },
   { code: '4020', name: 'Sales Produce', type: 'revenue', ledger_name: 'Income:Sales:Produce' },
@@ -25,6 +26,7 @@ const commonAccounts: ChartInput['accounts'] = [
   { code: '4500', name: 'Sales Discounts', type: 'contra-revenue', ledger_name: 'Income:Discounts:General' },
   { code: '4510', name: 'Promotional Discounts', type: 'contra-revenue', ledger_name: 'Income:Discounts:Promotions' },
   { code: '4520', name: 'Price Overrides', type: 'contra-revenue', ledger_name: 'Income:Discounts:Overrides' },
+  { code: '4530', name: 'Loyalty Points Granted', type: 'contra-revenue', ledger_name: 'Income:Discounts:Loyalty' },
   { code: '4600', name: 'Sales Returns', type: 'contra-revenue', ledger_name: 'Income:Returns' },
   { code: '4900', name: 'Other Income', type: 'revenue', ledger_name: 'Income:Other' },
   { code: '6100', name: 'Petty Cash Expenses', type: 'expense', ledger_name: 'Expenses:Petty-Cash' },
@@ -41,6 +43,7 @@ const commonMapping = {
   // clearing account, where settlement reconciliation would never match it.
   card_clearing: { by_processor: { stripe: '1110', adyen: '1120', square: '1130', sim: '1190' } },
   gift_card: '2100',
+  loyalty: { liability: '2110', expense: '4530' },
   other_tenders: {},
   revenue: { default: '4000', by_category: { grocery: '4010', produce: '4020', beverages: '4030', bakery: '4040', household: '4050', apparel: '4060' } },
   discounts: { default: '4500', by_kind: { promotion: '4510', override: '4520' }, by_promotion: {} },

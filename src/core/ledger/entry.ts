@@ -22,6 +22,8 @@ export const dimensionsSchema = z
     tender: dimValue.optional(),
     processor: dimValue.optional(),
     gift_card_id: dimValue.optional(),
+    /** Loyalty lines: whose points. */
+    customer_id: dimValue.optional(),
     discount_kind: dimValue.optional(),
     promotion_id: dimValue.optional(),
     reason: z.string().min(1).max(200).optional(),

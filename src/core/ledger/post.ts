@@ -12,6 +12,8 @@ import {
   discountAccount,
   floatSourceAccount,
   giftCardAccount,
+  loyaltyExpenseAccount,
+  loyaltyLiabilityAccount,
   paidInAccount,
   paidOutAccount,
   returnsAccount,
@@ -149,16 +151,18 @@ class LineBuilder {
 
 interface DocLine {
   category: string;
+  gift_card_id?: string | undefined;
   gross: number;
   net: number;
   discounts: ReadonlyArray<{ kind: string; amount: number; promotion_id?: string | undefined }>;
   taxes: ReadonlyArray<{ code: string; jurisdiction: string; inclusive: boolean; amount: number }>;
 }
 interface DocTender {
-  kind: 'cash' | 'card' | 'gift_card';
+  kind: 'cash' | 'card' | 'gift_card' | 'points';
   amount: number;
   processor?: string;
   gift_card_id?: string;
+  customer_id?: string;
 }
 interface Doc {
   currency: string;
@@ -167,6 +171,8 @@ interface Doc {
   lines: readonly DocLine[];
   totals: { rounding: number };
   tenders: readonly DocTender[];
+  /** Points earned (a sale) or taken back (a refund), valued at point_value each. */
+  loyalty?: { customer_id: string; point_value: number; points: number };
 }
 
 /**
@@ -181,10 +187,17 @@ function postDocument(chart: Chart, doc: Doc, dir: 1 | -1, revenueOf: (category:
         ? cashDrawerAccount(chart, doc.store_id, doc.terminal_id)
         : t.kind === 'card'
           ? cardClearingAccount(chart, t.processor ?? '')
-          : giftCardAccount(chart);
-    b.post(acct, dir * t.amount, { tender: t.kind, processor: t.processor, gift_card_id: t.gift_card_id });
+          : t.kind === 'points'
+            ? loyaltyLiabilityAccount(chart)
+            : giftCardAccount(chart);
+    b.post(acct, dir * t.amount, { tender: t.kind, processor: t.processor, gift_card_id: t.gift_card_id, customer_id: t.customer_id });
   }
   for (const line of doc.lines) {
+    if (line.gift_card_id !== undefined) {
+      // Value sold onto a gift card is owed to its holder: liability, not revenue (no tax, no discount).
+      b.post(giftCardAccount(chart), -dir * line.net, { gift_card_id: line.gift_card_id });
+      continue;
+    }
     const inclusiveTax = line.taxes.reduce((s, t) => s + (t.inclusive ? t.amount : 0), 0);
     const netExTax = line.net - inclusiveTax;
     const discountTotal = line.discounts.reduce((s, d) => s + d.amount, 0);
@@ -212,6 +225,11 @@ function postDocument(chart: Chart, doc: Doc, dir: 1 | -1, revenueOf: (category:
   }
   // rounding = total − Σ line totals: positive means the customer paid more than the lines.
   b.post(cashRoundingAccount(chart), -dir * doc.totals.rounding);
+  if (doc.loyalty && doc.loyalty.points > 0) {
+    const value = Number(BigInt(doc.loyalty.points) * BigInt(doc.loyalty.point_value));
+    b.post(loyaltyExpenseAccount(chart), dir * value, { customer_id: doc.loyalty.customer_id });
+    b.post(loyaltyLiabilityAccount(chart), -dir * value, { customer_id: doc.loyalty.customer_id });
+  }
   return b.build();
 }
 
@@ -227,7 +245,8 @@ function finish(entry: JournalEntry): JournalEntry {
 }
 
 function saleLines(chart: Chart, p: SaleCompletedPayload): JournalLine[] {
-  return postDocument(chart, p, 1, (c) => revenueAccount(chart, c));
+  const loyalty = p.loyalty ? { customer_id: p.loyalty.customer_id, point_value: p.loyalty.point_value, points: p.loyalty.points_earned } : undefined;
+  return postDocument(chart, { ...p, loyalty }, 1, (c) => revenueAccount(chart, c));
 }
 
 function postSale(e: JournalEvent, chart: Chart, p: SaleCompletedPayload): JournalEntry[] {
@@ -245,7 +264,8 @@ function postSale(e: JournalEvent, chart: Chart, p: SaleCompletedPayload): Journ
 }
 
 function postRefund(e: JournalEvent, chart: Chart, p: SaleRefundedPayload): JournalEntry[] {
-  const lines = postDocument(chart, p, -1, (c) => returnsAccount(chart, c));
+  const loyalty = p.loyalty ? { customer_id: p.loyalty.customer_id, point_value: p.loyalty.point_value, points: p.loyalty.points_reversed } : undefined;
+  const lines = postDocument(chart, { ...p, loyalty }, -1, (c) => returnsAccount(chart, c));
   if (lines.length === 0) return [];
   return [
     finish({

@@ -5,3 +5,4 @@ export * from './messages';
 export * from './text';
 export * from './event-content';
 export * from './sale-lookup';
+export * from './value-accounts';

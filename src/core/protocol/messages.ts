@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { journalEventWireSchema, storeIdSchema, terminalIdSchema } from './journal-event';
 import { saleLookupAckSchema, saleLookupRequestSchema } from './sale-lookup';
+import {
+  cardLookupAckSchema,
+  cardLookupRequestSchema,
+  customerCreateAckSchema,
+  customerCreateRequestSchema,
+  customerLookupAckSchema,
+  customerLookupRequestSchema,
+  tenderReleaseAckSchema,
+  tenderReleaseRequestSchema,
+  tenderReserveAckSchema,
+  tenderReserveRequestSchema,
+} from './value-accounts';
 
 // Every register <-> hub socket.io message. socket.io is only the transport: delivery is
 // owned by the journal (hub high-water mark per terminal) and by the per-store change
@@ -157,12 +169,17 @@ export const MSG = {
   changesApplied: 'changes.applied',
   snapshot: 'snapshot.get',
   saleLookup: 'sale.lookup',
+  cardLookup: 'card.lookup',
+  tenderReserve: 'tender.reserve',
+  tenderRelease: 'tender.release',
+  customerLookup: 'customer.lookup',
+  customerCreate: 'customer.create',
   changes: 'changes',
   alert: 'alert',
 } as const;
 
 export const alertSchema = z.object({
-  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open']),
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open', 'card_negative', 'reservation_expired']),
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema.optional(),
   message: z.string(),
@@ -188,6 +205,11 @@ export const PROTOCOL_MESSAGES = {
   changesApplied: { kind: 'request', direction: 'register→hub', request: changesAppliedRequestSchema, ack: changesAppliedAckSchema, summary: 'the last store change the register applied (for HQ’s propagation view)' },
   snapshot: { kind: 'request', direction: 'register→hub', request: snapshotRequestSchema, ack: snapshotAckSchema, summary: 'the store’s projections at one cursor' },
   saleLookup: { kind: 'request', direction: 'register→hub', request: saleLookupRequestSchema, ack: saleLookupAckSchema, summary: 'a sale of the store by receipt number, with what was already reversed of it' },
+  cardLookup: { kind: 'request', direction: 'register→hub', request: cardLookupRequestSchema, ack: cardLookupAckSchema, summary: 'a gift card’s balance (balance check)' },
+  tenderReserve: { kind: 'request', direction: 'register→hub', request: tenderReserveRequestSchema, ack: tenderReserveAckSchema, summary: 'reserve a gift card or points redemption under its tender key before the sale completes (idempotent)' },
+  tenderRelease: { kind: 'request', direction: 'register→hub', request: tenderReleaseRequestSchema, ack: tenderReleaseAckSchema, summary: 'release the reservations of a sale (or one tender) the cashier took back' },
+  customerLookup: { kind: 'request', direction: 'register→hub', request: customerLookupRequestSchema, ack: customerLookupAckSchema, summary: 'find customers by id, loyalty id, phone or name prefix, with their points' },
+  customerCreate: { kind: 'request', direction: 'register→hub', request: customerCreateRequestSchema, ack: customerCreateAckSchema, summary: 'create a customer under the register’s id (idempotent); merged into an existing one with the same loyalty id or phone' },
   changes: { kind: 'push', direction: 'hub→register', payload: changesPushSchema, summary: 'store changes broadcast on the store’s room' },
   alert: { kind: 'push', direction: 'hub→register', payload: alertSchema, summary: 'oversell, rejected events, price changes (informative)' },
 } as const satisfies { readonly [K in keyof typeof MSG]: ProtocolMessageSpec };

@@ -50,7 +50,7 @@ export const taxBreakdownSchema = z.object({
   included: z.boolean(),
 });
 
-export const tenderKindSchema = z.enum(['cash', 'card', 'gift']);
+export const tenderKindSchema = z.enum(['cash', 'card', 'gift', 'points']);
 export const tenderStatusSchema = z.enum(['pending', 'approved', 'declined', 'unknown', 'voided']);
 export const tenderSchema = z.object({
   tender_id: z.string().max(64),
