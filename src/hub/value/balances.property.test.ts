@@ -18,7 +18,7 @@ import { giftCardSale, goodsSale, newId } from './testing';
 // liabilities equal the sums of the balances.
 
 const processor = coreProcessor(defaultChart('us'));
-const RUNS = Number(process.env.VALUE_PROPERTY_RUNS ?? 12);
+const RUNS = Number(process.env.VALUE_PROPERTY_RUNS ?? 4);
 
 type Op =
   | { t: 0 | 1; kind: 'load'; card: number; amount: number }
@@ -73,7 +73,7 @@ describe.each(testBackends())('gift card and points balances under any interleav
   it('balance = Σ applied movements, unchanged by duplicates; liability = Σ balances', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 16 }), async (ops) => {
         run += 1;
         const cards = [0, 1, 2].map((i) => `R${run}X${Date.now() % 100000}-${i}`);
         const customers = [newId(), newId()];
@@ -81,11 +81,11 @@ describe.each(testBackends())('gift card and points balances under any interleav
         const add = (acct: string, v: number) => expected.set(acct, (expected.get(acct) ?? 0) + v);
         const pending: JournalEvent[][] = [[], []];
         const pushed: JournalEvent[][][] = [[], []];
-        const push = async (i: 0 | 1, events: JournalEvent[]) => {
+        const push = async (i: 0 | 1, events: JournalEvent[], resend = false) => {
           if (events.length === 0) return;
           const r = await ingestBatch(t.db, { terminal_id: regs[i]!.terminalId, store_id: 'P', processor }, events);
           expect(r.rejected).toEqual([]);
-          pushed[i]!.push(events);
+          if (!resend) pushed[i]!.push(events);
         };
         for (const op of ops) {
           const reg = regs[op.t]!;
@@ -126,7 +126,7 @@ describe.each(testBackends())('gift card and points balances under any interleav
               break;
             case 'resend': {
               const earlier = pushed[op.t]!;
-              if (earlier.length) await push(op.t, earlier[earlier.length - 1]!);
+              if (earlier.length) await push(op.t, earlier[earlier.length - 1]!, true);
               break;
             }
           }
@@ -138,7 +138,7 @@ describe.each(testBackends())('gift card and points balances under any interleav
           expect(before[id], id).toEqual({ balance: expected.get(id), held: 0, moved: expected.get(id) });
         }
         // Every batch again, in any order: nothing changes.
-        for (const i of [1, 0] as const) for (const batch of pushed[i]!) await push(i, batch);
+        for (const i of [1, 0] as const) for (const batch of pushed[i]!) await push(i, batch, true);
         expect(await balances(ids)).toEqual(before);
         const r = await reconcileValue(t.db, { gift_card: '2100', points: '2110' });
         expect(r.drift).toEqual([]);

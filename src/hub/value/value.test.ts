@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MSG } from '../../core/protocol';
 import { openTestDb, testBackends, type TestDb } from '../testing/test-db';
-import { enrollRegister, seedStore, startTestHub } from '../testing/hub-fixture';
+import { api, enrollRegister, seedStore, startTestHub } from '../testing/hub-fixture';
 import type { HubHandle } from '../server';
 import type { RegisterSim } from '../testing/register-sim';
 import { reconcileValue } from './reconcile';
@@ -167,6 +167,35 @@ describe.each(testBackends())('customers, points and gift cards on $name', (back
     await sell(a, goodsSale('A', 'A-2', 1000, { loyalty: { customer_id: provisional, points_earned: 10 } }));
     expect((await a.request(MSG.customerLookup, { by: 'customer_id', q: provisional })).customers[0]).toMatchObject({ customer_id: existing, points: 60 });
     await agree();
+  });
+
+  it('HQ reads customers, cards, movements and the reconciliation over HTTP, and sets the loyalty settings', async () => {
+    const card = await api(hub, 'GET', '/api/gift-cards/GC-100001');
+    expect(card.status).toBe(200);
+    expect(card.body.card).toMatchObject({ gift_card_id: 'GC-100001', balance: 0 });
+    expect(card.body.movements.map((m: { kind: string; amount: number }) => [m.kind, m.amount])).toEqual([['redeem', -4500], ['load', 2500], ['redeem', -3000], ['load', 5000]]);
+    expect((await api(hub, 'GET', '/api/gift-cards/NOSUCHCARD-123')).status).toBe(404);
+    const negative = await api(hub, 'GET', '/api/gift-cards?negative=true');
+    expect(negative.body.cards.map((c: { gift_card_id: string; balance: number }) => [c.gift_card_id, c.balance])).toEqual([['GC-200002', -500]]);
+    const first = await api(hub, 'GET', '/api/customers?limit=1');
+    expect(first.body.customers).toHaveLength(1);
+    const second = await api(hub, 'GET', `/api/customers?limit=1&cursor=${first.body.next_cursor}`);
+    expect(second.body.customers[0].customer_id).not.toBe(first.body.customers[0].customer_id);
+    const ada = await api(hub, 'GET', '/api/customers?q=ada');
+    expect(ada.body.customers).toEqual([expect.objectContaining({ name: 'Ada Lovelace', phone: '15550001234', points: 27 })]);
+    const detail = await api(hub, 'GET', `/api/customers/${ada.body.customers[0].customer_id}`);
+    expect(detail.body.movements.map((m: { kind: string }) => m.kind)).toEqual(['earn', 'redeem_points', 'earn']);
+    const rec = await api(hub, 'GET', '/api/loyalty/reconciliation');
+    expect(rec.status).toBe(200);
+    expect(rec.body.drift).toEqual([]);
+    expect(rec.body.gift_cards.every((g: { difference: number }) => g.difference === 0)).toBe(true);
+    expect(rec.body.points.difference).toBe(0);
+    const settings = { points_per_unit: 2, point_value: 1, category_multipliers: { produce: 200 }, promotion_multipliers: {}, offline: { mode: 'refuse' }, reservation_ttl_seconds: 120 };
+    expect((await api(hub, 'PUT', '/api/loyalty/settings', { ...settings, offline: { mode: 'sometimes' } })).status).toBe(400);
+    expect((await api(hub, 'PUT', '/api/loyalty/settings', settings)).status).toBe(200);
+    expect((await api(hub, 'GET', '/api/loyalty/settings')).body).toEqual(settings);
+    const snap = await regs['B-1']!.request(MSG.snapshot, {});
+    expect(snap.config.loyalty).toEqual(settings);
   });
 
   it('refuses malformed requests at the boundary, changing nothing', async () => {

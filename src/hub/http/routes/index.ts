@@ -11,6 +11,7 @@ import { stockRoutes } from './stock';
 import { eventRoutes } from './events';
 import { ledgerRoutes } from './ledger';
 import { schemaRoutes } from './schemas';
+import { customerRoutes } from './customers';
 import { dashboardRoutes } from './dashboard';
 import { saleDetailRoutes } from './sale-detail';
 import { propagationRoutes } from './propagation';
@@ -34,6 +35,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   eventRoutes,
   ledgerRoutes,
   schemaRoutes,
+  customerRoutes,
   dashboardRoutes,
   saleDetailRoutes,
   propagationRoutes,
