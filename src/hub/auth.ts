@@ -134,10 +134,18 @@ export async function createEnrollmentCode(
 export async function redeemEnrollmentCode(
   db: Db,
   code: string,
-): Promise<{ token: string; store_id: string; terminal_id: string; /** Credentials this revoked: drop their sockets. */ revoked: number[] }> {
+): Promise<{
+  token: string;
+  store_id: string;
+  terminal_id: string;
+  /** A replacement code: the device takes over the terminal's chain (GET /api/register/handover). */
+  replacement: boolean;
+  /** Credentials this revoked: drop their sockets. */
+  revoked: number[];
+}> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ store_id: string; terminal_id: string; used: boolean; expired: boolean; revoked: boolean }>(
-      `SELECT store_id, terminal_id, used_at IS NOT NULL AS used, expires_at < now() AS expired, revoked_at IS NOT NULL AS revoked
+    const { rows } = await tx.query<{ store_id: string; terminal_id: string; used: boolean; expired: boolean; revoked: boolean; replacement: boolean }>(
+      `SELECT store_id, terminal_id, used_at IS NOT NULL AS used, expires_at < now() AS expired, revoked_at IS NOT NULL AS revoked, replacement
          FROM enrollment_codes WHERE code_hash = $1 FOR UPDATE`,
       [hashToken(normalizeCode(code))],
     );
@@ -160,7 +168,7 @@ export async function redeemEnrollmentCode(
       r.terminal_id,
       r.store_id,
     ]);
-    return { token, store_id: r.store_id, terminal_id: r.terminal_id, revoked: revoked.rows.map((x) => Number(x.credential_id)) };
+    return { token, store_id: r.store_id, terminal_id: r.terminal_id, replacement: r.replacement === true, revoked: revoked.rows.map((x) => Number(x.credential_id)) };
   }).catch((err: unknown) => {
     // Several codes for one new terminal redeemed at once: one creates the terminal, the
     // others meet its row in the unique index. Their codes stay unused (the transaction rolled

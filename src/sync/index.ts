@@ -4,6 +4,8 @@ export {
   openJournal,
   verifyJournalFile,
   readJournalStatus,
+  exportUnsynced,
+  MAX_HANDOVER_EVENTS,
   type JournalFileStatus,
   verifyDatabase,
   describeBreak,

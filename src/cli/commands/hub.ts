@@ -9,6 +9,12 @@ import { createStore } from '../../hub/stores';
 import { seedDemoStore } from '../../hub/demo/seed';
 import { readTlsMaterial } from '../../hub/tls/reload';
 import { tlsInit } from '../../hub/tls/init';
+import { markReplaced } from '../../hub/lifecycle/replacement';
+import { journalExportSchema, salvageImport } from '../../hub/lifecycle/salvage';
+import { coreProcessor } from '../../hub/core-processor';
+import { defaultChart } from '../../core/ledger/default-charts';
+import { loadChart } from '../../core/ledger/chart';
+import { readFileSync } from 'node:fs';
 
 // `tillstream hub`: run the sync hub; `hub enroll-code`, `hub create-store`, `hub seed-demo`
 // for HQ and store IT. The admin commands talk to a running hub over HTTP (--hub-url and
@@ -111,6 +117,55 @@ export function register(program: Command): void {
         : `enrollment code for ${o.store}/${o.terminal}: ${r.code} (expires ${r.expires_at})\n` +
             (r.pin ? `pin: ${r.pin}\non the register: tillstream register enroll --hub https://<hub> --code ${r.code} --pin ${r.pin}\n` : ''),
     );
+  });
+
+  dbOptions(
+    hub
+      .command('replace-terminal')
+      .description("Mark a broken register replaced: its credentials are revoked at once and a replacement code is issued for the new device")
+      .requiredOption('--terminal <id>', 'terminal id of the register being replaced')
+      .option('--ttl-minutes <n>', 'validity of the code', (v) => Number(v), 24 * 60)
+      .option('--hub-url <url>', 'talk to a running hub over HTTP (drops the old device\'s sockets at once)')
+      .option('--token <token>', 'bearer token for --hub-url (env TILLSTREAM_TOKEN)')
+      .option('--json', 'print JSON'),
+  ).action(async (_o: unknown, cmd: Command) => {
+    const o = cmd.optsWithGlobals() as DbOpts & HttpOpts & { terminal: string; ttlMinutes: number; json?: boolean };
+    const r = (
+      o.hubUrl
+        ? await httpCall(o, `/api/terminals/${encodeURIComponent(o.terminal)}/replace`, { ttl_minutes: o.ttlMinutes })
+        : await withDb(o, async (db) => ({ ...(await markReplaced(db, { terminal_id: o.terminal, by: 'cli', ttl_minutes: o.ttlMinutes, canManage: () => true })), pin: configPin(o) }))
+    ) as { code: string; expires_at: string; pin: string | null; chain_head: { seq: number } };
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify(r)}\n`
+        : `terminal ${o.terminal} marked replaced; the old device is locked out.\nreplacement code: ${r.code} (expires ${r.expires_at}); the new device continues after seq ${r.chain_head.seq}\n` +
+            (r.pin ? `pin: ${r.pin}\n` : ''),
+    );
+  });
+
+  dbOptions(
+    hub
+      .command('salvage')
+      .description("Import a retired register's unsynced events (from tillstream journal export): applied once where they do not conflict, the rest reported")
+      .requiredOption('--file <file>', 'the export file')
+      .option('--hub-url <url>', 'talk to a running hub over HTTP')
+      .option('--token <token>', 'bearer token for --hub-url (env TILLSTREAM_TOKEN)')
+      .option('--json', 'print JSON'),
+  ).action(async (_o: unknown, cmd: Command) => {
+    const o = cmd.optsWithGlobals() as DbOpts & HttpOpts & { file: string; json?: boolean };
+    const file = journalExportSchema.parse(JSON.parse(readFileSync(o.file, 'utf8')));
+    const r = (
+      o.hubUrl
+        ? await httpCall(o, '/api/salvage', file)
+        : await withDb(o, async (db) => {
+            const cfg = loadHubConfig({ file: o.config, overrides: { databaseUrl: o.databaseUrl, dataDir: o.dataDir } });
+            const processor = coreProcessor(typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart));
+            return salvageImport(db, { file, by: 'cli', canManage: () => true, processor });
+          })
+    ) as { counts: Record<string, number>; results: Array<{ seq: number; type: string; outcome: string; reason: string | null }> };
+    if (o.json) return void process.stdout.write(`${JSON.stringify({ counts: r.counts, results: r.results })}\n`);
+    process.stdout.write(`${Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+    for (const x of r.results) process.stdout.write(`  seq ${x.seq} ${x.type}: ${x.outcome}${x.reason ? ` (${x.reason})` : ''}\n`);
   });
 
   const tls = hub.command('tls').description('TLS for the hub (HTTPS and WSS)');

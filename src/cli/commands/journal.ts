@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { readJournalStatus, verifyJournalFile } from '../../sync';
+import { existsSync, writeFileSync } from 'node:fs';
+import { exportUnsynced, readJournalStatus, verifyJournalFile } from '../../sync';
 
 // `tillstream journal verify <db>`: walks the register journal's hash chain. Exit 0 with the
 // count and head hash when intact; exit 1 naming the first broken link otherwise.
@@ -69,5 +69,24 @@ export function register(program: Command): void {
         ...pending.slice(0, 20).map((r) => `  seq ${r.seq} ${r.code}: ${r.reason}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  journal
+    .command('export')
+    .description("Write the events a register never delivered to the hub (after the hub's last mark) as JSON, for HQ's salvage import when the device is retired")
+    .argument('<db>', 'path to the register SQLite file')
+    .option('--out <file>', 'write here instead of standard output')
+    .action((db: string, opts: { out?: string }) => {
+      if (!existsSync(db)) {
+        process.stderr.write(`journal export: no such file: ${db}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const x = exportUnsynced(db);
+      const text = `${JSON.stringify(x)}\n`;
+      if (opts.out) {
+        writeFileSync(opts.out, text, { mode: 0o600 });
+        process.stderr.write(`exported ${x.events.length} unsynced events of ${x.terminal_id} (after seq ${x.applied_through}) to ${opts.out}\n`);
+      } else process.stdout.write(text);
     });
 }

@@ -51,6 +51,8 @@ export const registerConfigSchema = z
         ca: z.string().min(1).max(64 * 1024).optional(),
         pin: z.string().max(200).optional(),
         insecure: z.boolean().optional(),
+        /** Enrolled with a replacement code: a new journal takes over the terminal's chain from the hub at start. */
+        replacement: z.boolean().optional(),
       })
       .superRefine((h, ctx) => {
         const p = hubEndpointProblem(h);

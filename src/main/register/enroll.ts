@@ -14,6 +14,7 @@ const enrollResponseSchema = z.object({
   token: z.string().min(1),
   store_id: z.string().min(1),
   terminal_id: z.string().min(1),
+  replacement: z.boolean().optional(),
 });
 
 export interface EnrollOptions {
@@ -29,7 +30,7 @@ export interface EnrollOptions {
 export interface Enrolled {
   store_id: string;
   terminal_id: string;
-  hub: { url: string; token: string; ca?: string; pin?: string; insecure?: boolean };
+  hub: { url: string; token: string; ca?: string; pin?: string; insecure?: boolean; replacement?: boolean };
 }
 
 /** Checks the address, fetches the pinned certificate, redeems the code; writes nothing. */
@@ -60,7 +61,7 @@ export async function redeemWithHub(o: Omit<EnrollOptions, 'config'>): Promise<E
   return {
     store_id: enrolled.store_id,
     terminal_id: enrolled.terminal_id,
-    hub: { url: hubUrl.origin, token: enrolled.token, ...(endpoint.ca ? { ca: endpoint.ca } : {}), ...(pin ? { pin } : {}), ...(o.insecure ? { insecure: true } : {}) },
+    hub: { url: hubUrl.origin, token: enrolled.token, ...(endpoint.ca ? { ca: endpoint.ca } : {}), ...(pin ? { pin } : {}), ...(o.insecure ? { insecure: true } : {}), ...(enrolled.replacement ? { replacement: true } : {}) },
   };
 }
 

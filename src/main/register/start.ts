@@ -5,6 +5,7 @@ import type { RegisterConfig } from './config';
 import type { RegisterDevices } from './devices';
 import { NoDevices } from './null-devices';
 import { RegisterService } from './service';
+import { takeOverChain } from './handover';
 
 // Composition root of the register main process: journal → sync → devices → service →
 // window transport (the browser host here; the Electron shell attaches the same service to
@@ -22,6 +23,26 @@ export interface StartRegisterOptions {
   /** Sync monitor interval (ms); the demo and tests use a short one. */
   syncMonitorMs?: number;
   log?: (msg: string) => void;
+  /** A new journal of an enrolled terminal waits this long for its handover from the hub (default 60 s). */
+  handoverTimeoutMs?: number;
+}
+
+/**
+ * A replacement device (enrolled with a replacement code) must take over its terminal's chain
+ * before it sells: a sale at seq 1 would fork it. Retries until the hub answers, bounded.
+ */
+async function takeOverChainPatiently(journal: Journal, hub: NonNullable<RegisterConfig['hub']>, timeoutMs: number, log?: (m: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await takeOverChain(journal, hub, log);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`this register's journal is new and the hub did not hand over its chain within ${Math.round(timeoutMs / 1000)} s: ${(err as Error).message}`, { cause: err });
+      log?.(`waiting for the hub to hand over the chain: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+    }
+  }
 }
 
 export interface RunningRegister {
@@ -37,6 +58,14 @@ export interface RunningRegister {
 export async function startRegister(opts: StartRegisterOptions): Promise<RunningRegister> {
   const cfg = opts.config;
   const journal = openJournal(cfg.journal_path, { terminalId: cfg.terminal_id, storeId: cfg.store_id });
+  if (cfg.hub?.replacement && journal.isNew()) {
+    try {
+      await takeOverChainPatiently(journal, cfg.hub, opts.handoverTimeoutMs ?? 60_000, opts.log);
+    } catch (err) {
+      journal.close();
+      throw err;
+    }
+  }
   let devices: RegisterDevices;
   try {
     devices = typeof opts.devices === 'function' ? await opts.devices(journal) : (opts.devices ?? new NoDevices());

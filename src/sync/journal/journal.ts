@@ -157,6 +157,8 @@ const MAX_OPEN_PAYMENTS = 16;
 /** Bound on reversals per sale and events per shift read back through the indexes. */
 const MAX_REVERSALS_PER_SALE = 1_000;
 const MAX_EVENTS_PER_SHIFT = 200_000;
+/** Largest handover a replacement device takes (the hub sends at most this many). */
+export const MAX_HANDOVER_EVENTS = 50_000;
 
 export class Journal extends EventEmitter<JournalEvents> implements RegisterJournal {
   readonly path: string;
@@ -176,6 +178,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     this.now = now;
     this.stmt = {
       head: db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1'),
+      base: db.prepare('SELECT seq, hash, adopted_at FROM chain_base WHERE id = 1'),
       insert: db.prepare(
         `INSERT INTO journal (seq, version, terminal_id, store_id, event_id, type, occurred_at, payload, prev_hash, hash)
          VALUES (@seq, @version, @terminal_id, @store_id, @event_id, @type, @occurred_at, @payload, @prev_hash, @hash)`,
@@ -218,11 +221,72 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     if (this.closed) throw new Error(`journal ${this.path} is closed`);
   }
 
-  /** Last event on the chain (seq 0 and the genesis hash when empty). */
+  /** Last event on the chain (the chain base when empty: seq 0 and the genesis hash for a new terminal). */
   head(): { seq: number; hash: string } {
     this.assertOpen();
     const r = this.stmt.head.get() as { seq: number; hash: string } | undefined;
-    return r ?? { seq: 0, hash: GENESIS_HASH };
+    if (r) return r;
+    const b = this.chainBase();
+    return { seq: b.seq, hash: b.hash };
+  }
+
+  /**
+   * Where this database's chain starts: (0, genesis), or for a replacement device the event
+   * before the first one the hub handed over (adoptHandover).
+   */
+  chainBase(): { seq: number; hash: string; adoptedAt: string | null } {
+    this.assertOpen();
+    const r = this.stmt.base.get() as { seq: number; hash: string; adopted_at: string | null };
+    return { seq: r.seq, hash: r.hash, adoptedAt: r.adopted_at };
+  }
+
+  /** True for a database that has never held an event nor a handover (a fresh install). */
+  isNew(): boolean {
+    return this.stmt.head.get() === undefined && this.chainBase().adoptedAt === null;
+  }
+
+  /** The hash of the event at seq as this database knows it (the base's for seq = base), or null. */
+  hashAt(seq: number): string | null {
+    const e = this.eventAt(seq);
+    if (e) return e.hash;
+    const b = this.chainBase();
+    return b.seq === seq ? b.hash : null;
+  }
+
+  /**
+   * Takes over a terminal's chain on a replacement device: the hub's copy of the terminal's
+   * recent events (from `base`, the event before the first one, to the hub's head) is written
+   * verbatim, so the open shift, its cash and the receipts for returns are the old device's,
+   * and the next append continues the same chain. Only into a new database, in one
+   * transaction; the chain must verify from the base, and every event must be this terminal's.
+   */
+  adoptHandover(h: { base: { seq: number; hash: string }; events: readonly JournalEvent[] }): { head: number } {
+    this.assertOpen();
+    if (!this.isNew()) throw new Error(`journal ${this.path} already holds a chain: a handover only goes into a new register database`);
+    if (!Number.isSafeInteger(h.base.seq) || h.base.seq < 0 || !/^[0-9a-f]{64}$/.test(h.base.hash)) throw new Error('handover: bad chain base');
+    if (h.events.length > MAX_HANDOVER_EVENTS) throw new Error(`handover of ${h.events.length} events is over the bound ${MAX_HANDOVER_EVENTS}`);
+    for (const e of h.events) {
+      if (e.terminal_id !== this.terminalId || e.store_id !== this.storeId) throw new Error(`handover event ${e.seq} is for ${e.store_id}/${e.terminal_id}, this register is ${this.storeId}/${this.terminalId}`);
+    }
+    const broken = verifyChain([...h.events], { seq: h.base.seq, hash: h.base.hash });
+    if (broken) throw new Error(`handover chain does not verify: ${describeBreak(broken)}`);
+    const at = this.now().toISOString();
+    const head = this.db.transaction((): number => {
+      this.db.prepare('UPDATE chain_base SET seq = ?, hash = ?, adopted_at = ? WHERE id = 1').run(h.base.seq, h.base.hash, at);
+      for (const e of h.events) {
+        this.stmt.insert.run({ ...e, payload: canonicalJson(e.payload) });
+        for (const m of deriveStockMovements(e)) this.stmt.insertMove.run(e.seq, m.sku, m.delta.units, m.delta.scale);
+        if (e.type === 'shift.opened') this.stmt.openShift.run(e.seq, e.occurred_at, canonicalJson(e.payload));
+        if (e.type === 'shift.closed') this.stmt.closeShift.run();
+        this.index(e);
+      }
+      const last = h.events.length ? h.events[h.events.length - 1]!.seq : h.base.seq;
+      // The hub has applied all of it: nothing here is unsynced.
+      this.stmt.setApplied.run(last, at);
+      return last;
+    }).immediate();
+    this.emit('synced', { appliedThrough: head, rejected: [] });
+    return { head };
   }
 
   /**
@@ -629,7 +693,8 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
 /** Walks the journal of an open database. Used by Journal.verify and the CLI. */
 export function verifyDatabase(db: Database.Database): VerifyResult {
   const stmt = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
-  let prev: { seq: number; hash: string } | null = null;
+  // A replacement device's chain starts at its base (the hub's event before its first row).
+  let prev: { seq: number; hash: string } | null = readBase(db);
   let count = 0;
   let terminal: string | null = null;
   for (;;) {
@@ -694,6 +759,15 @@ export function verifyDatabase(db: Database.Database): VerifyResult {
     return { ok: false, count, brokenAt: null, message: `the chain is intact but the append-only trigger(s) ${missing.join(', ')} were removed: the file was tampered with` };
   }
   return { ok: true, count, headSeq: prev?.seq ?? 0, headHash: prev?.hash ?? GENESIS_HASH };
+}
+
+function readBase(db: Database.Database): { seq: number; hash: string } | null {
+  try {
+    const r = db.prepare('SELECT seq, hash FROM chain_base WHERE id = 1').get() as { seq: number; hash: string } | undefined;
+    return r && r.seq > 0 ? { seq: r.seq, hash: r.hash } : null;
+  } catch {
+    return null; // a database from before migration 4
+  }
 }
 
 export function describeBreak(b: ChainBreak): string {
@@ -798,7 +872,7 @@ export function readJournalStatus(filePath: string): JournalFileStatus {
   const db = new Database(filePath, { readonly: true, fileMustExist: true });
   try {
     const meta = (k: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value ?? null;
-    const head = (db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+    const head = (db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? readBase(db) ?? { seq: 0, hash: GENESIS_HASH };
     const st = db.prepare('SELECT applied_through, change_cursor, last_synced_at, last_error FROM sync_state WHERE id = 1').get() as
       { applied_through: number; change_cursor: number; last_synced_at: string | null; last_error: string | null };
     const oldest = db.prepare('SELECT occurred_at FROM journal WHERE seq = ?').get(st.applied_through + 1) as { occurred_at: string } | undefined;
@@ -814,6 +888,45 @@ export function readJournalStatus(filePath: string): JournalFileStatus {
       lastError: st.last_error,
       rejections: db.prepare('SELECT seq, event_id, code, reason, rejected_at, acknowledged_at FROM rejections ORDER BY seq LIMIT 1000').all() as StoredRejection[],
       openSale: db.prepare('SELECT 1 FROM open_sale WHERE id = 1').get() !== undefined,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** Most events one export carries (the hub's salvage import takes as many). */
+export const MAX_EXPORT_EVENTS = 5_000;
+
+/**
+ * The events a register never delivered (after the hub's last acknowledged mark), read-only,
+ * for HQ's salvage import when the device is retired (`tillstream journal export`). The chain
+ * is verified first: an edited file is not exported.
+ */
+export function exportUnsynced(filePath: string, now: Date = new Date()): {
+  format: 'tillstream-journal-export';
+  version: 1;
+  terminal_id: string;
+  store_id: string;
+  exported_at: string;
+  applied_through: number;
+  events: JournalEvent[];
+} {
+  const v = verifyJournalFile(filePath);
+  if (!v.ok) throw new Error(`${filePath}: the journal does not verify (${v.message}); not exporting`);
+  const db = new Database(filePath, { readonly: true, fileMustExist: true });
+  try {
+    const meta = (k: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value;
+    const st = db.prepare('SELECT applied_through FROM sync_state WHERE id = 1').get() as { applied_through: number };
+    const rows = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?').all(st.applied_through, MAX_EXPORT_EVENTS + 1) as JournalRow[];
+    if (rows.length > MAX_EXPORT_EVENTS) throw new Error(`${filePath}: more than ${MAX_EXPORT_EVENTS} unsynced events; export in parts is not supported`);
+    return {
+      format: 'tillstream-journal-export',
+      version: 1,
+      terminal_id: meta('terminal_id') ?? '',
+      store_id: meta('store_id') ?? '',
+      exported_at: now.toISOString(),
+      applied_through: st.applied_through,
+      events: rows.map(rowToEvent),
     };
   } finally {
     db.close();

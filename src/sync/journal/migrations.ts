@@ -205,7 +205,35 @@ export const MIGRATIONS: readonly Migration[] = [
           AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.type = 'payment.resolved' AND r.seq > u.seq AND json_valid(r.payload)
                           AND json_extract(r.payload, '$.reference') = json_extract(u.payload, '$.reference'));
     `,
-  },];
+  },
+  {
+    version: 5,
+    name: 'chain base: a replacement register continues its terminal\'s chain from the hub\'s head',
+    sql: `
+      -- Where this database's chain starts: (0, genesis) for a new terminal; for a replacement
+      -- device, the event before the first one the hub handed over. Set once, before any row.
+      CREATE TABLE chain_base (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        seq        INTEGER NOT NULL CHECK (seq >= 0),
+        hash       TEXT NOT NULL CHECK (length(hash) = 64),
+        adopted_at TEXT
+      ) STRICT;
+      INSERT INTO chain_base (id, seq, hash) VALUES (1, 0, '${GENESIS}');
+      CREATE TRIGGER chain_base_no_delete BEFORE DELETE ON chain_base
+      BEGIN SELECT RAISE(ABORT, 'chain base cannot be deleted'); END;
+      CREATE TRIGGER chain_base_before_rows BEFORE UPDATE ON chain_base
+      WHEN (SELECT COUNT(*) FROM journal) > 0
+      BEGIN SELECT RAISE(ABORT, 'chain base can only be set before the first journal row'); END;
+
+      -- The same rule as before, from the base instead of seq 0 and the genesis hash.
+      DROP TRIGGER journal_append_only_at_head;
+      CREATE TRIGGER journal_append_only_at_head BEFORE INSERT ON journal
+      WHEN NEW.seq <> COALESCE((SELECT MAX(seq) FROM journal), (SELECT seq FROM chain_base WHERE id = 1)) + 1
+        OR NEW.prev_hash <> COALESCE((SELECT hash FROM journal WHERE seq = NEW.seq - 1), (SELECT hash FROM chain_base WHERE id = 1))
+      BEGIN SELECT RAISE(ABORT, 'journal insert must be at the head with prev_hash = hash of the previous row'); END;
+    `,
+  },
+];
 
 export function applyMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -171,7 +171,7 @@ export async function fetchPinnedCertificate(url: string, pinInput: string, time
 }
 
 /** One JSON request to the hub under the endpoint's trust (enrollment). */
-export async function hubJsonRequest(e: HubEndpoint, method: 'GET' | 'POST', pathname: string, body: unknown, timeoutMs = 15_000): Promise<{ status: number; body: unknown }> {
+export async function hubJsonRequest(e: HubEndpoint & { token?: string }, method: 'GET' | 'POST', pathname: string, body: unknown, timeoutMs = 15_000): Promise<{ status: number; body: unknown }> {
   assertHubEndpoint(e);
   const u = new URL(pathname, e.url);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -182,7 +182,7 @@ export async function hubJsonRequest(e: HubEndpoint, method: 'GET' | 'POST', pat
       {
         method,
         timeout: timeoutMs,
-        headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) },
+        headers: { accept: 'application/json', ...(e.token ? { authorization: `Bearer ${e.token}` } : {}), ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) },
         ...(u.protocol === 'https:' ? tlsOptionsFor(e) : {}),
       },
       (res) => {
@@ -190,7 +190,7 @@ export async function hubJsonRequest(e: HubEndpoint, method: 'GET' | 'POST', pat
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > 1024 * 1024) req.destroy(new Error('hub answer over 1 MiB'));
+          if (size > 64 * 1024 * 1024) req.destroy(new Error('hub answer over 64 MiB'));
           else chunks.push(c);
         });
         res.on('end', () => {

@@ -318,7 +318,17 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     const session: Session = { id: ++this.sessionSeq, socket, ready: false, draining: null, drainAgain: false, downlink: Promise.resolve() };
     this.session = session;
     socket.on('connect', () => void this.onConnect(session));
-    socket.on('connect_error', (err) => this.fail(new Error(describeTlsFailure(err) ?? `cannot connect to hub: ${err.message}`), session));
+    socket.on('connect_error', (err) =>
+      this.fail(
+        new Error(
+          describeTlsFailure(err) ??
+            (err.message === 'UNAUTHORIZED'
+              ? "the hub refused this register's credential (UNAUTHORIZED): it was revoked, the terminal replaced by another device or enrolled again; export what this register did not sync with `tillstream journal export`"
+              : `cannot connect to hub: ${err.message}`),
+        ),
+        session,
+      ),
+    );
     socket.on('disconnect', (reason) => this.fail(new Error(`disconnected from hub: ${reason}`), session));
     socket.on(MSG.changes, (msg: unknown) => this.onChangesPush(session, msg));
     socket.on(MSG.alert, (msg: unknown) => {
@@ -364,10 +374,13 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
         throw new Error(`hub says this register is in store ${hello.store_id}, the journal says ${this.journal.storeId}`);
       }
       if (hello.applied_through > 0) {
-        const ours = this.journal.eventAt(hello.applied_through);
-        if (!ours) throw new Error(`hub has applied through seq ${hello.applied_through}, beyond this register's journal (head ${this.journal.head().seq}): restored or replaced database?`);
-        if (hello.applied_hash !== null && hello.applied_hash !== ours.hash) {
-          throw new Error(`chain diverged: hub's event ${hello.applied_through} hashes to ${hello.applied_hash}, ours to ${ours.hash}`);
+        const ours = this.journal.hashAt(hello.applied_through);
+        if (ours === null && this.journal.isNew()) {
+          throw new Error(`hub has applied through seq ${hello.applied_through} for ${this.journal.terminalId} and this register's journal is new: a replacement device must be enrolled with a replacement code, then it takes over the chain`);
+        }
+        if (ours === null) throw new Error(`hub has applied through seq ${hello.applied_through}, beyond this register's journal (head ${this.journal.head().seq}): restored or replaced database?`);
+        if (hello.applied_hash !== null && hello.applied_hash !== ours) {
+          throw new Error(`chain diverged: hub's event ${hello.applied_through} hashes to ${hello.applied_hash}, ours to ${ours}`);
         }
       }
       this.journal.recordHubMark(hello.applied_through);

@@ -12,7 +12,13 @@ import { keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } fro
 // exchanges it, once, for its own credential.
 
 const enrollBody = z.object({ code: text(40, 4).describe('the code as shown, e.g. ABCD-EFGH-JKMN') }).strict();
-const enrollReply = z.object({ token: z.string(), store_id: z.string(), terminal_id: z.string() });
+const enrollReply = z.object({
+  token: z.string(),
+  store_id: z.string(),
+  terminal_id: z.string(),
+  /** A replacement code: the register must take over the terminal's chain (GET /api/register/handover) before it sells. */
+  replacement: z.boolean(),
+});
 const codeBody = z
   .object({ store_id: storeIdSchema, terminal_id: terminalIdSchema, ttl_minutes: z.number().int().min(1).max(60 * 24 * 30).optional() })
   .strict();

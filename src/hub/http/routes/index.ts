@@ -20,6 +20,7 @@ import { hqConsoleRoutes } from './hq-console';
 import { productRoutes } from './products';
 import { hqWriteRoutes } from './hq-writes';
 import { booksRoutes } from './books';
+import { replacementRoutes } from './replacement';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -44,4 +45,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   productRoutes,
   hqWriteRoutes,
   booksRoutes,
+  replacementRoutes,
 ];
