@@ -64,6 +64,8 @@ async function checkWhole(db: Queryable, bytes: Uint8Array, chart: Chart): Promi
   try {
     for (const { line, text } of jsonLines(bytes)) {
       last = line;
+      // The hub serves registers from this same event loop: let them in every few hundred lines.
+      if (sales % 200 === 199) await new Promise((r) => setImmediate(r));
       const { sale } = postHistoryLine(parseHistoryJson(text, line), line, chart);
       if (!stores.has(sale.store_id)) throw new HistoryLineError(line, `store ${sale.store_id} does not exist in the hub`);
       const key = `${sale.store_id}\u0000${sale.id}`;
@@ -136,16 +138,22 @@ export async function runHistoryImport(
   const flush = async (nextLine: number): Promise<boolean> => {
     const lines = pending;
     pending = [];
+    // Sales already in the ledger (an earlier run, another file) are not posted again; looking
+    // them up first also spares posting them in memory. Posting happens before the
+    // transaction, yielding to the event loop between chunks (live ingest shares it); the
+    // insert below skips any entry that appeared meanwhile.
+    const ids = lines.map((l) => historyEntryId(l.raw) ?? '');
+    const there = new Set((await db.query<{ entry_id: string }>(`SELECT entry_id FROM ledger_entries WHERE entry_id = ANY($1::text[])`, [ids])).rows.map((r) => r.entry_id));
+    const entries: JournalEntry[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+      if (!there.has(ids[i]!)) entries.push(...postHistoryLine(lines[i]!.raw, lines[i]!.line, chart).entries);
+    }
     return db.transaction(async (tx) => {
       // Only the runner that holds the resume point it started from may advance it: a
       // second runner of the same file finds the point moved and stops.
       const cur = await tx.query<{ next_line: number; status: string }>(`SELECT next_line, status FROM history_imports WHERE import_id = $1 FOR UPDATE`, [id]);
       if (Number(cur.rows[0]!.next_line) !== job!.next_line) throw new BooksInputError('CONCURRENT_RUN', `history import ${id} is being run by someone else`);
-      // Sales already in the ledger (an earlier run, another file) are not posted again;
-      // looking them up first also spares posting them in memory.
-      const ids = lines.map((l) => historyEntryId(l.raw) ?? '');
-      const there = new Set((await tx.query<{ entry_id: string }>(`SELECT entry_id FROM ledger_entries WHERE entry_id = ANY($1::text[])`, [ids])).rows.map((r) => r.entry_id));
-      const entries = lines.filter((_, i) => !there.has(ids[i]!)).flatMap((l) => postHistoryLine(l.raw, l.line, chart).entries);
       const posted = await insertEntries(tx, entries);
       postedNow += posted;
       await tx.query(
