@@ -12,6 +12,8 @@ import {
   quantitySchema,
   receiptSchema,
   reportSchema,
+  customerViewSchema,
+  giftCardViewSchema,
   saleSchema,
   shiftSchema,
   storeInfoSchema,
@@ -67,15 +69,27 @@ export const commandSchemas = {
   'sale.void': { params: z.object({ reason: z.string().max(80).optional(), approval: approvalSchema }).strict(), result: saleSchema },
   'sale.tender': {
     params: z.object({
-      kind: z.enum(['cash', 'card', 'gift']),
+      kind: z.enum(['cash', 'card', 'gift', 'points']),
       amount: moneySchema,
       /** gift card number as read from its barcode (not a payment card) */
       gift_code: z.string().regex(/^[0-9A-Za-z-]{6,32}$/).optional(),
+      /** points of the attached customer (kind points; amount is then ignored: points × the chain's point value) */
+      points: z.number().int().min(1).max(1_000_000_000).optional(),
     }).strict(),
     result: saleSchema,
   },
   /** Resolves a card payment whose outcome was unknown: asks the terminal (status inquiry) and journals the answer. */
   'sale.checkCard': { params: empty, result: saleSchema },
+  /** Customers (docs/loyalty.md): find by card scan (loyalty id), phone or name; create (offline: provisional); attach to the sale. */
+  'customer.find': { params: z.object({ by: z.enum(['loyalty_id', 'phone', 'name']), q: z.string().min(1).max(80) }).strict(), result: z.array(customerViewSchema).max(20) },
+  'customer.create': {
+    params: z.object({ name: z.string().min(1).max(120), phone: z.string().regex(/^\d{6,20}$/).optional(), email: z.string().max(200).optional(), loyalty_id: z.string().regex(/^[0-9A-Za-z-]{6,32}$/).optional(), marketing: z.boolean() }).strict(),
+    result: customerViewSchema,
+  },
+  'customer.attach': { params: z.object({ customer_id: id.nullable() }).strict(), result: saleSchema },
+  /** Gift cards: balance check, and selling or reloading one (a line of the sale). */
+  'giftcard.balance': { params: z.object({ code: z.string().regex(/^[0-9A-Za-z-]{6,32}$/) }).strict(), result: giftCardViewSchema.nullable() },
+  'giftcard.load': { params: z.object({ code: z.string().regex(/^[0-9A-Za-z-]{6,32}$/), amount: moneySchema }).strict(), result: saleSchema },
   /** Starts the next sale after a completed or voided one. */
   'sale.new': { params: empty, result: saleSchema },
   'sale.postVoid': { params: z.object({ receipt_no: id, approval: approvalSchema }).strict(), result: ok },

@@ -93,8 +93,24 @@ export const saleSchema = z.object({
    * nothing else can be paid until "Check with terminal" resolves it.
    */
   card_check: z.object({ reference: z.string().max(64), kind: z.enum(['sale', 'refund']), amount: moneySchema, reason: text }).nullable().optional(),
+  /** The customer attached to the sale (loyalty), with the points the hub last reported. */
+  customer: z.object({ customer_id: z.string().max(64), name: text, points: z.number().int(), provisional: z.boolean() }).nullable().optional(),
+  /** Points this sale earns (once completed: what was journalled). */
+  points_earned: z.number().int().min(0).optional(),
 });
 export type SaleView = z.infer<typeof saleSchema>;
+
+export const customerViewSchema = z.object({
+  customer_id: z.string().max(64),
+  name: text,
+  loyalty_id: z.string().max(32).nullable(),
+  phone_last4: z.string().max(4).nullable(),
+  points: z.number().int(),
+  points_available: z.number().int(),
+  provisional: z.boolean(),
+});
+export type RegisterCustomerView = z.infer<typeof customerViewSchema>;
+export const giftCardViewSchema = z.object({ gift_card_id: z.string().max(32), balance: moneySchema, available: moneySchema });
 
 export const deviceKindSchema = z.enum(['scanner', 'printer', 'drawer', 'payment', 'scale', 'display']);
 export const deviceStateSchema = z.enum(['closed', 'idle', 'busy', 'error', 'offline']);

@@ -9,6 +9,7 @@ import { divRound } from '../money/rounding';
 import { TaxError } from '../tax/tax';
 import { priceSale, type PricedSale } from './pricing';
 import { parseSaleCommand } from './schemas';
+import { pointsEarned } from '../loyalty/earn';
 import type {
   Actor,
   ApplyResult,
@@ -186,6 +187,7 @@ const LINE_COMMANDS = new Set<SaleCommand['type']>([
   'reprice',
   'void_line',
   'set_tax_exemption',
+  'add_gift_card',
 ]);
 
 /**
@@ -395,6 +397,40 @@ export function apply(state: SaleState, cmd: SaleCommand, ctx: SaleContext): App
     case 'tender_gift_card':
       return tender(state, cmd, ctx);
 
+    case 'tender_points':
+      return tenderPoints(state, cmd, ctx);
+
+    case 'add_gift_card': {
+      if (state.lines.length >= ctx.policy.max_lines || live >= ctx.policy.max_lines) return fail(state, 'TOO_MANY_LINES', `a sale holds at most ${ctx.policy.max_lines} lines`);
+      if (!idSchema.safeParse(cmd.gift_card_id).success) return fail(state, 'INVALID_CARD_DATA', 'gift card id must be 1-64 letters, digits or . _ : / -');
+      if (!isMinor(cmd.amount) || cmd.amount <= 0) return fail(state, 'BAD_AMOUNT', `a gift card is loaded with a positive amount, got ${cmd.amount}`);
+      const line: CartLine = {
+        line_id: `L${state.next_line_no}`,
+        sku: 'GIFTCARD',
+        description: `Gift card ${cmd.gift_card_id.slice(-4)}`,
+        category: 'gift_card',
+        tax_category: 'gift_card',
+        unit: 'each',
+        quantity: { units: 1, scale: 0 },
+        unit_price: cmd.amount,
+        price_source: 'open',
+        price_book_version: ctx.book.version,
+        voided: false,
+        gift_card_id: cmd.gift_card_id,
+      };
+      return accept(state, { ...state, next_line_no: state.next_line_no + 1, lines: [...state.lines, line] }, ctx);
+    }
+
+    case 'set_customer': {
+      if (state.tenders.some((t) => t.kind === 'points')) return fail(state, 'LOCKED_BY_TENDER', 'points of this customer pay part of the sale: remove that tender first');
+      if (cmd.customer_id === null) {
+        const { customer: _, ...rest } = state;
+        return done(rest);
+      }
+      if (!idSchema.safeParse(cmd.customer_id).success) return fail(state, 'BAD_COMMAND', 'customer id must be 1-64 letters, digits or . _ : / -');
+      return done({ ...state, customer: { customer_id: cmd.customer_id } });
+    }
+
     case 'remove_tender': {
       const t = state.tenders.find((x) => x.tender_id === cmd.tender_id);
       if (!t) return fail(state, 'UNKNOWN_TENDER', `no tender ${cmd.tender_id} in this sale`);
@@ -490,9 +526,25 @@ function tender(state: SaleState, cmd: Extract<SaleCommand, { type: 'tender_cash
   if (!idSchema.safeParse(cmd.gift_card_id).success) return fail(state, 'INVALID_CARD_DATA', 'gift card id must be 1-64 letters, digits or . _ : / -');
   if (!isMinor(cmd.amount) || cmd.amount <= 0) return fail(state, 'BAD_AMOUNT', `gift card amount must be a positive integer of minor units, got ${cmd.amount}`);
   if (cmd.amount > due) return fail(state, 'TENDER_EXCEEDS_DUE', `gift card amount ${cmd.amount} is more than the ${due} due`);
-  const t: Tender = { tender_id, kind: 'gift_card', amount: cmd.amount, gift_card_id: cmd.gift_card_id };
+  const t: Tender = { tender_id, kind: 'gift_card', amount: cmd.amount, gift_card_id: cmd.gift_card_id, ...(cmd.offline ? { offline: true as const } : {}) };
   const next = { ...base, tenders: [...state.tenders, t] };
   return cmd.amount === due ? completeOrFail(state, next, ctx) : done(next);
+}
+
+/** Points of the sale's customer as a tender, worth points × the chain's point value. */
+function tenderPoints(state: SaleState, cmd: Extract<SaleCommand, { type: 'tender_points' }>, ctx: SaleContext): ApplyResult {
+  if (!state.customer || state.customer.customer_id !== cmd.customer_id) return fail(state, 'NO_CUSTOMER', 'attach the customer to the sale before redeeming their points');
+  if (!ctx.loyalty) return fail(state, 'NO_CUSTOMER', 'this store has no loyalty settings');
+  if (!state.lines.some((l) => !l.voided)) return fail(state, 'EMPTY_SALE', 'the sale has no items');
+  if (state.tenders.length >= ctx.policy.max_tenders) return fail(state, 'TOO_MANY_TENDERS', `a sale takes at most ${ctx.policy.max_tenders} tenders`);
+  if (!Number.isSafeInteger(cmd.points) || cmd.points <= 0) return fail(state, 'BAD_AMOUNT', `points must be a positive whole number, got ${cmd.points}`);
+  const pr = safePrice(state, ctx);
+  if (!pr.ok) return { ok: false, state, error: pr.error };
+  const amount = cmd.points * ctx.loyalty.point_value;
+  if (!isMinor(amount) || amount > pr.value.due) return fail(state, 'TENDER_EXCEEDS_DUE', `${cmd.points} points are worth ${amount}, more than the ${pr.value.due} due`);
+  const t: Tender = { tender_id: `T${state.next_tender_no}`, kind: 'points', customer_id: cmd.customer_id, points: cmd.points, amount, ...(cmd.offline ? { offline: true as const } : {}) };
+  const next = { ...state, next_tender_no: state.next_tender_no + 1, tenders: [...state.tenders, t] };
+  return amount === pr.value.due ? completeOrFail(state, next, ctx) : done(next);
 }
 
 function completeOrFail(before: SaleState, after: SaleState, ctx: SaleContext): ApplyResult {
@@ -520,6 +572,13 @@ function complete(state: SaleState, ctx: SaleContext, priced: PricedSale): Apply
     completed_at: ctx.now,
   };
   if (state.tax_exemption) payload.tax_exemption = state.tax_exemption;
+  if (state.customer && ctx.loyalty) {
+    payload.loyalty = {
+      customer_id: state.customer.customer_id,
+      point_value: ctx.loyalty.point_value,
+      points_earned: pointsEarned(ctx.loyalty, priced.lines, currencyExponent(state.currency)),
+    };
+  }
   // The event is checked against its own schema before it may be journalled.
   const check = saleCompletedSchema.safeParse(payload);
   if (!check.success) {

@@ -75,7 +75,9 @@ export function priceSale(state: SaleState, ctx: SaleContext): PricedSale {
     unit_price: effectiveUnitPrice(r.l),
     price: remainingOf(r),
   }));
-  const promos = applyPromotions(promoLines, activePromotions(ctx.book, ctx.now), cur);
+  // Gift card lines (value sold onto a card) take no promotion, discount or tax.
+  const valueLine = (r: (typeof rows)[number]) => r.l.gift_card_id !== undefined;
+  const promos = applyPromotions(promoLines.filter((_, i) => !valueLine(rows[i]!)), activePromotions(ctx.book, ctx.now), cur);
   for (const r of rows) {
     for (const d of promos.get(r.l.line_id) ?? []) {
       const amount = Math.min(d.amount, remainingOf(r));
@@ -86,7 +88,7 @@ export function priceSale(state: SaleState, ctx: SaleContext): PricedSale {
   // 3. the cashier's line discount
   for (const r of rows) {
     const spec = r.l.discount;
-    if (!spec) continue;
+    if (!spec || valueLine(r)) continue;
     const amount = discountAmount(spec, remainingOf(r));
     if (amount > 0) {
       const d: Discount = { kind: 'line', amount };
@@ -98,7 +100,7 @@ export function priceSale(state: SaleState, ctx: SaleContext): PricedSale {
 
   // 4. order discount, spread by remaining price so each revenue category carries its share
   if (state.order_discount && rows.length > 0) {
-    const weights = rows.map(remainingOf);
+    const weights = rows.map((r) => (valueLine(r) ? 0 : remainingOf(r)));
     const base = weights.reduce((a, b) => a + b, 0);
     const total = discountAmount(state.order_discount, base);
     if (total > 0 && base > 0) {
@@ -115,14 +117,16 @@ export function priceSale(state: SaleState, ctx: SaleContext): PricedSale {
   }
 
   // 5. taxes on the net prices
+  const taxed = rows.filter((r) => !valueLine(r));
   const taxes = computeTaxes(
     ctx.taxes,
-    rows.map((r) => ({ line_id: r.l.line_id, tax_category: r.l.tax_category, amount: remainingOf(r) })),
+    taxed.map((r) => ({ line_id: r.l.line_id, tax_category: r.l.tax_category, amount: remainingOf(r) })),
     state.tax_exemption,
   );
+  const taxOf = new Map(taxed.map((r, i) => [r.l.line_id, taxes.lines[i]!]));
 
-  const lines: SaleLine[] = rows.map((r, i) => {
-    const t = taxes.lines[i]!;
+  const lines: SaleLine[] = rows.map((r) => {
+    const t = taxOf.get(r.l.line_id) ?? { taxes: [], exclusive: 0 };
     const net = remainingOf(r);
     const line: SaleLine = {
       line_id: r.l.line_id,
@@ -142,6 +146,7 @@ export function priceSale(state: SaleState, ctx: SaleContext): PricedSale {
       total: net + t.exclusive,
     };
     if (r.l.gtin) line.gtin = r.l.gtin;
+    if (r.l.gift_card_id !== undefined) line.gift_card_id = r.l.gift_card_id;
     return line;
   });
 

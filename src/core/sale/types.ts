@@ -89,6 +89,15 @@ export interface SaleContext {
   actor: Actor;
   /** ISO-8601 UTC "now" (the reducer never reads the clock): completion time, promotion windows. */
   now: string;
+  /** The chain's earn rule and point value (docs/loyalty.md); without it a customer's sale earns nothing. */
+  loyalty?: LoyaltyRule;
+}
+
+export interface LoyaltyRule {
+  points_per_unit: number;
+  point_value: number;
+  category_multipliers: Record<string, number>;
+  promotion_multipliers: Record<string, number>;
 }
 
 export interface DiscountSpec {
@@ -116,6 +125,8 @@ export interface CartLine {
   override?: { unit_price: number; reason: string; approved_by?: string };
   discount?: DiscountSpec;
   voided: boolean;
+  /** Value sold onto this gift card: no promotion, discount or tax applies, and the line earns no points. */
+  gift_card_id?: string;
 }
 
 export type SaleStatus = 'open' | 'completed' | 'voided';
@@ -136,6 +147,8 @@ export interface SaleState {
   rounding: number;
   next_line_no: number;
   next_tender_no: number;
+  /** The customer the sale is for (loyalty): points are earned at completion. */
+  customer?: { customer_id: string };
   /** Set once completed: exactly what was journalled. */
   completed?: SaleCompletedPayload;
 }
@@ -179,7 +192,10 @@ export type SaleCommand =
   | { type: 'set_tax_exemption'; exemption: TaxExemption | null; approval?: Approval }
   | { type: 'tender_cash'; tendered: number }
   | { type: 'tender_card'; result: CardResult }
-  | { type: 'tender_gift_card'; gift_card_id: string; amount: number }
+  | { type: 'tender_gift_card'; gift_card_id: string; amount: number; offline?: boolean }
+  | { type: 'tender_points'; customer_id: string; points: number; offline?: boolean }
+  | { type: 'add_gift_card'; gift_card_id: string; amount: number }
+  | { type: 'set_customer'; customer_id: string | null }
   | { type: 'remove_tender'; tender_id: string }
   | { type: 'complete' }
   | { type: 'void_sale'; reason?: string; approval?: Approval };
@@ -214,6 +230,7 @@ export type SaleErrorCode =
   | 'INVALID_CARD_DATA'
   | 'UNKNOWN_TENDER'
   | 'TAX_ERROR'
+  | 'NO_CUSTOMER'
   | 'NOT_REFUNDABLE'
   | 'REFUND_EXCEEDS_SOLD'
   | 'ALREADY_POST_VOIDED'

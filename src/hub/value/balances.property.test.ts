@@ -87,7 +87,10 @@ describe.each(testBackends())('gift card and points balances under any interleav
           expect(r.rejected).toEqual([]);
           if (!resend) pushed[i]!.push(events);
         };
+        const t0 = Date.now();
+        if (process.env.VALUE_PROPERTY_DEBUG) console.log(`run ${run}: ${ops.length} ops`);
         for (const op of ops) {
+          if (process.env.VALUE_PROPERTY_DEBUG) console.log(`  ${Date.now() - t0}ms ${op.kind} t${op.t}`);
           const reg = regs[op.t]!;
           const who = { store_id: 'P', terminal_id: reg.terminalId, currency: 'USD' };
           const journal = (type: string, payload: object) => pending[op.t]!.push(reg.append(type, payload as Record<string, unknown>));
@@ -147,7 +150,7 @@ describe.each(testBackends())('gift card and points balances under any interleav
         const held = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM value_reservations WHERE status = 'held'`);
         expect(held.rows[0]!.n).toBe(0);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, endOnFailure: !process.env.VALUE_PROPERTY_SHRINK },
     );
   }, 600_000);
 });

@@ -54,6 +54,7 @@ export interface EngineContextInput {
   cashierId: string;
   permissions: Permission[];
   now: string;
+  loyalty?: SaleContext['loyalty'];
 }
 
 export function engineContext(i: EngineContextInput): SaleContext {
@@ -64,6 +65,7 @@ export function engineContext(i: EngineContextInput): SaleContext {
     policy: { ...DEFAULT_SALE_POLICY, max_line_discount_bp: bp, max_order_discount_bp: bp, merge_repeated_scans: true },
     actor: { cashier_id: i.cashierId, permissions: i.permissions },
     now: i.now,
+    ...(i.loyalty ? { loyalty: i.loyalty } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload } from '../../core/events';
 
 // What the register engine needs from its link to the hub (the SyncClient on a register; a
@@ -20,4 +21,8 @@ export interface HubLink {
   kick(): void;
   watch(w: HubLinkWatcher): () => void;
   lookupSale(receiptNo: string): Promise<HubSaleAnswer>;
+  /** Any other request of the protocol, its ack checked (gift cards, points, customers). */
+  ask<S extends z.ZodType>(name: string, body: unknown, schema: S): Promise<HubAnswer<z.infer<S>>>;
 }
+
+export type HubAnswer<T> = { status: 'ok'; ack: T } | { status: 'unavailable'; reason: string };

@@ -11,6 +11,8 @@ export interface ReceiptContext {
   terminalId: string;
   cashierName: string;
   receiptNo: string;
+  /** Lines about the customer's points and gift card balances after this sale (docs/loyalty.md). */
+  valueLines?: string[];
 }
 
 const TAX_LETTERS = 'ABCDEFGHIJKLMNOP';
@@ -53,10 +55,11 @@ export function receiptFor(kind: 'sale' | 'refund' | 'copy', p: SaleCompletedPay
         };
         return { kind: 'card' as const, label: t.card_brand ?? 'Card', amount: t.amount, ...(pan ? { card } : {}) };
       }
-      return { kind: 'gift-card' as const, label: 'Gift card', amount: t.amount };
+      if (t.kind === 'points') return { kind: 'other' as const, label: `Points (${t.points})`, amount: t.amount };
+      return { kind: 'gift-card' as const, label: `Gift card ${t.gift_card_id.slice(-4)}`, amount: t.amount };
     }),
     change: 'change_due' in p ? p.change_due : 0,
-    footer: kind === 'refund' ? ['Refund — keep this receipt'] : ['Thank you for shopping with us', 'Returns within 30 days with this receipt'],
+    footer: [...(ctx.valueLines ?? []).map((l) => l.slice(0, 42)), ...(kind === 'refund' ? ['Refund — keep this receipt'] : ['Thank you for shopping with us', 'Returns within 30 days with this receipt'])],
     saleIdCodes: ['qr'],
   };
 }

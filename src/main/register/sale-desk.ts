@@ -1,7 +1,7 @@
 import { parseScan, isBarcodeError } from '../../core/barcode';
 import type { RefundTender, SaleCompletedPayload, SaleRefundedPayload } from '../../core/events';
 import type { Quantity } from '../../core/money';
-import { parseReceiptCode, receiptNo } from '../../core/receipt';
+import { formatMoney, parseReceiptCode, receiptNo } from '../../core/receipt';
 import {
   RegisterError,
   customerScreenFor,
@@ -25,6 +25,7 @@ import { ReturnDraft, refundError } from './return-draft';
 import type { Session } from './session';
 import type { ShiftDesk } from './shift-desk';
 import type { StoreFeed } from './store-feed';
+import type { ValueDesk } from './value-desk';
 
 // The sale desk: the one open transaction of the register, a sale or a return, and every
 // command on it. A sale is priced and guarded by core's sale engine (EngineSale); a return
@@ -41,7 +42,8 @@ type SavedTransaction = { txn: 'sale'; state: Record<string, unknown> } | { txn:
 
 export type SaleDeskCommand =
   | 'sale.get' | 'sale.scan' | 'sale.addSku' | 'catalog.search' | 'catalog.quickKeys' | 'sale.setQuantity' | 'sale.setWeight' | 'sale.discount' | 'sale.voidLine' | 'sale.void'
-  | 'sale.tender' | 'sale.checkCard' | 'sale.new' | 'sale.postVoid' | 'refund.start' | 'refund.addLine' | 'refund.noReceipt' | 'refund.pay' | 'receipt.reprint' | 'receipt.last';
+  | 'sale.tender' | 'sale.checkCard' | 'sale.new' | 'sale.postVoid' | 'refund.start' | 'refund.addLine' | 'refund.noReceipt' | 'refund.pay' | 'receipt.reprint' | 'receipt.last'
+  | 'customer.find' | 'customer.create' | 'customer.attach' | 'giftcard.balance' | 'giftcard.load';
 
 export class SaleDesk {
   private txn: OpenTransaction | null = null;
@@ -58,6 +60,7 @@ export class SaleDesk {
     private readonly feed: StoreFeed,
     private readonly receipts: ReceiptLookup,
     private readonly now: () => Date,
+    private readonly value: ValueDesk,
   ) {
     this.txn = restore(journal.loadOpenSale());
     feed.onPriceMove = (m) => this.markPriceMove(m.sku, m.name, m.to);
@@ -77,6 +80,11 @@ export class SaleDesk {
       case 'sale.void': return this.voidSale(p);
       case 'sale.tender': return this.tender(p);
       case 'sale.checkCard': return this.checkCard();
+      case 'customer.find': return this.findCustomers(p);
+      case 'customer.create': return this.createCustomer(p);
+      case 'customer.attach': return this.attachCustomer(p);
+      case 'giftcard.balance': return this.giftCardBalance(p);
+      case 'giftcard.load': return this.loadGiftCard(p);
       case 'sale.new': return this.newSale();
       case 'sale.postVoid': return this.postVoid(p);
       case 'refund.start': return this.returnStart(p);
@@ -114,6 +122,7 @@ export class SaleDesk {
       cashierId: c?.cashier_id ?? 'nobody',
       permissions: c ? cashierPermissions(c.role, this.cfg.void_line_needs_manager) : [],
       now: this.now().toISOString(),
+      loyalty: this.value.settings(),
     });
   }
 
@@ -134,7 +143,16 @@ export class SaleDesk {
 
   private baseView(): SaleView {
     const t = this.txn;
-    if (t?.kind === 'sale') return t.sale.view(this.ctx(), this.labels);
+    if (t?.kind === 'sale') {
+      const v = t.sale.view(this.ctx(), this.labels);
+      const c = t.sale.state.customer;
+      const known = c ? this.customers.get(c.customer_id) : undefined;
+      return {
+        ...v,
+        customer: c ? { customer_id: c.customer_id, name: known?.name ?? c.customer_id.slice(0, 8), points: known?.points ?? 0, provisional: known?.provisional ?? false } : null,
+        ...(t.sale.state.completed?.loyalty ? { points_earned: t.sale.state.completed.loyalty.points_earned } : {}),
+      };
+    }
     if (t?.kind === 'return') {
       const plan = t.draft.hasLines ? this.tryPrice(t.draft) : null;
       return t.draft.view(plan, t.draft.data.original.currency, this.labels);
@@ -409,7 +427,16 @@ export class SaleDesk {
     if (p.kind === 'cash') return this.runSale({ type: 'tender_cash', tendered: p.amount.amount });
     if (p.kind === 'gift') {
       if (!p.gift_code) throw new RegisterError('BAD_REQUEST', 'scan or type the gift card number');
-      return this.runSale({ type: 'tender_gift_card', gift_card_id: p.gift_code, amount: p.amount.amount });
+      if (p.amount.amount > due) throw new RegisterError('BAD_REQUEST', 'a gift card cannot pay more than is due');
+      const code = p.gift_code;
+      return this.reserved(sale, { kind: 'gift_card', gift_card_id: code }, p.amount.amount, (offline) => ({ type: 'tender_gift_card', gift_card_id: code, amount: p.amount.amount, ...(offline ? { offline } : {}) }));
+    }
+    if (p.kind === 'points') {
+      const c = sale.state.customer;
+      if (!c) throw new RegisterError('INVALID_STATE', 'attach the customer before redeeming points');
+      const points = p.points ?? Math.floor(due / this.value.settings().point_value);
+      if (points <= 0) throw new RegisterError('BAD_REQUEST', 'nothing to pay with points');
+      return this.reserved(sale, { kind: 'points', customer_id: c.customer_id }, points, (offline) => ({ type: 'tender_points', customer_id: c.customer_id, points, ...(offline ? { offline } : {}) }));
     }
     if (p.amount.amount > due) throw new RegisterError('BAD_REQUEST', 'a card cannot be charged more than is due');
     const id = `C${sale.extras.attempts.length + sale.state.tenders.length + 1}`;
@@ -434,6 +461,100 @@ export class SaleDesk {
     // Declined, or unknown (we cannot tell whether the customer was charged): shown to the cashier, not a payment.
     sale.attempt({ ...pending, status: r ? r.status : 'unknown', ...(r?.masked_pan ? { masked_pan: r.masked_pan } : {}), message: (r?.message ?? failure ?? '').slice(0, 200) });
     return this.changed();
+  }
+
+  /**
+   * A gift card or points tender: reserved at the hub under the tender's key before it goes on
+   * the sale (offline: as the chain's policy allows). If the sale refuses the tender after
+   * all, the hold is let go at once.
+   */
+  private async reserved(sale: EngineSale, account: { kind: 'gift_card'; gift_card_id: string } | { kind: 'points'; customer_id: string }, amount: number, cmd: (offline: boolean) => SaleCommand): Promise<SaleView> {
+    if (this.busy) throw new RegisterError('INVALID_STATE', 'a payment is already in progress');
+    const tenderId = `T${sale.state.next_tender_no}`;
+    this.busy = true;
+    let outcome;
+    try {
+      outcome = await this.value.reserve(sale.state.sale_id, tenderId, account, amount);
+    } finally {
+      this.busy = false;
+    }
+    try {
+      const v = await this.runSale(cmd(outcome.offline));
+      if (!outcome.offline && account.kind === 'gift_card') this.cardBalances.set(account.gift_card_id, outcome.balance_after);
+      if (!outcome.offline && account.kind === 'points') {
+        const known = this.customers.get(account.customer_id);
+        if (known) this.customers.set(account.customer_id, { ...known, points: outcome.balance_after });
+      }
+      return v;
+    } catch (err) {
+      if (!outcome.offline) void this.value.release(sale.state.sale_id, tenderId).catch(() => {});
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- customers and gift cards
+
+  /** What the counter knows of customers seen in this session (name, points), by id. */
+  private readonly customers = new Map<string, { name: string; points: number; provisional: boolean }>();
+  /** Gift card balances after this register's last reservation on them (for the receipt). */
+  private readonly cardBalances = new Map<string, number>();
+
+  private remember(c: { customer_id: string; name: string; points: number }, provisional: boolean) {
+    this.customers.set(c.customer_id, { name: c.name, points: c.points, provisional });
+    if (this.customers.size > 500) this.customers.delete(this.customers.keys().next().value!);
+  }
+
+  private async findCustomers(p: Params<'customer.find'>) {
+    this.session.require();
+    const found = await this.value.findCustomers(p);
+    return found.map((c) => {
+      const provisional = this.customers.get(c.customer_id)?.provisional ?? false;
+      this.remember(c, provisional);
+      return { customer_id: c.customer_id, name: c.name, loyalty_id: c.loyalty_id, phone_last4: c.phone_last4, points: c.points, points_available: c.points_available, provisional };
+    });
+  }
+
+  private async createCustomer(p: Params<'customer.create'>) {
+    this.session.require();
+    const r = await this.value.createCustomer({ name: p.name, ...(p.phone ? { phone: p.phone } : {}), ...(p.email ? { email: p.email } : {}), ...(p.loyalty_id ? { loyalty_id: p.loyalty_id } : {}), consent: { marketing: p.marketing } });
+    this.remember(r.customer, r.provisional);
+    const c = r.customer;
+    return { customer_id: c.customer_id, name: c.name, loyalty_id: c.loyalty_id, phone_last4: c.phone_last4, points: c.points, points_available: c.points_available, provisional: r.provisional };
+  }
+
+  private async attachCustomer(p: Params<'customer.attach'>): Promise<SaleView> {
+    this.shifts.require();
+    return this.runSale({ type: 'set_customer', customer_id: p.customer_id });
+  }
+
+  private async giftCardBalance(p: Params<'giftcard.balance'>) {
+    this.session.require();
+    const c = await this.value.card(p.code);
+    if (!c) return null;
+    return { gift_card_id: c.gift_card_id, balance: { amount: c.balance, currency: c.currency }, available: { amount: c.available, currency: c.currency } };
+  }
+
+  private async loadGiftCard(p: Params<'giftcard.load'>): Promise<SaleView> {
+    this.shifts.require();
+    if (p.amount.currency !== this.cfg.currency) throw new RegisterError('BAD_REQUEST', `load in ${this.cfg.currency}`);
+    return this.runSale({ type: 'add_gift_card', gift_card_id: p.code, amount: p.amount.amount });
+  }
+
+  /** Receipt lines for the customer's points and the gift cards the sale moved. */
+  private valueLines(p: SaleCompletedPayload): string[] {
+    const out: string[] = [];
+    if (p.loyalty) {
+      const known = this.customers.get(p.loyalty.customer_id);
+      const spent = p.tenders.reduce((s, t) => s + (t.kind === 'points' ? t.points : 0), 0);
+      // The balance as the hub reported it (after the points reserved here), plus what this sale earns.
+      const balance = known ? known.points + p.loyalty.points_earned : null;
+      out.push(`Points earned: ${p.loyalty.points_earned}${spent ? `, redeemed: ${spent}` : ''}`);
+      if (balance !== null) out.push(`Points balance: ${balance}`);
+    }
+    for (const t of p.tenders) {
+      if (t.kind === 'gift_card' && this.cardBalances.has(t.gift_card_id)) out.push(`Gift card ${t.gift_card_id.slice(-4)} balance: ${formatMoney(this.cardBalances.get(t.gift_card_id)!, p.currency, this.cfg.locale)}`);
+    }
+    return out;
   }
 
   private async onTerminal<T>(fn: () => Promise<T>): Promise<{ result: T | null; failure: string }> {
@@ -466,7 +587,7 @@ export class SaleDesk {
     this.feed.emit('sale', v);
     this.showCustomer(v);
     if (drawer) await this.openDrawer();
-    if (completed && sale.extras.receipt_no) await this.printFor('sale', completed, sale.extras.receipt_no);
+    if (completed && sale.extras.receipt_no) await this.printFor('sale', completed, sale.extras.receipt_no, this.valueLines(completed));
     return v;
   }
 
@@ -474,8 +595,8 @@ export class SaleDesk {
     await this.devices.openDrawer().catch((err) => this.feed.alert('device', 'warning', `Drawer did not open: ${errText(err)}`));
   }
 
-  private async printFor(kind: 'sale' | 'refund', payload: SaleCompletedPayload | SaleRefundedPayload, no: string): Promise<void> {
-    const doc = receiptFor(kind, payload, this.receiptCtx(no));
+  private async printFor(kind: 'sale' | 'refund', payload: SaleCompletedPayload | SaleRefundedPayload, no: string, valueLines: string[] = []): Promise<void> {
+    const doc = receiptFor(kind, payload, { ...this.receiptCtx(no), valueLines });
     this.lastReceipt = { receipt_no: no, text: receiptText(doc), doc };
     await this.devices.printReceipt(doc).catch((err) => this.feed.alert('device', 'error', `Receipt not printed (sale is saved): ${errText(err)}. Fix the printer, then Reprint.`));
   }

@@ -10,6 +10,7 @@ import { SaleDesk, type SaleDeskCommand } from './sale-desk';
 import { Session } from './session';
 import { ShiftDesk } from './shift-desk';
 import { StoreFeed, type Listener } from './store-feed';
+import { ValueDesk } from './value-desk';
 
 // The register engine's front door: one per register. Every RegisterApi command lands here
 // after the boundary validated it, and goes to the desk that owns it:
@@ -34,6 +35,7 @@ type Params<N extends CommandName> = CommandParams<N>;
 const SALE_DESK: ReadonlySet<CommandName> = new Set<SaleDeskCommand>([
   'sale.get', 'sale.scan', 'sale.addSku', 'catalog.search', 'catalog.quickKeys', 'sale.setQuantity', 'sale.setWeight', 'sale.discount', 'sale.voidLine', 'sale.void',
   'sale.tender', 'sale.checkCard', 'sale.new', 'sale.postVoid', 'refund.start', 'refund.addLine', 'refund.noReceipt', 'refund.pay', 'receipt.reprint', 'receipt.last',
+  'customer.find', 'customer.create', 'customer.attach', 'giftcard.balance', 'giftcard.load',
 ]);
 
 export class RegisterService implements RegisterHandler {
@@ -55,7 +57,7 @@ export class RegisterService implements RegisterHandler {
     this.feed = new StoreFeed(this.cfg, opts.journal, opts.devices, opts.sync ?? null, now, this.log);
     this.shifts = new ShiftDesk(this.cfg, opts.journal, this.session, now);
     const receipts = new ReceiptLookup(this.cfg.terminal_id, opts.journal, opts.sync ?? null);
-    this.sales = new SaleDesk(this.cfg, opts.journal, opts.devices, this.session, this.shifts, this.feed, receipts, now);
+    this.sales = new SaleDesk(this.cfg, opts.journal, opts.devices, this.session, this.shifts, this.feed, receipts, now, new ValueDesk(opts.journal, opts.sync ?? null, now));
     this.unsubs.push(
       watchDrawer(opts.journal, (l) => this.devices.onStatus(l), {
         store_id: this.cfg.store_id, terminal_id: this.cfg.terminal_id, cashier: () => this.session.cashier?.cashier_id, now, log: this.log,

@@ -208,6 +208,21 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     return { status: 'found', receipt_no: ack.receipt_no, sale: sale.payload, refunds, post_void: pv ? pv.payload : null };
   }
 
+  /**
+   * One request of the register protocol with its ack checked against `schema` (gift cards,
+   * points, customers: docs/loyalty.md). 'unavailable' when there is no live session, the ack
+   * times out or the hub answers an error: the caller applies its offline policy.
+   */
+  async ask<S extends z.ZodType>(name: string, body: unknown, schema: S): Promise<{ status: 'ok'; ack: z.infer<S> } | { status: 'unavailable'; reason: string }> {
+    const session = this.session;
+    if (!session?.ready) return { status: 'unavailable', reason: 'not connected to the hub' };
+    try {
+      return { status: 'ok', ack: await this.request(session, name, body, schema) };
+    } catch (err) {
+      return { status: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
   /** Subscribes to status, alerts and snapshots at once; returns the unsubscribe. */
   watch(w: { status?(): void; alert?(a: Alert): void; snapshot?(): void }): () => void {
     const status = () => w.status?.();
