@@ -2,16 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CommandName } from '../../core/register-api';
-import { openTestDb, testBackends, type TestDb } from '../../hub/testing/test-db';
-import { api, startTestHub } from '../../hub/testing/hub-fixture';
-import { seedDemoStore } from '../../hub/demo/seed';
-import { createEnrollmentCode, redeemEnrollmentCode } from '../../hub/auth';
-import { reconcileValue } from '../../hub/value/reconcile';
-import type { HubHandle } from '../../hub/server';
-import { parseRegisterConfig } from './config';
-import { hashPinWithCost } from './pins';
-import { startRegister, type RunningRegister } from './start';
+import type { CommandName } from '../../src/core/register-api';
+import { openTestDb, testBackends, type TestDb } from '../../src/hub/testing/test-db';
+import { api, startTestHub } from '../../src/hub/testing/hub-fixture';
+import { seedDemoStore } from '../../src/hub/demo/seed';
+import { createEnrollmentCode, redeemEnrollmentCode } from '../../src/hub/auth';
+import { reconcileValue } from '../../src/hub/value/reconcile';
+import type { HubHandle } from '../../src/hub/server';
+import { parseRegisterConfig } from '../../src/main/register/config';
+import { hashPinWithCost } from '../../src/main/register/pins';
+import { startRegister, type RunningRegister } from '../../src/main/register/start';
 
 // Customers, points and gift cards as the register does them, against a real hub over real
 // sockets, two stores: a customer earns at store A and redeems at store B seconds later; a
