@@ -28,6 +28,8 @@ export const hubConfigSchema = z
     snapshotThreshold: z.number().int().min(1).default(5000),
     /** HTTPS: PEM files for Fastify's https server (socket.io then runs over wss on the same port). */
     tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() }).strict().optional(),
+    /** Folder holding release files as <version>/<file> (electron-builder output), served to registers at /updates/files/. */
+    updatesDir: z.string().min(1).optional(),
     /** Behind a load balancer: trust X-Forwarded-For from it (true, or a list of addresses/CIDRs) so limits apply per client. */
     trustProxy: z.union([z.boolean(), z.string().min(1).max(1000)]).default(false),
     /** HTTP requests per source address per window, all routes together (@fastify/rate-limit). */
@@ -68,6 +70,7 @@ function envConfig(env: NodeJS.ProcessEnv): Record<string, unknown> {
   str('TILLSTREAM_ADMIN_TOKEN', 'adminToken');
   str('LOG_LEVEL', 'logLevel');
   str('TILLSTREAM_CHART', 'chart');
+  str('TILLSTREAM_UPDATES_DIR', 'updatesDir');
   const cert = env.TILLSTREAM_TLS_CERT;
   const key = env.TILLSTREAM_TLS_KEY;
   if (cert || key) out.tls = { certFile: cert ?? '', keyFile: key ?? '' };

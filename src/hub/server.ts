@@ -136,7 +136,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         await client.quit().catch(() => undefined);
       });
     }
-    mountRoutes(app, { db, io, log, processor, chart, isClosing: () => closing, track, tlsPin, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
+    mountRoutes(app, { db, io, log, processor, chart, isClosing: () => closing, track, tlsPin, updatesDir: cfg.updatesDir, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
     installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits, authThrottle });
 
     let schedulerBusy = false;

@@ -41,6 +41,8 @@ export interface HttpDeps {
   limits: HttpLimits;
   /** The fingerprint registers pin (enrollment codes carry it); null without TLS. */
   tlsPin?: () => string | null;
+  /** Folder of release files (<version>/<file>) served to registers at /updates/files/. */
+  updatesDir?: string;
   /** What a journal event means (core): channel deliveries are ingested like register batches. */
   processor: EventProcessor;
   /** The hub's chart of accounts (exports name accounts with it). */

@@ -21,6 +21,7 @@ import { productRoutes } from './products';
 import { hqWriteRoutes } from './hq-writes';
 import { booksRoutes } from './books';
 import { replacementRoutes } from './replacement';
+import { updateRoutes } from './updates';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -46,4 +47,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   hqWriteRoutes,
   booksRoutes,
   replacementRoutes,
+  updateRoutes,
 ];
