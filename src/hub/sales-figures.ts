@@ -34,6 +34,23 @@ export async function addToSalesFigures(tx: Queryable, rows: Array<{ store_id: s
        voids_count = h.voids_count + EXCLUDED.voids_count, voids_total = h.voids_total + EXCLUDED.voids_total`,
     [JSON.stringify(sales.map((r) => ({ store_id: r.store_id, type: r.type, occurred_at: r.occurred_at, payload: r.payload })))],
   );
+  await tx.query(
+    `INSERT INTO sales_daily AS d (store_id, day, currency, sales_count, sales_total, refunds_count, refunds_total, voids_count, voids_total)
+     SELECT store_id, day, cur,
+            count(*) FILTER (WHERE type = 'sale.completed'), coalesce(sum(amt) FILTER (WHERE type = 'sale.completed'), 0),
+            count(*) FILTER (WHERE type = 'sale.refunded'), coalesce(sum(amt) FILTER (WHERE type = 'sale.refunded'), 0),
+            count(*) FILTER (WHERE type = 'sale.post_voided'), coalesce(sum(amt) FILTER (WHERE type = 'sale.post_voided'), 0)
+       FROM (SELECT e.store_id, (e.occurred_at AT TIME ZONE 'UTC')::date AS day, e.type, ${CURRENCY_SQL} AS cur, ${SIGNED_AMOUNT_SQL} AS amt
+               FROM jsonb_to_recordset($1::jsonb) AS e(store_id text, type text, occurred_at timestamptz, payload jsonb)) s
+      WHERE cur IS NOT NULL
+      GROUP BY store_id, day, cur
+      ORDER BY store_id, day, cur
+     ON CONFLICT (store_id, day, currency) DO UPDATE SET
+       sales_count = d.sales_count + EXCLUDED.sales_count, sales_total = d.sales_total + EXCLUDED.sales_total,
+       refunds_count = d.refunds_count + EXCLUDED.refunds_count, refunds_total = d.refunds_total + EXCLUDED.refunds_total,
+       voids_count = d.voids_count + EXCLUDED.voids_count, voids_total = d.voids_total + EXCLUDED.voids_total`,
+    [JSON.stringify(sales.map((r) => ({ store_id: r.store_id, type: r.type, occurred_at: r.occurred_at, payload: r.payload })))],
+  );
 }
 
 /** The signed amount of a journal event in TypeScript (the same rule as SIGNED_AMOUNT_SQL). */

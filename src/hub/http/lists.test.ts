@@ -172,6 +172,13 @@ describe.each(testBackends())('paged lists on $name', (backend) => {
       `SELECT coalesce(sum(CASE type WHEN 'sale.completed' THEN (payload->'totals'->>'total')::bigint ELSE -(payload->'totals'->>'total')::bigint END), 0)::text AS n FROM journal_events WHERE type IN ('sale.completed','sale.refunded')`,
     );
     expect(usd.net_sales).toBe(Number(recomputed.rows[0]!.n));
+    // Whole days by day read the daily figures kept at ingest: the same numbers.
+    const day0 = new Date().toISOString().slice(0, 10);
+    const day1 = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const byDay = await api(hub, 'GET', `/api/dashboard?from=${day0}&to=${day1}&bucket=day`);
+    expect(byDay.body.totals).toEqual(d.body.totals);
+    expect(byDay.body.by_store).toEqual(d.body.by_store);
+    expect(byDay.body.by_time).toEqual([expect.objectContaining({ at: `${day0}T00:00:00.000Z`, net_sales: sum(sales) })]);
     const mine = await api(hub, 'GET', '/api/dashboard?bucket=day', undefined, mgrA);
     expect(mine.body.by_store.map((x: { store_id: string }) => x.store_id)).toEqual(['A']);
     expect(mine.body.by_time).toHaveLength(1);

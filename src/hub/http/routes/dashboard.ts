@@ -60,12 +60,18 @@ export async function dashboardFigures(
   opts: { stores: string[] | null; from: string; to: string; bucket: 'hour' | 'day' },
 ): Promise<z.infer<typeof dashboardReply>> {
   const q = new SqlParams();
-  const where = `${storeFilter(q, 'h.store_id', opts.stores)} AND h.hour >= date_trunc('hour', ${q.p(opts.from)}::timestamptz) AND h.hour < ${q.p(opts.to)}::timestamptz`;
-  const trunc = opts.bucket === 'day' ? `date_trunc('day', h.hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'` : 'h.hour';
+  // Whole UTC days by day read the daily figures (365 rows per store and year); anything else the hourly ones.
+  const midnight = (t: string) => new Date(t).getTime() % 86_400_000 === 0;
+  const daily = opts.bucket === 'day' && midnight(opts.from) && midnight(opts.to);
+  const where = daily
+    ? `${storeFilter(q, 'h.store_id', opts.stores)} AND h.day >= ${q.p(opts.from)}::timestamptz AT TIME ZONE 'UTC' AND h.day < ${q.p(opts.to)}::timestamptz AT TIME ZONE 'UTC'`
+    : `${storeFilter(q, 'h.store_id', opts.stores)} AND h.hour >= date_trunc('hour', ${q.p(opts.from)}::timestamptz) AND h.hour < ${q.p(opts.to)}::timestamptz`;
+  const trunc = daily ? `h.day::timestamp AT TIME ZONE 'UTC'` : opts.bucket === 'day' ? `date_trunc('day', h.hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'` : 'h.hour';
+  const table = daily ? 'sales_daily' : 'sales_hourly';
   // One scan of the range for all three groupings (GROUPING SETS), not three.
   const { rows } = await db.query<Agg & { store_id: string | null; at: Date | null; g_store: number; g_at: number }>(
     `SELECT h.store_id, ${trunc} AS at, h.currency, grouping(h.store_id) AS g_store, grouping(${trunc}) AS g_at, ${SUMS}
-       FROM sales_hourly h WHERE ${where}
+       FROM ${table} h WHERE ${where}
       GROUP BY GROUPING SETS ((h.currency), (h.store_id, h.currency), (${trunc}, h.currency))
       ORDER BY 1, 2, h.currency`,
     q.values,
