@@ -131,7 +131,7 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
     // Built once the journal is open: an unresolved card payment blocks the terminal after a restart too.
     const register = await startRegister({
       config,
-      devices: (journal) => DriverDevices.start(config, { log: (m) => log(`device: ${m}`), bindings: virtual.bindings, hooks: journalPaymentHooks(journal) }),
+      devices: (journal) => DriverDevices.start(config, { log, bindings: virtual.bindings, hooks: journalPaymentHooks(journal) }),
       browser: { port: opts.registerPort ?? 0 }, syncMonitorMs: 1000, log });
     closers.push(() => register.close());
 
