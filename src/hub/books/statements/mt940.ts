@@ -3,7 +3,7 @@ import { MAX_ENTRIES, MAX_TEXT, StatementParseError, type BankStatement, type Da
 
 // SWIFT MT940 (Customer Statement Message), hand-tokenised: no maintained npm parser reports
 // the line of a bad field, and the format is line-oriented enough that a tokeniser is short.
-// See docs/decisions/0003-bank-statement-parsers.md.
+// See docs/decisions/0004-bank-statement-parsers.md.
 //
 // A file holds one or more messages, each optionally wrapped in SWIFT blocks
 // ({1:…}{2:…}{4:\r\n … -}) or preceded by bank header lines (ABNANL2A / 940), ended by "-".
