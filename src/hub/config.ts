@@ -101,7 +101,13 @@ export function loadHubConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; ov
     const fileCheck = hubConfigSchema.partial().safeParse(fromFile);
     if (!fileCheck.success) throw new ConfigError(formatZodError(fileCheck.error, `config file ${opts.file}: `));
   }
-  const merged = { ...fromFile, ...envConfig(opts.env ?? process.env), ...stripUndefined(opts.overrides ?? {}) };
+  const overrides = stripUndefined(opts.overrides ?? {});
+  const merged: Record<string, unknown> = { ...fromFile, ...envConfig(opts.env ?? process.env), ...overrides };
+  // Flags override env and file, and the database is one choice: `--data-dir` with DATABASE_URL
+  // in the environment means that folder (openDb would otherwise prefer the URL), and
+  // `--database-url` with a data folder configured means that server.
+  if (overrides.dataDir !== undefined && overrides.databaseUrl === undefined) delete merged.databaseUrl;
+  if (overrides.databaseUrl !== undefined && overrides.dataDir === undefined) delete merged.dataDir;
   const r = hubConfigSchema.safeParse(merged);
   if (!r.success) throw new ConfigError(formatZodError(r.error, 'hub config: '));
   return r.data;

@@ -36,6 +36,14 @@ describe('hub config', () => {
     const c = loadHubConfig({ file: f, env: { TILLSTREAM_HUB_PORT: '9100' }, overrides: { host: '0.0.0.0' } });
     expect(c).toMatchObject({ port: 9100, logLevel: 'warn', chart: 'eu', host: '0.0.0.0', schedulerIntervalMs: 1000 });
   });
+  it('takes the database named by a flag over one from the environment', () => {
+    const env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', TILLSTREAM_DATA_DIR: '/var/lib/tillstream' };
+    const folder = loadHubConfig({ env, overrides: { dataDir: '/tmp/hub' } });
+    expect([folder.dataDir, folder.databaseUrl]).toEqual(['/tmp/hub', undefined]);
+    const server = loadHubConfig({ env, overrides: { databaseUrl: 'postgres://h/db' } });
+    expect([server.databaseUrl, server.dataDir]).toEqual(['postgres://h/db', undefined]);
+    expect(loadHubConfig({ env })).toMatchObject({ databaseUrl: env.DATABASE_URL, dataDir: env.TILLSTREAM_DATA_DIR });
+  });
   it('names the bad field and its source', () => {
     const f = path.join(dir, 'bad.json');
     writeFileSync(f, JSON.stringify({ port: 70000 }));

@@ -99,7 +99,7 @@ describe('tillstream books export', { timeout: 300_000 }, () => {
         err += c.toString();
         if (/\(1\d%\)/.test(err)) child.kill('SIGINT');
       });
-      child.on('exit', () => resolve());
+      child.on('close', () => resolve()); // 'close', not 'exit': stdout may still hold the JSON line when the process has exited
     });
     await interrupted;
     expect(err).toMatch(/history import \d+: \d+\/4000 sales \(\d+%\)/);
