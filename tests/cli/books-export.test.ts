@@ -93,11 +93,17 @@ describe('tillstream books export', { timeout: 300_000 }, () => {
     const child = spawn(process.execPath, ['bin/tillstream.mjs', 'books', 'history', 'import', file, '--data-dir', dataDir, '--batch-size', '100', '--yield-ms', '50'], { cwd: path.resolve(__dirname, '../..') });
     let err = '';
     let out = '';
+    let interruptSent = false;
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const interrupted = new Promise<void>((resolve) => {
       child.stderr.on('data', (c: Buffer) => {
         err += c.toString();
-        if (/\(1\d%\)/.test(err)) child.kill('SIGINT');
+        // One Ctrl-C: a second one, sent on the next progress line, would find no handler and kill
+        // the process before it prints where it paused.
+        if (!interruptSent && /\(1\d%\)/.test(err)) {
+          interruptSent = true;
+          child.kill('SIGINT');
+        }
       });
       child.on('close', () => resolve()); // 'close', not 'exit': stdout may still hold the JSON line when the process has exited
     });
