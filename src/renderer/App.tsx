@@ -84,12 +84,15 @@ export function App({ api, initialStore, initialSale, bridge }: { api: RegisterA
     return undefined;
   }, [notify, t]);
 
-  const ctx = useMemo(() => ({ api, store, setStore, withApproval, notify }), [api, store, withApproval, notify]);
+  const scanTarget = useRef<((data: string) => void) | null>(null);
+  const claimScanner = useCallback((onScan: ((data: string) => void) | null) => { scanTarget.current = onScan; }, []);
+  const ctx = useMemo(() => ({ api, store, setStore, withApproval, notify, claimScanner }), [api, store, withApproval, notify, claimScanner]);
 
   const signedIn = !!session.cashier;
   const selling = signedIn && !!session.shift && screen === 'sale';
   // The scanner works on the sale screen wherever focus is (not while a PIN dialog is open).
   useWedgeScanner((data) => {
+    if (scanTarget.current) return scanTarget.current(data);
     api.call('sale.scan', { data }).catch((err) => notify(errorMessage(err), 'error'));
   }, selling && !approval);
 

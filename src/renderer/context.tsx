@@ -13,6 +13,11 @@ interface Ctx {
   /** Runs fn; if the main process answers APPROVAL_REQUIRED, asks for a manager PIN and runs it again. */
   withApproval<T>(what: string, fn: (approval?: Approval) => Promise<T>): Promise<T | undefined>;
   notify(message: string, kind?: 'error' | 'info'): void;
+  /**
+   * While a dialog waits for a card (loyalty or gift card), a scan goes to it instead of the
+   * sale; null gives the scanner back. The claim of the last dialog opened wins.
+   */
+  claimScanner(onScan: ((data: string) => void) | null): void;
 }
 
 const RegisterCtx = createContext<Ctx | null>(null);

@@ -94,7 +94,13 @@ export const saleSchema = z.object({
    */
   card_check: z.object({ reference: z.string().max(64), kind: z.enum(['sale', 'refund']), amount: moneySchema, reason: text }).nullable().optional(),
   /** The customer attached to the sale (loyalty), with the points the hub last reported. */
-  customer: z.object({ customer_id: z.string().max(64), name: text, points: z.number().int(), provisional: z.boolean() }).nullable().optional(),
+  customer: z.object({
+    customer_id: z.string().max(64), name: text, points: z.number().int(), provisional: z.boolean(),
+    /** Points the hub lets this sale spend (points − what reservations hold), as last reported. */
+    points_available: z.number().int().optional(),
+    /** Minor units one point pays (the chain's setting), so the screen can show what the points are worth. */
+    point_value: z.number().int().min(1).optional(),
+  }).nullable().optional(),
   /** Points this sale earns (once completed: what was journalled). */
   points_earned: z.number().int().min(0).optional(),
 });

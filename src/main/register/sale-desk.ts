@@ -149,7 +149,7 @@ export class SaleDesk {
       const known = c ? this.customers.get(c.customer_id) : undefined;
       return {
         ...v,
-        customer: c ? { customer_id: c.customer_id, name: known?.name ?? c.customer_id.slice(0, 8), points: known?.points ?? 0, provisional: known?.provisional ?? false } : null,
+        customer: c ? { customer_id: c.customer_id, name: known?.name ?? c.customer_id.slice(0, 8), points: known?.points ?? 0, points_available: known?.available ?? 0, point_value: this.value.settings().point_value, provisional: known?.provisional ?? false } : null,
         ...(t.sale.state.completed?.loyalty ? { points_earned: t.sale.state.completed.loyalty.points_earned } : {}),
       };
     }
@@ -434,7 +434,8 @@ export class SaleDesk {
     if (p.kind === 'points') {
       const c = sale.state.customer;
       if (!c) throw new RegisterError('INVALID_STATE', 'attach the customer before redeeming points');
-      const points = p.points ?? Math.floor(due / this.value.settings().point_value);
+      // Without a points figure the amount says what to pay: as many whole points as fit in it (and in what is due).
+      const points = p.points ?? Math.floor(Math.min(p.amount.amount, due) / this.value.settings().point_value);
       if (points <= 0) throw new RegisterError('BAD_REQUEST', 'nothing to pay with points');
       return this.reserved(sale, { kind: 'points', customer_id: c.customer_id }, points, (offline) => ({ type: 'tender_points', customer_id: c.customer_id, points, ...(offline ? { offline } : {}) }));
     }
@@ -483,7 +484,7 @@ export class SaleDesk {
       if (!outcome.offline && account.kind === 'gift_card') this.cardBalances.set(account.gift_card_id, outcome.balance_after);
       if (!outcome.offline && account.kind === 'points') {
         const known = this.customers.get(account.customer_id);
-        if (known) this.customers.set(account.customer_id, { ...known, points: outcome.balance_after });
+        if (known) this.customers.set(account.customer_id, { ...known, points: outcome.balance_after, available: Math.max(0, known.available - amount) });
       }
       return v;
     } catch (err) {
@@ -495,12 +496,12 @@ export class SaleDesk {
   // ---------------------------------------------------------------- customers and gift cards
 
   /** What the counter knows of customers seen in this session (name, points), by id. */
-  private readonly customers = new Map<string, { name: string; points: number; provisional: boolean }>();
+  private readonly customers = new Map<string, { name: string; points: number; available: number; provisional: boolean }>();
   /** Gift card balances after this register's last reservation on them (for the receipt). */
   private readonly cardBalances = new Map<string, number>();
 
-  private remember(c: { customer_id: string; name: string; points: number }, provisional: boolean) {
-    this.customers.set(c.customer_id, { name: c.name, points: c.points, provisional });
+  private remember(c: { customer_id: string; name: string; points: number; points_available: number }, provisional: boolean) {
+    this.customers.set(c.customer_id, { name: c.name, points: c.points, available: c.points_available, provisional });
     if (this.customers.size > 500) this.customers.delete(this.customers.keys().next().value!);
   }
 

@@ -36,6 +36,19 @@ export const de: Resources = {
     waiting: 'Bitte den Anweisungen am Kartenterminal folgen…', approved: 'Genehmigt', declined: 'Abgelehnt', unknown: 'Ergebnis unbekannt — Terminalbeleg prüfen',
     pending: 'Warten', split: 'Teilzahlung: Betrag unter der Summe eingeben, den Rest anders zahlen.', remaining: 'Rest', back: 'Zurück zum Bon',
     refundCash: 'Bar erstatten', refundCard: 'Auf Karte erstatten',
+    points: 'Punkte', pointsAvailable: '{{points}} Punkte verfügbar ({{value}})', balance: 'Guthaben', giftBalance: 'Karte {{code}}: {{available}} verfügbar (Guthaben {{balance}})',
+    giftUnknown: 'Karte {{code}} ist dem Hub nicht bekannt', giftPartial: 'Die Karte zahlt {{amount}}; den Rest anders zahlen.',
+  },
+  customer: {
+    button: 'Kunde', title: 'Kunde', card: 'Karte', phone: 'Telefon', name: 'Name', create: 'Neu', search: 'Suchen',
+    scanHint: 'Kundenkarte scannen oder Kartennummer eingeben', phoneHint: 'Telefonnummer', nameHint: 'Anfang des Namens',
+    none: 'Kein Kunde gefunden.', attach: 'Zuordnen', remove: 'Entfernen',
+    points: '{{points}} Punkte', provisional: 'offline: wird später an die Zentrale gesendet', newName: 'Name', newPhone: 'Telefon (Ziffern)', newCard: 'Kundenkartennummer', newEmail: 'E-Mail',
+    marketing: 'Möchte Angebote erhalten', createAttach: 'Anlegen und zuordnen', created: '{{name}} zugeordnet', earned: 'Punkte erhalten: {{earned}} · Stand {{balance}}',
+  },
+  giftcard: {
+    button: 'Gutschein', title: 'Gutschein', code: 'Gutscheinnummer', scanHint: 'Karte scannen oder Nummer eingeben', amount: 'Aufzuladender Betrag',
+    check: 'Guthaben prüfen', load: 'Verkaufen / aufladen', balance: 'Guthaben {{balance}} · verfügbar {{available}}', unknown: 'Noch nicht verkauft: eine neue Karte',
   },
   refund: {
     title: 'Rückgabe', scan: 'Barcode oder QR-Code des Bons scannen', receipt: 'Bonnummer', find: 'Bon suchen', original: 'Originalbon {{no}}', add: 'Zurücknehmen', returned: 'In dieser Rückgabe',

@@ -34,6 +34,19 @@ export const en = {
     waiting: 'Follow the instructions on the card terminal…', approved: 'Approved', declined: 'Declined', unknown: 'Result unknown — check the terminal receipt',
     pending: 'Waiting', split: 'Split: key an amount below the total, then pay the rest another way.', remaining: 'Remaining', back: 'Back to sale',
     refundCash: 'Refund cash', refundCard: 'Refund to card',
+    points: 'Points', pointsAvailable: '{{points}} points available ({{value}})', balance: 'Balance', giftBalance: 'Card {{code}}: {{available}} available to spend (balance {{balance}})',
+    giftUnknown: 'Card {{code}} is not known to the hub', giftPartial: 'The card pays {{amount}}; pay the rest another way.',
+  },
+  customer: {
+    button: 'Customer', title: 'Customer', card: 'Card', phone: 'Phone', name: 'Name', create: 'New', search: 'Search',
+    scanHint: 'Scan the loyalty card, or type the card number', phoneHint: 'Phone number', nameHint: 'First letters of the name',
+    none: 'No customer found.', attach: 'Attach', remove: 'Remove',
+    points: '{{points}} points', provisional: 'offline: sent to HQ later', newName: 'Name', newPhone: 'Phone (digits)', newCard: 'Loyalty card number', newEmail: 'E-mail',
+    marketing: 'Agrees to receive offers', createAttach: 'Create and attach', created: '{{name}} attached', earned: 'Points earned: {{earned}} · balance {{balance}}',
+  },
+  giftcard: {
+    button: 'Gift card', title: 'Gift card', code: 'Gift card number', scanHint: 'Scan or type the card number', amount: 'Amount to load',
+    check: 'Check balance', load: 'Sell / reload', balance: 'Balance {{balance}} · available {{available}}', unknown: 'Not sold yet: a new card',
   },
   refund: {
     title: 'Return', scan: 'Scan the receipt barcode or QR code', receipt: 'Receipt number', find: 'Find receipt', original: 'Original receipt {{no}}', add: 'Return', returned: 'In this return',

@@ -8,8 +8,11 @@ import { TenderPanel } from './TenderPanel';
 import { RefundPanel } from './RefundPanel';
 import { Keypad } from '../components/Keypad';
 import { QuickKeys } from '../components/QuickKeys';
+import { CustomerDialog } from '../components/CustomerDialog';
+import { GiftCardDialog } from '../components/GiftCardDialog';
 
 type LineDialog = { kind: 'qty' | 'weight' | 'discount'; line: SaleLine } | { kind: 'saleDiscount' } | null;
+type ValueDialog = 'customer' | 'giftcard' | null;
 
 export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): void }) {
   const { t } = useTranslation();
@@ -20,6 +23,7 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
   const [selected, setSelected] = useState<string | null>(null);
   const [tendering, setTendering] = useState(false);
   const [dialog, setDialog] = useState<LineDialog>(null);
+  const [valueDialog, setValueDialog] = useState<ValueDialog>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const fm = (m: { amount: number; currency: string }) => formatMoney(m, store.locale);
   const live = sale.lines.filter((l) => !l.voided);
@@ -177,6 +181,20 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
           {sale.change_due.amount > 0 && <div className="row between change"><span>{t('sale.change')}</span><span data-testid="change-due">{fm(sale.change_due)}</span></div>}
         </div>
         {sale.card_check && <CardCheck check={sale.card_check} />}
+        {!refund && sale.customer && (
+          <div className="customer-strip" data-testid="sale-customer">
+            <div className="customer-who">
+              <strong>{sale.customer.name}</strong>
+              <span className="muted small" data-testid="sale-customer-points">
+                {done && sale.points_earned !== undefined
+                  ? t('customer.earned', { earned: sale.points_earned, balance: sale.customer.points + sale.points_earned })
+                  : t('customer.points', { points: sale.customer.points })}
+              </span>
+              {sale.customer.provisional && <span className="tag tag-warn">{t('customer.provisional')}</span>}
+            </div>
+            {!done && sale.tenders.length === 0 && <button className="btn btn-ghost btn-sm" data-testid="customer-remove" onClick={() => void run(() => api.call('customer.attach', { customer_id: null }))}>{t('customer.remove')}</button>}
+          </div>
+        )}
         {done ? (
           <div className="done-panel" data-testid="sale-done">
             <div className={`done-badge ${sale.status === 'voided' ? 'voided' : ''}`}>{sale.status === 'completed' ? '✓ ' + t(refund ? 'refund.completed' : 'sale.completed') : t(refund ? 'refund.voided' : 'sale.voided')}</div>
@@ -195,11 +213,15 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
               <button className="btn btn-danger-ghost" data-testid="void-sale" disabled={sale.lines.length === 0}
                 onClick={() => void withApproval(t('sale.voidSale'), (approval) => api.call('sale.void', { approval }))}>{t('sale.voidSale')}</button>
               <button className="btn btn-secondary" onClick={() => void run(() => api.call('receipt.reprint', {}))}>{t('sale.reprint')}</button>
+              <button className="btn btn-secondary" data-testid="customer-open" onClick={() => setValueDialog('customer')}>{t('customer.button')}</button>
+              <button className="btn btn-secondary" data-testid="giftcard-open" onClick={() => setValueDialog('giftcard')}>{t('giftcard.button')}</button>
             </div>
           </div>
         )}
       </aside>
       {dialog && <LineDialogView dialog={dialog} onClose={() => setDialog(null)} />}
+      {valueDialog === 'customer' && <CustomerDialog onClose={() => setValueDialog(null)} />}
+      {valueDialog === 'giftcard' && <GiftCardDialog onClose={() => setValueDialog(null)} />}
     </div>
   );
 }

@@ -1,27 +1,60 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { SaleView } from '../../core/register-api';
 import { useAction, useRegister } from '../context';
+import type { MoneyView, SaleView } from '../../core/register-api';
 import { formatMoney, keypadAmount } from '../format';
 import { Keypad } from '../components/Keypad';
 
 export function TenderPanel({ sale, onBack }: { sale: SaleView; onBack(): void }) {
   const { t } = useTranslation();
-  const { api, store } = useRegister();
+  const { api, store, claimScanner, notify } = useRegister();
   const run = useAction();
   const [digits, setDigits] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [giftCode, setGiftCode] = useState('');
+  /** The hub's answer to a balance check of the typed card (null: unknown card). */
+  const [card, setCard] = useState<{ code: string; balance: MoneyView; available: MoneyView } | null | undefined>(undefined);
   const fm = (m: { amount: number; currency: string }) => formatMoney(m, store.locale);
   const entered = keypadAmount(digits, sale.currency);
   const amount = digits ? entered : sale.due;
   const refund = sale.kind === 'refund';
+  const customer = sale.customer ?? null;
+  const pointValue = customer?.point_value ?? 1;
+  const pointsWorth = customer ? Math.max(0, customer.points_available ?? 0) * pointValue : 0;
+  // Partial use: a card (or the points) pays what it holds when that is less than the amount.
+  const giftAmount = card && card.code === giftCode ? { ...amount, amount: Math.min(amount.amount, card.available.amount) } : amount;
+  const pointsAmount = { ...amount, amount: Math.min(amount.amount, pointsWorth) };
 
-  const tender = async (kind: 'cash' | 'card' | 'gift', amt = amount) => {
+  // A scan in the payment step is a gift card: it fills the number and asks for its balance.
+  useEffect(() => {
+    claimScanner((data) => {
+      const c = data.replace(/[^0-9A-Za-z-]/g, '').slice(0, 32);
+      setGiftCode(c);
+      void checkCard(c);
+    });
+    return () => claimScanner(null);
+    // checkCard reads only api, run and t, which live as long as the panel.
+  }, [claimScanner]);
+
+  const checkCard = async (code: string) => {
+    if (!/^[0-9A-Za-z-]{6,32}$/.test(code)) return;
+    const r = await run(() => api.call('giftcard.balance', { code }));
+    if (r === undefined) return;
+    setCard(r ? { code, balance: r.balance, available: r.available } : null);
+    if (!r) notify(t('tender.giftUnknown', { code }), 'error');
+  };
+
+  const tender = async (kind: 'cash' | 'card' | 'gift' | 'points', amt = amount) => {
+    if (amt.amount <= 0) return;
     setBusy(kind);
-    await run(() => api.call('sale.tender', { kind, amount: amt, gift_code: kind === 'gift' ? giftCode : undefined }));
+    const r = await run(() => api.call('sale.tender', { kind, amount: amt, gift_code: kind === 'gift' ? giftCode : undefined }));
     setBusy(null);
     setDigits('');
+    if (r && kind === 'gift') {
+      if (amt.amount < amount.amount && r.due.amount > 0) notify(t('tender.giftPartial', { amount: fm(amt) }));
+      setCard(undefined);
+      void checkCard(giftCode);
+    }
   };
   // Quick amounts: exact, then the next round notes above what is due.
   const quick = [sale.due, ...store.cash_quick_amounts.filter((q) => q.amount > sale.due.amount)].slice(0, 4);
@@ -54,13 +87,23 @@ export function TenderPanel({ sale, onBack }: { sale: SaleView; onBack(): void }
             ))}
           </div>
         )}
-        <input className="input" placeholder={t('tender.giftCode')} aria-label={t('tender.giftCode')} value={giftCode} onChange={(e) => setGiftCode(e.target.value.replace(/[^0-9A-Za-z-]/g, '').slice(0, 32))} />
+        {!refund && (
+          <div className="row gap">
+            <input className="input grow" data-testid="tender-gift-code" placeholder={t('tender.giftCode')} aria-label={t('tender.giftCode')} value={giftCode}
+              onChange={(e) => { setGiftCode(e.target.value.replace(/[^0-9A-Za-z-]/g, '').slice(0, 32)); setCard(undefined); }}
+              onKeyDown={(e) => e.key === 'Enter' && void checkCard(giftCode)} />
+            <button className="btn btn-secondary" data-testid="tender-gift-check" disabled={giftCode.length < 6} onClick={() => void checkCard(giftCode)}>{t('tender.balance')}</button>
+          </div>
+        )}
+        {card && card.code === giftCode && <div className="banner banner-info" data-testid="tender-gift-balance">{t('tender.giftBalance', { code: card.code.slice(-4), balance: fm(card.balance), available: fm(card.available) })}</div>}
+        {customer && !refund && <div className="banner banner-info" data-testid="tender-points-available">{customer.name}: {t('tender.pointsAvailable', { points: customer.points_available ?? 0, value: fm({ amount: pointsWorth, currency: sale.currency }) })}</div>}
       </div>
       <div className="tender-pad"><Keypad value={digits} onChange={setDigits} maxLength={9} /></div>
-      <div className="tender-buttons grid3">
+      <div className={`tender-buttons ${customer && !refund ? 'grid4' : 'grid3'}`}>
         <button className="btn btn-cash btn-xl" data-testid="tender-cash" disabled={!!busy} onClick={() => void tender('cash')}>{refund ? t('tender.refundCash') : t('tender.cash')}</button>
         <button className="btn btn-card btn-xl" data-testid="tender-card" disabled={!!busy} onClick={() => void tender('card')}>{refund ? t('tender.refundCard') : t('tender.card')}</button>
-        <button className="btn btn-gift btn-xl" data-testid="tender-gift" disabled={!!busy || giftCode.length < 6} onClick={() => void tender('gift')}>{t('tender.gift')}</button>
+        <button className="btn btn-gift btn-xl" data-testid="tender-gift" disabled={!!busy || giftCode.length < 6 || giftAmount.amount <= 0} onClick={() => void tender('gift', giftAmount)}>{t('tender.gift')}</button>
+        {customer && !refund && <button className="btn btn-points btn-xl" data-testid="tender-points" disabled={!!busy || pointsAmount.amount < pointValue} onClick={() => void tender('points', pointsAmount)}>{t('tender.points')}</button>}
       </div>
     </div>
   );
