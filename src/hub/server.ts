@@ -20,6 +20,9 @@ import { publishDueChanges } from './hq-changes';
 import { expireHeldDeliveries } from './channels/deliver';
 import { coreProcessor } from './core-processor';
 import type { EventProcessor } from './processor';
+import { SyncAuditLog, type SyncAuditRetention } from './integrity/audit-log';
+
+const AUDIT_PRUNE_EVERY_MS = 60_000;
 
 export interface HubOptions extends HubConfigInput {
   /** Use this open database instead of opening one (it is not closed by close()). */
@@ -33,6 +36,8 @@ export interface HubOptions extends HubConfigInput {
   limits?: SocketDeps['limits'];
   /** Failed-credential throttle limits (tests; defaults in auth-throttle.ts). */
   throttle?: Partial<ThrottleLimits>;
+  /** Retention of the sync audit log (defaults in integrity/audit-log.ts: 10 000 rows per terminal, 30 days). */
+  syncAuditRetention?: Partial<SyncAuditRetention>;
 }
 
 export interface HubHandle {
@@ -54,7 +59,7 @@ export interface HubHandle {
 }
 
 export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
-  const { db: givenDb, processor: givenProcessor, logger, afterCommit, limits, throttle, ...cfgInput } = options;
+  const { db: givenDb, processor: givenProcessor, logger, afterCommit, limits, throttle, syncAuditRetention, ...cfgInput } = options;
   const parsed = hubConfigSchema.safeParse(cfgInput);
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, 'startHub: '));
   const cfg = parsed.data;
@@ -136,8 +141,12 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
         await client.quit().catch(() => undefined);
       });
     }
-    mountRoutes(app, { db, io, log, processor, chart, isClosing: () => closing, track, tlsPin, updatesDir: cfg.updatesDir, authGate: authThrottle, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
-    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits, authThrottle });
+    const audit = new SyncAuditLog(db, { retention: syncAuditRetention, onError: (err) => log.warn({ err }, 'sync audit log could not be written') });
+    // Written out before the database closes (cleanups run in order, the database last).
+    cleanups.unshift(() => audit.close());
+    let lastAuditPrune = 0;
+    mountRoutes(app, { db, io, log, processor, chart, isClosing: () => closing, track, tlsPin, updatesDir: cfg.updatesDir, authGate: authThrottle, audit, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
+    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits, authThrottle, audit });
 
     let schedulerBusy = false;
     const scheduler = setInterval(() => {
@@ -160,6 +169,13 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
             publishAlerts(io, alerts);
             log.warn({ expired: alerts.length }, 'gift card / points reservations expired');
           }
+        })
+        // The sync audit log's retention, once a minute.
+        .then(async () => {
+          if (Date.now() - lastAuditPrune < AUDIT_PRUNE_EVERY_MS) return;
+          lastAuditPrune = Date.now();
+          const pruned = await track(audit.prune());
+          if (pruned) log.info({ pruned }, 'sync audit rows pruned');
         })
         .catch((err) => log.error({ err }, 'scheduler failed'))
         .finally(() => (schedulerBusy = false));

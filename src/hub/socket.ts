@@ -18,6 +18,7 @@ import {
   type Alert,
   type JournalEvent,
   type ProtocolError,
+  type RejectedEvent,
   type StoreChange,
 } from '../core/protocol';
 import type { Db } from './db/db';
@@ -32,6 +33,7 @@ import { release, reserve } from './value/reservations';
 import { createCustomer, lookupCustomers } from './value/customers';
 import { describeDbError, isTransientDbError } from './db/errors';
 import type { EventProcessor } from './processor';
+import type { SyncAuditLog, SyncAuditRecord } from './integrity/audit-log';
 
 // The register side of the hub: authenticated sockets, one handler per message, every
 // request validated and size-checked, every failure an error ack (never a crash).
@@ -65,7 +67,12 @@ export interface SocketDeps {
   afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
   /** Overrides of the in-flight bounds (tests). */
   limits?: { perTerminal?: number; perHub?: number };
+  /** The sync audit log (integrity/audit-log.ts): every connect, hello, push, ack, rejection, error and disconnect. */
+  audit?: SyncAuditLog;
 }
+
+/** At most this many rejection rows per batch in the audit log; the rest are summed in one row. */
+const MAX_AUDITED_REJECTIONS = 50;
 
 type Ack = (response: unknown) => void;
 const errAck = (code: ProtocolError['code'], message: string) => ({ ok: false as const, error: { code, message } });
@@ -158,8 +165,49 @@ export function installSocketHandlers(deps: SocketDeps): void {
     else rooms.push(...p.store_ids.map(hqStoreRoom));
     socket.join(rooms);
     log.info({ kind: p.kind, who: p.kind === 'register' ? p.terminal_id : p.user_id, sid: socket.id }, 'socket connected');
-    socket.on('disconnect', (reason) => log.info({ sid: socket.id, reason }, 'socket disconnected'));
+    socket.on('disconnect', (reason) => {
+      log.info({ sid: socket.id, reason }, 'socket disconnected');
+      if (p.kind === 'register') audit({ kind: 'disconnect', detail: reason });
+    });
     if (p.kind !== 'register') return;
+    function audit(r: Omit<SyncAuditRecord, 'terminal_id' | 'store_id' | 'sid'>): void {
+      if (p.kind === 'register') deps.audit?.record({ terminal_id: p.terminal_id, store_id: p.store_id, sid: socket.id, ...r });
+    }
+    audit({ kind: 'connect', detail: `from ${socket.handshake.address}` });
+    /** Seqs of a push, read without parsing it (for the audit row of a refused one too). */
+    const seqRange = (raw: unknown): { first_seq: number | null; last_seq: number | null; events: number | null } => {
+      const events = (raw as { events?: unknown } | null)?.events;
+      if (!Array.isArray(events) || events.length > 10_000) return { first_seq: null, last_seq: null, events: null };
+      let min: number | null = null;
+      let max: number | null = null;
+      for (const e of events) {
+        const seq = (e as { seq?: unknown } | null)?.seq;
+        if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) continue;
+        min = min === null ? seq : Math.min(min, seq);
+        max = max === null ? seq : Math.max(max, seq);
+      }
+      return { first_seq: min, last_seq: max, events: events.length };
+    };
+    /** The audit rows of one answered request: errors of any message, and push/ack/rejections of events.push. */
+    const auditAnswer = (name: string, raw: unknown, res: unknown, startedAt: number, bytes: number | null): void => {
+      const duration_ms = Math.round(performance.now() - startedAt);
+      const error = (res as { ok?: unknown; error?: { code?: unknown; message?: unknown } } | null)?.error;
+      if (name === MSG.pushEvents) audit({ kind: 'push', ...seqRange(raw), bytes, duration_ms });
+      if ((res as { ok?: unknown } | null)?.ok === false && error) {
+        audit({ kind: 'error', code: String(error.code), detail: `${name}: ${String(error.message)}`, duration_ms });
+        return;
+      }
+      if (name === MSG.hello) {
+        const h = res as { applied_through?: number; snapshot_required?: boolean };
+        const req = raw as { app_version?: unknown; change_cursor?: unknown };
+        audit({ kind: 'hello', applied_through: h.applied_through ?? null, detail: `app ${String(req.app_version).slice(0, 64)}, change_cursor ${String(req.change_cursor)}${h.snapshot_required ? ', snapshot required' : ''}` });
+      } else if (name === MSG.pushEvents) {
+        const a = res as { applied_through: number; rejected: RejectedEvent[] };
+        audit({ kind: 'ack', applied_through: a.applied_through, events: a.rejected.length, detail: a.rejected.length ? `${a.rejected.length} rejected` : null });
+        for (const r of a.rejected.slice(0, MAX_AUDITED_REJECTIONS)) audit({ kind: 'rejection', first_seq: r.seq, last_seq: r.seq, code: r.code, detail: r.reason });
+        if (a.rejected.length > MAX_AUDITED_REJECTIONS) audit({ kind: 'rejection', code: 'MORE', detail: `${a.rejected.length - MAX_AUDITED_REJECTIONS} more rejections in this batch` });
+      }
+    };
 
     /** A slot of bounded work, taken before anything else is done with a message. */
     interface Guard {
@@ -175,7 +223,16 @@ export function installSocketHandlers(deps: SocketDeps): void {
           log.warn({ sid: socket.id, msg: name }, 'message without acknowledgement ignored');
           return;
         }
-        const reply = ack as Ack;
+        const startedAt = performance.now();
+        let bytes: number | null = null;
+        const reply = (res: unknown): void => {
+          try {
+            auditAnswer(name, args[0], res, startedAt, bytes);
+          } catch (err) {
+            log.warn({ err, msg: name }, 'sync audit record failed');
+          }
+          (ack as Ack)(res);
+        };
         if (args.length !== 2) return reply(errAck('BAD_REQUEST', `${name}: expected one request object and an acknowledgement`));
         if (deps.isClosing()) return reply(errAck('UNAVAILABLE', 'hub is shutting down; retry on another hub'));
         const fail = (err: unknown) => {
@@ -211,6 +268,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
           } catch {
             return errAck('BAD_REQUEST', `${name}: request is not JSON-serializable`);
           }
+          bytes = size;
           if (size > MAX_MESSAGE_BYTES) return errAck('TOO_LARGE', `${name}: message is ${size} bytes, limit ${MAX_MESSAGE_BYTES}`);
           const parsed = schema.safeParse(args[0]);
           if (!parsed.success) return errAck('BAD_REQUEST', `${name}: ${describeIssues(parsed.error)}`);

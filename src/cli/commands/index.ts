@@ -23,6 +23,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['demo'], load: () => import('./demo') },
   { names: ['books'], load: () => import('./books') },
   { names: ['prices', 'stock', 'terminals'], load: () => import('./hq') },
+  { names: ['audit'], load: () => import('./audit') },
 ];
 
 /**

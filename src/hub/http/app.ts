@@ -20,6 +20,7 @@ import { installInputRules, MAX_BODY_BYTES } from './input';
 import { authHook, type AuthGate } from './auth';
 import { ROUTE_MODULES } from './routes';
 import type { EventProcessor } from '../processor';
+import type { SyncAuditLog } from '../integrity/audit-log';
 
 // The hub's HTTP layer: Fastify with zod schemas (fastify-type-provider-zod) for every
 // route's input and output, the OpenAPI document generated from the same schemas, security
@@ -47,6 +48,8 @@ export interface HttpDeps {
   processor: EventProcessor;
   /** The hub's chart of accounts (exports name accounts with it). */
   chart: Chart;
+  /** The sync audit log: flushed before it is read, so a query sees what was just recorded. */
+  audit?: SyncAuditLog;
 }
 
 export interface HttpLimits {

@@ -22,6 +22,7 @@ import { hqWriteRoutes } from './hq-writes';
 import { booksRoutes } from './books';
 import { replacementRoutes } from './replacement';
 import { updateRoutes } from './updates';
+import { integrityRoutes } from './integrity';
 
 // One module per resource; a new resource is a new file here and one line below.
 export const ROUTE_MODULES: RouteModule[] = [
@@ -48,4 +49,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   booksRoutes,
   replacementRoutes,
   updateRoutes,
+  integrityRoutes,
 ];

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { openHubDb, withDbOptions, type DbOpts } from './ledger';
+import { formatAuditRow, querySyncAudit } from '../../hub/integrity/audit-log';
+
+// `tillstream audit …`: the integrity watch read from the hub's database (a Postgres the hub
+// uses, or the PGlite folder of a stopped hub). HQ's console reads the same through the HTTP
+// API (GET /api/terminals/:terminal_id/sync-audit).
+
+const TIME = /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function checkTime(flag: string, v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!TIME.test(v) || Number.isNaN(Date.parse(v))) throw new Error(`${flag}: must be an ISO 8601 time or a date (2026-12-01), got ${v}`);
+  return v.length === 10 ? `${v}T00:00:00Z` : v;
+}
+
+export function register(program: Command): void {
+  const audit = program.command('audit').description("Integrity watch: a register's sync audit log, its signed chain (verify, export)");
+
+  withDbOptions(audit.command('log').description("A register's sync audit log in the order the hub recorded it: connect, hello, push (seqs, bytes, ms), ack, rejection, disconnect, error"))
+    .requiredOption('--terminal <id>', 'the terminal')
+    .option('--since <time>', 'from this time on (ISO 8601 or a date)')
+    .option('--until <time>', 'before this time')
+    .option('--limit <n>', 'at most this many rows (default 1000)', '1000')
+    .option('--json', 'one JSON object a line')
+    .action(async (o: DbOpts & { terminal: string; since?: string; until?: string; limit: string; json?: boolean }) => {
+      const since = checkTime('--since', o.since);
+      const until = checkTime('--until', o.until);
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new Error(`--limit: 1..100000, got ${o.limit}`);
+      const db = await openHubDb(o);
+      try {
+        let after = 0;
+        let left = limit;
+        while (left > 0) {
+          const rows = await querySyncAudit(db, { terminal_id: o.terminal, since, until, after_id: after, limit: Math.min(left, 1000) });
+          for (const r of rows) process.stdout.write(`${o.json ? JSON.stringify(r) : formatAuditRow(r)}\n`);
+          if (rows.length === 0) break;
+          after = rows[rows.length - 1]!.audit_id;
+          left -= rows.length;
+        }
+        if (after === 0 && !o.json) process.stdout.write(`(no sync audit rows for ${o.terminal}${since ? ` since ${since}` : ''})\n`);
+      } finally {
+        await db.close();
+      }
+    });
+}
