@@ -1,12 +1,9 @@
 // Register side of sync: the SQLite journal (with the offline projections) and the uplink /
 // downlink client. The register main process composes these.
+export { openJournal, verifyJournalFile, readJournalStatus, exportUnsynced, MAX_EXPORT_EVENTS, type JournalFileStatus } from './journal/open';
 export {
-  openJournal,
-  verifyJournalFile,
-  readJournalStatus,
-  exportUnsynced,
   MAX_HANDOVER_EVENTS,
-  type JournalFileStatus,
+  initJournalDatabase,
   verifyDatabase,
   describeBreak,
   Journal,
@@ -21,8 +18,9 @@ export {
   type ApplyChangesResult,
   type CatalogEntry,
 } from './journal/journal';
+export type { SqlDb, SqlStatement, SqlTransaction, SqlRunResult } from './journal/sql';
 export { MIGRATIONS, applyMigrations, type Migration } from './journal/migrations';
-export { SyncClient, HubError, type SyncClientOptions, type SyncLinkStatus, type LinkState, type PriceChanged, type SyncClientEvents } from './uplink/sync-client';
+export { SyncClient, HubError, HubSync, type HubSyncOptions, type LinkTransport, type SyncClientOptions, type SyncLinkStatus, type LinkState, type PriceChanged, type SyncClientEvents } from './uplink/sync-client';
 export { fullJitterDelay, backoffWindow, DEFAULT_BACKOFF, type BackoffOptions } from './uplink/backoff';
 export {
   assertHubEndpoint,

@@ -93,3 +93,22 @@ describe('sign-in lockout on the register', () => {
     expect(await signIn('4242', '1234')).toBe(await signIn('1001', '1234'));
   });
 });
+
+// The handheld checks PINs with the pure scrypt (no Node in a browser); the Electron register
+// with Node's. A hash made by either must verify on the other, byte for byte the same.
+describe('pure and native scrypt agree', () => {
+  it('hashes made natively verify with the pure check and the other way round', async () => {
+    const { hashPinWith, noblePinScrypt, purePinCheck } = await import('./pin-check');
+    const { nodeScrypt, nodePinCheck } = await import('./pins');
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9]{4,8}$/), fc.uint8Array({ minLength: 1, maxLength: 32 }), (pin, salt) => {
+        const native = hashPinWith(nodeScrypt, pin, 1024, salt);
+        expect(hashPinWith(noblePinScrypt, pin, 1024, salt)).toBe(native);
+        expect(purePinCheck.verify(pin, native)).toBe(true);
+        expect(nodePinCheck.verify(pin, hashPinWith(noblePinScrypt, pin, 1024, salt))).toBe(true);
+        expect(purePinCheck.verify(pin === '0000' ? '1111' : '0000', native)).toBe(false);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

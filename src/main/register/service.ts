@@ -7,6 +7,7 @@ import { errText } from './errors';
 import type { HubLink } from './hub-link';
 import { ReceiptLookup } from './receipt-lookup';
 import { SaleDesk, type SaleDeskCommand } from './sale-desk';
+import type { PinCheck } from './pin-check';
 import { Session } from './session';
 import { ShiftDesk } from './shift-desk';
 import { StoreFeed, type Listener } from './store-feed';
@@ -26,6 +27,8 @@ export interface RegisterServiceOptions {
   journal: RegisterJournal;
   devices: RegisterDevices;
   sync?: HubLink | null;
+  /** How PINs are checked: the runtime's native scrypt where it has one (nodePinCheck); the pure one by default. */
+  pins?: PinCheck;
   now?: () => Date;
   log?: (msg: string) => void;
 }
@@ -53,7 +56,7 @@ export class RegisterService implements RegisterHandler {
     this.devices = opts.devices;
     const now = opts.now ?? (() => new Date());
     this.log = opts.log ?? (() => {});
-    this.session = new Session(this.cfg);
+    this.session = new Session(this.cfg, opts.pins);
     this.feed = new StoreFeed(this.cfg, opts.journal, opts.devices, opts.sync ?? null, now, this.log);
     this.shifts = new ShiftDesk(this.cfg, opts.journal, this.session, now);
     const receipts = new ReceiptLookup(this.cfg.terminal_id, opts.journal, opts.sync ?? null);

@@ -1,6 +1,6 @@
 import { RegisterError, type CashierView, type CommandParams, type ShiftView, type StoreInfo } from '../../core/register-api';
 import type { RegisterConfig } from './config';
-import { AttemptLimiter, checkPin, MANAGER_APPROVAL, verifyPin } from './pins';
+import { AttemptLimiter, MANAGER_APPROVAL, purePinCheck, type PinCheck } from './pin-check';
 
 // Who is at the register: sign-in with a PIN (locked after repeated failures), the UI
 // language, and manager approvals (the signed-in manager, or any manager's PIN typed in).
@@ -12,7 +12,8 @@ export class Session {
   cashier: Cashier | null = null;
   language: 'en' | 'de';
 
-  constructor(private readonly cfg: RegisterConfig) {
+  /** `pins`: the runtime's scrypt (native on Node, start.ts); the pure one by default. */
+  constructor(private readonly cfg: RegisterConfig, private readonly pins: PinCheck = purePinCheck) {
     this.language = cfg.language;
   }
 
@@ -47,7 +48,7 @@ export class Session {
   signIn(p: CommandParams<'session.signIn'>): Cashier {
     const c = this.cfg.cashiers.find((x) => x.cashier_id === p.cashier_id);
     if (this.limiter.locked(p.cashier_id, !!c)) throw new RegisterError('APPROVAL_DENIED', 'too many wrong PINs; wait a minute and try again');
-    if (!c || !checkPin(p.pin, c.pin_hash, this.cfg.cashiers[0]?.pin_hash)) {
+    if (!c || !this.pins.check(p.pin, c.pin_hash, this.cfg.cashiers[0]?.pin_hash)) {
       this.limiter.fail(p.cashier_id, !!c);
       throw new RegisterError('APPROVAL_DENIED', 'cashier number or PIN not recognised');
     }
@@ -72,7 +73,7 @@ export class Session {
     if (!approval) throw new RegisterError('APPROVAL_REQUIRED', `${what} needs a manager PIN`);
     if (this.limiter.locked(MANAGER_APPROVAL)) throw new RegisterError('APPROVAL_DENIED', 'too many wrong manager PINs; wait a minute');
     for (const m of this.cfg.cashiers) {
-      if (m.role === 'manager' && verifyPin(approval.manager_pin, m.pin_hash)) {
+      if (m.role === 'manager' && this.pins.verify(approval.manager_pin, m.pin_hash)) {
         this.limiter.succeed(MANAGER_APPROVAL);
         return m.cashier_id;
       }

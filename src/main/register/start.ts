@@ -4,6 +4,7 @@ import type { RendererBundle } from '../browser-host/bundle';
 import type { RegisterConfig } from './config';
 import type { RegisterDevices } from './devices';
 import { NoDevices } from './null-devices';
+import { nodePinCheck } from './pins';
 import { RegisterService } from './service';
 import { takeOverChain } from './handover';
 
@@ -76,7 +77,7 @@ export async function startRegister(opts: StartRegisterOptions): Promise<Running
   const sync = cfg.hub
     ? new SyncClient({ journal, url: cfg.hub.url, token: cfg.hub.token, trust: { ca: cfg.hub.ca, pin: cfg.hub.pin, insecure: cfg.hub.insecure }, appVersion: cfg.app_version, monitorIntervalMs: opts.syncMonitorMs ?? 2000, ackTimeoutMs: 5000, connectTimeoutMs: 3000, backoff: { baseMs: 200, maxMs: 2000 } })
     : null;
-  const service = new RegisterService({ config: cfg, journal, devices, sync, log: opts.log });
+  const service = new RegisterService({ config: cfg, journal, devices, sync, pins: nodePinCheck, log: opts.log });
   sync?.start();
   let host: BrowserHost | null = null;
   if (opts.browser !== false) host = await startBrowserHost({ handler: service, port: opts.browser?.port, bundle: opts.browser?.bundle });

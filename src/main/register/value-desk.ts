@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DEFAULT_LOYALTY_SETTINGS, loyaltySettingsSchema, type LoyaltySettings } from '../../core/loyalty';
 import {
   MSG,
@@ -93,7 +92,7 @@ export class ValueDesk {
 
   /** Creates a customer at the hub, or provisionally here (sent when the hub is back; merged there if it already knows them). */
   async createCustomer(input: Omit<CustomerCreateRequest, 'customer_id'>): Promise<{ customer: CustomerView; provisional: boolean }> {
-    const req: CustomerCreateRequest = { ...input, customer_id: randomUUID() };
+    const req: CustomerCreateRequest = { ...input, customer_id: globalThis.crypto.randomUUID() };
     const r = await this.ask(MSG.customerCreate, req, customerCreateAckSchema);
     if (r.status === 'ok') return { customer: r.ack.customer, provisional: false };
     this.pendingCustomers.set(req.customer_id, req);

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { openJournal, verifyJournalFile, type Journal } from './journal';
-import { exportUnsynced } from './journal';
+import { type Journal } from './journal';
+import { openJournal, verifyJournalFile } from './open';
+import { exportUnsynced } from './open';
 
 // A replacement device's journal takes over a chain from a base (adoptHandover): only into a
 // new database, only a chain that verifies and is its own terminal's, and the next append

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyChain } from '../../core/protocol';
 import { EXAMPLE_SALE_COMPLETED } from '../../core/events';
-import { openJournal, verifyJournalFile, type Journal } from './journal';
+import { type Journal } from './journal';
+import { openJournal, verifyJournalFile } from './open';
 import { MIGRATIONS, applyMigrations } from './migrations';
 
 let dir: string;

@@ -1,8 +1,4 @@
-import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { z } from 'zod';
 import {
   GENESIS_HASH,
@@ -11,8 +7,6 @@ import {
   payloadContentProblem,
   eventTypeSchema,
   sealEvent,
-  storeIdSchema,
-  terminalIdSchema,
   verifyChain,
   type ChainBreak,
   type JournalEvent,
@@ -24,12 +18,15 @@ import { EventPayloadError, parseEventPayload, type EventPayloadMap, type EventT
 import { parseReceiptCode, receiptNo } from '../../core/receipt';
 import type { CatalogEntry, JournalWatcher, RegisterJournal, SaleOnRecord, SaleReversals, TypedEvent } from '../../core/register-api';
 import { stockMovementsFor } from '../../core/stock';
-import { applyMigrations } from './migrations';
 import { applyChangeToProjection, applySnapshotToProjection, type SnapshotData } from './projections';
+import { applyMigrations } from './migrations';
+import type { SqlDb, SqlStatement } from './sql';
 
-// The register's database: one SQLite file, opened once by the main process. Everything a
-// register must not lose (journal, open sale, sync marks, downlink cursor) lives here, and
-// every method that changes it returns only after the SQLite commit.
+// The register's database: one SQLite file, opened once by the main process (or, on a
+// handheld, once by its worker). Everything a register must not lose (journal, open sale, sync
+// marks, downlink cursor) lives here, and every method that changes it returns only after the
+// SQLite commit. This file holds no Node: it reaches SQLite through SqlDb (sql.ts), so the
+// same class runs over better-sqlite3 (open.ts) and over SQLite in WebAssembly (src/handheld).
 
 export interface OpenJournalOptions {
   terminalId: string;
@@ -115,9 +112,7 @@ const quantitySchema = z.object({ units: z.number().int().refine(Number.isSafeIn
 const stockMovementSchema = z.object({ sku: z.string().min(1).max(128), delta: quantitySchema });
 const cartSchema = z.record(z.string(), z.unknown());
 
-const openPaths = new Set<string>();
-
-interface JournalRow {
+export interface JournalRow {
   seq: number;
   version: number;
   terminal_id: string;
@@ -164,13 +159,16 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
   readonly path: string;
   readonly terminalId: string;
   readonly storeId: string;
-  private readonly db: Database.Database;
+  private readonly db: SqlDb;
   private readonly now: () => Date;
   private closed = false;
   private readonly stmt;
 
-  constructor(db: Database.Database, filePath: string, terminalId: string, storeId: string, now: () => Date) {
+  private readonly onClose: () => void;
+
+  constructor(db: SqlDb, filePath: string, terminalId: string, storeId: string, now: () => Date, onClose: () => void = () => {}) {
     super();
+    this.onClose = onClose;
     this.db = db;
     this.path = filePath;
     this.terminalId = terminalId;
@@ -209,9 +207,9 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     };
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, SqlStatement>();
   /** A statement prepared once (catalog reads run per scan and per keystroke). */
-  private cached(sql: string): Database.Statement {
+  private cached(sql: string): SqlStatement {
     let st = this.statements.get(sql);
     if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
     return st;
@@ -325,7 +323,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
         terminal_id: this.terminalId,
         store_id: this.storeId,
         seq: prev.seq + 1,
-        event_id: randomUUID(),
+        event_id: globalThis.crypto.randomUUID(),
         type,
         occurred_at: this.now().toISOString(),
         payload: storedPayload,
@@ -685,13 +683,13 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     if (this.closed) return;
     this.closed = true;
     this.db.close();
-    openPaths.delete(this.path);
+    this.onClose();
     this.removeAllListeners();
   }
 }
 
 /** Walks the journal of an open database. Used by Journal.verify and the CLI. */
-export function verifyDatabase(db: Database.Database): VerifyResult {
+export function verifyDatabase(db: SqlDb): VerifyResult {
   const stmt = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
   // A replacement device's chain starts at its base (the hub's event before its first row).
   let prev: { seq: number; hash: string } | null = readBase(db);
@@ -761,7 +759,7 @@ export function verifyDatabase(db: Database.Database): VerifyResult {
   return { ok: true, count, headSeq: prev?.seq ?? 0, headHash: prev?.hash ?? GENESIS_HASH };
 }
 
-function readBase(db: Database.Database): { seq: number; hash: string } | null {
+export function readBase(db: SqlDb): { seq: number; hash: string } | null {
   try {
     const r = db.prepare('SELECT seq, hash FROM chain_base WHERE id = 1').get() as { seq: number; hash: string } | undefined;
     return r && r.seq > 0 ? { seq: r.seq, hash: r.hash } : null;
@@ -781,154 +779,21 @@ export function describeBreak(b: ChainBreak): string {
   }
 }
 
-function configure(db: Database.Database): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  // 16 MiB of page cache (default 2 MiB): a chain's catalog is read per scan and keystroke from
-  // this file, and the hot pages (indexes, recent products) should stay in memory.
-  db.pragma('cache_size = -16000');
-  const mode = db.pragma('journal_mode', { simple: true });
-  if (mode !== 'wal') throw new Error(`could not put the journal in WAL mode (got ${String(mode)})`);
-}
-
 /**
- * The journal holds every sale of the till: only the register's user may read it. A folder we
- * create is 700 (one that exists already is the owner's choice and left alone); the database
- * file is created 600 before SQLite opens it, and SQLite gives its -wal and -shm files the
- * database file's mode. A journal made by an older version is narrowed to 600 as well.
+ * Brings a freshly opened register database to the current schema and checks that it belongs
+ * to this terminal and store (recording them on first use). Any SQLite engine: the Node
+ * register (open.ts) and the handheld's WebAssembly one call it the same way.
  */
-function createPrivately(file: string): void {
-  const dir = path.dirname(file);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  closeSync(openSync(file, 'a', 0o600));
-  if (process.platform === 'win32') return;
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
-}
-
-/** Opens (creating if needed) the register database, applying migrations in a transaction. */
-export function openJournal(filePath: string, opts: OpenJournalOptions): Journal {
-  const terminalId = terminalIdSchema.parse(opts.terminalId);
-  const storeId = storeIdSchema.parse(opts.storeId);
-  const resolved = path.resolve(filePath);
-  if (openPaths.has(resolved)) throw new Error(`journal ${resolved} is already open in this process (open it once, in the main process)`);
-  createPrivately(resolved);
-  const db = new Database(resolved);
-  try {
-    configure(db);
-    applyMigrations(db);
-    const meta = db.transaction(() => {
-      const get = db.prepare('SELECT value FROM meta WHERE key = ?');
-      const t = get.get('terminal_id') as { value: string } | undefined;
-      const s = get.get('store_id') as { value: string } | undefined;
-      if (!t) db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('terminal_id', terminalId, 'store_id', storeId);
-      return { terminal: t?.value ?? terminalId, store: s?.value ?? storeId };
-    }).immediate();
-    if (meta.terminal !== terminalId || meta.store !== storeId) {
-      throw new Error(`journal ${resolved} belongs to terminal ${meta.terminal} of store ${meta.store}, not ${terminalId} of ${storeId}`);
-    }
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-  openPaths.add(resolved);
-  return new Journal(db, resolved, terminalId, storeId, opts.now ?? (() => new Date()));
-}
-
-/** Read-only verification of a journal file, for `tillstream journal verify`. */
-export function verifyJournalFile(filePath: string): VerifyResult & { terminalId: string | null } {
-  const db = new Database(filePath, { readonly: true, fileMustExist: true });
-  try {
-    const t = (() => {
-      try {
-        return (db.prepare("SELECT value FROM meta WHERE key = 'terminal_id'").get() as { value: string } | undefined)?.value ?? null;
-      } catch {
-        return null;
-      }
-    })();
-    return { ...verifyDatabase(db), terminalId: t };
-  } finally {
-    db.close();
-  }
-}
-
-export interface JournalFileStatus {
-  terminalId: string | null;
-  storeId: string | null;
-  head: { seq: number; hash: string };
-  appliedThrough: number;
-  unsyncedCount: number;
-  oldestUnsyncedAt: string | null;
-  changeCursor: number;
-  lastSyncedAt: string | null;
-  lastError: string | null;
-  rejections: StoredRejection[];
-  openSale: boolean;
-}
-
-/** Read-only sync status of a journal file, for store IT (`tillstream journal status`). */
-export function readJournalStatus(filePath: string): JournalFileStatus {
-  const db = new Database(filePath, { readonly: true, fileMustExist: true });
-  try {
-    const meta = (k: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value ?? null;
-    const head = (db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? readBase(db) ?? { seq: 0, hash: GENESIS_HASH };
-    const st = db.prepare('SELECT applied_through, change_cursor, last_synced_at, last_error FROM sync_state WHERE id = 1').get() as
-      { applied_through: number; change_cursor: number; last_synced_at: string | null; last_error: string | null };
-    const oldest = db.prepare('SELECT occurred_at FROM journal WHERE seq = ?').get(st.applied_through + 1) as { occurred_at: string } | undefined;
-    return {
-      terminalId: meta('terminal_id'),
-      storeId: meta('store_id'),
-      head,
-      appliedThrough: st.applied_through,
-      unsyncedCount: Math.max(0, head.seq - st.applied_through),
-      oldestUnsyncedAt: oldest?.occurred_at ?? null,
-      changeCursor: st.change_cursor,
-      lastSyncedAt: st.last_synced_at,
-      lastError: st.last_error,
-      rejections: db.prepare('SELECT seq, event_id, code, reason, rejected_at, acknowledged_at FROM rejections ORDER BY seq LIMIT 1000').all() as StoredRejection[],
-      openSale: db.prepare('SELECT 1 FROM open_sale WHERE id = 1').get() !== undefined,
-    };
-  } finally {
-    db.close();
-  }
-}
-
-/** Most events one export carries (the hub's salvage import takes as many). */
-export const MAX_EXPORT_EVENTS = 5_000;
-
-/**
- * The events a register never delivered (after the hub's last acknowledged mark), read-only,
- * for HQ's salvage import when the device is retired (`tillstream journal export`). The chain
- * is verified first: an edited file is not exported.
- */
-export function exportUnsynced(filePath: string, now: Date = new Date()): {
-  format: 'tillstream-journal-export';
-  version: 1;
-  terminal_id: string;
-  store_id: string;
-  exported_at: string;
-  applied_through: number;
-  events: JournalEvent[];
-} {
-  const v = verifyJournalFile(filePath);
-  if (!v.ok) throw new Error(`${filePath}: the journal does not verify (${v.message}); not exporting`);
-  const db = new Database(filePath, { readonly: true, fileMustExist: true });
-  try {
-    const meta = (k: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value;
-    const st = db.prepare('SELECT applied_through FROM sync_state WHERE id = 1').get() as { applied_through: number };
-    const rows = db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?').all(st.applied_through, MAX_EXPORT_EVENTS + 1) as JournalRow[];
-    if (rows.length > MAX_EXPORT_EVENTS) throw new Error(`${filePath}: more than ${MAX_EXPORT_EVENTS} unsynced events; export in parts is not supported`);
-    return {
-      format: 'tillstream-journal-export',
-      version: 1,
-      terminal_id: meta('terminal_id') ?? '',
-      store_id: meta('store_id') ?? '',
-      exported_at: now.toISOString(),
-      applied_through: st.applied_through,
-      events: rows.map(rowToEvent),
-    };
-  } finally {
-    db.close();
+export function initJournalDatabase(db: SqlDb, terminalId: string, storeId: string, where: string): void {
+  applyMigrations(db);
+  const meta = db.transaction(() => {
+    const get = db.prepare('SELECT value FROM meta WHERE key = ?');
+    const t = get.get('terminal_id') as { value: string } | undefined;
+    const s = get.get('store_id') as { value: string } | undefined;
+    if (!t) db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('terminal_id', terminalId, 'store_id', storeId);
+    return { terminal: t?.value ?? terminalId, store: s?.value ?? storeId };
+  }).immediate();
+  if (meta.terminal !== terminalId || meta.store !== storeId) {
+    throw new Error(`journal ${where} belongs to terminal ${meta.terminal} of store ${meta.store}, not ${terminalId} of ${storeId}`);
   }
 }

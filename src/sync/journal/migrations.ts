@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sql';
 
 // Versioned schema of the register database. Each migration runs once, in a transaction,
 // at open; the applied versions are recorded in schema_migrations. Never edit a released
@@ -235,7 +235,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export function applyMigrations(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+export function applyMigrations(db: SqlDb, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
   const done = new Set(

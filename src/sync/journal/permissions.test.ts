@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openJournal, type Journal } from './journal';
+import { type Journal } from './journal';
+import { openJournal } from './open';
 
 // Issue 9, item 17: the journal holds every sale of the till; only the register's user may
 // read it, whatever the umask.

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqlDb, SqlStatement } from './sql';
 import { z } from 'zod';
 import type { StoreChange } from '../../core/protocol';
 
@@ -37,8 +37,8 @@ export interface SnapshotData {
 
 // Statements are prepared once per database: a snapshot of a million products runs these
 // millions of times.
-const prepared = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-function stmt(db: Database.Database, sql: string): Database.Statement {
+const prepared = new WeakMap<SqlDb, Map<string, SqlStatement>>();
+function stmt(db: SqlDb, sql: string): SqlStatement {
   let m = prepared.get(db);
   if (!m) prepared.set(db, (m = new Map()));
   let st = m.get(sql);
@@ -46,7 +46,7 @@ function stmt(db: Database.Database, sql: string): Database.Statement {
   return st;
 }
 
-function upsert(db: Database.Database, table: string, col: string, k: string, data: Record<string, unknown>, deleted: boolean | undefined): void {
+function upsert(db: SqlDb, table: string, col: string, k: string, data: Record<string, unknown>, deleted: boolean | undefined): void {
   if (deleted) stmt(db, `DELETE FROM ${table} WHERE ${col} = ?`).run(k);
   else stmt(db, `INSERT INTO ${table} (${col}, data) VALUES (?, ?) ON CONFLICT(${col}) DO UPDATE SET data = excluded.data`).run(k, JSON.stringify(data));
 }
@@ -69,7 +69,7 @@ function nameOf(rec: Record<string, unknown>): string {
  * never disagree with catalog_items. A barcode moved to another product follows the newest
  * record (the hub is the authority).
  */
-function putCatalogItem(db: Database.Database, it: Record<string, unknown> & { sku: string }, deleted: boolean | undefined): void {
+function putCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: string }, deleted: boolean | undefined): void {
   const old = stmt(db, 'SELECT rowid AS id FROM catalog_items WHERE sku = ?').get(it.sku) as { id: number } | undefined;
   if (old) stmt(db, 'DELETE FROM catalog_names WHERE rowid = ?').run(old.id);
   stmt(db, 'DELETE FROM catalog_barcodes WHERE sku = ?').run(it.sku);
@@ -81,7 +81,7 @@ function putCatalogItem(db: Database.Database, it: Record<string, unknown> & { s
   insertCatalogItem(db, it);
 }
 
-function insertCatalogItem(db: Database.Database, it: Record<string, unknown> & { sku: string }): void {
+function insertCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: string }): void {
   const row = stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET data = excluded.data RETURNING rowid AS id')
     .get(it.sku, JSON.stringify(it)) as { id: number };
   stmt(db, 'INSERT INTO catalog_names (rowid, name) VALUES (?, ?)').run(row.id, nameOf(it));
@@ -95,12 +95,12 @@ function insertCatalogItem(db: Database.Database, it: Record<string, unknown> & 
   }
 }
 
-function setSettings(db: Database.Database, scope: 'tax' | 'config', obj: Record<string, unknown>): void {
+function setSettings(db: SqlDb, scope: 'tax' | 'config', obj: Record<string, unknown>): void {
   const put = stmt(db, 'INSERT INTO settings (scope, key, value) VALUES (?, ?, ?) ON CONFLICT(scope, key) DO UPDATE SET value = excluded.value');
   for (const [k, v] of Object.entries(obj)) put.run(scope, k, JSON.stringify(v ?? null));
 }
 
-function putStock(db: Database.Database, sku: string, q: { units: number; scale: number }): void {
+function putStock(db: SqlDb, sku: string, q: { units: number; scale: number }): void {
   stmt(db, 'INSERT INTO hub_stock (sku, units, scale) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET units = excluded.units, scale = excluded.scale').run(sku, q.units, q.scale);
 }
 
@@ -114,7 +114,7 @@ function items<T>(payload: Record<string, unknown>, listKey: string, item: z.Zod
  * Applies one change inside the caller's transaction. Returns why it did not fit, or null.
  * `terminalId` lets a stock change say which of this register's events its figure includes.
  */
-export function applyChangeToProjection(db: Database.Database, c: StoreChange, terminalId: string): string | null {
+export function applyChangeToProjection(db: SqlDb, c: StoreChange, terminalId: string): string | null {
   const fail = (e: z.ZodError) => `${c.kind} change ${c.cursor}: ${e.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`;
   switch (c.kind) {
     case 'price': {
@@ -163,7 +163,7 @@ export function applyChangeToProjection(db: Database.Database, c: StoreChange, t
 }
 
 /** Replaces every projection with the snapshot's content, inside the caller's transaction. */
-export function applySnapshotToProjection(db: Database.Database, s: SnapshotData): void {
+export function applySnapshotToProjection(db: SqlDb, s: SnapshotData): void {
   for (const t of ['catalog_items', 'catalog_barcodes', 'catalog_quick_keys', 'prices', 'promotions', 'hub_stock', 'settings']) db.prepare(`DELETE FROM ${t}`).run();
   db.prepare("INSERT INTO catalog_names (catalog_names) VALUES ('delete-all')").run();
   const seen = new Set<string>();

@@ -1,0 +1,565 @@
+import { EventEmitter } from 'node:events';
+import { io, type Socket } from 'socket.io-client';
+import type { z } from 'zod';
+import {
+  MAX_CHANGES_PER_PULL,
+  MAX_EVENTS_PER_BATCH,
+  MAX_MESSAGE_BYTES,
+  MSG,
+  PROTOCOL_VERSION,
+  alertSchema,
+  changesPushSchema,
+  errorAck,
+  helloAckSchema,
+  pullChangesAckSchema,
+  changesAppliedAckSchema,
+  pushEventsAckSchema,
+  snapshotAckSchema,
+  saleLookupAckSchema,
+  type Alert,
+  type JournalEvent,
+  type RejectedEvent,
+  type StoreChange,
+} from '../../core/protocol';
+import type { ApplyChangesResult, Journal } from '../journal/journal';
+import { parseEventPayload, type SaleCompletedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
+import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff';
+
+// The register's link to the hub, for any runtime: the Electron register (SyncClient in
+// sync-client.ts adds Node's TLS trust) and the handheld register in a browser worker (whose
+// TLS is the browser's). Nothing here imports Node but the event emitter, which a browser
+// bundle takes from the `events` package. Delivery is owned by the journal and the hub's mark, not
+// by socket.io: on every connect the register says hello, learns "applied through N" and
+// sends the events after N in bounded batches; it marks events synced only when the hub
+// acks after its commit. A timeout or disconnect just ends the session; the next connect
+// resumes from the hub's mark. The downlink applies store changes with the cursor advance
+// in one SQLite transaction and pulls from the cursor on a gap or after a reconnect.
+
+/** How the link reaches the hub on this runtime. */
+export interface LinkTransport {
+  /** Extra socket.io client options: the pinned CA on Node; none in a browser, whose trust is its own. */
+  socketOptions: Record<string, unknown>;
+  /** A connect error explained for store IT (a TLS failure), or null to use the plain message. */
+  describeConnectError(err: Error): string | null;
+}
+
+export interface HubSyncOptions {
+  journal: Journal;
+  transport: LinkTransport;
+  url: string;
+  /** The register's own credential from enrollment (sent as auth: { token }). */
+  token: string;
+  appVersion: string;
+  /** How often the monitor checks the link and the queue (per-store setting). Default 5 s. */
+  monitorIntervalMs?: number;
+  /** How long to wait for any ack before giving up on the session. Default 10 s. */
+  ackTimeoutMs?: number;
+  /** Handshake timeout. Default 5 s. */
+  connectTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Events per events.push (<= MAX_EVENTS_PER_BATCH). */
+  batchSize?: number;
+  random?: () => number;
+  now?: () => number;
+}
+
+export type LinkState = 'stopped' | 'connecting' | 'connected' | 'waiting';
+
+export interface SyncLinkStatus {
+  state: LinkState;
+  connected: boolean;
+  /** Local journal head. */
+  head: number;
+  /** Hub's "applied through" for this register, as last acknowledged. */
+  appliedThrough: number;
+  unsyncedCount: number;
+  oldestUnsyncedAt: string | null;
+  oldestUnsyncedAgeMs: number | null;
+  /** Permanent hub rejections a manager has not acknowledged yet. */
+  rejectedCount: number;
+  changeCursor: number;
+  lastSyncedAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** When the next connection attempt is due (while waiting). */
+  nextAttemptAt: string | null;
+}
+
+export interface PriceChanged {
+  /** The price changes just committed (empty with snapshot = true: re-read the whole price book). */
+  changes: StoreChange[];
+  snapshot: boolean;
+}
+
+export interface SyncClientEvents {
+  status: [SyncLinkStatus];
+  rejected: [RejectedEvent[]];
+  changes: [StoreChange[]];
+  'price-changed': [PriceChanged];
+  snapshot: [{ cursor: number }];
+  alert: [Alert];
+  error: [Error];
+}
+
+export class HubError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(`hub refused: ${code}: ${message}`);
+    this.name = 'HubError';
+  }
+}
+
+interface Session {
+  id: number;
+  socket: Socket;
+  ready: boolean;
+  draining: Promise<void> | null;
+  drainAgain: boolean;
+  downlink: Promise<void>;
+  /** A 'changes.applied' report is in flight / another is due after it. */
+  reporting?: boolean;
+  reportAgain?: boolean;
+}
+
+const MAX_PULLS_PER_CATCH_UP = 10_000;
+
+export class HubSync extends EventEmitter<SyncClientEvents> {
+  private readonly opts: Required<Omit<HubSyncOptions, 'journal' | 'transport'>> & { journal: Journal };
+  private readonly transport: LinkTransport;
+  private readonly journal: Journal;
+  private running = false;
+  private session: Session | null = null;
+  private sessionSeq = 0;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private monitor: NodeJS.Timeout | null = null;
+  private nextAttemptAt: number | null = null;
+  private lastError: string | null = null;
+  private lastErrorAt: string | null = null;
+  private readonly onAppended = (): void => this.kick();
+
+  constructor(opts: HubSyncOptions) {
+    super();
+    const batchSize = opts.batchSize ?? MAX_EVENTS_PER_BATCH;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_EVENTS_PER_BATCH) {
+      throw new Error(`batchSize must be 1..${MAX_EVENTS_PER_BATCH}, got ${batchSize}`);
+    }
+    this.opts = {
+      monitorIntervalMs: 5_000,
+      ackTimeoutMs: 10_000,
+      connectTimeoutMs: 5_000,
+      backoff: DEFAULT_BACKOFF,
+      random: Math.random,
+      now: Date.now,
+      ...opts,
+      batchSize,
+    };
+    if (!(this.opts.monitorIntervalMs >= 10)) throw new Error('monitorIntervalMs must be >= 10');
+    this.transport = opts.transport;
+    this.journal = opts.journal;
+    this.lastError = this.journal.syncState().lastError;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.journal.on('appended', this.onAppended);
+    this.monitor = setInterval(() => this.tick(), this.opts.monitorIntervalMs);
+    this.connect();
+  }
+
+  /** Closes the link. Journal state is untouched; start() resumes from the hub's mark. */
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this.journal.off('appended', this.onAppended);
+    if (this.monitor) clearInterval(this.monitor);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.monitor = null;
+    this.retryTimer = null;
+    this.nextAttemptAt = null;
+    this.endSession();
+    this.emitStatus();
+  }
+
+  /** Ask for a drain now (the journal's 'appended' event does this already). */
+  /**
+   * Asks the hub for a sale of this store by receipt number and what was already reversed of
+   * it ('sale.lookup'). 'unavailable' when there is no live session or the hub cannot answer:
+   * the caller decides what a return may do offline. Payloads are checked against core.
+   */
+  async lookupSale(receiptNo: string): Promise<
+    | { status: 'found'; receipt_no: string; sale: SaleCompletedPayload; refunds: SaleRefundedPayload[]; post_void: SalePostVoidedPayload | null }
+    | { status: 'not_found' }
+    | { status: 'unavailable'; reason: string }
+  > {
+    const session = this.session;
+    if (!session?.ready) return { status: 'unavailable', reason: 'not connected to the hub' };
+    let ack;
+    try {
+      ack = await this.request(session, MSG.saleLookup, { receipt_no: receiptNo }, saleLookupAckSchema);
+    } catch (err) {
+      return { status: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
+    }
+    if (!ack.found) return { status: 'not_found' };
+    const sale = parseEventPayload('sale.completed', ack.sale);
+    if (!sale.ok) return { status: 'unavailable', reason: `hub sent a sale that does not parse: ${sale.error}` };
+    const refunds: SaleRefundedPayload[] = [];
+    for (const r of ack.refunds) {
+      const p = parseEventPayload('sale.refunded', r);
+      if (!p.ok) return { status: 'unavailable', reason: `hub sent a refund that does not parse: ${p.error}` };
+      refunds.push(p.payload);
+    }
+    const pv = ack.post_void === null ? null : parseEventPayload('sale.post_voided', ack.post_void);
+    if (pv && !pv.ok) return { status: 'unavailable', reason: `hub sent a post-void that does not parse: ${pv.error}` };
+    return { status: 'found', receipt_no: ack.receipt_no, sale: sale.payload, refunds, post_void: pv ? pv.payload : null };
+  }
+
+  /**
+   * One request of the register protocol with its ack checked against `schema` (gift cards,
+   * points, customers: docs/loyalty.md). 'unavailable' when there is no live session, the ack
+   * times out or the hub answers an error: the caller applies its offline policy.
+   */
+  async ask<S extends z.ZodType>(name: string, body: unknown, schema: S): Promise<{ status: 'ok'; ack: z.infer<S> } | { status: 'unavailable'; reason: string }> {
+    const session = this.session;
+    if (!session?.ready) return { status: 'unavailable', reason: 'not connected to the hub' };
+    try {
+      return { status: 'ok', ack: await this.request(session, name, body, schema) };
+    } catch (err) {
+      return { status: 'unavailable', reason: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** Subscribes to status, alerts and snapshots at once; returns the unsubscribe. */
+  watch(w: { status?(): void; alert?(a: Alert): void; snapshot?(): void }): () => void {
+    const status = () => w.status?.();
+    const alert = (a: Alert) => w.alert?.(a);
+    const snapshot = () => w.snapshot?.();
+    this.on('status', status);
+    this.on('alert', alert);
+    this.on('snapshot', snapshot);
+    return () => {
+      this.off('status', status);
+      this.off('alert', alert);
+      this.off('snapshot', snapshot);
+    };
+  }
+
+  kick(): void {
+    const s = this.session;
+    if (s?.ready) void this.drain(s);
+    this.emitStatus();
+  }
+
+  get status(): SyncLinkStatus {
+    const st = this.journal.syncState();
+    const head = this.journal.head().seq;
+    const un = this.journal.unsynced();
+    const now = this.opts.now();
+    const state: LinkState = !this.running ? 'stopped' : this.session?.ready ? 'connected' : this.session ? 'connecting' : 'waiting';
+    return {
+      state,
+      connected: state === 'connected',
+      head,
+      appliedThrough: st.appliedThrough,
+      unsyncedCount: un.count,
+      oldestUnsyncedAt: un.oldestOccurredAt,
+      oldestUnsyncedAgeMs: un.oldestOccurredAt ? Math.max(0, now - Date.parse(un.oldestOccurredAt)) : null,
+      rejectedCount: this.journal.unacknowledgedRejectionCount(),
+      changeCursor: st.changeCursor,
+      lastSyncedAt: st.lastSyncedAt,
+      lastError: this.lastError,
+      lastErrorAt: this.lastErrorAt,
+      nextAttemptAt: this.nextAttemptAt === null ? null : new Date(this.nextAttemptAt).toISOString(),
+    };
+  }
+
+  private emitStatus(): void {
+    try {
+      this.emit('status', this.status);
+    } catch {
+      // A journal closed under us (shutdown) must not crash a timer.
+    }
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    if (!this.session && !this.retryTimer) this.connect();
+    else if (this.session?.ready && this.journal.unsynced().count > 0) void this.drain(this.session);
+    this.emitStatus();
+  }
+
+  private fail(err: unknown, session: Session | null): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.lastError = e.message;
+    this.lastErrorAt = new Date(this.opts.now()).toISOString();
+    try {
+      this.journal.recordError(e.message);
+    } catch {
+      // journal closed during shutdown
+    }
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+    if (session && session === this.session) {
+      this.endSession();
+      this.scheduleRetry();
+    }
+    this.emitStatus();
+  }
+
+  private scheduleRetry(): void {
+    if (!this.running || this.retryTimer) return;
+    const delay = fullJitterDelay(this.attempt, this.opts.backoff, this.opts.random);
+    this.attempt += 1;
+    this.nextAttemptAt = this.opts.now() + delay;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.nextAttemptAt = null;
+      this.connect();
+    }, delay);
+  }
+
+  private endSession(): void {
+    const s = this.session;
+    if (!s) return;
+    this.session = null;
+    s.socket.removeAllListeners();
+    s.socket.io.removeAllListeners();
+    s.socket.disconnect();
+  }
+
+  private connect(): void {
+    if (!this.running || this.session) return;
+    const socket = io(this.opts.url, {
+      transports: ['websocket'],
+      auth: { token: this.opts.token },
+      reconnection: false, // we reconnect ourselves, with full jitter
+      forceNew: true,
+      timeout: this.opts.connectTimeoutMs,
+      ...this.transport.socketOptions,
+    });
+    const session: Session = { id: ++this.sessionSeq, socket, ready: false, draining: null, drainAgain: false, downlink: Promise.resolve() };
+    this.session = session;
+    socket.on('connect', () => void this.onConnect(session));
+    socket.on('connect_error', (err) =>
+      this.fail(
+        new Error(
+          this.transport.describeConnectError(err) ??
+            (err.message === 'UNAUTHORIZED'
+              ? "the hub refused this register's credential (UNAUTHORIZED): it was revoked, the terminal replaced by another device or enrolled again; export what this register did not sync with `tillstream journal export`"
+              : `cannot connect to hub: ${err.message}`),
+        ),
+        session,
+      ),
+    );
+    socket.on('disconnect', (reason) => this.fail(new Error(`disconnected from hub: ${reason}`), session));
+    socket.on(MSG.changes, (msg: unknown) => this.onChangesPush(session, msg));
+    socket.on(MSG.alert, (msg: unknown) => {
+      const a = alertSchema.safeParse(msg);
+      if (a.success) this.emit('alert', a.data);
+    });
+    this.emitStatus();
+  }
+
+  private request<S extends z.ZodType>(session: Session, name: string, payload: unknown, schema: S): Promise<z.infer<S>> {
+    return new Promise((resolve, reject) => {
+      if (session !== this.session) return reject(new Error('session ended'));
+      const socket = session.socket;
+      // Never let socket.io buffer a request for a later connection: delivery is ours.
+      if (!socket.connected) return reject(new Error(`${name}: not connected`));
+      const onDisconnect = (): void => reject(new Error(`${name}: disconnected before the ack`));
+      socket.once('disconnect', onDisconnect);
+      socket.timeout(this.opts.ackTimeoutMs).emit(name, payload, (err: Error | null, res: unknown) => {
+        socket.off('disconnect', onDisconnect);
+        if (err) return reject(new Error(`${name}: no ack within ${this.opts.ackTimeoutMs} ms`));
+        const refused = errorAck.safeParse(res);
+        if (refused.success) return reject(new HubError(refused.data.error.code, refused.data.error.message));
+        const parsed = schema.safeParse(res);
+        if (!parsed.success) {
+          return reject(new Error(`${name}: malformed ack: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`));
+        }
+        resolve(parsed.data);
+      });
+    });
+  }
+
+  private async onConnect(session: Session): Promise<void> {
+    try {
+      const { changeCursor } = this.journal.syncState();
+      const hello = await this.request(session, MSG.hello, {
+        protocol: PROTOCOL_VERSION,
+        terminal_id: this.journal.terminalId,
+        app_version: this.opts.appVersion.slice(0, 64),
+        change_cursor: changeCursor,
+      }, helloAckSchema);
+      if (session !== this.session) return;
+      if (hello.store_id !== this.journal.storeId) {
+        throw new Error(`hub says this register is in store ${hello.store_id}, the journal says ${this.journal.storeId}`);
+      }
+      if (hello.applied_through > 0) {
+        const ours = this.journal.hashAt(hello.applied_through);
+        if (ours === null && this.journal.isNew()) {
+          throw new Error(`hub has applied through seq ${hello.applied_through} for ${this.journal.terminalId} and this register's journal is new: a replacement device must be enrolled with a replacement code, then it takes over the chain`);
+        }
+        if (ours === null) throw new Error(`hub has applied through seq ${hello.applied_through}, beyond this register's journal (head ${this.journal.head().seq}): restored or replaced database?`);
+        if (hello.applied_hash !== null && hello.applied_hash !== ours) {
+          throw new Error(`chain diverged: hub's event ${hello.applied_through} hashes to ${hello.applied_hash}, ours to ${ours}`);
+        }
+      }
+      this.journal.recordHubMark(hello.applied_through);
+      session.ready = true;
+      this.lastError = null;
+      this.journal.recordError(null);
+      this.emitStatus();
+      // Downlink catch-up runs beside the uplink drain; each is serialised on its own.
+      this.enqueueDownlink(session, () => this.catchUp(session, hello.snapshot_required, hello.latest_change_cursor));
+      await this.drain(session);
+      // Back to the shortest backoff only once a session has done its work: a hub that
+      // accepts hello but fails every push keeps its registers at a growing distance.
+      if (session === this.session) this.attempt = 0;
+    } catch (err) {
+      this.fail(err, session);
+    }
+  }
+
+  /** Sends every event after the hub's mark, one bounded batch at a time. */
+  private drain(session: Session): Promise<void> {
+    if (session.draining) {
+      session.drainAgain = true;
+      return session.draining;
+    }
+    const run = async (): Promise<void> => {
+      try {
+        do {
+          session.drainAgain = false;
+          await this.drainOnce(session);
+        } while (session.drainAgain && session === this.session);
+      } catch (err) {
+        this.fail(err, session);
+      } finally {
+        session.draining = null;
+      }
+    };
+    session.draining = run();
+    return session.draining;
+  }
+
+  private async drainOnce(session: Session): Promise<void> {
+    const head = this.journal.head().seq;
+    // Bounded: each pass either advances the mark or throws.
+    for (let pass = 0; pass <= head; pass++) {
+      if (session !== this.session || !session.ready) return;
+      const { appliedThrough } = this.journal.syncState();
+      const batch = this.boundedBatch(this.journal.eventsAfter(appliedThrough, this.opts.batchSize));
+      if (batch.length === 0) return;
+      const ack = await this.request(session, MSG.pushEvents, { terminal_id: this.journal.terminalId, events: batch }, pushEventsAckSchema);
+      if (session !== this.session) return;
+      const last = batch[batch.length - 1]!.seq;
+      if (ack.applied_through > last) throw new Error(`hub acked applied_through ${ack.applied_through} beyond the batch end ${last}`);
+      this.journal.recordHubMark(ack.applied_through, ack.rejected);
+      if (ack.rejected.length > 0) this.emit('rejected', ack.rejected);
+      this.emitStatus();
+      if (ack.applied_through <= appliedThrough) {
+        throw new Error(`hub made no progress on events after ${appliedThrough} (acked ${ack.applied_through})`);
+      }
+    }
+  }
+
+  /** Keeps a batch under half the message bound (the rest is envelope and headroom). */
+  private boundedBatch(events: JournalEvent[]): JournalEvent[] {
+    let bytes = 0;
+    const out: JournalEvent[] = [];
+    for (const e of events) {
+      bytes += JSON.stringify(e).length;
+      if (out.length > 0 && bytes > MAX_MESSAGE_BYTES / 2) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  // ---- downlink ----
+
+  private enqueueDownlink(session: Session, job: () => Promise<void>): void {
+    session.downlink = session.downlink.then(async () => {
+      if (session !== this.session) return;
+      try {
+        await job();
+      } catch (err) {
+        this.fail(err, session);
+      }
+    });
+  }
+
+  private onChangesPush(session: Session, msg: unknown): void {
+    const parsed = changesPushSchema.safeParse(msg);
+    if (!parsed.success || parsed.data.store_id !== this.journal.storeId) return; // not ours / malformed: the pull will fix any gap
+    this.enqueueDownlink(session, async () => {
+      if (!session.ready) return; // catch-up after hello will pull these
+      const r = this.journal.applyChanges(parsed.data.changes);
+      this.announce(session, r);
+      if (r.gap) await this.catchUp(session, false, null);
+    });
+  }
+
+  private async catchUp(session: Session, snapshotRequired: boolean, latest: number | null): Promise<void> {
+    if (snapshotRequired) await this.takeSnapshot(session);
+    for (let i = 0; i < MAX_PULLS_PER_CATCH_UP; i++) {
+      if (session !== this.session) return;
+      const cursor = this.journal.syncState().changeCursor;
+      if (latest !== null && cursor >= latest) return;
+      const ack = await this.request(session, MSG.pullChanges, { after_cursor: cursor, limit: MAX_CHANGES_PER_PULL }, pullChangesAckSchema);
+      if (session !== this.session) return;
+      if (ack.snapshot_required) {
+        await this.takeSnapshot(session);
+        continue;
+      }
+      const r = this.journal.applyChanges(ack.changes);
+      this.announce(session, r);
+      if (r.gap) throw new Error(`changes.pull after ${cursor} returned a non-contiguous page`);
+      latest = ack.latest_change_cursor;
+      if (ack.changes.length === 0 || r.cursor >= latest) return;
+    }
+    throw new Error(`still behind after ${MAX_PULLS_PER_CATCH_UP} pulls`);
+  }
+
+  private async takeSnapshot(session: Session): Promise<void> {
+    const snap = await this.request(session, MSG.snapshot, {}, snapshotAckSchema);
+    if (session !== this.session) return;
+    this.journal.applySnapshot(snap);
+    this.reportApplied(session);
+    this.emit('snapshot', { cursor: snap.cursor });
+    this.emit('price-changed', { changes: [], snapshot: true });
+    this.emitStatus();
+  }
+
+  /**
+   * Tells the hub the last store change applied ('changes.applied'), for HQ's propagation
+   * view. Informative and fire-and-forget: one report in flight per session, the latest
+   * cursor sent once it is answered; a refusal or timeout changes nothing here.
+   */
+  private reportApplied(session: Session): void {
+    const st = session;
+    if (st.reporting) {
+      st.reportAgain = true;
+      return;
+    }
+    st.reporting = true;
+    const cursor = this.journal.syncState().changeCursor;
+    this.request(session, MSG.changesApplied, { change_cursor: cursor }, changesAppliedAckSchema)
+      .catch(() => undefined)
+      .finally(() => {
+        st.reporting = false;
+        if (st.reportAgain && session === this.session) {
+          st.reportAgain = false;
+          this.reportApplied(session);
+        }
+      });
+  }
+
+  private announce(session: Session, r: ApplyChangesResult): void {
+    if (r.applied.length === 0) return;
+    this.reportApplied(session);
+    this.emit('changes', r.applied);
+    const prices = r.applied.filter((c) => c.kind === 'price' || c.kind === 'promotion');
+    if (prices.length > 0) this.emit('price-changed', { changes: prices, snapshot: false });
+    this.emitStatus();
+  }
+}
