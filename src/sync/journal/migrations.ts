@@ -1,4 +1,4 @@
-import type { SqlDb, SqlStatement } from './sql';
+import type { SqlDb } from './sql';
 
 // Versioned schema of the register database. Each migration runs once, in a transaction,
 // at open; the applied versions are recorded in schema_migrations. Never edit a released
