@@ -79,12 +79,26 @@ export async function loadChannel(db: Queryable, channelId: string, opts: { lock
   return rows[0] ? rowOut(rows[0]) : undefined;
 }
 
-export async function listChannels(db: Queryable, storeIds: string[] | null): Promise<ChannelRow[]> {
-  const { rows } = await db.query<ChannelRow>(
-    `SELECT ${COLUMNS} FROM channels WHERE ($1::text[] IS NULL OR store_id = ANY($1::text[])) ORDER BY channel_id LIMIT 1000`,
+export interface LastDelivery {
+  delivery_id: number;
+  received_at: string;
+  status: DeliveryRow['status'];
+  code: string | null;
+}
+
+/** Channels with their latest delivery (one index probe each: channel_deliveries_recent_idx). */
+export async function listChannels(db: Queryable, storeIds: string[] | null): Promise<Array<ChannelRow & { last_delivery: LastDelivery | null }>> {
+  const { rows } = await db.query<ChannelRow & { d_id: string | null; d_at: Date | null; d_status: DeliveryRow['status'] | null; d_code: string | null }>(
+    `SELECT ${COLUMNS}, d.delivery_id AS d_id, d.received_at AS d_at, d.status AS d_status, d.code AS d_code
+       FROM channels
+       LEFT JOIN LATERAL (SELECT delivery_id, received_at, status, code FROM channel_deliveries x WHERE x.channel_id = channels.channel_id ORDER BY delivery_id DESC LIMIT 1) d ON true
+      WHERE ($1::text[] IS NULL OR store_id = ANY($1::text[])) ORDER BY channel_id LIMIT 1000`,
     [storeIds],
   );
-  return rows.map(rowOut);
+  return rows.map(({ d_id, d_at, d_status, d_code, ...r }) => ({
+    ...rowOut(r as ChannelRow),
+    last_delivery: d_id === null ? null : { delivery_id: Number(d_id), received_at: new Date(d_at!).toISOString(), status: d_status!, code: d_code },
+  }));
 }
 
 export const newWebhookSecret = (): string => randomBytes(32).toString('base64url');
@@ -195,6 +209,13 @@ export type DeliveryRow = {
   raw_body?: string | null;
   headers?: Record<string, string>;
 };
+
+/** The journal events a delivery wrote (from its result), so the console can open them in the sales explorer. */
+export function deliveryEvents(result: unknown): Array<{ event_id: string; type: string }> {
+  const ops = (result as { operations?: Array<{ events?: Array<{ event_id?: unknown; type?: unknown }> }> } | null)?.operations;
+  if (!Array.isArray(ops)) return [];
+  return ops.flatMap((o) => (Array.isArray(o.events) ? o.events : [])).flatMap((e) => (typeof e.event_id === 'string' && typeof e.type === 'string' ? [{ event_id: e.event_id, type: e.type }] : [])).slice(0, 50);
+}
 
 export const DELIVERY_COLUMNS = `delivery_id, channel_id, source, delivery_key, operation, order_ref, status, code, reason, attempts, received_at, updated_at,
   (status = 'refused' AND raw_body IS NOT NULL) AS replayable`;

@@ -134,7 +134,13 @@ describe.each(testBackends())('shop platform webhooks on $name', (backend) => {
     expect(statuses.filter((s: string) => s === 'refused:BAD_SIGNATURE')).toHaveLength(3);
     expect(statuses.filter((s: string) => s === 'applied')).toHaveLength(4);
     const bad = log.body.deliveries.find((d: { code: string | null }) => d.code === 'BAD_SIGNATURE');
-    expect(bad).toMatchObject({ delivery_key: null, replayable: false });
+    expect(bad).toMatchObject({ delivery_key: null, replayable: false, events: [] });
+    // Each applied delivery names the journal events it wrote (the console opens them in the sales explorer).
+    const firstLogged = log.body.deliveries.find((d: { delivery_id: number }) => d.delivery_id === first.body.delivery_id);
+    expect(firstLogged.events).toEqual([{ event_id: sale.event_id, type: 'sale.completed' }]);
+    // The channel list shows the newest delivery.
+    const listed = (await api(hub, 'GET', '/api/channels')).body.channels.find((c: { channel_id: string }) => c.channel_id === SHOP);
+    expect(listed.last_delivery).toMatchObject({ delivery_id: log.body.deliveries[0].delivery_id, status: log.body.deliveries[0].status });
   });
 
   it('Shopify: a tax line that is not its rate of the line is refused whole and kept for a person', { timeout: 60_000 }, async () => {

@@ -55,8 +55,20 @@ describe.each(testBackends())('books HTTP routes on $name', (backend) => {
     const a = await api(hub, 'POST', '/api/books/exports', { target: 'c', format: 'hledger', mode: 'per_transaction' });
     const f = await fetch(`${hub.url}/api/books/exports/${a.body.batch_id}/file`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const edited = (await f.text()).replace(/^(\s+)Income:Sales:\S+(\s+-)/m, '$1Income:Other$2');
+    // The preview shows the adjusting entry the import would post, and writes nothing.
+    const preview = await api(hub, 'POST', '/api/books/corrections/preview', { format: 'hledger', content: edited });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body).toMatchObject({ batch_id: a.body.batch_id, already_imported: false, needs_person: [] });
+    expect(preview.body.adjustments).toHaveLength(1);
+    const lines = preview.body.adjustments[0].lines as Array<{ debit: number; credit: number }>;
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.reduce((s, l) => s + l.debit - l.credit, 0)).toBe(0);
+    expect((await api(hub, 'GET', '/api/books/corrections')).body.imports).toEqual([]);
     const r = await api(hub, 'POST', '/api/books/corrections', { format: 'hledger', content: edited });
     expect(r.status).toBe(200);
+    expect(r.body.adjusted.map((x: { entry_id: string }) => x.entry_id)).toEqual([preview.body.adjustments[0].adjusts]);
+    const listed = await api(hub, 'GET', '/api/books/corrections');
+    expect(listed.body.imports).toEqual([expect.objectContaining({ import_id: r.body.import_id, batch_id: a.body.batch_id, imported_by: 'admin' })]);
     expect(r.body).toMatchObject({ batch_id: a.body.batch_id, already_imported: false, needs_person: [] });
     expect(r.body.adjusted).toHaveLength(1);
     const again = await api(hub, 'POST', '/api/books/corrections', { format: 'hledger', content: edited });
@@ -70,6 +82,11 @@ describe.each(testBackends())('books HTTP routes on $name', (backend) => {
     const camt = readFileSync(path.join(__dirname, '../books/statements/fixtures/camt053-v08.xml'));
     const s = await api(hub, 'POST', '/api/books/imports/statement', { content_base64: camt.toString('base64'), file_name: 'camt.xml' });
     expect(s.status).toBe(200);
+    expect(s.body.from).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(s.body.to >= s.body.from).toBe(true);
+    const before = await api(hub, 'GET', `/api/books/imports/${s.body.import_id}/lines`);
+    expect(before.body.lines).toHaveLength(s.body.lines);
+    expect(before.body.lines.every((l: { status: string }) => l.status === 'not reconciled')).toBe(true);
     expect((await api(hub, 'POST', '/api/books/imports/statement', { content_base64: camt.toString('base64') })).body.already_imported).toBe(true);
     const broken = await api(hub, 'POST', '/api/books/imports/statement', { content_base64: Buffer.from(camt.toString('utf8').replace('<CdtDbtInd>', '<CdtDbtInd>X')).toString('base64') });
     expect(broken).toMatchObject({ status: 400, body: { error: { code: 'BAD_FILE' } } });
@@ -86,8 +103,52 @@ describe.each(testBackends())('books HTTP routes on $name', (backend) => {
     const after = await api(hub, 'GET', '/api/books/recon/items?limit=500');
     expect(after.body.items.find((i: { item_key: string }) => i.item_key === key).resolution).toMatchObject({ resolved_by: 'admin', note: 'deposited late, next statement' });
     expect((await api(hub, 'POST', '/api/books/recon/items/nope/resolutions', { note: 'x' })).status).toBe(404);
+    // The file's own lines, now with the run's verdict, paged in file order.
+    const listedImports = await api(hub, 'GET', '/api/books/imports?kind=statement');
+    expect(listedImports.body.imports[0]).toMatchObject({ import_id: s.body.import_id, kind: 'statement', format: 'camt053', file_name: 'camt.xml' });
+    const l1 = await api(hub, 'GET', `/api/books/imports/${s.body.import_id}/lines?limit=1`);
+    expect(l1.body.lines).toHaveLength(1);
+    expect(['matched', 'open']).toContain(l1.body.lines[0].status);
+    expect(l1.body.lines[0].item_key).toBe(`bank:${l1.body.lines[0].line_id}`);
+    const l2 = await api(hub, 'GET', `/api/books/imports/${s.body.import_id}/lines?limit=1&cursor=${l1.body.next_cursor}`);
+    expect(l2.body.lines[0].line_id).toBeGreaterThan(l1.body.lines[0].line_id);
+    expect((await api(hub, 'GET', '/api/books/imports/999999/lines')).status).toBe(404);
     const report = await api(hub, 'GET', '/api/books/recon/report?from=2026-11-01&to=2026-11-30');
     expect(report.body.rows.length).toBeGreaterThan(0);
     expect((await api(hub, 'GET', '/api/books/recon/report', undefined, mgr)).status).toBe(403);
+  });
+
+  it('lists ledger entries newest first with their lines, filtered by date, store and account, paged by keyset', async () => {
+    const all = await api(hub, 'GET', '/api/ledger/entries?limit=500');
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    const entries = all.body.entries as Array<{ entry_id: string; date: string; store_id: string | null; lines: Array<{ account: string; debit: number; credit: number }> }>;
+    expect(entries.length).toBeGreaterThan(3);
+    for (let i = 1; i < entries.length; i++) expect(entries[i - 1]!.date >= entries[i]!.date).toBe(true);
+    for (const e of entries) expect(e.lines.reduce((s, l) => s + l.debit - l.credit, 0)).toBe(0);
+    // Paging two at a time walks the same entries, none twice.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const p = await api(hub, 'GET', `/api/ledger/entries?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...p.body.entries.map((e: { entry_id: string }) => e.entry_id));
+      cursor = p.body.next_cursor;
+    } while (cursor && seen.length < 1000);
+    expect(seen).toEqual(entries.map((e) => e.entry_id));
+    const account = entries[0]!.lines[0]!.account;
+    const byAccount = await api(hub, 'GET', `/api/ledger/entries?limit=500&account=${encodeURIComponent(account)}`);
+    expect(byAccount.body.entries.length).toBeGreaterThan(0);
+    expect(byAccount.body.entries.every((e: { lines: Array<{ account: string }> }) => e.lines.some((l) => l.account === account))).toBe(true);
+    const day = entries[entries.length - 1]!.date;
+    const oneDay = await api(hub, 'GET', `/api/ledger/entries?limit=500&from=${day}&to=${day}&store_id=store-001`);
+    expect(oneDay.body.entries.every((e: { date: string; store_id: string }) => e.date === day && e.store_id === 'store-001')).toBe(true);
+    expect((await api(hub, 'GET', '/api/ledger/entries?cursor=bm9wZQ')).body.error.code).toBe('BAD_CURSOR');
+    expect((await api(hub, 'GET', '/api/ledger/entries?account=a%20b')).status).toBe(400);
+    expect((await api(hub, 'GET', '/api/ledger/entries', undefined, mgr)).status).toBe(403);
+  });
+
+  it('lists historical imports with their progress; pausing one that is not running says so', async () => {
+    const h = await api(hub, 'GET', '/api/books/history');
+    expect(h).toMatchObject({ status: 200, body: { imports: [], next_cursor: null } });
+    expect((await api(hub, 'POST', '/api/books/history/1/pause')).body).toEqual({ pause_requested: false });
   });
 });

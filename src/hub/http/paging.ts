@@ -45,7 +45,7 @@ export class SqlParams {
   }
 }
 
-type KeyType = 'text' | 'bigint' | 'timestamptz';
+type KeyType = 'text' | 'bigint' | 'timestamptz' | 'date';
 export interface KeyColumn {
   /** SQL expression of the column, e.g. `e.received_at`. */
   sql: string;
@@ -56,6 +56,7 @@ const CHECK: Record<KeyType, (v: string) => boolean> = {
   text: (v) => v.length <= 256,
   bigint: (v) => /^-?\d{1,19}$/.test(v),
   timestamptz: (v) => v.length <= 40 && /^\d{4}-\d{2}-\d{2}[ T][0-9:.]+([+-]\d{2}(:?\d{2})?|Z)?$/.test(v),
+  date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v),
 };
 
 export interface Keyset {

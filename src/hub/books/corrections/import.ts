@@ -62,10 +62,15 @@ async function correctionsOf(db: Queryable, batchId: number, ids: readonly strin
   return { mine, conflicts };
 }
 
-export async function importCorrections(
-  db: Db,
-  input: { bytes: Uint8Array; format: CorrectionFormat; batch_id?: number; file_name?: string; by: string },
-): Promise<CorrectionImportResult> {
+async function planFor(q: Queryable, batchId: number, o: { chart: ReturnType<typeof loadChart>; tool: ToolTransaction[]; idPrefix: string; by: string }) {
+  const ids = await batchEntryIds(q, batchId);
+  const exported = await loadEntriesByIds(q, ids);
+  const { mine, conflicts } = await correctionsOf(q, batchId, ids);
+  return planCorrections({ chart: o.chart, exported, earlier: mine, conflicts, tool: o.tool, idPrefix: o.idPrefix, by: o.by });
+}
+
+/** Checks a file as importCorrections would and returns what it would post, writing nothing. */
+async function readCorrectionFile(db: Queryable, input: { bytes: Uint8Array; format: CorrectionFormat; batch_id?: number; by: string }) {
   if (!CORRECTION_FORMATS.includes(input.format)) throw new BooksInputError('BAD_FORMAT', `format must be one of ${CORRECTION_FORMATS.join(', ')}`);
   if (input.by.length < 1 || input.by.length > 200) throw new BooksInputError('BAD_ACTOR', 'who imports must be named (1-200 characters)');
   const text = Buffer.from(input.bytes).toString('utf8');
@@ -75,6 +80,36 @@ export async function importCorrections(
   if (batch.mode !== 'per_transaction') throw new BooksInputError('NOT_PER_TRANSACTION', `batch ${batchId} is a daily summary; corrections are matched per entry, so export a per_transaction batch to edit`);
   if (batch.format !== input.format) throw new BooksInputError('FORMAT_MISMATCH', `batch ${batchId} was exported as ${batch.format}, the file is read as ${input.format}`);
   const hash = createHash('sha256').update(input.bytes).digest('hex');
+  return { batchId, batch, hash };
+}
+
+export interface CorrectionPreview {
+  batch_id: number;
+  already_imported: boolean;
+  unchanged: number;
+  /** The adjusting entries an import would post, each with the entry it corrects. */
+  adjustments: Array<{ adjusts: string; memo: string; date: string; lines: Array<{ account: string; currency: string; debit: number; credit: number }> }>;
+  needs_person: NeedsPerson[];
+}
+
+/** What importing the file would post (the diff against the hub), without writing anything. */
+export async function previewCorrections(db: Db, input: { bytes: Uint8Array; format: CorrectionFormat; batch_id?: number; by: string }): Promise<CorrectionPreview> {
+  const { batchId, batch, hash } = await readCorrectionFile(db, input);
+  const known = await db.query(`SELECT 1 FROM correction_imports WHERE batch_id = $1 AND content_sha256 = $2`, [batchId, hash]);
+  if (known.rows[0]) return { batch_id: batchId, already_imported: true, unchanged: 0, adjustments: [], needs_person: [] };
+  const tool: ToolTransaction[] = input.format === 'hledger' ? await readHledger(input.bytes) : await readBeancount(input.bytes);
+  const plan = await planFor(db, batchId, { chart: loadChart(batch.chart), tool, idPrefix: 'preview', by: input.by });
+  return {
+    batch_id: batchId, already_imported: false, unchanged: plan.unchanged, needs_person: plan.needs_person,
+    adjustments: plan.adjustments.map((a) => ({ adjusts: a.adjusts!, memo: a.memo, date: a.date, lines: a.lines.map((l) => ({ account: l.account, currency: l.currency, debit: l.debit, credit: l.credit })) })),
+  };
+}
+
+export async function importCorrections(
+  db: Db,
+  input: { bytes: Uint8Array; format: CorrectionFormat; batch_id?: number; file_name?: string; by: string },
+): Promise<CorrectionImportResult> {
+  const { batchId, batch, hash } = await readCorrectionFile(db, input);
   const known = await db.query<{ import_id: string }>(`SELECT import_id::text FROM correction_imports WHERE batch_id = $1 AND content_sha256 = $2`, [batchId, hash]);
   if (known.rows[0]) return { import_id: Number(known.rows[0].import_id), batch_id: batchId, already_imported: true, adjusted: [], needs_person: [], unchanged: 0 };
 
@@ -88,10 +123,7 @@ export async function importCorrections(
     if (again.rows[0]) return { import_id: Number(again.rows[0].import_id), batch_id: batchId, already_imported: true, adjusted: [], needs_person: [], unchanged: 0 };
     const idRow = await tx.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('correction_imports', 'import_id'))::text AS id`);
     const importId = Number(idRow.rows[0]!.id);
-    const ids = await batchEntryIds(tx, batchId);
-    const exported = await loadEntriesByIds(tx, ids);
-    const { mine, conflicts } = await correctionsOf(tx, batchId, ids);
-    const plan = planCorrections({ chart, exported, earlier: mine, conflicts, tool, idPrefix: `ci${importId}`, by: input.by });
+    const plan = await planFor(tx, batchId, { chart, tool, idPrefix: `ci${importId}`, by: input.by });
     // Every adjusted account must still be in the hub's ledger chart: accounts are codes, and the batch chart is the one the file used.
     const summary = { transactions: tool.length, adjusted: plan.adjustments.length, needs_person: plan.needs_person.length, unchanged: plan.unchanged };
     await tx.query(

@@ -4,7 +4,8 @@ import { userOf } from '../auth';
 import { errorBodySchema, HttpError } from '../errors';
 import { keyset, pageQuery, pageReply, SqlParams } from '../paging';
 import { createExportBatch, EXPORT_FORMATS, POSTING_MODES, renderBatch } from '../../books/export/batches';
-import { correctionItems, CORRECTION_FORMATS, importCorrections } from '../../books/corrections/import';
+import { correctionItems, CORRECTION_FORMATS, importCorrections, previewCorrections } from '../../books/corrections/import';
+import { listHistoryImports, requestHistoryPause } from '../../books/history/run';
 import { BooksInputError, importSettlement, importStatement, reconciliationReport, resolveItem, runReconciliation, SettlementParseError, StatementParseError } from '../../books/reconcile/store';
 import { SETTLEMENT_FORMATS } from '../../books/settlement';
 import { STATEMENT_FORMATS } from '../../books/statements';
@@ -40,7 +41,22 @@ const itemSchema = z.object({
   status: z.string(), reason: z.string().nullable(), matched_with: z.string().nullable(), detail: z.string(),
   resolution: z.object({ resolved_by: z.string(), resolved_at: z.string(), note: z.string() }).nullable(),
 });
+const dateSpan = {
+  from: z.string().nullable().describe('the earliest date in the file (YYYY-MM-DD); null when it has no lines'),
+  to: z.string().nullable().describe('the latest date in the file'),
+};
+function span(dates: string[]): { from: string | null; to: string | null } {
+  if (dates.length === 0) return { from: null, to: null };
+  let from = dates[0]!;
+  let to = from;
+  for (const d of dates) {
+    if (d < from) from = d;
+    if (d > to) to = d;
+  }
+  return { from, to };
+}
 const errors = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema };
+const correctionBody = z.object({ format: z.enum(CORRECTION_FORMATS), content: z.string().min(1).max(8_000_000), batch_id: z.number().int().min(1).optional(), file_name: z.string().max(500).optional() }).strict();
 const base64 = z.string().min(1).max(12_000_000).regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64');
 
 export const booksRoutes: RouteModule = (app, deps) => {
@@ -108,7 +124,7 @@ export const booksRoutes: RouteModule = (app, deps) => {
     config: ROLES,
     schema: {
       tags: ['books'], summary: 'Import an edited hledger/Beancount export back as adjusting entries; the same file again changes nothing (admin, hq)', security: [{ bearer: [] }],
-      body: z.object({ format: z.enum(CORRECTION_FORMATS), content: z.string().min(1).max(8_000_000), batch_id: z.number().int().min(1).optional(), file_name: z.string().max(500).optional() }).strict(),
+      body: correctionBody,
       response: {
         200: z.object({
           import_id: z.number(), batch_id: z.number(), already_imported: z.boolean(), unchanged: z.number(),
@@ -119,6 +135,50 @@ export const booksRoutes: RouteModule = (app, deps) => {
       },
     },
     handler: async (req) => books(() => importCorrections(deps.db, { bytes: Buffer.from(req.body.content, 'utf8'), format: req.body.format, batch_id: req.body.batch_id, file_name: req.body.file_name, by: userOf(req).user_id })),
+  });
+
+  app.post('/api/books/corrections/preview', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'What importing an edited file would post: the adjusting entries (the diff against the hub) and what it would leave for a person; writes nothing (admin, hq)', security: [{ bearer: [] }],
+      body: correctionBody,
+      response: {
+        200: z.object({
+          batch_id: z.number(), already_imported: z.boolean(), unchanged: z.number(),
+          adjustments: z.array(z.object({ adjusts: z.string(), memo: z.string(), date: z.string(), lines: z.array(z.object({ account: z.string(), currency: z.string(), debit: z.number(), credit: z.number() })) })),
+          needs_person: z.array(z.object({ entry_id: z.string().nullable(), where: z.string(), reason: z.string() })),
+        }),
+        ...errors,
+      },
+    },
+    handler: async (req) => books(() => previewCorrections(deps.db, { bytes: Buffer.from(req.body.content, 'utf8'), format: req.body.format, batch_id: req.body.batch_id, by: userOf(req).user_id })),
+  });
+
+  const corrections = keyset('books-corrections', [{ sql: 'import_id', type: 'bigint' }], 'desc');
+  app.get('/api/books/corrections', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Corrections imports, newest first, with who, when and what each did (admin, hq)', security: [{ bearer: [] }],
+      querystring: z.object(pageQuery()).strict(),
+      response: {
+        200: pageReply('imports', z.object({ import_id: z.number(), batch_id: z.number(), format: z.string(), file_name: z.string(), imported_by: z.string(), imported_at: z.string(), summary: z.record(z.string(), z.number()) })),
+        ...errors,
+      },
+    },
+    handler: async (req) => {
+      const q = new SqlParams();
+      const r = await deps.db.query<Record<string, unknown>>(
+        `SELECT import_id::int AS import_id, batch_id::int AS batch_id, format, file_name, imported_by,
+                to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS imported_at, summary, ${corrections.select}
+           FROM correction_imports WHERE ${corrections.after(q, req.query.cursor)} ORDER BY ${corrections.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = corrections.page(r.rows, req.query.limit);
+      return {
+        imports: page.rows.map((x) => ({ import_id: Number(x.import_id), batch_id: Number(x.batch_id), format: String(x.format), file_name: String(x.file_name), imported_by: String(x.imported_by), imported_at: String(x.imported_at), summary: x.summary as Record<string, number> })),
+        next_cursor: page.next_cursor,
+      };
+    },
   });
 
   app.get('/api/books/corrections/:import_id/items', {
@@ -136,11 +196,11 @@ export const booksRoutes: RouteModule = (app, deps) => {
     schema: {
       tags: ['books'], summary: 'Import a bank statement (camt.053, MT940, OFX, CSV with a profile); the same file twice is recognised (admin, hq)', security: [{ bearer: [] }],
       body: z.object({ content_base64: base64, format: z.enum(STATEMENT_FORMATS).optional(), profile: z.record(z.string(), z.unknown()).optional(), file_name: z.string().max(500).optional() }).strict(),
-      response: { 200: z.object({ import_id: z.number(), already_imported: z.boolean(), lines: z.number() }), ...errors },
+      response: { 200: z.object({ import_id: z.number(), already_imported: z.boolean(), lines: z.number(), ...dateSpan }), ...errors },
     },
     handler: async (req) => {
       const r = await books(() => importStatement(deps.db, { bytes: Buffer.from(req.body.content_base64, 'base64'), format: req.body.format, profile: req.body.profile, file_name: req.body.file_name, by: userOf(req).user_id }));
-      return { import_id: r.import_id, already_imported: r.already_imported, lines: r.lines };
+      return { import_id: r.import_id, already_imported: r.already_imported, lines: r.lines, ...span(r.parsed.statements.flatMap((st) => st.entries.map((e) => e.booking_date))) };
     },
   });
 
@@ -149,11 +209,11 @@ export const booksRoutes: RouteModule = (app, deps) => {
     schema: {
       tags: ['books'], summary: 'Import a processor settlement report and post its payouts and fees (admin, hq)', security: [{ bearer: [] }],
       body: z.object({ content_base64: base64, format: z.enum(SETTLEMENT_FORMATS).optional(), processor: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional(), file_name: z.string().max(500).optional() }).strict(),
-      response: { 200: z.object({ import_id: z.number(), already_imported: z.boolean(), lines: z.number(), posted_entries: z.array(z.string()) }), ...errors },
+      response: { 200: z.object({ import_id: z.number(), already_imported: z.boolean(), lines: z.number(), posted_entries: z.array(z.string()), ...dateSpan }), ...errors },
     },
     handler: async (req) => {
       const r = await books(() => importSettlement(deps.db, deps.chart, { bytes: Buffer.from(req.body.content_base64, 'base64'), format: req.body.format, processor: req.body.processor, file_name: req.body.file_name, by: userOf(req).user_id }));
-      return { import_id: r.import_id, already_imported: r.already_imported, lines: r.lines, posted_entries: r.posted_entries };
+      return { import_id: r.import_id, already_imported: r.already_imported, lines: r.lines, posted_entries: r.posted_entries, ...span([...r.report.lines.map((l) => l.transaction_date), ...r.report.payouts.map((p) => p.date)]) };
     },
   });
 
@@ -228,5 +288,125 @@ export const booksRoutes: RouteModule = (app, deps) => {
       response: { 200: z.object({ rows: z.array(z.object({ date: z.string(), store_id: z.string().nullable(), currency: z.string(), expected: z.number(), received: z.number(), difference: z.number(), open_items: z.number() }).passthrough()) }), ...errors },
     },
     handler: async (req) => ({ rows: await reconciliationReport(deps.db, req.query) }),
+  });
+  // ---- imported files and their lines as the matching left them ----
+  const imports = keyset('books-imports', [{ sql: 'import_id', type: 'bigint' }], 'desc');
+  const importOut = z.object({
+    import_id: z.number(), kind: z.enum(['statement', 'settlement']), format: z.string(), processor: z.string().nullable(), file_name: z.string(), imported_by: z.string(), imported_at: z.string(),
+    summary: z.record(z.string(), z.unknown()).describe('statements: account, currency, balances and balance_check per statement; settlements: lines and payouts'),
+  });
+  app.get('/api/books/imports', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Imported bank statements and settlement reports, newest first (admin, hq)', security: [{ bearer: [] }],
+      querystring: z.object({ ...pageQuery(), kind: z.enum(['statement', 'settlement']).optional() }).strict(),
+      response: { 200: pageReply('imports', importOut), ...errors },
+    },
+    handler: async (req) => {
+      const q = new SqlParams();
+      const where = [req.query.kind ? `kind = ${q.p(req.query.kind)}` : 'TRUE', imports.after(q, req.query.cursor)];
+      const r = await deps.db.query<Record<string, unknown>>(
+        `SELECT import_id, kind, format, processor, file_name, imported_by, to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS imported_at, summary, ${imports.select}
+           FROM books_imports WHERE ${where.join(' AND ')} ORDER BY ${imports.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = imports.page(r.rows, req.query.limit);
+      return {
+        imports: page.rows.map((x) => ({
+          import_id: Number(x.import_id), kind: x.kind as 'statement' | 'settlement', format: String(x.format), processor: (x.processor as string | null) ?? null, file_name: String(x.file_name),
+          imported_by: String(x.imported_by), imported_at: String(x.imported_at), summary: x.summary as Record<string, unknown>,
+        })),
+        next_cursor: page.next_cursor,
+      };
+    },
+  });
+
+  const fileLines = keyset('books-import-lines', [{ sql: 'line_id', type: 'bigint' }], 'asc');
+  app.get('/api/books/imports/:import_id/lines', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: "An imported file's lines in file order, each with its reconciliation item: matched (with what), open (and why, and any resolution), or not reconciled yet (admin, hq)", security: [{ bearer: [] }],
+      params: z.object({ import_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      querystring: z.object(pageQuery(100)).strict(),
+      response: {
+        200: pageReply('lines', z.object({
+          line_id: z.number(), item_key: z.string().nullable().describe('null: no reconciliation run has covered the line yet'), date: z.string(), currency: z.string(),
+          amount: z.number().describe('minor units: a bank line signed (credit positive), a settlement line its gross'), reference: z.string(), text: z.string(),
+          status: z.enum(['matched', 'open', 'not reconciled']), reason: z.string().nullable(), matched_with: z.string().nullable(),
+          resolution: z.object({ resolved_by: z.string(), resolved_at: z.string(), note: z.string() }).nullable(),
+        })),
+        ...errors,
+      },
+    },
+    handler: async (req) => {
+      const imp = await deps.db.query<{ kind: string }>(`SELECT kind FROM books_imports WHERE import_id = $1`, [req.params.import_id]);
+      if (!imp.rows[0]) throw new HttpError(404, 'UNKNOWN_IMPORT', `no import ${req.params.import_id}`, 'import_id');
+      const q = new SqlParams();
+      const id = q.p(req.params.import_id);
+      // The matching keys a line's item as reconcile/store.ts does: bank:<id>; settlement:<processor>:<line_id>, or with #<row id> for a repeat.
+      const source =
+        imp.rows[0].kind === 'statement'
+          ? `SELECT bank_line_id AS line_id, to_char(booking_date, 'YYYY-MM-DD') AS date, currency, amount, reference, trim(counterparty || ' ' || description) AS text,
+                    ARRAY['bank:' || bank_line_id] AS keys
+               FROM bank_lines WHERE import_id = ${id}`
+          : `SELECT settlement_line_id AS line_id, to_char(transaction_date, 'YYYY-MM-DD') AS date, currency, gross AS amount, reference, trim(kind || ' ' || description) AS text,
+                    ARRAY['settlement:' || processor || ':' || line_id, 'settlement:' || processor || ':' || line_id || '#' || settlement_line_id] AS keys
+               FROM settlement_lines WHERE import_id = ${id}`;
+      const r = await deps.db.query<Record<string, unknown>>(
+        `SELECT l.line_id, l.date, l.currency, l.amount, l.reference, l.text, i.item_key, i.status, i.reason, i.matched_with,
+                res.resolved_by, to_char(res.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS resolved_at, res.note, ${fileLines.select}
+           FROM (${source}) l
+           LEFT JOIN LATERAL (SELECT item_key, status, reason, matched_with FROM recon_items x WHERE x.item_key = ANY(l.keys) ORDER BY x.item_key DESC LIMIT 1) i ON true
+           LEFT JOIN LATERAL (SELECT resolved_by, resolved_at, note FROM recon_resolutions y WHERE y.item_key = i.item_key ORDER BY resolution_id DESC LIMIT 1) res ON true
+          WHERE ${fileLines.after(q, req.query.cursor)} ORDER BY ${fileLines.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = fileLines.page(r.rows, req.query.limit);
+      return {
+        lines: page.rows.map((x) => ({
+          line_id: Number(x.line_id), item_key: (x.item_key as string | null) ?? null, date: String(x.date), currency: String(x.currency), amount: Number(x.amount), reference: String(x.reference), text: String(x.text),
+          status: (x.status ?? 'not reconciled') as 'matched' | 'open' | 'not reconciled', reason: (x.reason as string | null) ?? null, matched_with: (x.matched_with as string | null) ?? null,
+          resolution: x.resolved_by ? { resolved_by: String(x.resolved_by), resolved_at: String(x.resolved_at), note: String(x.note) } : null,
+        })),
+        next_cursor: page.next_cursor,
+      };
+    },
+  });
+
+  // ---- historical imports (run by the CLI or the scheduler; the console follows their progress) ----
+  const historyOut = z.object({
+    import_id: z.number(), file_name: z.string(), total_sales: z.number(), total_lines: z.number(), next_line: z.number(), done_sales: z.number(), posted_entries: z.number(),
+    status: z.enum(['running', 'pause_requested', 'paused', 'done']), created_by: z.string(), created_at: z.string(), updated_at: z.string(),
+  });
+  const history = keyset('books-history', [{ sql: 'import_id', type: 'bigint' }], 'desc');
+  app.get('/api/books/history', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Historical sales imports with their progress (sales done of total), newest first (admin, hq)', security: [{ bearer: [] }],
+      querystring: z.object(pageQuery()).strict(),
+      response: { 200: pageReply('imports', historyOut), ...errors },
+    },
+    handler: async (req) => {
+      const q = new SqlParams();
+      const r = await deps.db.query<Record<string, unknown>>(
+        `SELECT import_id, ${history.select} FROM history_imports WHERE ${history.after(q, req.query.cursor)} ORDER BY ${history.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = history.page(r.rows, req.query.limit);
+      // The page's rows, read whole by the history module (the same import_id order).
+      const first = page.rows[0];
+      const jobs = first ? await listHistoryImports(deps.db, { before: Number(first.import_id) + 1, limit: page.rows.length }) : [];
+      return { imports: jobs, next_cursor: page.next_cursor };
+    },
+  });
+
+  app.post('/api/books/history/:import_id/pause', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Ask a running historical import to stop after its current batch; running it again resumes (admin, hq)', security: [{ bearer: [] }],
+      params: z.object({ import_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      response: { 200: z.object({ pause_requested: z.boolean().describe('false: the import was not running') }), ...errors },
+    },
+    handler: async (req) => ({ pause_requested: await requestHistoryPause(deps.db, req.params.import_id) }),
   });
 };

@@ -30,6 +30,7 @@ import {
   listChannelCredentials,
   listChannels,
   DELIVERY_COLUMNS,
+  deliveryEvents,
   deliveryRowOut,
   type DeliveryRow,
   loadChannel,
@@ -64,6 +65,13 @@ const channelOut = z.object({
   webhook_url: z.string().nullable().describe('where the platform posts its webhooks (path on this hub)'),
 });
 
+const channelListOut = channelOut.extend({
+  last_delivery: z
+    .object({ delivery_id: z.number(), received_at: z.string(), status: z.enum(['applied', 'held', 'refused', 'duplicate', 'expired']), code: z.string().nullable() })
+    .nullable()
+    .describe('the newest delivery to the channel; null: none yet'),
+});
+
 const deliveryOut = z.object({
   delivery_id: z.number(),
   channel_id: z.string(),
@@ -78,6 +86,7 @@ const deliveryOut = z.object({
   received_at: z.string(),
   updated_at: z.string(),
   replayable: z.boolean(),
+  events: z.array(z.object({ event_id: z.string(), type: z.string() })).describe('journal events the delivery wrote (open them with GET /api/sales/:event_id)'),
 });
 
 const outcomeSchema = z.object({
@@ -233,11 +242,11 @@ export const channelRoutes: RouteModule = (app, deps) => {
       summary: 'The channels of the stores the user manages',
       security: [{ bearer: [] }],
       querystring: z.object({ store_id: z.string().min(1).max(64).optional() }).strict(),
-      response: { 200: z.object({ channels: z.array(channelOut) }), 400: errorBodySchema, 403: errorBodySchema },
+      response: { 200: z.object({ channels: z.array(channelListOut) }), 400: errorBodySchema, 403: errorBodySchema },
     },
     handler: async (req) => {
       const scope = storeScope(userOf(req), req.query.store_id);
-      return { channels: (await listChannels(deps.db, scope)).map(publicChannel) };
+      return { channels: (await listChannels(deps.db, scope)).map((c) => ({ ...publicChannel(c), last_delivery: c.last_delivery })) };
     },
   });
 
@@ -341,11 +350,14 @@ export const channelRoutes: RouteModule = (app, deps) => {
       const where = [`channel_id = ${q.p(req.params.channel_id)}`, DELIVERY_KEYS.after(q, req.query.cursor)];
       if (req.query.status) where.push(`status = ${q.p(req.query.status)}`);
       const { rows } = await deps.db.query<DeliveryRow & Record<`k${number}`, string>>(
-        `SELECT ${DELIVERY_COLUMNS}, ${DELIVERY_KEYS.select} FROM channel_deliveries WHERE ${where.join(' AND ')} ORDER BY ${DELIVERY_KEYS.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        `SELECT ${DELIVERY_COLUMNS}, result, ${DELIVERY_KEYS.select} FROM channel_deliveries WHERE ${where.join(' AND ')} ORDER BY ${DELIVERY_KEYS.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
         q.values,
       );
       const page = DELIVERY_KEYS.page(rows, req.query.limit);
-      return { deliveries: page.rows.map((r) => deliveryOut.parse(deliveryRowOut(r as DeliveryRow))), next_cursor: page.next_cursor };
+      return {
+        deliveries: page.rows.map(({ result, ...r }) => deliveryOut.parse({ ...deliveryRowOut(r as DeliveryRow), events: deliveryEvents(result) })),
+        next_cursor: page.next_cursor,
+      };
     },
   });
 
@@ -360,7 +372,8 @@ export const channelRoutes: RouteModule = (app, deps) => {
     },
     handler: async (req) => {
       await managedChannel(deps, req, req.params.channel_id);
-      return getDelivery(deps.db, req.params.channel_id, req.params.delivery_id);
+      const d = await getDelivery(deps.db, req.params.channel_id, req.params.delivery_id);
+      return { ...d, events: deliveryEvents(d.result) };
     },
   });
 

@@ -7,6 +7,8 @@ import { requireRole } from '../../auth';
 import { rangeFacts, STREAM_FORMATS, streamLedgerExport, trialBalanceFor, type LedgerRange } from '../../ledger-stream';
 import { userOf } from '../auth';
 import { errorBodySchema, HttpError } from '../errors';
+import { keyset, pageQuery, pageReply, SqlParams } from '../paging';
+import { accountCodeSchema } from '../../../core/ledger/chart';
 
 // The books over HTTP while the hub runs (PGlite included: same process, same database):
 // the trial balance for a date range and store set (an aggregate, one row per account and
@@ -36,7 +38,76 @@ const CONTENT: Record<(typeof STREAM_FORMATS)[number], { type: string; ext: stri
   'quickbooks-csv': { type: 'text/csv; charset=utf-8', ext: 'csv' },
 };
 
+const entryOut = z.object({
+  entry_id: z.string(),
+  date: z.string(),
+  memo: z.string(),
+  store_id: z.string().nullable(),
+  terminal_id: z.string().nullable(),
+  event_id: z.string().nullable().describe('the journal event it posts (open it with GET /api/sales/:event_id); null for entries books added'),
+  event_type: z.string(),
+  reverses: z.string().nullable(),
+  adjusts: z.string().nullable(),
+  posted_at: z.string(),
+  lines: z.array(tbRow.extend({ line_no: z.number() })),
+});
+// Newest accounting date first; entry ids break ties (the ledger_entries_date_idx range scan).
+const ENTRY_KEYS = keyset('ledger-entries', [{ sql: 'e.date', type: 'date' }, { sql: 'e.entry_id', type: 'text' }], 'desc');
+
 export const ledgerRoutes: RouteModule = (app, deps) => {
+  app.get('/api/ledger/entries', {
+    config: { auth: 'user', roles: ['admin', 'hq'] },
+    schema: {
+      tags: ['ledger'],
+      summary: 'Ledger entries with their lines, newest accounting date first, for a date range, store set and account (admin, hq)',
+      security: [{ bearer: [] }],
+      querystring: z.object({ ...range, account: accountCodeSchema.optional().describe('only entries with a line on this account code'), ...pageQuery() }).strict(),
+      response: { 200: pageReply('entries', entryOut), 400: errorBodySchema, 403: errorBodySchema },
+    },
+    handler: async (req) => {
+      requireRole(userOf(req), ['admin', 'hq']);
+      const r = toRange(req.query);
+      const q = new SqlParams();
+      const where = [
+        r.from ? `e.date >= ${q.p(r.from)}::date` : 'TRUE',
+        r.to ? `e.date <= ${q.p(r.to)}::date` : 'TRUE',
+        r.stores ? `e.store_id = ANY(${q.p(r.stores)}::text[])` : 'TRUE',
+        req.query.account ? `EXISTS (SELECT 1 FROM ledger_lines a WHERE a.entry_id = e.entry_id AND a.account = ${q.p(req.query.account)})` : 'TRUE',
+        ENTRY_KEYS.after(q, req.query.cursor),
+      ];
+      const { rows } = await deps.db.query<Record<string, unknown>>(
+        `SELECT e.entry_id, to_char(e.date, 'YYYY-MM-DD') AS date, e.memo, e.store_id, e.terminal_id, e.event_id::text AS event_id, e.event_type, e.reverses, e.adjusts,
+                to_char(e.posted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS posted_at, ${ENTRY_KEYS.select}
+           FROM ledger_entries e WHERE ${where.join(' AND ')} ORDER BY ${ENTRY_KEYS.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = ENTRY_KEYS.page(rows, req.query.limit);
+      const ids = page.rows.map((x) => String(x.entry_id));
+      const lines = ids.length
+        ? (
+            await deps.db.query<{ entry_id: string; line_no: number; account: string; currency: string; debit: string; credit: string }>(
+              `SELECT entry_id, line_no, account, currency, debit::text AS debit, credit::text AS credit FROM ledger_lines WHERE entry_id = ANY($1::text[]) ORDER BY entry_id, line_no`,
+              [ids],
+            )
+          ).rows
+        : [];
+      const byEntry = new Map<string, Array<z.infer<typeof entryOut>['lines'][number]>>();
+      for (const l of lines) {
+        const list = byEntry.get(l.entry_id) ?? [];
+        list.push({ line_no: Number(l.line_no), account: l.account, currency: l.currency, debit: Number(l.debit), credit: Number(l.credit) });
+        byEntry.set(l.entry_id, list);
+      }
+      return {
+        entries: page.rows.map((x) => ({
+          entry_id: String(x.entry_id), date: String(x.date), memo: String(x.memo), store_id: (x.store_id as string | null) ?? null, terminal_id: (x.terminal_id as string | null) ?? null,
+          event_id: (x.event_id as string | null) ?? null, event_type: String(x.event_type), reverses: (x.reverses as string | null) ?? null, adjusts: (x.adjusts as string | null) ?? null,
+          posted_at: String(x.posted_at), lines: byEntry.get(String(x.entry_id)) ?? [],
+        })),
+        next_cursor: page.next_cursor,
+      };
+    },
+  });
+
   app.get('/api/ledger/trial-balance', {
     config: { auth: 'user', roles: ['admin', 'hq'] },
     schema: {
