@@ -9,7 +9,8 @@ import { AuthError } from '../auth';
 // terminal id and version, 0..99) is below the percentage, and stays on the channel's
 // previous version otherwise. Rolling back puts the channel's previous version back for all.
 // Whether and when a register installs what it downloaded stays the register's policy (never
-// with a sale open or events unsynced; main/electron/update-policy.ts).
+// with a sale open or events unsynced; src/main/updates). A version that failed to start on a
+// terminal (its boot guard rolled back and reported it) is not offered to that terminal again.
 
 export type Platform = 'linux' | 'win' | 'mac';
 export const FEED_FILES: Record<string, Platform> = { 'latest.yml': 'win', 'latest-linux.yml': 'linux', 'latest-mac.yml': 'mac' };
@@ -103,24 +104,106 @@ export type ChannelRow = {
   staged_percent: number;
 };
 
-export type FeedChoice = { version: string; why: 'pinned' | 'staged' | 'not_staged' | 'channel' } | null;
+export type FeedChoice = { version: string; why: 'pinned' | 'staged' | 'not_staged' | 'channel' | 'failed_here' } | null;
+
+/**
+ * The version a terminal's feed offers, from what the hub knows: a store pin wins; else the
+ * store's channel (its first group that has one, else '*'), inside or outside the stage. A
+ * version that failed to start on this terminal (its boot guard rolled back and reported it)
+ * is not offered to it again: it stays on the channel's previous version.
+ */
+export function chooseVersion(terminalId: string, groups: readonly string[], channels: ReadonlyMap<string, ChannelRow>, pin: string | null, failedHere: ReadonlySet<string>): FeedChoice {
+  if (pin) return { version: pin, why: 'pinned' };
+  const ch = [...groups, '*'].map((g) => channels.get(g)).find((c) => c !== undefined);
+  if (!ch) return null;
+  const previous = ch.previous_version && !failedHere.has(ch.previous_version) ? { version: ch.previous_version } : null;
+  if (failedHere.has(ch.version)) return previous ? { ...previous, why: 'failed_here' } : null;
+  if (ch.staged_percent >= 100) return { version: ch.version, why: 'channel' };
+  if (stageBucket(terminalId, ch.version) < ch.staged_percent) return { version: ch.version, why: 'staged' };
+  return previous ? { ...previous, why: 'not_staged' } : null;
+}
+
+async function channelMap(db: Queryable): Promise<Map<string, ChannelRow>> {
+  const { rows } = await db.query<ChannelRow>(`SELECT channel, version, previous_version, staged_percent FROM update_channels`);
+  return new Map(rows.map((r) => [r.channel, r]));
+}
 
 /** The version this terminal's feed offers (null: no channel and no pin, so no update). */
 export async function versionFor(db: Queryable, terminalId: string, storeId: string): Promise<FeedChoice> {
-  const pin = (await db.query<{ version: string }>(`SELECT version FROM update_pins WHERE store_id = $1`, [storeId])).rows[0];
-  if (pin) return { version: pin.version, why: 'pinned' };
-  const { rows } = await db.query<ChannelRow & { pos: number }>(
-    `SELECT c.channel, c.version, c.previous_version, c.staged_percent,
-            coalesce(array_position(s.groups, c.channel), 1000000) AS pos
-       FROM stores s JOIN update_channels c ON c.channel = ANY(s.groups) OR c.channel = '*'
-      WHERE s.store_id = $1 ORDER BY pos LIMIT 1`,
+  const store = (await db.query<{ groups: string[]; pin: string | null }>(
+    `SELECT s.groups, p.version AS pin FROM stores s LEFT JOIN update_pins p ON p.store_id = s.store_id WHERE s.store_id = $1`,
     [storeId],
+  )).rows[0];
+  if (!store) return null;
+  const failed = (await db.query<{ version: string }>(`SELECT DISTINCT version FROM update_reports WHERE terminal_id = $1 AND outcome = 'failed_start'`, [terminalId])).rows;
+  return chooseVersion(terminalId, store.groups ?? [], await channelMap(db), store.pin, new Set(failed.map((f) => f.version)));
+}
+
+export type UpdateReportIn = { version: string; from_version: string | null; outcome: 'installed' | 'failed_start' | 'not_installed'; detail: string; at: string };
+
+/** A register's reports from its boot guard; the same report sent again changes nothing. Returns how many were new. */
+export async function recordUpdateReports(db: Queryable, terminalId: string, storeId: string, reports: readonly UpdateReportIn[]): Promise<number> {
+  let added = 0;
+  for (const r of reports) {
+    const res = await db.query(
+      `INSERT INTO update_reports (terminal_id, store_id, version, from_version, outcome, detail, reported_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT DO NOTHING`,
+      [terminalId, storeId, r.version, r.from_version, r.outcome, r.detail, r.at],
+    );
+    added += res.rowCount ?? 0;
+  }
+  return added;
+}
+
+export type TerminalUpdateRow = {
+  terminal_id: string;
+  store_id: string;
+  app_version: string | null;
+  last_seen_at: string | null;
+  offered: FeedChoice;
+  last_report: { version: string; from_version: string | null; outcome: string; detail: string; reported_at: string } | null;
+};
+
+export type UpdateStatus = {
+  releases: { version: string; platforms: string[]; published_at: string }[];
+  channels: ChannelRow[];
+  pins: { store_id: string; version: string }[];
+  terminals: TerminalUpdateRow[];
+  truncated: boolean;
+};
+
+/** HQ's view of the fleet: releases, channels, pins, and per terminal what it runs, what its feed offers and its last report. Bounded. */
+export async function updateStatus(db: Queryable, o: { stores?: readonly string[] | null; limit?: number } = {}): Promise<UpdateStatus> {
+  const limit = Math.min(Math.max(o.limit ?? 2000, 1), 5000);
+  const releases = (await db.query<{ version: string; platforms: string[]; published_at: Date }>(
+    `SELECT version, array_agg(platform ORDER BY platform) AS platforms, max(published_at) AS published_at FROM app_releases GROUP BY version ORDER BY max(published_at) DESC LIMIT 200`,
+  )).rows.map((r) => ({ version: r.version, platforms: r.platforms, published_at: new Date(r.published_at).toISOString() }));
+  const channels = await channelMap(db);
+  const storeFilter = o.stores ?? null;
+  const pins = (await db.query<{ store_id: string; version: string }>(
+    `SELECT store_id, version FROM update_pins WHERE ($1::text[] IS NULL OR store_id = ANY($1)) ORDER BY store_id`,
+    [storeFilter],
+  )).rows;
+  const { rows } = await db.query<{ terminal_id: string; store_id: string; app_version: string | null; last_seen_at: Date | null; groups: string[]; pin: string | null; failed: string[] | null; r_version: string | null; r_from: string | null; r_outcome: string | null; r_detail: string | null; r_at: Date | null }>(
+    `SELECT t.terminal_id, t.store_id, t.app_version, t.last_seen_at, s.groups, p.version AS pin,
+            (SELECT array_agg(DISTINCT version) FROM update_reports f WHERE f.terminal_id = t.terminal_id AND f.outcome = 'failed_start') AS failed,
+            r.version AS r_version, r.from_version AS r_from, r.outcome AS r_outcome, r.detail AS r_detail, r.reported_at AS r_at
+       FROM terminals t JOIN stores s ON s.store_id = t.store_id
+       LEFT JOIN update_pins p ON p.store_id = t.store_id
+       LEFT JOIN LATERAL (SELECT version, from_version, outcome, detail, reported_at FROM update_reports u WHERE u.terminal_id = t.terminal_id ORDER BY received_at DESC, reported_at DESC LIMIT 1) r ON true
+      WHERE ($1::text[] IS NULL OR t.store_id = ANY($1)) AND EXISTS (SELECT 1 FROM credentials c WHERE c.kind = 'register' AND c.terminal_id = t.terminal_id)
+      ORDER BY t.store_id, t.terminal_id LIMIT $2`,
+    [storeFilter, limit + 1],
   );
-  const ch = rows[0];
-  if (!ch) return null;
-  if (ch.staged_percent >= 100) return { version: ch.version, why: 'channel' };
-  if (stageBucket(terminalId, ch.version) < ch.staged_percent) return { version: ch.version, why: 'staged' };
-  return ch.previous_version ? { version: ch.previous_version, why: 'not_staged' } : null;
+  const terminals = rows.slice(0, limit).map((t) => ({
+    terminal_id: t.terminal_id,
+    store_id: t.store_id,
+    app_version: t.app_version,
+    last_seen_at: t.last_seen_at ? new Date(t.last_seen_at).toISOString() : null,
+    offered: chooseVersion(t.terminal_id, t.groups ?? [], channels, t.pin, new Set(t.failed ?? [])),
+    last_report: t.r_version ? { version: t.r_version, from_version: t.r_from, outcome: t.r_outcome!, detail: t.r_detail ?? '', reported_at: new Date(t.r_at!).toISOString() } : null,
+  }));
+  return { releases, channels: [...channels.values()].sort((a, b) => a.channel.localeCompare(b.channel)), pins, terminals, truncated: rows.length > limit };
 }
 
 export async function releaseOf(db: Queryable, version: string, platform: Platform): Promise<Release | null> {

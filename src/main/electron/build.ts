@@ -21,6 +21,7 @@ const ROOT = path.resolve(here, '../../..');
 export const EXTERNALS = [
   'electron',
   'electron-updater',
+  'builder-util-runtime',
   'better-sqlite3',
   'serialport',
   '@serialport/*',

@@ -18,12 +18,11 @@ import {
   windowOptions,
   type AttachedHost,
 } from './policy';
-import { registerUpdateState } from './register-state';
 import { loadShellConfig, resolveConfigPath, shellConfigSchema, type LoadedConfig, type ShellConfig } from './shell-config';
-import { createUpdateController, type UpdateController } from './updater';
+import { attachHubFeed, BootGuard, createUpdateController, registerUpdateState, sendUpdateReports, type AutoUpdaterLike, type UpdateController } from '../updates';
 
 // Electron entry of the register (bundled to dist/main/electron/main.cjs by build.ts). Thin on
-// purpose: every decision is a tested function in policy.ts / ipc-bridge.ts / update-policy.ts;
+// purpose: every decision is a tested function in policy.ts / ipc-bridge.ts / ../updates;
 // this file only connects them to Electron. See docs/security.md for the checklist.
 //
 // Two ways to run: on its own (the terminal's register.json: the shell runs the register and
@@ -139,14 +138,20 @@ async function createWindow(shell: ShellConfig, reg: RunningRegister | null, att
 }
 
 async function shutdown(): Promise<void> {
-  // Decide about the update while the journal is still open, then close the register cleanly
-  // (journal last) before the installer or the plain quit takes over.
-  const install = updates?.installOnQuit() ?? false;
+  // Decide about the update while the journal is still open, close the register cleanly
+  // (journal last), and only then start the installer: it never runs beside an open journal.
+  const install = updates?.decideAtQuit() ?? false;
   bridge?.detach();
   bridge = null;
   await register?.close().catch((err) => log(`close: ${err instanceof Error ? err.message : String(err)}`));
   register = null;
-  if (!install) app.exit(0);
+  if (install) {
+    // The installer starts the new version while this process is still exiting: it waits for
+    // our single-instance lock instead of giving up (see the end of this file).
+    process.env.TILLSTREAM_UPDATE_RESTART = '1';
+    updates?.install();
+  }
+  app.exit(0);
 }
 
 function onQuit(): void {
@@ -172,11 +177,27 @@ async function mainAttached(attached: AttachedHost): Promise<void> {
 
 async function main(): Promise<void> {
   let cfg: LoadedConfig & { warnings: string[] };
+  let guard: BootGuard;
+  let started: ReturnType<BootGuard['supervise']>;
   try {
     await app.whenReady();
     const attached = attachedHostFromArgv(process.argv);
     if (attached) return await mainAttached(attached);
-    cfg = loadShellConfig(resolveConfigPath(process.argv, process.env, app.getPath('userData')));
+    // First, before the config and the journal: a version installed by an update must reach
+    // ready in time, or the previous version is put back (../updates/boot-guard.ts).
+    const userData = app.getPath('userData');
+    guard = new BootGuard({ file: path.join(userData, 'update-guard.json'), keepDir: path.join(userData, 'previous-version'), log });
+    let exiting = false;
+    started = guard.supervise(app.getVersion(), {
+      running: process.env.APPIMAGE,
+      exit: (code, message) => {
+        exiting = true;
+        log(message);
+        app.exit(code);
+      },
+    });
+    if (exiting) return;
+    cfg = loadShellConfig(resolveConfigPath(process.argv, process.env, userData));
   } catch (err) {
     dialog.showErrorBox('Tillstream cannot start', err instanceof Error ? err.message : String(err));
     app.exit(1);
@@ -193,15 +214,29 @@ async function main(): Promise<void> {
     return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
   });
 
-  register = await startRegister({ config: cfg.register, devices: (journal) => startDevices(cfg, journal), browser: false, log });
+  // The version the hub sees in hello (the HQ register list, `tillstream updates status`) is the installed one.
+  register = await startRegister({ config: { ...cfg.register, app_version: app.getVersion() }, devices: (journal) => startDevices(cfg, journal), browser: false, log });
   const reg = register;
+  const hub = cfg.register.hub;
 
-  if (cfg.shell.updates.enabled && app.isPackaged) {
+  // Linux (AppImage, deb) and Windows (NSIS) updaters are BaseUpdaters: install() starts the
+  // installer without quitting, so the shell closes the journal first. (No macOS build.)
+  const updater = autoUpdater as unknown as AutoUpdaterLike;
+  if (cfg.shell.updates.enabled && app.isPackaged && typeof updater.install === 'function') {
+    // The hub's feed with this terminal's credential and pin, unless store IT named a plain server.
+    const fromHub = !cfg.shell.updates.url && hub !== null;
+    if (fromHub) attachHubFeed(autoUpdater, { url: hub.url, token: hub.token, ca: hub.ca, pin: hub.pin, insecure: hub.insecure });
     updates = createUpdateController({
-      updater: autoUpdater,
+      updater,
+      follow: fromHub ? 'hub' : 'newer',
       state: () => registerUpdateState(reg.journal),
       requireClosedShift: cfg.shell.updates.require_closed_shift,
+      window: cfg.shell.updates.window,
       feedUrl: cfg.shell.updates.url,
+      refused: () => guard.refused(),
+      beforeInstall: (to) => guard.prepareInstall({ from: app.getVersion(), to, appImage: process.env.APPIMAGE }),
+      installFailed: () => guard.abandon(),
+      requestQuit: () => app.quit(),
       log,
     });
     // Re-check the policy on every sync status, sale and shift change.
@@ -214,12 +249,35 @@ async function main(): Promise<void> {
 
   await createWindow(cfg.shell, reg, null);
   onQuit();
+  // Ready: journal open, window shown. A freshly installed version is now kept.
+  const installed = started.ready();
+  if (installed) log(`update ${installed.version} installed (${installed.detail})`);
+  if (hub) {
+    const send = () => void sendUpdateReports(guard, { url: hub.url, token: hub.token, ca: hub.ca, pin: hub.pin, insecure: hub.insecure }).then((r) => r.error && log(`update reports: ${r.error}`));
+    send();
+    setInterval(send, 15 * 60_000).unref();
+  }
 }
 
-if (!app.requestSingleInstanceLock()) {
-  // Another register window already runs on this terminal: two would share one journal.
-  app.quit();
-} else {
+/**
+ * Another register already runs on this terminal: two would share one journal. Right after an
+ * update the old process may still be exiting, so the new one waits for the lock (bounded).
+ */
+async function singleInstance(): Promise<boolean> {
+  if (app.requestSingleInstanceLock()) return true;
+  if (process.env.TILLSTREAM_UPDATE_RESTART !== '1') return false;
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    if (app.requestSingleInstanceLock()) return true;
+  }
+  return false;
+}
+
+void singleInstance().then((alone) => {
+  if (!alone) {
+    app.quit();
+    return;
+  }
   app.on('second-instance', () => {
     if (!win) return;
     if (win.isMinimized()) win.restore();
@@ -230,4 +288,4 @@ if (!app.requestSingleInstanceLock()) {
     dialog.showErrorBox('Tillstream stopped', err instanceof Error ? err.message : String(err));
     app.exit(1);
   });
-}
+});

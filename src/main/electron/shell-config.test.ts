@@ -14,7 +14,7 @@ describe('shell config', () => {
     const c = parseShellConfig(base, '/etc/tillstream/register.json');
     expect(c.shell).toEqual({
       window: { mode: 'kiosk', width: 1280, height: 800, devtools: false },
-      updates: { enabled: true, check_interval_minutes: 60, require_closed_shift: false },
+      updates: { enabled: true, check_interval_minutes: 60, require_closed_shift: false, ready_timeout_seconds: 120 },
     });
     expect(c.register.journal_path).toBe('/etc/tillstream/journal.db');
     expect(c.register.terminal_id).toBe('T-01');
@@ -36,6 +36,8 @@ describe('shell config', () => {
     expect(() => parseShellConfig({ ...base, shell: { window: { mode: 'tv' } } }, 'r.json')).toThrow(/shell\.window\.mode/);
     expect(() => parseShellConfig({ ...base, shell: { updates: { url: 'http://u.example/' } } }, 'r.json')).toThrow(/shell\.updates\.url: must be an https/);
     expect(() => parseShellConfig({ ...base, shell: { window: { width: 100 } } }, 'r.json')).toThrow(/shell\.window\.width/);
+    expect(() => parseShellConfig({ ...base, shell: { updates: { window: { from: '25:00', to: '04:00' } } } }, 'r.json')).toThrow(/shell\.updates\.window\.from/);
+    expect(parseShellConfig({ ...base, shell: { updates: { window: { from: '22:00', to: '04:00' } } } }, 'r.json').shell.updates.window).toEqual({ from: '22:00', to: '04:00' });
     expect(() => parseShellConfig({ ...base, shell: { nodeIntegration: true } }, 'r.json')).toThrow(/shell\./);
     expect(() => parseShellConfig({ ...base, currency: 'euro' }, 'r.json')).toThrow(/currency/);
     expect(() => parseShellConfig([], 'r.json')).toThrow(/JSON object/);

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { HHMM_RE } from '../updates';
 import { parseRegisterConfig, readRegisterConfigFile, resolveConfigPaths, type RegisterConfig } from '../register/config';
 
 // The Electron shell reads the same register config file as the rest of the register. The
@@ -25,8 +26,16 @@ export const shellConfigSchema = z
         enabled: z.boolean().default(true),
         check_interval_minutes: z.number().int().min(5).max(24 * 60).default(60),
         require_closed_shift: z.boolean().default(false),
-        /** Overrides the feed URL built into the installer (electron-builder.yml publish). HTTPS only. */
+        /**
+         * A plain update server instead of the hub (upgrades only). Without it, an enrolled
+         * register reads its hub's feed with its own credential and follows it both ways
+         * (stages, pins, rollbacks). HTTPS only.
+         */
         url: z.string().url().max(500).refine((u) => u.startsWith('https://'), 'must be an https:// URL').optional(),
+        /** Install only in the store's quiet hours (terminal's clock, 'HH:MM'); then without waiting for a restart. */
+        window: z.object({ from: z.string().regex(HHMM_RE, "'HH:MM'"), to: z.string().regex(HHMM_RE, "'HH:MM'") }).strict().optional(),
+        /** A new version that is not ready (journal open, window shown) within this is rolled back. */
+        ready_timeout_seconds: z.number().int().min(30).max(900).default(120),
       })
       .strict()
       .prefault({}),

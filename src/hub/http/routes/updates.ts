@@ -3,9 +3,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { storeIdSchema } from '../../../core/protocol';
 import type { RouteModule } from '../app';
-import { allowedStore, userOf } from '../auth';
+import { allowedStore, storeScope, userOf } from '../auth';
 import { errorBodySchema, HttpError } from '../errors';
-import { FEED_FILES, FILE_NAME_RE, feedYaml, pinStore, publishRelease, releaseOf, rollbackChannel, setChannel, VERSION_RE, versionFor } from '../../lifecycle/updates';
+import { FEED_FILES, FILE_NAME_RE, feedYaml, pinStore, publishRelease, recordUpdateReports, releaseOf, rollbackChannel, setChannel, updateStatus, VERSION_RE, versionFor } from '../../lifecycle/updates';
 
 // Fleet updates (src/hub/lifecycle/updates.ts): HQ publishes releases and sets channels,
 // stages, pins and rollbacks; registers read electron-updater's generic feed at /updates/
@@ -25,6 +25,32 @@ const releaseBody = z
   })
   .strict();
 const channelRow = z.object({ channel: z.string(), version: z.string(), previous_version: z.string().nullable(), staged_percent: z.number() });
+const updateReport = z
+  .object({
+    version,
+    from_version: version.nullable(),
+    outcome: z.enum(['installed', 'failed_start', 'not_installed']),
+    detail: z.string().max(500),
+    at: z.string().datetime(),
+  })
+  .strict();
+const feedChoice = z.object({ version: z.string(), why: z.enum(['pinned', 'staged', 'not_staged', 'channel', 'failed_here']) }).nullable();
+const statusBody = z.object({
+  releases: z.array(z.object({ version: z.string(), platforms: z.array(z.string()), published_at: z.string() })),
+  channels: z.array(channelRow),
+  pins: z.array(z.object({ store_id: z.string(), version: z.string() })),
+  terminals: z.array(
+    z.object({
+      terminal_id: z.string(),
+      store_id: z.string(),
+      app_version: z.string().nullable(),
+      last_seen_at: z.string().nullable(),
+      offered: feedChoice.describe("what this terminal's feed offers now, and why"),
+      last_report: z.object({ version: z.string(), from_version: z.string().nullable(), outcome: z.string(), detail: z.string(), reported_at: z.string() }).nullable(),
+    }),
+  ),
+  truncated: z.boolean(),
+});
 
 export const updateRoutes: RouteModule = (app, deps) => {
   const hq = { auth: 'user' as const, roles: ['admin' as const, 'hq' as const] };
@@ -85,6 +111,35 @@ export const updateRoutes: RouteModule = (app, deps) => {
       allowedStore(u, req.params.store_id);
       await pinStore(deps.db, req.params.store_id, req.body.version, u.user_id);
       return { store_id: req.params.store_id, version: req.body.version };
+    },
+  });
+
+  app.get('/api/updates', {
+    config: { auth: 'user' },
+    schema: {
+      tags: ['updates'],
+      summary: 'The fleet: releases, channels and stages, pins, and per register the version it runs, what its feed offers and its last update report',
+      security: [{ bearer: [] }],
+      querystring: z.object({ store_id: storeIdSchema.optional(), limit: z.coerce.number().int().min(1).max(5000).default(2000) }).strict(),
+      response: { 200: statusBody, 400: errorBodySchema, 403: errorBodySchema },
+    },
+    handler: async (req) => updateStatus(deps.db, { stores: storeScope(userOf(req), req.query.store_id), limit: req.query.limit }),
+  });
+
+  app.post('/api/register/update-reports', {
+    config: { auth: 'any' },
+    schema: {
+      tags: ['updates'],
+      summary: "A register's update reports from its boot guard (installed, failed to start and rolled back, not installed); the same report again changes nothing",
+      security: [{ bearer: [] }],
+      body: z.object({ reports: z.array(updateReport).min(1).max(20) }).strict(),
+      response: { 200: z.object({ accepted: z.number(), new: z.number() }), 400: errorBodySchema, 403: errorBodySchema },
+    },
+    handler: async (req) => {
+      const p = req.principal;
+      if (!p || p.kind !== 'register') throw new HttpError(403, 'FORBIDDEN', 'update reports come from registers, with their own credential');
+      const added = await recordUpdateReports(deps.db, p.terminal_id, p.store_id, req.body.reports);
+      return { accepted: req.body.reports.length, new: added };
     },
   });
 

@@ -1,5 +1,5 @@
 import type { Journal } from '../../sync';
-import type { UpdateState } from './update-policy';
+import type { UpdateState } from './policy';
 
 // Reads what the update policy needs straight from the journal (the register's source of
 // truth), not from the window: unsynced events, the persisted open cart, the open shift.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decideUpdate, type UpdateState } from './update-policy';
+import { decideUpdate, insideWindow, type UpdateState } from './policy';
 
 const idle: UpdateState = { unsyncedCount: 0, openSale: false, shiftOpen: false, downloaded: true };
 
@@ -46,6 +46,37 @@ describe('update policy', () => {
           const d = decideUpdate(s, { requireClosedShift });
           const allowed = s.downloaded && !s.openSale && s.unsyncedCount === 0 && (!requireClosedShift || s.shiftOpen === false);
           return (d.action === 'install') === allowed;
+        },
+      ),
+    );
+  });
+  it('an update window: inside [from, to), wrapping midnight; malformed or missing clock defers', () => {
+    const w = { from: '22:00', to: '04:00' };
+    expect(insideWindow(22 * 60, w)).toBe(true);
+    expect(insideWindow(3 * 60 + 59, w)).toBe(true);
+    expect(insideWindow(4 * 60, w)).toBe(false);
+    expect(insideWindow(12 * 60, w)).toBe(false);
+    expect(insideWindow(2 * 60, { from: '02:00', to: '05:00' })).toBe(true);
+    expect(insideWindow(5 * 60, { from: '02:00', to: '05:00' })).toBe(false);
+    expect(insideWindow(777, { from: '00:00', to: '00:00' })).toBe(true);
+    expect(insideWindow(60, { from: '24:00', to: '01:00' })).toBeNull();
+    expect(decideUpdate({ ...idle, minuteOfDay: 23 * 60 }, { window: w })).toEqual({ action: 'install' });
+    expect(decideUpdate({ ...idle, minuteOfDay: 9 * 60 }, { window: w })).toMatchObject({ reason: 'outside_window' });
+    expect(decideUpdate({ ...idle }, { window: w })).toMatchObject({ reason: 'state_unknown' });
+    expect(decideUpdate({ ...idle, minuteOfDay: 1440 }, { window: w })).toMatchObject({ reason: 'state_unknown' });
+    // the sale and sync reasons still come first
+    expect(decideUpdate({ ...idle, openSale: true, minuteOfDay: 9 * 60 }, { window: w })).toMatchObject({ reason: 'sale_open' });
+  });
+  it('property: with a window, install ⇔ the rest allows it ∧ the minute is inside', () => {
+    const hhmm = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+    fc.assert(
+      fc.property(
+        fc.record({ unsyncedCount: fc.nat(10), openSale: fc.boolean(), downloaded: fc.boolean(), minuteOfDay: fc.integer({ min: 0, max: 1439 }) }),
+        hhmm,
+        hhmm,
+        (s, from, to) => {
+          const d = decideUpdate(s, { window: { from, to } });
+          return (d.action === 'install') === (s.downloaded && !s.openSale && s.unsyncedCount === 0 && insideWindow(s.minuteOfDay, { from, to }) === true);
         },
       ),
     );
