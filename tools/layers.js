@@ -8,6 +8,13 @@ const ANY_PACKAGE = ['**'];
 const BROWSER_PACKAGES = ['zod', 'react', 'react-dom', 'react-dom/*', 'react/*', 'i18next', 'react-i18next'];
 /** The HQ console also draws charts, QR codes and listens on the hub's socket. */
 const HQ_PACKAGES = [...BROWSER_PACKAGES, 'chart.js', 'chart.js/*', 'qrcode', 'socket.io-client'];
+/**
+ * The handheld register (src/handheld): a browser composition root of the shared engine,
+ * journal and uplink, so it also takes SQLite in WebAssembly, the socket.io client, the
+ * browser build of Node's event emitter (which the journal and uplink extend) and the pure
+ * scrypt of the PIN check.
+ */
+const HANDHELD_PACKAGES = [...BROWSER_PACKAGES, 'qrcode', 'socket.io-client', '@sqlite.org/sqlite-wasm', 'events', '@noble/hashes/*'];
 const TEST_PACKAGES = ['vitest', 'fast-check', 'playwright-core', ...NODE_PACKAGES];
 
 export const layerElements = [
@@ -19,6 +26,7 @@ export const layerElements = [
   { type: 'main', pattern: 'src/main/**', partialMatch: false },
   { type: 'renderer', pattern: 'src/renderer/**', partialMatch: false },
   { type: 'hq', pattern: 'src/hq/**', partialMatch: false },
+  { type: 'handheld', pattern: 'src/handheld/**', partialMatch: false },
   { type: 'cli', pattern: 'src/cli/**', partialMatch: false },
   { type: 'tests', pattern: 'tests/**', partialMatch: false },
   { type: 'bench', pattern: 'bench/**', partialMatch: false },
@@ -34,6 +42,9 @@ export const LAYER_IMPORTS = {
   'electron-main': ['electron-main', 'main', 'core', 'drivers', 'sync'],
   renderer: ['renderer', 'core'],
   hq: ['hq', 'core'],
+  // The register engine (main) and journal/uplink (sync) as they run in a browser; the
+  // handheld's bundle fails on any node: import that would reach it (src/hub/http/handheld-page.ts).
+  handheld: ['handheld', 'core', 'main', 'sync'],
   cli: ['cli', 'core', 'drivers', 'sync', 'hub', 'main'],
   tests: ['tests', 'core', 'drivers', 'sync', 'hub', 'main', 'cli'],
   bench: ['bench', 'core', 'drivers', 'sync', 'hub', 'main', 'cli'],
@@ -49,6 +60,7 @@ const LAYER_PACKAGES = {
   'electron-main': ANY_PACKAGE,
   renderer: BROWSER_PACKAGES,
   hq: HQ_PACKAGES,
+  handheld: HANDHELD_PACKAGES,
   cli: ANY_PACKAGE,
   tests: ANY_PACKAGE,
   bench: ANY_PACKAGE,

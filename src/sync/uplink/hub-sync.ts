@@ -56,6 +56,14 @@ export interface HubSyncOptions {
   ackTimeoutMs?: number;
   /** Handshake timeout. Default 5 s. */
   connectTimeoutMs?: number;
+  /**
+   * Check a connected link on every monitor tick with nothing to send: a `changes.pull` from
+   * the cursor, whose ack must come within ackTimeoutMs (any store changes it returns are
+   * applied as usual). A link that silently stopped carrying anything (a phone walking out of
+   * Wi-Fi, a context set offline) is then given up within a tick plus the ack timeout, instead
+   * of when the transport notices. Default false (a countertop register's link is a cable).
+   */
+  probeLink?: boolean;
   backoff?: BackoffOptions;
   /** Events per events.push (<= MAX_EVENTS_PER_BATCH). */
   batchSize?: number;
@@ -115,6 +123,8 @@ interface Session {
   draining: Promise<void> | null;
   drainAgain: boolean;
   downlink: Promise<void>;
+  /** A link probe is in flight. */
+  probing?: boolean;
   /** A 'changes.applied' report is in flight / another is due after it. */
   reporting?: boolean;
   reportAgain?: boolean;
@@ -147,6 +157,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       monitorIntervalMs: 5_000,
       ackTimeoutMs: 10_000,
       connectTimeoutMs: 5_000,
+      probeLink: false,
       backoff: DEFAULT_BACKOFF,
       random: Math.random,
       now: Date.now,
@@ -285,7 +296,20 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
     if (!this.running) return;
     if (!this.session && !this.retryTimer) this.connect();
     else if (this.session?.ready && this.journal.unsynced().count > 0) void this.drain(this.session);
+    else if (this.session?.ready && this.opts.probeLink && !this.session.probing) this.probe(this.session);
     this.emitStatus();
+  }
+
+  /** One pull from the cursor as a liveness check (probeLink); a missing ack ends the session. */
+  private probe(session: Session): void {
+    session.probing = true;
+    this.enqueueDownlink(session, async () => {
+      try {
+        await this.catchUp(session, false, null);
+      } finally {
+        session.probing = false;
+      }
+    });
   }
 
   private fail(err: unknown, session: Session | null): void {

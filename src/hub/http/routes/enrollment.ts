@@ -18,6 +18,9 @@ const enrollReply = z.object({
   terminal_id: z.string(),
   /** A replacement code: the register must take over the terminal's chain (GET /api/register/handover) before it sells. */
   replacement: z.boolean(),
+  /** The store's name and currency, for a device that has no config file of its own (the handheld, docs/handheld.md). */
+  store_name: z.string(),
+  currency: z.string(),
 });
 const codeBody = z
   .object({ store_id: storeIdSchema, terminal_id: terminalIdSchema, ttl_minutes: z.number().int().min(1).max(60 * 24 * 30).optional() })
@@ -47,7 +50,8 @@ export const enrollmentRoutes: RouteModule = (app, deps) => {
         const { revoked, ...enrolled } = await redeemEnrollmentCode(deps.db, req.body.code);
         // The replaced credential's live sockets go now, on every hub (the Redis adapter carries it).
         for (const id of revoked) deps.io.in(credRoom(id)).disconnectSockets(true);
-        return reply.status(201).send(enrolled);
+        const store = await deps.db.query<{ name: string; currency: string }>('SELECT name, currency FROM stores WHERE store_id = $1', [enrolled.store_id]);
+        return reply.status(201).send({ ...enrolled, store_name: store.rows[0]?.name ?? enrolled.store_id, currency: store.rows[0]?.currency ?? '' });
       } catch (err) {
         if ((err as { code?: string }).code === 'UNAUTHORIZED') deps.authGate?.failed('enrollment_code', req.ip);
         throw err;

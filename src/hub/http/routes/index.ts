@@ -17,6 +17,7 @@ import { saleDetailRoutes } from './sale-detail';
 import { propagationRoutes } from './propagation';
 import { channelRoutes } from './channels';
 import { hqConsoleRoutes } from './hq-console';
+import { handheldRoutes } from './handheld';
 import { productRoutes } from './products';
 import { hqWriteRoutes } from './hq-writes';
 import { booksRoutes } from './books';
@@ -44,6 +45,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   propagationRoutes,
   channelRoutes,
   hqConsoleRoutes,
+  handheldRoutes,
   productRoutes,
   hqWriteRoutes,
   booksRoutes,
