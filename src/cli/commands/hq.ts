@@ -7,20 +7,20 @@ import type { Command } from 'commander';
 //   tillstream stock transfer --from A --to B --item SKU=QTY …
 //   tillstream terminals list [--store A] [--status online]
 
-interface HubOpts {
+export interface HubOpts {
   hubUrl?: string;
   token?: string;
   json?: boolean;
 }
 
-function withHub(cmd: Command): Command {
+export function withHub(cmd: Command): Command {
   return cmd
     .option('--hub-url <url>', 'the hub (default: env TILLSTREAM_HUB_URL)')
     .option('--token <token>', 'API token of an HQ user (default: env TILLSTREAM_TOKEN)')
     .option('--json', 'print the hub’s JSON answer');
 }
 
-async function call(o: HubOpts, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+export async function call(o: HubOpts, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const base = o.hubUrl ?? process.env.TILLSTREAM_HUB_URL;
   const token = o.token ?? process.env.TILLSTREAM_TOKEN;
   if (!base) throw new Error('--hub-url (or env TILLSTREAM_HUB_URL) is required');
