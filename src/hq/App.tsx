@@ -11,6 +11,7 @@ import { Stores } from './pages/Stores';
 import { Terminals } from './pages/Terminals';
 import { Alerts } from './pages/Alerts';
 import { Books } from './pages/Books';
+import { Channels } from './pages/Channels';
 
 // The console's shell: sign-in, then a side navigation with one page per area. The page is
 // in the URL's hash (#/sales), so Back, bookmarks and reloads land where the person was.
@@ -24,6 +25,7 @@ const PAGES = [
   { id: 'terminals', label: 'Registers', key: '6', C: Terminals },
   { id: 'alerts', label: 'Alerts', key: '7', C: Alerts },
   { id: 'books', label: 'Books', key: '8', C: Books },
+  { id: 'channels', label: 'Channels', key: '9', C: Channels },
 ] as const;
 type PageId = (typeof PAGES)[number]['id'];
 

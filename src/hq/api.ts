@@ -19,6 +19,10 @@ export interface Api {
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
+  del<T>(path: string): Promise<T>;
+  /** A file the hub serves (an export): its text and the name it suggests. */
+  file(path: string, query?: Query): Promise<{ text: string; name: string }>;
 }
 
 export function createApi(token: string, base = ''): Api {
@@ -51,6 +55,26 @@ export function createApi(token: string, base = ''): Api {
     },
     post: (path, body) => call('POST', path, body),
     put: (path, body) => call('PUT', path, body),
+    patch: (path, body) => call('PATCH', path, body),
+    del: (path) => call('DELETE', path),
+    file: async (path, query) => {
+      const qs = new URLSearchParams();
+      for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+      const s = qs.toString();
+      const res = await fetch(`${base}${s ? `${path}?${s}` : path}`, { headers: { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      if (!res.ok) {
+        let e: { code?: string; message?: string; field?: string } | undefined;
+        try {
+          e = (JSON.parse(text) as { error?: typeof e }).error;
+        } catch {
+          e = undefined;
+        }
+        throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `HTTP ${res.status}`, e?.field);
+      }
+      const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export.txt';
+      return { text, name };
+    },
   };
 }
 

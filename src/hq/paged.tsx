@@ -1,0 +1,152 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { errorText } from './api';
+import { Empty, Notice } from './ui';
+
+// One paged table for every list the hub pages with its keyset cursors (docs/hub.md: `limit`,
+// `cursor` → `next_cursor`). The hook keeps the cursors walked so far, so "Newer" goes back
+// exactly; a change of filters (the `key`) starts again at the first page. The table renders
+// columns, an empty or loading line, the error and the pager, the same way on every page.
+
+export interface Page<T> {
+  rows: T[];
+  next_cursor: string | null;
+}
+
+export interface Paged<T> {
+  rows: T[];
+  loading: boolean;
+  error: string | null;
+  /** 1-based page number. */
+  page: number;
+  hasNewer: boolean;
+  hasOlder: boolean;
+  newer(): void;
+  older(): void;
+  reload(): void;
+  /** Replace one row in place (after an action on it), without reloading. */
+  update(match: (row: T) => boolean, next: T): void;
+}
+
+/**
+ * Loads one page at a time. `fetchPage(cursor)` asks the hub for the page after `cursor`;
+ * `key` names the filters: when it changes, paging starts again.
+ */
+export function usePaged<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>, key: string): Paged<T> {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [data, setData] = useState<Page<T> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [n, setN] = useState(0);
+  const [forKey, setForKey] = useState(key);
+  if (forKey !== key) {
+    // New filters: back to the first page (set during render, so no stale page is fetched).
+    setForKey(key);
+    setCursors([]);
+  }
+  const cursor = forKey === key ? cursors[cursors.length - 1] : undefined;
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    fetchPage(cursor).then(
+      (d) => {
+        if (!live) return;
+        setData(d);
+        setError(null);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (!live) return;
+        setError(errorText(err));
+        setLoading(false);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, cursor, n]);
+  return {
+    rows: data?.rows ?? [],
+    loading,
+    error,
+    page: cursors.length + 1,
+    hasNewer: cursors.length > 0,
+    hasOlder: Boolean(data?.next_cursor),
+    newer: () => setCursors((c) => c.slice(0, -1)),
+    older: () => {
+      const next = data?.next_cursor;
+      if (next) setCursors((c) => [...c, next]);
+    },
+    reload: () => setN((x) => x + 1),
+    update: (match, next) => setData((d) => (d ? { ...d, rows: d.rows.map((r) => (match(r) ? next : r)) } : d)),
+  };
+}
+
+export interface Column<T> {
+  header: ReactNode;
+  cell(row: T): ReactNode;
+  /** Right-aligned, tabular figures. */
+  num?: boolean;
+  className?: string;
+}
+
+export function PagedTable<T>(props: {
+  paged: Paged<T>;
+  columns: Array<Column<T>>;
+  rowKey(row: T): string;
+  label: string;
+  empty: ReactNode;
+  testId?: string;
+  rowTestId?: string;
+  rowClass?(row: T): string;
+  rowData?(row: T): Record<string, string>;
+  /** Words for the pager's buttons: lists newest first page to "Older", others to "Next". */
+  pagerWords?: [string, string];
+  compact?: boolean;
+}) {
+  const { paged } = props;
+  const [back, forward] = props.pagerWords ?? ['← Newer', 'Older →'];
+  return (
+    <div className="paged" aria-busy={paged.loading}>
+      {paged.error ? <Notice kind="error">{paged.error}</Notice> : null}
+      {paged.loading && paged.rows.length === 0 ? (
+        <Empty>Loading…</Empty>
+      ) : paged.rows.length === 0 ? (
+        <Empty>{props.empty}</Empty>
+      ) : (
+        <table className={`table${props.compact ? ' compact' : ''}`} data-testid={props.testId} aria-label={props.label}>
+          <thead>
+            <tr>
+              {props.columns.map((c, i) => (
+                <th key={i} scope="col" className={c.num ? 'num' : undefined}>
+                  {c.header}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {paged.rows.map((r) => (
+              <tr key={props.rowKey(r)} className={props.rowClass?.(r)} data-testid={props.rowTestId} {...Object.fromEntries(Object.entries(props.rowData?.(r) ?? {}).map(([k, v]) => [`data-${k}`, v]))}>
+                {props.columns.map((c, i) => (
+                  <td key={i} className={[c.num ? 'num' : '', c.className ?? ''].join(' ').trim() || undefined}>
+                    {c.cell(r)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {paged.hasNewer || paged.hasOlder ? (
+        <nav className="pager" aria-label={`${props.label}: pages`}>
+          <button type="button" className="btn btn-small" disabled={!paged.hasNewer || paged.loading} onClick={paged.newer}>
+            {back}
+          </button>
+          <span>Page {paged.page}</span>
+          <button type="button" className="btn btn-small" disabled={!paged.hasOlder || paged.loading} onClick={paged.older} data-testid={props.testId ? `${props.testId}-older` : undefined}>
+            {forward}
+          </button>
+        </nav>
+      ) : null}
+    </div>
+  );
+}
