@@ -352,11 +352,17 @@ export const booksRoutes: RouteModule = (app, deps) => {
           : `SELECT settlement_line_id AS line_id, to_char(transaction_date, 'YYYY-MM-DD') AS date, currency, gross AS amount, reference, trim(kind || ' ' || description) AS text,
                     ARRAY['settlement:' || processor || ':' || line_id, 'settlement:' || processor || ':' || line_id || '#' || settlement_line_id] AS keys
                FROM settlement_lines WHERE import_id = ${id}`;
+      // A bank line a payout or cash deposit claimed has no item of its own: the claiming item
+      // (matched_with = its key) says whether it matched, and takes its resolution.
       const r = await deps.db.query<Record<string, unknown>>(
         `SELECT l.line_id, l.date, l.currency, l.amount, l.reference, l.text, i.item_key, i.status, i.reason, i.matched_with,
                 res.resolved_by, to_char(res.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS resolved_at, res.note, ${fileLines.select}
            FROM (${source}) l
-           LEFT JOIN LATERAL (SELECT item_key, status, reason, matched_with FROM recon_items x WHERE x.item_key = ANY(l.keys) ORDER BY x.item_key DESC LIMIT 1) i ON true
+           LEFT JOIN LATERAL (
+             (SELECT item_key, status, reason, matched_with, 0 AS pref FROM recon_items x WHERE x.item_key = ANY(l.keys) ORDER BY x.item_key DESC LIMIT 1)
+             UNION ALL
+             (SELECT item_key, status, reason, item_key AS matched_with, 1 AS pref FROM recon_items c WHERE c.matched_with = ANY(l.keys) AND c.kind IN ('payout', 'cash_deposit') ORDER BY c.item_key LIMIT 1)
+             ORDER BY pref LIMIT 1) i ON true
            LEFT JOIN LATERAL (SELECT resolved_by, resolved_at, note FROM recon_resolutions y WHERE y.item_key = i.item_key ORDER BY resolution_id DESC LIMIT 1) res ON true
           WHERE ${fileLines.after(q, req.query.cursor)} ORDER BY ${fileLines.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
         q.values,
