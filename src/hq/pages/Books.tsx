@@ -754,7 +754,7 @@ function Reconciliation() {
         kind: 'ok',
         text: r.already_imported
           ? `${file.name} was imported before (import #${r.import_id}); matched again${r.from ? ` for ${r.from} – ${r.to}` : ''}.`
-          : `${file.name}: ${r.lines} lines imported${r.from ? ` (${r.from} – ${r.to})` : ''} and matched.`,
+          : `${file.name}: ${r.lines} line${r.lines === 1 ? '' : 's'} imported${r.from ? ` (${r.from} – ${r.to})` : ''} and matched.`,
       });
     } catch (err) {
       setNote({ kind: 'error', text: errorText(err) });
@@ -858,8 +858,8 @@ function Reconciliation() {
           {shownImport.matched !== undefined ? (
             <div className="figures">
               <Figure label="Lines" value={shownImport.lines} />
-              <Figure label="Matched (range)" value={shownImport.matched} testId="recon-matched" />
-              <Figure label="Open (range)" value={shownImport.open ?? 0} testId="recon-open" />
+              <Figure label="Items matched" value={shownImport.matched} testId="recon-matched" />
+              <Figure label="Items open" value={shownImport.open ?? 0} testId="recon-open" />
             </div>
           ) : null}
           <PagedTable paged={lines} columns={lineColumns} rowKey={(l) => String(l.line_id)} rowData={(l) => ({ status: l.status })} label="Lines of the file" testId="recon-lines" rowTestId="recon-line" empty="The file has no lines." compact />
