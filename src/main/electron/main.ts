@@ -3,6 +3,8 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session, type Session, t
 import { autoUpdater } from 'electron-updater';
 import { redactPans } from '../../core/pci';
 import { DriverDevices, journalPaymentHooks, NoDevices, startRegister, type RegisterDevices, type RunningRegister } from '../register';
+import { classifyKey, KioskExitGate, PinCapture } from '../kiosk';
+import { nodePinCheck } from '../register/pins';
 import { loadAppAssets, serveApp } from './app-protocol';
 import { attachIpcBridge, type IpcBridge } from './ipc-bridge';
 import {
@@ -90,8 +92,38 @@ async function startDevices(cfg: LoadedConfig, journal: Parameters<typeof journa
   }
 }
 
+/**
+ * Kiosk mode: the keys that would leave the register or open the browser's tools never reach
+ * the page (../kiosk/keys.ts). The manager's exit chord asks for a manager PIN, typed blind:
+ * the shell collects the digits itself, so the page never sees them (../kiosk/exit-gate.ts).
+ */
+function guardKioskKeys(contents: WebContents, gate: KioskExitGate): void {
+  const capture = new PinCapture();
+  const say = (message: string, detail?: string) => (win ? dialog.showMessageBox(win, { type: 'info', message, ...(detail ? { detail } : {}), buttons: ['OK', 'Cancel'], defaultId: 0, cancelId: 1 }) : Promise.resolve({ response: 1 }));
+  contents.on('before-input-event', (event, input) => {
+    if (capture.capturing) {
+      event.preventDefault();
+      if (input.type !== 'keyDown') return;
+      const r = capture.key(input.key);
+      if (r.action !== 'submit') return;
+      const res = gate.tryExit(r.pin);
+      if (res.ok) app.quit();
+      else void say(res.message);
+      return;
+    }
+    const d = classifyKey(input);
+    if (d.action === 'pass') return;
+    event.preventDefault();
+    if (d.action === 'exit') {
+      void say('Leave the register', 'Press OK, then type a manager PIN and press Enter (Escape cancels).').then((r) => {
+        if (r.response === 0) capture.start();
+      });
+    }
+  });
+}
+
 /** The window: our app:// page bridged to `reg` over IPC, or (reg null) the attached host's page. */
-async function createWindow(shell: ShellConfig, reg: RunningRegister | null, attached: AttachedHost | null): Promise<void> {
+async function createWindow(shell: ShellConfig, reg: RunningRegister | null, attached: AttachedHost | null, kiosk: KioskExitGate | null = null): Promise<void> {
   const devtools = shell.window.mode !== 'kiosk' && shell.window.devtools;
   // Attached, the page has no preload: window.tillstream is absent, so it uses its WebSocket.
   const preload = reg ? path.join(__dirname, 'preload.cjs') : null;
@@ -116,6 +148,7 @@ async function createWindow(shell: ShellConfig, reg: RunningRegister | null, att
     },
   });
   const contents = win.webContents;
+  if (kiosk && shell.window.mode === 'kiosk') guardKioskKeys(contents, kiosk);
   if (reg) bridge = attachIpcBridge({ ipcMain, handler: reg.service, webContents: contents, log });
   win.once('ready-to-show', () => win?.show());
   const reloads = createReloadBudget();
@@ -247,7 +280,8 @@ async function main(): Promise<void> {
     setInterval(() => void updates?.check(), cfg.shell.updates.check_interval_minutes * 60_000).unref();
   }
 
-  await createWindow(cfg.shell, reg, null);
+  const managers = cfg.register.cashiers;
+  await createWindow(cfg.shell, reg, null, new KioskExitGate(() => managers, nodePinCheck, { log }));
   onQuit();
   // Ready: journal open, window shown. A freshly installed version is now kept.
   const installed = started.ready();

@@ -103,7 +103,15 @@ async function scenario(win, url) {
   c.unknown = await ipcMain.invoke('tillstream:invoke', trusted, 'fs.readFile', {});
   try { await ipcMain.invoke('tillstream:other', trusted, 'store.info', {}); } catch (e) { c.otherChannel = String(e.message); }
   c.streams = wc.sent.map((s) => s[0] + ':' + s[1]);
-  app.quit();
+  // Kiosk keys: what the page may see, and the manager-PIN exit (typed blind, never reaching the page).
+  const key = (k, mods = {}) => { const e = prevent(); wc.emit('before-input-event', e, { type: 'keyDown', key: k, control: false, alt: false, shift: false, meta: false, ...mods }); return e.prevented; };
+  c.keys = { devtools: key('I', { control: true, shift: true }), altF4: key('F4', { alt: true }), reload: key('F5'), ctrlAlt: key('Backspace', { control: true, alt: true }), letter: key('a'), digit: key('5'), enter: key('Enter') };
+  const tick = () => new Promise((r) => setTimeout(r, 20));
+  const typePin = async (pin) => { key('End', { control: true, shift: true, alt: true }); await tick(); return [...pin, 'Enter'].map((k) => key(k)); };
+  c.wrongExit = await typePin('1234');
+  await tick();
+  c.afterWrong = { boxes: rec.boxes.slice(), quit: rec.calls.includes('quit') };
+  c.rightExit = await typePin('9876');
 }
 async function attachedScenario(win, url) {
   const c = rec.checks;
@@ -140,7 +148,11 @@ class BrowserWindow extends EventEmitter {
   focus() {}
   loadURL(url) { setImmediate(() => (url.startsWith('http:') ? attachedScenario : scenario)(this, url).catch((e) => { rec.error = String(e && e.stack || e); app.exit(3); })); return Promise.resolve(); }
 }
-const dialog = { showErrorBox(t, m) { rec.calls.push('showErrorBox'); rec.errorBox = t + ': ' + m; } };
+rec.boxes = [];
+const dialog = {
+  showErrorBox(t, m) { rec.calls.push('showErrorBox'); rec.errorBox = t + ': ' + m; },
+  showMessageBox(w, o) { rec.boxes.push(o.message); return Promise.resolve({ response: 0 }); },
+};
 module.exports = { app, protocol, session: { defaultSession }, ipcMain, BrowserWindow, dialog };
 `;
 
@@ -215,7 +227,7 @@ describe('electron shell (bundled main.cjs with a fake electron module)', () => 
   it('hardens the window and session, serves the UI on app://, bridges IPC to the real register, quits cleanly', async () => {
     const config = {
       terminal_id: 'T-01', store_id: 'S-01', store_name: 'Test Store', currency: 'EUR', journal_path: 'data/journal.db',
-      cashiers: [{ cashier_id: 'c1', name: 'Ann', role: 'cashier', pin_hash: hashPin('1234') }],
+      cashiers: [{ cashier_id: 'c1', name: 'Ann', role: 'cashier', pin_hash: hashPin('1234') }, { cashier_id: 'm1', name: 'Max', role: 'manager', pin_hash: hashPin('9876') }],
       shell: { window: { mode: 'kiosk', devtools: true } },
     };
     const { code, rec, stderr, stdout } = await runShell(config);
@@ -248,6 +260,13 @@ describe('electron shell (bundled main.cjs with a fake electron module)', () => 
     expect(c.unknown).toMatchObject({ ok: false, error: { message: 'unknown command "fs.readFile"' } });
     expect(c.otherChannel).toMatch(/No handler registered/);
     expect(c.streams).toContain('tillstream:event:session');
+    // Kiosk: the ways out are swallowed, the register's keys pass; a cashier's PIN does not open
+    // the exit (said in a box), a manager's does and the shell quits cleanly (exit 0).
+    expect(c.keys).toEqual({ devtools: true, altF4: true, reload: true, ctrlAlt: true, letter: false, digit: false, enter: false });
+    expect(c.wrongExit).toEqual([true, true, true, true, true]);
+    expect(c.afterWrong).toEqual({ boxes: ['Leave the register', 'Wrong PIN. Only a manager can leave the register.'], quit: false });
+    expect(c.rightExit).toEqual([true, true, true, true, true]);
+    expect(rec.calls).toContain('quit');
     expect(rec.calls).toContain('exit:0');
     // journal_path is relative to the config file, not the process cwd
     expect(() => readFileSync(path.join(dir, 'data/journal.db'))).not.toThrow();
