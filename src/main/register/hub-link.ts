@@ -7,7 +7,7 @@ import type { SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload }
 
 export interface HubLinkWatcher {
   status?(): void;
-  alert?(a: { kind: string; message: string; data: Record<string, unknown> }): void;
+  alert?(a: { kind: string; terminal_id?: string; message: string; data: Record<string, unknown> }): void;
   snapshot?(): void;
 }
 

@@ -22,6 +22,13 @@ export interface PriceMove {
   to: number;
 }
 
+/**
+ * Hub alerts raised by this register's own journal events (an unknown card payment, its
+ * resolution, the drawer left open): the register already shows each from its own state, so
+ * the hub's echo for HQ would say it a second time.
+ */
+const OWN_EVENT_ALERTS = new Set(['payment_unresolved', 'payment_resolved', 'drawer_left_open']);
+
 export class StoreFeed {
   private readonly listeners = new Set<Listener>();
   private readonly alerts: AlertView[] = [];
@@ -45,7 +52,7 @@ export class StoreFeed {
       this.unsubs.push(
         link.watch({
           status: onSync,
-          alert: (a) => this.alert(a.kind === 'oversell' ? 'oversell' : a.kind === 'price_changed' ? 'price_changed' : 'event_rejected', 'warning', a.message, typeof a.data.sku === 'string' ? a.data.sku : undefined),
+          alert: (a) => OWN_EVENT_ALERTS.has(a.kind) && a.terminal_id === cfg.terminal_id ? undefined : this.alert(a.kind === 'oversell' ? 'oversell' : a.kind === 'price_changed' ? 'price_changed' : 'event_rejected', 'warning', a.message, typeof a.data.sku === 'string' ? a.data.sku : undefined),
           snapshot: () => this.reloadCatalog(),
         }),
       );

@@ -30,10 +30,11 @@ export const de: Resources = {
     title: 'Kartenergebnis unbekannt — am Terminal prüfen',
     hint: 'Das Terminal hat nicht gemeldet, ob {{amount}} belastet wurde (Ref. {{ref}}). Bis zur Prüfung kann nichts anderes bezahlt werden.',
     button: 'Am Terminal prüfen',
+    blocked: 'Bezahlen gesperrt: zuerst die Kartenzahlung am Terminal prüfen („Am Terminal prüfen“).',
   },
   tender: {
     title: 'Zahlung', cash: 'Bar', card: 'Karte', gift: 'Gutschein', exact: 'Passend', amount: 'Betrag', giftCode: 'Gutscheinnummer',
-    waiting: 'Bitte den Anweisungen am Kartenterminal folgen…', approved: 'Genehmigt', declined: 'Abgelehnt', unknown: 'Ergebnis unbekannt — Terminalbeleg prüfen',
+    waiting: 'Bitte den Anweisungen am Kartenterminal folgen…', approved: 'Genehmigt', declined: 'Abgelehnt', unknown: 'Ergebnis unbekannt — Terminalbeleg prüfen', unknownShort: 'Ergebnis unbekannt',
     pending: 'Warten', split: 'Teilzahlung: Betrag unter der Summe eingeben, den Rest anders zahlen.', remaining: 'Rest', back: 'Zurück zum Bon',
     refundCash: 'Bar erstatten', refundCard: 'Auf Karte erstatten',
     points: 'Punkte', pointsAvailable: '{{points}} Punkte verfügbar ({{value}})', balance: 'Guthaben', giftBalance: 'Karte {{code}}: {{available}} verfügbar (Guthaben {{balance}})',

@@ -28,10 +28,11 @@ export const en = {
     title: 'Card result unknown — check with the terminal',
     hint: 'The terminal did not say whether {{amount}} was charged (ref {{ref}}). Nothing else can be paid until it is checked.',
     button: 'Check with terminal',
+    blocked: 'Paying is blocked: check the card payment with the terminal first (“Check with terminal”).',
   },
   tender: {
     title: 'Payment', cash: 'Cash', card: 'Card', gift: 'Gift card', exact: 'Exact', amount: 'Amount', giftCode: 'Gift card number',
-    waiting: 'Follow the instructions on the card terminal…', approved: 'Approved', declined: 'Declined', unknown: 'Result unknown — check the terminal receipt',
+    waiting: 'Follow the instructions on the card terminal…', approved: 'Approved', declined: 'Declined', unknown: 'Result unknown — check the terminal receipt', unknownShort: 'Result unknown',
     pending: 'Waiting', split: 'Split: key an amount below the total, then pay the rest another way.', remaining: 'Remaining', back: 'Back to sale',
     refundCash: 'Refund cash', refundCard: 'Refund to card',
     points: 'Points', pointsAvailable: '{{points}} points available ({{value}})', balance: 'Balance', giftBalance: 'Card {{code}}: {{available}} available to spend (balance {{balance}})',

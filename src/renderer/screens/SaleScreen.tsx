@@ -210,7 +210,7 @@ export function SaleScreen({ sale, onReturn }: { sale: SaleView; onReturn(): voi
             <div className="grid2">
               <button className="btn btn-secondary" disabled={live.length === 0} onClick={() => setDialog({ kind: 'saleDiscount' })}>{t('sale.saleDiscount')}</button>
               <button className="btn btn-secondary" data-testid="returns" disabled={live.length > 0} onClick={onReturn}>{t('sale.refund')}</button>
-              <button className="btn btn-danger-ghost" data-testid="void-sale" disabled={sale.lines.length === 0}
+              <button className="btn btn-danger-ghost" data-testid="void-sale" disabled={sale.lines.length === 0 || !!sale.card_check} title={sale.card_check ? t('cardCheck.blocked') : undefined}
                 onClick={() => void withApproval(t('sale.voidSale'), (approval) => api.call('sale.void', { approval }))}>{t('sale.voidSale')}</button>
               <button className="btn btn-secondary" onClick={() => void run(() => api.call('receipt.reprint', {}))}>{t('sale.reprint')}</button>
               <button className="btn btn-secondary" data-testid="customer-open" onClick={() => setValueDialog('customer')}>{t('customer.button')}</button>

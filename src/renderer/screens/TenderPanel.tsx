@@ -24,6 +24,11 @@ export function TenderPanel({ sale, onBack }: { sale: SaleView; onBack(): void }
   // Partial use: a card (or the points) pays what it holds when that is less than the amount.
   const giftAmount = card && card.code === giftCode ? { ...amount, amount: Math.min(amount.amount, card.available.amount) } : amount;
   const pointsAmount = { ...amount, amount: Math.min(amount.amount, pointsWorth) };
+  // A card payment with an unknown outcome blocks every tender until "Check with terminal"
+  // (beside the totals) resolves it: the buttons say so instead of failing when pressed.
+  const blocked = !!sale.card_check;
+  const off = !!busy || blocked;
+  const why = blocked ? t('cardCheck.blocked') : undefined;
 
   // A scan in the payment step is a gift card: it fills the number and asks for its balance.
   useEffect(() => {
@@ -69,19 +74,21 @@ export function TenderPanel({ sale, onBack }: { sale: SaleView; onBack(): void }
         {sale.tenders.map((x) => (
           <div key={x.tender_id} className={`tender-row status-${x.status}`} data-testid="tender-row">
             <span>{t(`tender.${x.kind}`)}{x.masked_pan ? ` ${x.masked_pan}` : ''}{x.auth_code ? ` · ${x.auth_code}` : ''}</span>
-            <span>{fm(x.amount)} · {t(`tender.${x.status}`)}</span>
+            <span>{fm(x.amount)} · {t(x.status === 'unknown' ? 'tender.unknownShort' : `tender.${x.status}`)}</span>
           </div>
         ))}
         {busy === 'card' && <div className="banner banner-info" data-testid="card-waiting">{t('tender.waiting')}</div>}
         {last?.status === 'declined' && <div className="banner banner-error">{t('tender.declined')}{last.message ? `: ${last.message}` : ''}</div>}
-        {last?.status === 'unknown' && <div className="banner banner-warn">{t('tender.unknown')}</div>}
+        {/* The card-check panel explains an open unknown payment; this says only why nothing can be paid now. */}
+        {blocked ? <div className="banner banner-warn" data-testid="tender-blocked" role="status">{why}</div>
+          : last?.status === 'unknown' && <div className="banner banner-warn">{t('tender.unknown')}</div>}
         <div className="amount-display" data-testid="tender-amount">{fm(amount)}</div>
         <input className="sr-only" aria-label={t('tender.amount')} data-testid="tender-input" value={digits} onChange={(e) => setDigits(e.target.value.replace(/\D/g, ''))} />
         <p className="muted small tender-hint">{t('tender.split')}</p>
         {!refund && (
           <div className="quick">
             {quick.map((q, i) => (
-              <button key={i} className="btn btn-secondary" data-testid={i === 0 ? 'cash-exact' : undefined} disabled={!!busy} onClick={() => void tender('cash', q)}>
+              <button key={i} className="btn btn-secondary" data-testid={i === 0 ? 'cash-exact' : undefined} disabled={off} title={why} onClick={() => void tender('cash', q)}>
                 {i === 0 ? t('tender.exact') : fm(q)}
               </button>
             ))}
@@ -100,10 +107,10 @@ export function TenderPanel({ sale, onBack }: { sale: SaleView; onBack(): void }
       </div>
       <div className="tender-pad"><Keypad value={digits} onChange={setDigits} maxLength={9} /></div>
       <div className={`tender-buttons ${customer && !refund ? 'grid4' : 'grid3'}`}>
-        <button className="btn btn-cash btn-xl" data-testid="tender-cash" disabled={!!busy} onClick={() => void tender('cash')}>{refund ? t('tender.refundCash') : t('tender.cash')}</button>
-        <button className="btn btn-card btn-xl" data-testid="tender-card" disabled={!!busy} onClick={() => void tender('card')}>{refund ? t('tender.refundCard') : t('tender.card')}</button>
-        <button className="btn btn-gift btn-xl" data-testid="tender-gift" disabled={!!busy || giftCode.length < 6 || giftAmount.amount <= 0} onClick={() => void tender('gift', giftAmount)}>{t('tender.gift')}</button>
-        {customer && !refund && <button className="btn btn-points btn-xl" data-testid="tender-points" disabled={!!busy || pointsAmount.amount < pointValue} onClick={() => void tender('points', pointsAmount)}>{t('tender.points')}</button>}
+        <button className="btn btn-cash btn-xl" data-testid="tender-cash" disabled={off} title={why} onClick={() => void tender('cash')}>{refund ? t('tender.refundCash') : t('tender.cash')}</button>
+        <button className="btn btn-card btn-xl" data-testid="tender-card" disabled={off} title={why} onClick={() => void tender('card')}>{refund ? t('tender.refundCard') : t('tender.card')}</button>
+        <button className="btn btn-gift btn-xl" data-testid="tender-gift" title={why} disabled={off || giftCode.length < 6 || giftAmount.amount <= 0} onClick={() => void tender('gift', giftAmount)}>{t('tender.gift')}</button>
+        {customer && !refund && <button className="btn btn-points btn-xl" data-testid="tender-points" title={why} disabled={off || pointsAmount.amount < pointValue} onClick={() => void tender('points', pointsAmount)}>{t('tender.points')}</button>}
       </div>
     </div>
   );
