@@ -47,10 +47,30 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'de'; locale?: string } = {}): Promise<Store> {
+export interface StoreHub {
+  dir: string;
+  db: Db;
+  readonly hub: HubHandle;
+  hubPort: number;
+  adminToken: string;
+  /** Enrolls a terminal of store-001 and returns its hub credential. */
+  enroll(terminalId: string): Promise<{ token: string }>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- HTTP JSON from the hub, inspected loosely by the tests
+  hq(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  stopHub(): Promise<void>;
+  restartHub(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The hub half of a store: a real hub (Postgres when DATABASE_URL is set, else PGlite in a
+ * temp folder) with the demo catalog and two counter items, and a way to enroll registers.
+ * `startStore` adds an in-process register and Chromium; a test that runs the register as a
+ * child process (kill -9) uses this alone.
+ */
+export async function startStoreHub(): Promise<StoreHub> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-e2e-'));
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-  const T = Date.now(); const lap = (w: string) => process.env.E2E_TIMING && console.log(w, Date.now() - T);
   // Real Postgres when DATABASE_URL is set (fresh schema per store), else PGlite on disk.
   const schema = `e2e_${randomBytes(5).toString('hex')}`;
   const url = process.env.DATABASE_URL;
@@ -58,7 +78,6 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
   await migrate(db);
   let hub = await startHub({ db, port: 0, host: '127.0.0.1', logLevel: 'silent', adminToken, schedulerIntervalMs: 100 });
   const hubPort = hub.port;
-  lap('hub');
   await seedDemoStore(db, { stores: ['store-001'], products: 60, currency: 'USD' });
   // Two counter items the demo catalog lacks: loose produce weighed on the scale (its own
   // EAN-13), and a deli platter whose price is printed into a restricted-circulation label.
@@ -66,9 +85,48 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
   await post('/api/catalog', { target: { all: true }, products: [LOOSE_APPLES, DELI_PLATTER] });
   await post('/api/prices', { target: { all: true }, prices: [{ sku: LOOSE_APPLES.sku, amount: LOOSE_APPLES.price }, { sku: DELI_PLATTER.sku, amount: DELI_PLATTER.price }] });
   await post('/api/stock/adjustments', { store_id: 'store-001', reason: 'opening', items: [{ sku: LOOSE_APPLES.sku, quantity: { units: 20_000, scale: 3 } }, { sku: DELI_PLATTER.sku, quantity: { units: 10, scale: 0 } }] });
-  lap('seed');
-  const { code } = await createEnrollmentCode(db, { store_id: 'store-001', terminal_id: 'T01' });
-  const enrolled = await (await fetch(`${hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })).json();
+  const hq = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${hubPort}${p}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  let hubUp = true;
+  return {
+    dir, db, get hub() { return hub; }, hubPort, adminToken, hq,
+    async enroll(terminalId: string) {
+      const { code } = await createEnrollmentCode(db, { store_id: 'store-001', terminal_id: terminalId });
+      const res = await fetch(`${hub.url}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+      return (await res.json()) as { token: string };
+    },
+    async stopHub() {
+      if (!hubUp) return;
+      hubUp = false;
+      await hub.close();
+    },
+    async restartHub() {
+      if (hubUp) return;
+      hub = await startHub({ db, port: hubPort, host: '127.0.0.1', logLevel: 'silent', adminToken, schedulerIntervalMs: 100 });
+      hubUp = true;
+    },
+    async close() {
+      if (hubUp) await hub.close().catch(() => {});
+      if (url) await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+      await db.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'de'; locale?: string } = {}): Promise<Store> {
+  const T = Date.now(); const lap = (w: string) => process.env.E2E_TIMING && console.log(w, Date.now() - T);
+  const sh = await startStoreHub();
+  const { dir, db, hubPort, adminToken, hq } = sh;
+  lap('hub+seed');
+  const enrolled = await sh.enroll('T01');
   // The drawer alert after 4 s (the virtual drawer shuts itself 1.5 s after a kick), so a test can leave it open too long.
   const virtual = opts.virtual ? await startVirtualDevices({ currency: 'USD', receiptDir: path.join(dir, 'receipts'), drawerAlertSeconds: 4 }) : null;
   const config = parseRegisterConfig({
@@ -80,7 +138,7 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
     locale: opts.locale ?? 'en-US',
     language: opts.language ?? 'en',
     journal_path: path.join(dir, 'register', 'journal.sqlite'),
-    hub: { url: hub.url, token: enrolled.token },
+    hub: { url: sh.hub.url, token: enrolled.token },
     cashiers: [
       { cashier_id: CASHIER.id, name: CASHIER.name, role: 'cashier', pin_hash: hashPin(CASHIER.pin) },
       { cashier_id: MANAGER.id, name: MANAGER.name, role: 'manager', pin_hash: hashPin(MANAGER.pin) },
@@ -103,42 +161,21 @@ export async function startStore(opts: { virtual?: boolean; language?: 'en' | 'd
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
   await page.goto(register.host!.url);
-  const hq = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${hubPort}${p}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-  let hubUp = true;
   return {
-    dir, db, get hub() { return hub; }, hubPort, adminToken, get register() { return register; }, virtual, browser, page, hq,
+    dir, db, get hub() { return sh.hub; }, hubPort, adminToken, get register() { return register; }, virtual, browser, page, hq,
     /** Stops the register (journal, devices, browser host) and starts it again on the same journal; the page opens the new URL. */
     async restartRegister() {
       await register.close();
       register = await start();
       await page.goto(register.host!.url);
     },
-    async stopHub() {
-      if (!hubUp) return;
-      hubUp = false;
-      await hub.close();
-    },
-    async restartHub() {
-      if (hubUp) return;
-      hub = await startHub({ db, port: hubPort, host: '127.0.0.1', logLevel: 'silent', adminToken, schedulerIntervalMs: 100 });
-      hubUp = true;
-    },
+    stopHub: () => sh.stopHub(),
+    restartHub: () => sh.restartHub(),
     async close() {
       await browser.close().catch(() => {});
       await register.close().catch(() => {});
       await virtual?.close().catch(() => {});
-      if (hubUp) await hub.close().catch(() => {});
-      if (url) await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
-      await db.close().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
+      await sh.close();
     },
   };
 }

@@ -34,6 +34,8 @@ export type SimOutcome =
   | { kind: 'silent-no-ack' }
   /** Wait for the card until the register sends Abort 06 B0. */
   | { kind: 'wait-for-abort' }
+  /** Book the transaction as declined (`resultCode`) without acknowledging the command: the card was refused, the answer never came. */
+  | { kind: 'silent-declined'; resultCode: number }
   /** The command is lost on the way: nothing booked, nothing answered. */
   | { kind: 'lost-command' }
   /** Book as approved, ACK, then hold the result until releaseHeld() (a very slow host). */
@@ -319,8 +321,8 @@ class SimSession {
   private async payment(kind: SimTransaction['kind'], amount: number, receiptNo?: number, extra: Partial<SimTransaction> = {}): Promise<void> {
     const outcome = this.sim.takeOutcome();
     if (outcome.kind === 'lost-command') return;
-    if (outcome.kind === 'silent-no-ack') {
-      this.bookFor(kind, amount, 0, receiptNo, extra);
+    if (outcome.kind === 'silent-no-ack' || outcome.kind === 'silent-declined') {
+      this.bookFor(kind, amount, outcome.kind === 'silent-declined' ? outcome.resultCode : 0, receiptNo, extra);
       return;
     }
     await this.send(ACK_APDU);
