@@ -28,7 +28,10 @@ export type EscPosOp =
   | { op: 'clear-buffer' }
   /** DLE ENQ n: recover from an error (1: and go on printing, 2: and clear the buffers). */
   | { op: 'recover'; n: number }
+  /** GS a n (ESC/POS) or ESC RS a n (Star): automatic status on (bits ≠ 0) or off. */
   | { op: 'asb'; bits: number }
+  /** ESC ACK SOH (Star): send the automatic status now. */
+  | { op: 'star-status-request' }
   | { op: 'unknown'; bytes: number[] };
 
 /** Epson code page numbers (ESC t n) to encodings, as in the encoder's 'epson' mapping. */

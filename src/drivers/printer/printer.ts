@@ -1,6 +1,7 @@
 // The receipt printer as a UnifiedPOS-style device. print() never blocks the sale: it accepts
 // the job into a bounded queue and returns a job id at once; progress arrives as 'job' events.
-// Status comes from DLE EOT polling (and ASB when enabled). When paper runs out or the cover
+// Status comes from DLE EOT polling (and ASB when enabled); a Star printer's from its automatic
+// status, polled with ESC ACK SOH (and sent by itself when enabled). When paper runs out or the cover
 // opens in the middle of a receipt, the job stops, an ErrorEvent is raised (retry by default),
 // and when the fault clears the printer's buffer is cleared and the whole receipt printed again.
 
@@ -14,6 +15,7 @@ import { encodeCommands, type EncodedJob } from './encode';
 import { layoutReceipt, type LayoutOptions } from './layout';
 import { resolvePrinterProfile, type PrinterProfile } from './profiles';
 import { StatusStreamParser, asbEnable, snapshotFromReplies, statusRequest, type PrinterSnapshot } from './status';
+import { STAR_STATUS_REQUEST, StarStatusParser, starAsbEnable } from './star-status';
 import type { BitmapFont } from './text-raster';
 
 /** DLE DC4 fn=8: clear the receive and print buffers (real-time, TM-T88V and later). */
@@ -84,6 +86,9 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
   private waiters: Array<(b: number) => void> = [];
   private statusChain: Promise<unknown> = Promise.resolve();
   private readonly parser: StatusStreamParser;
+  private readonly starParser: StarStatusParser;
+  /** Pending ESC ACK SOH enquiries (Star): the next automatic status answers the oldest. */
+  private starWaiters: Array<(s: PrinterSnapshot) => void> = [];
   private last: PrinterSnapshot | undefined;
 
   constructor(name: string, private readonly options: ReceiptPrinterOptions) {
@@ -102,6 +107,15 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
       (b) => this.waiters.shift()?.(b),
       (snap) => this.applySnapshot(snap),
     );
+    this.starParser = new StarStatusParser((snap) => {
+      const w = this.starWaiters.shift();
+      if (w) w(snap);
+      else this.applySnapshot(snap);
+    });
+  }
+
+  private get star(): boolean {
+    return this.profile.statusProtocol === 'star';
   }
 
   /** The last status picture, if any. */
@@ -165,10 +179,10 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
     for (const c of job.chunks) await this.send(c);
   }
 
-  /** Asks DLE EOT 1..4 and decodes the replies. E_TIMEOUT when the printer does not answer. */
+  /** Asks DLE EOT 1..4 (a Star printer: ESC ACK SOH) and decodes the replies. E_TIMEOUT when the printer does not answer. */
   queryStatus(): Promise<PrinterSnapshot> {
-    if (!this.profile.realtimeStatus) return Promise.reject(new PosError('E_ILLEGAL', `${this.name}: ${this.profile.id} has no DLE EOT status`));
-    const run = this.statusChain.then(() => this.queryOnce());
+    if (!this.profile.realtimeStatus) return Promise.reject(new PosError('E_ILLEGAL', `${this.name}: ${this.profile.id} has no status requests`));
+    const run = this.statusChain.then(() => (this.star ? this.queryStar() : this.queryOnce()));
     this.statusChain = run.catch(() => undefined);
     return run;
   }
@@ -204,6 +218,30 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
     return snap;
   }
 
+  private async queryStar(): Promise<PrinterSnapshot> {
+    if (this.starWaiters.length >= MAX_STATUS_WAITERS) throw new PosError('E_BUSY', `${this.name}: too many status requests outstanding`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const got = new Promise<PrinterSnapshot>((resolve, reject) => {
+      this.starWaiters.push(resolve);
+      timer = setTimeout(() => {
+        // A late status would answer the wrong enquiry: forget the pending ones.
+        this.starWaiters = [];
+        reject(new PosError('E_TIMEOUT', `${this.name}: no automatic status within ${this.opts.statusTimeoutMs} ms of ESC ACK SOH`));
+      }, this.opts.statusTimeoutMs);
+    });
+    try {
+      await this.send(STAR_STATUS_REQUEST);
+      const snap = await got;
+      this.applySnapshot(snap);
+      return snap;
+    } catch (err) {
+      this.starWaiters = [];
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private applySnapshot(snap: PrinterSnapshot): void {
     this.last = snap;
     this.emit('snapshot', snap);
@@ -214,18 +252,20 @@ export class ReceiptPrinter extends TransportDevice<never, PrinterEvents> {
   }
 
   protected onBytes(chunk: Uint8Array): void {
-    this.parser.push(chunk);
+    if (this.star) this.starParser.push(chunk);
+    else this.parser.push(chunk);
   }
 
   protected override async onLinkUp(): Promise<void> {
     this.active = true;
-    if (this.opts.asb && this.profile.language === 'esc-pos') await this.send(asbEnable(0x0f));
+    if (this.opts.asb) await this.send(this.star ? starAsbEnable(true) : asbEnable(0x0f));
     void this.monitor();
     void this.pump();
   }
 
   protected override onLinkDown(): void {
     this.waiters = [];
+    this.starWaiters = [];
     this.active = false;
     this.wakeAll();
   }

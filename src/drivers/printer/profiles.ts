@@ -15,8 +15,10 @@ export interface PrinterProfile {
   dotsWidth: number;
   /** Options for the encoder (model or generic settings). */
   encoderOptions: ReceiptPrinterEncoderOptions;
-  /** Whether the printer answers DLE EOT (ESC/POS) real-time status requests. */
+  /** Whether the printer answers status requests: DLE EOT (ESC/POS) or ESC ACK SOH (Star automatic status). */
   realtimeStatus: boolean;
+  /** How status is asked for and read: ESC/POS DLE EOT replies and GS a ASB, or Star's automatic status. */
+  statusProtocol: 'escpos' | 'star';
   /** Lines fed before a cut so the last printed line clears the cutter. */
   feedBeforeCut: number;
 }
@@ -32,6 +34,7 @@ const GENERIC: PrinterProfile[] = [
     dotsWidth: 576,
     encoderOptions: { language: 'esc-pos', columns: 48, codepageMapping: 'epson' },
     realtimeStatus: true,
+    statusProtocol: 'escpos',
     feedBeforeCut: 4,
   },
   {
@@ -42,6 +45,7 @@ const GENERIC: PrinterProfile[] = [
     dotsWidth: 384,
     encoderOptions: { language: 'esc-pos', columns: 32, codepageMapping: 'epson' },
     realtimeStatus: true,
+    statusProtocol: 'escpos',
     feedBeforeCut: 4,
   },
 ];
@@ -70,7 +74,9 @@ export function resolvePrinterProfile(id: string): PrinterProfile {
     columns: enc.columns,
     dotsWidth: enc.printableWidth,
     encoderOptions: { printerModel: id as ModelId },
-    realtimeStatus: language === 'esc-pos',
+    // Star printers (StarPRNT and Star Line mode) report status as Star's automatic status.
+    realtimeStatus: true,
+    statusProtocol: language === 'esc-pos' ? 'escpos' : 'star',
     feedBeforeCut: caps.cutter?.feed ?? 4,
   };
   cache.set(id, profile);

@@ -1,7 +1,10 @@
-// A virtual ESC/POS receipt printer. It speaks the real protocol: answers DLE EOT status
-// requests and ASB, holds print data while out of paper or with the cover open, clears its
-// buffer on DLE DC4 8, opens its drawer on a kick pulse, and keeps what it printed as paper
-// that can be read as text or rendered to a PNG (QR codes and barcodes drawn as real bitmaps).
+// A virtual receipt printer, ESC/POS or StarPRNT after its profile. It speaks the real protocol:
+// ESC/POS answers DLE EOT status requests and ASB (GS a), clears its buffer on DLE DC4 8 and
+// prints held data on DLE ENQ 1; a Star printer answers ESC ACK SOH with its automatic status,
+// sends it by itself on every change after ESC RS a 1, and prints held data once the fault is
+// cleared. Both hold print data while out of paper or with the cover open, open the drawer on a
+// kick pulse, and keep what they printed as paper that can be read as text or rendered to a PNG
+// (QR codes and barcodes drawn as real bitmaps).
 // Serve it over a socat PTY (`servePrinterOnPty`) or a loopback TCP port (`servePrinterOnTcp`).
 
 import net from 'node:net';
@@ -10,6 +13,8 @@ import QRCode from 'qrcode';
 import { TypedEmitter } from '../device/emitter';
 import { getPixel, type PrintCommand } from '../printer/commands';
 import { CommandFolder, EscPosParser, type EscPosOp } from '../printer/escpos-parser';
+import { StarPrntParser } from '../printer/starprnt-parser';
+import { encodeStarAsb } from '../printer/star-status';
 import { encodeAsb, encodeErrorCause, encodeOfflineCause, encodePaperSensor, encodePrinterStatus, type PrinterSnapshot } from '../printer/status';
 import { loadUnifont, type BitmapFont } from '../printer/text-raster';
 import { resolvePrinterProfile } from '../printer/profiles';
@@ -51,7 +56,7 @@ export interface PrinterSimEvents {
   cut: (receipt: string) => void;
   /** State changed by a control call or by printing (paper ran out). */
   state: (s: PrinterSnapshot & { drawerOpen: boolean }) => void;
-  /** A status request was answered. */
+  /** A status request was answered (DLE EOT n; 0 for Star's ESC ACK SOH). */
   statusRequest: (n: number) => void;
 }
 
@@ -63,6 +68,8 @@ export const MAX_PAPER_ITEMS = 50_000;
 export class PrinterSimulator extends TypedEmitter<PrinterSimEvents> {
   readonly columns: number;
   readonly dotsWidth: number;
+  /** The command language it speaks, from the profile: ESC/POS, or Star (StarPRNT). */
+  readonly language: 'escpos' | 'star';
   private paperLeft: number;
   private readonly nearEndLines: number;
   private coverOpen = false;
@@ -82,6 +89,7 @@ export class PrinterSimulator extends TypedEmitter<PrinterSimEvents> {
     const profile = resolvePrinterProfile(options.profile ?? DEFAULT_SIM_PROFILE);
     this.columns = options.columns ?? profile.columns;
     this.dotsWidth = options.dotsWidth ?? profile.dotsWidth;
+    this.language = profile.language === 'esc-pos' ? 'escpos' : 'star';
     this.paperLeft = options.paperLines ?? Number.POSITIVE_INFINITY;
     this.nearEndLines = options.nearEndLines ?? 0;
     this.opts = { drawerOpenLevel: options.drawerOpenLevel ?? 'high', openDrawerOnPulse: options.openDrawerOnPulse ?? true };
@@ -131,7 +139,7 @@ export class PrinterSimulator extends TypedEmitter<PrinterSimEvents> {
   /** Connects a byte sink (a PTY or socket) and returns the function to feed it host bytes. */
   connect(send: (bytes: Uint8Array) => void): { receive: (bytes: Uint8Array) => void; disconnect: () => void } {
     this.sinks.add(send);
-    const parser = new EscPosParser((op) => this.onOp(op, send));
+    const parser = this.language === 'star' ? new StarPrntParser((op) => this.onOp(op, send)) : new EscPosParser((op) => this.onOp(op, send));
     return {
       receive: (bytes) => parser.push(bytes),
       disconnect: () => {
@@ -159,7 +167,12 @@ export class PrinterSimulator extends TypedEmitter<PrinterSimEvents> {
         return;
       case 'asb':
         this.asbBits = op.bits;
-        if (op.bits) reply(encodeAsb(this.snapshot));
+        if (op.bits) reply(this.asbMessage());
+        return;
+      case 'star-status-request':
+        this.statusRequests++;
+        reply(encodeStarAsb(this.snapshot));
+        this.emit('statusRequest', 0);
         return;
       default:
         break;
@@ -215,10 +228,16 @@ export class PrinterSimulator extends TypedEmitter<PrinterSimEvents> {
     }
   }
 
+  private asbMessage(): Uint8Array {
+    return this.language === 'star' ? encodeStarAsb(this.snapshot) : encodeAsb(this.snapshot);
+  }
+
   private changed(): void {
     const s = this.snapshot;
     this.emit('state', s);
-    if (this.asbBits) for (const send of this.sinks) send(encodeAsb(s));
+    if (this.asbBits) for (const send of this.sinks) send(this.asbMessage());
+    // A Star printer goes on with what it holds once the fault is cleared (no DLE ENQ 1 in StarPRNT).
+    if (this.language === 'star' && !this.faulted) this.release();
   }
 
   // ---- output ----

@@ -10,7 +10,7 @@ export const printerDeviceSchema = z
     profile: z.string().refine((id) => listPrinterProfiles().some((p) => p.id === id), { message: 'unknown printer profile (see `tillstream devices profiles`)' }),
     statusPollMs: z.number().int().min(50).max(60_000).default(500),
     statusTimeoutMs: z.number().int().min(100).max(60_000).default(2_000),
-    /** Turn on Automatic Status Back (GS a) as well as polling. */
+    /** Turn on automatic status as well as polling: ESC/POS Automatic Status Back (GS a), or a Star printer's automatic status (ESC RS a 1). */
     asb: z.boolean().default(false),
     maxQueuedJobs: z.number().int().min(1).max(256).default(16),
     maxReprints: z.number().int().min(0).max(10).default(2),
