@@ -32,6 +32,8 @@ export interface HubOptions extends HubConfigInput {
   logger?: Logger;
   /** Test hook, see SocketDeps.afterCommit. */
   afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
+  /** Test hook, see SocketDeps.afterReserve. */
+  afterReserve?: (info: { terminal_id: string; status: string }) => void;
   /** In-flight bounds of register pushes (tests; defaults in socket.ts). */
   limits?: SocketDeps['limits'];
   /** Failed-credential throttle limits (tests; defaults in auth-throttle.ts). */
@@ -59,7 +61,7 @@ export interface HubHandle {
 }
 
 export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
-  const { db: givenDb, processor: givenProcessor, logger, afterCommit, limits, throttle, syncAuditRetention, ...cfgInput } = options;
+  const { db: givenDb, processor: givenProcessor, logger, afterCommit, afterReserve, limits, throttle, syncAuditRetention, ...cfgInput } = options;
   const parsed = hubConfigSchema.safeParse(cfgInput);
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, 'startHub: '));
   const cfg = parsed.data;
@@ -146,7 +148,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     cleanups.unshift(() => audit.close());
     let lastAuditPrune = 0;
     mountRoutes(app, { db, io, log, processor, chart, isClosing: () => closing, track, tlsPin, updatesDir: cfg.updatesDir, authGate: authThrottle, audit, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
-    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, limits, authThrottle, audit });
+    installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, afterReserve, limits, authThrottle, audit });
 
     let schedulerBusy = false;
     const scheduler = setInterval(() => {

@@ -65,6 +65,8 @@ export interface SocketDeps {
   authThrottle?: Pick<AuthThrottle, 'check' | 'failed'>;
   /** Test hook: runs after a batch commits, before its ack (crash injection). */
   afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
+  /** Test hook: runs after a reservation's transaction commits, before its ack (crash injection). */
+  afterReserve?: (info: { terminal_id: string; status: string }) => void;
   /** Overrides of the in-flight bounds (tests). */
   limits?: { perTerminal?: number; perHub?: number };
   /** The sync audit log (integrity/audit-log.ts): every connect, hello, push, ack, rejection, error and disconnect. */
@@ -408,9 +410,11 @@ export function installSocketHandlers(deps: SocketDeps): void {
 
     // Customers, points and gift cards (docs/loyalty.md). Requests carry personal data: log ids only.
     handle(MSG.cardLookup, cardLookupRequestSchema, (req) => lookupCard(db, req.gift_card_id));
-    handle(MSG.tenderReserve, tenderReserveRequestSchema, async (req) =>
-      reserve(db, { store_id: p.store_id, terminal_id: p.terminal_id, currency: await storeCurrency(db, p.store_id) }, req),
-    );
+    handle(MSG.tenderReserve, tenderReserveRequestSchema, async (req) => {
+      const ack = await reserve(db, { store_id: p.store_id, terminal_id: p.terminal_id, currency: await storeCurrency(db, p.store_id) }, req);
+      deps.afterReserve?.({ terminal_id: p.terminal_id, status: ack.ok ? ack.status : 'error' });
+      return ack;
+    });
     handle(MSG.tenderRelease, tenderReleaseRequestSchema, async (req) => ({
       ok: true,
       released: await release(db, { store_id: p.store_id, terminal_id: p.terminal_id }, req.sale_id, req.tender_id),

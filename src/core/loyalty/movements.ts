@@ -52,7 +52,10 @@ export function saleValueMovements(p: SaleCompletedPayload): ValueMovementDraft[
     }
   }
   for (const t of p.tenders) {
-    const reservation = t.kind === 'gift_card' || t.kind === 'points' ? (t.offline ? undefined : { sale_id: p.sale_id, tender_id: t.tender_id }) : undefined;
+    // An offline tender names its key too: the register may have reserved and lost the reply
+    // (a dropped ack, a hub killed before answering), then taken it offline; the sale settles
+    // that hold instead of leaving it to expire. Settling a key with no reservation does nothing.
+    const reservation = t.kind === 'gift_card' || t.kind === 'points' ? { sale_id: p.sale_id, tender_id: t.tender_id } : undefined;
     if (t.kind === 'gift_card') {
       out.push({ account: { kind: 'gift_card', gift_card_id: t.gift_card_id }, amount: -t.amount, value: -t.amount, kind: 'redeem', part: `tender/${t.tender_id}`, offline: t.offline === true, ...(reservation ? { reservation } : {}) });
     } else if (t.kind === 'points') {

@@ -70,9 +70,12 @@ export async function applyEventValue(tx: Queryable, ctx: ValueContext, e: Journ
   }
   const drafts = draftsOf(e);
   if (e.type === 'sale.completed') {
-    const p = e.payload as { sale_id: string; tenders: Array<{ tender_id: string }> };
-    // Reservations of this sale no tender of it uses (taken off before completing) are released.
-    await releaseSale(tx, p.sale_id, p.tenders.map((t) => t.tender_id), `completed:${e.event_id}`);
+    const p = e.payload as { sale_id: string; tenders: Array<{ tender_id: string; kind: string }> };
+    // Reservations of this sale no gift card or points tender of it settles are released: taken
+    // off before completing, or refused to the register after the hub held them (a lost reply)
+    // while a cash or card tender later took the same tender id.
+    const settling = p.tenders.filter((t) => t.kind === 'gift_card' || t.kind === 'points').map((t) => t.tender_id);
+    await releaseSale(tx, p.sale_id, settling, `completed:${e.event_id}`);
   }
   if (drafts.length === 0) return;
   let refs = await canonicalRefs(tx, drafts.map((d) => d.account));
