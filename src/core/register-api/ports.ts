@@ -89,6 +89,14 @@ export interface RegisterJournal {
   listPromotions(limit?: number): Record<string, unknown>[];
   getSettings(scope: 'tax' | 'config'): Record<string, unknown>;
 
+  // The register's loyalty bookkeeping, kept across a restart (docs/loyalty.md): offline
+  // spending per card and UTC day, and customers created offline the hub has not answered for.
+  offlineSpent(cardKey: string, day: string): number;
+  addOfflineSpent(cardKey: string, day: string, amount: number): void;
+  pendingCustomers(limit?: number): Record<string, unknown>[];
+  putPendingCustomer(customerId: string, data: Record<string, unknown>): void;
+  deletePendingCustomer(customerId: string): void;
+
   watch(watcher: JournalWatcher): () => void;
 }
 

@@ -509,7 +509,8 @@ export class SaleDesk {
     this.session.require();
     const found = await this.value.findCustomers(p);
     return found.map((c) => {
-      const provisional = this.customers.get(c.customer_id)?.provisional ?? false;
+      // Provisional while the hub has not heard of them (created here offline, not yet sent).
+      const provisional = this.value.isPending(c.customer_id);
       this.remember(c, provisional);
       return { customer_id: c.customer_id, name: c.name, loyalty_id: c.loyalty_id, phone_last4: c.phone_last4, points: c.points, points_available: c.points_available, provisional };
     });

@@ -4,6 +4,7 @@ import {
   cardLookupAckSchema,
   customerCreateAckSchema,
   customerLookupAckSchema,
+  customerCreateRequestSchema,
   tenderReleaseAckSchema,
   tenderReserveAckSchema,
   type CardView,
@@ -23,14 +24,15 @@ import type { HubLink } from './hub-link';
 
 export type ReserveOutcome = { offline: false; balance_after: number } | { offline: true };
 
-export class ValueDesk {
-  /** Offline spending per card and UTC day on this register (the policy's limit). */
-  private readonly offlineSpent = new Map<string, number>();
-  /** Customers created while the hub could not be reached: sent again until it answers. */
-  private readonly pendingCustomers = new Map<string, CustomerCreateRequest>();
+/** At most this many customers wait offline for the hub; beyond it a new one is refused. */
+const MAX_PENDING_CUSTOMERS = 500;
 
+export class ValueDesk {
+  // Offline spending per card and UTC day, and customers created offline, live in the
+  // register's database (journal migration 6), so a restart neither resets the limit nor
+  // forgets a customer the hub has not heard of.
   constructor(
-    private readonly journal: Pick<RegisterJournal, 'getSettings'>,
+    private readonly journal: Pick<RegisterJournal, 'getSettings' | 'offlineSpent' | 'addOfflineSpent' | 'pendingCustomers' | 'putPendingCustomer' | 'deletePendingCustomer'>,
     private readonly hub: HubLink | null,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -59,12 +61,13 @@ export class ValueDesk {
     }
     const policy = this.settings().offline;
     if (policy.mode === 'refuse') throw new RegisterError('DECLINED', `the hub cannot be reached and this chain takes no gift card or points offline (${answer.reason.slice(0, 80)})`);
-    const key = `${account.kind === 'gift_card' ? account.gift_card_id : account.customer_id}|${this.now().toISOString().slice(0, 10)}`;
-    const spent = this.offlineSpent.get(key) ?? 0;
+    const key = account.kind === 'gift_card' ? `gift:${account.gift_card_id}` : `points:${account.customer_id}`;
+    const day = this.now().toISOString().slice(0, 10);
+    const spent = this.journal.offlineSpent(key, day);
     if (spent + amount > policy.limit_per_card_per_day) {
       throw new RegisterError('DECLINED', `offline, at most ${policy.limit_per_card_per_day} per card and day (${spent} taken already)`);
     }
-    this.offlineSpent.set(key, spent + amount);
+    this.journal.addOfflineSpent(key, day, amount);
     return { offline: true };
   }
 
@@ -84,8 +87,8 @@ export class ValueDesk {
     const r = await this.ask(MSG.customerLookup, req, customerLookupAckSchema);
     if (r.status !== 'ok') {
       // Offline: only customers created here and not yet sent can be found.
-      const local = [...this.pendingCustomers.values()].filter((c) => matches(c, req));
-      return local.map(provisionalView);
+      const local = this.pending().filter((c) => matches(c, req));
+      return local.slice(0, 20).map(provisionalView);
     }
     return r.ack.customers;
   }
@@ -95,17 +98,36 @@ export class ValueDesk {
     const req: CustomerCreateRequest = { ...input, customer_id: globalThis.crypto.randomUUID() };
     const r = await this.ask(MSG.customerCreate, req, customerCreateAckSchema);
     if (r.status === 'ok') return { customer: r.ack.customer, provisional: false };
-    this.pendingCustomers.set(req.customer_id, req);
+    if (this.journal.pendingCustomers(MAX_PENDING_CUSTOMERS).length >= MAX_PENDING_CUSTOMERS) {
+      throw new RegisterError('INVALID_STATE', `${MAX_PENDING_CUSTOMERS} customers created offline are waiting for the hub: create more once it is back`);
+    }
+    this.journal.putPendingCustomer(req.customer_id, req as unknown as Record<string, unknown>);
     return { customer: provisionalView(req), provisional: true };
   }
 
   /** Sends the customers created offline; each is idempotent at the hub by its id. */
   async flushCustomers(): Promise<void> {
-    for (const [id, req] of [...this.pendingCustomers]) {
+    for (const req of this.pending()) {
       const r = await this.ask(MSG.customerCreate, req, customerCreateAckSchema);
       if (r.status !== 'ok') return;
-      this.pendingCustomers.delete(id);
+      this.journal.deletePendingCustomer(req.customer_id);
     }
+  }
+
+  /** A customer created here offline that the hub has not answered for yet. */
+  isPending(customerId: string): boolean {
+    return this.pending().some((c) => c.customer_id === customerId);
+  }
+
+  /** The customers waiting for the hub; a stored row that no longer parses is dropped, not sent. */
+  private pending(): CustomerCreateRequest[] {
+    const out: CustomerCreateRequest[] = [];
+    for (const raw of this.journal.pendingCustomers(MAX_PENDING_CUSTOMERS)) {
+      const r = customerCreateRequestSchema.safeParse(raw);
+      if (r.success) out.push(r.data);
+      else if (typeof raw.customer_id === 'string') this.journal.deletePendingCustomer(raw.customer_id);
+    }
+    return out;
   }
 }
 

@@ -645,6 +645,37 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     return this.getJson('SELECT data FROM customers WHERE customer_id = ?', customerId);
   }
 
+  /** Offline spending this register allowed on a card (or points) on a UTC day. */
+  offlineSpent(cardKey: string, day: string): number {
+    this.assertOpen();
+    const r = this.db.prepare('SELECT amount FROM offline_spend WHERE card_key = ? AND day = ?').get(cardKey, day) as { amount: number } | undefined;
+    return r?.amount ?? 0;
+  }
+
+  /** Adds to it in one statement; rows older than a week are dropped (the limit is per day). */
+  addOfflineSpent(cardKey: string, day: string, amount: number): void {
+    this.assertOpen();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO offline_spend (card_key, day, amount) VALUES (?, ?, ?) ON CONFLICT (card_key, day) DO UPDATE SET amount = amount + excluded.amount').run(cardKey, day, amount);
+      this.db.prepare("DELETE FROM offline_spend WHERE day < strftime('%Y-%m-%d', ?, '-7 days')").run(day);
+    })();
+  }
+
+  pendingCustomers(limit = 500): Record<string, unknown>[] {
+    this.assertOpen();
+    return (this.db.prepare('SELECT data FROM pending_customers ORDER BY created_at, customer_id LIMIT ?').all(limit) as { data: string }[]).map((r) => JSON.parse(r.data) as Record<string, unknown>);
+  }
+
+  putPendingCustomer(customerId: string, data: Record<string, unknown>): void {
+    this.assertOpen();
+    this.db.prepare('INSERT INTO pending_customers (customer_id, data, created_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET data = excluded.data').run(customerId, JSON.stringify(data), new Date().toISOString());
+  }
+
+  deletePendingCustomer(customerId: string): void {
+    this.assertOpen();
+    this.db.prepare('DELETE FROM pending_customers WHERE customer_id = ?').run(customerId);
+  }
+
   getSettings(scope: 'tax' | 'config'): Record<string, unknown> {
     this.assertOpen();
     const rows = this.db.prepare('SELECT key, value FROM settings WHERE scope = ?').all(scope) as { key: string; value: string }[];

@@ -233,6 +233,26 @@ export const MIGRATIONS: readonly Migration[] = [
       BEGIN SELECT RAISE(ABORT, 'journal insert must be at the head with prev_hash = hash of the previous row'); END;
     `,
   },
+  {
+    version: 6,
+    name: 'loyalty: offline spending per card and day, customers created offline',
+    sql: `
+      -- What this register let be spent offline per card (or customer's points) and UTC day,
+      -- so the chain's limit holds across a restart (docs/loyalty.md).
+      CREATE TABLE offline_spend (
+        card_key TEXT NOT NULL,
+        day      TEXT NOT NULL CHECK (length(day) = 10),
+        amount   INTEGER NOT NULL CHECK (amount >= 0),
+        PRIMARY KEY (card_key, day)
+      ) STRICT;
+      -- Customers created while the hub could not be reached, sent again until it answers.
+      CREATE TABLE pending_customers (
+        customer_id TEXT PRIMARY KEY,
+        data        TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export function applyMigrations(db: SqlDb, migrations: readonly Migration[] = MIGRATIONS): number[] {
