@@ -108,6 +108,34 @@ describe.each(testBackends())('register loyalty and gift cards across stores on 
     expect(rec.points).toMatchObject({ points: 9, value: 9, ledger: 9, difference: 0 });
   });
 
+  it('returns take back the points the sale earned (points_reversed), in parts, exactly once in all', async () => {
+    const [ada] = await call('A', 'customer.find', { by: 'loyalty_id', q: 'LOY-7001' });
+    const before = ada.points;
+    await call('A', 'sale.new');
+    await call('A', 'customer.attach', { customer_id: ada.customer_id });
+    await call('A', 'sale.addSku', { sku: 'COFFEE-LARGE', quantity: { units: 10, scale: 0 } }); // 34.90: 34 points
+    const sold = await call('A', 'sale.tender', { kind: 'cash', amount: USD(3490) });
+    expect(sold.points_earned).toBe(34);
+    const back = async (units: number) => {
+      await call('A', 'sale.new');
+      const { original } = await call('A', 'refund.start', { receipt: sold.receipt_no });
+      await call('A', 'refund.addLine', { original_line_id: original.lines[0].line_id, quantity: { units, scale: 0 } });
+      expect((await call('A', 'refund.pay', {})).status).toBe('completed');
+    };
+    await back(5);
+    await back(5);
+    const after = await until('the hub has both returns', async () => {
+      const [c] = await call('B', 'customer.find', { by: 'loyalty_id', q: 'LOY-7001' });
+      return c?.points === before ? c : null;
+    });
+    expect(after.points).toBe(before);
+    const { body } = await api(hub, 'GET', `/api/customers/${ada.customer_id}`);
+    const unearn = body.movements.filter((m: { kind: string }) => m.kind === 'unearn').map((m: { amount: number }) => m.amount);
+    expect(unearn.sort()).toEqual([-17, -17]);
+    const rec = await reconcileValue(t.db, { gift_card: '2100', points: '2110' });
+    expect(rec.points).toMatchObject({ points: before, difference: 0 });
+  });
+
   it('a gift card sold at A is partly spent at B, reloaded, spent again; an unknown card is refused', async () => {
     await call('A', 'sale.new');
     await call('A', 'giftcard.load', { code: 'GC-7000001', amount: USD(5000) });

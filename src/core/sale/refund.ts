@@ -205,11 +205,31 @@ export function buildRefund(
   };
   if (auth.value.approved_by) payload.approved_by = auth.value.approved_by;
   if (original.terminal_id !== req.terminal_id) payload.original_terminal_id = original.terminal_id;
+  const reversed = pointsReversed(original, prior, lines);
+  if (original.loyalty && reversed > 0) payload.loyalty = { customer_id: original.loyalty.customer_id, point_value: original.loyalty.point_value, points_reversed: reversed };
   const check = saleRefundedSchema.safeParse(payload);
   if (!check.success) {
     return no('INVALID_EVENT', `refund does not pass its schema: ${check.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   return { ok: true, payload };
+}
+
+/**
+ * The points a refund takes back (docs/loyalty.md): the share of what the sale earned that the
+ * returned eligible net (gift card lines earn nothing) is of the sale's, cumulative over its
+ * refunds so they add up exactly to what was earned once everything is returned, never more.
+ */
+export function pointsReversed(original: SaleCompletedPayload, prior: readonly SaleRefundedPayload[], lines: readonly RefundLine[]): number {
+  const earned = original.loyalty?.points_earned ?? 0;
+  if (earned <= 0) return 0;
+  const eligible = new Set(original.lines.filter((l) => l.gift_card_id === undefined && l.net > 0).map((l) => l.line_id));
+  const base = original.lines.reduce((s, l) => s + (eligible.has(l.line_id) ? l.net : 0), 0);
+  if (base <= 0) return 0;
+  const netOf = (ls: readonly RefundLine[]) => ls.reduce((s, l) => s + (eligible.has(l.original_line_id) ? l.net : 0), 0);
+  const before = prior.reduce((s, r) => s + netOf(r.lines), 0);
+  const taken = prior.reduce((s, r) => s + (r.loyalty?.points_reversed ?? 0), 0);
+  const cum = Math.min(earned, Number(divRound(BigInt(earned) * BigInt(before + netOf(lines)), BigInt(base), 'half-up')));
+  return Math.max(0, Math.min(cum - taken, earned - taken));
 }
 
 /**
