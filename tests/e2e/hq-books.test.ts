@@ -8,6 +8,8 @@ import { migrate, openDb, startHub, type Db, type HubHandle } from '../../src/hu
 import { fixture, postWebhook, seedChannelStore } from '../../src/hub/testing/channel-fixture';
 import { trialBalance } from '../../src/hub/ledger-queries';
 import { HAS_TOOLS } from '../../src/hub/books/testing/tools';
+import { runHistoryImport } from '../../src/hub/books/history/run';
+import { defaultChart } from '../../src/core/ledger/default-charts';
 import { chromiumPath } from '../../tools/prerequisites.mjs';
 import { CHROMIUM_ARGS, SCREENSHOTS, waitFor } from './harness';
 
@@ -240,10 +242,29 @@ describe('HQ console: channels and books', { timeout: 90_000 }, () => {
     expect(res.rows).toEqual([{ resolved_by: 'admin', note: 'Branch 12 float returned; booked by hand' }]);
   });
 
-  it('shows historical imports (none here) and keeps the ledger balanced', async () => {
+  it('follows a historical import: paused part way with its progress, then resumed to done; the ledger stays balanced', async () => {
     await page.getByTestId('books-tab-history').click();
     await page.getByText('No historical import has run.').waitFor();
+    const sale = (n: number) =>
+      JSON.stringify({
+        id: `OLD-${n}`, store_id: STORE, completed_at: `2007-12-${String(10 + n).padStart(2, '0')}T15:00:00Z`, currency: 'USD', cashier: 'emp-7',
+        lines: [{ sku: 'IPOD2008RED', description: 'IPod Nano - 8gb red', category: 'general', quantity: '1', unit_price: '199.00', discount: '0.00', taxes: [{ code: 'US-NY-STATE', jurisdiction: 'US-NY', rate: '6.0', amount: '11.94', inclusive: false }] }],
+        tenders: [{ kind: 'cash', amount: '210.94' }],
+      });
+    const bytes = Buffer.from(`${[1, 2, 3, 4].map(sale).join('\n')}\n`);
+    // The first run stops after its first batch (as Ctrl-C or Pause would), the second resumes.
+    const stop = new AbortController();
+    const first = await runHistoryImport(db, defaultChart('us'), { bytes, file_name: 'old-pos-2007.jsonl', by: 'admin', batch_size: 1, signal: stop.signal, onProgress: () => stop.abort() });
+    expect(first.status).toBe('paused');
+    await page.getByTestId('history-reload').click();
+    await page.getByTestId('history').waitFor();
+    await page.getByTestId('history-progress').filter({ hasText: 'Paused' }).waitFor();
+    expect(await page.getByTestId('history-progress').textContent()).toMatch(/1 of 4/);
     await shot('books-history');
+    const second = await runHistoryImport(db, defaultChart('us'), { bytes, file_name: 'old-pos-2007.jsonl', by: 'admin', batch_size: 1 });
+    expect(second).toMatchObject({ status: 'done', done_sales: 4 });
+    await page.getByTestId('history-reload').click();
+    await page.getByTestId('history-progress').filter({ hasText: 'Done' }).filter({ hasText: '4 of 4' }).waitFor();
     expect((await trialBalance(db)).balanced).toBe(true);
   });
 });

@@ -932,10 +932,10 @@ function History() {
   const jobs = usePaged((cursor) => api.get<{ imports: HistoryJob[]; next_cursor: string | null }>('/api/books/history', { limit: 10, cursor }).then((r) => ({ rows: r.imports, next_cursor: r.next_cursor })), 'history');
   const [note, setNote] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const running = jobs.rows.some((j) => j.status === 'running' || j.status === 'pause_requested');
-  // While an import runs, its progress is read again every two seconds.
+  // While an import runs, its progress is read again every two seconds; otherwise every ten
+  // (an import is started from the CLI, so a new one may appear at any time).
   useEffect(() => {
-    if (!running) return;
-    const t = setInterval(jobs.reload, 2000);
+    const t = setInterval(jobs.reload, running ? 2000 : 10_000);
     return () => clearInterval(t);
   }, [running]);
   const pause = async (j: HistoryJob) => {
@@ -949,7 +949,12 @@ function History() {
   };
   return (
     <section className="card" aria-labelledby="hist-h">
-      <h2 id="hist-h">Historical sales imports</h2>
+      <div className="row between">
+        <h2 id="hist-h">Historical sales imports</h2>
+        <button type="button" className="btn btn-small" onClick={jobs.reload} data-testid="history-reload">
+          Refresh
+        </button>
+      </div>
       <p className="muted small">
         The sales history of the POS a chain is leaving is imported with <code>tillstream books history import &lt;file&gt;</code> (now, or scheduled off-peak). Each import checks the whole file first, then posts in batches; it can be paused here and resumed by running it again, and running a finished file again changes nothing.
       </p>
