@@ -54,6 +54,23 @@ describe('tillstream devices', { timeout: 90_000 }, () => {
     expect(sim.text()).toContain('[QR tillstream-test]');
   });
 
+  it('test <printer> on a Star printer (StarPRNT over TCP) reads its automatic status: paper near its end, then printed', async () => {
+    const star = new PrinterSimulator({ profile: 'star-tsp100iv', paperLines: 400, nearEndLines: 500 });
+    const starServer = await servePrinterOnTcp(star);
+    try {
+      const cfg = path.join(dir, 'star.json');
+      writeFileSync(cfg, JSON.stringify({ version: 1, devices: { printer: { type: 'printer', connection: { transport: 'tcp', host: '127.0.0.1', port: starServer.port }, profile: 'star-tsp100iv' } } }));
+      const r = await cli(['devices', 'test', 'printer', '--config', cfg]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain('printer: status: online, cover closed, paper near-end');
+      expect(r.stdout).toContain('printer: PASS');
+      expect(star.text()).toContain('Tillstream test print');
+      expect(star.text()).toContain('[QR tillstream-test]');
+    } finally {
+      await starServer.close();
+    }
+  });
+
   it('test <drawer> kicks the drawer and sees it open', async () => {
     const pulses: number[] = [];
     sim.on('pulse', (pin) => pulses.push(pin));

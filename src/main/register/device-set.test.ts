@@ -9,7 +9,7 @@ import { existsSync, renameSync, symlinkSync } from 'node:fs';
 import { DisplaySimulator } from '../../drivers/simulators/display-sim';
 import { createPtyPair } from '../../drivers/simulators/pty';
 import { serialBinding } from '../../drivers/transport/serial';
-import { PrinterSimulator } from '../../drivers/simulators/printer-sim';
+import { PrinterSimulator, servePrinterOnTcp } from '../../drivers/simulators/printer-sim';
 import { VirtualUsbBus } from '../../drivers/simulators/usb-bus';
 import { loadRegisterConfig, parseRegisterConfig, registerDeviceConfig } from './config';
 import { DriverDevices, registerRoles } from './device-set';
@@ -139,6 +139,34 @@ describe('register device configuration', () => {
       await until(() => d.status()[0]!.state === 'idle' && !d.status()[0]!.flags.includes('paper_empty'), 'back online after replug');
     } finally {
       await d.close();
+    }
+  });
+
+  it('a Star printer (StarPRNT, raw TCP) reports paper-out and cover-open on the register like an Epson, from its automatic status', async () => {
+    const sim = new PrinterSimulator({ profile: 'star-tsp100iv' });
+    const server = await servePrinterOnTcp(sim);
+    const cfg = parseRegisterConfig({
+      ...base,
+      device_config: { version: 1, devices: { printer: { type: 'printer', connection: { transport: 'tcp', host: '127.0.0.1', port: server.port }, profile: 'star-tsp100iv', statusPollMs: 50 } } },
+    });
+    const d = await DriverDevices.start(cfg);
+    try {
+      await until(() => d.status()[0]!.state === 'idle', 'the Star printer online');
+      expect((await d.test('printer')).ok).toBe(true);
+      await until(() => sim.receipts().some((t) => t.includes('Tillstream test print')), 'the test page on the Star simulator');
+      sim.runOutOfPaper();
+      await until(() => d.status()[0]!.flags.includes('paper_empty'), 'paper empty on the status');
+      expect(d.status()[0]!.advice).toContain('out of paper');
+      sim.refill();
+      sim.openCover();
+      await until(() => d.status()[0]!.flags.includes('cover_open') && !d.status()[0]!.flags.includes('paper_empty'), 'cover open on the status');
+      expect(d.status()[0]!.advice).toBe('Printer cover open: close it');
+      sim.closeCover();
+      await until(() => !d.status()[0]!.flags.includes('cover_open'), 'cover closed again');
+      expect(sim.statusRequests).toBeGreaterThan(0); // ESC ACK SOH enquiries, answered with the automatic status
+    } finally {
+      await d.close();
+      await server.close();
     }
   });
 
