@@ -14,7 +14,7 @@ const HQ_PACKAGES = [...BROWSER_PACKAGES, 'chart.js', 'chart.js/*', 'qrcode', 's
  * browser build of Node's event emitter (which the journal and uplink extend) and the pure
  * scrypt of the PIN check.
  */
-const HANDHELD_PACKAGES = [...BROWSER_PACKAGES, 'qrcode', 'socket.io-client', '@sqlite.org/sqlite-wasm', 'events', '@noble/hashes/*'];
+const HANDHELD_PACKAGES = [...BROWSER_PACKAGES, 'qrcode', 'socket.io-client', '@sqlite.org/sqlite-wasm', 'zxing-wasm', 'zxing-wasm/*', 'events', '@noble/hashes/*'];
 const TEST_PACKAGES = ['vitest', 'fast-check', 'playwright-core', ...NODE_PACKAGES];
 
 export const layerElements = [

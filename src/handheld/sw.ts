@@ -20,8 +20,8 @@ interface SwScope {
 }
 const sw = self as unknown as SwScope;
 
-const CACHE = 'tillstream-handheld-v1';
-const SHELL = ['/handheld/', '/handheld/app.js', '/handheld/app.css', '/handheld/worker.js', '/handheld/sqlite3.wasm', '/handheld/manifest.webmanifest', '/handheld/icon.svg'];
+const CACHE = 'tillstream-handheld-v2';
+const SHELL = ['/handheld/', '/handheld/app.js', '/handheld/app.css', '/handheld/worker.js', '/handheld/sqlite3.wasm', '/handheld/zxing_reader.wasm', '/handheld/manifest.webmanifest', '/handheld/icon.svg'];
 
 sw.addEventListener('install', (ev) => {
   ev.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => sw.skipWaiting()));

@@ -4,7 +4,7 @@ import type { SaleView } from '../../core/register-api';
 import type { ReceiptDocument } from '../../core/receipt';
 import type { DeviceView, LinkView } from '../messages';
 import { HandheldError, RegisterWorker } from './register-worker';
-import { startCameraScan, type CameraScan } from './camera';
+import { decodeImage, startCameraScan, type CameraScan } from './camera';
 
 // The handheld's screens at phone size: enroll (one-time code typed or scanned from the HQ
 // console's QR), sign in, open the shift, sell (type or scan codes), take payment (cash, or a
@@ -85,7 +85,7 @@ function StatusBar({ device, link, now }: { device: DeviceView | null; link: Lin
       <div className="link">
         {!device?.enrolled ? <span className="queue">Not enrolled</span> : null}
         {device?.enrolled ? <span className={`dot ${online ? 'on' : 'off'}`} data-testid="link-state">{online ? 'Online' : link ? 'Offline' : 'Connecting…'}</span> : null}
-        <span className={`queue ${link && link.unsynced > 0 ? 'pending' : ''}`} data-testid="queue" data-unsynced={link?.unsynced ?? 0}>
+        <span className={`queue ${link && link.unsynced > 0 ? 'pending' : ''}`} data-testid="queue" data-unsynced={link?.unsynced ?? 0} data-change-cursor={link?.change_cursor ?? 0}>
           {link ? (link.unsynced === 0 ? 'All synced' : `${link.unsynced} unsynced · oldest ${age(link.oldest_unsynced_at, now)}`) : ''}
         </span>
       </div>
@@ -119,7 +119,12 @@ function Enroll({ worker, onEnrolled }: { worker: RegisterWorker; onEnrolled(d: 
       <p className="muted">Type the one-time code from the HQ console, or scan its QR code.</p>
       <label>Enrollment code<input name="code" value={code} onChange={(e) => setCode(e.target.value)} autoCapitalize="characters" autoComplete="off" required maxLength={40} /></label>
       <button type="button" className="secondary" onClick={() => setScanning(true)}>Scan QR code</button>
-      {scanning ? <Scanner onCode={(c) => { setCode(codeFromQr(c)); setScanning(false); }} onClose={() => setScanning(false)} /> : null}
+      {scanning ? (
+        <div className="camera">
+          <Scanner onCode={(c) => { setCode(codeFromQr(c)); setScanning(false); }} onClose={() => setScanning(false)} />
+          <PhotoScan label="Scan from photo" onCode={(c) => { setCode(codeFromQr(c)); setScanning(false); }} onError={setError} />
+        </div>
+      ) : null}
       <h2>You, on this device</h2>
       <label>Cashier number<input name="cashier_id" value={cashierId} onChange={(e) => setCashierId(e.target.value)} inputMode="numeric" required maxLength={32} /></label>
       <label>Name<input name="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} /></label>
@@ -130,8 +135,17 @@ function Enroll({ worker, onEnrolled }: { worker: RegisterWorker; onEnrolled(d: 
   );
 }
 
-/** The HQ console's QR holds the enrollment page's URL with ?code=…, or the bare code. */
+/**
+ * The code from an enrollment QR: the HQ console's (JSON `{hub, code, pin?}`, Registers page),
+ * a link to this page with `?code=…`, or the bare code.
+ */
 export function codeFromQr(text: string): string {
+  try {
+    const j = JSON.parse(text) as unknown;
+    if (j && typeof j === 'object' && typeof (j as { code?: unknown }).code === 'string') return (j as { code: string }).code;
+  } catch {
+    // not JSON
+  }
   try {
     const u = new URL(text);
     return u.searchParams.get('code') ?? text;
@@ -159,6 +173,33 @@ function Scanner({ onCode, onClose }: { onCode(text: string): void; onClose(): v
       {error ? <div className="banner error">{error}</div> : null}
       <button type="button" className="secondary" onClick={onClose}>Close camera</button>
     </div>
+  );
+}
+
+/** A still photo of a code (taken now or chosen), read by the same decoder as the live camera. */
+function PhotoScan({ onCode, onError, label }: { onCode(text: string): void; onError(message: string): void; label: string }) {
+  return (
+    <label className="button secondary photo">
+      {label}
+      <input
+        type="file"
+        accept="image/*"
+        capture="environment"
+        aria-label={label}
+        onChange={async (e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (!file) return;
+          try {
+            const code = await decodeImage(file);
+            if (code) onCode(code);
+            else onError('No code found in the photo: hold the code flat and close, and try again.');
+          } catch (err) {
+            onError(errText(err));
+          }
+        }}
+      />
+    </label>
   );
 }
 
@@ -262,8 +303,12 @@ function Sell({ worker, device, sale, setSale, receipt, clearReceipt, error, bus
   const [code, setCode] = useState('');
   const [scanning, setScanning] = useState(false);
   const [confirmCard, setConfirmCard] = useState(false);
+  const [photoError, setPhotoError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
-  const scan = (data: string) => run(async () => setSale(await worker.call('sale.scan', { data })));
+  const scan = (data: string) => {
+    setPhotoError(null);
+    return run(async () => setSale(await worker.call('sale.scan', { data })));
+  };
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     const c = code.trim();
@@ -286,7 +331,13 @@ function Sell({ worker, device, sale, setSale, receipt, clearReceipt, error, bus
         <button type="submit" className="primary" disabled={busy}>Add</button>
         <button type="button" className="secondary cam" onClick={() => setScanning((s) => !s)} aria-label="Scan with the camera">📷</button>
       </form>
-      {scanning ? <Scanner onCode={(c) => { setScanning(false); void scan(c); }} onClose={() => setScanning(false)} /> : null}
+      {scanning ? (
+        <div className="camera">
+          <Scanner onCode={(c) => { setScanning(false); void scan(c); }} onClose={() => setScanning(false)} />
+          <PhotoScan label="Scan from photo" onCode={(c) => { setScanning(false); void scan(c); }} onError={setPhotoError} />
+        </div>
+      ) : null}
+      {photoError ? <div className="banner error" role="alert">{photoError}</div> : null}
       {error ? <div className="banner error" role="alert">{error}</div> : null}
       <ul className="lines" data-testid="lines">
         {lines.length === 0 ? <li className="muted empty">Signed in as {cashier}. Scan the first item.</li> : null}

@@ -19,6 +19,8 @@ export interface HandheldBundle {
   worker: string;
   sw: string;
   wasm: Buffer;
+  /** ZXing's reader in WebAssembly, for camera scanning where the browser has no barcode detector. */
+  zxing: Buffer;
   manifest: string;
   icon: string;
   csp: string;
@@ -108,6 +110,7 @@ export async function bundleHandheld(): Promise<HandheldBundle> {
     worker: pick(worker, '.js'),
     sw: pick(sw, '.js'),
     wasm: readFileSync(require.resolve('@sqlite.org/sqlite-wasm/sqlite3.wasm')),
+    zxing: readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm')),
     manifest: MANIFEST,
     icon: readFileSync(path.join(HANDHELD_DIR, 'icon.svg'), 'utf8'),
     csp: HANDHELD_CSP,

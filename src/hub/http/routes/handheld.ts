@@ -13,6 +13,7 @@ const FILES: { url: string; summary: string; type: string; body(b: HandheldBundl
   { url: '/handheld/worker.js', summary: "The handheld's register worker (engine, journal, sync)", type: 'text/javascript; charset=utf-8', body: (b) => b.worker, csp: true },
   { url: '/handheld/sw.js', summary: "The handheld's service worker (offline start)", type: 'text/javascript; charset=utf-8', body: (b) => b.sw, csp: true },
   { url: '/handheld/sqlite3.wasm', summary: 'SQLite compiled to WebAssembly', type: 'application/wasm', body: (b) => b.wasm },
+  { url: '/handheld/zxing_reader.wasm', summary: 'ZXing barcode reader compiled to WebAssembly', type: 'application/wasm', body: (b) => b.zxing },
   { url: '/handheld/manifest.webmanifest', summary: 'Web app manifest', type: 'application/manifest+json', body: (b) => b.manifest },
   { url: '/handheld/icon.svg', summary: 'App icon', type: 'image/svg+xml', body: (b) => b.icon },
 ];
