@@ -4,6 +4,7 @@ import { postEvent, originalEntryIdFor } from '../core/ledger/post';
 import type { Chart } from '../core/ledger/chart';
 import type { JournalEvent } from '../core/protocol';
 import type { EventProcessor, StockMovementDraft } from './processor';
+import type { PostingMaps } from './books/posting-map';
 
 // The shipped processor: payload schemas, postings and stock movements all come from core,
 // so register and hub agree on what an event means.
@@ -25,6 +26,22 @@ export function coreProcessor(chart: Chart): EventProcessor {
         movements.set(e, m);
       }
       return m;
+    },
+  };
+}
+
+/**
+ * The hub's processor: posts with the newest posting map version, read inside each ingest
+ * transaction (PostingMaps caches the parsed chart per version, so this is one indexed read).
+ */
+export function versionedProcessor(maps: PostingMaps): EventProcessor {
+  let bound: { version: number; processor: EventProcessor } | null = null;
+  return {
+    ...coreProcessor(maps.seed),
+    async bind(tx) {
+      const cur = await maps.current(tx);
+      if (bound?.version !== cur.version) bound = { version: cur.version, processor: coreProcessor(cur.chart) };
+      return { processor: bound.processor, chart_version: cur.version };
     },
   };
 }

@@ -232,15 +232,21 @@ interface Pending {
   reversed: Set<string>;
   /** The store's currency: every event's money must be in it. */
   currency: string;
+  /** The posting map version the batch's entries are posted with (null: a fixed test chart). */
+  chartVersion: number | null;
 }
 
 
-async function applyEvents(tx: Queryable, ctx: IngestContext, events: JournalEvent[]): Promise<TxOutcome> {
-  const term = await lockTerminal(tx, ctx);
+async function applyEvents(tx: Queryable, given: IngestContext, events: JournalEvent[]): Promise<TxOutcome> {
+  const term = await lockTerminal(tx, given);
   let through = term.applied_through;
   let lastHash = term.applied_hash;
   const out: TxOutcome = { applied_through: through, rejected: [], changes: [], alerts: [], applied: [], pendingAlerts: [] };
   const fresh = events.filter((e) => e.seq > through);
+  // The posting map is read inside this transaction: the batch posts with the version current
+  // now, and each entry records it (a map saved meanwhile applies from the next batch).
+  const bound = fresh.length && given.processor.bind ? await given.processor.bind(tx) : { processor: given.processor, chart_version: null };
+  const ctx: IngestContext = { ...given, processor: bound.processor };
   const dupes = events.filter((e) => e.seq <= through);
   if (dupes.length) await checkDuplicates(tx, ctx, dupes, out);
   const pending: Pending = {
@@ -253,6 +259,7 @@ async function applyEvents(tx: Queryable, ctx: IngestContext, events: JournalEve
     usedEventIds: new Set(),
     reversed: new Set(),
     currency: term.currency,
+    chartVersion: bound.chart_version,
   };
   // Gift card and points accounts after the stock rows, before anything else is written.
   await lockBatchAccounts(tx, { store_id: ctx.store_id, currency: term.currency }, fresh.filter((e) => !eventContentProblem(e)));
@@ -308,8 +315,8 @@ async function flush(tx: Queryable, ctx: IngestContext, p: Pending): Promise<voi
   }
   if (p.entries.length) {
     await tx.query(
-      `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo, reverses, adjusts)
-       SELECT x.entry_id, x.event_id, x.store_id, x.terminal_id, x.seq, x.event_type, x.date, x.memo, x.reverses, x.adjusts
+      `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo, reverses, adjusts, chart_version)
+       SELECT x.entry_id, x.event_id, x.store_id, x.terminal_id, x.seq, x.event_type, x.date, x.memo, x.reverses, x.adjusts, $2::int
          FROM jsonb_to_recordset($1::jsonb) AS x(entry_id text, event_id uuid, store_id text, terminal_id text, seq bigint, event_type text, date date, memo text, reverses text, adjusts text)`,
       [
         JSON.stringify(
@@ -326,6 +333,7 @@ async function flush(tx: Queryable, ctx: IngestContext, p: Pending): Promise<voi
             adjusts,
           })),
         ),
+        p.chartVersion,
       ],
     );
     const lines = p.entries.flatMap(({ entry }) =>

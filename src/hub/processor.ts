@@ -1,6 +1,7 @@
 import type { JournalEvent } from '../core/protocol';
 import type { JournalEntry } from '../core/ledger/entry';
 import type { Qty } from './quantity';
+import type { Queryable } from './db/db';
 
 // What the hub needs from core for each journal event: is the payload valid, which
 // balanced ledger entries does it post, which stock movements does it make. The shipped
@@ -20,4 +21,10 @@ export interface EventProcessor {
   originalEntryId(event: JournalEvent): string | null;
   post(event: JournalEvent, original?: JournalEntry): JournalEntry[];
   stock(event: JournalEvent): StockMovementDraft[];
+  /**
+   * A processor whose posting map is versioned in the database returns, inside the ingest
+   * transaction, the processor for that transaction and the version it posts with. Without
+   * it the processor's own chart is used and entries record no version.
+   */
+  bind?(tx: Queryable): Promise<{ processor: EventProcessor; chart_version: number | null }>;
 }

@@ -18,7 +18,8 @@ import { AuthThrottle, DEFAULT_THROTTLE, lockoutAlert, type ThrottleLimits } fro
 import { writeAlerts } from './alerts';
 import { publishDueChanges } from './hq-changes';
 import { expireHeldDeliveries } from './channels/deliver';
-import { coreProcessor } from './core-processor';
+import { versionedProcessor } from './core-processor';
+import { PostingMaps } from './books/posting-map';
 import type { EventProcessor } from './processor';
 import { SyncAuditLog, type SyncAuditRetention } from './integrity/audit-log';
 
@@ -68,7 +69,9 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
   const log = logger ?? pino({ level: cfg.logLevel, base: { svc: 'hub' } });
 
   const chart = typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart);
-  const processor = givenProcessor ?? coreProcessor(chart);
+  // The configured chart is version 1 of the posting map; HQ saves later versions (books.md).
+  const charts = new PostingMaps(chart);
+  const processor = givenProcessor ?? versionedProcessor(charts);
   const db =
     givenDb ??
     (await openDb({
@@ -86,6 +89,9 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
     if (cfg.adminToken) await ensureBootstrapAdmin(db, cfg.adminToken);
+    // Version 1 of the posting map is the configured chart; a database that has versions keeps them.
+    const map = await charts.current(db);
+    if (map.version > 1 || JSON.stringify(map.chart.config) !== JSON.stringify(chart.config)) log.info({ version: map.version }, 'posting map: the database\'s current version is used, not the configured chart');
 
     let closing = false;
     const inflight = new Set<Promise<unknown>>();
@@ -147,7 +153,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     // Written out before the database closes (cleanups run in order, the database last).
     cleanups.unshift(() => audit.close());
     let lastAuditPrune = 0;
-    mountRoutes(app, { db, io, log, processor, chart, isClosing: () => closing, track, tlsPin, updatesDir: cfg.updatesDir, authGate: authThrottle, audit, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
+    mountRoutes(app, { db, io, log, processor, charts, isClosing: () => closing, track, tlsPin, updatesDir: cfg.updatesDir, authGate: authThrottle, audit, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
     installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, afterReserve, limits, authThrottle, audit });
 
     let schedulerBusy = false;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { listHistoryImports, requestHistoryPause, runHistoryImport, type HistoryProgress } from '../../hub/books/history/run';
 import { correctionItems, CORRECTION_FORMATS, importCorrections, listCorrectionImports, type CorrectionFormat } from '../../hub/books/corrections/import';
 import { createExportBatch, EXPORT_FORMATS, listBatches, POSTING_MODES, renderBatch, type ExportFormat, type PostingMode, type RenderedBatch } from '../../hub/books/export/batches';
-import { hubChart, openHubDb, withDbOptions, type DbOpts } from './ledger';
+import { hubCharts, openHubDb, withDbOptions, type DbOpts } from './ledger';
 
 // `tillstream books export …`: export batches (docs/books.md, "Export batches"). A batch is
 // cut once and recorded; `show` renders a recorded batch again, byte-identical.
@@ -53,7 +53,7 @@ export function registerExportCommands(books: Command, who: (o: { by?: string })
     .option('--by <user>', 'who exports (default: TILLSTREAM_USER or the login name)')
     .action(async (o: DbOpts & { target: string; format?: string; mode?: string; from?: string; to?: string; all?: boolean; again?: boolean; currency?: string; out?: string; by?: string }) => {
       try {
-        const chart = hubChart(o);
+        const chart = hubCharts(o);
         const b = await withDb(o, (db) =>
           createExportBatch(db, chart, {
             target: o.target, format: o.format as ExportFormat | undefined, mode: o.mode as PostingMode | undefined, from: o.from, to: o.to,
@@ -155,7 +155,7 @@ export function registerHistoryCommands(books: Command, who: (o: { by?: string }
       process.once('SIGINT', onSigint);
       try {
         const bytes = readFileSync(file);
-        const chart = hubChart(o);
+        const chart = hubCharts(o);
         const r = await withDb(o, (db) =>
           runHistoryImport(db, chart, { bytes, file_name: file, by: who(o), batch_size: o.batchSize ? Number(o.batchSize) : undefined, yield_ms: o.yieldMs ? Number(o.yieldMs) : undefined, signal: abort.signal, onProgress: progressPrinter() }),
         );

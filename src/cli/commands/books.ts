@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseStatementBytes, STATEMENT_FORMATS, StatementParseError, type StatementFormat } from '../../hub/books/statements';
 import { userInfo } from 'node:os';
-import { hubChart, openHubDb, withDbOptions, type DbOpts } from './ledger';
+import { hubCharts, openHubDb, withDbOptions, type DbOpts } from './ledger';
+import { BooksInputError } from '../../hub/books/errors';
+import { postingUniverse } from '../../hub/books/posting-map';
+import { mapCoverage } from '../../core/ledger/map-coverage';
 import { importSettlement, importStatement, listItems, reconciliationReport, resolveItem, runReconciliation } from '../../hub/books/reconcile';
 import { registerCorrectionCommands, registerExportCommands, registerHistoryCommands } from './books-export';
 import { parseSettlementBytes, SETTLEMENT_FORMATS, SettlementParseError, type SettlementFormat } from '../../hub/books/settlement';
@@ -64,6 +67,7 @@ export function register(program: Command): void {
     });
 
   registerHubCommands(books);
+  registerMapCommands(books);
   registerExportCommands(books, who);
   registerCorrectionCommands(books, who);
   registerHistoryCommands(books, who);
@@ -88,7 +92,8 @@ async function withDb<T>(o: DbOpts, fn: (db: Awaited<ReturnType<typeof openHubDb
 }
 
 function printOneLine(e: unknown): void {
-  process.stderr.write(`${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}\n`);
+  const code = e instanceof BooksInputError ? `${e.code}: ` : '';
+  process.stderr.write(`${code}${(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ')}\n`);
   process.exitCode = 1;
 }
 
@@ -117,8 +122,8 @@ function registerHubCommands(books: Command): void {
     .action(async (file: string, o: DbOpts & { format?: string; processor?: string; by?: string }) => {
       try {
         const bytes = readFileSync(file);
-        const chart = hubChart(o);
-        const r = await withDb(o, (db) => importSettlement(db, chart, { bytes, file_name: file, by: who(o), format: o.format as SettlementFormat | undefined, processor: o.processor }));
+        const charts = hubCharts(o);
+        const r = await withDb(o, (db) => importSettlement(db, charts, { bytes, file_name: file, by: who(o), format: o.format as SettlementFormat | undefined, processor: o.processor }));
         process.stdout.write(`${JSON.stringify({ import_id: r.import_id, already_imported: r.already_imported, lines: r.lines, payouts: r.report.payouts, posted_entries: r.posted_entries })}\n`);
       } catch (e) {
         printOneLine(e);
@@ -155,5 +160,48 @@ function registerHubCommands(books: Command): void {
     .action(async (o: DbOpts & { from?: string; to?: string }) => {
       const rows = await withDb(o, (db) => reconciliationReport(db, { from: dateOpt('--from', o.from), to: dateOpt('--to', o.to) }));
       for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+    });
+}
+
+/** The chart of accounts and posting map: versions in the hub's database (docs/books.md). */
+function registerMapCommands(books: Command): void {
+  const map = books.command('map').description('The chart of accounts and posting map, versioned in the hub (show, set a new version)');
+  withDbOptions(map.command('show').description('Print the current version (or --version N) as one JSON object, or list versions'))
+    .option('--version <n>', 'a given version instead of the current one')
+    .option('--versions', 'list the versions, newest first, one JSON line each')
+    .action(async (o: DbOpts & { version?: string; versions?: boolean }) => {
+      try {
+        if (o.version !== undefined && !/^[1-9]\d{0,8}$/.test(o.version)) throw new Error(`--version: must be a version number, got ${o.version}`);
+        const charts = hubCharts(o);
+        await withDb(o, async (db) => {
+          if (o.versions) {
+            for (const v of await charts.list(db, { limit: 1000 })) process.stdout.write(`${JSON.stringify(v)}\n`);
+            return;
+          }
+          const v = await charts.get(db, o.version !== undefined ? Number(o.version) : (await charts.current(db)).version);
+          const coverage = mapCoverage(v.chart, await postingUniverse(db, v.chart));
+          process.stdout.write(`${JSON.stringify({ version: v.version, note: v.note, created_by: v.created_by, created_at: v.created_at, chart: v.chart.config, ...coverage })}\n`);
+        });
+      } catch (e) {
+        printOneLine(e);
+      }
+    });
+  withDbOptions(map.command('set <file>').description('Save a JSON chart as a new version; refused naming what has no account'))
+    .option('--note <text>', 'why (kept with the version)')
+    .option('--by <user>', 'who saves (default: TILLSTREAM_USER or the login name)')
+    .action(async (file: string, o: DbOpts & { note?: string; by?: string }) => {
+      try {
+        let input: unknown;
+        try {
+          input = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+        } catch (e) {
+          throw new BooksInputError('BAD_MAP', `${file}: not JSON: ${(e as Error).message}`);
+        }
+        const charts = hubCharts(o);
+        const r = await withDb(o, (db) => charts.save(db, input, { by: who(o), ...(o.note !== undefined ? { note: o.note } : {}) }));
+        process.stdout.write(`${JSON.stringify({ version: r.version, unchanged: r.unchanged, to_suspense: r.coverage.to_suspense })}\n`);
+      } catch (e) {
+        printOneLine(e);
+      }
     });
 }

@@ -3,6 +3,7 @@ import { loadHubConfig, ConfigError } from '../../hub/config';
 import { openDb } from '../../hub/db/db';
 import { migrate } from '../../hub/db/migrate';
 import { writeFileSync } from 'node:fs';
+import { PostingMaps } from '../../hub/books/posting-map';
 import { channelOfTerminals, loadEntries, trialBalance } from '../../hub/ledger-queries';
 import { defaultChart, loadChart, toBeancount, toHledgerJournal, toQuickBooksCsv, toXeroCsv, type Chart } from '../../core/ledger';
 
@@ -19,6 +20,11 @@ export interface DbOpts {
 export function hubChart(o: DbOpts): Chart {
   const cfg = loadHubConfig({ file: o.config, overrides: { databaseUrl: o.databaseUrl, dataDir: o.dataDir } });
   return typeof cfg.chart === 'string' ? defaultChart(cfg.chart) : loadChart(cfg.chart);
+}
+
+/** The hub's versioned posting map (its configured chart is version 1 on a database that has none). */
+export function hubCharts(o: DbOpts): PostingMaps {
+  return new PostingMaps(hubChart(o));
 }
 
 export async function openHubDb(o: DbOpts) {
@@ -75,10 +81,10 @@ export function register(program: Command): void {
       for (const [k, v] of [['--from', o.from], ['--to', o.to]] as const) {
         if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new Error(`${k}: must be YYYY-MM-DD, got ${v}`);
       }
-      const chart = hubChart(o);
       const db = await openHubDb(o);
       let files: string[];
       try {
+        const { chart } = await hubCharts(o).current(db);
         const entries = await loadEntries(db, { from: o.from, to: o.to });
         if (o.format === 'hledger') files = [toHledgerJournal(entries, chart, { title: 'Tillstream hub ledger', channels: await channelOfTerminals(db) })];
         else if (o.format === 'beancount') files = [toBeancount(entries, chart, { title: 'Tillstream hub ledger' })];

@@ -14,15 +14,15 @@ export function booksDimensions(extra: Omit<Dimensions, 'store_id' | 'terminal_i
 }
 
 /** Inserts entries that are not there yet (by entry_id); returns the ids written. */
-export async function writeBooksEntries(tx: Queryable, entries: readonly JournalEntry[]): Promise<string[]> {
+export async function writeBooksEntries(tx: Queryable, entries: readonly JournalEntry[], chartVersion: number | null = null): Promise<string[]> {
   const written: string[] = [];
   for (const raw of entries) {
     const entry = freezeEntry(raw);
     assertBalanced(entry);
     const ins = await tx.query(
-      `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo, reverses, adjusts)
-       VALUES ($1, NULL, $8, $2, NULL, $3, $4, $5, $6, $7) ON CONFLICT (entry_id) DO NOTHING`,
-      [entry.entry_id, BOOKS_SOURCE.terminal_id, entry.source.type, entry.date, entry.memo, entry.reverses ?? null, entry.adjusts ?? null, entry.source.store_id === BOOKS_SOURCE.store_id ? null : entry.source.store_id],
+      `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo, reverses, adjusts, chart_version)
+       VALUES ($1, NULL, $8, $2, NULL, $3, $4, $5, $6, $7, $9) ON CONFLICT (entry_id) DO NOTHING`,
+      [entry.entry_id, BOOKS_SOURCE.terminal_id, entry.source.type, entry.date, entry.memo, entry.reverses ?? null, entry.adjusts ?? null, entry.source.store_id === BOOKS_SOURCE.store_id ? null : entry.source.store_id, chartVersion],
     );
     if (ins.rowCount === 0) continue;
     await tx.query(

@@ -14,7 +14,7 @@ import {
 import type { Server as IoServer } from 'socket.io';
 import type { Logger } from 'pino';
 import type { Db } from '../db/db';
-import type { Chart } from '../../core/ledger/chart';
+import type { PostingMaps } from '../books/posting-map';
 import { errorHandler, HttpError, sendError } from './errors';
 import { installInputRules, MAX_BODY_BYTES } from './input';
 import { authHook, type AuthGate } from './auth';
@@ -46,8 +46,8 @@ export interface HttpDeps {
   updatesDir?: string;
   /** What a journal event means (core): channel deliveries are ingested like register batches. */
   processor: EventProcessor;
-  /** The hub's chart of accounts (exports name accounts with it). */
-  chart: Chart;
+  /** The hub's chart of accounts and posting map, versioned in the database (books/posting-map.ts). */
+  charts: PostingMaps;
   /** The sync audit log: flushed before it is read, so a query sees what was just recorded. */
   audit?: SyncAuditLog;
 }
@@ -75,7 +75,7 @@ export interface TlsFiles {
 
 /** The app with its plugins; mountRoutes adds the routes once socket.io is attached to app.server. */
 export async function createHttpApp(
-  deps: Omit<HttpDeps, 'io' | 'track' | 'processor' | 'chart'>,
+  deps: Omit<HttpDeps, 'io' | 'track' | 'processor' | 'charts'>,
   opts: { tls?: TlsFiles; trustProxy?: boolean | string } = {},
 ): Promise<FastifyInstance> {
   const base: FastifyServerOptions = {

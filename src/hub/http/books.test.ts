@@ -152,4 +152,31 @@ describe.each(testBackends())('books HTTP routes on $name', (backend) => {
     expect(h).toMatchObject({ status: 200, body: { imports: [], next_cursor: null } });
     expect((await api(hub, 'POST', '/api/books/history/1/pause')).body).toEqual({ pause_requested: false });
   });
+
+  it('shows the posting map, refuses an incomplete one naming what has no account, saves and lists versions', async () => {
+    expect((await api(hub, 'GET', '/api/books/map', undefined, mgr)).status).toBe(403);
+    const cur = await api(hub, 'GET', '/api/books/map');
+    expect(cur.status).toBe(200);
+    expect(cur.body).toMatchObject({ version: 1, created_by: 'hub config', unmapped: [], to_suspense: [] });
+    const chart = cur.body.chart as { mapping: { revenue: { default?: string; by_category: Record<string, string> }; card_clearing: { by_processor: Record<string, string> } } };
+    const noDefault = structuredClone(chart);
+    delete noDefault.mapping.revenue.default;
+    noDefault.mapping.card_clearing.by_processor = {};
+    const refused = await api(hub, 'PUT', '/api/books/map', { chart: noDefault });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('MAP_UNMAPPED');
+    expect(refused.body.error.message).toMatch(/processor "stripe" \(card clearing\) has no account/);
+    expect((await api(hub, 'PUT', '/api/books/map', { chart: { version: 1 } })).body.error.code).toBe('BAD_MAP');
+    const moved = structuredClone(chart);
+    moved.mapping.revenue.by_category.bakery = '4000';
+    const saved = await api(hub, 'PUT', '/api/books/map', { chart: moved, note: 'bakery into general sales' });
+    expect(saved).toMatchObject({ status: 200, body: { version: 2, unchanged: false } });
+    expect((await api(hub, 'PUT', '/api/books/map', { chart: moved })).body).toMatchObject({ version: 2, unchanged: true });
+    const p1 = await api(hub, 'GET', '/api/books/map/versions?limit=1');
+    expect(p1.body.versions).toEqual([expect.objectContaining({ version: 2, created_by: 'admin', note: 'bakery into general sales' })]);
+    const p2 = await api(hub, 'GET', `/api/books/map/versions?limit=1&cursor=${p1.body.next_cursor}`);
+    expect(p2.body).toMatchObject({ versions: [{ version: 1 }], next_cursor: null });
+    expect((await api(hub, 'GET', '/api/books/map?version=1')).body.chart.mapping.revenue.by_category.bakery).toBe('4040');
+    expect((await api(hub, 'GET', '/api/books/map?version=9')).status).toBe(404);
+  });
 });

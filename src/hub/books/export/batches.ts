@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { loadChart, type Chart, type ChartInput } from '../../../core/ledger/chart';
+import { chartNow, type ChartSource } from '../posting-map';
 import { dailySummaries } from '../../../core/ledger/daily-summary';
 import type { JournalEntry } from '../../../core/ledger/entry';
 import { MAX_EXPORT_ENTRIES, toBeancount, toHledgerJournal, toQuickBooksCsv, toXeroCsv } from '../../../core/ledger/export';
@@ -122,9 +123,11 @@ async function lockTarget(tx: Queryable, req: ExportRequest): Promise<{ format: 
  * BooksInputError NOTHING_TO_EXPORT when there is nothing (new) in the range, and
  * ALREADY_EXPORTED when entries 'all' would repeat entries without `again`.
  */
-export async function createExportBatch(db: Db, chart: Chart, req: ExportRequest): Promise<RenderedBatch> {
+export async function createExportBatch(db: Db, charts: ChartSource, req: ExportRequest): Promise<RenderedBatch> {
   validate(req);
   return db.transaction(async (tx) => {
+    // Accounts are named with the map current now (the batch keeps that chart for re-renders).
+    const { chart } = await chartNow(charts, tx);
     const t = await lockTarget(tx, req);
     const all = req.entries === 'all';
     const picked = await tx.query<{ entry_id: string; exported: boolean }>(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Chart } from '../../../core/ledger/chart';
+import { chartNow, type ChartSource } from '../posting-map';
 import type { JournalEntry } from '../../../core/ledger/entry';
 import type { Db, Queryable } from '../../db/db';
 import { BooksInputError } from '../reconcile/store';
@@ -82,14 +83,14 @@ async function checkWhole(db: Queryable, bytes: Uint8Array, chart: Chart): Promi
   return { sales, lines: last };
 }
 
-async function insertEntries(tx: Queryable, entries: readonly JournalEntry[]): Promise<number> {
+async function insertEntries(tx: Queryable, entries: readonly JournalEntry[], chartVersion: number | null): Promise<number> {
   if (entries.length === 0) return 0;
   const ins = await tx.query<{ entry_id: string }>(
-    `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo)
-     SELECT x.entry_id, NULL, x.store_id, x.terminal_id, NULL, x.event_type, x.date, x.memo
+    `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo, chart_version)
+     SELECT x.entry_id, NULL, x.store_id, x.terminal_id, NULL, x.event_type, x.date, x.memo, $2::int
        FROM jsonb_to_recordset($1::jsonb) AS x(entry_id text, store_id text, terminal_id text, event_type text, date date, memo text)
      ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id`,
-    [JSON.stringify(entries.map((e) => ({ entry_id: e.entry_id, store_id: e.source.store_id, terminal_id: e.source.terminal_id, event_type: e.source.type, date: e.date, memo: e.memo })))],
+    [JSON.stringify(entries.map((e) => ({ entry_id: e.entry_id, store_id: e.source.store_id, terminal_id: e.source.terminal_id, event_type: e.source.type, date: e.date, memo: e.memo }))), chartVersion],
   );
   const fresh = new Set(ins.rows.map((r) => r.entry_id));
   if (fresh.size === 0) return 0;
@@ -105,7 +106,7 @@ async function insertEntries(tx: Queryable, entries: readonly JournalEntry[]): P
 
 export async function runHistoryImport(
   db: Db,
-  chart: Chart,
+  charts: ChartSource,
   input: {
     bytes: Uint8Array; file_name?: string; by: string; batch_size?: number;
     /** Sleep between batches, so live ingest keeps its latency (measured in bench/history-import.ts). */
@@ -115,6 +116,8 @@ export async function runHistoryImport(
 ): Promise<HistoryRunResult> {
   if (input.bytes.byteLength > MAX_HISTORY_BYTES) throw new BooksInputError('FILE_TOO_LARGE', `at most ${MAX_HISTORY_BYTES} bytes; split the history into several files`);
   const batchSize = Math.min(Math.max(input.batch_size ?? 1_000, 1), MAX_BATCH);
+  // One run posts with the map current when it starts (a resumed run: when it resumes).
+  const { chart, version: chartVersion } = await chartNow(charts, db);
   const hash = createHash('sha256').update(input.bytes).digest('hex');
   let found = await db.query<Record<string, unknown>>(`SELECT ${JOB_COLUMNS} FROM history_imports WHERE content_sha256 = $1`, [hash]);
   let job = found.rows[0] ? toJob(found.rows[0]) : null;
@@ -154,7 +157,7 @@ export async function runHistoryImport(
       // second runner of the same file finds the point moved and stops.
       const cur = await tx.query<{ next_line: number; status: string }>(`SELECT next_line, status FROM history_imports WHERE import_id = $1 FOR UPDATE`, [id]);
       if (Number(cur.rows[0]!.next_line) !== job!.next_line) throw new BooksInputError('CONCURRENT_RUN', `history import ${id} is being run by someone else`);
-      const posted = await insertEntries(tx, entries);
+      const posted = await insertEntries(tx, entries, chartVersion);
       postedNow += posted;
       await tx.query(
         `UPDATE history_imports SET next_line = $2, done_sales = done_sales + $3, posted_entries = posted_entries + $4, updated_at = now() WHERE import_id = $1`,

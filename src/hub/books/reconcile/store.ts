@@ -4,6 +4,8 @@ import type { JournalEntry, JournalLine } from '../../../core/ledger/entry';
 import { isKnownCurrency } from '../../../core/money/currency';
 import { parseMoney } from '../../../core/money/money';
 import type { Db, Queryable } from '../../db/db';
+import { BooksInputError } from '../errors';
+import { chartNow, type ChartSource } from '../posting-map';
 import { booksDimensions, BOOKS_SOURCE, writeBooksEntries } from '../ledger-write';
 import { parseSettlementBytes, SettlementParseError, type ParseSettlementOptions, type SettlementReport } from '../settlement';
 import { parseStatementBytes, StatementParseError, type ParsedStatements, type ParseStatementOptions } from '../statements';
@@ -13,15 +15,7 @@ import { dailyReport, reconcile, type BankLineIn, type CardTender, type CashDepo
 // written, and the same bytes twice are recognised by their SHA-256), posting of processor
 // payouts and fees, the matching run, and the resolutions people record.
 
-export class BooksInputError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BooksInputError';
-  }
-}
+export { BooksInputError };
 
 export interface ImportResult {
   import_id: number;
@@ -97,16 +91,17 @@ export function payoutEntry(chart: Chart, processor: string, payout: { payout_id
   return { entry_id: id, source: { ...BOOKS_SOURCE, event_id: id.slice(0, 64), type: 'books.settlement_payout' }, date: payout.date, memo: `${processor} payout ${payout.payout_id}`.slice(0, 500), lines: post };
 }
 
-export async function importSettlement(db: Db, chart: Chart, input: { bytes: Uint8Array; file_name?: string; by: string } & ParseSettlementOptions): Promise<ImportResult & { report: SettlementReport }> {
+export async function importSettlement(db: Db, charts: ChartSource, input: { bytes: Uint8Array; file_name?: string; by: string } & ParseSettlementOptions): Promise<ImportResult & { report: SettlementReport }> {
   const report = parseSettlementBytes(input.bytes, input); // throws SettlementParseError: nothing written
   const lines = report.lines.map((l) => ({ ...l, gross: minor(l.gross, l.currency), fee: minor(l.fee, l.currency), net: minor(l.net, l.currency) }));
   const payouts = report.payouts.map((p) => ({ ...p, amount: minor(p.amount, p.currency) }));
-  // Check the chart can post every payout before writing anything.
-  const entries = payouts
-    .filter((p) => p.lines_check === 'ok')
-    .map((p) => payoutEntry(chart, report.processor, p, lines.filter((l) => l.payout_id === p.payout_id && l.currency === p.currency)));
   const hash = sha256(input.bytes);
   return db.transaction(async (tx) => {
+    // The posting map of this transaction must post every payout before anything is written.
+    const { chart, version } = await chartNow(charts, tx);
+    const entries = payouts
+      .filter((p) => p.lines_check === 'ok')
+      .map((p) => payoutEntry(chart, report.processor, p, lines.filter((l) => l.payout_id === p.payout_id && l.currency === p.currency)));
     const before = await existing(tx, 'settlement', hash);
     if (before !== null) return { import_id: before, already_imported: true, lines: 0, posted_entries: [], report };
     const imp = await tx.query<{ import_id: number }>(
@@ -130,7 +125,7 @@ export async function importSettlement(db: Db, chart: Chart, input: { bytes: Uin
       );
     }
     // A payout already posted from an earlier file (a re-sent report) is not posted twice.
-    const posted = await writeBooksEntries(tx, entries);
+    const posted = await writeBooksEntries(tx, entries, version);
     return { import_id: importId, already_imported: false, lines: lines.length, posted_entries: posted, report };
   });
 }

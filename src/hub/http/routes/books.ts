@@ -6,9 +6,12 @@ import { keyset, pageQuery, pageReply, SqlParams } from '../paging';
 import { createExportBatch, EXPORT_FORMATS, POSTING_MODES, renderBatch } from '../../books/export/batches';
 import { correctionItems, CORRECTION_FORMATS, importCorrections, previewCorrections } from '../../books/corrections/import';
 import { listHistoryImports, requestHistoryPause } from '../../books/history/run';
-import { BooksInputError, importSettlement, importStatement, reconciliationReport, resolveItem, runReconciliation, SettlementParseError, StatementParseError } from '../../books/reconcile/store';
+import { importSettlement, importStatement, reconciliationReport, resolveItem, runReconciliation, SettlementParseError, StatementParseError } from '../../books/reconcile/store';
 import { SETTLEMENT_FORMATS } from '../../books/settlement';
+import { BooksInputError } from '../../books/errors';
 import { STATEMENT_FORMATS } from '../../books/statements';
+import { postingUniverse } from '../../books/posting-map';
+import { mapCoverage } from '../../../core/ledger/map-coverage';
 
 // The books over HTTP (admin and hq only): export batches, corrections coming back,
 // statement and settlement imports, reconciliation runs, items and resolutions. Lists use
@@ -18,8 +21,8 @@ import { STATEMENT_FORMATS } from '../../books/statements';
 
 const ROLES = { auth: 'user' as const, roles: ['admin' as const, 'hq' as const] };
 const date = z.iso.date();
-const CONFLICT = new Set(['NOTHING_TO_EXPORT', 'ALREADY_EXPORTED', 'TARGET_MISMATCH', 'CONCURRENT_RUN']);
-const NOT_FOUND = new Set(['UNKNOWN_BATCH', 'UNKNOWN_ITEM', 'UNKNOWN_TARGET']);
+const CONFLICT = new Set(['NOTHING_TO_EXPORT', 'ALREADY_EXPORTED', 'TARGET_MISMATCH', 'CONCURRENT_RUN', 'MAP_ACCOUNT_IN_USE']);
+const NOT_FOUND = new Set(['UNKNOWN_BATCH', 'UNKNOWN_ITEM', 'UNKNOWN_TARGET', 'UNKNOWN_MAP_VERSION']);
 
 /** Books refusals as HTTP answers with the same code. */
 async function books<T>(fn: () => Promise<T>): Promise<T> {
@@ -59,7 +62,68 @@ const errors = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchem
 const correctionBody = z.object({ format: z.enum(CORRECTION_FORMATS), content: z.string().min(1).max(8_000_000), batch_id: z.number().int().min(1).optional(), file_name: z.string().max(500).optional() }).strict();
 const base64 = z.string().min(1).max(12_000_000).regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64');
 
+const uncoveredSchema = z.object({ what: z.string(), mapping: z.string() });
+const mapVersionSchema = z.object({
+  version: z.number(), note: z.string(), created_by: z.string(), created_at: z.string(),
+  chart: z.record(z.string(), z.unknown()).describe('the chart of accounts and posting map (docs/ledger.md)'),
+  unmapped: z.array(uncoveredSchema).describe('what the hub knows of that this version cannot post (a category added since it was saved)'),
+  to_suspense: z.array(uncoveredSchema).describe('what posts to the suspense account'),
+});
+
 export const booksRoutes: RouteModule = (app, deps) => {
+  app.get('/api/books/map', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'The chart of accounts and posting map: the current version, or ?version=N (admin, hq)', security: [{ bearer: [] }],
+      querystring: z.object({ version: z.coerce.number().int().min(1).max(2_147_483_647).optional() }).strict(),
+      response: { 200: mapVersionSchema, ...errors },
+    },
+    handler: async (req) =>
+      books(async () => {
+        const version = req.query.version ?? (await deps.charts.current(deps.db)).version;
+        const v = await deps.charts.get(deps.db, version);
+        const coverage = mapCoverage(v.chart, await postingUniverse(deps.db, v.chart));
+        return { version: v.version, note: v.note, created_by: v.created_by, created_at: v.created_at, chart: v.chart.config as unknown as Record<string, unknown>, ...coverage };
+      }),
+  });
+
+  const mapVersions = keyset('books-map-versions', [{ sql: 'version', type: 'bigint' }], 'desc');
+  app.get('/api/books/map/versions', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: 'Versions of the posting map, newest first (admin, hq)', security: [{ bearer: [] }],
+      querystring: z.object({ ...pageQuery() }).strict(),
+      response: { 200: pageReply('versions', z.object({ version: z.number(), note: z.string(), created_by: z.string(), created_at: z.string() })), ...errors },
+    },
+    handler: async (req) => {
+      await deps.charts.current(deps.db); // seeds version 1 on a fresh database
+      const q = new SqlParams();
+      const r = await deps.db.query<Record<string, unknown>>(
+        `SELECT version, note, created_by, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at, ${mapVersions.select}
+           FROM chart_versions WHERE ${mapVersions.after(q, req.query.cursor)} ORDER BY ${mapVersions.orderBy} LIMIT ${q.p(req.query.limit + 1)}`,
+        q.values,
+      );
+      const page = mapVersions.page(r.rows, req.query.limit);
+      return { versions: page.rows.map((x) => ({ version: Number(x.version), note: String(x.note), created_by: String(x.created_by), created_at: String(x.created_at) })), next_cursor: page.next_cursor };
+    },
+  });
+
+  app.put('/api/books/map', {
+    config: ROLES,
+    schema: {
+      tags: ['books'],
+      summary: 'Save a new version of the posting map; refused naming what has no account (MAP_UNMAPPED), a chart error (BAD_MAP) or an account with postings removed (MAP_ACCOUNT_IN_USE) (admin, hq)',
+      security: [{ bearer: [] }],
+      body: z.object({ chart: z.record(z.string(), z.unknown()), note: z.string().max(500).optional() }).strict(),
+      response: { 200: z.object({ version: z.number(), unchanged: z.boolean(), to_suspense: z.array(uncoveredSchema) }), ...errors },
+    },
+    handler: async (req) =>
+      books(async () => {
+        const r = await deps.charts.save(deps.db, req.body.chart, { by: userOf(req).user_id, ...(req.body.note !== undefined ? { note: req.body.note } : {}) });
+        return { version: r.version, unchanged: r.unchanged, to_suspense: r.coverage.to_suspense };
+      }),
+  });
+
   app.post('/api/books/exports', {
     config: ROLES,
     schema: {
@@ -71,7 +135,7 @@ export const booksRoutes: RouteModule = (app, deps) => {
       response: { 201: batchSchema, ...errors },
     },
     handler: async (req, reply) => {
-      const b = await books(() => createExportBatch(deps.db, deps.chart, { ...req.body, by: userOf(req).user_id }));
+      const b = await books(() => createExportBatch(deps.db, deps.charts, { ...req.body, by: userOf(req).user_id }));
       const { files: _f, ...record } = b;
       return reply.code(201).send(record);
     },
@@ -212,7 +276,7 @@ export const booksRoutes: RouteModule = (app, deps) => {
       response: { 200: z.object({ import_id: z.number(), already_imported: z.boolean(), lines: z.number(), posted_entries: z.array(z.string()), ...dateSpan }), ...errors },
     },
     handler: async (req) => {
-      const r = await books(() => importSettlement(deps.db, deps.chart, { bytes: Buffer.from(req.body.content_base64, 'base64'), format: req.body.format, processor: req.body.processor, file_name: req.body.file_name, by: userOf(req).user_id }));
+      const r = await books(() => importSettlement(deps.db, deps.charts, { bytes: Buffer.from(req.body.content_base64, 'base64'), format: req.body.format, processor: req.body.processor, file_name: req.body.file_name, by: userOf(req).user_id }));
       return { import_id: r.import_id, already_imported: r.already_imported, lines: r.lines, posted_entries: r.posted_entries, ...span([...r.report.lines.map((l) => l.transaction_date), ...r.report.payouts.map((p) => p.date)]) };
     },
   });

@@ -231,7 +231,8 @@ export const customerRoutes: RouteModule = (app, deps) => {
     },
     handler: async (req) => {
       requireRole(userOf(req), ['admin', 'hq']);
-      return reconcileValue(deps.db, { gift_card: deps.chart.config.mapping.gift_card, points: deps.chart.config.mapping.loyalty?.liability ?? null });
+      const { chart } = await deps.charts.current(deps.db);
+      return reconcileValue(deps.db, { gift_card: chart.config.mapping.gift_card, points: chart.config.mapping.loyalty?.liability ?? null });
     },
   });
 };

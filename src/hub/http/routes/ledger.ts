@@ -148,7 +148,8 @@ export const ledgerRoutes: RouteModule = (app, deps) => {
         const facts = await rangeFacts(deps.db, r);
         if (facts.currencies.length > 1) throw new HttpError(400, 'MIXED_CURRENCY', `entries are in ${facts.currencies.join(', ')}; export one store set with one currency for QuickBooks`, 'store_id');
       }
-      const chunks = streamLedgerExport(deps.db, deps.chart, format, r);
+      const { chart } = await deps.charts.current(deps.db);
+      const chunks = streamLedgerExport(deps.db, chart, format, r);
       // The first page is rendered before the status is sent, so a refusal is still an error body.
       let first: IteratorResult<string>;
       try {
