@@ -5,7 +5,7 @@ import { canonicalJson } from '../../core/protocol/canonical-json';
 import type { Db, Queryable } from '../db/db';
 import { BooksInputError } from './errors';
 
-// The chart of accounts and posting map as versions in the database (migration 016). HQ saves
+// The chart of accounts and posting map as versions in the database (migration 017). HQ saves
 // a new version; nothing edits an old one. Every hub process reads the newest version inside
 // the transaction that posts (one indexed lookup; the parsed chart is cached per version), so a
 // map saved through one hub applies on all of them from their next batch, and each entry
