@@ -315,6 +315,7 @@ describe('HQ console', () => {
     expect(await priceAtRate('T01')).toBe(40_000); // the other store keeps its rate
 
     await go('books');
+    await page.getByTestId('books-tab-trial').click();
     await page.getByTestId('trial-balance').waitFor();
     expect(await page.getByTestId('tb-balanced').textContent()).toBe('Balanced');
     await shot('11-books');
