@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { createApi, errorText, type Api, type Me, type StoreRow } from './api';
+import { useCallback, useEffect, useMemo, useRef, useState, type ComponentType } from 'react';
+import { createApi, errorText, type Api, type Me, type SessionReply, type StoreRow } from './api';
 import { connectLive, type Live, type LiveState } from './live';
 import { SessionContext, type Session } from './ui';
 import { SignIn } from './pages/SignIn';
@@ -12,6 +12,7 @@ import { Terminals } from './pages/Terminals';
 import { Alerts } from './pages/Alerts';
 import { Books } from './pages/Books';
 import { Channels } from './pages/Channels';
+import { Users } from './pages/Users';
 
 // The console's shell: sign-in, then a side navigation with one page per area. The page is
 // in the URL's hash (#/sales), so Back, bookmarks and reloads land where the person was.
@@ -26,10 +27,9 @@ const PAGES = [
   { id: 'alerts', label: 'Alerts', key: '7', C: Alerts },
   { id: 'books', label: 'Books', key: '8', C: Books },
   { id: 'channels', label: 'Channels', key: '9', C: Channels },
-] as const;
+  { id: 'users', label: 'Users', key: '0', C: Users, admin: true },
+] as const satisfies ReadonlyArray<{ id: string; label: string; key: string; C: ComponentType; admin?: boolean }>;
 type PageId = (typeof PAGES)[number]['id'];
-
-const TOKEN_KEY = 'tillstream.hq.token';
 
 function pageFromHash(): PageId {
   const h = location.hash.replace(/^#\/?/, '').split('?')[0];
@@ -43,24 +43,37 @@ export function App() {
   const [liveState, setLiveState] = useState<LiveState>('connecting');
   const [openAlerts, setOpenAlerts] = useState(0);
   const [booting, setBooting] = useState(true);
+  // The CSRF token of this browser's session (the hub binds it to the session); read at each call.
+  const csrf = useRef('');
+  const api = useMemo(() => createApi(() => csrf.current), []);
 
-  const signIn = useCallback(async (token: string) => {
-    const api = createApi(token);
-    const me = await api.get<Me>('/api/me');
-    if (me.kind !== 'user') throw new Error('this token belongs to a register; sign in with a user token');
-    const { stores } = await api.get<{ stores: StoreRow[] }>('/api/stores');
-    sessionStorage.setItem(TOKEN_KEY, token);
-    setStores(stores);
-    setSession({ api, me, live: connectLive(token) });
-  }, []);
+  const start = useCallback(
+    async (reply: SessionReply) => {
+      csrf.current = reply.csrf_token;
+      if (!reply.user) return;
+      const { stores } = await api.get<{ stores: StoreRow[] }>('/api/stores');
+      setStores(stores);
+      setSession({ api, me: reply.user, live: connectLive() });
+    },
+    [api],
+  );
 
+  // A reload keeps the session: the cookie is still there, and the hub says whose it is.
   useEffect(() => {
-    const saved = sessionStorage.getItem(TOKEN_KEY);
-    if (!saved) return setBooting(false);
-    signIn(saved)
-      .catch(() => sessionStorage.removeItem(TOKEN_KEY))
+    api
+      .get<SessionReply>('/api/session')
+      .then(start)
+      .catch(() => {})
       .finally(() => setBooting(false));
-  }, [signIn]);
+  }, [api, start]);
+
+  const signIn = useCallback(
+    async (user_id: string, password: string) => {
+      if (!csrf.current) csrf.current = (await api.get<SessionReply>('/api/session')).csrf_token;
+      await start(await api.post<SessionReply>('/api/session', { user_id, password }));
+    },
+    [api, start],
+  );
 
   useEffect(() => {
     const on = () => setPage(pageFromHash());
@@ -111,13 +124,16 @@ export function App() {
   );
 
   if (booting) return <div className="boot">Tillstream HQ…</div>;
-  if (!value) return <SignIn onSignIn={(t) => signIn(t).catch((err: unknown) => Promise.reject(new Error(errorText(err))))} />;
+  if (!value) return <SignIn onSignIn={(u, p) => signIn(u, p).catch((err: unknown) => Promise.reject(new Error(errorText(err))))} />;
 
-  const Current = PAGES.find((p) => p.id === page)!.C;
-  const signOut = () => {
-    sessionStorage.removeItem(TOKEN_KEY);
+  const pages = PAGES.filter((p) => !('admin' in p) || value.me.role === 'admin');
+  const Current = (pages.find((p) => p.id === page) ?? pages[0]!).C;
+  const signOut = async () => {
+    await api.del('/api/session').catch(() => {});
     value.live.close();
     setSession(null);
+    // A fresh token for the next sign-in (the old one was bound to the ended session).
+    csrf.current = (await api.get<SessionReply>('/api/session').catch(() => ({ csrf_token: '' }))).csrf_token;
   };
   return (
     <SessionContext.Provider value={value}>
@@ -127,7 +143,7 @@ export function App() {
             <span className="logo" aria-hidden="true">◆</span> Tillstream <span className="brand-hq">HQ</span>
           </div>
           <ul>
-            {PAGES.map((p) => (
+            {pages.map((p) => (
               <li key={p.id}>
                 <a href={`#/${p.id}`} className={p.id === page ? 'on' : ''} aria-current={p.id === page ? 'page' : undefined} data-testid={`nav-${p.id}`}>
                   <span>{p.label}</span>
@@ -148,10 +164,10 @@ export function App() {
             </div>
             <div className="who">
               <div>
-                <strong>{value.me.user_id}</strong>
+                <strong title={value.me.user_id}>{value.me.name}</strong>
                 <div className="muted">{value.me.role === 'store_manager' ? `store manager · ${value.me.store_ids?.join(', ')}` : value.me.role}</div>
               </div>
-              <button type="button" className="btn btn-ghost btn-small" onClick={signOut} data-testid="sign-out">
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => void signOut()} data-testid="sign-out">
                 Sign out
               </button>
             </div>

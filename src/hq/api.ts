@@ -1,4 +1,4 @@
-// The hub's HTTP API as the console uses it: bearer token, JSON in and out, errors carry the
+// The hub's HTTP API as the console uses it: session cookie + CSRF token, JSON in and out, errors carry the
 // hub's {error: {code, message, field}} so a form can name what is wrong.
 
 export class ApiError extends Error {
@@ -15,7 +15,6 @@ export class ApiError extends Error {
 export type Query = Record<string, string | number | undefined | null>;
 
 export interface Api {
-  readonly token: string;
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
   put<T>(path: string, body: unknown): Promise<T>;
@@ -25,11 +24,18 @@ export interface Api {
   file(path: string, query?: Query): Promise<{ text: string; name: string }>;
 }
 
-export function createApi(token: string, base = ''): Api {
+/**
+ * The console signs in with a password: the hub keeps the session in an httpOnly cookie the
+ * browser sends by itself, and every change carries the CSRF token the hub handed out with
+ * the session (x-csrf-token). `csrf` is read at each call, so a new session's token is used
+ * as soon as it exists.
+ */
+export function createApi(csrf: () => string, base = ''): Api {
   const call = async <T,>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      credentials: 'same-origin',
+      headers: { ...(method === 'GET' ? {} : { 'x-csrf-token': csrf() }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -46,7 +52,6 @@ export function createApi(token: string, base = ''): Api {
     return json as T;
   };
   return {
-    token,
     get: (path, query) => {
       const qs = new URLSearchParams();
       for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
@@ -61,7 +66,7 @@ export function createApi(token: string, base = ''): Api {
       const qs = new URLSearchParams();
       for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
       const s = qs.toString();
-      const res = await fetch(`${base}${s ? `${path}?${s}` : path}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${base}${s ? `${path}?${s}` : path}`, { credentials: 'same-origin' });
       const text = await res.text();
       if (!res.ok) {
         let e: { code?: string; message?: string; field?: string } | undefined;
@@ -85,11 +90,30 @@ export function errorText(err: unknown): string {
 
 // ---- shapes the hub answers (see docs/hub.md) ----
 
+export type Role = 'admin' | 'hq' | 'store_manager';
 export interface Me {
-  kind: 'user' | 'register';
-  user_id?: string;
-  role?: 'admin' | 'hq' | 'store_manager';
-  store_ids?: string[];
+  user_id: string;
+  name: string;
+  role: Role;
+  store_ids: string[];
+}
+/** GET /api/session: who this browser is signed in as, and the CSRF token for its changes. */
+export interface SessionReply {
+  user: Me | null;
+  expires_at: string | null;
+  csrf_token: string;
+}
+export interface UserRow {
+  user_id: string;
+  name: string;
+  role: Role;
+  store_ids: string[];
+  disabled: boolean;
+  has_password: boolean;
+  tokens: number;
+  sessions: number;
+  created_at: string;
+  password_changed_at: string | null;
 }
 export interface StoreRow {
   store_id: string;

@@ -16,8 +16,9 @@ export interface Live {
   close(): void;
 }
 
-export function connectLive(token: string): Live {
-  const socket: Socket = io({ transports: ['websocket'], auth: { token }, reconnectionDelayMax: 5000 });
+/** The browser sends the session cookie with the WebSocket upgrade; the hub checks it and the page's origin. */
+export function connectLive(): Live {
+  const socket: Socket = io({ transports: ['websocket'], reconnectionDelayMax: 5000 });
   const journal = new Set<(e: EventRow & { shown_at: number }) => void>();
   const alerts = new Set<(a: AlertRow) => void>();
   const states = new Set<(s: LiveState, detail?: string) => void>();

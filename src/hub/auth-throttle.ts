@@ -8,7 +8,10 @@ import type { Alert } from '../core/protocol';
 // all sources together; tokens are 256-bit random, so a chain-wide flood of bad tokens raises
 // the alert but does not lock out the registers that hold good ones.
 
-export type SecretKind = 'enrollment_code' | 'api_token' | 'register_credential';
+// Console passwords are counted twice: per source address ('password') and per user name
+// ('password_account', the name as the source), so neither one address trying many names nor
+// many addresses trying one name get more than perSource guesses per window.
+export type SecretKind = 'enrollment_code' | 'api_token' | 'register_credential' | 'password' | 'password_account';
 
 export interface ThrottleLimits {
   /** Failures of one kind from one source within windowMs before it is locked out. */
@@ -60,7 +63,10 @@ export class AuthThrottle {
   check(kind: SecretKind, source: string): void {
     const t = this.now();
     const s = this.sources.get(`${kind}|${source}`);
-    if (s && s.lockedUntil > t) throw new LockedOutError(s.lockedUntil - t, `too many failed ${label(kind)} attempts from this address; locked for ${secs(s.lockedUntil - t)} s`);
+    if (s && s.lockedUntil > t) {
+      const whom = kind === 'password_account' ? 'for this user name' : 'from this address';
+      throw new LockedOutError(s.lockedUntil - t, `too many failed ${label(kind)} attempts ${whom}; locked for ${secs(s.lockedUntil - t)} s`);
+    }
     const g = this.targets.get(kind);
     if (kind === 'enrollment_code' && g && g.lockedUntil > t) {
       throw new LockedOutError(g.lockedUntil - t, `too many failed enrollment attempts chain-wide; enrollment is locked for ${secs(g.lockedUntil - t)} s (HQ has an alert)`);
@@ -107,7 +113,14 @@ export class AuthThrottle {
   }
 }
 
-const label = (k: SecretKind) => (k === 'enrollment_code' ? 'enrollment code' : k === 'api_token' ? 'API token' : 'register credential');
+const LABELS: Record<SecretKind, string> = {
+  enrollment_code: 'enrollment code',
+  api_token: 'API token',
+  register_credential: 'register credential',
+  password: 'password',
+  password_account: 'password (per user name)',
+};
+const label = (k: SecretKind) => LABELS[k];
 const secs = (ms: number) => Math.ceil(ms / 1000);
 
 /** Chain-wide alerts (not about one store) carry this store id. */

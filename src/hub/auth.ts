@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db, Queryable } from './db/db';
+import { hashPassword } from './passwords';
 
 // Credentials: random bearer tokens, stored only as SHA-256. A register's credential comes
 // from redeeming a one-time enrollment code and binds it to one store and one terminal.
@@ -26,7 +27,7 @@ export const isUniqueViolation = (err: unknown): boolean => (err as { code?: unk
 
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
-export function newToken(prefix: 'tsr' | 'tsu'): string {
+export function newToken(prefix: 'tsr' | 'tsu' | 'tss'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
@@ -40,11 +41,16 @@ export function newEnrollmentCode(): string {
 }
 const normalizeCode = (code: string): string => code.trim().toUpperCase().replace(/[\s-]/g, '');
 
-export async function authenticate(db: Queryable, token: string | undefined | null): Promise<Principal | null> {
+/**
+ * Who a secret belongs to. A bearer token (Authorization header, socket auth) finds user and
+ * register credentials; the console's session cookie finds only sessions, which also end at
+ * expires_at. A disabled user is nobody, whatever they present.
+ */
+export async function authenticate(db: Queryable, token: string | undefined | null, via: 'bearer' | 'session' = 'bearer'): Promise<Principal | null> {
   if (typeof token !== 'string' || token.length < 8 || token.length > 200) return null;
   const { rows } = await db.query<{
     credential_id: number;
-    kind: 'user' | 'register';
+    kind: 'user' | 'register' | 'session';
     user_id: string | null;
     terminal_id: string | null;
     store_id: string | null;
@@ -53,13 +59,15 @@ export async function authenticate(db: Queryable, token: string | undefined | nu
   }>(
     `SELECT c.credential_id, c.kind, c.user_id, c.terminal_id, c.store_id, u.role, u.store_ids
        FROM credentials c LEFT JOIN users u ON u.user_id = c.user_id
-      WHERE c.token_hash = $1 AND c.revoked_at IS NULL`,
-    [hashToken(token)],
+      WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND c.kind = ANY($2::text[])
+        AND (c.expires_at IS NULL OR c.expires_at > now())
+        AND (c.kind = 'register' OR u.disabled_at IS NULL)`,
+    [hashToken(token), via === 'session' ? ['session'] : ['user', 'register']],
   );
   const r = rows[0];
   if (!r) return null;
-  if (r.kind === 'register') return { kind: 'register', credential_id: r.credential_id, terminal_id: r.terminal_id!, store_id: r.store_id! };
-  return { kind: 'user', credential_id: r.credential_id, user_id: r.user_id!, role: r.role!, store_ids: r.store_ids ?? [] };
+  if (r.kind === 'register') return { kind: 'register', credential_id: Number(r.credential_id), terminal_id: r.terminal_id!, store_id: r.store_id! };
+  return { kind: 'user', credential_id: Number(r.credential_id), user_id: r.user_id!, role: r.role!, store_ids: r.store_ids ?? [] };
 }
 
 /** Can this principal manage (read/write HQ data of) the store? */
@@ -81,10 +89,16 @@ export async function ensureBootstrapAdmin(db: Db, token: string): Promise<void>
   });
 }
 
+/**
+ * Creates a user. With a password they can sign in to the console; an API token (shown once)
+ * is made unless `token` is false, for scripts. Either or both; a user with neither can do
+ * nothing until an admin sets a password.
+ */
 export async function createUser(
   db: Db,
-  u: { user_id: string; name: string; role: Role; store_ids?: string[] },
-): Promise<{ user_id: string; token: string; credential_id: number }> {
+  u: { user_id: string; name: string; role: Role; store_ids?: string[]; password?: string; token?: boolean },
+): Promise<{ user_id: string; token: string | null; credential_id: number | null }> {
+  const passwordHash = u.password === undefined ? null : await hashPassword(u.password);
   // Two requests creating the same user at once: the loser's INSERT meets the winner's row
   // in the unique index (23505) and gets the same CONFLICT as a later request would.
   return db.transaction(async (tx) => {
@@ -94,13 +108,17 @@ export async function createUser(
       const st = await tx.query(`SELECT 1 FROM stores WHERE store_id = $1`, [s]);
       if (!st.rows.length) throw new AuthError('BAD_REQUEST', `unknown store ${s}`, 'store_ids');
     }
-    await tx.query(`INSERT INTO users (user_id, name, role, store_ids) VALUES ($1, $2, $3, $4)`, [u.user_id, u.name, u.role, u.store_ids ?? []]);
+    await tx.query(
+      `INSERT INTO users (user_id, name, role, store_ids, password_hash, password_changed_at) VALUES ($1, $2, $3, $4, $5, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END)`,
+      [u.user_id, u.name, u.role, u.store_ids ?? [], passwordHash],
+    );
+    if (u.token === false) return { user_id: u.user_id, token: null, credential_id: null };
     const token = newToken('tsu');
     const { rows } = await tx.query<{ credential_id: number }>(
       `INSERT INTO credentials (token_hash, kind, user_id) VALUES ($1, 'user', $2) RETURNING credential_id`,
       [hashToken(token), u.user_id],
     );
-    return { user_id: u.user_id, token, credential_id: rows[0]!.credential_id };
+    return { user_id: u.user_id, token, credential_id: Number(rows[0]!.credential_id) };
   }).catch((err: unknown) => {
     if (isUniqueViolation(err)) throw new AuthError('CONFLICT', `user ${u.user_id} already exists (created by a concurrent request)`, 'user_id');
     throw err;

@@ -23,6 +23,7 @@ import {
 } from '../core/protocol';
 import type { Db } from './db/db';
 import { authenticate, type Principal } from './auth';
+import { SESSION_COOKIE } from './users';
 import type { AuthThrottle } from './auth-throttle';
 import { latestCursor, pullChanges, storeSnapshot } from './changes';
 import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
@@ -125,6 +126,23 @@ export function publishJournal(io: Server, events: JournalEvent[]): void {
   }
 }
 
+/** The console's session id from a WebSocket upgrade's cookie, when the request comes from the hub's own page. */
+export function consoleSession(headers: Record<string, string | string[] | undefined>): string | null {
+  const cookie = headers.cookie;
+  const origin = headers.origin;
+  const host = headers.host;
+  if (typeof cookie !== 'string' || typeof origin !== 'string' || typeof host !== 'string') return null;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    return null;
+  }
+  if (originHost !== host) return null;
+  const m = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([A-Za-z0-9_-]{8,200})(?:;|$)`).exec(cookie);
+  return m ? m[1]! : null;
+}
+
 export function installSocketHandlers(deps: SocketDeps): void {
   const { io, db, log } = deps;
   // One batch at a time per terminal in this process; across hubs the terminal row lock serializes.
@@ -143,7 +161,10 @@ export function installSocketHandlers(deps: SocketDeps): void {
     } catch (err) {
       return next(Object.assign(new Error('LOCKED_OUT'), { data: { message: (err as Error).message } }));
     }
-    authenticate(db, typeof token === 'string' ? token : null)
+    // The HQ console's live feed carries no token: the browser sends its session cookie with
+    // the WebSocket upgrade. Only from the hub's own origin (no cross-site socket hijacking).
+    const session = token === undefined ? consoleSession(socket.handshake.headers) : null;
+    (session !== null ? authenticate(db, session, 'session') : authenticate(db, typeof token === 'string' ? token : null))
       .then((p) => {
         if (!p) {
           if (token !== undefined) deps.authThrottle?.failed('register_credential', source);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { migrate, openDb, startHub, type Db, type HubHandle } from '../../src/hub';
+import { createUser, migrate, openDb, startHub, type Db, type HubHandle } from '../../src/hub';
 import { fixture, postWebhook, seedChannelStore } from '../../src/hub/testing/channel-fixture';
 import { trialBalance } from '../../src/hub/ledger-queries';
 import { HAS_TOOLS } from '../../src/hub/books/testing/tools';
@@ -74,7 +74,10 @@ describe('HQ console: channels and books', { timeout: 90_000 }, () => {
     page = await browser.newPage({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
     page.on('dialog', (d) => void d.accept());
     await page.goto(`${hub.url}/hq/`);
-    await page.getByTestId('signin-token').fill(adminToken);
+    // The console signs in with a user name and password (scripts keep the admin token).
+    await createUser(db, { user_id: 'books-admin', name: 'Books admin', role: 'admin', password: 'books admin passphrase', token: false });
+    await page.getByTestId('signin-user').fill('books-admin');
+    await page.getByTestId('signin-password').fill('books admin passphrase');
     await page.keyboard.press('Enter');
     await page.getByTestId('nav-channels').waitFor({ timeout: 30_000 });
   }, 240_000);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createEnrollmentCode, migrate, openDb, startHub, type Db, type HubHandle } from '../../src/hub';
+import { createEnrollmentCode, createUser, migrate, openDb, startHub, type Db, type HubHandle } from '../../src/hub';
 import { seedDemoStore } from '../../src/hub/demo/seed';
 import { hashPin, parseRegisterConfig, startRegister, type RunningRegister } from '../../src/main/register';
 import { chromiumPath } from '../../tools/prerequisites.mjs';
@@ -16,6 +16,9 @@ import { CASHIER, CHROMIUM_ARGS, MANAGER, SCREENSHOTS, waitFor } from './harness
 // driving the console served by the hub. Screenshots of every page go to tests/e2e/screenshots.
 
 const USD = (amount: number) => ({ amount, currency: 'USD' });
+// The console signs in with a user name and password (the API calls below use a token).
+const HQ_USER = 'hanna';
+const HQ_PASSWORD = 'head office passphrase';
 
 describe('HQ console', () => {
   let dir: string;
@@ -94,6 +97,7 @@ describe('HQ console', () => {
     await migrate(db);
     hub = await startHub({ db, port: 0, host: '127.0.0.1', logLevel: 'silent', adminToken, schedulerIntervalMs: 100 });
     await seedDemoStore(db, { stores: ['store-001', 'store-002'], products: 40, currency: 'USD' });
+    await createUser(db, { user_id: HQ_USER, name: 'Hanna Head-Office', role: 'admin', password: HQ_PASSWORD, token: false });
     await startTerminal('store-001', 'T01', await enroll('store-001', 'T01'));
     await startTerminal('store-001', 'T02', await enroll('store-001', 'T02'));
     await startTerminal('store-002', 'T03', await enroll('store-002', 'T03'));
@@ -118,12 +122,19 @@ describe('HQ console', () => {
     await waitFor(() => [...registers.values()].every((r) => r.service.syncStatus().unsynced === 0), 30_000, 'the first sales at the hub');
 
     await page.goto(`${hub.url}/hq/`);
-    await page.getByTestId('signin-token').fill('not-a-token');
+    await page.getByTestId('signin-user').fill(HQ_USER);
+    await page.getByTestId('signin-password').fill('not the password');
     await page.getByTestId('signin-submit').click();
-    await page.getByTestId('signin-error').waitFor();
-    await page.getByTestId('signin-token').fill(adminToken);
+    await page.getByTestId('signin-error').filter({ hasText: 'SIGN_IN_FAILED' }).waitFor();
+    await page.getByTestId('signin-password').fill(HQ_PASSWORD);
     await shot('01-signin');
     await page.keyboard.press('Enter');
+    await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
+    // The session is an httpOnly cookie: the page's script cannot read it, and a reload keeps it.
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'tillstream_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false });
+    expect(await page.evaluate(() => document.cookie)).not.toContain('tillstream_session');
+    await page.reload();
     await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
     await page.getByTestId('feed-row').first().waitFor();
     expect(await page.getByTestId('feed-row').count()).toBe(3);
@@ -321,7 +332,7 @@ describe('HQ console', () => {
     await shot('11-books');
 
     // Keyboard: Alt+<n> reaches every page, and on each every form control has an accessible name.
-    for (const [key, id] of [['1', 'Today'], ['2', 'Sales'], ['3', 'Products & prices'], ['4', 'Stock'], ['5', 'Stores'], ['6', 'Registers'], ['7', 'Alerts'], ['8', 'Books']] as const) {
+    for (const [key, id] of [['1', 'Today'], ['2', 'Sales'], ['3', 'Products & prices'], ['4', 'Stock'], ['5', 'Stores'], ['6', 'Registers'], ['7', 'Alerts'], ['8', 'Books'], ['9', 'Users']] as const) {
       await page.keyboard.press(`Alt+${key}`);
       await page.locator('h1').filter({ hasText: id }).waitFor();
       await page.waitForTimeout(200);
@@ -336,5 +347,34 @@ describe('HQ console', () => {
       );
       expect(unnamed, `unlabelled controls on ${id}`).toEqual([]);
     }
+  });
+
+  it('creates a store manager in the console, who signs in with their password and sees only their store; signs out', async () => {
+    await go('users');
+    await page.getByTestId('new-user-id').fill('sofia');
+    await page.getByTestId('new-user-name').fill('Sofia Store-Manager');
+    await page.getByTestId('new-user-role').selectOption('store_manager');
+    await page.getByTestId('new-user-stores-store-002').check();
+    await page.getByTestId('new-user-password').fill('store two passphrase');
+    await shot('12-users-new');
+    await page.getByTestId('new-user-save').click();
+    await page.getByTestId('users-msg').filter({ hasText: 'sofia' }).waitFor();
+    await page.locator('[data-testid="user-row"][data-user="sofia"]').waitFor();
+    await shot('12-users');
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('signin-user').waitFor();
+    // The ended session's cookie is refused by the hub.
+    await page.getByTestId('signin-user').fill('sofia');
+    await page.getByTestId('signin-password').fill('store two passphrase');
+    await page.getByTestId('signin-submit').click();
+    await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('nav-users').count()).toBe(0);
+    await go('stores');
+    await page.getByTestId('store-line').first().waitFor();
+    expect(await page.getByTestId('store-line').count()).toBe(1);
+    const refused = await page.evaluate(async () => (await fetch('/api/stock?store_id=store-001')).status);
+    expect(refused).toBe(403);
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('signin-user').waitFor();
   });
 });

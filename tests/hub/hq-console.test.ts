@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { MSG } from '../../src/core/protocol';
 import { openTestDb, type TestDb } from '../../src/hub/testing/test-db';
-import { ADMIN_TOKEN, api, enrollRegister, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
+import { api, enrollRegister, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 import { Inbox } from '../../src/hub/testing/wait';
+import { createUser } from '../../src/hub/auth';
 import type { HubHandle } from '../../src/hub/server';
 import type { RegisterSim } from '../../src/hub/testing/register-sim';
 import { chromiumPath, findChromium } from '../../tools/prerequisites.mjs';
@@ -21,6 +22,7 @@ describe.skipIf(!findChromium().path)('HQ console in Chromium', () => {
     t = await openTestDb({ name: 'pglite' });
     await seedStore(t.db, 'S', { A: 1, B: 5 });
     hub = await startTestHub(t.db);
+    await createUser(t.db, { user_id: 'hq-user', name: 'HQ user', role: 'hq', password: 'hq user passphrase', token: false });
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
     reg = await enrollRegister(t.db, 'S', 'S-1');
   });
@@ -36,7 +38,8 @@ describe.skipIf(!findChromium().path)('HQ console in Chromium', () => {
     await api(hub, 'POST', '/api/catalog', { products: [product('A', 'Apple juice'), product('B', 'Bagel')] });
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(`${hub.url}/hq/`);
-    await page.getByLabel('API token').fill(ADMIN_TOKEN);
+    await page.getByLabel('User name').fill('hq-user');
+    await page.getByLabel('Password').fill('hq user passphrase');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
 

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createEnrollmentCode, openDb, migrate, redeemEnrollmentCode, startHub, type Db, type HubHandle } from '../../hub';
 import { demoProducts, seedDemoStore } from '../../hub/demo/seed';
+import { setPassword } from '../../hub/users';
 import { tlsInit } from '../../hub/tls/init';
 import { certFingerprint } from '../../hub/tls/pki';
 import {
@@ -33,7 +34,8 @@ const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 // and the cashier UI (Electron when installed, else the browser host URL). Type a barcode in
 // the terminal to scan it; `tillstream demo scan <code>` does the same from another shell.
 
-const stateSchema = z.object({ admin_token: z.string().min(16), register_token: z.string().min(8), terminal_id: z.string(), store_id: z.string() });
+// admin_password: the bootstrap admin's console password (user `admin`), made on the first run.
+const stateSchema = z.object({ admin_token: z.string().min(16), admin_password: z.string().min(10).optional(), register_token: z.string().min(8), terminal_id: z.string(), store_id: z.string() });
 type DemoState = z.infer<typeof stateSchema>;
 const controlSchema = z.object({ port: z.number().int().min(1).max(65535), token: z.string().min(16) });
 
@@ -68,15 +70,19 @@ interface Demo {
   close(): Promise<void>;
 }
 
-export async function startDemo(opts: { dir?: string; hubPort?: number; registerPort?: number; quiet?: boolean; tls?: boolean; log?: (line: string) => void } = {}): Promise<Demo & { registerUrl: string; hqUrl: string; adminToken: string; dir: string }> {
+export async function startDemo(opts: { dir?: string; hubPort?: number; registerPort?: number; quiet?: boolean; tls?: boolean; log?: (line: string) => void } = {}): Promise<Demo & { registerUrl: string; hqUrl: string; adminToken: string; adminPassword: string; dir: string }> {
   const dir = demoDir(opts.dir);
   mkdirSync(dir, { recursive: true });
   const log = (m: string) => (opts.log ? opts.log(m) : opts.quiet ? undefined : process.stdout.write(`${m}\n`));
   const stateFile = path.join(dir, 'state.json');
   let adminToken = '';
+  let adminPassword = '';
   if (existsSync(stateFile)) {
     const r = stateSchema.safeParse(JSON.parse(readFileSync(stateFile, 'utf8')));
-    if (r.success) adminToken = r.data.admin_token;
+    if (r.success) {
+      adminToken = r.data.admin_token;
+      adminPassword = r.data.admin_password ?? '';
+    }
   }
   if (!adminToken) adminToken = `demo-admin-${randomBytes(16).toString('hex')}`;
   log(`Starting the hub (embedded Postgres in ${path.join(dir, 'hub-pg')}) …`);
@@ -89,6 +95,12 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
   try {
     const state = await setupOnce(db, dir, hub);
     state.admin_token = adminToken;
+    // The console signs in with a password: the demo gives the bootstrap admin one (printed).
+    if (!adminPassword) {
+      adminPassword = `demo-${randomBytes(9).toString('base64url')}`;
+      await setPassword(db, 'admin', adminPassword);
+    }
+    state.admin_password = adminPassword;
     writeFileSync(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
 
     const virtual = await startVirtualDevices({ currency: 'USD', receiptDir: path.join(dir, 'receipts') });
@@ -155,7 +167,7 @@ export async function startDemo(opts: { dir?: string; hubPort?: number; register
 
     let closed = false;
     return {
-      hub, register, virtual, control, dir, adminToken,
+      hub, register, virtual, control, dir, adminToken, adminPassword,
       registerUrl: register.host!.url,
       hqUrl: `${hub.url}/hq/`,
       async close() {
@@ -210,7 +222,8 @@ export function register(program: Command): void {
       const out = process.stdout;
       out.write(`\nTillstream demo is running.\n`);
       out.write(`  Register (cashier UI):  ${d.registerUrl}\n`);
-      out.write(`  HQ console:             ${d.hqUrl}   (admin token: ${d.adminToken})\n`);
+      out.write(`  HQ console:             ${d.hqUrl}   (sign in: admin / ${d.adminPassword})\n`);
+      out.write(`  HQ API token (scripts): ${d.adminToken}\n`);
       out.write(`  Sign in: cashier ${DEMO_CASHIER.id} / PIN ${DEMO_CASHIER.pin}; manager PIN ${DEMO_MANAGER.pin} (${DEMO_MANAGER.id})\n`);
       out.write(`  Receipts (text + PNG):  ${path.join(d.dir, 'receipts')}\n\n`);
       const window = await openRegisterWindow({ registerUrl: d.registerUrl, root: CHECKOUT, electron: o.electron, say: (line) => out.write(`${line}\n`) });

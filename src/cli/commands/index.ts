@@ -25,6 +25,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['prices', 'stock', 'terminals'], load: () => import('./hq') },
   { names: ['audit'], load: () => import('./audit') },
   { names: ['updates'], load: () => import('./updates') },
+  { names: ['users'], load: () => import('./users') },
 ];
 
 /**

@@ -1,10 +1,12 @@
 import { useId, useState, type FormEvent } from 'react';
 import { Notice } from '../ui';
 
-// Sign-in with an API token (tsu_…), as `tillstream hub` prints for its admin and POST
-// /api/users hands out. The token is kept for this browser tab only (sessionStorage).
-export function SignIn(props: { onSignIn(token: string): Promise<void> }) {
-  const [token, setToken] = useState('');
+// Sign-in with user name and password. The hub answers with a session cookie the page cannot
+// read (httpOnly); scripts keep using API tokens. Users come from an admin (Users page) or
+// `tillstream users add`.
+export function SignIn(props: { onSignIn(user: string, password: string): Promise<void> }) {
+  const [user, setUser] = useState('');
+  const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const id = useId();
@@ -13,9 +15,10 @@ export function SignIn(props: { onSignIn(token: string): Promise<void> }) {
     setBusy(true);
     setError(null);
     try {
-      await props.onSignIn(token.trim());
+      await props.onSignIn(user.trim(), password);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
+      setPassword('');
       setBusy(false);
     }
   };
@@ -27,25 +30,19 @@ export function SignIn(props: { onSignIn(token: string): Promise<void> }) {
         </div>
         <h1 id={`${id}-h`}>Sign in to head office</h1>
         <p className="muted">Sales, prices, stock, registers and books for every store of the chain.</p>
-        <label className="field" htmlFor={id}>
-          <span>API token</span>
-          <input
-            id={id}
-            data-testid="signin-token"
-            type="password"
-            autoComplete="current-password"
-            autoFocus
-            required
-            value={token}
-            onChange={(e) => setToken(e.target.value)}
-            placeholder="tsu_…"
-          />
+        <label className="field" htmlFor={`${id}-u`}>
+          <span>User name</span>
+          <input id={`${id}-u`} data-testid="signin-user" autoComplete="username" autoFocus required maxLength={64} value={user} onChange={(e) => setUser(e.target.value)} />
+        </label>
+        <label className="field" htmlFor={`${id}-p`}>
+          <span>Password</span>
+          <input id={`${id}-p`} data-testid="signin-password" type="password" autoComplete="current-password" required maxLength={1024} value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
         {error ? <Notice kind="error" testId="signin-error">{error}</Notice> : null}
-        <button className="btn btn-primary btn-block" type="submit" disabled={busy || !token.trim()} data-testid="signin-submit">
+        <button className="btn btn-primary btn-block" type="submit" disabled={busy || !user.trim() || !password} data-testid="signin-submit">
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
-        <p className="muted small">Your administrator creates users and tokens (POST /api/users or the hub's admin token).</p>
+        <p className="muted small">Your administrator creates users in the console (Users) or with tillstream users add.</p>
       </form>
     </div>
   );

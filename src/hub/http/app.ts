@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RawServerDefault } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -17,7 +19,8 @@ import type { Db } from '../db/db';
 import type { PostingMaps } from '../books/posting-map';
 import { errorHandler, HttpError, sendError } from './errors';
 import { installInputRules, MAX_BODY_BYTES } from './input';
-import { authHook, type AuthGate } from './auth';
+import { authHook, cookieOptions, CSRF_COOKIE, CSRF_HEADER, type AuthGate } from './auth';
+import { hubSecret } from '../users';
 import { ROUTE_MODULES } from './routes';
 import type { EventProcessor } from '../processor';
 import type { SyncAuditLog } from '../integrity/audit-log';
@@ -101,6 +104,7 @@ export async function createHttpApp(
   app.setErrorHandler(errorHandler(deps.log));
   app.setNotFoundHandler((req, reply) => sendError(reply, new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
   app.decorateRequest('principal', null);
+  app.decorateRequest('authVia', null);
   // Every route as registered, for the OpenAPI completeness test and the fuzz suite.
   const routeList: Array<{ method: string; url: string }> = [];
   app.decorate('routeList', routeList);
@@ -148,8 +152,40 @@ export async function createHttpApp(
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });
 
+  // The console's session cookie and CSRF tokens (docs/security.md): the CSRF secret lives in
+  // its own httpOnly cookie, the token the console sends back in a header is bound by HMAC to
+  // the session it was made for (no cookie tossing), and the HMAC key is shared by every hub.
+  await app.register(cookie);
+  await app.register(csrf, {
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict' },
+    getToken: (req) => {
+      const t = req.headers[CSRF_HEADER];
+      return typeof t === 'string' ? t : undefined;
+    },
+    getUserInfo: (req) => csrfUserInfo(req),
+    csrfOpts: { hmacKey: await hubSecret(deps.db, 'csrf_hmac') },
+  });
+
   app.addHook('onRequest', authHook(deps.db, deps.authGate));
+  // A state-changing request carried by the session cookie must also carry the CSRF token;
+  // a bearer token needs none (another site's page cannot send one).
+  app.addHook('onRequest', (req, reply, done) => {
+    const unsafe = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
+    if (unsafe && (req.authVia === 'session' || req.routeOptions.config.csrf === true)) return app.csrfProtection(req, reply, done);
+    done();
+  });
   return app;
+}
+
+/** What a CSRF token is bound to: the session, or nothing yet (the sign-in form). */
+export function csrfUserInfo(req: { principal: { credential_id: number } | null; authVia: string | null }): string {
+  return req.authVia === 'session' && req.principal ? `session:${req.principal.credential_id}` : 'signed-out';
+}
+
+/** A CSRF token for this browser: for its session, or (before sign-in) for none. */
+export async function csrfToken(reply: FastifyReply, req: FastifyRequest, userInfo = csrfUserInfo(req)): Promise<string> {
+  return reply.generateCsrf({ ...cookieOptions(req), userInfo });
 }
 
 export function mountRoutes(app: FastifyInstance, deps: HttpDeps): void {

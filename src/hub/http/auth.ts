@@ -14,13 +14,25 @@ export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** How the principal was found: a bearer token (scripts, registers) or the console's session cookie. */
+    authVia: 'bearer' | 'session' | null;
   }
   interface FastifyContextConfig {
     auth?: AuthNeed;
     /** Only users with one of these roles (checked before the body is read). */
     roles?: Role[];
+    /** Check the CSRF token even without a session (the sign-in form: no login CSRF). */
+    csrf?: boolean;
   }
 }
+
+/** The console's session cookie: httpOnly, SameSite=Strict, Secure when the hub is reached over TLS. */
+export { SESSION_COOKIE } from '../users';
+import { SESSION_COOKIE } from '../users';
+export const CSRF_COOKIE = 'tillstream_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export const cookieOptions = (req: FastifyRequest) => ({ path: '/', httpOnly: true, sameSite: 'strict' as const, secure: req.protocol === 'https' });
 
 export function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
@@ -39,19 +51,34 @@ export interface AuthGate {
 export function authHook(db: Db, gate?: AuthGate) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const need = req.routeOptions.config.auth ?? 'public';
-    if (need === 'public') return;
     const token = bearer(req);
-    gate?.check('api_token', req.ip);
-    const principal = await authenticate(db, token);
+    // A bearer token wins over a cookie: scripts send tokens, and a token cannot be sent by
+    // another site's page (no CORS), so it needs no CSRF check.
+    let principal: Principal | null = null;
+    if (token === null) {
+      const sid = req.cookies?.[SESSION_COOKIE];
+      // A session id is 256 random bits: an unknown or expired one is a signed-out browser,
+      // not a guess, so it is not counted by the throttle.
+      if (typeof sid === 'string' && sid) principal = await authenticate(db, sid, 'session');
+      if (principal) {
+        req.principal = principal;
+        req.authVia = 'session';
+      }
+    }
+    if (need === 'public') return;
+    if (token !== null) {
+      gate?.check('api_token', req.ip);
+      principal = await authenticate(db, token);
+      if (!principal) gate?.failed('api_token', req.ip);
+    }
     if (!principal) {
-      // A request without any token is a client that forgot it, not a guess.
-      if (token !== null) gate?.failed('api_token', req.ip);
-      throw new HttpError(401, 'UNAUTHORIZED', 'missing, unknown or revoked bearer token', 'authorization');
+      throw new HttpError(401, 'UNAUTHORIZED', token === null ? 'sign in, or send a bearer token' : 'missing, unknown or revoked bearer token', 'authorization');
     }
     if (need === 'user' && principal.kind !== 'user') throw new HttpError(403, 'FORBIDDEN', 'this route is for HQ and store IT users');
     const roles = req.routeOptions.config.roles;
     if (roles && (principal.kind !== 'user' || !roles.includes(principal.role))) throw new HttpError(403, 'FORBIDDEN', `requires role ${roles.join(' or ')}`);
     req.principal = principal;
+    req.authVia ??= 'bearer';
   };
 }
 

@@ -4,6 +4,8 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import type { Logger } from 'pino';
 import { AuthError } from '../auth';
 import { LockedOutError } from '../auth-throttle';
+import { SignInError } from '../users';
+import { PasswordBusyError, PasswordPolicyError } from '../passwords';
 
 // One error shape for every HTTP answer that is not a success: {error: {code, message, field?}}.
 // Errors are classified by what they are (a refused input, a conflict, a database that is
@@ -61,6 +63,9 @@ export function classifyError(err: unknown): HttpError | null {
   if (err instanceof HttpError) return err;
   if (err instanceof LockedOutError) return new HttpError(429, 'LOCKED_OUT', err.message, undefined, { 'retry-after': String(Math.ceil(err.retryAfterMs / 1000)) });
   if (err instanceof AuthError) return new HttpError(AUTH_STATUS[err.code], err.code, err.message, err.field);
+  if (err instanceof SignInError) return new HttpError(401, 'SIGN_IN_FAILED', err.message);
+  if (err instanceof PasswordPolicyError) return new HttpError(400, 'WEAK_PASSWORD', err.message, 'password');
+  if (err instanceof PasswordBusyError) return new HttpError(503, 'BUSY', err.message, undefined, { 'retry-after': '1' });
   if (err instanceof z.ZodError) {
     const i = err.issues[0];
     const field = i ? dottedPath(i.path) : undefined;
@@ -74,6 +79,10 @@ export function classifyError(err: unknown): HttpError | null {
     return new HttpError(400, 'BAD_REQUEST', `${field ?? where}: ${v.message}${more}`, field ?? where);
   }
   const fe = err as Partial<FastifyError> | null;
+  // @fastify/csrf-protection: a cookie-borne state change without its token (docs/security.md).
+  if (fe && (fe.code === 'FST_CSRF_MISSING_SECRET' || fe.code === 'FST_CSRF_INVALID_TOKEN')) {
+    return new HttpError(403, 'CSRF', `${fe.code === 'FST_CSRF_MISSING_SECRET' ? 'no CSRF cookie' : 'missing or wrong CSRF token'}: send the token from GET /api/session in the x-csrf-token header`, 'x-csrf-token');
+  }
   if (fe && typeof fe.code === 'string' && fe.code.startsWith('FST_')) {
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpError(413, 'TOO_LARGE', fe.message ?? 'request body too large');
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', 'content-type');

@@ -2,6 +2,7 @@ import type { RouteModule } from '../app';
 import { systemRoutes } from './system';
 import { enrollmentRoutes } from './enrollment';
 import { meRoutes } from './me';
+import { sessionRoutes } from './session';
 import { storeRoutes } from './stores';
 import { terminalRoutes } from './terminals';
 import { userRoutes } from './users';
@@ -30,6 +31,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   systemRoutes,
   enrollmentRoutes,
   meRoutes,
+  sessionRoutes,
   storeRoutes,
   terminalRoutes,
   userRoutes,
