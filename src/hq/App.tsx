@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ComponentType } from 'react';
-import { createApi, errorText, type Api, type Me, type SessionReply, type StoreRow } from './api';
+import { ApiError, createApi, errorText, type Api, type Me, type SessionReply, type StoreRow } from './api';
 import { connectLive, type Live, type LiveState } from './live';
 import { SessionContext, type Session } from './ui';
+import { useTranslation } from 'react-i18next';
 import { SignIn } from './pages/SignIn';
+import { LANGUAGES, setLanguage, type Language } from './i18n';
 import { Dashboard } from './pages/Dashboard';
 import { Sales } from './pages/Sales';
 import { Products } from './pages/Products';
@@ -43,6 +45,7 @@ export function App() {
   const [liveState, setLiveState] = useState<LiveState>('connecting');
   const [openAlerts, setOpenAlerts] = useState(0);
   const [booting, setBooting] = useState(true);
+  const { t, i18n } = useTranslation();
   // The CSRF token of this browser's session (the hub binds it to the session); read at each call.
   const csrf = useRef('');
   const api = useMemo(() => createApi(() => csrf.current), []);
@@ -70,7 +73,15 @@ export function App() {
   const signIn = useCallback(
     async (user_id: string, password: string) => {
       if (!csrf.current) csrf.current = (await api.get<SessionReply>('/api/session')).csrf_token;
-      await start(await api.post<SessionReply>('/api/session', { user_id, password }));
+      const post = () => api.post<SessionReply>('/api/session', { user_id, password });
+      // A token from before (another tab signed out, the hub restarted with new cookies): fetch
+      // a fresh one and try once more.
+      const reply = await post().catch(async (err: unknown) => {
+        if (!(err instanceof ApiError && err.code === 'CSRF')) throw err;
+        csrf.current = (await api.get<SessionReply>('/api/session')).csrf_token;
+        return post();
+      });
+      await start(reply);
     },
     [api, start],
   );
@@ -123,22 +134,35 @@ export function App() {
     [session, stores],
   );
 
-  if (booting) return <div className="boot">Tillstream HQ…</div>;
-  if (!value) return <SignIn onSignIn={(u, p) => signIn(u, p).catch((err: unknown) => Promise.reject(new Error(errorText(err))))} />;
+  const languageSwitch = (
+    <label className="lang">
+      <span className="sr-only">{t('language.label')}</span>
+      <select value={i18n.language} onChange={(e) => setLanguage(e.target.value as Language)} data-testid="language" aria-label={t('language.label')}>
+        {LANGUAGES.map((l) => (
+          <option key={l.id} value={l.id}>
+            {l.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  if (booting) return <div className="boot">{t('shell.booting')}</div>;
+  if (!value) return <SignIn languageSwitch={languageSwitch} onSignIn={(u, p) => signIn(u, p).catch((err: unknown) => Promise.reject(new Error(errorText(err))))} />;
 
   const pages = PAGES.filter((p) => !('admin' in p) || value.me.role === 'admin');
   const Current = (pages.find((p) => p.id === page) ?? pages[0]!).C;
   const signOut = async () => {
     await api.del('/api/session').catch(() => {});
     value.live.close();
-    setSession(null);
-    // A fresh token for the next sign-in (the old one was bound to the ended session).
+    // A fresh token for the next sign-in (the old one was bound to the ended session), before
+    // the form is shown.
     csrf.current = (await api.get<SessionReply>('/api/session').catch(() => ({ csrf_token: '' }))).csrf_token;
+    setSession(null);
   };
   return (
     <SessionContext.Provider value={value}>
       <div className="shell">
-        <nav className="side" aria-label="Console">
+        <nav className="side" aria-label={t('nav.console')}>
           <div className="brand">
             <span className="logo" aria-hidden="true">◆</span> Tillstream <span className="brand-hq">HQ</span>
           </div>
@@ -146,9 +170,9 @@ export function App() {
             {pages.map((p) => (
               <li key={p.id}>
                 <a href={`#/${p.id}`} className={p.id === page ? 'on' : ''} aria-current={p.id === page ? 'page' : undefined} data-testid={`nav-${p.id}`}>
-                  <span>{p.label}</span>
+                  <span>{t(`nav.${p.id}`)}</span>
                   {p.id === 'alerts' && openAlerts > 0 ? (
-                    <span className="badge" aria-label={`${openAlerts} open alerts`} data-testid="open-alerts">
+                    <span className="badge" aria-label={t('nav.openAlerts', { count: openAlerts })} data-testid="open-alerts">
                       {openAlerts}
                     </span>
                   ) : (
@@ -160,20 +184,22 @@ export function App() {
           </ul>
           <div className="side-foot">
             <div className={`live live-${liveState}`} data-testid="live-state" role="status">
-              <span className="dot" aria-hidden="true" /> {liveState === 'live' ? 'Live' : liveState === 'connecting' ? 'Connecting…' : liveState === 'refused' ? 'Feed refused' : 'Reconnecting…'}
+              <span className="dot" aria-hidden="true" /> {t(liveState === 'live' ? 'shell.live' : liveState === 'connecting' ? 'shell.connecting' : liveState === 'refused' ? 'shell.refused' : 'shell.reconnecting')}
             </div>
             <div className="who">
               <div>
                 <strong title={value.me.user_id}>{value.me.name}</strong>
-                <div className="muted">{value.me.role === 'store_manager' ? `store manager · ${value.me.store_ids?.join(', ')}` : value.me.role}</div>
+                <div className="muted">{value.me.role === 'store_manager' ? t('shell.storeManager', { stores: value.me.store_ids.join(', ') }) : t(`role.${value.me.role}`)}</div>
               </div>
               <button type="button" className="btn btn-ghost btn-small" onClick={() => void signOut()} data-testid="sign-out">
-                Sign out
+                {t('shell.signOut')}
               </button>
             </div>
+            {languageSwitch}
           </div>
         </nav>
-        <main className="main" id="main">
+        {/* A new language draws the page again, so every date and amount takes the new locale. */}
+        <main className="main" id="main" key={i18n.language}>
           <Current />
         </main>
       </div>

@@ -1,9 +1,10 @@
+import { currentLocale } from './i18n';
 import { currencyExponent, formatMoney, MoneyError, money, parseMoney, type Money } from '../core/money';
 
 // Money on screen goes through core's helpers: integer minor units in, Intl out, no floats.
 // Amounts from the hub are signed (a refund or post-void is negative).
 
-export function fmt(amount: number, currency: string, locale = navigator.language || 'en-US'): string {
+export function fmt(amount: number, currency: string, locale = currentLocale()): string {
   return formatMoney(money(amount, currency), locale);
 }
 

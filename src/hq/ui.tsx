@@ -1,6 +1,9 @@
 import { createContext, useContext, useEffect, useId, useState, type ReactNode } from 'react';
 import type { Api, Me, StoreRow } from './api';
 import type { Live } from './live';
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
+import { currentLocale } from './i18n';
 
 // Shared pieces of the console: the session context and small accessible building blocks.
 
@@ -40,12 +43,13 @@ export function PageHeader(props: { title: string; children?: ReactNode; subtitl
 
 export function StoreSelect(props: { value: string; onChange(v: string): void; all?: boolean; label?: string; testId?: string }) {
   const { stores } = useSession();
+  const { t } = useTranslation();
   const id = useId();
   return (
     <label className="field" htmlFor={id}>
-      <span>{props.label ?? 'Store'}</span>
+      <span>{props.label ?? t('common.store')}</span>
       <select id={id} data-testid={props.testId ?? 'store-select'} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
-        {props.all ? <option value="">All stores</option> : null}
+        {props.all ? <option value="">{t('common.allStores')}</option> : null}
         {stores.map((s) => (
           <option key={s.store_id} value={s.store_id}>
             {s.name} ({s.store_id})
@@ -70,7 +74,7 @@ export function Progress(props: { done: number; total: number; label: string; te
   return (
     <div className="progress" data-testid={props.testId ?? 'progress'}>
       <div className="progress-label">
-        {props.label} — {props.done} of {props.total}
+        {props.label} — {i18next.t('common.of', { done: props.done, total: props.total })}
       </div>
       <div className="progress-track" role="progressbar" aria-label={props.label} aria-valuemin={0} aria-valuemax={props.total} aria-valuenow={props.done}>
         <div className="progress-bar" style={{ width: `${pct}%` }} />
@@ -112,18 +116,18 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | n
   return { data, error, loading, reload: () => setN((x) => x + 1) };
 }
 
-export function timeText(iso: string | null, locale = navigator.language || 'en-US'): string {
+export function timeText(iso: string | null, locale = currentLocale()): string {
   if (!iso) return '—';
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
 }
 
 export function ago(iso: string | null, now = Date.now()): string {
-  if (!iso) return 'never';
+  if (!iso) return i18next.t('common.never');
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+  if (s < 60) return i18next.t('ago.s', { n: s });
+  if (s < 3600) return i18next.t('ago.min', { n: Math.round(s / 60) });
+  if (s < 86400) return i18next.t('ago.h', { n: Math.round(s / 3600) });
+  return i18next.t('ago.d', { n: Math.round(s / 86400) });
 }
 
 export const TYPE_LABEL: Record<string, string> = {
@@ -134,4 +138,4 @@ export const TYPE_LABEL: Record<string, string> = {
   'shift.opened': 'Shift opened',
   'shift.closed': 'Shift closed',
 };
-export const typeLabel = (t: string) => TYPE_LABEL[t] ?? t;
+export const typeLabel = (t: string) => (TYPE_LABEL[t] ? i18next.t(`type.${t}`, { defaultValue: TYPE_LABEL[t] }) : t);

@@ -154,16 +154,20 @@ export function installSocketHandlers(deps: SocketDeps): void {
   io.use((socket, next) => {
     if (deps.isClosing()) return next(new Error('UNAVAILABLE'));
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    // Failed credentials are throttled per source like the HTTP API's (auth-throttle.ts).
     const source = socket.handshake.address;
-    try {
-      deps.authThrottle?.check('register_credential', source);
-    } catch (err) {
-      return next(Object.assign(new Error('LOCKED_OUT'), { data: { message: (err as Error).message } }));
-    }
     // The HQ console's live feed carries no token: the browser sends its session cookie with
     // the WebSocket upgrade. Only from the hub's own origin (no cross-site socket hijacking).
+    // A session id is 256 random bits and never counted, so a console behind the same address
+    // as a register retrying a revoked token (a store's NAT) is not locked out with it.
     const session = token === undefined ? consoleSession(socket.handshake.headers) : null;
+    // Failed credentials are throttled per source like the HTTP API's (auth-throttle.ts).
+    if (session === null) {
+      try {
+        deps.authThrottle?.check('register_credential', source);
+      } catch (err) {
+        return next(Object.assign(new Error('LOCKED_OUT'), { data: { message: (err as Error).message } }));
+      }
+    }
     (session !== null ? authenticate(db, session, 'session') : authenticate(db, typeof token === 'string' ? token : null))
       .then((p) => {
         if (!p) {

@@ -20,7 +20,7 @@ const USD = (amount: number) => ({ amount, currency: 'USD' });
 const HQ_USER = 'hanna';
 const HQ_PASSWORD = 'head office passphrase';
 
-describe('HQ console', () => {
+describe('HQ console', { timeout: 120_000 }, () => {
   let dir: string;
   let db: Db;
   let hub: HubHandle;
@@ -332,7 +332,7 @@ describe('HQ console', () => {
     await shot('11-books');
 
     // Keyboard: Alt+<n> reaches every page, and on each every form control has an accessible name.
-    for (const [key, id] of [['1', 'Today'], ['2', 'Sales'], ['3', 'Products & prices'], ['4', 'Stock'], ['5', 'Stores'], ['6', 'Registers'], ['7', 'Alerts'], ['8', 'Books'], ['9', 'Users']] as const) {
+    for (const [key, id] of [['1', 'Today'], ['2', 'Sales'], ['3', 'Products & prices'], ['4', 'Stock'], ['5', 'Stores'], ['6', 'Registers'], ['7', 'Alerts'], ['8', 'Books'], ['9', 'Sales channels'], ['0', 'Users']] as const) {
       await page.keyboard.press(`Alt+${key}`);
       await page.locator('h1').filter({ hasText: id }).waitFor();
       await page.waitForTimeout(200);
@@ -349,8 +349,24 @@ describe('HQ console', () => {
     }
   });
 
+  it('switches to German: texts, dates and money in de-DE; the choice outlives a reload', async () => {
+    await go('dashboard');
+    await page.getByTestId('net-store-001').filter({ hasNotText: '$0.00' }).waitFor();
+    await page.getByTestId('language').selectOption('de');
+    await page.locator('h1').filter({ hasText: 'Heute' }).waitFor();
+    expect(await page.getByTestId('nav-dashboard').textContent()).toContain('Übersicht');
+    expect(await page.locator('html').getAttribute('lang')).toBe('de');
+    // de-DE money: decimal comma, the symbol after the amount ("1.234,56 $").
+    await waitFor(async () => /^-?[\d.]+,\d{2}\s\$$/.test(((await page.getByTestId('net-store-001').textContent()) ?? '').trim()), 10_000, 'de-DE money on the dashboard');
+    await page.waitForTimeout(300);
+    await shot('13-dashboard-de');
+    await page.reload();
+    await page.locator('h1').filter({ hasText: 'Heute' }).waitFor();
+  });
+
   it('creates a store manager in the console, who signs in with their password and sees only their store; signs out', async () => {
     await go('users');
+    await page.locator('h1').filter({ hasText: 'Benutzer' }).waitFor();
     await page.getByTestId('new-user-id').fill('sofia');
     await page.getByTestId('new-user-name').fill('Sofia Store-Manager');
     await page.getByTestId('new-user-role').selectOption('store_manager');
@@ -358,7 +374,7 @@ describe('HQ console', () => {
     await page.getByTestId('new-user-password').fill('store two passphrase');
     await shot('12-users-new');
     await page.getByTestId('new-user-save').click();
-    await page.getByTestId('users-msg').filter({ hasText: 'sofia' }).waitFor();
+    await page.getByTestId('users-msg').filter({ hasText: 'Benutzer sofia angelegt' }).waitFor();
     await page.locator('[data-testid="user-row"][data-user="sofia"]').waitFor();
     await shot('12-users');
     await page.getByTestId('sign-out').click();
@@ -367,6 +383,11 @@ describe('HQ console', () => {
     await page.getByTestId('signin-user').fill('sofia');
     await page.getByTestId('signin-password').fill('store two passphrase');
     await page.getByTestId('signin-submit').click();
+    await page.getByTestId('live-state').or(page.getByTestId('signin-error')).first().waitFor({ timeout: 20_000 });
+    if (await page.getByTestId('signin-error').count()) {
+      await shot('14-signin-error');
+      throw new Error(`sign-in refused: ${await page.getByTestId('signin-error').textContent()}`);
+    }
     await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('nav-users').count()).toBe(0);
     await go('stores');
@@ -376,5 +397,7 @@ describe('HQ console', () => {
     expect(refused).toBe(403);
     await page.getByTestId('sign-out').click();
     await page.getByTestId('signin-user').waitFor();
+    expect(await page.locator('h1').textContent()).toBe('Bei der Zentrale anmelden');
+    await shot('14-signin-de');
   });
 });

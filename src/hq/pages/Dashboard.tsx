@@ -1,3 +1,6 @@
+import { currentLocale } from '../i18n';
+import { useTranslation } from 'react-i18next';
+import i18next from 'i18next';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import { currencyExponent } from '../../core/money';
@@ -13,10 +16,10 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, L
 // socket feed; the figures are read again after each), and the alerts waiting for a person.
 
 const PERIODS = [
-  { id: 'today', label: 'Today', days: 0 },
-  { id: 'yesterday', label: 'Yesterday', days: -1 },
-  { id: '7d', label: 'Last 7 days', days: 7 },
-  { id: '30d', label: 'Last 30 days', days: 30 },
+  { id: 'today', label: 'dashboard.today', days: 0 },
+  { id: 'yesterday', label: 'dashboard.yesterday', days: -1 },
+  { id: '7d', label: 'dashboard.d7', days: 7 },
+  { id: '30d', label: 'dashboard.d30', days: 30 },
 ] as const;
 type PeriodId = (typeof PERIODS)[number]['id'];
 
@@ -35,6 +38,7 @@ export function periodRange(id: PeriodId, now = new Date()): { from: string; to:
 
 export function Dashboard() {
   const { api, stores, live } = useSession();
+  const { t } = useTranslation();
   const [period, setPeriod] = useState<PeriodId>('today');
   const range = useMemo(() => periodRange(period), [period]);
   const [figures, setFigures] = useState<DashboardReply | null>(null);
@@ -91,56 +95,56 @@ export function Dashboard() {
 
   const byStore = new Map((figures?.by_store ?? []).map((f) => [f.store_id, f]));
   const kinds = Object.entries(figures?.alerts.by_kind ?? {});
-  const periodLabel = PERIODS.find((p) => p.id === period)!.label;
+  const periodLabel = t(PERIODS.find((p) => p.id === period)!.label);
 
   return (
     <>
       <PageHeader title={periodLabel} subtitle={describeRange(range)}>
-        <div className="segmented" role="group" aria-label="Period">
+        <div className="segmented" role="group" aria-label={t('dashboard.period')}>
           {PERIODS.map((p) => (
             <button key={p.id} type="button" className={p.id === period ? 'on' : ''} aria-pressed={p.id === period} onClick={() => setPeriod(p.id)} data-testid={`period-${p.id}`}>
-              {p.label}
+              {t(p.label)}
             </button>
           ))}
         </div>
       </PageHeader>
       {error ? <Notice kind="error">{error}</Notice> : null}
-      <section className="kpis" aria-label="Chain totals">
+      <section className="kpis" aria-label={t('dashboard.chainTotals')}>
         {(figures?.totals.length ? figures.totals : [null]).map((c, i) => (
           <div className="kpi-group" key={c?.currency ?? i}>
-            <Kpi label="Net sales" value={c ? fmt(c.net_sales, c.currency) : '—'} testId={`kpi-net-${c?.currency ?? 'none'}`} sub={c ? `${fmt(c.sales_total, c.currency)} sales` : 'no sales yet'} />
-            <Kpi label="Transactions" value={c ? String(c.transactions) : '0'} testId="kpi-transactions" />
-            <Kpi label="Average basket" value={c?.average_basket != null ? fmt(c.average_basket, c.currency) : '—'} />
+            <Kpi label={t('dashboard.netSales')} value={c ? fmt(c.net_sales, c.currency) : '—'} testId={`kpi-net-${c?.currency ?? 'none'}`} sub={c ? t('dashboard.salesSub', { amount: fmt(c.sales_total, c.currency) }) : t('dashboard.noSalesYet')} />
+            <Kpi label={t('dashboard.transactions')} value={c ? String(c.transactions) : '0'} testId="kpi-transactions" />
+            <Kpi label={t('dashboard.averageBasket')} value={c?.average_basket != null ? fmt(c.average_basket, c.currency) : '—'} />
             <Kpi
-              label="Refunds & voids"
+              label={t('dashboard.refundsVoids')}
               value={c ? fmt(c.refunds_total + c.voids_total, c.currency) : '—'}
               neg={!!c && c.refunds_total + c.voids_total < 0}
-              sub={c ? `${c.refunds_count} refunds · ${c.voids_count} post-voids` : undefined}
+              sub={c ? t('dashboard.refundsSub', { refunds: c.refunds_count, voids: c.voids_count }) : undefined}
             />
           </div>
         ))}
         <a className="kpi kpi-alert" href="#/alerts" data-testid="kpi-alerts">
-          <div className="kpi-label">Alerts waiting</div>
+          <div className="kpi-label">{t('dashboard.alertsWaiting')}</div>
           <div className={`kpi-value ${figures?.alerts.open ? 'warn' : ''}`}>{figures?.alerts.open ?? '—'}</div>
-          <div className="muted small">{kinds.map(([k, n]) => `${n} ${k.replace(/_/g, ' ')}`).join(' · ') || 'nothing to look at'}</div>
+          <div className="muted small">{kinds.map(([k, n]) => `${n} ${k.replace(/_/g, ' ')}`).join(' · ') || t('dashboard.nothing')}</div>
         </a>
       </section>
 
       <div className="grid-2">
         <section className="card" aria-labelledby="by-time">
-          <h2 id="by-time">Sales and returns by {range.bucket}</h2>
+          <h2 id="by-time">{t(range.bucket === 'hour' ? 'dashboard.byTime_hour' : 'dashboard.byTime_day')}</h2>
           <TimeChart figures={figures} />
         </section>
         <section className="card" aria-labelledby="by-store">
-          <h2 id="by-store">By store</h2>
+          <h2 id="by-store">{t('dashboard.byStore')}</h2>
           <table className="table" data-testid="store-figures">
             <thead>
               <tr>
-                <th scope="col">Store</th>
-                <th scope="col" className="num">Net sales</th>
-                <th scope="col" className="num">Trans.</th>
-                <th scope="col" className="num">Avg basket</th>
-                <th scope="col" className="num">Returns</th>
+                <th scope="col">{t('common.store')}</th>
+                <th scope="col" className="num">{t('dashboard.netSales')}</th>
+                <th scope="col" className="num">{t('dashboard.trans')}</th>
+                <th scope="col" className="num">{t('dashboard.avgBasket')}</th>
+                <th scope="col" className="num">{t('dashboard.returns')}</th>
               </tr>
             </thead>
             <tbody>
@@ -164,25 +168,25 @@ export function Dashboard() {
 
       <section className="card" aria-labelledby="feed">
         <h2 id="feed">
-          Latest sales <span className="muted small">live from every register</span>
+          {t('dashboard.latest')} <span className="muted small">{t('dashboard.latestSub')}</span>
         </h2>
         {recent.length === 0 ? (
-          <Empty>No sales yet. They appear here the moment a register sends them.</Empty>
+          <Empty>{t('dashboard.empty')}</Empty>
         ) : (
           <table className="table" data-testid="sales-feed" aria-live="polite">
             <thead>
               <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Store</th>
-                <th scope="col">Receipt</th>
-                <th scope="col">Type</th>
-                <th scope="col" className="num">Amount</th>
+                <th scope="col">{t('dashboard.time')}</th>
+                <th scope="col">{t('common.store')}</th>
+                <th scope="col">{t('dashboard.receipt')}</th>
+                <th scope="col">{t('dashboard.type')}</th>
+                <th scope="col" className="num">{t('dashboard.amount')}</th>
               </tr>
             </thead>
             <tbody>
               {recent.map((e) => (
                 <tr key={e.event_id} className={fresh === e.event_id ? 'fresh' : ''} data-testid="feed-row" data-event={`${e.terminal_id}/${e.seq}`}>
-                  <td>{new Date(e.occurred_at).toLocaleTimeString(navigator.language || 'en-US')}</td>
+                  <td>{new Date(e.occurred_at).toLocaleTimeString(currentLocale())}</td>
                   <td>{storeName(stores, e.store_id)}</td>
                   <td>
                     <a href={`#/sales?open=${e.event_id}`}>{e.receipt_no}</a>
@@ -202,7 +206,7 @@ export function Dashboard() {
 }
 
 function describeRange(r: { from: string; to: string; bucket: string }): string {
-  const f = new Intl.DateTimeFormat(navigator.language || 'en-US', { dateStyle: 'full' });
+  const f = new Intl.DateTimeFormat(currentLocale(), { dateStyle: 'full' });
   const last = new Date(Date.parse(r.to) - 1);
   const a = f.format(new Date(r.from));
   const b = f.format(last);
@@ -249,20 +253,20 @@ function TimeChart(props: { figures: DashboardReply | null }) {
     const rows: Array<Figures | undefined> = slots.map((t) => at.get(t));
     const scale = 10 ** currencyExponent(cur);
     const label = (t: number) =>
-      f.bucket === 'hour' ? new Date(t).toLocaleTimeString(navigator.language || 'en-US', { hour: 'numeric' }) : new Date(t).toLocaleDateString(navigator.language || 'en-US', { month: 'short', day: 'numeric' });
+      f.bucket === 'hour' ? new Date(t).toLocaleTimeString(currentLocale(), { hour: 'numeric' }) : new Date(t).toLocaleDateString(currentLocale(), { month: 'short', day: 'numeric' });
     c.data.labels = slots.map(label);
     // Bar heights only: minor units over the currency's exponent, for the axis. What a person
     // reads as an amount (tooltips, tables) goes through core's money helpers.
     c.data.datasets = [
-      { label: 'Sales', data: rows.map((r) => (r?.sales_total ?? 0) / scale), backgroundColor: '#0f766e', borderRadius: 3 },
-      { label: 'Refunds & post-voids', data: rows.map((r) => ((r?.refunds_total ?? 0) + (r?.voids_total ?? 0)) / scale), backgroundColor: '#dc2626', borderRadius: 3 },
+      { label: i18next.t('dashboard.chartSales'), data: rows.map((r) => (r?.sales_total ?? 0) / scale), backgroundColor: '#0f766e', borderRadius: 3 },
+      { label: i18next.t('dashboard.chartReturns'), data: rows.map((r) => ((r?.refunds_total ?? 0) + (r?.voids_total ?? 0)) / scale), backgroundColor: '#dc2626', borderRadius: 3 },
     ];
     c.options.plugins!.tooltip = {
       callbacks: {
         label: (item) => {
           const r = rows[item.dataIndex];
           const v = item.datasetIndex === 0 ? (r?.sales_total ?? 0) : (r?.refunds_total ?? 0) + (r?.voids_total ?? 0);
-          return `${item.dataset.label}: ${fmt(v, cur)}${item.datasetIndex === 0 && r ? ` (${r.transactions} sales)` : ''}`;
+          return `${item.dataset.label}: ${fmt(v, cur)}${item.datasetIndex === 0 && r ? ` (${i18next.t('dashboard.tooltipSales', { count: r.transactions })})` : ''}`;
         },
       },
     };
@@ -275,7 +279,7 @@ function TimeChart(props: { figures: DashboardReply | null }) {
       <canvas
         ref={canvas}
         role="img"
-        aria-label={total ? `Bar chart of sales and returns by ${f!.bucket}: ${total.transactions} sales, net ${fmt(total.net_sales, total.currency)}` : 'Bar chart of sales by time: no sales'}
+        aria-label={total ? i18next.t('dashboard.chartLabel', { count: total.transactions, net: fmt(total.net_sales, total.currency) }) : i18next.t('dashboard.chartEmpty')}
         data-testid="time-chart"
       />
     </div>

@@ -1,3 +1,4 @@
+import { currentLocale } from '../i18n';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { quantityToString } from '../../core/money';
 import type { EventRow } from '../api';
@@ -190,7 +191,7 @@ export function Sales() {
 function shortTime(iso: string): string {
   const d = new Date(iso);
   const sameYear = d.getFullYear() === new Date().getFullYear();
-  return new Intl.DateTimeFormat(navigator.language || 'en-US', { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }), hour: 'numeric', minute: '2-digit' }).format(d);
+  return new Intl.DateTimeFormat(currentLocale(), { month: 'short', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }), hour: 'numeric', minute: '2-digit' }).format(d);
 }
 
 /** "-12.50" or "12,50" in the currency → signed minor units, or undefined. */

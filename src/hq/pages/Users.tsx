@@ -1,14 +1,18 @@
 import { useId, useState, type FormEvent } from 'react';
 import { errorText, type Role, type UserRow } from '../api';
+import { useTranslation } from 'react-i18next';
+import i18next from 'i18next';
 import { Notice, PageHeader, timeText, useLoad, useSession } from '../ui';
 
 // The people of the chain (admins only): who may sign in, with which role and stores. Less
 // access (disabled, other role or stores, new password) ends the user's open sessions at once.
 
-const ROLE_LABEL: Record<Role, string> = { admin: 'Admin', hq: 'Head office', store_manager: 'Store manager' };
+const ROLES: Role[] = ['admin', 'hq', 'store_manager'];
+const roleLabel = (r: Role) => i18next.t(`role.${r}`);
 
 export function Users() {
   const { api, me } = useSession();
+  const { t } = useTranslation();
   const users = useLoad(() => api.get<{ users: UserRow[] }>('/api/users').then((r) => r.users), []);
   const [editing, setEditing] = useState<string | null>(null);
   const [msg, setMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
@@ -27,20 +31,20 @@ export function Users() {
   const list = users.data ?? [];
   return (
     <>
-      <PageHeader title="Users" subtitle={`${list.length} users · ${list.filter((u) => !u.disabled).length} enabled`} />
+      <PageHeader title={t('users.title')} subtitle={t('users.subtitle', { count: list.length, enabled: list.filter((u) => !u.disabled).length })} />
       {msg ? <Notice kind={msg.kind} testId="users-msg">{msg.text}</Notice> : null}
       {users.error ? <Notice kind="error">{users.error}</Notice> : null}
       <div className="grid-2 wide-left">
-        <section className="card" aria-label="Users">
+        <section className="card" aria-label={t('users.title')}>
           <table className="table" data-testid="users-table">
             <thead>
               <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">Sign-in</th>
-                <th scope="col" className="num">Sessions</th>
+                <th scope="col">{t('users.user')}</th>
+                <th scope="col">{t('users.role')}</th>
+                <th scope="col">{t('users.signIn')}</th>
+                <th scope="col" className="num">{t('users.sessions')}</th>
                 <th scope="col">
-                  <span className="sr-only">Actions</span>
+                  <span className="sr-only">{t('common.actions')}</span>
                 </th>
               </tr>
             </thead>
@@ -59,23 +63,23 @@ export function Users() {
                       <div className="muted small">{u.user_id}</div>
                     </td>
                     <td>
-                      {ROLE_LABEL[u.role]}
+                      {roleLabel(u.role)}
                       {u.role === 'store_manager' ? <div className="muted small">{u.store_ids.join(', ')}</div> : null}
                     </td>
                     <td data-testid="user-state">
                       {u.disabled ? (
-                        <span className="pill pill-bad">Disabled</span>
+                        <span className="pill pill-bad">{t('users.disabled')}</span>
                       ) : u.has_password ? (
-                        <span className="pill pill-ok">Password</span>
+                        <span className="pill pill-ok">{t('users.password')}</span>
                       ) : (
-                        <span className="pill pill-off">Token only</span>
+                        <span className="pill pill-off">{t('users.tokenOnly')}</span>
                       )}
-                      <div className="muted small">{u.password_changed_at ? `set ${timeText(u.password_changed_at)}` : `${u.tokens} API token(s)`}</div>
+                      <div className="muted small">{u.password_changed_at ? t('users.passwordSet', { when: timeText(u.password_changed_at) }) : t('users.tokens', { count: u.tokens })}</div>
                     </td>
                     <td className="num">{u.sessions}</td>
                     <td className="num">
-                      <button type="button" className="btn btn-small" onClick={() => setEditing(u.user_id)} data-testid="user-edit" aria-label={`Change ${u.user_id}`}>
-                        Change
+                      <button type="button" className="btn btn-small" onClick={() => setEditing(u.user_id)} data-testid="user-edit" aria-label={t('users.changeUser', { user: u.user_id })}>
+                        {t('common.change')}
                       </button>
                     </td>
                   </tr>
@@ -96,7 +100,7 @@ function StoresPicker(props: { value: string[]; onChange(v: string[]): void; tes
   const { stores } = useSession();
   return (
     <fieldset className="targets" data-testid={props.testId}>
-      <legend>Stores they manage</legend>
+      <legend>{i18next.t('users.storesTheyManage')}</legend>
       {stores.map((s) => (
         <label key={s.store_id} className="check">
           <input
@@ -116,11 +120,11 @@ function RoleSelect(props: { value: Role; onChange(r: Role): void; testId: strin
   const id = useId();
   return (
     <label className="field" htmlFor={id}>
-      <span>Role</span>
+      <span>{i18next.t('users.role')}</span>
       <select id={id} value={props.value} onChange={(e) => props.onChange(e.target.value as Role)} data-testid={props.testId}>
-        {(Object.keys(ROLE_LABEL) as Role[]).map((r) => (
+        {ROLES.map((r) => (
           <option key={r} value={r}>
-            {ROLE_LABEL[r]}
+            {roleLabel(r)}
           </option>
         ))}
       </select>
@@ -140,7 +144,7 @@ function CreateUser(props: { act: Act }) {
     e.preventDefault();
     const ok = await props.act(
       () => api.post('/api/users', { user_id: userId.trim(), name: name.trim() || userId.trim(), role, store_ids: role === 'store_manager' ? storeIds : [], password }),
-      `User ${userId.trim()} created: they can sign in now.`,
+      i18next.t('users.created', { user: userId.trim() }),
     );
     if (ok) {
       setUserId('');
@@ -151,23 +155,23 @@ function CreateUser(props: { act: Act }) {
   };
   return (
     <form className="card" onSubmit={submit} aria-labelledby={`${id}-h`}>
-      <h2 id={`${id}-h`}>New user</h2>
+      <h2 id={`${id}-h`}>{i18next.t('users.newUser')}</h2>
       <label className="field" htmlFor={`${id}-u`}>
-        <span>User name</span>
+        <span>{i18next.t('users.userName')}</span>
         <input id={`${id}-u`} required maxLength={64} pattern="[A-Za-z0-9][A-Za-z0-9._@\-]{0,63}" value={userId} onChange={(e) => setUserId(e.target.value)} data-testid="new-user-id" />
       </label>
       <label className="field" htmlFor={`${id}-n`}>
-        <span>Full name</span>
+        <span>{i18next.t('users.fullName')}</span>
         <input id={`${id}-n`} maxLength={200} value={name} onChange={(e) => setName(e.target.value)} data-testid="new-user-name" />
       </label>
       <RoleSelect value={role} onChange={setRole} testId="new-user-role" />
       {role === 'store_manager' ? <StoresPicker value={storeIds} onChange={setStoreIds} testId="new-user-stores" /> : null}
       <label className="field" htmlFor={`${id}-p`}>
-        <span>First password (at least 10 characters)</span>
+        <span>{i18next.t('users.firstPassword')}</span>
         <input id={`${id}-p`} type="password" autoComplete="new-password" required minLength={10} maxLength={256} value={password} onChange={(e) => setPassword(e.target.value)} data-testid="new-user-password" />
       </label>
       <button className="btn btn-primary" type="submit" data-testid="new-user-save">
-        Create user
+        {i18next.t('users.create')}
       </button>
     </form>
   );
@@ -184,22 +188,22 @@ function EditUser(props: { user: UserRow; self: boolean; act: Act; onCancel(): v
   const path = `/api/users/${encodeURIComponent(u.user_id)}`;
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    const ok = await props.act(() => api.patch(path, { name: name.trim(), role, ...(role === 'store_manager' ? { store_ids: storeIds } : {}) }), `${u.user_id} changed.`);
+    const ok = await props.act(() => api.patch(path, { name: name.trim(), role, ...(role === 'store_manager' ? { store_ids: storeIds } : {}) }), i18next.t('users.changed', { user: u.user_id }));
     if (ok) props.onDone();
   };
   const reset = async () => {
-    const ok = await props.act(() => api.put(`${path}/password`, { password }), `New password for ${u.user_id}; their other sessions ended.`);
+    const ok = await props.act(() => api.put(`${path}/password`, { password }), i18next.t('users.passwordSetMsg', { user: u.user_id }));
     if (ok) props.onDone();
   };
   const toggle = async () => {
-    const ok = await props.act(() => api.patch(path, { disabled: !u.disabled }), u.disabled ? `${u.user_id} enabled.` : `${u.user_id} disabled: signed out everywhere.`);
+    const ok = await props.act(() => api.patch(path, { disabled: !u.disabled }), i18next.t(u.disabled ? 'users.enabledMsg' : 'users.disabledMsg', { user: u.user_id }));
     if (ok) props.onDone();
   };
   return (
-    <form onSubmit={save} className="edit-user" aria-label={`Change ${u.user_id}`} data-testid="user-form">
+    <form onSubmit={save} className="edit-user" aria-label={i18next.t('users.changeUser', { user: u.user_id })} data-testid="user-form">
       <div className="row gap wrap">
         <label className="field grow" htmlFor={`${id}-n`}>
-          <span>Full name</span>
+          <span>{i18next.t('users.fullName')}</span>
           <input id={`${id}-n`} maxLength={200} required value={name} onChange={(e) => setName(e.target.value)} data-testid="edit-user-name" />
         </label>
         <RoleSelect value={role} onChange={setRole} testId="edit-user-role" />
@@ -207,23 +211,23 @@ function EditUser(props: { user: UserRow; self: boolean; act: Act; onCancel(): v
       {role === 'store_manager' ? <StoresPicker value={storeIds} onChange={setStoreIds} testId="edit-user-stores" /> : null}
       <div className="row gap wrap">
         <button className="btn btn-primary btn-small" type="submit" data-testid="edit-user-save">
-          Save
+          {i18next.t('common.save')}
         </button>
         <button className="btn btn-small" type="button" onClick={props.onCancel}>
-          Cancel
+          {i18next.t('common.cancel')}
         </button>
         <span className="grow" />
         <button className={`btn btn-small ${u.disabled ? '' : 'btn-danger'}`} type="button" onClick={() => void toggle()} disabled={props.self} data-testid="user-toggle">
-          {u.disabled ? 'Enable' : 'Disable'}
+          {i18next.t(u.disabled ? 'users.enable' : 'users.disable')}
         </button>
       </div>
       <div className="row gap wrap tax-actions">
         <label className="field grow" htmlFor={`${id}-p`}>
-          <span>New password</span>
+          <span>{i18next.t('users.newPassword')}</span>
           <input id={`${id}-p`} type="password" autoComplete="new-password" minLength={10} maxLength={256} value={password} onChange={(e) => setPassword(e.target.value)} data-testid="reset-password" />
         </label>
         <button className="btn btn-small" type="button" disabled={password.length < 10} onClick={() => void reset()} data-testid="reset-password-save">
-          Set password
+          {i18next.t('users.setPassword')}
         </button>
       </div>
     </form>
