@@ -170,7 +170,7 @@ export async function signOut(db: Queryable, credentialId: number): Promise<void
   await db.query(`UPDATE credentials SET revoked_at = now() WHERE credential_id = $1 AND kind = 'session' AND revoked_at IS NULL`, [credentialId]);
 }
 
-/** A secret shared by every hub process of the chain, made once (see hub_secrets in migration 017). */
+/** A secret shared by every hub process of the chain, made once (see hub_secrets in migration 018). */
 export async function hubSecret(db: Queryable, name: string): Promise<string> {
   await db.query(`INSERT INTO hub_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, randomBytes(32).toString('base64url')]);
   const { rows } = await db.query<{ secret: string }>(`SELECT secret FROM hub_secrets WHERE name = $1`, [name]);
