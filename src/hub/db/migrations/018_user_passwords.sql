@@ -3,7 +3,7 @@
 -- like a token (same table, same revocation, same socket room) but reachable only through
 -- the console's httpOnly cookie and ending at expires_at.
 
--- scrypt hash in PHC-like form: scrypt$N=…,r=…,p=…$salt$hash (decision 0011). NULL: this
+-- scrypt hash in PHC-like form: scrypt$N=…,r=…,p=…$salt$hash (decision 0012). NULL: this
 -- user has no password (token only), and password sign-in refuses them.
 ALTER TABLE users ADD COLUMN password_hash text;
 ALTER TABLE users ADD COLUMN password_changed_at timestamptz;
