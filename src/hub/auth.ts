@@ -152,6 +152,8 @@ export async function createEnrollmentCode(
 export async function redeemEnrollmentCode(
   db: Db,
   code: string,
+  /** The register's Ed25519 public key (base64 SPKI DER, checked by the caller): kept on its credential. */
+  publicKey?: string,
 ): Promise<{
   token: string;
   store_id: string;
@@ -181,10 +183,11 @@ export async function redeemEnrollmentCode(
       [r.terminal_id],
     );
     const token = newToken('tsr');
-    await tx.query(`INSERT INTO credentials (token_hash, kind, terminal_id, store_id) VALUES ($1, 'register', $2, $3)`, [
+    await tx.query(`INSERT INTO credentials (token_hash, kind, terminal_id, store_id, public_key) VALUES ($1, 'register', $2, $3, $4)`, [
       hashToken(token),
       r.terminal_id,
       r.store_id,
+      publicKey ?? null,
     ]);
     return { token, store_id: r.store_id, terminal_id: r.terminal_id, replacement: r.replacement === true, revoked: revoked.rows.map((x) => Number(x.credential_id)) };
   }).catch((err: unknown) => {

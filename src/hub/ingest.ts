@@ -25,6 +25,7 @@ import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/mon
 import { ALERT_FOLD_WINDOW_MINUTES, writeAlerts, type AlertDraft } from './alerts';
 import { alertsForEvent } from './event-alerts';
 import { applyEventValue, lockBatchAccounts } from './value/apply-event';
+import type { SignedBatch } from './integrity/device-keys';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
 // entries, stock movements, store changes, alerts, the terminal's high-water mark) commits
@@ -58,6 +59,8 @@ export interface IngestContext {
   credential_id?: number;
   processor: EventProcessor;
   log?: IngestLog;
+  /** The batch's checked device signature (integrity/device-keys.ts), kept with the events it covers. */
+  signed?: SignedBatch | null;
 }
 
 interface TxOutcome extends IngestResult {
@@ -142,10 +145,22 @@ async function isolateFailure(db: Db, ctx: IngestContext, e: JournalEvent, err: 
         e.hash,
       ]);
       out.applied_through = e.seq;
+      await keepSignature(tx, ctx, e.seq);
     }
     out.alerts.push(...(await writeAlerts(tx, out.pendingAlerts)));
     return out;
   });
+}
+
+/** Keeps the batch's device signature once the mark reaches the last seq it covers. */
+async function keepSignature(tx: Queryable, ctx: IngestContext, through: number): Promise<void> {
+  const signed = ctx.signed;
+  if (!signed || through < signed.signature.last_seq) return;
+  const s = signed.signature;
+  await tx.query(
+    `INSERT INTO batch_signatures (terminal_id, first_seq, last_seq, head_hash, signature, credential_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+    [ctx.terminal_id, s.first_seq, s.last_seq, s.head_hash, s.sig, signed.credential_id],
+  );
 }
 
 interface TerminalState {
@@ -290,6 +305,9 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
     const levels = [...pending.deltas.keys()].sort().map((sku) => ({ sku, on_hand: fromScaledUnits(pending.levels.get(sku)!) }));
     out.changes.push(await appendChange(tx, ctx.store_id, 'stock', { levels, source: { terminal_id: ctx.terminal_id, through_seq: through } }));
   }
+  // The signature is kept once every event it covers is committed (the last one's transaction
+  // when a refused batch is retried event by event).
+  if (through !== term.applied_through) await keepSignature(tx, ctx, through);
   if (through !== term.applied_through) {
     await tx.query(`UPDATE terminals SET applied_through = $2, applied_hash = $3, last_seen_at = now() WHERE terminal_id = $1`, [
       ctx.terminal_id,

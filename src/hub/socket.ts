@@ -34,6 +34,8 @@ import { release, reserve } from './value/reservations';
 import { createCustomer, lookupCustomers } from './value/customers';
 import { describeDbError, isTransientDbError } from './db/errors';
 import type { EventProcessor } from './processor';
+import { checkBatchSignature, SignatureError } from './integrity/device-keys';
+import { writeAlerts } from './alerts';
 import type { SyncAuditLog, SyncAuditRecord } from './integrity/audit-log';
 
 // The register side of the hub: authenticated sockets, one handler per message, every
@@ -201,6 +203,12 @@ export function installSocketHandlers(deps: SocketDeps): void {
       if (p.kind === 'register') deps.audit?.record({ terminal_id: p.terminal_id, store_id: p.store_id, sid: socket.id, ...r });
     }
     audit({ kind: 'connect', detail: `from ${socket.handshake.address}` });
+    /** HQ hears of a refused signature (repeats fold per terminal). */
+    const raiseSignatureAlert = (message: string): void => {
+      if (p.kind !== 'register') return;
+      const draft = { cause: `signature_refused:${p.terminal_id}`, kind: 'signature_refused' as const, store_id: p.store_id, terminal_id: p.terminal_id, message: `${p.terminal_id}: batch refused: ${message}`.slice(0, 1000), data: { code: 'BAD_SIGNATURE' } };
+      void deps.track(db.transaction((tx) => writeAlerts(tx, [draft]))).then((alerts) => publishAlerts(io, alerts), (err: unknown) => log.warn({ err }, 'signature alert not written'));
+    };
     /** Seqs of a push, read without parsing it (for the audit row of a refused one too). */
     const seqRange = (raw: unknown): { first_seq: number | null; last_seq: number | null; events: number | null } => {
       const events = (raw as { events?: unknown } | null)?.events;
@@ -265,6 +273,11 @@ export function installSocketHandlers(deps: SocketDeps): void {
         const fail = (err: unknown) => {
           if (err instanceof ForbiddenError) return reply(errAck('FORBIDDEN', err.message));
           if (err instanceof BusyError) return reply(errAck('BUSY', err.message));
+          if (err instanceof SignatureError) {
+            reply(errAck('BAD_SIGNATURE', err.message));
+            raiseSignatureAlert(err.message);
+            return;
+          }
           if (err instanceof CredentialRevokedError) {
             reply(errAck('UNAUTHORIZED', err.message));
             socket.disconnect(true);
@@ -359,9 +372,11 @@ export function installSocketHandlers(deps: SocketDeps): void {
           );
         }
         const q = terminalQueues.get(p.terminal_id)!; // the slot admit() took
-        const run = q.tail.then(() =>
-          ingestBatch(db, { terminal_id: p.terminal_id, store_id: p.store_id, credential_id: p.credential_id, processor: deps.processor, log }, req.events),
-        );
+        const run = q.tail.then(async () => {
+          // The device signature before anything is applied: a forged or unsigned batch changes nothing.
+          const signed = await checkBatchSignature(db, { terminal_id: p.terminal_id, credential_id: p.credential_id }, req.events, req.signature);
+          return ingestBatch(db, { terminal_id: p.terminal_id, store_id: p.store_id, credential_id: p.credential_id, processor: deps.processor, log, signed }, req.events);
+        });
         q.tail = run.catch(() => undefined);
         const result = await run;
         deps.afterCommit?.({ terminal_id: p.terminal_id, applied_through: result.applied_through });

@@ -36,6 +36,10 @@ describe('tillstream register enroll', { timeout: 120_000 }, () => {
     const cfg = loadRegisterConfig(file);
     expect(cfg).toMatchObject({ store_id: 'store-007', terminal_id: 'T07', hub: { url: new URL(hub.url).origin } });
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The register made its own device key: the private half in its config, the public half at the hub.
+    expect(cfg.hub!.device_key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    const keys = await hub.db.query<{ public_key: string | null }>(`SELECT public_key FROM credentials WHERE terminal_id = 'T07' AND revoked_at IS NULL`);
+    expect(keys.rows[0]!.public_key).toMatch(/^MCowBQYDK2VwAyEA/);
 
     const me = await fetch(new URL('/api/me', hub.url), { headers: { authorization: `Bearer ${cfg.hub!.token}` } });
     expect(me.status).toBe(200);

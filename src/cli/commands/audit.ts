@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { openHubDb, withDbOptions, type DbOpts } from './ledger';
 import { formatAuditRow, querySyncAudit } from '../../hub/integrity/audit-log';
+import { exportTerminalChain, formatChainReport, verifyTerminalChain } from '../../hub/integrity/chain-audit';
+
+function seqOption(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(v) || Number(v) < 1) throw new Error(`${flag}: a seq (1 or more), got ${v}`);
+  return Number(v);
+}
 
 // `tillstream audit …`: the integrity watch read from the hub's database (a Postgres the hub
 // uses, or the PGlite folder of a stopped hub). HQ's console reads the same through the HTTP
@@ -40,6 +47,39 @@ export function register(program: Command): void {
           left -= rows.length;
         }
         if (after === 0 && !o.json) process.stdout.write(`(no sync audit rows for ${o.terminal}${since ? ` since ${since}` : ''})\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  withDbOptions(audit.command('verify').description("Check the hub's copy of a terminal's chain: seqs, hash links, hashes recomputed, device signatures; prints the first broken link (exit 1)"))
+    .requiredOption('--terminal <id>', 'the terminal')
+    .option('--from <seq>', 'first seq (default 1)')
+    .option('--to <seq>', "last seq (default the hub's mark)")
+    .option('--json', 'print the report as JSON')
+    .action(async (o: DbOpts & { terminal: string; from?: string; to?: string; json?: boolean }) => {
+      const range = { from: seqOption('--from', o.from), to: seqOption('--to', o.to) };
+      const db = await openHubDb(o);
+      try {
+        const report = await verifyTerminalChain(db, o.terminal, range);
+        process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : formatChainReport(report));
+        if (report.breaks.length) process.exitCode = 1;
+      } finally {
+        await db.close();
+      }
+    });
+
+  withDbOptions(audit.command('export').description("Write a terminal's chain, device signatures and public keys into a folder an auditor checks with openssl (docs/audit.md)"))
+    .requiredOption('--terminal <id>', 'the terminal')
+    .requiredOption('--out <dir>', 'folder to write (created)')
+    .option('--from <seq>', 'first seq (default 1)')
+    .option('--to <seq>', "last seq (default the hub's mark)")
+    .action(async (o: DbOpts & { terminal: string; out: string; from?: string; to?: string }) => {
+      const range = { from: seqOption('--from', o.from), to: seqOption('--to', o.to) };
+      const db = await openHubDb(o);
+      try {
+        const r = await exportTerminalChain(db, o.terminal, o.out, range);
+        process.stdout.write(`wrote ${r.events} events, ${r.signatures} signed batches and ${r.keys} device keys to ${o.out}\n`);
       } finally {
         await db.close();
       }

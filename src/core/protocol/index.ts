@@ -6,3 +6,4 @@ export * from './text';
 export * from './event-content';
 export * from './sale-lookup';
 export * from './value-accounts';
+export * from './device-signature';

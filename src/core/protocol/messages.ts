@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { journalEventWireSchema, storeIdSchema, terminalIdSchema } from './journal-event';
 import { saleLookupAckSchema, saleLookupRequestSchema } from './sale-lookup';
+import { batchSignatureSchema } from './device-signature';
 import {
   cardLookupAckSchema,
   cardLookupRequestSchema,
@@ -34,7 +35,7 @@ export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const MAX_FRAME_BYTES = 2 * MAX_MESSAGE_BYTES;
 
 export const protocolErrorSchema = z.object({
-  code: z.enum(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'TOO_LARGE', 'CONFLICT', 'INTERNAL', 'UNAVAILABLE', 'BUSY']),
+  code: z.enum(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'TOO_LARGE', 'CONFLICT', 'INTERNAL', 'UNAVAILABLE', 'BUSY', 'BAD_SIGNATURE']),
   message: z.string(),
 });
 export type ProtocolError = z.infer<typeof protocolErrorSchema>;
@@ -66,6 +67,11 @@ export const helloAckSchema = z.object({
 export const pushEventsRequestSchema = z.object({
   terminal_id: terminalIdSchema,
   events: z.array(journalEventWireSchema).min(1).max(MAX_EVENTS_PER_BATCH),
+  /**
+   * The register's Ed25519 signature of the batch (device-signature.ts): required from a
+   * register that enrolled a device key, ignored from one that did not.
+   */
+  signature: batchSignatureSchema.optional(),
 });
 /**
  * Why the hub refused one event for good (docs/sync-protocol.md explains each). The event
@@ -179,7 +185,7 @@ export const MSG = {
 } as const;
 
 export const alertSchema = z.object({
-  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open', 'card_negative', 'reservation_expired']),
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open', 'card_negative', 'reservation_expired', 'signature_refused']),
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema.optional(),
   message: z.string(),

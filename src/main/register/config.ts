@@ -53,6 +53,8 @@ export const registerConfigSchema = z
         insecure: z.boolean().optional(),
         /** Enrolled with a replacement code: a new journal takes over the terminal's chain from the hub at start. */
         replacement: z.boolean().optional(),
+        /** This register's Ed25519 device key (PKCS#8 PEM), made at enrollment; it signs every batch it uploads. */
+        device_key: z.string().min(1).max(4096).optional(),
       })
       .superRefine((h, ctx) => {
         const p = hubEndpointProblem(h);

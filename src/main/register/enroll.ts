@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { assertHubEndpoint, fetchPinnedCertificate, hubJsonRequest, normalizePin, type HubEndpoint } from '../../sync';
+import { assertHubEndpoint, createDeviceKey, fetchPinnedCertificate, hubJsonRequest, normalizePin, type HubEndpoint } from '../../sync';
 import { parseRegisterConfig } from './config';
 
 // Enrollment of this register with its hub: the one-time code from HQ is exchanged for the
@@ -15,6 +15,8 @@ const enrollResponseSchema = z.object({
   store_id: z.string().min(1),
   terminal_id: z.string().min(1),
   replacement: z.boolean().optional(),
+  /** The hub kept the device key sent (an older hub refuses the member, see redeemWithHub). */
+  device_key: z.boolean().optional(),
 });
 
 export interface EnrollOptions {
@@ -30,7 +32,7 @@ export interface EnrollOptions {
 export interface Enrolled {
   store_id: string;
   terminal_id: string;
-  hub: { url: string; token: string; ca?: string; pin?: string; insecure?: boolean; replacement?: boolean };
+  hub: { url: string; token: string; ca?: string; pin?: string; insecure?: boolean; replacement?: boolean; device_key?: string };
 }
 
 /** Checks the address, fetches the pinned certificate, redeems the code; writes nothing. */
@@ -52,7 +54,9 @@ export async function redeemWithHub(o: Omit<EnrollOptions, 'config'>): Promise<E
   // Refused before any secret (the code) leaves this machine.
   assertHubEndpoint(endpoint, 'enroll');
   if (pin) endpoint = { ...endpoint, ca: await fetchPinnedCertificate(hubUrl.origin, pin) };
-  const res = await hubJsonRequest(endpoint, 'POST', '/api/enroll', { code: o.code });
+  // The device key is made here, on the register, and only its public half leaves it.
+  const key = createDeviceKey();
+  const res = await hubJsonRequest(endpoint, 'POST', '/api/enroll', { code: o.code, public_key: key.publicKey });
   if (res.status !== 201 && res.status !== 200) {
     const msg = (res.body as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`;
     throw new Error(`the hub refused the enrollment code: ${msg}`);
@@ -61,7 +65,7 @@ export async function redeemWithHub(o: Omit<EnrollOptions, 'config'>): Promise<E
   return {
     store_id: enrolled.store_id,
     terminal_id: enrolled.terminal_id,
-    hub: { url: hubUrl.origin, token: enrolled.token, ...(endpoint.ca ? { ca: endpoint.ca } : {}), ...(pin ? { pin } : {}), ...(o.insecure ? { insecure: true } : {}), ...(enrolled.replacement ? { replacement: true } : {}) },
+    hub: { url: hubUrl.origin, token: enrolled.token, ...(endpoint.ca ? { ca: endpoint.ca } : {}), ...(pin ? { pin } : {}), ...(o.insecure ? { insecure: true } : {}), ...(enrolled.replacement ? { replacement: true } : {}), ...(enrolled.device_key ? { device_key: key.privateKeyPem } : {}) },
   };
 }
 

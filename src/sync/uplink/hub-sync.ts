@@ -7,8 +7,11 @@ import {
   MAX_MESSAGE_BYTES,
   MSG,
   PROTOCOL_VERSION,
+  SIGNATURE_ALG,
   alertSchema,
   changesPushSchema,
+  signedBatchText,
+  type BatchSignature,
   errorAck,
   helloAckSchema,
   pullChangesAckSchema,
@@ -69,6 +72,12 @@ export interface HubSyncOptions {
   batchSize?: number;
   random?: () => number;
   now?: () => number;
+  /**
+   * Signs a batch's text with the register's device key (uplink/device-key.ts): set when the
+   * register enrolled a key, then every events.push carries its signature. A function, so
+   * this client needs no Node crypto.
+   */
+  sign?: (text: string) => string;
 }
 
 export type LinkState = 'stopped' | 'connecting' | 'connected' | 'waiting';
@@ -133,7 +142,7 @@ interface Session {
 const MAX_PULLS_PER_CATCH_UP = 10_000;
 
 export class HubSync extends EventEmitter<SyncClientEvents> {
-  private readonly opts: Required<Omit<HubSyncOptions, 'journal' | 'transport'>> & { journal: Journal };
+  private readonly opts: Required<Omit<HubSyncOptions, 'journal' | 'transport' | 'sign'>> & { journal: Journal; sign?: (text: string) => string };
   private readonly transport: LinkTransport;
   private readonly journal: Journal;
   private running = false;
@@ -474,7 +483,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       const { appliedThrough } = this.journal.syncState();
       const batch = this.boundedBatch(this.journal.eventsAfter(appliedThrough, this.opts.batchSize));
       if (batch.length === 0) return;
-      const ack = await this.request(session, MSG.pushEvents, { terminal_id: this.journal.terminalId, events: batch }, pushEventsAckSchema);
+      const ack = await this.request(session, MSG.pushEvents, { terminal_id: this.journal.terminalId, events: batch, ...this.signatureOf(batch) }, pushEventsAckSchema);
       if (session !== this.session) return;
       const last = batch[batch.length - 1]!.seq;
       if (ack.applied_through > last) throw new Error(`hub acked applied_through ${ack.applied_through} beyond the batch end ${last}`);
@@ -485,6 +494,15 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
         throw new Error(`hub made no progress on events after ${appliedThrough} (acked ${ack.applied_through})`);
       }
     }
+  }
+
+  /** The batch's device signature (docs/sync-protocol.md 4.2a), when this register has a key. */
+  private signatureOf(batch: JournalEvent[]): { signature?: BatchSignature } {
+    if (!this.opts.sign) return {};
+    const first = batch[0]!.seq;
+    const last = batch[batch.length - 1]!;
+    const sig = this.opts.sign(signedBatchText(this.journal.terminalId, first, last.seq, last.hash));
+    return { signature: { alg: SIGNATURE_ALG, first_seq: first, last_seq: last.seq, head_hash: last.hash, sig } };
   }
 
   /** Keeps a batch under half the message bound (the rest is envelope and headroom). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { storeIdSchema, terminalIdSchema } from '../../../core/protocol';
+import { devicePublicKeySchema, storeIdSchema, terminalIdSchema } from '../../../core/protocol';
+import { parseDevicePublicKey } from '../../integrity/device-keys';
 import type { RouteModule } from '../app';
 import { createEnrollmentCode, redeemEnrollmentCode, revokeCredentials } from '../../auth';
 import { allowedStore, storeScope, userOf } from '../auth';
@@ -11,7 +12,12 @@ import { keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } fro
 // Enrollment: HQ or store IT creates a one-time code for a store and terminal; the register
 // exchanges it, once, for its own credential.
 
-const enrollBody = z.object({ code: text(40, 4).describe('the code as shown, e.g. ABCD-EFGH-JKMN') }).strict();
+const enrollBody = z
+  .object({
+    code: text(40, 4).describe('the code as shown, e.g. ABCD-EFGH-JKMN'),
+    public_key: devicePublicKeySchema.optional().describe("the register's own Ed25519 public key (base64 DER SubjectPublicKeyInfo); from then on every events.push of this credential must be signed with its private key (docs/sync-protocol.md 4.2a)"),
+  })
+  .strict();
 const enrollReply = z.object({
   token: z.string(),
   store_id: z.string(),
@@ -21,6 +27,8 @@ const enrollReply = z.object({
   /** The store's name and currency, for a device that has no config file of its own (the handheld, docs/handheld.md). */
   store_name: z.string(),
   currency: z.string(),
+  /** The hub keeps the public key sent: this credential's pushes must be signed. */
+  device_key: z.boolean(),
 });
 const codeBody = z
   .object({ store_id: storeIdSchema, terminal_id: terminalIdSchema, ttl_minutes: z.number().int().min(1).max(60 * 24 * 30).optional() })
@@ -47,11 +55,15 @@ export const enrollmentRoutes: RouteModule = (app, deps) => {
     handler: async (req, reply) => {
       deps.authGate?.check('enrollment_code', req.ip);
       try {
-        const { revoked, ...enrolled } = await redeemEnrollmentCode(deps.db, req.body.code);
+        if (req.body.public_key !== undefined) {
+          const key = parseDevicePublicKey(req.body.public_key);
+          if (key instanceof Error) throw new HttpError(400, 'BAD_REQUEST', key.message, 'public_key');
+        }
+        const { revoked, ...enrolled } = await redeemEnrollmentCode(deps.db, req.body.code, req.body.public_key);
         // The replaced credential's live sockets go now, on every hub (the Redis adapter carries it).
         for (const id of revoked) deps.io.in(credRoom(id)).disconnectSockets(true);
         const store = await deps.db.query<{ name: string; currency: string }>('SELECT name, currency FROM stores WHERE store_id = $1', [enrolled.store_id]);
-        return reply.status(201).send({ ...enrolled, store_name: store.rows[0]?.name ?? enrolled.store_id, currency: store.rows[0]?.currency ?? '' });
+        return reply.status(201).send({ ...enrolled, device_key: req.body.public_key !== undefined, store_name: store.rows[0]?.name ?? enrolled.store_id, currency: store.rows[0]?.currency ?? '' });
       } catch (err) {
         if ((err as { code?: string }).code === 'UNAUTHORIZED') deps.authGate?.failed('enrollment_code', req.ip);
         throw err;
