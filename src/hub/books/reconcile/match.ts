@@ -62,8 +62,10 @@ export interface CashDepositIn {
   date: string;
   currency: string;
   amount: number;
-  /** Bag number written at the drop, '' when none. */
+  /** Bag number written at the drop, '' when none; for a shift close, the shift id's first 8 characters. */
   bag: string;
+  /** 'drop': cash dropped for the bank during a shift; 'shift_close': the Z count's takings (counted − float). */
+  source?: 'drop' | 'shift_close';
 }
 
 export interface ReconItem {
@@ -211,7 +213,8 @@ export function reconcile(input: MatchInput): ReconItem[] {
     else if (item) items.push(item);
   }
   for (const d of input.deposits) {
-    const base = { item_key: d.key, kind: 'cash_deposit' as const, store_id: d.store_id, date: d.date, currency: d.currency, expected: d.amount, received: 0, matched_with: null, detail: d.bag ? `bag ${d.bag}` : 'cash drop to bank' };
+    const what = d.source === 'shift_close' ? `shift close ${d.bag} (Z counted cash less the float)` : d.bag ? `bag ${d.bag}` : 'cash drop to bank';
+    const base = { item_key: d.key, kind: 'cash_deposit' as const, store_id: d.store_id, date: d.date, currency: d.currency, expected: d.amount, received: 0, matched_with: null, detail: what };
     const item = claimBank(d.key, base, d.currency, d.amount, d.date, d.bag, { before: 0, after: DEPOSIT_WINDOW_DAYS });
     if (item) items.push(item);
   }

@@ -210,7 +210,23 @@ async function loadInputs(db: Queryable, range: Range) {
     amount: r.payload.amount,
     // The bag number is the longest run of digits the cashier wrote in the drop's reason.
     bag: (r.payload.reason.match(/\d{3,}/g) ?? []).sort((a, b) => b.length - a.length)[0] ?? '',
+    source: 'drop',
   }));
+  // A shift close is a deposit too: what the Z report counted less the float that stays for
+  // the next shift goes to the bank. Its reference is the shift id's first 8 characters (what
+  // the deposit slip is written with); else the amount within the deposit window. A shift
+  // closed with no ledger entry (continuous custody, no variance) is dated by its UTC close.
+  const sc = await db.query<{ payload: { shift_id: string; store_id: string; currency: string; counted_cash: number; opening_float: number }; date: string }>(
+    `SELECT j.payload, coalesce((SELECT to_char(min(le.date), 'YYYY-MM-DD') FROM ledger_entries le WHERE le.event_id = j.event_id), to_char((j.payload->>'closed_at')::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD')) AS date
+       FROM journal_events j
+      WHERE j.type = 'shift.closed' AND (j.payload->>'closed_at')::timestamptz BETWEEN ($1::date - 8)::timestamptz AND ($2::date + 8)::timestamptz`,
+    [from, to],
+  );
+  for (const r of sc.rows) {
+    const amount = r.payload.counted_cash - r.payload.opening_float;
+    if (amount <= 0) continue; // nothing taken to the bank
+    deposits.push({ key: `shiftclose:${r.payload.shift_id}`, store_id: r.payload.store_id, date: r.date, currency: r.payload.currency, amount, bag: r.payload.shift_id.slice(0, 8), source: 'shift_close' });
+  }
   return { tenders, settlement, payouts, bank, deposits };
 }
 

@@ -205,16 +205,20 @@ function parseStripe(text: string): SettlementReport {
     }
     const payoutId = c.text('automatic_payout_id');
     const reference = c.text('payment_intent_id') || c.text('charge_id') || c.text('source_id');
+    const kind = STRIPE_KIND[category] ?? 'adjustment';
+    // A fee row (network cost, Stripe fee, tax on fees) writes its cost as a negative gross with
+    // fee 0; it is a cost as a whole, not card money settled (as Adyen's Fee rows).
+    const wholeCost = kind === 'fee' && fee === inCcy('0', currency);
     lines.push({
       line: c.line(),
-      kind: STRIPE_KIND[category] ?? 'adjustment',
+      kind,
       line_id: c.required('balance_transaction_id'),
       reference,
       merchant_reference: c.text('payment_metadata[order_id]') || c.text('statement_descriptor'),
       transaction_date: created,
       currency,
-      gross,
-      fee,
+      gross: wholeCost ? inCcy('0', currency) : gross,
+      fee: wholeCost ? inCcy(neg(net), currency) : fee,
       net,
       payout_id: payoutId,
       description: c.text('description', 500),

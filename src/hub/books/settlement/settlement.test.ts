@@ -28,7 +28,7 @@ describe('Stripe payout reconciliation (itemized)', () => {
       ['sale', 'pi_3QyR1aKb3s9xT2a1', '107.50', '3.42', '104.08', 'po_1QzA8bKb3s9xT2', '2026-11-25'],
       ['sale', 'pi_3QyR2bKb3s9xT2b2', '1436.00', '41.94', '1394.06', 'po_1QzA8bKb3s9xT2', '2026-11-25'],
       ['refund', 'pi_3QyR1aKb3s9xT2a1', '-25.00', '0.00', '-25.00', 'po_1QzA8bKb3s9xT2', '2026-11-26'],
-      ['fee', '', '-0.07', '0.00', '-0.07', 'po_1QzA8bKb3s9xT2', '2026-11-26'],
+      ['fee', '', '0.00', '0.07', '-0.07', 'po_1QzA8bKb3s9xT2', '2026-11-26'],
       ['sale', 'pi_3QyT5eKb3s9xT2e5', '60.00', '2.04', '57.96', 'po_1QzB9cKb3s9xT2', '2026-11-27'],
     ]);
     expect(r.lines[2]!.description).toBe('Refund, wrong size');
