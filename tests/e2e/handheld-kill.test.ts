@@ -66,7 +66,7 @@ describe('handheld register: killed browser, and the countertop stock', { timeou
 
   const hubEvents = async () =>
     (await s.db.query<{ seq: string; event_id: string; type: string; prev_hash: string; hash: string }>(
-      `SELECT seq::text, event_id::text, type, prev_hash, hash FROM journal_events WHERE terminal_id = 'H02' ORDER BY seq`)).rows;
+      `SELECT seq::text, event_id::text, type, prev_hash, hash FROM journal_events WHERE terminal_id = 'H02' ORDER BY journal_events.seq`)).rows;
   const queue = async () => Number(await page.getByTestId('queue').getAttribute('data-unsynced'));
   const skus = Array.from({ length: 8 }, (_, i) => `SKU-0000${i + 1}`);
   const barcodeOf = (sku: string): string => (s.register.journal.catalogEntry(sku)!.item as { gtins: string[] }).gtins[0]!;
@@ -144,24 +144,33 @@ describe('handheld register: killed browser, and the countertop stock', { timeou
 
   it('the handheld sale moves the countertop register\'s stock within a second', async () => {
     const ms: number[] = [];
+    const fromTap: number[] = [];
     for (const sku of skus.slice(0, 3)) {
       const before = s.register.journal.getStockLevel(sku)!.units;
       await ringAndPay(sku);
-      await page.getByTestId('done').waitFor();
+      const tap = performance.now();
       // The interval starts when the page shows the sale done (it is committed in OPFS then) and
-      // ends at the first poll (every 2 ms) that sees the countertop register's stock move.
-      const t0 = performance.now();
+      // ends at the first poll (every 2 ms) that sees the countertop register's stock move; it is
+      // 0 when the stock had already moved by the time the test saw "done" (the page's "done"
+      // and the uplink race). From the Cash tap is printed too, an upper bound on the real interval.
       let t1 = -1;
-      while (performance.now() - t0 < 5_000) {
-        if (s.register.journal.getStockLevel(sku)!.units === before - 1) { t1 = performance.now(); break; }
-        await new Promise((r) => setTimeout(r, 2));
-      }
+      const poll = (async () => {
+        while (performance.now() - tap < 5_000) {
+          if (s.register.journal.getStockLevel(sku)!.units === before - 1) { t1 = performance.now(); return; }
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      await page.getByTestId('done').waitFor();
+      const t0 = performance.now();
+      await poll;
       expect(t1, `countertop stock for ${sku} moved`).toBeGreaterThan(0);
-      ms.push(Math.round(t1 - t0));
+      ms.push(Math.max(0, Math.round(t1 - t0)));
+      fromTap.push(Math.round(t1 - tap));
       await nextSale();
     }
-    console.log(`handheld → countertop stock: ${ms.join(', ')} ms (done shown → countertop stock changed)`);
+    console.log(`handheld → countertop stock: ${ms.join(', ')} ms from "done" shown; ${fromTap.join(', ')} ms from the Cash tap`);
     for (const m of ms) expect(m).toBeLessThan(1_000);
+    for (const m of fromTap) expect(m).toBeLessThan(1_000);
   });
 
   it(`kills the browser mid-sale and mid-upload (${ROUNDS} seeded rounds): every sale shown done is at the hub once`, async () => {
@@ -170,8 +179,11 @@ describe('handheld register: killed browser, and the countertop stock', { timeou
     const pick = <T,>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
     const shown = new Set<string>();
     const log: string[] = [];
+    let modes: ('after-tap' | 'after-done' | 'mid-upload')[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const mode = pick(['after-tap', 'after-done', 'mid-upload'] as const);
+      // Every kind of kill in each three rounds, in a seeded order.
+      if (round % 3 === 0) modes = (['after-tap', 'after-done', 'mid-upload'] as const).map((m) => ({ m, k: rand() })).sort((a, b) => a.k - b.k).map((x) => x.m);
+      const mode = modes[round % 3]!;
       const before = 1 + Math.floor(rand() * 2);
       for (let i = 0; i < before; i++) {
         await ringAndPay(pick(skus));
