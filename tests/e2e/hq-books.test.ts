@@ -242,7 +242,7 @@ describe('HQ console: channels and books', { timeout: 90_000 }, () => {
     await page.getByTestId('recon-lines-card').scrollIntoViewIfNeeded();
     await shot('books-resolved');
     const res = await db.query<{ resolved_by: string; note: string }>(`SELECT resolved_by, note FROM recon_resolutions`);
-    expect(res.rows).toEqual([{ resolved_by: 'admin', note: 'Branch 12 float returned; booked by hand' }]);
+    expect(res.rows).toEqual([{ resolved_by: 'books-admin', note: 'Branch 12 float returned; booked by hand' }]); // the user signed in
   });
 
   it('follows a historical import: paused part way with its progress, then resumed to done; the ledger stays balanced', async () => {
