@@ -8,7 +8,7 @@ import type { AppAdapter } from 'electron-updater/out/AppAdapter';
 import { createEnrollmentCode, createStore, startHub, type HubHandle } from '../../src/hub';
 import { stageBucket } from '../../src/hub/lifecycle/updates';
 import { tlsInit, type TlsInitResult } from '../../src/hub/tls/init';
-import { openJournal, SyncClient, type Journal } from '../../src/sync';
+import { deviceSigner, openJournal, SyncClient, type Journal } from '../../src/sync';
 import { redeemWithHub } from '../../src/main/register';
 import { attachHubFeed, BootGuard, createUpdateController, registerUpdateState, sendUpdateReports, type HubFeed, type UpdateController } from '../../src/main/updates';
 import { tempDir, waitFor } from '../sync/helpers';
@@ -36,6 +36,7 @@ describe('register updates from the hub (real electron-updater, real hub over HT
   let other: TlsInitResult;
   let hub: HubHandle;
   const feeds = new Map<string, HubFeed>();
+  const deviceKeys = new Map<string, string>();
   const script = (v: string) => Buffer.from(`#!/bin/sh\n# Tillstream Register ${v} (test stand-in for an AppImage)\necho "${v} $TILLSTREAM_ROLLED_BACK_FROM" >> "${marks}"\n`);
   const startedVersions = () => (existsSync(marks) ? readFileSync(marks, 'utf8').trim().split('\n').map((l) => l.trim()) : []);
 
@@ -117,6 +118,8 @@ describe('register updates from the hub (real electron-updater, real hub over HT
       const { code } = await createEnrollmentCode(hub.db, { store_id: store, terminal_id: terminal });
       const e = await redeemWithHub({ hub: hub.url, code, pin: ca.pin });
       feeds.set(terminal, { url: e.hub.url, token: e.hub.token, ca: e.hub.ca, pin: e.hub.pin });
+      // Enrollment registers the device's key: its pushes must be signed (docs/sync-protocol.md 4.2a).
+      if (e.hub.device_key) deviceKeys.set(terminal, e.hub.device_key);
     };
     for (let n = 0; n < 12; n++) await enroll('north-1', `N1-${String(n).padStart(2, '0')}`);
     await enroll('north-2', 'N2-01');
@@ -175,7 +178,8 @@ describe('register updates from the hub (real electron-updater, real hub over HT
     const a = install(terminal, '1.0.0');
     const journal: Journal = openJournal(path.join(a.dir, 'userData', 'journal.sqlite'), { terminalId: terminal, storeId: 'north-1' });
     const feed = feeds.get(terminal)!;
-    const sync = new SyncClient({ journal, url: feed.url, token: feed.token, trust: feed, appVersion: '1.0.0', monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 200 } });
+    const key = deviceKeys.get(terminal);
+    const sync = new SyncClient({ journal, url: feed.url, token: feed.token, ...(key ? { sign: deviceSigner(key) } : {}), trust: feed, appVersion: '1.0.0', monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 200 } });
     const guard = guardOf(a);
     let c: UpdateController | undefined;
     try {
