@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { createEnrollmentCode, createStore, startHub, type HubHandle } from '../../src/hub';
 import { tlsInit, type TlsInitResult } from '../../src/hub/tls/init';
 import { certFingerprint } from '../../src/hub/tls/pki';
-import { openJournal, SyncClient, hubEndpointProblem, type Journal } from '../../src/sync';
+import { deviceSigner, openJournal, SyncClient, hubEndpointProblem, type Journal } from '../../src/sync';
 import { enrollRegister, parseRegisterConfig, redeemWithHub } from '../../src/main/register';
 import { tempDir, waitFor } from '../sync/helpers';
 
@@ -74,7 +74,7 @@ describe('hub TLS and pinned registers', { timeout: 180_000 }, () => {
     expect(enrolled.hub.pin).toBe(a.pin);
     expect(certFingerprint(enrolled.hub.ca!)).toBe(a.pin);
     const journal = openJournal(path.join(tmp.dir, 't02.sqlite'), { terminalId: 'T02', storeId: 'store-001' });
-    const sync = new SyncClient({ journal, url: enrolled.hub.url, token: enrolled.hub.token, trust: enrolled.hub, appVersion: 'test', monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 200 } });
+    const sync = new SyncClient({ journal, url: enrolled.hub.url, token: enrolled.hub.token, ...(enrolled.hub.device_key ? { sign: deviceSigner(enrolled.hub.device_key) } : {}), trust: enrolled.hub, appVersion: 'test', monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 200 } });
     const errors: string[] = [];
     sync.on('error', (e) => errors.push(e.message));
     try {
