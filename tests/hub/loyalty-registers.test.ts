@@ -124,14 +124,19 @@ describe.each(testBackends())('register loyalty and gift cards across stores on 
     };
     await back(5);
     await back(5);
-    const after = await until('the hub has both returns', async () => {
+    // Wait for the returns themselves, not for the balance: until the hub has applied the sale,
+    // its balance also equals `before`.
+    const unearned = async () => {
+      const { body } = await api(hub, 'GET', `/api/customers/${ada.customer_id}`);
+      return body.movements.filter((m: { kind: string }) => m.kind === 'unearn').map((m: { amount: number }) => m.amount) as number[];
+    };
+    await until('the hub has both returns', async () => ((await unearned()).length >= 2 ? true : null));
+    const after = await until('B sees the balance back', async () => {
       const [c] = await call('B', 'customer.find', { by: 'loyalty_id', q: 'LOY-7001' });
       return c?.points === before ? c : null;
     });
     expect(after.points).toBe(before);
-    const { body } = await api(hub, 'GET', `/api/customers/${ada.customer_id}`);
-    const unearn = body.movements.filter((m: { kind: string }) => m.kind === 'unearn').map((m: { amount: number }) => m.amount);
-    expect(unearn.sort()).toEqual([-17, -17]);
+    expect((await unearned()).sort()).toEqual([-17, -17]);
     const rec = await reconcileValue(t.db, { gift_card: '2100', points: '2110' });
     expect(rec.points).toMatchObject({ points: before, difference: 0 });
   });
