@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumPath } from '../../tools/prerequisites.mjs';
+import { handheldBundle } from '../../src/hub/http/handheld-page';
 import { CHROMIUM_ARGS, SCREENSHOTS, startStore, waitFor, type Store } from './harness';
 
 // Issue 17, the two Must-show items the first handheld test leaves out:
@@ -56,6 +57,9 @@ describe('handheld register: killed browser, and the countertop stock', { timeou
   let page: Page;
   beforeAll(async () => {
     s = await startStore();
+    // The hub bundles the app on its first request (esbuild, ~20 s on a busy CI machine): do it
+    // here, under the hook's timeout, not inside the page's first navigation.
+    await handheldBundle();
     profile = mkdtempSync(path.join(tmpdir(), 'tillstream-handheld-profile-'));
   }, 240_000);
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import type { BrowserContext, Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import { verifyJournalFile } from '../../src/sync';
+import { handheldBundle } from '../../src/hub/http/handheld-page';
 import { SCREENSHOTS, startStore, waitFor, type Store } from './harness';
 
 // Issue 17: the handheld register (src/handheld) in Chromium's phone emulation (390 × 844,
@@ -26,6 +27,9 @@ describe('handheld register (PWA) on a phone', { timeout: 300_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     s = await startStore();
+    // The hub bundles the app on its first request (esbuild, ~20 s on a busy CI machine): do it
+    // here, under the hook's timeout, not inside the page's first navigation.
+    await handheldBundle();
     dir = mkdtempSync(path.join(tmpdir(), 'tillstream-handheld-'));
   }, 240_000);
   afterAll(async () => {
