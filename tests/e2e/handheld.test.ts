@@ -49,9 +49,22 @@ describe('handheld register (PWA) on a phone', { timeout: 300_000 }, () => {
   /** Rings up `code` (typed, or a still photo of it fed to the camera's decoder), pays cash; returns when "done" showed. */
   const sellOne = async (code: string, how: 'typed' | 'photo' = 'typed', onDone?: () => Promise<void>) => {
     if (how === 'typed') {
+      // On a loaded machine the phone can refuse the very first code ("no item with code …")
+      // while the catalog it just received is still being indexed: a refusal is final for that
+      // try, so typing it again is safe. Bounded.
       const scan = page.getByLabel('Scan or type a code');
-      await scan.fill(code);
-      await scan.press('Enter');
+      const line = page.getByTestId('lines').locator('li .amt').first();
+      for (let attempt = 1; ; attempt++) {
+        await scan.fill(code);
+        await scan.press('Enter');
+        const seen = await Promise.race([
+          line.waitFor().then(() => 'line', () => 'timeout'),
+          page.getByRole('alert').filter({ hasText: /no item with code/ }).waitFor().then(() => 'refused', () => 'timeout'),
+        ]);
+        if (seen !== 'refused') break;
+        await page.waitForTimeout(2_000);
+        if ((await line.count()) > 0 || attempt >= 20) break;
+      }
     } else {
       await page.getByRole('button', { name: 'Scan with the camera' }).tap();
       const png = await QRCode.toBuffer(code, { margin: 4, width: 360 });
