@@ -208,17 +208,20 @@ function Register({ worker, device, receipt, clearReceipt }: { worker: RegisterW
   const [shiftOpen, setShiftOpen] = useState(false);
   const [sale, setSale] = useState<SaleView | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  // Calls can overlap (a scan typed while the last one is still in the worker): busy until the
+  // last one settles, not the first.
+  const [pending, setPending] = useState(0);
+  const busy = pending > 0;
 
   const run = useCallback(async (f: () => Promise<void>) => {
-    setBusy(true);
+    setPending((n) => n + 1);
     setError(null);
     try {
       await f();
     } catch (err) {
       setError(errText(err));
     } finally {
-      setBusy(false);
+      setPending((n) => n - 1);
     }
   }, []);
 
@@ -328,7 +331,10 @@ function Sell({ worker, device, sale, setSale, receipt, clearReceipt, error, bus
     <main className="sell">
       <form onSubmit={onSubmit} className="scan">
         <input ref={input} name="scan" value={code} onChange={(e) => setCode(e.target.value)} placeholder="Scan or type a code" inputMode="text" autoComplete="off" aria-label="Scan or type a code" />
-        <button type="submit" className="primary" disabled={busy}>Add</button>
+        {/* Never disabled: with a disabled default button the browser drops Enter (implicit
+            submission), so a code typed or sent by a wedge scanner while the worker is still busy
+            would vanish. Scans queue in the worker in the order they were sent. */}
+        <button type="submit" className="primary">Add</button>
         <button type="button" className="secondary cam" onClick={() => setScanning((s) => !s)} aria-label="Scan with the camera">📷</button>
       </form>
       {scanning ? (
