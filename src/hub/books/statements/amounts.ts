@@ -16,6 +16,9 @@ export function isCurrencyCode(s: string): boolean {
  * than the currency allows. A currency we have no exponent for (XXX, a new code) keeps the
  * decimals the file wrote.
  */
+/** Withdrawn currencies old statements (and banks' sample files) are still written in (ISO 4217 list three). */
+const PRE_EURO: Readonly<Record<string, number>> = { DEM: 2, NLG: 2, FRF: 2, ATS: 2, FIM: 2, IEP: 2, BEF: 0, LUF: 0, ITL: 0, ESP: 0, PTE: 0, GRD: 0 };
+
 export function normaliseDecimal(text: string, currency: string, decimalMark: '.' | ',' = '.'): string | null {
   const t = text.trim();
   const re = decimalMark === '.' ? /^(\d{1,18})(?:\.(\d{0,9}))?$/ : /^(\d{1,18})(?:,(\d{0,9}))?$/;
@@ -23,8 +26,8 @@ export function normaliseDecimal(text: string, currency: string, decimalMark: '.
   if (!m) return null;
   const intPart = m[1]!.replace(/^0+(?=\d)/, '');
   let frac = m[2] ?? '';
-  if (isKnownCurrency(currency)) {
-    const exp = currencyExponent(currency);
+  const exp = isKnownCurrency(currency) ? currencyExponent(currency) : PRE_EURO[currency];
+  if (exp !== undefined) {
     if (frac.length > exp) {
       if (!/^0*$/.test(frac.slice(exp))) return null;
       frac = frac.slice(0, exp);

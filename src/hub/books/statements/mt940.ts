@@ -21,7 +21,10 @@ interface Field {
   lines: string[];
 }
 
-const TAG = /^:(\d{2}[A-Z]?):(.*)$/;
+/** A message's fields, and whether it was ended by a "-" / "-}" line or a next message (not the end of the file). */
+type Message = Field[] & { terminated?: boolean };
+
+const TAG = /^:(\d{2}[A-Z]?|NS):(.*)$/;
 const KNOWN_TAGS = new Set(['20', '21', '25', '28', '28C', '60F', '60M', '61', '62F', '62M', '64', '65', '86', '13', '13D', '34F', '90D', '90C', 'NS']);
 
 function fail(line: number, problem: string): never {
@@ -29,12 +32,15 @@ function fail(line: number, problem: string): never {
 }
 
 /** Splits the text into fields grouped by message, skipping SWIFT block wrappers and bank header lines. */
-function tokenise(text: string): Field[][] {
-  const messages: Field[][] = [];
-  let fields: Field[] = [];
+function tokenise(text: string): Message[] {
+  const messages: Message[] = [];
+  let fields: Message = [];
   let cur: Field | null = null;
-  const close = () => {
-    if (fields.length > 0) messages.push(fields);
+  const close = (terminated = true) => {
+    if (fields.length > 0) {
+      fields.terminated = terminated;
+      messages.push(fields);
+    }
     fields = [];
     cur = null;
   };
@@ -49,7 +55,15 @@ function tokenise(text: string): Field[][] {
       line = block[2]!;
       if (line.trim() === '') continue;
     }
-    if (/^-\}?\s*$/.test(line) || /^\$\s*$/.test(line) || /^\{5:/.test(line)) {
+    // ING wraps a structured :86: at 65 characters even where that leaves a lone "-" (a
+    // mandate id "MND-EV01"): inside a "/KEY/" :86:, a "-" followed by more of it is text.
+    const next = lines[i + 1]?.trim() ?? '';
+    if (line.trim() === '-' && cur !== null && (cur as Field).tag === '86' && (cur as Field).lines.join('').trimStart().startsWith('/') && next !== '' && !/^[:{]/.test(next) && !/^[A-Z0-9]{1,11}$/.test(next)) {
+      (cur as Field).lines.push('-');
+      continue;
+    }
+    // "-", "-}", "-}{5:{CHK:…}}" (the trailer block on the same line, as ASN Bank writes it), "$", "{5:…}"
+    if (/^-\}?\s*(\{5:.*)?$/.test(line) || /^\$\s*$/.test(line) || /^\{5:/.test(line)) {
       close();
       continue;
     }
@@ -64,7 +78,7 @@ function tokenise(text: string): Field[][] {
     if (line.trim() === '' && (cur as Field).tag !== '86') continue;
     (cur as Field).lines.push(line);
   }
-  close();
+  close(false);
   return messages;
 }
 
@@ -82,16 +96,18 @@ function yymmdd(s: string, line: number, what: string): string {
 
 function balance(f: Field, currencyHint?: string): { value: DatedAmount; currency: string } {
   const body = f.lines.join('').trim();
-  const m = /^([CD])(\d{6})([A-Z]{3})([\d,]+)$/.exec(body);
-  if (!m) fail(f.line, `field :${f.tag}: must be C|D, YYMMDD, currency and amount (like C230131EUR1234,56), got "${body.slice(0, 60)}"`);
-  const currency = m[3]!;
+  const m = /^([CD])(\d{6})([A-Z]{3})?(\d[\d,]*)$/.exec(body);
+  // A closing balance without its currency (seen in German exports: "C020315105000,00") is in the opening's.
+  if (!m || (m[3] === undefined && !currencyHint)) fail(f.line, `field :${f.tag}: must be C|D, YYMMDD, currency and amount (like C230131EUR1234,56), got "${body.slice(0, 60)}"`);
+  const currency = m[3] ?? currencyHint!;
   if (currencyHint && currencyHint !== currency) fail(f.line, `field :${f.tag}: currency ${currency} differs from the opening balance's ${currencyHint}`);
   const amt = normaliseDecimal(m[4]!, currency, ',');
   if (amt === null) fail(f.line, `field :${f.tag}: not an amount in ${currency}: "${m[4]}"`);
   return { value: { date: yymmdd(m[2]!, f.line, `field :${f.tag}:`), amount: signed(amt, m[1] === 'D') }, currency };
 }
 
-const LINE61 = /^(\d{6})(\d{4})?(RC|RD|EC|ED|C|D)([A-Z])?(\d[\d,]{0,16})([A-Z][A-Z0-9]{3})([^/]*?)(?:\/\/(.*))?$/;
+// The transaction type is 1!a3!c; some banks pad it with spaces ("S   " at Sberbank Hungary).
+const LINE61 = /^(\d{6})(\d{4})?(RC|RD|EC|ED|C|D)([A-Z])?(\d[\d,]{0,16})([A-Z][A-Z0-9 ]{3})([^/]*?)(?:\/\/(.*))?$/;
 
 interface Line61 {
   value_date: string;
@@ -175,8 +191,10 @@ function dutch86(text: string): Info86 | null {
   };
   const remi = joined('REMI').replace(/^(USTD|STRD)\/+/, '').replace(/^CUR\/+/, '');
   const eref = joined('EREF');
+  // PREF: the payment information id of a batch (ING's collected direct debits / transfers).
+  const pref = joined('PREF');
   return {
-    reference: eref && eref !== 'NOTPROVIDED' ? eref : undefined,
+    reference: eref && eref !== 'NOTPROVIDED' ? eref : pref || undefined,
     counterparty: joined('NAME') || partyName(),
     description: remi || joined('TRTP'),
   };
@@ -220,33 +238,56 @@ export function parse86(lines: readonly string[]): Info86 {
   return dutch86(tight) ?? german86(tight) ?? { description: raw.map((l) => l.trim()).join(' ') };
 }
 
-function statementOf(fields: Field[], budget: { entries: number }): BankStatement {
+/**
+ * German non-SWIFT ":NS:" after a :61: (Postbank, Sberbank Hungary): lines "NNtext", where
+ * 01-14 are the purpose and 15-16 the other party's name.
+ */
+function parseNS(lines: readonly string[]): Info86 {
+  const purpose: string[] = [];
+  const name: string[] = [];
+  for (const l of lines) {
+    const m = /^(\d{2})(.*)$/.exec(l.trim());
+    if (!m) continue;
+    const k = Number(m[1]);
+    if (k >= 1 && k <= 14) purpose.push(m[2]!.trim());
+    else if (k === 15 || k === 16) name.push(m[2]!.trim());
+  }
+  return { counterparty: name.join(' ') || undefined, description: purpose.filter(Boolean).join(' ') };
+}
+
+function statementOf(fields: Message, budget: { entries: number }): BankStatement {
   const first = fields[0]!;
   const tag = (t: string) => fields.find((f) => f.tag === t);
   const acct = tag('25');
   if (!acct) fail(first.line, 'statement has no account field :25:');
   const open = fields.find((f) => f.tag === '60F' || f.tag === '60M');
-  if (!open) fail(first.line, 'statement has no opening balance :60F:/:60M:');
+  if (!open) {
+    if (fields.some((f) => f.tag === '34F' || f.tag === '13D' || f.tag === '13')) fail(first.line, 'an MT942 interim transaction report (:34F:/:13D:, no opening balance :60F:), not a statement');
+    fail(first.line, 'statement has no opening balance :60F:/:60M:');
+  }
   const opening = balance(open);
   const currency = opening.currency;
   const closeField = fields.find((f) => f.tag === '62F' || f.tag === '62M');
-  if (!closeField) {
+  // A statement some banks end ("-") without a closing balance has none (balance_check "no
+  // balances"); one that stops at the end of the file without it is taken as truncated.
+  if (!closeField && !fields.terminated) {
     const last = fields[fields.length - 1]!;
     fail(last.line + last.lines.length - 1, `statement starting at line ${first.line} has no closing balance :62F:/:62M: (file truncated?)`);
   }
-  const closing = balance(closeField, currency);
+  const closing = closeField ? balance(closeField, currency) : null;
   const entries: StatementEntry[] = [];
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     if (f.tag !== '61') continue;
-    if (f.line > closeField.line) fail(f.line, 'statement line :61: after the closing balance :62F:');
+    if (closeField && f.line > closeField.line) fail(f.line, 'statement line :61: after the closing balance :62F:');
     if (++budget.entries > MAX_ENTRIES) fail(f.line, `more than ${MAX_ENTRIES} statement lines in one file`);
     const l = statementLine(f, currency);
     // Every :86: directly after this :61: (some banks write several) describes it.
     const info: string[] = [];
     for (let j = i + 1; j < fields.length && fields[j]!.tag === '86'; j++) info.push(...fields[j]!.lines);
-    const parsed = info.length > 0 ? parse86(info) : { description: '' };
-    const custRef = l.customer_ref && l.customer_ref.toUpperCase() !== 'NONREF' ? l.customer_ref : '';
+    const parsed = info.length > 0 ? parse86(info) : fields[i + 1]?.tag === 'NS' ? parseNS(fields[i + 1]!.lines) : { description: '' };
+    // ING writes which id the :86: holds ("EREF", "PREF", "MARF") where the customer reference goes.
+    const custRef = l.customer_ref && !['NONREF', 'EREF', 'PREF', 'MARF'].includes(l.customer_ref.toUpperCase()) ? l.customer_ref : '';
     const bankRef = l.bank_ref && l.bank_ref.toUpperCase() !== 'NONREF' ? l.bank_ref : '';
     entries.push({
       booking_date: l.booking_date,
@@ -258,7 +299,9 @@ function statementOf(fields: Field[], budget: { entries: number }): BankStatemen
       description: cleanText(parsed.description || l.details, MAX_TEXT),
     });
   }
-  return finishStatement({ account: cleanText(acct.lines.join(' '), 70), currency, opening: opening.value, closing: closing.value, entries });
+  // Rabobank and ING append the currency to the account ("NL34RABO0142623393 EUR"): the account is the IBAN.
+  const account = cleanText(acct.lines.join(' '), 70).replace(new RegExp(`^(\\S{8,})\\s*${currency}$`), '$1');
+  return finishStatement({ account, currency, opening: opening.value, closing: closing?.value ?? null, entries });
 }
 
 export function parseMt940(text: string): BankStatement[] {

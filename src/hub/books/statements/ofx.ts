@@ -190,6 +190,12 @@ export function parseOfx(text: string): BankStatement[] {
   if (rss.length === 0) {
     const status = child(ofx, 'SIGNONMSGSRSV1', 'SONRS', 'STATUS');
     const msg = status ? ` (sign-on status ${textOf(status, 'CODE') ?? '?'} ${textOf(status, 'MESSAGE') ?? ''})` : '';
+    // The bank's own answer says why there is none: an error status of the statement request.
+    for (const tr of [...children(child(ofx, 'BANKMSGSRSV1'), 'STMTTRNRS'), ...children(child(ofx, 'CREDITCARDMSGSRSV1'), 'CCSTMTTRNRS')]) {
+      const st = child(tr, 'STATUS');
+      if (st && textOf(st, 'CODE') !== '0') fail(st, `no statement: the bank answered status ${textOf(st, 'CODE') ?? '?'} ${textOf(st, 'SEVERITY') ?? ''} ${textOf(st, 'MESSAGE') ?? ''}`.trimEnd());
+    }
+    if (child(ofx, 'INVSTMTMSGSRSV1')) fail(child(ofx, 'INVSTMTMSGSRSV1')!, 'an investment statement (INVSTMTMSGSRSV1: positions and trades), not a bank or credit card statement');
     fail(ofx, `no bank or credit card statement (STMTRS/CCSTMTRS)${msg.trimEnd()}`);
   }
   const budget = { entries: 0 };

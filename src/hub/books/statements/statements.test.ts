@@ -122,7 +122,7 @@ describe('MT940', () => {
     expect(r.statements).toHaveLength(2);
     expect(r.statements[0]!.entries.map((e) => [e.amount, e.reference, e.counterparty, e.description])).toEqual([
       ['250.00', 'TS-DEP-000418', 'Tillstream Store 002', 'Cash deposit bag 000418'],
-      ['-12.34', 'EREF', 'KPN B.V.', 'Factuur 2026-11'],
+      ['-12.34', '00000012346', 'KPN B.V.', 'Factuur 2026-11'],
     ]);
     expect(r.statements.map((s) => s.balance_check)).toEqual(['ok', 'ok']);
     expect(r.statements[1]!.entries.map((e) => [e.value_date, e.booking_date])).toEqual([
