@@ -15,6 +15,7 @@ import {
   customerLookupRequestSchema,
   tenderReleaseRequestSchema,
   tenderReserveRequestSchema,
+  totalsReportRequestSchema,
   type Alert,
   type JournalEvent,
   type ProtocolError,
@@ -37,6 +38,7 @@ import type { EventProcessor } from './processor';
 import { checkBatchSignature, SignatureError } from './integrity/device-keys';
 import { writeAlerts } from './alerts';
 import type { SyncAuditLog, SyncAuditRecord } from './integrity/audit-log';
+import { checkTotalsReport, TotalsConflictError } from './integrity/register-totals';
 
 // The register side of the hub: authenticated sockets, one handler per message, every
 // request validated and size-checked, every failure an error ack (never a crash).
@@ -284,6 +286,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
             return;
           }
           if (err instanceof IngestUnavailableError) return reply(errAck('UNAVAILABLE', err.message));
+          if (err instanceof TotalsConflictError) return reply(errAck('CONFLICT', err.message));
           if (isTransientDbError(err)) {
             log.warn({ err: describeDbError(err), msg: name, terminal: p.terminal_id }, 'database unavailable');
             return reply(errAck('UNAVAILABLE', `${name}: database unavailable, retry later`));
@@ -460,6 +463,13 @@ export function installSocketHandlers(deps: SocketDeps): void {
       released: await release(db, { store_id: p.store_id, terminal_id: p.terminal_id }, req.sale_id, req.tender_id),
     }));
     handle(MSG.customerLookup, customerLookupRequestSchema, async (req) => ({ ok: true, customers: await lookupCustomers(db, req) }));
+    // Register-reported totals (docs/sync-protocol.md 4.4b): compared with what the hub applied.
+    handle(MSG.totalsReport, totalsReportRequestSchema, async (req) => {
+      if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`totals.report: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
+      const verdict = await checkTotalsReport(db, { terminal_id: p.terminal_id, store_id: p.store_id }, req);
+      publishAlerts(io, verdict.alerts);
+      return verdict.ack;
+    });
     handle(MSG.customerCreate, customerCreateRequestSchema, async (req) => ({ ok: true, ...(await createCustomer(db, { by: p.terminal_id, store_id: p.store_id }, req)) }));
   });
 }

@@ -21,6 +21,7 @@ export {
 export type { SqlDb, SqlStatement, SqlTransaction, SqlRunResult } from './journal/sql';
 export { MIGRATIONS, applyMigrations, type Migration } from './journal/migrations';
 export { SyncClient, HubError, HubSync, type HubSyncOptions, type LinkTransport, type SyncClientOptions, type SyncLinkStatus, type LinkState, type PriceChanged, type SyncClientEvents } from './uplink/sync-client';
+export { journalTotalsReport } from './uplink/totals';
 export { createDeviceKey, deviceSigner, type DeviceKeyPair } from './uplink/device-key';
 export { fullJitterDelay, backoffWindow, DEFAULT_BACKOFF, type BackoffOptions } from './uplink/backoff';
 export {

@@ -7,3 +7,4 @@ export * from './event-content';
 export * from './sale-lookup';
 export * from './value-accounts';
 export * from './device-signature';
+export * from './totals-report';

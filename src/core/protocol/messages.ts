@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { journalEventWireSchema, storeIdSchema, terminalIdSchema } from './journal-event';
 import { saleLookupAckSchema, saleLookupRequestSchema } from './sale-lookup';
 import { batchSignatureSchema } from './device-signature';
+import { totalsReportAckSchema, totalsReportRequestSchema } from './totals-report';
 import {
   cardLookupAckSchema,
   cardLookupRequestSchema,
@@ -180,12 +181,13 @@ export const MSG = {
   tenderRelease: 'tender.release',
   customerLookup: 'customer.lookup',
   customerCreate: 'customer.create',
+  totalsReport: 'totals.report',
   changes: 'changes',
   alert: 'alert',
 } as const;
 
 export const alertSchema = z.object({
-  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open', 'card_negative', 'reservation_expired', 'signature_refused']),
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open', 'card_negative', 'reservation_expired', 'signature_refused', 'totals_discrepancy', 'sync_stuck']),
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema.optional(),
   message: z.string(),
@@ -216,6 +218,7 @@ export const PROTOCOL_MESSAGES = {
   tenderRelease: { kind: 'request', direction: 'register→hub', request: tenderReleaseRequestSchema, ack: tenderReleaseAckSchema, summary: 'release the reservations of a sale (or one tender) the cashier took back' },
   customerLookup: { kind: 'request', direction: 'register→hub', request: customerLookupRequestSchema, ack: customerLookupAckSchema, summary: 'find customers by id, loyalty id, phone or name prefix, with their points' },
   customerCreate: { kind: 'request', direction: 'register→hub', request: customerCreateRequestSchema, ack: customerCreateAckSchema, summary: 'create a customer under the register’s id (idempotent); merged into an existing one with the same loyalty id or phone' },
+  totalsReport: { kind: 'request', direction: 'register→hub', request: totalsReportRequestSchema, ack: totalsReportAckSchema, summary: 'the open shift’s running totals as the register’s journal has them up to its head (optional; the hub compares them with what it applied)' },
   changes: { kind: 'push', direction: 'hub→register', payload: changesPushSchema, summary: 'store changes broadcast on the store’s room' },
   alert: { kind: 'push', direction: 'hub→register', payload: alertSchema, summary: 'oversell, rejected events, price changes (informative)' },
 } as const satisfies { readonly [K in keyof typeof MSG]: ProtocolMessageSpec };

@@ -15,6 +15,7 @@ import {
   type TenderSummary,
 } from '../events/shift';
 import { authorize } from '../sale/engine';
+import type { ShiftTotals } from '../protocol/totals-report';
 import type { Actor, Approval, Permission } from '../sale/types';
 
 // A cashier's shift as a fold over its journal events, so the register can rebuild it after
@@ -509,4 +510,24 @@ export function replayShift(events: ReadonlyArray<{ type: string; payload: unkno
     state = r.state;
   }
   return { ok: true, state, payload: null };
+}
+
+/**
+ * The figures a register reports to the hub (totals.report, docs/sync-protocol.md 4.4b) and
+ * the hub computes from its copy of the same events: both sides use this function.
+ */
+export function shiftTotals(state: ShiftState): ShiftTotals {
+  return {
+    sales_count: state.sales_count,
+    gross_sales: state.gross_sales,
+    discounts: state.discounts,
+    tax: state.tax,
+    sales_total: state.sales_total,
+    refunds_count: state.refunds_count,
+    refunds_total: state.refunds_total,
+    post_voids_count: state.post_voids_count,
+    post_voids_total: state.post_voids_total,
+    net_sales: state.sales_total - state.refunds_total - state.post_voids_total,
+    tenders: sortedTenders(state).map((t) => ({ ...t })),
+  };
 }

@@ -19,7 +19,12 @@ import {
   pushEventsAckSchema,
   snapshotAckSchema,
   saleLookupAckSchema,
+  totalsReportAckSchema,
+  totalsReportRequestSchema,
+  TOTALS_REPORT_INTERVAL_MS,
   type Alert,
+  type TotalsReport,
+  type TotalsReportAck,
   type JournalEvent,
   type RejectedEvent,
   type StoreChange,
@@ -27,6 +32,7 @@ import {
 import type { ApplyChangesResult, Journal } from '../journal/journal';
 import { parseEventPayload, type SaleCompletedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff';
+import { journalTotalsReport } from './totals';
 
 // The register's link to the hub, for any runtime: the Electron register (SyncClient in
 // sync-client.ts adds Node's TLS trust) and the handheld register in a browser worker (whose
@@ -78,6 +84,15 @@ export interface HubSyncOptions {
    * this client needs no Node crypto.
    */
   sign?: (text: string) => string;
+  /**
+   * The open shift's running totals to report to the hub every totalsIntervalMs while
+   * connected (totals.report, docs/sync-protocol.md 4.4b). Default: folded from the journal
+   * (journalTotalsReport); false sends none. A report the hub does not answer (an older hub)
+   * changes nothing.
+   */
+  totals?: ((journal: Journal) => TotalsReport | null) | false;
+  /** Default TOTALS_REPORT_INTERVAL_MS (30 s). */
+  totalsIntervalMs?: number;
 }
 
 export type LinkState = 'stopped' | 'connecting' | 'connected' | 'waiting';
@@ -115,6 +130,8 @@ export interface SyncClientEvents {
   'price-changed': [PriceChanged];
   snapshot: [{ cursor: number }];
   alert: [Alert];
+  /** The hub's answer to a totals report (agree, differ or pending). */
+  totals: [TotalsReportAck];
   error: [Error];
 }
 
@@ -155,6 +172,8 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
   private lastError: string | null = null;
   private lastErrorAt: string | null = null;
   private readonly onAppended = (): void => this.kick();
+  private lastTotalsAt = 0;
+  private reportingTotals = false;
 
   constructor(opts: HubSyncOptions) {
     super();
@@ -167,6 +186,8 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       ackTimeoutMs: 10_000,
       connectTimeoutMs: 5_000,
       probeLink: false,
+      totals: journalTotalsReport,
+      totalsIntervalMs: TOTALS_REPORT_INTERVAL_MS,
       backoff: DEFAULT_BACKOFF,
       random: Math.random,
       now: Date.now,
@@ -174,6 +195,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       batchSize,
     };
     if (!(this.opts.monitorIntervalMs >= 10)) throw new Error('monitorIntervalMs must be >= 10');
+    if (!(this.opts.totalsIntervalMs >= 10)) throw new Error('totalsIntervalMs must be >= 10');
     this.transport = opts.transport;
     this.journal = opts.journal;
     this.lastError = this.journal.syncState().lastError;
@@ -306,7 +328,32 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
     if (!this.session && !this.retryTimer) this.connect();
     else if (this.session?.ready && this.journal.unsynced().count > 0) void this.drain(this.session);
     else if (this.session?.ready && this.opts.probeLink && !this.session.probing) this.probe(this.session);
+    if (this.session?.ready) this.reportTotals(this.session);
     this.emitStatus();
+  }
+
+  /** Sends the open shift's totals when the interval has passed (totals.report). */
+  private reportTotals(session: Session): void {
+    const provider = this.opts.totals;
+    if (provider === false || this.reportingTotals) return;
+    const now = this.opts.now();
+    if (now - this.lastTotalsAt < this.opts.totalsIntervalMs) return;
+    this.lastTotalsAt = now;
+    let report: TotalsReport | null;
+    try {
+      report = provider(this.journal);
+    } catch {
+      return; // a journal closed under us (shutdown)
+    }
+    if (report === null || !totalsReportRequestSchema.safeParse(report).success) return;
+    this.reportingTotals = true;
+    this.request(session, MSG.totalsReport, report, totalsReportAckSchema)
+      .then((ack) => this.emit('totals', ack))
+      // Informative: a refusal or a hub that does not know the message ends nothing.
+      .catch(() => undefined)
+      .finally(() => {
+        this.reportingTotals = false;
+      });
   }
 
   /** One pull from the cursor as a liveness check (probeLink); a missing ack ends the session. */

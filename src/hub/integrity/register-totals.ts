@@ -1,0 +1,156 @@
+import {
+  totalsDifferences,
+  type Alert,
+  type ShiftTotals,
+  type TotalsReport,
+  type TotalsReportAck,
+} from '../../core/protocol';
+import { MAX_EVENTS_PER_SHIFT, replayShift, shiftTotals } from '../../core/shift';
+import type { Db, Queryable } from '../db/db';
+import { writeAlerts } from '../alerts';
+
+// Register-reported totals vs the hub (issue 15, docs/sync-protocol.md 4.4b). A register
+// reports its open shift's totals up to its journal head; the hub folds its own copy of that
+// shift's events up to the same seq with the same core fold and compares. When they differ
+// it raises one `totals_discrepancy` alert per terminal and shift with both figures (kept up
+// to date by later reports); when a later report agrees, the hub acknowledges that alert
+// itself and publishes it again with data.cleared_at. Events still in flight (the register's
+// head beyond the hub's mark) are not a discrepancy: the report waits for the next one.
+// A head that stays ahead of a mark that does not move for STUCK_AFTER_SECONDS while the
+// register keeps reporting is a `sync_stuck` alert, cleared the same way.
+
+export const STUCK_AFTER_SECONDS = 60;
+export const CLEARED_BY = 'hub (figures agree again)';
+
+export interface TotalsVerdict {
+  ack: TotalsReportAck;
+  /** Alerts to publish: new ones, updated open ones and cleared ones. */
+  alerts: Alert[];
+}
+
+export class TotalsConflictError extends Error {}
+
+type AlertRow = {
+  alert_id: string;
+  kind: Alert['kind'];
+  store_id: string;
+  terminal_id: string | null;
+  message: string;
+  data: Record<string, unknown>;
+  created_at: Date | string;
+};
+const toAlert = (r: AlertRow): Alert => ({
+  kind: r.kind,
+  store_id: r.store_id,
+  ...(r.terminal_id ? { terminal_id: r.terminal_id } : {}),
+  message: r.message,
+  data: { ...r.data, alert_id: Number(r.alert_id) },
+  created_at: new Date(r.created_at).toISOString(),
+});
+
+/** The hub's totals of a terminal's shift up to a seq (null: the hub has no shift.opened for it). */
+export async function hubShiftTotals(db: Queryable, terminalId: string, shiftId: string, throughSeq: number): Promise<{ totals: ShiftTotals; currency: string } | null> {
+  const { rows } = await db.query<{ type: string; payload: unknown }>(
+    `SELECT type, payload FROM journal_events WHERE terminal_id = $1 AND payload->>'shift_id' = $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+    [terminalId, shiftId, throughSeq, MAX_EVENTS_PER_SHIFT],
+  );
+  if (rows[0]?.type !== 'shift.opened') return null;
+  const folded = replayShift(rows);
+  if (!folded.ok) return null;
+  return { totals: shiftTotals(folded.state), currency: folded.state.currency };
+}
+
+const figures = (t: ShiftTotals | null): string => (t === null ? 'no such shift' : `${t.sales_count} sales, gross ${t.gross_sales}, net ${t.net_sales}`);
+
+/** Checks one report in one transaction; the caller publishes the alerts after commit. */
+export async function checkTotalsReport(db: Db, who: { terminal_id: string; store_id: string }, report: TotalsReport): Promise<TotalsVerdict> {
+  return db.transaction(async (tx) => {
+    const t = await tx.query<{ applied_through: string }>(`SELECT applied_through FROM terminals WHERE terminal_id = $1 FOR UPDATE`, [who.terminal_id]);
+    const appliedThrough = Number(t.rows[0]?.applied_through ?? 0);
+    const prev = await tx.query<{ ahead_since: Date | null; ahead_mark: string | null }>(
+      `SELECT ahead_since, ahead_mark FROM register_totals WHERE terminal_id = $1 AND shift_id = $2`,
+      [who.terminal_id, report.shift_id],
+    );
+    const alerts: Alert[] = [];
+    const ahead = report.through_seq > appliedThrough;
+    let aheadSince: Date | null = null;
+    let aheadMark: number | null = null;
+    if (ahead) {
+      const p = prev.rows[0];
+      // The clock restarts whenever the mark moved: a register selling steadily is always a little ahead.
+      const same = p?.ahead_since && p.ahead_mark !== null && Number(p.ahead_mark) === appliedThrough;
+      aheadSince = same ? new Date(p.ahead_since!) : new Date();
+      aheadMark = appliedThrough;
+    }
+    const stuckCause = `sync_stuck:${who.terminal_id}`;
+    if (ahead && Date.now() - aheadSince!.getTime() >= STUCK_AFTER_SECONDS * 1000) {
+      const open = await tx.query(`SELECT 1 FROM alerts WHERE cause = $1 AND acknowledged_at IS NULL`, [stuckCause]);
+      if (open.rows.length === 0) {
+        alerts.push(...(await writeAlerts(tx, [{
+          cause: stuckCause, kind: 'sync_stuck', store_id: who.store_id, terminal_id: who.terminal_id,
+          message: `${who.terminal_id}: online with journal head ${report.through_seq}, but the hub's mark has stayed at ${appliedThrough} for over ${STUCK_AFTER_SECONDS} s`,
+          data: { head: report.through_seq, applied_through: appliedThrough, ahead_since: aheadSince!.toISOString() },
+        }])));
+      }
+    } else if (!ahead) {
+      alerts.push(...(await clear(tx, stuckCause, { applied_through: appliedThrough })));
+    }
+
+    let status: TotalsReportAck['status'] = 'pending';
+    let hub: { totals: ShiftTotals; currency: string } | null = null;
+    let differences: string[] = [];
+    if (!ahead) {
+      const h = await tx.query<{ hash: string }>(`SELECT hash FROM journal_events WHERE terminal_id = $1 AND seq = $2`, [who.terminal_id, report.through_seq]);
+      // A rejected head event is not in journal_events; any other hash is another chain.
+      if (h.rows[0] && h.rows[0].hash !== report.head_hash) {
+        throw new TotalsConflictError(`totals.report: the hub's event ${report.through_seq} of ${who.terminal_id} hashes to ${h.rows[0].hash}, the report says ${report.head_hash}`);
+      }
+      hub = await hubShiftTotals(tx, who.terminal_id, report.shift_id, report.through_seq);
+      differences = hub === null ? ['shift'] : totalsDifferences(report.totals, hub.totals);
+      if (hub !== null && hub.currency !== report.currency) differences.unshift('currency');
+      status = differences.length === 0 ? 'agree' : 'differ';
+      const cause = `totals_discrepancy:${who.terminal_id}:${report.shift_id}`;
+      if (status === 'differ') {
+        const data = {
+          shift_id: report.shift_id, through_seq: report.through_seq, currency: report.currency,
+          register: report.totals, hub: hub?.totals ?? null, differences: differences.slice(0, 50),
+        };
+        const message = `${who.terminal_id}: shift totals differ through seq ${report.through_seq}: register ${figures(report.totals)}; hub ${figures(hub?.totals ?? null)} (${differences.slice(0, 5).join(', ')})`.slice(0, 1000);
+        // One alert per terminal and shift while it is open, with the latest figures.
+        const open = await tx.query<AlertRow>(
+          `UPDATE alerts SET data = $2, message = $3, folded = folded + 1, last_at = now()
+            WHERE alert_id = (SELECT alert_id FROM alerts WHERE cause = $1 AND acknowledged_at IS NULL ORDER BY alert_id DESC LIMIT 1)
+            RETURNING alert_id, kind, store_id, terminal_id, message, data, created_at`,
+          [cause, JSON.stringify(data), message],
+        );
+        if (open.rows.length === 0) {
+          alerts.push(...(await writeAlerts(tx, [{ cause, kind: 'totals_discrepancy', store_id: who.store_id, terminal_id: who.terminal_id, message, data }])));
+        }
+      } else {
+        alerts.push(...(await clear(tx, cause, { cleared_through_seq: report.through_seq })));
+      }
+    }
+
+    await tx.query(
+      `INSERT INTO register_totals (terminal_id, shift_id, store_id, currency, through_seq, reported, hub, status, differences, reported_at, checked_at, ahead_since, ahead_mark)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), CASE WHEN $8 = 'pending' THEN NULL ELSE now() END, $10, $11)
+       ON CONFLICT (terminal_id, shift_id) DO UPDATE SET currency = EXCLUDED.currency, through_seq = EXCLUDED.through_seq, reported = EXCLUDED.reported,
+         hub = CASE WHEN EXCLUDED.status = 'pending' THEN register_totals.hub ELSE EXCLUDED.hub END,
+         status = EXCLUDED.status, differences = EXCLUDED.differences, reported_at = now(),
+         checked_at = COALESCE(EXCLUDED.checked_at, register_totals.checked_at), ahead_since = EXCLUDED.ahead_since, ahead_mark = EXCLUDED.ahead_mark`,
+      [who.terminal_id, report.shift_id, who.store_id, report.currency, report.through_seq, JSON.stringify(report.totals), hub ? JSON.stringify(hub.totals) : null, status, JSON.stringify(differences), aheadSince, aheadMark],
+    );
+    return { ack: { ok: true, status, applied_through: appliedThrough, hub_totals: hub?.totals ?? null }, alerts };
+  });
+}
+
+/** Acknowledges the open alerts of a cause as the hub and returns them (to publish as cleared). */
+async function clear(tx: Queryable, cause: string, extra: Record<string, unknown>): Promise<Alert[]> {
+  const { rows } = await tx.query<AlertRow>(
+    `UPDATE alerts SET acknowledged_at = now(), acknowledged_by = $2, data = data || jsonb_build_object('cleared_at', now()) || $3::jsonb
+      WHERE cause = $1 AND acknowledged_at IS NULL
+      RETURNING alert_id, kind, store_id, terminal_id, message, data, created_at`,
+    [cause, CLEARED_BY, JSON.stringify(extra)],
+  );
+  return rows.map(toAlert);
+}
