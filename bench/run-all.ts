@@ -1,15 +1,57 @@
-import { readdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
+import { formatTable, type RowResult, type Size } from './table/harness';
+import { ROWS } from './table/rows';
 
-// Runs every benchmark in bench/ one after the other (they share 2 cores, so never in
-// parallel) and lets each print its own figures and ratios.
-const dir = path.dirname(new URL(import.meta.url).pathname);
-const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run-all.ts').sort();
-let failed = 0;
-for (const f of files) {
-  process.stdout.write(`\n== ${f}\n`);
-  const r = spawnSync(process.execPath, ['bin/run-ts.mjs', path.join('bench', f)], { stdio: 'inherit', timeout: 10 * 60_000 });
-  if (r.status !== 0) failed++;
+// `npm run bench`: every figure of issue 18's table with its floor measured in the same run,
+// the ratio, the target and PASS/MISS; each row in its own process, one after the other (the
+// 2 cores are shared, never in parallel). Writes bench/results/table.json.
+// usage: npm run bench [-- --quick] [-- --only id,id] ; Postgres rows use DATABASE_URL, else PGlite.
+// The other files in bench/ are single benchmarks run on their own (docs/performance.md).
+const args = process.argv.slice(2);
+const size: Size = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ? 'quick' : 'full';
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]!.split(',')) : null;
+const rows = ROWS.filter((r) => !only || only.has(r.id));
+
+function runChild(id: string): Promise<RowResult | { id: string; error: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['bin/run-ts.mjs', path.join('bench', 'table', 'row-child.ts'), id, size], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20 * 60_000);
+    p.stdout.on('data', (d) => (out += String(d)));
+    p.stderr.on('data', (d) => (err = (err + String(d)).slice(-3000)));
+    p.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const m = /^ROW (.*)$/m.exec(out);
+      resolve(m ? (JSON.parse(m[1]!) as RowResult) : { id, error: `exit ${code ?? signal}: ${err.trim().split('\n').slice(-5).join(' | ')}` });
+    });
+  });
 }
-process.exitCode = failed ? 1 : 0;
+
+const started = Date.now();
+const results: RowResult[] = [];
+const failures: { id: string; error: string }[] = [];
+console.log(`bench table (${size}), ${os.cpus().length} cores, ${process.env.DATABASE_URL ? 'Postgres' : 'PGlite'} hub, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+for (const r of rows) {
+  const t0 = Date.now();
+  const res = await runChild(r.id);
+  if ('error' in res) {
+    failures.push(res);
+    console.log(`  ${r.id}: FAILED (${res.error})`);
+    continue;
+  }
+  results.push(res);
+  console.log(`  ${r.id}: ${res.pass ? 'PASS' : 'MISS'} ratio ${res.ratio.toFixed(2)} (${((Date.now() - t0) / 1000).toFixed(0)} s)${res.notes.length ? `; ${res.notes.join('; ')}` : ''}`);
+}
+console.log(`\n${formatTable(results)}\n`);
+console.log(`${results.filter((r) => r.pass).length} PASS, ${results.filter((r) => !r.pass).length} MISS, ${failures.length} failed, in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+mkdirSync(path.join('bench', 'results'), { recursive: true });
+writeFileSync(
+  path.join('bench', 'results', 'table.json'),
+  JSON.stringify({ at: new Date().toISOString(), size, cores: os.cpus().length, loadavg: os.loadavg(), backend: process.env.DATABASE_URL ? 'postgres' : 'pglite', results, failures }, null, 2),
+);
+process.exitCode = failures.length ? 1 : 0;

@@ -1,0 +1,62 @@
+// The benchmark table of issue 18: every figure with its floor measured in the same run on the
+// same machine, the ratio figure/floor, the target ratio and PASS/MISS. Machines differ and the
+// 2 cores are shared, so the ratio is what is judged, never an absolute time.
+
+export type Size = 'tiny' | 'quick' | 'full';
+
+export interface RowResult {
+  id: string;
+  /** What is measured, as the issue's table names it (with the size actually run). */
+  figure: string;
+  value: number;
+  floorValue: number;
+  unit: string;
+  /** What the floor is. */
+  floor: string;
+  /** figure / floor (for a throughput row, the floor's time / the figure's time: fraction of the floor reached). */
+  ratio: number;
+  /** The target as text, e.g. "≤ 1.5×". */
+  target: string;
+  pass: boolean;
+  /** Anything else worth a line (counts, secondary percentiles). */
+  notes: string[];
+}
+
+export interface RowSpec {
+  id: string;
+  run(size: Size, env: { databaseUrl?: string }): Promise<RowResult>;
+}
+
+export const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+export const sortNum = (xs: number[]): number[] => xs.slice().sort((a, b) => a - b);
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function pick<T>(size: Size, v: { tiny: T; quick: T; full: T }): T {
+  return v[size];
+}
+
+const fmt = (v: number, unit: string): string => {
+  if (unit === 'MiB' || unit === 'sales/s') return `${Math.round(v).toLocaleString('en')} ${unit}`;
+  if (unit === 's') return `${v.toFixed(2)} s`;
+  return `${v < 1 ? v.toFixed(3) : v.toFixed(2)} ${unit}`;
+};
+
+/** The table as printed by `npm run bench` (markdown, so docs/performance.md can hold it as is). */
+export function formatTable(rows: RowResult[]): string {
+  const out = ['| figure | measured | floor (same run) | ratio | target | result |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    out.push(`| ${r.figure} | ${fmt(r.value, r.unit)} | ${r.floor}: ${fmt(r.floorValue, r.unit)} | ${r.ratio.toFixed(2)} | ${r.target} | ${r.pass ? 'PASS' : 'MISS'} |`);
+  }
+  return out.join('\n');
+}
