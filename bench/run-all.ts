@@ -16,7 +16,7 @@ const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]!.split(',')) : null;
 const rows = ROWS.filter((r) => !only || only.has(r.id));
 
-function runChild(id: string): Promise<RowResult | { id: string; error: string }> {
+function runChild(id: string): Promise<RowResult[] | { id: string; error: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ['bin/run-ts.mjs', path.join('bench', 'table', 'row-child.ts'), id, size], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -26,8 +26,8 @@ function runChild(id: string): Promise<RowResult | { id: string; error: string }
     p.stderr.on('data', (d) => (err = (err + String(d)).slice(-3000)));
     p.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const m = /^ROW (.*)$/m.exec(out);
-      resolve(m ? (JSON.parse(m[1]!) as RowResult) : { id, error: `exit ${code ?? signal}: ${err.trim().split('\n').slice(-5).join(' | ')}` });
+      const rows = [...out.matchAll(/^ROW (.*)$/gm)].map((m) => JSON.parse(m[1]!) as RowResult);
+      resolve(code === 0 && rows.length ? rows : { id, error: `exit ${code ?? signal}: ${err.trim().split('\n').slice(-5).join(' | ')}` });
     });
   });
 }
@@ -44,8 +44,10 @@ for (const r of rows) {
     console.log(`  ${r.id}: FAILED (${res.error})`);
     continue;
   }
-  results.push(res);
-  console.log(`  ${r.id}: ${res.pass ? 'PASS' : 'MISS'} ratio ${res.ratio.toFixed(2)} (${((Date.now() - t0) / 1000).toFixed(0)} s)${res.notes.length ? `; ${res.notes.join('; ')}` : ''}`);
+  for (const x of res) {
+    results.push(x);
+    console.log(`  ${x.id}: ${x.pass ? 'PASS' : 'MISS'} ratio ${x.ratio.toFixed(2)} (${((Date.now() - t0) / 1000).toFixed(0)} s)${x.notes.length ? `; ${x.notes.join('; ')}` : ''}`);
+  }
 }
 console.log(`\n${formatTable(results)}\n`);
 console.log(`${results.filter((r) => r.pass).length} PASS, ${results.filter((r) => !r.pass).length} MISS, ${failures.length} failed, in ${((Date.now() - started) / 1000).toFixed(0)} s`);

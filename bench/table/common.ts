@@ -57,15 +57,16 @@ export async function drained(client: HubSync, timeoutMs = 10 * 60_000): Promise
 }
 
 /** A fresh hub database: a random schema on DATABASE_URL's Postgres (dropped after), else in-memory PGlite. */
-export async function openBenchDb(env: { databaseUrl?: string }): Promise<{ db: import('../../src/hub/db/db').Db; dispose: () => Promise<void> }> {
+export async function openBenchDb(env: { databaseUrl?: string; dataDir?: string }): Promise<{ db: import('../../src/hub/db/db').Db; schema: string; dispose: () => Promise<void> }> {
   const { openDb } = await import('../../src/hub/db/db');
   const { migrate } = await import('../../src/hub/db/migrate');
   const { randomSchema } = await import('../../src/hub/testing/test-db');
   const schema = randomSchema();
-  const db = await openDb(env.databaseUrl ? { databaseUrl: env.databaseUrl, schema } : { schema });
+  const db = await openDb(env.databaseUrl ? { databaseUrl: env.databaseUrl, schema } : { schema, dataDir: env.dataDir });
   await migrate(db);
   return {
     db,
+    schema,
     async dispose() {
       if (env.databaseUrl) await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
       await db.close();

@@ -24,7 +24,8 @@ export interface RowResult {
 
 export interface RowSpec {
   id: string;
-  run(size: Size, env: { databaseUrl?: string }): Promise<RowResult>;
+  /** One run can measure several rows that share a setup (sale → hub and → other register). */
+  run(size: Size, env: { databaseUrl?: string }): Promise<RowResult[]>;
 }
 
 export const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;

@@ -8,5 +8,5 @@ const [id, size] = process.argv.slice(2) as [string, Size];
 const row = ROWS.find((r) => r.id === id);
 if (!row) throw new Error(`no row ${id}; rows: ${ROWS.map((r) => r.id).join(', ')}`);
 const result = await row.run(size, { databaseUrl: process.env.DATABASE_URL });
-process.stdout.write(`ROW ${JSON.stringify(result)}\n`);
+for (const r of result) process.stdout.write(`ROW ${JSON.stringify(r)}\n`);
 process.exit(0);

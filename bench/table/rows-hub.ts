@@ -1,0 +1,409 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { Server } from 'socket.io';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { MAX_MESSAGE_BYTES, MSG, type JournalEvent } from '../../src/core/protocol';
+import { hashToken, newToken } from '../../src/hub/auth';
+import type { Db } from '../../src/hub/db/db';
+import { createStore } from '../../src/hub/stores';
+import { ADMIN_TOKEN, api, checkInvariants, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
+import { RegisterSim } from '../../src/hub/testing/register-sim';
+import { backendName, openBenchDb, until } from './common';
+import { pct, pick, rng, sortNum, type RowResult, type Size } from './harness';
+import { seedHubCatalog } from './rows-register';
+
+type Env = { databaseUrl?: string };
+
+/** Enrolls many registers at once (the rows enrollment writes: terminal + credential), set-based. */
+export async function enrollMany(db: Db, stores: string[], perStore: number, prefix = 'R'): Promise<RegisterSim[]> {
+  const regs: RegisterSim[] = [];
+  for (const s of stores) for (let i = 0; i < perStore; i++) regs.push(new RegisterSim(s, `${s}-${prefix}${i}`, newToken('tsr')));
+  for (let i = 0; i < regs.length; i += 5000) {
+    const chunk = regs.slice(i, i + 5000).map((r) => ({ terminal_id: r.terminalId, store_id: r.storeId, token_hash: hashToken(r.token) }));
+    await db.query(`INSERT INTO terminals (terminal_id, store_id) SELECT terminal_id, store_id FROM jsonb_to_recordset($1::jsonb) AS x(terminal_id text, store_id text)`, [JSON.stringify(chunk)]);
+    await db.query(
+      `INSERT INTO credentials (token_hash, kind, terminal_id, store_id) SELECT token_hash, 'register', terminal_id, store_id FROM jsonb_to_recordset($1::jsonb) AS x(token_hash text, terminal_id text, store_id text)`,
+      [JSON.stringify(chunk)],
+    );
+  }
+  return regs;
+}
+
+async function connectAll(url: string, regs: RegisterSim[]): Promise<void> {
+  for (let i = 0; i < regs.length; i += 50) await Promise.all(regs.slice(i, i + 50).map((r) => r.connect(url)));
+}
+
+/** A bare socket.io server in this process: acks every request at once; `rooms` joins sockets by their auth.store. */
+async function bareServer(): Promise<{ io: Server; url: string; close: () => Promise<void> }> {
+  const http = createServer();
+  const io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: MAX_MESSAGE_BYTES });
+  io.on('connection', (s) => {
+    const store = (s.handshake.auth as { store?: string }).store;
+    if (store) void s.join(`store:${store}`);
+    s.onAny((...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as (r: unknown) => void)({ ok: true, applied_through: 0, rejected: [] });
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => io.close(() => r())) };
+}
+
+async function bareClients(url: string, stores: string[]): Promise<Socket[]> {
+  const out: Socket[] = [];
+  for (let i = 0; i < stores.length; i += 50) {
+    out.push(
+      ...(await Promise.all(
+        stores.slice(i, i + 50).map(
+          (store) =>
+            new Promise<Socket>((resolve, reject) => {
+              const s = ioClient(url, { transports: ['websocket'], auth: { store }, reconnection: false, forceNew: true });
+              s.once('connect', () => resolve(s));
+              s.once('connect_error', reject);
+            }),
+        ),
+      )),
+    );
+  }
+  return out;
+}
+
+const storeIds = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+
+/**
+ * Sale committed → applied at the hub, and → stock change on the store's other registers, p99,
+ * with R registers connected (10 a store), each selling one 1-line sale every `period` ms at a
+ * random phase, one push in flight each: push → ack (the hub's commit) for the first, push →
+ * the `changes` message naming the sale's terminal and seq at every other register of the
+ * store for the second. Floor: a bare socket.io server in the same process with R bare clients
+ * on the same schedule, emit + ack of the same event.
+ */
+export async function saleLatency(size: Size, env: Env): Promise<RowResult[]> {
+  const registers = pick(size, { tiny: 20, quick: 100, full: 500 });
+  const periodMs = pick(size, { tiny: 1000, quick: 2000, full: 5000 });
+  const seconds = pick(size, { tiny: 4, quick: 15, full: 30 });
+  const warmMs = pick(size, { tiny: 1000, quick: 3000, full: 5000 });
+  const stores = storeIds('L', Math.max(2, registers / 10));
+  const perStore = Math.ceil(registers / stores.length);
+  const skus = Array.from({ length: 100 }, (_, i) => `LS-${i}`);
+  const rand = rng(42);
+
+  /** Runs the schedule: `send(i)` for register i resolves when its sale is acked. */
+  const schedule = async (n: number, send: (i: number) => Promise<void>): Promise<void> => {
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, rand() * periodMs));
+        while (performance.now() < end) {
+          const next = performance.now() + periodMs * (0.5 + rand());
+          await send(i);
+          const wait = next - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+      }),
+    );
+  };
+
+  // Figure: the real hub.
+  const bdb = await openBenchDb(env);
+  const applied: number[] = [];
+  const stock: number[] = [];
+  let sales = 0;
+  try {
+    for (const s of stores) await seedStore(bdb.db, s, Object.fromEntries(skus.map((k) => [k, 1_000_000_000])));
+    const hub = await startTestHub(bdb.db, { schedulerIntervalMs: 60_000 });
+    const regs = await enrollMany(bdb.db, stores, perStore);
+    await connectAll(hub.url, regs);
+    const sentAt = new Map<string, number>();
+    const t00 = performance.now();
+    for (const r of regs) {
+      r.socket!.on(MSG.changes, (m: { changes: { kind: string; payload: { source?: { terminal_id?: string; through_seq?: number } } }[] }) => {
+        const now = performance.now();
+        for (const c of m.changes) {
+          const src = c.payload.source;
+          if (c.kind !== 'stock' || !src?.terminal_id || src.terminal_id === r.terminalId) continue;
+          const at = sentAt.get(`${src.terminal_id}:${src.through_seq}`);
+          if (at !== undefined && at - t00 > warmMs) stock.push(now - at);
+        }
+      });
+    }
+    await schedule(regs.length, async (i) => {
+      const r = regs[i]!;
+      const e = r.sell([{ sku: skus[Math.floor(rand() * skus.length)]!, units: 1, unit_price: 199 }]);
+      const t0 = performance.now();
+      sentAt.set(`${r.terminalId}:${e.seq}`, t0);
+      const ack = (await r.push([e], 60_000)) as { ok: boolean; applied_through?: number };
+      if (!ack.ok || ack.applied_through !== e.seq) throw new Error(`sale not applied: ${JSON.stringify(ack).slice(0, 200)}`);
+      if (t0 - t00 > warmMs) applied.push(performance.now() - t0);
+      sales++;
+    });
+    await new Promise((r) => setTimeout(r, 1000)); // the last stock changes in flight
+    for (const r of regs) r.close();
+    await hub.close();
+  } finally {
+    await bdb.dispose();
+  }
+
+  // Floor: bare emit + ack on the same schedule.
+  const bare = await bareServer();
+  const floor: number[] = [];
+  try {
+    const socks = await bareClients(bare.url, Array.from({ length: registers }, (_, i) => stores[i % stores.length]!));
+    const sim = new RegisterSim('L000', 'L000-X', 'x');
+    const event: JournalEvent = sim.sell([{ sku: skus[0]!, units: 1, unit_price: 199 }]);
+    const t00 = performance.now();
+    await schedule(socks.length, async (i) => {
+      const t0 = performance.now();
+      await socks[i]!.timeout(60_000).emitWithAck(MSG.pushEvents, { terminal_id: 'L000-X', events: [event] });
+      if (t0 - t00 > warmMs) floor.push(performance.now() - t0);
+    });
+    for (const s of socks) s.close();
+  } finally {
+    await bare.close();
+  }
+  const a = sortNum(applied);
+  const st = sortNum(stock);
+  const fl = sortNum(floor);
+  const floorP99 = pct(fl, 99);
+  const r1 = pct(a, 99) / floorP99;
+  const r2 = pct(st, 99) / floorP99;
+  const label = `${registers} registers, ${stores.length} stores, ${Math.round((registers / periodMs) * 1000)} sales/s, ${backendName(env)}`;
+  return [
+    {
+      id: 'sale-applied', figure: `sale committed → applied at hub, p99 (${label})`, value: pct(a, 99), floorValue: floorP99, unit: 'ms', floor: 'bare socket.io emit+ack p99',
+      ratio: r1, target: '≤ 2×', pass: r1 <= 2, notes: [`${sales} sales; p50 ${pct(a, 50).toFixed(1)} ms, floor p50 ${pct(fl, 50).toFixed(1)} ms`],
+    },
+    {
+      id: 'stock-other-register', figure: `→ stock change on the store's other registers, p99 (${label})`, value: pct(st, 99), floorValue: floorP99, unit: 'ms', floor: 'bare socket.io emit+ack p99',
+      ratio: r2, target: '≤ 2× + 2 ms', pass: pct(st, 99) <= 2 * floorP99 + 2, notes: [`${st.length} deliveries; p50 ${pct(st, 50).toFixed(1)} ms`],
+    },
+  ];
+}
+
+/**
+ * Hub ingest in catch-up: 4 registers with a backlog push batches of 500 sales (2 lines each),
+ * one batch in flight each, into the real hub (ledger, stock, change log): sales/s. Floor: the
+ * same 4 × batches inserted as multi-row INSERTs (one statement a batch, 4 connections at once)
+ * of the same event rows into a copy of journal_events, in the same database: sales/s.
+ * Ratio: figure / floor (the fraction of the floor reached).
+ */
+export async function hubIngest(size: Size, env: Env): Promise<RowResult[]> {
+  const perRegister = pick(size, { tiny: 100, quick: 2000, full: 5000 });
+  const REGISTERS = 4;
+  const BATCH = 500;
+  const skus = Array.from({ length: 20 }, (_, i) => `SKU-${i}`);
+  const bdb = await openBenchDb(env);
+  try {
+    const db = bdb.db;
+    const opening = Object.fromEntries(skus.map((s) => [s, 1_000_000_000]));
+    await seedStore(db, 'BENCH', opening);
+    const hub = await startTestHub(db, { schedulerIntervalMs: 60_000 });
+    const regs = await enrollMany(db, ['BENCH'], REGISTERS);
+    await connectAll(hub.url, regs);
+    for (const [i, r] of regs.entries()) {
+      for (let n = 0; n < perRegister; n++) r.sell([{ sku: skus[(n * 7 + i) % skus.length]!, units: 1, unit_price: 199 }, { sku: skus[(n * 3 + i) % skus.length]!, units: 2, unit_price: 99 }]);
+    }
+    const t0 = performance.now();
+    await Promise.all(
+      regs.map(async (r) => {
+        for (let i = 0; i < r.journal.length; i += BATCH) {
+          const ack = (await r.push(r.journal.slice(i, i + BATCH), 300_000)) as { ok: boolean; rejected?: unknown[] };
+          if (!ack.ok || ack.rejected?.length) throw new Error(`push failed: ${JSON.stringify(ack).slice(0, 300)}`);
+        }
+      }),
+    );
+    const figS = (performance.now() - t0) / 1000;
+    for (const r of regs) r.close();
+    await hub.close();
+    const inv = await checkInvariants(db, { BENCH: opening });
+    if (!inv.balanced || inv.mismatches.length || inv.duplicates) throw new Error('invariants broken after the ingest bench');
+
+    // Floor: multi-row inserts of the same rows.
+    await db.exec(`CREATE TABLE floor_events (LIKE journal_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`);
+    const f0 = performance.now();
+    await Promise.all(
+      regs.map(async (r) => {
+        for (let i = 0; i < r.journal.length; i += BATCH) {
+          const rows = r.journal.slice(i, i + BATCH).map((e) => ({ ...e, terminal_id: `${e.terminal_id}-F` }));
+          await db.query(
+            `INSERT INTO floor_events (terminal_id, seq, event_id, store_id, type, occurred_at, payload, prev_hash, hash)
+             SELECT terminal_id, seq, gen_random_uuid(), store_id, type, occurred_at, payload, prev_hash, hash
+               FROM jsonb_to_recordset($1::jsonb) AS x(terminal_id text, seq bigint, store_id text, type text, occurred_at timestamptz, payload jsonb, prev_hash text, hash text)`,
+            [JSON.stringify(rows)],
+          );
+        }
+      }),
+    );
+    const floorS = (performance.now() - f0) / 1000;
+    const total = REGISTERS * perRegister;
+    const fig = total / figS;
+    const floor = total / floorS;
+    const ratio = fig / floor;
+    return [
+      {
+        id: 'hub-ingest', figure: `hub ingest in catch-up, ${backendName(env)}, 4 registers, batches of 500 (${total.toLocaleString('en')} sales)`, value: fig, floorValue: floor, unit: 'sales/s',
+        floor: 'multi-row inserts of the same rows', ratio, target: '≥ 0.7 of the floor, ≥ 6,000 sales/s', pass: ratio >= 0.7 && fig >= 6000, notes: [`hub ${figS.toFixed(2)} s, floor ${floorS.toFixed(2)} s`],
+      },
+    ];
+  } finally {
+    await bdb.dispose();
+  }
+}
+
+/**
+ * A price change of N SKUs → R registers (10 a store) applied: HQ posts one price change for
+ * all stores (POST /api/prices); timed until every register has received the new price of
+ * every SKU through `changes`. Floor: a bare socket.io server broadcasting the same messages
+ * (as the first register of each store received them) to the same number of bare clients in
+ * the same rooms, timed until every client has them all.
+ */
+export async function priceChange(size: Size, env: Env): Promise<RowResult[]> {
+  const registers = pick(size, { tiny: 20, quick: 100, full: 500 });
+  const nSkus = pick(size, { tiny: 1000, quick: 10_000, full: 10_000 });
+  const stores = storeIds('P', Math.max(2, registers / 10));
+  const perStore = Math.ceil(registers / stores.length);
+  const bdb = await openBenchDb(env);
+  const captured = new Map<string, unknown[]>();
+  let figS: number;
+  let httpS: number;
+  try {
+    for (const s of stores) await createStore(bdb.db, { store_id: s, name: s, currency: 'USD' });
+    await seedHubCatalog(bdb.db, stores, nSkus);
+    const hub = await startTestHub(bdb.db, { schedulerIntervalMs: 60_000 });
+    const regs = await enrollMany(bdb.db, stores, perStore);
+    await connectAll(hub.url, regs);
+    const { chainSku } = await import('../../src/main/register/catalog-fixture');
+    const got = new Map<RegisterSim, Set<string>>();
+    let complete = 0;
+    for (const r of regs) {
+      const seen = new Set<string>();
+      got.set(r, seen);
+      const first = r.terminalId.endsWith('-R0');
+      r.socket!.on(MSG.changes, (m: { changes: { kind: string; payload: { prices?: { sku: string; amount: number }[] } }[] }) => {
+        if (first) (captured.get(r.storeId) ?? captured.set(r.storeId, []).get(r.storeId)!).push(m);
+        const before = seen.size;
+        for (const c of m.changes) if (c.kind === 'price') for (const p of c.payload.prices ?? []) if (p.amount >= 1_000_000) seen.add(p.sku);
+        if (before < nSkus && seen.size >= nSkus) complete++;
+      });
+    }
+    const prices = Array.from({ length: nSkus }, (_, i) => ({ sku: chainSku(i), amount: 1_000_000 + i }));
+    const t0 = performance.now();
+    const res = await api(hub, 'POST', '/api/prices', { target: { all: true }, prices }, ADMIN_TOKEN);
+    httpS = (performance.now() - t0) / 1000;
+    if (res.status !== 201) throw new Error(`price change refused: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    await until(() => complete === regs.length, 20 * 60_000, () => `${complete}/${regs.length} registers have the new prices`);
+    figS = (performance.now() - t0) / 1000;
+    for (const r of regs) r.close();
+    await hub.close();
+  } finally {
+    await bdb.dispose();
+  }
+
+  const bare = await bareServer();
+  let floorS: number;
+  try {
+    const socks = await bareClients(bare.url, Array.from({ length: registers }, (_, i) => stores[Math.floor(i / perStore)]!));
+    let complete = 0;
+    for (const s of socks) {
+      const seen = new Set<string>();
+      s.on(MSG.changes, (m: { changes: { kind: string; payload: { prices?: { sku: string; amount: number }[] } }[] }) => {
+        const before = seen.size;
+        for (const c of m.changes) if (c.kind === 'price') for (const p of c.payload.prices ?? []) if (p.amount >= 1_000_000) seen.add(p.sku);
+        if (before < nSkus && seen.size >= nSkus) complete++;
+      });
+    }
+    const t0 = performance.now();
+    for (const [store, msgs] of captured) for (const m of msgs) bare.io.to(`store:${store}`).emit(MSG.changes, m);
+    await until(() => complete === socks.length, 20 * 60_000, () => `floor: ${complete}/${socks.length}`);
+    floorS = (performance.now() - t0) / 1000;
+    for (const s of socks) s.close();
+  } finally {
+    await bare.close();
+  }
+  const ratio = figS / floorS;
+  return [
+    {
+      id: 'price-change', figure: `price change of ${nSkus.toLocaleString('en')} SKUs → ${registers} registers (${stores.length} stores) applied, ${backendName(env)}`, value: figS, floorValue: floorS, unit: 's',
+      floor: 'bare broadcast of the same messages', ratio, target: '≤ 1.3×', pass: ratio <= 1.3, notes: [`the HTTP call took ${httpS.toFixed(2)} s`],
+    },
+  ];
+}
+
+const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+
+/**
+ * Hub RSS with N idle registers connected (each said hello), the hub in its own process;
+ * floor: a bare socket.io server in its own process with N bare clients. Target: the hub's
+ * RSS with no register plus N times the measured cost of one, projected to 20,000 registers,
+ * within 1 GiB.
+ */
+export async function hubRss(size: Size, env: Env): Promise<RowResult[]> {
+  const n = pick(size, { tiny: 50, quick: 1000, full: 5000 });
+  const { spawnHub } = await import('../../src/hub/testing/spawn-hub');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-rss-'));
+  const stores = storeIds('M', Math.max(1, Math.ceil(n / 10)));
+  const settle = async (pid: number): Promise<number> => {
+    await new Promise((r) => setTimeout(r, 1500));
+    return rssOf(pid);
+  };
+  let hubIdle: number;
+  let hubN: number;
+  try {
+    const bdb = await openBenchDb({ ...env, dataDir: env.databaseUrl ? undefined : path.join(dir, 'pg') });
+    for (const s of stores) await createStore(bdb.db, { store_id: s, name: s, currency: 'USD' });
+    const regs = await enrollMany(bdb.db, stores, 10);
+    const schema = bdb.schema;
+    if (!env.databaseUrl) await bdb.db.close();
+    const child = await spawnHub(env.databaseUrl ? { databaseUrl: env.databaseUrl, schema } : { dataDir: path.join(dir, 'pg'), schema });
+    try {
+      hubIdle = await settle(child.proc.pid!);
+      const some = regs.slice(0, n);
+      await connectAll(child.url, some);
+      for (let i = 0; i < some.length; i += 100) await Promise.all(some.slice(i, i + 100).map((r) => r.hello()));
+      hubN = await settle(child.proc.pid!);
+      for (const r of some) r.close();
+    } finally {
+      await child.stop();
+      if (env.databaseUrl) await bdb.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Floor: a bare server in its own process.
+  const { spawn } = await import('node:child_process');
+  const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'bench/table/bare-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let bareN: number;
+  let bareIdle: number;
+  try {
+    const url = await new Promise<string>((resolve) => {
+      let out = '';
+      proc.stdout.on('data', (d) => {
+        out += String(d);
+        const m = /READY (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+    });
+    bareIdle = await settle(proc.pid!);
+    const socks = await bareClients(url, Array.from({ length: n }, (_, i) => stores[i % stores.length]!));
+    for (let i = 0; i < socks.length; i += 100) await Promise.all(socks.slice(i, i + 100).map((s) => s.timeout(30_000).emitWithAck(MSG.hello, {})));
+    bareN = await settle(proc.pid!);
+    for (const s of socks) s.close();
+  } finally {
+    proc.kill('SIGTERM');
+  }
+  const MiB = 2 ** 20;
+  const per = (hubN - hubIdle) / n;
+  const projected = hubIdle + 20_000 * per;
+  const ratio = hubN / bareN;
+  return [
+    {
+      id: 'hub-rss', figure: `hub RSS, ${n.toLocaleString('en')} idle registers (${backendName(env)})`, value: hubN / MiB, floorValue: bareN / MiB, unit: 'MiB', floor: 'bare socket.io server, same clients',
+      ratio, target: '20,000 registers within 1 GiB', pass: projected <= 1024 * MiB,
+      notes: [`hub ${(hubIdle / MiB).toFixed(0)} MiB idle + ${(per / 1024).toFixed(1)} KiB a register → ${(projected / MiB).toFixed(0)} MiB projected at 20,000; bare server ${(bareIdle / MiB).toFixed(0)} MiB idle + ${((bareN - bareIdle) / n / 1024).toFixed(1)} KiB a client`],
+    },
+  ];
+}
