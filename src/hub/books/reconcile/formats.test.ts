@@ -330,7 +330,12 @@ describe.each(testBackends())('reconciliation in every file format on $name', (b
     expect(by.get(`shiftclose:${SHIFT_1}`)).toMatchObject({ store_id: DE, expected: 25000, received: 25000 });
     expect(state(`shiftclose:${SHIFT_2}`)).toBe('open: missing');
     expect(by.get(`shiftclose:${SHIFT_2}`)).toMatchObject({ expected: 30000, received: 0 });
-    // Bank credits nobody claimed: the overlapping statement's repeat, an unknown transfer, interest.
-    expect(find((i) => i.kind === 'bank_line' && i.status === 'open').sort()).toEqual(['bank_line open: duplicate', 'bank_line open: unknown reference', 'bank_line open: unknown reference']);
+    // Bank credits nobody claimed: the overlapping statement's repeat, an unknown transfer, interest;
+    // and the two bank charges (money out), listed rather than ignored.
+    expect(find((i) => i.kind === 'bank_line' && i.status === 'open' && i.received > 0).sort()).toEqual(['bank_line open: duplicate', 'bank_line open: unknown reference', 'bank_line open: unknown reference']);
+    expect(items.filter((i) => i.kind === 'bank_line' && i.received < 0).map((i) => [i.received, i.status, i.reason, i.detail.replace(/:.*$/, '')]).sort()).toEqual([
+      [-1200, 'open', 'unknown reference', 'money out'],
+      [-490, 'open', 'unknown reference', 'money out'],
+    ]);
   });
 });

@@ -12,6 +12,34 @@ export const SETTLEMENT_WINDOW_DAYS = 3;
 export const PAYOUT_WINDOW_DAYS = 5;
 /** Days a cash bag may take from the drop to the bank statement. */
 export const DEPOSIT_WINDOW_DAYS = 4;
+/** Deposits of one store considered together for one bank line (nearest first), and the search's step budget. */
+export const SUM_MATCH_MAX_DEPOSITS = 24;
+export const SUM_MATCH_MAX_STEPS = 200_000;
+
+/**
+ * A subset of `amounts` (positive integers, at least two of them) adding up to `target`,
+ * as indexes in ascending order; the search tries the earliest-listed first and gives up
+ * (null) after `maxSteps` nodes, so it is bounded whatever the input.
+ */
+export function findSumSubset(amounts: readonly number[], target: number, maxSteps = SUM_MATCH_MAX_STEPS): number[] | null {
+  if (amounts.some((a) => !Number.isSafeInteger(a) || a <= 0) || target <= 0) return null;
+  // suffix[i]: the sum of amounts[i..]; a branch that cannot reach the target is cut.
+  const suffix = new Array<number>(amounts.length + 1).fill(0);
+  for (let i = amounts.length - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + amounts[i]!;
+  let steps = 0;
+  const picked: number[] = [];
+  const dfs = (i: number, rest: number): boolean => {
+    if (rest === 0) return picked.length >= 2;
+    if (i >= amounts.length || suffix[i]! < rest || ++steps > maxSteps) return false;
+    if (amounts[i]! <= rest) {
+      picked.push(i);
+      if (dfs(i + 1, rest - amounts[i]!)) return true;
+      picked.pop();
+    }
+    return dfs(i + 1, rest);
+  };
+  return dfs(0, target) ? [...picked] : null;
+}
 
 export interface CardTender {
   key: string;
@@ -172,6 +200,7 @@ export function reconcile(input: MatchInput): ReconItem[] {
 
   // ---- payouts and cash deposits ↔ bank lines ------------------------------------------
   const credits = input.bank.filter((b) => b.amount > 0);
+  const debits = input.bank.filter((b) => b.amount < 0);
   const bankClaim = new Map<string, string>();
   const lastBank = input.bank.reduce((m, b) => (b.date > m ? b.date : m), '');
   const claimBank = (
@@ -183,7 +212,9 @@ export function reconcile(input: MatchInput): ReconItem[] {
     refText: string,
     window: { before: number; after: number },
   ): ReconItem | null => {
-    const usable = credits.filter((b) => b.currency === currency && !b.duplicate_of);
+    // Money in for a payout or a deposit; a negative payout (refunds and chargebacks beyond the
+    // sales: the processor takes money back) is a bank debit.
+    const usable = (amount < 0 ? debits : credits).filter((b) => b.currency === currency && !b.duplicate_of);
     const byText = refText ? usable.find((b) => contains(b.text, refText)) : undefined;
     if (byText) {
       const earlier = bankClaim.get(byText.key);
@@ -212,15 +243,66 @@ export function reconcile(input: MatchInput): ReconItem[] {
     if (item && p.lines_check === 'mismatch' && item.status === 'matched') items.push(open({ ...item, detail: `${item.detail}; the report's lines do not add up to the payout` }, 'amount differs'));
     else if (item) items.push(item);
   }
-  for (const d of input.deposits) {
+  const depositBase = (d: CashDepositIn) => {
     const what = d.source === 'shift_close' ? `shift close ${d.bag} (Z counted cash less the float)` : d.bag ? `bag ${d.bag}` : 'cash drop to bank';
-    const base = { item_key: d.key, kind: 'cash_deposit' as const, store_id: d.store_id, date: d.date, currency: d.currency, expected: d.amount, received: 0, matched_with: null, detail: what };
-    const item = claimBank(d.key, base, d.currency, d.amount, d.date, d.bag, { before: 0, after: DEPOSIT_WINDOW_DAYS });
-    if (item) items.push(item);
+    return { item_key: d.key, kind: 'cash_deposit' as const, store_id: d.store_id, date: d.date, currency: d.currency, expected: d.amount, received: 0, matched_with: null, detail: what };
+  };
+  const together = (group: readonly CashDepositIn[], b: BankLineIn, how: string): void => {
+    bankClaim.set(b.key, group[0]!.key);
+    for (const d of group) {
+      const others = group.filter((o) => o !== d).map((o) => o.key);
+      items.push(matched({ ...depositBase(d), received: d.amount, matched_with: b.key, detail: `${depositBase(d).detail}: deposited together with ${others.join(', ')} in one bank line of ${b.amount} (${how})` }));
+    }
+  };
+  const usableCredit = (b: BankLineIn, currency: string) => b.currency === currency && !b.duplicate_of && !bankClaim.has(b.key);
+  const deposits = [...input.deposits].sort((a, b) => (a.date === b.date ? (a.key < b.key ? -1 : 1) : a.date < b.date ? -1 : 1));
+  const settled = new Set<string>();
+  // 1. One bank line whose text names the bags (or deposit slips) of several deposits of a
+  //    store and equals their sum takes them all.
+  for (const b of credits) {
+    const named = deposits.filter((d) => !settled.has(d.key) && usableCredit(b, d.currency) && contains(b.text, d.bag) && days(d.date, b.date) >= 0 && days(d.date, b.date) <= DEPOSIT_WINDOW_DAYS);
+    const stores = new Set(named.map((d) => d.store_id));
+    if (named.length < 2 || stores.size !== 1 || named.reduce((a, d) => a + d.amount, 0) !== b.amount) continue;
+    together(named, b, 'the bag numbers in its text');
+    for (const d of named) settled.add(d.key);
   }
+  // 2. Each deposit on its own: its bag in the text, else the same amount within the window.
+  const pending: Array<{ d: CashDepositIn; item: ReconItem | null }> = [];
+  for (const d of deposits) {
+    if (settled.has(d.key)) continue;
+    const item = claimBank(d.key, depositBase(d), d.currency, d.amount, d.date, d.bag, { before: 0, after: DEPOSIT_WINDOW_DAYS });
+    if (item === null || (item.status === 'open' && (item.reason === 'missing' || item.reason === 'outside the window'))) pending.push({ d, item });
+    else items.push(item);
+  }
+  // 3. Deposits still without a bank line: one unclaimed credit that equals the sum of several
+  //    of one store's, dated up to the window before it (a week's bags taken in together).
+  for (const b of [...credits].sort((x, y) => (x.date === y.date ? (x.key < y.key ? -1 : 1) : x.date < y.date ? -1 : 1))) {
+    const left = pending.filter((p) => !settled.has(p.d.key) && usableCredit(b, p.d.currency) && days(p.d.date, b.date) >= 0 && days(p.d.date, b.date) <= DEPOSIT_WINDOW_DAYS);
+    for (const store of [...new Set(left.map((p) => p.d.store_id))].sort()) {
+      const group = left.filter((p) => p.d.store_id === store).slice(-SUM_MATCH_MAX_DEPOSITS).map((p) => p.d);
+      const hit = findSumSubset(group.map((d) => d.amount), b.amount);
+      if (!hit) continue;
+      const chosen = hit.map((i) => group[i]!);
+      together(chosen, b, 'their sum, within the deposit window');
+      for (const d of chosen) settled.add(d.key);
+      break;
+    }
+  }
+  for (const p of pending) if (!settled.has(p.d.key) && p.item) items.push(p.item);
   for (const b of credits) {
     if (bankClaim.has(b.key)) continue;
     const base = { item_key: b.key, kind: 'bank_line' as const, store_id: null, date: b.date, currency: b.currency, expected: 0, received: b.amount, matched_with: b.duplicate_of ?? null, detail: b.text.slice(0, 200) };
+    items.push(open(base, b.duplicate_of ? 'duplicate' : 'unknown reference'));
+  }
+  // Money out that no negative payout claimed: a processor's fee invoice or chargeback taken
+  // by direct debit, a withdrawal, a bank charge. Listed for a person, never ignored; a line
+  // naming a processor says so.
+  const processors = [...new Set([...input.payouts.map((p) => p.processor), ...input.settlement.map((l) => l.processor)])].filter((p) => p.length >= 3);
+  for (const b of debits) {
+    if (bankClaim.has(b.key)) continue;
+    const proc = processors.find((p) => contains(b.text, p));
+    const why = proc ? `money out to ${proc}: fees or chargebacks charged to the account, not in any settlement payout` : 'money out: no payout, deposit or settlement explains it (a withdrawal, a bank charge, a payment)';
+    const base = { item_key: b.key, kind: 'bank_line' as const, store_id: null, date: b.date, currency: b.currency, expected: 0, received: b.amount, matched_with: b.duplicate_of ?? null, detail: `${why}: ${b.text}`.slice(0, 300) };
     items.push(open(base, b.duplicate_of ? 'duplicate' : 'unknown reference'));
   }
   return items;

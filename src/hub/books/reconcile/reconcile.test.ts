@@ -154,7 +154,9 @@ describe.each(testBackends())('reconciliation on $name', (backend) => {
     expect(reason('deposit:00000000-0000-4000-8000-0000000000d1')).toBe('matched'); // by bag number
     expect(reason('deposit:00000000-0000-4000-8000-0000000000d2')).toBe('open: missing');
     const bank = items.filter((i) => i.kind === 'bank_line' && i.status === 'open').map((i) => i.reason).sort();
-    expect(bank).toEqual(['duplicate', 'unknown reference']);
+    expect(bank).toEqual(['duplicate', 'unknown reference', 'unknown reference']);
+    // the bank fee (money out) is listed, not ignored
+    expect(items.find((i) => i.kind === 'bank_line' && i.received === -1200)).toMatchObject({ status: 'open', reason: 'unknown reference', detail: expect.stringMatching(/^money out: .*Bank fee/) });
   });
 
   it('records a resolution without deleting the item, and reports per day and store', async () => {
