@@ -26,6 +26,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['audit'], load: () => import('./audit') },
   { names: ['updates'], load: () => import('./updates') },
   { names: ['users'], load: () => import('./users') },
+  { names: ['loyalty'], load: () => import('./loyalty') },
 ];
 
 /**

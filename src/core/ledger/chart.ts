@@ -68,6 +68,12 @@ export const chartMappingSchema = strict({
    * sale with points posts to suspense, or is refused when there is none.
    */
   loyalty: strict({ liability: accountCodeSchema, expense: accountCodeSchema }).optional(),
+  /**
+   * The other side of HQ's manual adjustments (a goodwill credit, a write-off): points against
+   * the loyalty liability, gift card and store credit balances against the gift card liability.
+   * Without it an adjustment posts to suspense, or is refused when there is none.
+   */
+  adjustments: strict({ points: accountCodeSchema, gift_card: accountCodeSchema }).optional(),
   /** Any other tender kind (voucher, cheque, store credit, ...). */
   other_tenders: keyedCodes,
   revenue: strict({ default: accountCodeSchema.optional(), by_category: keyedCodes }),
@@ -143,6 +149,11 @@ function rolesOf(m: ChartMapping): Role[] {
   if (m.loyalty) {
     one('mapping.loyalty.liability', m.loyalty.liability, ['liability']);
     one('mapping.loyalty.expense', m.loyalty.expense, ['contra-revenue', 'expense']);
+  }
+  if (m.adjustments) {
+    const ADJ = ['expense', 'contra-revenue', 'revenue'] as const;
+    one('mapping.adjustments.points', m.adjustments.points, ADJ);
+    one('mapping.adjustments.gift_card', m.adjustments.gift_card, ADJ);
   }
   // A category may map to a liability: gift cards or deposits sold are owed, not earned.
   one('mapping.revenue.default', m.revenue.default, ['revenue']);
@@ -392,4 +403,13 @@ export function loyaltyLiabilityAccount(chart: Chart): Resolved {
 /** What points granted on a sale cost. */
 export function loyaltyExpenseAccount(chart: Chart): Resolved {
   return loyaltyAccount(chart, 'expense');
+}
+
+/** The counter-account of a manual adjustment of points or of a gift card / store credit balance. */
+export function valueAdjustmentAccount(chart: Chart, which: 'points' | 'gift_card'): Resolved {
+  const code = chart.config.mapping.adjustments?.[which];
+  if (code !== undefined) return { code };
+  const suspense = chart.config.mapping.suspense;
+  if (suspense !== undefined) return { code: suspense, unmapped: `${which} adjustment` };
+  throw new UnmappedAccountError(`mapping.adjustments.${which}`, `${which === 'points' ? 'points' : 'gift card'} adjustments`);
 }

@@ -33,6 +33,7 @@ const commonAccounts: ChartInput['accounts'] = [
   { code: '6110', name: 'Store Supplies', type: 'expense', ledger_name: 'Expenses:Supplies' },
   { code: '6120', name: 'Delivery Costs', type: 'expense', ledger_name: 'Expenses:Delivery' },
   { code: '6200', name: 'Card Processing Fees', type: 'expense', ledger_name: 'Expenses:Card-Fees' },
+  { code: '6300', name: 'Loyalty and Gift Card Adjustments', type: 'expense', ledger_name: 'Expenses:Loyalty-Adjustments' },
   { code: '6900', name: 'Cash Over and Short', type: 'expense', ledger_name: 'Expenses:Cash-Over-Short' },
   { code: '6910', name: 'Cash Rounding', type: 'expense', ledger_name: 'Expenses:Cash-Rounding' },
 ];
@@ -44,6 +45,7 @@ const commonMapping = {
   card_clearing: { by_processor: { stripe: '1110', adyen: '1120', square: '1130', sim: '1190' } },
   gift_card: '2100',
   loyalty: { liability: '2110', expense: '4530' },
+  adjustments: { points: '6300', gift_card: '6300' },
   other_tenders: {},
   revenue: { default: '4000', by_category: { grocery: '4010', produce: '4020', beverages: '4030', bakery: '4040', household: '4050', apparel: '4060' } },
   discounts: { default: '4500', by_kind: { promotion: '4510', override: '4520' }, by_promotion: {} },

@@ -10,6 +10,7 @@ import {
   revenueAccount,
   taxPayableAccount,
   UnmappedAccountError,
+  valueAdjustmentAccount,
   type Chart,
   type Resolved,
 } from './chart';
@@ -34,6 +35,8 @@ export interface PostingUniverse {
 export const TENDER_KINDS = ['cash', 'card', 'gift_card', 'points'] as const;
 /** Entries books writes itself (settlement payouts and fees). */
 export const BOOKS_EVENT_TYPES = ['books.settlement_payout'] as const;
+/** Entries of HQ's manual points and gift card adjustments (src/hub/value/adjust.ts). */
+export const VALUE_ADJUSTMENT_EVENT_TYPE = 'value.adjusted';
 
 export interface Uncovered {
   /** What has no account: `category "toys"`, `event type "books.settlement_payout"`. */
@@ -81,6 +84,10 @@ export function mapCoverage(chart: Chart, u: PostingUniverse): Coverage {
   if (types.has('sale.completed') && u.tender_kinds.includes('points')) {
     check('event type "sale.completed" (points granted)', () => loyaltyExpenseAccount(chart));
   }
+  if (types.has(VALUE_ADJUSTMENT_EVENT_TYPE)) {
+    check(`event type "${VALUE_ADJUSTMENT_EVENT_TYPE}" (points adjustments)`, () => valueAdjustmentAccount(chart, 'points'));
+    check(`event type "${VALUE_ADJUSTMENT_EVENT_TYPE}" (gift card adjustments)`, () => valueAdjustmentAccount(chart, 'gift_card'));
+  }
   if (types.has('books.settlement_payout')) {
     check('event type "books.settlement_payout" (the bank account payouts arrive in)', () => bankAccount(chart));
     for (const p of sorted(u.processors)) check(`event type "books.settlement_payout" (fees of processor "${p}")`, () => processorFeeAccount(chart, p));
@@ -99,6 +106,7 @@ function mappingOf(what: string): string {
   if (what.startsWith('processor')) return 'mapping.card_clearing.by_processor';
   if (what.startsWith('discount')) return 'mapping.discounts.by_kind';
   if (what.includes('fees')) return 'mapping.processor_fees';
+  if (what.includes('adjustments')) return 'mapping.adjustments';
   return 'mapping';
 }
 

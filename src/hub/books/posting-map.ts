@@ -1,5 +1,5 @@
 import { ChartError, loadChart, type Chart, type ChartConfig } from '../../core/ledger/chart';
-import { BOOKS_EVENT_TYPES, describeUnmapped, mapCoverage, mappedKeys, TENDER_KINDS, type Coverage, type PostingUniverse } from '../../core/ledger/map-coverage';
+import { BOOKS_EVENT_TYPES, VALUE_ADJUSTMENT_EVENT_TYPE, describeUnmapped, mapCoverage, mappedKeys, TENDER_KINDS, type Coverage, type PostingUniverse } from '../../core/ledger/map-coverage';
 import { LEDGER_EVENT_TYPES } from '../../core/events/registry';
 import { canonicalJson } from '../../core/protocol/canonical-json';
 import type { Db, Queryable } from '../db/db';
@@ -156,6 +156,8 @@ export async function postingUniverse(q: Queryable, current: Chart): Promise<Pos
   );
   const settlements = (await q.query(`SELECT 1 FROM settlement_payouts LIMIT 1`)).rows.length > 0;
   const loyalty = (await q.query(`SELECT 1 FROM loyalty_settings LIMIT 1`)).rows.length > 0;
+  // Adjustments made (or mapped) before: a new version must still post them.
+  const adjusted = current.config.mapping.adjustments !== undefined || (await q.query(`SELECT 1 FROM value_movements WHERE kind = 'adjust' LIMIT 1`)).rows.length > 0;
   const tenderKinds: string[] = TENDER_KINDS.filter((k) => k !== 'points');
   if (loyalty || current.config.mapping.loyalty) tenderKinds.push('points');
   return {
@@ -163,6 +165,6 @@ export async function postingUniverse(q: Queryable, current: Chart): Promise<Pos
     taxes: [...taxes.rows, ...prev.taxes],
     processors: [...procs.rows.map((r) => r.p), ...prev.processors],
     tender_kinds: tenderKinds,
-    event_types: [...LEDGER_EVENT_TYPES, ...(settlements || current.config.mapping.bank !== undefined ? BOOKS_EVENT_TYPES : [])],
+    event_types: [...LEDGER_EVENT_TYPES, ...(settlements || current.config.mapping.bank !== undefined ? BOOKS_EVENT_TYPES : []), ...(adjusted ? [VALUE_ADJUSTMENT_EVENT_TYPE] : [])],
   };
 }

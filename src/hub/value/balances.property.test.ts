@@ -10,14 +10,18 @@ import { salePayload, type RegisterSim } from '../testing/register-sim';
 import { reconcileValue } from './reconcile';
 import { reserve } from './reservations';
 import { giftCardSale, goodsSale, newId } from './testing';
+import { adjustValue, ValueAdjustmentError } from './adjust';
+import { trialBalance } from '../ledger-queries';
 
 // Property: for any interleaving of loads, earns, redemptions (reserved online, or offline),
-// refunds onto a card and retries of batches from two registers, every card's balance is the
+// refunds onto a card, HQ's manual adjustments (each sent twice under its key) and retries of
+// batches from two registers, every card's balance is the
 // sum of what was journalled, equals the sum of its movements, does not change when any
 // batch is sent again, no reservation stays held, and the ledger's gift card and points
-// liabilities equal the sums of the balances.
+// liabilities equal the sums of the balances, and the trial balance is zero.
 
-const processor = coreProcessor(defaultChart('us'));
+const chart = defaultChart('us');
+const processor = coreProcessor(chart);
 const RUNS = Number(process.env.VALUE_PROPERTY_RUNS ?? 4);
 
 type Op =
@@ -26,6 +30,7 @@ type Op =
   | { t: 0 | 1; kind: 'refund'; card: number; amount: number }
   | { t: 0 | 1; kind: 'earn'; customer: number; points: number }
   | { t: 0 | 1; kind: 'spend'; customer: number; points: number; offline: boolean }
+  | { t: 0 | 1; kind: 'adjust'; target: number; amount: number }
   | { t: 0 | 1; kind: 'push'; n: number }
   | { t: 0 | 1; kind: 'resend' };
 
@@ -36,6 +41,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: term, kind: fc.constant('refund' as const), card: fc.nat(2), amount: fc.integer({ min: 1, max: 2000 }) }),
   fc.record({ t: term, kind: fc.constant('earn' as const), customer: fc.nat(1), points: fc.integer({ min: 1, max: 500 }) }),
   fc.record({ t: term, kind: fc.constant('spend' as const), customer: fc.nat(1), points: fc.integer({ min: 1, max: 400 }), offline: fc.boolean() }),
+  // target 0-2: a card, 3-4: a customer's points; negative ones may be refused (not below zero).
+  fc.record({ t: term, kind: fc.constant('adjust' as const), target: fc.nat(4), amount: fc.integer({ min: -3000, max: 3000 }).filter((n) => n !== 0) }),
   fc.record({ t: term, kind: fc.constant('push' as const), n: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ t: term, kind: fc.constant('resend' as const) }),
 );
@@ -77,6 +84,7 @@ describe.each(testBackends())('gift card and points balances under any interleav
         run += 1;
         const cards = [0, 1, 2].map((i) => `R${run}X${Date.now() % 100000}-${i}`);
         const customers = [newId(), newId()];
+        for (const c of customers) await t.db.query(`INSERT INTO customers (customer_id, name, origin_store_id, created_by) VALUES ($1, 'Prop', 'P', 'test')`, [c]);
         const expected = new Map<string, number>();
         const add = (acct: string, v: number) => expected.set(acct, (expected.get(acct) ?? 0) + v);
         const pending: JournalEvent[][] = [[], []];
@@ -124,6 +132,20 @@ describe.each(testBackends())('gift card and points balances under any interleav
               if (ok) add(`points:${c}`, -op.points);
               break;
             }
+            case 'adjust': {
+              const target = op.target < 3 ? ({ kind: 'gift_card', gift_card_id: cards[op.target]! } as const) : ({ kind: 'points', customer_id: customers[op.target - 3]! } as const);
+              const req = { key: `prop-${newId()}`, amount: op.amount, reason: 'property', currency: 'USD' };
+              try {
+                const first = await adjustValue(t.db, chart, target, req, { user_id: 'hq-prop' });
+                expect(first.applied).toBe(true);
+                const again = await adjustValue(t.db, chart, target, req, { user_id: 'hq-prop' });
+                expect({ ...again, applied: true }).toEqual(first);
+                add(first.account_id, op.amount);
+              } catch (e) {
+                if (!(e instanceof ValueAdjustmentError) || !['INSUFFICIENT_BALANCE', 'NOT_FOUND'].includes(e.code) || op.amount > 0) throw e;
+              }
+              break;
+            }
             case 'push':
               await push(op.t, pending[op.t]!.splice(0, op.n));
               break;
@@ -147,6 +169,7 @@ describe.each(testBackends())('gift card and points balances under any interleav
         expect(r.drift).toEqual([]);
         expect(r.gift_cards.every((g) => g.difference === 0)).toBe(true);
         expect(r.points?.difference).toBe(0);
+        expect((await trialBalance(t.db)).balanced).toBe(true);
         const held = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM value_reservations WHERE status = 'held'`);
         expect(held.rows[0]!.n).toBe(0);
       }),
