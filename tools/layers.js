@@ -46,8 +46,9 @@ export const LAYER_IMPORTS = {
   // handheld's bundle fails on any node: import that would reach it (src/hub/http/handheld-page.ts).
   handheld: ['handheld', 'core', 'main', 'sync'],
   cli: ['cli', 'core', 'drivers', 'sync', 'hub', 'main'],
-  // tests/bench runs the benchmark table at a tiny size so it cannot rot.
-  tests: ['tests', 'core', 'drivers', 'sync', 'hub', 'main', 'cli', 'bench'],
+  // tests/bench runs the benchmark table at a tiny size so it cannot rot; tests also read the
+  // console's text catalogs (src/hq/locales: the German e2e compares pages with them).
+  tests: ['tests', 'core', 'drivers', 'sync', 'hub', 'main', 'cli', 'bench', 'hq'],
   bench: ['bench', 'core', 'drivers', 'sync', 'hub', 'main', 'cli'],
 };
 

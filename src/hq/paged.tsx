@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { errorText } from './api';
+import i18next from 'i18next';
 import { Empty, Notice } from './ui';
 
 // One paged table for every list the hub pages with its keyset cursors (docs/hub.md: `limit`,
@@ -104,12 +105,14 @@ export function PagedTable<T>(props: {
   compact?: boolean;
 }) {
   const { paged } = props;
-  const [back, forward] = props.pagerWords ?? ['← Newer', 'Older →'];
+  const [back, forward] = props.pagerWords ?? [i18next.t('paged.newer'), i18next.t('paged.older')];
   return (
     <div className="paged" aria-busy={paged.loading}>
+      {/* The same progress line on every list while a page loads (the rows stay until it arrives). */}
+      <div className={`paged-progress${paged.loading ? ' on' : ''}`} role="progressbar" aria-label={i18next.t('paged.loading')} aria-hidden={!paged.loading} />
       {paged.error ? <Notice kind="error">{paged.error}</Notice> : null}
       {paged.loading && paged.rows.length === 0 ? (
-        <Empty>Loading…</Empty>
+        <Empty>{i18next.t('paged.loading')}</Empty>
       ) : paged.rows.length === 0 ? (
         <Empty>{props.empty}</Empty>
       ) : (
@@ -137,11 +140,11 @@ export function PagedTable<T>(props: {
         </table>
       )}
       {paged.hasNewer || paged.hasOlder ? (
-        <nav className="pager" aria-label={`${props.label}: pages`}>
+        <nav className="pager" aria-label={i18next.t('paged.pages', { label: props.label })}>
           <button type="button" className="btn btn-small" disabled={!paged.hasNewer || paged.loading} onClick={paged.newer}>
             {back}
           </button>
-          <span>Page {paged.page}</span>
+          <span>{i18next.t('paged.page', { page: paged.page })}</span>
           <button type="button" className="btn btn-small" disabled={!paged.hasOlder || paged.loading} onClick={paged.older} data-testid={props.testId ? `${props.testId}-older` : undefined}>
             {forward}
           </button>

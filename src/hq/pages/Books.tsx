@@ -2,6 +2,8 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { errorText } from '../api';
 import { fmt } from '../money';
 import { usePaged, PagedTable, type Column } from '../paged';
+import i18next from 'i18next';
+import { Account, useAccountNames, accountText } from '../accounts';
 import { ago, Empty, Notice, PageHeader, Progress, StoreSelect, storeName, timeText, typeLabel, useLoad, useSession } from '../ui';
 
 // The books (docs/books.md), one tab each in the URL (#/books?tab=exports): the journal of
@@ -10,14 +12,9 @@ import { ago, Empty, Notice, PageHeader, Progress, StoreSelect, storeName, timeT
 // operations show their steps as they happen; nothing here edits an entry: corrections and
 // resolutions are added beside what they correct.
 
-const TABS = [
-  { id: 'journal', label: 'Journal' },
-  { id: 'trial', label: 'Trial balance' },
-  { id: 'exports', label: 'Exports' },
-  { id: 'corrections', label: 'Corrections' },
-  { id: 'reconciliation', label: 'Reconciliation' },
-  { id: 'history', label: 'History import' },
-] as const;
+const TABS = [{ id: 'journal' }, { id: 'trial' }, { id: 'exports' }, { id: 'corrections' }, { id: 'reconciliation' }, { id: 'history' }] as const;
+// Texts are read at render time; a change of language draws the page again (App keys <main> by it).
+const t = (key: string, opts?: Record<string, unknown>): string => i18next.t(`books.${key}`, opts ?? {});
 type TabId = (typeof TABS)[number]['id'];
 
 function tabFromHash(): TabId {
@@ -36,16 +33,16 @@ export function Books() {
   const chainWide = me.role === 'admin' || me.role === 'hq';
   return (
     <>
-      <PageHeader title="Books" subtitle="The general ledger, its exports to accounting tools, corrections that come back, and reconciliation with the bank and card processors." />
-      <nav className="tabs" aria-label="Books">
-        {TABS.map((t) => (
-          <a key={t.id} href={`#/books?tab=${t.id}`} className={t.id === tab ? 'on' : ''} aria-current={t.id === tab ? 'page' : undefined} data-testid={`books-tab-${t.id}`}>
-            {t.label}
+      <PageHeader title={t('title')} subtitle={t('subtitle')} />
+      <nav className="tabs" aria-label={t('title')}>
+        {TABS.map((x) => (
+          <a key={x.id} href={`#/books?tab=${x.id}`} className={x.id === tab ? 'on' : ''} aria-current={x.id === tab ? 'page' : undefined} data-testid={`books-tab-${x.id}`}>
+            {t(`tab_${x.id}`)}
           </a>
         ))}
       </nav>
       {!chainWide ? (
-        <Notice kind="info">The books are for admin and HQ users.</Notice>
+        <Notice kind="info">{t('onlyChain')}</Notice>
       ) : tab === 'journal' ? (
         <Journal />
       ) : tab === 'trial' ? (
@@ -95,12 +92,16 @@ function Figure(props: { label: string; value: ReactNode; testId?: string }) {
 }
 
 function LinesCells(props: { lines: Line[] }) {
+  const { api } = useSession();
+  const names = useAccountNames(api);
   return (
     <table className="table compact entry-lines">
       <tbody>
         {props.lines.map((l, i) => (
           <tr key={i}>
-            <td className="mono-ish">{l.account}</td>
+            <td>
+              <Account names={names} code={l.account} />
+            </td>
             <td className="num">{l.debit ? fmt(l.debit, l.currency) : ''}</td>
             <td className="num">{l.credit ? fmt(l.credit, l.currency) : ''}</td>
           </tr>
@@ -111,7 +112,7 @@ function LinesCells(props: { lines: Line[] }) {
 }
 
 async function readFile(file: File, as: 'text' | 'base64'): Promise<string> {
-  if (file.size > 6 * 1024 * 1024) throw new Error(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MB; the console takes files up to 6 MB (use the CLI for larger ones)`);
+  if (file.size > 6 * 1024 * 1024) throw new Error(t('tooBig', { name: file.name, mb: (file.size / 1024 / 1024).toFixed(1) }));
   if (as === 'text') return file.text();
   const bytes = new Uint8Array(await file.arrayBuffer());
   let bin = '';
@@ -155,6 +156,7 @@ function useAccounts(): string[] {
 function Journal() {
   const { api, stores } = useSession();
   const accounts = useAccounts();
+  const names = useAccountNames(api);
   const [f, setF] = useState(() => ({ from: '', to: '', store: '', account: decodeURIComponent(/[?&]account=([^&]+)/.exec(location.hash)?.[1] ?? '') }));
   const [bad, setBad] = useState<string | null>(null);
   const key = JSON.stringify(f);
@@ -167,52 +169,52 @@ function Journal() {
   );
   const set = (k: keyof typeof f) => (v: string) => {
     const next = { ...f, [k]: v };
-    if (next.from && next.to && next.from > next.to) return setBad('“From” is after “To”.');
+    if (next.from && next.to && next.from > next.to) return setBad(t('fromAfterTo'));
     setBad(null);
     setF(next);
   };
   const columns: Array<Column<EntryRow>> = [
-    { header: 'Date', cell: (e) => e.date, className: 'nowrap' },
+    { header: t('date'), cell: (e) => e.date, className: 'nowrap' },
     {
-      header: 'Entry',
+      header: t('entry'),
       cell: (e) => (
         <>
           <div>{e.memo || typeLabel(e.event_type)}</div>
           <div className="muted small">
             <span className="mono-ish">{e.entry_id}</span>
-            {e.reverses ? ` · reverses ${e.reverses}` : ''}
-            {e.adjusts ? ` · adjusts ${e.adjusts}` : ''}
+            {e.reverses ? ` · ${t('reverses', { id: e.reverses })}` : ''}
+            {e.adjusts ? ` · ${t('adjusts', { id: e.adjusts })}` : ''}
           </div>
           {e.event_id ? (
             <a href={`#/sales?open=${e.event_id}`} className="small" data-testid="entry-sale-link">
-              Open {typeLabel(e.event_type).toLowerCase()} →
+              {t('openEvent', { what: typeLabel(e.event_type) })}
             </a>
           ) : null}
         </>
       ),
     },
-    { header: 'Store', cell: (e) => (e.store_id ? storeName(stores, e.store_id) : <span className="muted">books</span>) },
-    { header: 'Lines (account · debit · credit)', cell: (e) => <LinesCells lines={e.lines} /> },
+    { header: i18next.t('common.store'), cell: (e) => (e.store_id ? storeName(stores, e.store_id) : <span className="muted">{t('booksOnly')}</span>) },
+    { header: t('linesCol'), cell: (e) => <LinesCells lines={e.lines} /> },
   ];
   return (
     <>
-      <div className="filters card" role="search" aria-label="Find ledger entries">
+      <div className="filters card" role="search" aria-label={t('findEntries')}>
         <label className="field">
-          <span>From</span>
+          <span>{i18next.t('common.from')}</span>
           <input type="date" value={f.from} onChange={(e) => set('from')(e.target.value)} data-testid="journal-from" />
         </label>
         <label className="field">
-          <span>To</span>
+          <span>{i18next.t('common.to')}</span>
           <input type="date" value={f.to} onChange={(e) => set('to')(e.target.value)} data-testid="journal-to" />
         </label>
         <StoreSelect value={f.store} onChange={set('store')} all testId="journal-store" />
         <label className="field">
-          <span>Account</span>
+          <span>{t('account')}</span>
           <select value={f.account} onChange={(e) => set('account')(e.target.value)} data-testid="journal-account">
-            <option value="">All accounts</option>
+            <option value="">{t('allAccounts')}</option>
             {accounts.map((a) => (
               <option key={a} value={a}>
-                {a}
+                {accountText(names, a)}
               </option>
             ))}
           </select>
@@ -222,8 +224,8 @@ function Journal() {
         </button>
       </div>
       {bad ? <Notice kind="error">{bad}</Notice> : null}
-      <section className="card" aria-label="Ledger entries">
-        <PagedTable paged={entries} columns={columns} rowKey={(e) => e.entry_id} label="Ledger entries" testId="journal" rowTestId="journal-row" empty="No ledger entries match." />
+      <section className="card" aria-label={t('entries')}>
+        <PagedTable paged={entries} columns={columns} rowKey={(e) => e.entry_id} label={t('entries')} testId="journal" rowTestId="journal-row" empty={t('noEntries')} />
       </section>
     </>
   );
@@ -239,17 +241,18 @@ interface TrialBalanceReply {
 
 function TrialBalance() {
   const { api } = useSession();
+  const names = useAccountNames(api);
   const [f, setF] = useState({ from: '', to: '', store: '' });
   const tb = useLoad(() => api.get<TrialBalanceReply>('/api/ledger/trial-balance', { from: f.from, to: f.to, store_id: f.store }), [JSON.stringify(f)]);
   return (
     <>
-      <div className="filters card" role="search" aria-label="Trial balance range">
+      <div className="filters card" role="search" aria-label={t('tbRange')}>
         <label className="field">
-          <span>From</span>
+          <span>{i18next.t('common.from')}</span>
           <input type="date" value={f.from} onChange={(e) => setF({ ...f, from: e.target.value })} data-testid="tb-from" />
         </label>
         <label className="field">
-          <span>To</span>
+          <span>{i18next.t('common.to')}</span>
           <input type="date" value={f.to} onChange={(e) => setF({ ...f, to: e.target.value })} data-testid="tb-to" />
         </label>
         <StoreSelect value={f.store} onChange={(v) => setF({ ...f, store: v })} all testId="tb-store" />
@@ -261,30 +264,30 @@ function TrialBalance() {
       {tb.data ? (
         <section className="card" aria-labelledby="tb-h">
           <div className="row between">
-            <h2 id="tb-h">Trial balance</h2>
+            <h2 id="tb-h">{t('tab_trial')}</h2>
             <span className={`pill ${tb.data.balanced ? 'pill-ok' : 'pill-bad'}`} data-testid="tb-balanced">
-              {tb.data.balanced ? 'Balanced' : 'Not balanced'}
+              {tb.data.balanced ? t('balanced') : t('notBalanced')}
             </span>
           </div>
           {tb.data.rows.length === 0 ? (
-            <Empty>No entries posted in this range.</Empty>
+            <Empty>{t('noPosted')}</Empty>
           ) : (
             <table className="table" data-testid="trial-balance">
               <thead>
                 <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col">Currency</th>
-                  <th scope="col" className="num">Debit</th>
-                  <th scope="col" className="num">Credit</th>
-                  <th scope="col" className="num">Balance</th>
+                  <th scope="col">{t('account')}</th>
+                  <th scope="col">{t('currency')}</th>
+                  <th scope="col" className="num">{t('debit')}</th>
+                  <th scope="col" className="num">{t('credit')}</th>
+                  <th scope="col" className="num">{t('balance')}</th>
                 </tr>
               </thead>
               <tbody>
                 {tb.data.rows.map((r) => (
                   <tr key={`${r.account}-${r.currency}`}>
                     <td>
-                      <a href={`#/books?tab=journal&account=${encodeURIComponent(r.account)}`} title="Its entries in the journal">
-                        {r.account}
+                      <a href={`#/books?tab=journal&account=${encodeURIComponent(r.account)}`} title={t('itsEntries')}>
+                        <Account names={names} code={r.account} />
                       </a>
                     </td>
                     <td>{r.currency}</td>
@@ -295,13 +298,13 @@ function TrialBalance() {
                 ))}
               </tbody>
               <tfoot>
-                {Object.entries(tb.data.totals).map(([cur, t]) => (
+                {Object.entries(tb.data.totals).map(([cur, sum]) => (
                   <tr key={cur}>
-                    <th scope="row">Total</th>
+                    <th scope="row">{t('total')}</th>
                     <td>{cur}</td>
-                    <td className="num strong">{fmt(t.debit, cur)}</td>
-                    <td className="num strong">{fmt(t.credit, cur)}</td>
-                    <td className="num strong">{fmt(t.debit - t.credit, cur)}</td>
+                    <td className="num strong">{fmt(sum.debit, cur)}</td>
+                    <td className="num strong">{fmt(sum.credit, cur)}</td>
+                    <td className="num strong">{fmt(sum.debit - sum.credit, cur)}</td>
                   </tr>
                 ))}
               </tfoot>
@@ -328,8 +331,10 @@ interface Batch {
   created_by: string;
   created_at: string;
 }
-const FORMAT_LABEL: Record<Batch['format'], string> = { hledger: 'hledger journal', beancount: 'Beancount', 'quickbooks-csv': 'QuickBooks Online CSV', 'xero-csv': 'Xero manual journal CSV' };
-const MODE_LABEL: Record<Batch['mode'], string> = { per_transaction: 'One entry per sale', daily_summary: 'Daily summary per store' };
+const FORMATS: Array<Batch['format']> = ['hledger', 'beancount', 'quickbooks-csv', 'xero-csv'];
+const MODES: Array<Batch['mode']> = ['per_transaction', 'daily_summary'];
+const formatLabel = (f: string) => t(`f_${f}`);
+const modeLabel = (m: string) => t(`m_${m}`);
 
 function Exports() {
   const { api } = useSession();
@@ -342,7 +347,7 @@ function Exports() {
     try {
       const file = await api.file(`/api/books/exports/${b.batch_id}/file`);
       saveFile(file.name, file.text, b.format.endsWith('csv') ? 'text/csv' : 'text/plain');
-      setNote({ kind: 'ok', text: `Downloaded ${file.name}.` });
+      setNote({ kind: 'ok', text: t('downloaded', { name: file.name }) });
     } catch (err) {
       setNote({ kind: 'error', text: errorText(err) });
     }
@@ -350,7 +355,7 @@ function Exports() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setNote(null);
-    if (f.from && f.to && f.from > f.to) return setNote({ kind: 'error', text: '“From” is after “To”.' });
+    if (f.from && f.to && f.from > f.to) return setNote({ kind: 'error', text: t('fromAfterTo') });
     setStep(0);
     try {
       const b = await api.post<Batch>('/api/books/exports', {
@@ -364,7 +369,7 @@ function Exports() {
       });
       setStep(1);
       batches.reload();
-      setNote({ kind: 'ok', text: `Batch ${b.batch_id} for ${b.target}: ${b.entry_count} entries. Download it below.` });
+      setNote({ kind: 'ok', text: t('batchMade', { id: b.batch_id, target: b.target, count: b.entry_count }) });
     } catch (err) {
       setNote({ kind: 'error', text: errorText(err) });
     } finally {
@@ -372,19 +377,19 @@ function Exports() {
     }
   };
   const columns: Array<Column<Batch>> = [
-    { header: 'Batch', cell: (b) => <span className="strong">#{b.batch_id}</span> },
-    { header: 'Created', cell: (b) => <span title={timeText(b.created_at)}>{ago(b.created_at)}</span>, className: 'nowrap' },
-    { header: 'Target', cell: (b) => b.target },
-    { header: 'Format', cell: (b) => FORMAT_LABEL[b.format] },
-    { header: 'Posting', cell: (b) => MODE_LABEL[b.mode] },
-    { header: 'Range', cell: (b) => `${b.range_from ?? 'start'} – ${b.range_to ?? 'now'}${b.repeat ? ' (again)' : ''}`, className: 'nowrap' },
-    { header: 'Entries', cell: (b) => b.entry_count, num: true },
-    { header: 'By', cell: (b) => b.created_by },
+    { header: t('batch'), cell: (b) => <span className="strong">#{b.batch_id}</span> },
+    { header: t('created'), cell: (b) => <span title={timeText(b.created_at)}>{ago(b.created_at)}</span>, className: 'nowrap' },
+    { header: t('target'), cell: (b) => b.target },
+    { header: t('format'), cell: (b) => formatLabel(b.format) },
+    { header: t('posting'), cell: (b) => modeLabel(b.mode) },
+    { header: t('range'), cell: (b) => `${b.range_from ?? t('start')} – ${b.range_to ?? t('now')}${b.repeat ? ` ${t('again')}` : ''}`, className: 'nowrap' },
+    { header: t('entriesCol'), cell: (b) => b.entry_count, num: true },
+    { header: t('by'), cell: (b) => b.created_by },
     {
-      header: <span className="sr-only">Download</span>,
+      header: <span className="sr-only">{t('download')}</span>,
       cell: (b) => (
-        <button type="button" className="btn btn-small" onClick={() => void download(b)} data-testid="batch-download" aria-label={`Download batch ${b.batch_id}`}>
-          Download
+        <button type="button" className="btn btn-small" onClick={() => void download(b)} data-testid="batch-download" aria-label={t('downloadBatch', { id: b.batch_id })}>
+          {t('download')}
         </button>
       ),
     },
@@ -392,62 +397,62 @@ function Exports() {
   return (
     <>
       <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="exp-h" data-testid="export-form">
-        <h2 id="exp-h">New export batch</h2>
-        <p className="muted small">A batch holds the entries new to its target since its last batch (or all of them, when asked). Exporting the same entries to a target twice is refused unless you ask for it again.</p>
+        <h2 id="exp-h">{t('newBatch')}</h2>
+        <p className="muted small">{t('batchLead')}</p>
         <div className="form-grid">
           <label className="field">
-            <span>Target (the books it goes to)</span>
+            <span>{t('targetLabel')}</span>
             <input value={f.target} onChange={(e) => setF({ ...f, target: e.target.value })} required maxLength={64} data-testid="export-target" />
           </label>
           <label className="field">
-            <span>Format</span>
+            <span>{t('format')}</span>
             <select value={f.format} onChange={(e) => setF({ ...f, format: e.target.value as Batch['format'] })} data-testid="export-format">
-              {(Object.keys(FORMAT_LABEL) as Array<Batch['format']>).map((k) => (
+              {FORMATS.map((k) => (
                 <option key={k} value={k}>
-                  {FORMAT_LABEL[k]}
+                  {formatLabel(k)}
                 </option>
               ))}
             </select>
           </label>
           <label className="field">
-            <span>Posting mode</span>
+            <span>{t('postingMode')}</span>
             <select value={f.mode} onChange={(e) => setF({ ...f, mode: e.target.value as Batch['mode'] })} data-testid="export-mode">
-              {(Object.keys(MODE_LABEL) as Array<Batch['mode']>).map((k) => (
+              {MODES.map((k) => (
                 <option key={k} value={k}>
-                  {MODE_LABEL[k]}
+                  {modeLabel(k)}
                 </option>
               ))}
             </select>
           </label>
           <label className="field">
-            <span>From (optional)</span>
+            <span>{t('fromOpt')}</span>
             <input type="date" value={f.from} onChange={(e) => setF({ ...f, from: e.target.value })} data-testid="export-from" />
           </label>
           <label className="field">
-            <span>To (optional)</span>
+            <span>{t('toOpt')}</span>
             <input type="date" value={f.to} onChange={(e) => setF({ ...f, to: e.target.value })} data-testid="export-to" />
           </label>
           <fieldset className="targets">
-            <legend>Entries</legend>
+            <legend>{t('entriesCol')}</legend>
             <label className="check">
-              <input type="checkbox" checked={f.all} onChange={(e) => setF({ ...f, all: e.target.checked })} /> All in the range, not only new ones
+              <input type="checkbox" checked={f.all} onChange={(e) => setF({ ...f, all: e.target.checked })} /> {t('allInRange')}
             </label>
             <label className="check">
-              <input type="checkbox" checked={f.again} onChange={(e) => setF({ ...f, again: e.target.checked })} /> Allow entries this target has had
+              <input type="checkbox" checked={f.again} onChange={(e) => setF({ ...f, again: e.target.checked })} /> {t('allowAgain')}
             </label>
           </fieldset>
         </div>
-        {step !== null ? <Steps steps={['Selecting the entries and writing the file…', 'Done']} at={step} testId="export-steps" /> : null}
+        {step !== null ? <Steps steps={[t('stepWriting'), t('stepDone')]} at={step} testId="export-steps" /> : null}
         {note ? <Notice kind={note.kind} testId="export-note">{note.text}</Notice> : null}
         <div className="row end">
           <button type="submit" className="btn btn-primary" disabled={step !== null} data-testid="export-create">
-            Create batch
+            {t('createBatch')}
           </button>
         </div>
       </form>
       <section className="card" aria-labelledby="exph-h">
-        <h2 id="exph-h">Export history</h2>
-        <PagedTable paged={batches} columns={columns} rowKey={(b) => String(b.batch_id)} rowData={(b) => ({ batch: String(b.batch_id) })} label="Export batches" testId="batches" rowTestId="batch-row" empty="No exports yet." />
+        <h2 id="exph-h">{t('exportHistory')}</h2>
+        <PagedTable paged={batches} columns={columns} rowKey={(b) => String(b.batch_id)} rowData={(b) => ({ batch: String(b.batch_id) })} label={t('batches')} testId="batches" rowTestId="batch-row" empty={t('noExports')} />
       </section>
     </>
   );
@@ -507,7 +512,7 @@ function Corrections() {
       const r = await api.post<{ import_id: number; adjusted: unknown[]; needs_person: unknown[]; already_imported: boolean }>('/api/books/corrections', { format, content, batch_id: preview.batch_id, file_name: file.name });
       setPreview(null);
       imports.reload();
-      setNote({ kind: 'ok', text: r.already_imported ? `This file was imported before (import #${r.import_id}); nothing changed.` : `Import #${r.import_id}: ${r.adjusted.length} adjusting entries posted, ${r.needs_person.length} left for a person.` });
+      setNote({ kind: 'ok', text: r.already_imported ? t('importedBefore', { id: r.import_id }) : t('corrPosted', { id: r.import_id, adjusted: r.adjusted.length, person: r.needs_person.length }) });
     } catch (err) {
       setNote({ kind: 'error', text: errorText(err) });
     } finally {
@@ -515,62 +520,62 @@ function Corrections() {
     }
   };
   const columns: Array<Column<CorrectionImport>> = [
-    { header: 'Import', cell: (i) => <span className="strong">#{i.import_id}</span> },
-    { header: 'When', cell: (i) => <span title={timeText(i.imported_at)}>{ago(i.imported_at)}</span> },
-    { header: 'Batch', cell: (i) => `#${i.batch_id}` },
-    { header: 'File', cell: (i) => i.file_name || <span className="muted">—</span> },
-    { header: 'By', cell: (i) => i.imported_by },
-    { header: 'Adjusted', cell: (i) => i.summary.adjusted ?? 0, num: true },
-    { header: 'For a person', cell: (i) => i.summary.needs_person ?? 0, num: true },
-    { header: 'Unchanged', cell: (i) => i.summary.unchanged ?? 0, num: true },
+    { header: t('import'), cell: (i) => <span className="strong">#{i.import_id}</span> },
+    { header: t('when'), cell: (i) => <span title={timeText(i.imported_at)}>{ago(i.imported_at)}</span> },
+    { header: t('batch'), cell: (i) => `#${i.batch_id}` },
+    { header: t('file'), cell: (i) => i.file_name || <span className="muted">—</span> },
+    { header: t('by'), cell: (i) => i.imported_by },
+    { header: t('adjusted'), cell: (i) => i.summary.adjusted ?? 0, num: true },
+    { header: t('forPerson'), cell: (i) => i.summary.needs_person ?? 0, num: true },
+    { header: t('unchanged'), cell: (i) => i.summary.unchanged ?? 0, num: true },
   ];
   return (
     <>
       <form className="card" onSubmit={(e) => void check(e)} aria-labelledby="corr-h" data-testid="corrections-form">
-        <h2 id="corr-h">Import corrections</h2>
+        <h2 id="corr-h">{t('importCorrections')}</h2>
         <p className="muted small">
-          Upload an export the finance team edited in its tool (reclassified, fixed a tender, deleted a duplicate). The hub compares it entry by entry with what it exported and shows the adjusting entries it would post; nothing is posted until you apply.
+          {t('corrLead')}
         </p>
         <div className="row gap">
           <label className="field">
-            <span>Format</span>
+            <span>{t('format')}</span>
             <select value={format} onChange={(e) => setFormat(e.target.value as 'hledger' | 'beancount')} data-testid="corrections-format">
-              <option value="hledger">hledger journal</option>
-              <option value="beancount">Beancount</option>
+              <option value="hledger">{formatLabel('hledger')}</option>
+              <option value="beancount">{formatLabel('beancount')}</option>
             </select>
           </label>
           <label className="field grow">
-            <span>Edited file</span>
+            <span>{t('editedFile')}</span>
             <input type="file" accept=".journal,.ledger,.hledger,.beancount,.txt" onChange={(e) => { setFile(e.target.files?.[0] ?? null); setPreview(null); }} data-testid="corrections-file" />
           </label>
           <button type="submit" className="btn" disabled={!file || step !== null} data-testid="corrections-check">
-            Check file
+            {t('checkFile')}
           </button>
         </div>
-        {step !== null ? <Steps steps={['Reading the file', 'Comparing with what was exported', 'Posting the adjusting entries']} at={step} testId="corrections-steps" /> : null}
+        {step !== null ? <Steps steps={[t('stepReading'), t('stepComparing'), t('stepPosting')]} at={step} testId="corrections-steps" /> : null}
         {note ? <Notice kind={note.kind} testId="corrections-note">{note.text}</Notice> : null}
       </form>
       {preview ? (
         <section className="card" aria-labelledby="diff-h" data-testid="corrections-preview">
           <div className="row between">
-            <h2 id="diff-h">What this file would post (batch #{preview.batch_id})</h2>
+            <h2 id="diff-h">{t('wouldPost', { id: preview.batch_id })}</h2>
             <button type="button" className="btn btn-primary" onClick={() => void apply()} disabled={step !== null || preview.already_imported || preview.adjustments.length === 0} data-testid="corrections-apply">
-              Post {preview.adjustments.length} adjusting {preview.adjustments.length === 1 ? 'entry' : 'entries'}
+              {t('postN', { count: preview.adjustments.length })}
             </button>
           </div>
-          {preview.already_imported ? <Notice kind="info">This exact file was imported before; importing it again changes nothing.</Notice> : null}
+          {preview.already_imported ? <Notice kind="info">{t('exactBefore')}</Notice> : null}
           <div className="figures">
-            <Figure label="Adjusting entries" value={preview.adjustments.length} testId="corr-adjusted" />
-            <Figure label="For a person" value={preview.needs_person.length} testId="corr-person" />
-            <Figure label="Unchanged" value={preview.unchanged} testId="corr-unchanged" />
+            <Figure label={t('adjustingEntries')} value={preview.adjustments.length} testId="corr-adjusted" />
+            <Figure label={t('forPerson')} value={preview.needs_person.length} testId="corr-person" />
+            <Figure label={t('unchanged')} value={preview.unchanged} testId="corr-unchanged" />
           </div>
           {preview.adjustments.length ? (
             <table className="table" data-testid="corrections-diff">
               <thead>
                 <tr>
-                  <th scope="col">Corrects</th>
-                  <th scope="col">Date</th>
-                  <th scope="col">Adjusting entry (account · debit · credit)</th>
+                  <th scope="col">{t('corrects')}</th>
+                  <th scope="col">{t('date')}</th>
+                  <th scope="col">{t('adjustingCol')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -591,7 +596,7 @@ function Corrections() {
           ) : null}
           {preview.needs_person.length ? (
             <>
-              <h3>Left for a person</h3>
+              <h3>{t('leftForPerson')}</h3>
               <ul className="plain bad-rows" data-testid="corrections-person">
                 {preview.needs_person.map((n, i) => (
                   <li key={i}>
@@ -604,8 +609,8 @@ function Corrections() {
         </section>
       ) : null}
       <section className="card" aria-labelledby="corrh-h">
-        <h2 id="corrh-h">Earlier corrections</h2>
-        <PagedTable paged={imports} columns={columns} rowKey={(i) => String(i.import_id)} label="Corrections imports" testId="correction-imports" empty="No corrections imported yet." />
+        <h2 id="corrh-h">{t('earlierCorrections')}</h2>
+        <PagedTable paged={imports} columns={columns} rowKey={(i) => String(i.import_id)} label={t('corrImports')} testId="correction-imports" empty={t('noCorrections')} />
       </section>
     </>
   );
@@ -649,13 +654,13 @@ interface ImportRow {
   imported_by: string;
   imported_at: string;
 }
-const KIND_LABEL: Record<string, string> = { card_tender: 'Card sale', settlement_line: 'Settlement line', payout: 'Payout', bank_line: 'Bank line', cash_deposit: 'Cash deposit' };
+const kindLabel = (k: string) => t(`k_${k}`, { defaultValue: k });
 
 function ItemStatus(props: { status: string; reason: string | null; resolved: boolean }) {
-  if (props.resolved) return <span className="tag tag-resolved" data-testid="item-status">Resolved</span>;
-  if (props.status === 'matched') return <span className="tag tag-matched" data-testid="item-status">Matched</span>;
-  if (props.status === 'open') return <span className="tag tag-open" data-testid="item-status">Open · {props.reason ?? 'unmatched'}</span>;
-  return <span className="tag tag-not-reconciled" data-testid="item-status">Not reconciled</span>;
+  if (props.resolved) return <span className="tag tag-resolved" data-testid="item-status">{t('resolved')}</span>;
+  if (props.status === 'matched') return <span className="tag tag-matched" data-testid="item-status">{t('matched')}</span>;
+  if (props.status === 'open') return <span className="tag tag-open" data-testid="item-status">{t('openReason', { reason: props.reason ?? t('unmatched') })}</span>;
+  return <span className="tag tag-not-reconciled" data-testid="item-status">{t('notReconciled')}</span>;
 }
 
 function ResolveForm(props: { itemKey: string; onDone(): void }) {
@@ -667,7 +672,7 @@ function ResolveForm(props: { itemKey: string; onDone(): void }) {
   if (!open)
     return (
       <button type="button" className="btn btn-small" onClick={() => setOpen(true)} data-testid="item-resolve">
-        Resolve…
+        {t('resolve')}
       </button>
     );
   return (
@@ -685,15 +690,15 @@ function ResolveForm(props: { itemKey: string; onDone(): void }) {
       }}
     >
       <label className="field">
-        <span>Why is it resolved?</span>
+        <span>{t('whyResolved')}</span>
         <input value={note} onChange={(e) => setNote(e.target.value)} required maxLength={1000} autoFocus data-testid="item-note" />
       </label>
       <div className="row gap">
         <button type="submit" className="btn btn-small btn-primary" disabled={busy || !note.trim()} data-testid="item-record">
-          Record
+          {t('record')}
         </button>
         <button type="button" className="btn btn-small" onClick={() => setOpen(false)}>
-          Cancel
+          {i18next.t('common.cancel')}
         </button>
       </div>
       {error ? <Notice kind="error">{error}</Notice> : null}
@@ -734,7 +739,7 @@ function Reconciliation() {
       try {
         prof = JSON.parse(profile) as Record<string, unknown>;
       } catch {
-        return setNote({ kind: 'error', text: 'The CSV column profile is not JSON (see docs/books.md, “CSV column profile”).' });
+        return setNote({ kind: 'error', text: t('badProfile') });
       }
     }
     try {
@@ -753,8 +758,8 @@ function Reconciliation() {
       setNote({
         kind: 'ok',
         text: r.already_imported
-          ? `${file.name} was imported before (import #${r.import_id}); matched again${r.from ? ` for ${r.from} – ${r.to}` : ''}.`
-          : `${file.name}: ${r.lines} line${r.lines === 1 ? '' : 's'} imported${r.from ? ` (${r.from} – ${r.to})` : ''} and matched.`,
+          ? t('reimported', { file: file.name, id: r.import_id, range: r.from ? t('forRange', { from: r.from, to: r.to }) : '' })
+          : t('linesImported', { file: file.name, count: r.lines, range: r.from ? ` (${r.from} – ${r.to})` : '' }),
       });
     } catch (err) {
       setNote({ kind: 'error', text: errorText(err) });
@@ -764,31 +769,31 @@ function Reconciliation() {
   };
 
   const lineColumns: Array<Column<FileLine>> = [
-    { header: 'Date', cell: (l) => l.date, className: 'nowrap' },
-    { header: 'Reference', cell: (l) => <span className="mono-ish">{l.reference || '—'}</span> },
-    { header: 'Text', cell: (l) => <span className="small">{l.text}</span> },
-    { header: 'Amount', cell: (l) => <span className={l.amount < 0 ? 'neg' : ''}>{fmt(l.amount, l.currency)}</span>, num: true },
+    { header: t('date'), cell: (l) => l.date, className: 'nowrap' },
+    { header: t('reference'), cell: (l) => <span className="mono-ish">{l.reference || '—'}</span> },
+    { header: t('text'), cell: (l) => <span className="small">{l.text}</span> },
+    { header: t('amount'), cell: (l) => <span className={l.amount < 0 ? 'neg' : ''}>{fmt(l.amount, l.currency)}</span>, num: true },
     {
-      header: 'Reconciliation',
+      header: t('reconciliation'),
       cell: (l) => (
         <>
           <ItemStatus status={l.status} reason={l.reason} resolved={l.resolution !== null} />
-          {l.matched_with ? <div className="muted small">with {l.matched_with}</div> : null}
+          {l.matched_with ? <div className="muted small">{t('withX', { x: l.matched_with })}</div> : null}
           {l.resolution ? <div className="muted small">{l.resolution.resolved_by}: {l.resolution.note}</div> : null}
         </>
       ),
     },
-    { header: <span className="sr-only">Action</span>, cell: (l) => (l.status === 'open' && !l.resolution && l.item_key ? <ResolveForm itemKey={l.item_key} onDone={() => setN((x) => x + 1)} /> : null) },
+    { header: <span className="sr-only">{t('action')}</span>, cell: (l) => (l.status === 'open' && !l.resolution && l.item_key ? <ResolveForm itemKey={l.item_key} onDone={() => setN((x) => x + 1)} /> : null) },
   ];
   const itemColumns: Array<Column<ReconItem>> = [
-    { header: 'Date', cell: (i) => i.date, className: 'nowrap' },
-    { header: 'What', cell: (i) => (<><div>{KIND_LABEL[i.kind] ?? i.kind}</div><div className="muted small">{i.detail}</div></>) },
-    { header: 'Store', cell: (i) => (i.store_id ? storeName(stores, i.store_id) : <span className="muted">—</span>) },
-    { header: 'Expected', cell: (i) => fmt(i.expected, i.currency), num: true },
-    { header: 'Received', cell: (i) => fmt(i.received, i.currency), num: true },
-    { header: 'Difference', cell: (i) => <span className={i.received - i.expected !== 0 ? 'neg' : ''}>{fmt(i.received - i.expected, i.currency)}</span>, num: true },
+    { header: t('date'), cell: (i) => i.date, className: 'nowrap' },
+    { header: t('what'), cell: (i) => (<><div>{kindLabel(i.kind)}</div><div className="muted small">{i.detail}</div></>) },
+    { header: i18next.t('common.store'), cell: (i) => (i.store_id ? storeName(stores, i.store_id) : <span className="muted">—</span>) },
+    { header: t('expected'), cell: (i) => fmt(i.expected, i.currency), num: true },
+    { header: t('received'), cell: (i) => fmt(i.received, i.currency), num: true },
+    { header: t('difference'), cell: (i) => <span className={i.received - i.expected !== 0 ? 'neg' : ''}>{fmt(i.received - i.expected, i.currency)}</span>, num: true },
     {
-      header: 'Status',
+      header: t('status'),
       cell: (i) => (
         <>
           <ItemStatus status={i.status} reason={i.reason} resolved={i.resolution !== null} />
@@ -796,26 +801,26 @@ function Reconciliation() {
         </>
       ),
     },
-    { header: <span className="sr-only">Action</span>, cell: (i) => (i.status === 'open' && !i.resolution ? <ResolveForm itemKey={i.item_key} onDone={() => setN((x) => x + 1)} /> : null) },
+    { header: <span className="sr-only">{t('action')}</span>, cell: (i) => (i.status === 'open' && !i.resolution ? <ResolveForm itemKey={i.item_key} onDone={() => setN((x) => x + 1)} /> : null) },
   ];
 
   return (
     <>
       <form className="card" onSubmit={(e) => void upload(e)} aria-labelledby="rec-h" data-testid="recon-form">
-        <h2 id="rec-h">Import a file and match it</h2>
+        <h2 id="rec-h">{t('importAndMatch')}</h2>
         <div className="row gap wrap">
           <label className="field">
-            <span>File</span>
+            <span>{t('file')}</span>
             <select value={kind} onChange={(e) => { setKind(e.target.value as 'statement' | 'settlement'); setFormat(''); }} data-testid="recon-kind">
-              <option value="statement">Bank statement</option>
-              <option value="settlement">Card processor settlement</option>
+              <option value="statement">{t('bankStatement')}</option>
+              <option value="settlement">{t('settlement')}</option>
             </select>
           </label>
           <label className="field">
-            <span>Format</span>
+            <span>{t('format')}</span>
             <select value={format} onChange={(e) => setFormat(e.target.value)} data-testid="recon-format">
-              <option value="">Detect from the file</option>
-              {(kind === 'statement' ? [['camt053', 'ISO 20022 camt.053'], ['mt940', 'SWIFT MT940'], ['ofx', 'OFX'], ['csv', 'CSV with a column profile']] : [['generic', 'Generic CSV'], ['stripe', 'Stripe payout reconciliation'], ['adyen', 'Adyen settlement details']]).map(([v, l]) => (
+              <option value="">{t('detect')}</option>
+              {(kind === 'statement' ? [['camt053', 'ISO 20022 camt.053'], ['mt940', 'SWIFT MT940'], ['ofx', 'OFX'], ['csv', t('csvProfile')]] : [['generic', t('genericCsv')], ['stripe', t('stripe')], ['adyen', t('adyen')]]).map(([v, l]) => (
                 <option key={v} value={v}>
                   {l}
                 </option>
@@ -824,85 +829,85 @@ function Reconciliation() {
           </label>
           {kind === 'settlement' ? (
             <label className="field">
-              <span>Processor (generic CSV)</span>
+              <span>{t('processor')}</span>
               <input value={processor} onChange={(e) => setProcessor(e.target.value)} placeholder="stripe" maxLength={64} data-testid="recon-processor" />
             </label>
           ) : null}
           <label className="field grow">
-            <span>File to import</span>
+            <span>{t('fileToImport')}</span>
             <input type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="recon-file" />
           </label>
           <button type="submit" className="btn btn-primary" disabled={!file || step !== null} data-testid="recon-upload">
-            Import and match
+            {t('importMatch')}
           </button>
         </div>
         {kind === 'statement' && format === 'csv' ? (
           <label className="field">
-            <span>CSV column profile (JSON)</span>
+            <span>{t('profileJson')}</span>
             <textarea value={profile} onChange={(e) => setProfile(e.target.value)} rows={4} placeholder='{"delimiter": ";", "date_format": "DD.MM.YYYY", "columns": {"booking_date": "Date", "amount": "Amount"}}' data-testid="recon-profile" />
           </label>
         ) : null}
-        {step !== null ? <Steps steps={['Reading the file', 'Checking and importing every line', 'Matching against sales, payouts and deposits', 'Done']} at={step} testId="recon-steps" /> : null}
+        {step !== null ? <Steps steps={[t('stepReading'), t('stepImporting'), t('stepMatching'), t('stepDone')]} at={step} testId="recon-steps" /> : null}
         {note ? <Notice kind={note.kind} testId="recon-note">{note.text}</Notice> : null}
       </form>
       {shownImport ? (
         <section className="card" aria-labelledby="lines-h" data-testid="recon-lines-card">
           <div className="row between">
             <h2 id="lines-h">
-              {shownImport.file} <span className="muted small">· import #{shownImport.import_id}</span>
+              {shownImport.file} <span className="muted small">· {t('importNo', { id: shownImport.import_id })}</span>
             </h2>
             <button type="button" className="btn btn-small" onClick={() => setShownImport(null)}>
-              Close
+              {i18next.t('common.close')}
             </button>
           </div>
           {shownImport.matched !== undefined ? (
             <div className="figures">
-              <Figure label="Lines" value={shownImport.lines} />
-              <Figure label="Items matched" value={shownImport.matched} testId="recon-matched" />
-              <Figure label="Items open" value={shownImport.open ?? 0} testId="recon-open" />
+              <Figure label={t('lines')} value={shownImport.lines} />
+              <Figure label={t('itemsMatched')} value={shownImport.matched} testId="recon-matched" />
+              <Figure label={t('itemsOpen')} value={shownImport.open ?? 0} testId="recon-open" />
             </div>
           ) : null}
-          <PagedTable paged={lines} columns={lineColumns} rowKey={(l) => String(l.line_id)} rowData={(l) => ({ status: l.status })} label="Lines of the file" testId="recon-lines" rowTestId="recon-line" empty="The file has no lines." compact />
+          <PagedTable paged={lines} columns={lineColumns} rowKey={(l) => String(l.line_id)} rowData={(l) => ({ status: l.status })} label={t('linesOfFile')} testId="recon-lines" rowTestId="recon-line" empty={t('noLines')} compact />
         </section>
       ) : null}
       <section className="card" aria-labelledby="items-h">
         <div className="row between">
-          <h2 id="items-h">Reconciliation items</h2>
-          <div className="segmented" role="group" aria-label="Which items">
+          <h2 id="items-h">{t('reconItems')}</h2>
+          <div className="segmented" role="group" aria-label={t('whichItems')}>
             <button type="button" className={onlyOpen ? 'on' : ''} aria-pressed={onlyOpen} onClick={() => setOnlyOpen(true)} data-testid="items-open">
-              Open
+              {t('open')}
             </button>
             <button type="button" className={!onlyOpen ? 'on' : ''} aria-pressed={!onlyOpen} onClick={() => setOnlyOpen(false)} data-testid="items-all">
-              All
+              {t('all')}
             </button>
           </div>
         </div>
-        <PagedTable paged={items} columns={itemColumns} rowKey={(i) => i.item_key} rowData={(i) => ({ item: i.item_key })} label="Reconciliation items" testId="recon-items" rowTestId="recon-item" empty={onlyOpen ? 'No open items: everything imported so far is matched or resolved.' : 'No items yet: import a statement or settlement file.'} compact />
+        <PagedTable paged={items} columns={itemColumns} rowKey={(i) => i.item_key} rowData={(i) => ({ item: i.item_key })} label={t('reconItems')} testId="recon-items" rowTestId="recon-item" empty={onlyOpen ? t('noOpenItems') : t('noItems')} compact />
       </section>
       <section className="card" aria-labelledby="files-h">
-        <h2 id="files-h">Imported files</h2>
+        <h2 id="files-h">{t('importedFiles')}</h2>
         <PagedTable
           paged={files}
           columns={[
-            { header: 'Import', cell: (i) => <span className="strong">#{i.import_id}</span> },
-            { header: 'When', cell: (i) => <span title={timeText(i.imported_at)}>{ago(i.imported_at)}</span> },
-            { header: 'Kind', cell: (i) => (i.kind === 'statement' ? 'Bank statement' : `Settlement${i.processor ? ` (${i.processor})` : ''}`) },
-            { header: 'Format', cell: (i) => i.format },
-            { header: 'File', cell: (i) => i.file_name || '—' },
-            { header: 'By', cell: (i) => i.imported_by },
+            { header: t('import'), cell: (i) => <span className="strong">#{i.import_id}</span> },
+            { header: t('when'), cell: (i) => <span title={timeText(i.imported_at)}>{ago(i.imported_at)}</span> },
+            { header: t('kind'), cell: (i) => (i.kind === 'statement' ? t('bankStatement') : t('settlementOf', { p: i.processor ? ` (${i.processor})` : '' })) },
+            { header: t('format'), cell: (i) => i.format },
+            { header: t('file'), cell: (i) => i.file_name || '—' },
+            { header: t('by'), cell: (i) => i.imported_by },
             {
-              header: <span className="sr-only">Lines</span>,
+              header: <span className="sr-only">{t('lines')}</span>,
               cell: (i) => (
-                <button type="button" className="btn btn-small" onClick={() => setShownImport({ import_id: i.import_id, file: i.file_name || `import #${i.import_id}`, lines: 0 })} data-testid="file-lines">
-                  Show lines
+                <button type="button" className="btn btn-small" onClick={() => setShownImport({ import_id: i.import_id, file: i.file_name || t('importNo', { id: i.import_id }), lines: 0 })} data-testid="file-lines">
+                  {t('showLines')}
                 </button>
               ),
             },
           ]}
           rowKey={(i) => String(i.import_id)}
-          label="Imported files"
+          label={t('importedFiles')}
           testId="recon-files"
-          empty="No files imported yet."
+          empty={t('noFiles')}
           compact
         />
       </section>
@@ -925,7 +930,7 @@ interface HistoryJob {
   created_at: string;
   updated_at: string;
 }
-const HISTORY_STATUS: Record<HistoryJob['status'], string> = { running: 'Running', pause_requested: 'Pausing after this batch', paused: 'Paused', done: 'Done' };
+const historyStatus = (s: HistoryJob['status']) => t(`h_${s}`);
 
 function History() {
   const { api } = useSession();
@@ -935,13 +940,13 @@ function History() {
   // While an import runs, its progress is read again every two seconds; otherwise every ten
   // (an import is started from the CLI, so a new one may appear at any time).
   useEffect(() => {
-    const t = setInterval(jobs.reload, running ? 2000 : 10_000);
-    return () => clearInterval(t);
+    const timer = setInterval(jobs.reload, running ? 2000 : 10_000);
+    return () => clearInterval(timer);
   }, [running]);
   const pause = async (j: HistoryJob) => {
     try {
       const r = await api.post<{ pause_requested: boolean }>(`/api/books/history/${j.import_id}/pause`, {});
-      setNote(r.pause_requested ? { kind: 'ok', text: `Import #${j.import_id} stops after its current batch; run it again to resume.` } : { kind: 'error', text: `Import #${j.import_id} was not running.` });
+      setNote(r.pause_requested ? { kind: 'ok', text: t('pausing', { id: j.import_id }) } : { kind: 'error', text: t('notRunning', { id: j.import_id }) });
       jobs.reload();
     } catch (err) {
       setNote({ kind: 'error', text: errorText(err) });
@@ -950,37 +955,37 @@ function History() {
   return (
     <section className="card" aria-labelledby="hist-h">
       <div className="row between">
-        <h2 id="hist-h">Historical sales imports</h2>
+        <h2 id="hist-h">{t('historyTitle')}</h2>
         <button type="button" className="btn btn-small" onClick={jobs.reload} data-testid="history-reload">
-          Refresh
+          {i18next.t('common.refresh')}
         </button>
       </div>
       <p className="muted small">
-        The sales history of the POS a chain is leaving is imported with <code>tillstream books history import &lt;file&gt;</code> (now, or scheduled off-peak). Each import checks the whole file first, then posts in batches; it can be paused here and resumed by running it again, and running a finished file again changes nothing.
+        {t('historyLead1')} <code>tillstream books history import &lt;file&gt;</code> {t('historyLead2')}
       </p>
       {note ? <Notice kind={note.kind}>{note.text}</Notice> : null}
       <PagedTable
         paged={jobs}
         columns={[
-          { header: 'Import', cell: (j) => <span className="strong">#{j.import_id}</span> },
-          { header: 'File', cell: (j) => <span className="mono-ish">{j.file_name}</span> },
-          { header: 'Started', cell: (j) => <span title={timeText(j.created_at)}>{ago(j.created_at)} by {j.created_by}</span> },
-          { header: 'Progress', cell: (j) => <Progress done={j.done_sales} total={j.total_sales} label={`${HISTORY_STATUS[j.status]} · sales`} testId="history-progress" /> },
-          { header: 'Entries posted', cell: (j) => j.posted_entries, num: true },
+          { header: t('import'), cell: (j) => <span className="strong">#{j.import_id}</span> },
+          { header: t('file'), cell: (j) => <span className="mono-ish">{j.file_name}</span> },
+          { header: t('started'), cell: (j) => <span title={timeText(j.created_at)}>{t('startedBy', { when: ago(j.created_at), who: j.created_by })}</span> },
+          { header: t('progress'), cell: (j) => <Progress done={j.done_sales} total={j.total_sales} label={t('progressSales', { status: historyStatus(j.status) })} testId="history-progress" /> },
+          { header: t('entriesPosted'), cell: (j) => j.posted_entries, num: true },
           {
-            header: <span className="sr-only">Action</span>,
+            header: <span className="sr-only">{t('action')}</span>,
             cell: (j) =>
               j.status === 'running' ? (
                 <button type="button" className="btn btn-small" onClick={() => void pause(j)}>
-                  Pause
+                  {t('pause')}
                 </button>
               ) : null,
           },
         ]}
         rowKey={(j) => String(j.import_id)}
-        label="Historical imports"
+        label={t('historical')}
         testId="history"
-        empty="No historical import has run."
+        empty={t('noHistory')}
       />
     </section>
   );

@@ -3,6 +3,10 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { quantityToString } from '../../core/money';
 import type { EventRow } from '../api';
 import { fmt, parsePrice } from '../money';
+import { useTranslation } from 'react-i18next';
+import i18next from 'i18next';
+import { Account, useAccountNames } from '../accounts';
+import { PagedTable, usePaged, type Column } from '../paged';
 import { Empty, Notice, PageHeader, StoreSelect, storeCurrency, storeName, timeText, typeLabel, useLoad, useSession } from '../ui';
 
 // Find a sale and open it down to its ledger entry: the receipt lines and tenders as the
@@ -33,10 +37,8 @@ export function Sales() {
   const { api, stores } = useSession();
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [cursors, setCursors] = useState<string[]>([]);
   const [open, setOpen] = useState<string | null>(openFromHash);
   const [formError, setFormError] = useState<string | null>(null);
-  const cursor = cursors[cursors.length - 1];
   const query = useMemo(() => {
     const currency = storeCurrency(stores, filters.store || stores[0]?.store_id || '');
     const amount = filters.amount.trim() ? parseSigned(filters.amount, currency) : undefined;
@@ -51,10 +53,10 @@ export function Sales() {
       amount,
       card_last4: filters.card.trim() || undefined,
       limit: PAGE,
-      cursor,
     };
-  }, [filters, cursor, stores]);
-  const list = useLoad(() => api.get<{ sales: EventRow[]; next_cursor: string | null }>('/api/sales', query), [JSON.stringify(query)]);
+  }, [filters, stores]);
+  const list = usePaged((cursor) => api.get<{ sales: EventRow[]; next_cursor: string | null }>('/api/sales', { ...query, cursor }).then((r) => ({ rows: r.sales, next_cursor: r.next_cursor })), JSON.stringify(query));
+  const { t } = useTranslation();
 
   useEffect(() => {
     const on = () => setOpen(openFromHash());
@@ -66,125 +68,113 @@ export function Sales() {
   const search = (e?: FormEvent) => {
     e?.preventDefault();
     if (draft.amount.trim() && parseSigned(draft.amount, storeCurrency(stores, draft.store || stores[0]?.store_id || '')) === undefined) {
-      return setFormError(`"${draft.amount}" is not an amount`);
+      return setFormError(t('sales.notAmount', { text: draft.amount }));
     }
     setFormError(null);
-    setCursors([]);
     setFilters(draft);
   };
   // Selects apply at once; text fields on Enter or Search.
   const choose = (k: 'store' | 'type') => (v: string) => {
     const next = { ...draft, [k]: v };
     setDraft(next);
-    setCursors([]);
     setFilters(next);
   };
-  const rows = list.data?.sales ?? [];
 
   return (
     <>
-      <PageHeader title="Sales" subtitle="Every sale, refund and post-void the registers have sent. Refunds and post-voids are negative.">
+      <PageHeader title={t('sales.title')} subtitle={t('sales.subtitle')}>
         <button type="button" className="btn" onClick={list.reload} data-testid="sales-reload">
-          Refresh
+          {t('common.refresh')}
         </button>
       </PageHeader>
-      <form className="filters card" onSubmit={search} aria-label="Find sales">
+      <form className="filters card" onSubmit={search} aria-label={t('sales.find')}>
         <StoreSelect value={draft.store} onChange={choose('store')} all testId="sales-store" />
         <label className="field">
-          <span>Type</span>
+          <span>{t('sales.type')}</span>
           <select value={draft.type} onChange={(e) => choose('type')(e.target.value)} data-testid="sales-type">
-            <option value="">Sales and returns</option>
-            <option value="sale.completed">Sales</option>
-            <option value="sale.refunded">Refunds</option>
-            <option value="sale.post_voided">Post-voids</option>
+            <option value="">{t('sales.allTypes')}</option>
+            <option value="sale.completed">{t('sales.sales')}</option>
+            <option value="sale.refunded">{t('sales.refunds')}</option>
+            <option value="sale.post_voided">{t('sales.postVoids')}</option>
           </select>
         </label>
         <label className="field narrow">
-          <span>Receipt</span>
+          <span>{t('sales.receipt')}</span>
           <input value={draft.receipt} onChange={(e) => set('receipt')(e.target.value)} placeholder="T01-000042" data-testid="sales-receipt" />
         </label>
         <label className="field narrow">
-          <span>Register</span>
+          <span>{t('sales.register')}</span>
           <input value={draft.terminal} onChange={(e) => set('terminal')(e.target.value)} placeholder="T01" data-testid="sales-terminal" />
         </label>
         <label className="field narrow">
-          <span>Cashier</span>
+          <span>{t('sales.cashier')}</span>
           <input value={draft.cashier} onChange={(e) => set('cashier')(e.target.value)} data-testid="sales-cashier" />
         </label>
         <label className="field narrow">
-          <span>Amount</span>
+          <span>{t('sales.amount')}</span>
           <input value={draft.amount} onChange={(e) => set('amount')(e.target.value)} inputMode="decimal" placeholder="-12.50" data-testid="sales-amount" />
         </label>
         <label className="field tiny">
-          <span>Card last 4</span>
+          <span>{t('sales.card')}</span>
           <input value={draft.card} onChange={(e) => set('card')(e.target.value)} inputMode="numeric" maxLength={4} data-testid="sales-card" />
         </label>
         <label className="field">
-          <span>From</span>
+          <span>{t('common.from')}</span>
           <input type="date" value={draft.from} onChange={(e) => set('from')(e.target.value)} data-testid="sales-from" />
         </label>
         <label className="field">
-          <span>To</span>
+          <span>{t('common.to')}</span>
           <input type="date" value={draft.to} onChange={(e) => set('to')(e.target.value)} data-testid="sales-to" />
         </label>
         <button type="submit" className="btn btn-primary" data-testid="sales-search">
-          Search
+          {t('common.search')}
         </button>
       </form>
       {formError ? <Notice kind="error">{formError}</Notice> : null}
-      {list.error ? <Notice kind="error">{list.error}</Notice> : null}
       <div className={open ? 'split' : ''}>
-        <section className="card" aria-label="Results">
-          {list.loading && !list.data ? (
-            <Empty>Loading…</Empty>
-          ) : rows.length === 0 ? (
-            <Empty>No sales match these filters.</Empty>
-          ) : (
-            <table className="table" data-testid="sales-table">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Store</th>
-                  <th scope="col">Receipt</th>
-                  <th scope="col">Type</th>
-                  <th scope="col" className="num">Amount</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((e) => (
-                  <tr key={e.event_id} className={open === e.event_id ? 'selected' : ''} data-testid="sale-row" data-event={`${e.terminal_id}/${e.seq}`}>
-                    <td>{shortTime(e.occurred_at)}</td>
-                    <td>{storeName(stores, e.store_id)}</td>
-                    <td className="nowrap">
-                      <a href={`#/sales?open=${e.event_id}`} aria-label={`Open ${typeLabel(e.type)} ${e.receipt_no}`} data-testid="sale-open">
-                        {e.receipt_no}
-                      </a>
-                    </td>
-                    <td>
-                      <span className={`tag tag-${e.type.replace('sale.', '')}`}>{typeLabel(e.type)}</span>
-                    </td>
-                    <td className={`num ${(e.amount ?? 0) < 0 ? 'neg' : ''}`} data-testid="sale-amount">
-                      {e.currency && e.amount !== null ? fmt(e.amount, e.currency) : '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" className="btn btn-small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              ← Newer
-            </button>
-            <span>Page {cursors.length + 1}</span>
-            <button type="button" className="btn btn-small" disabled={!list.data?.next_cursor} onClick={() => list.data?.next_cursor && setCursors([...cursors, list.data.next_cursor])} data-testid="sales-older">
-              Older →
-            </button>
-          </nav>
+        <section className="card" aria-label={t('sales.results')}>
+          <PagedTable
+            paged={list}
+            columns={columns(stores, t)}
+            rowKey={(e) => e.event_id}
+            rowClass={(e) => (open === e.event_id ? 'selected' : '')}
+            rowData={(e) => ({ event: `${e.terminal_id}/${e.seq}` })}
+            label={t('sales.results')}
+            testId="sales-table"
+            rowTestId="sale-row"
+            empty={t('sales.empty')}
+          />
         </section>
         {open ? <SaleDetail id={open} onClose={() => (location.hash = '#/sales')} /> : null}
       </div>
     </>
   );
+}
+
+function columns(stores: ReturnType<typeof useSession>['stores'], t: (k: string) => string): Array<Column<EventRow>> {
+  return [
+    { header: t('sales.time'), cell: (e) => shortTime(e.occurred_at), className: 'nowrap' },
+    { header: t('common.store'), cell: (e) => storeName(stores, e.store_id) },
+    {
+      header: t('sales.receipt'),
+      className: 'nowrap',
+      cell: (e) => (
+        <a href={`#/sales?open=${e.event_id}`} aria-label={i18next.t('sales.openLabel', { type: typeLabel(e.type), receipt: e.receipt_no })} data-testid="sale-open">
+          {e.receipt_no}
+        </a>
+      ),
+    },
+    { header: t('sales.type'), cell: (e) => <span className={`tag tag-${e.type.replace('sale.', '')}`}>{typeLabel(e.type)}</span> },
+    {
+      header: t('sales.amount'),
+      num: true,
+      cell: (e) => (
+        <span className={(e.amount ?? 0) < 0 ? 'neg' : ''} data-testid="sale-amount">
+          {e.currency && e.amount !== null ? fmt(e.amount, e.currency) : '—'}
+        </span>
+      ),
+    },
+  ];
 }
 
 /** "Dec 1, 7:18 PM" (the year only when it is not this one). */
@@ -231,6 +221,8 @@ type Payload = {
 
 function SaleDetail(props: { id: string; onClose(): void }) {
   const { api, stores } = useSession();
+  const { t } = useTranslation();
+  const names = useAccountNames(api);
   const d = useLoad(() => api.get<EventDetail>(`/api/sales/${encodeURIComponent(props.id)}`), [props.id]);
   const e = d.data?.event;
   // A post-void carries the sale it voids; its lines are the original's, shown negative.
@@ -244,45 +236,45 @@ function SaleDetail(props: { id: string; onClose(): void }) {
     </a>
   );
   return (
-    <aside className="card detail" aria-label={`Receipt ${e?.receipt_no ?? ''}`} data-testid="sale-detail">
+    <aside className="card detail" aria-label={t('sales.receiptOf', { receipt: e?.receipt_no ?? '' })} data-testid="sale-detail">
       <div className="row between">
         <h2>
-          {e ? `${typeLabel(e.type)} ${e.receipt_no}` : 'Loading…'}
+          {e ? `${typeLabel(e.type)} ${e.receipt_no}` : t('paged.loading')}
         </h2>
-        <button type="button" className="btn btn-small" onClick={props.onClose} aria-label="Close details">
-          Close
+        <button type="button" className="btn btn-small" onClick={props.onClose} aria-label={t('sales.closeDetails')}>
+          {t('common.close')}
         </button>
       </div>
       {d.error ? <Notice kind="error">{d.error}</Notice> : null}
       {!e || !p ? null : (
         <>
           <dl className="facts">
-            <dt>Store</dt>
+            <dt>{t('common.store')}</dt>
             <dd>
               {storeName(stores, e.store_id)} · {e.terminal_id}
             </dd>
-            <dt>Cashier</dt>
+            <dt>{t('sales.cashier')}</dt>
             <dd>
               {p.cashier_id ?? '—'}
-              {p.approved_by ? ` (approved by ${p.approved_by})` : ''}
+              {p.approved_by ? ` ${t('sales.approvedBy', { who: p.approved_by })}` : ''}
             </dd>
             {p.reason ? (
               <>
-                <dt>Reason</dt>
+                <dt>{t('sales.reason')}</dt>
                 <dd>{p.reason}</dd>
               </>
             ) : null}
-            <dt>Occurred</dt>
+            <dt>{t('sales.occurred')}</dt>
             <dd>{timeText(e.occurred_at)}</dd>
             {d.data!.original ? (
               <>
-                <dt>Reverses</dt>
+                <dt>{t('sales.reverses')}</dt>
                 <dd data-testid="detail-original">{link(d.data!.original)}</dd>
               </>
             ) : null}
             {d.data!.reversals.length ? (
               <>
-                <dt>Returns</dt>
+                <dt>{t('sales.returns')}</dt>
                 <dd data-testid="detail-reversals">
                   {d.data!.reversals.map((r, i) => (
                     <span key={r.event_id}>
@@ -296,7 +288,7 @@ function SaleDetail(props: { id: string; onClose(): void }) {
           </dl>
           {p.lines?.length ? (
             <>
-              <h3>Receipt</h3>
+              <h3>{t('sales.receipt')}</h3>
               <table className="table compact receipt">
                 <tbody>
                   {p.lines.map((l, i) => (
@@ -316,50 +308,52 @@ function SaleDetail(props: { id: string; onClose(): void }) {
                   {p.totals?.tax_total ? (
                     <tr>
                       <td colSpan={2} className="muted">
-                        of which tax
+                        {t('sales.ofWhichTax')}
                       </td>
                       <td className="num muted">{fmt(sign * p.totals.tax_total, cur)}</td>
                     </tr>
                   ) : null}
                   <tr>
-                    <th colSpan={2}>Total</th>
+                    <th colSpan={2}>{t('sales.total')}</th>
                     <td className={`num strong ${sign < 0 ? 'neg' : ''}`} data-testid="detail-total">
                       {p.totals ? fmt(sign * p.totals.total, cur) : '—'}
                     </td>
                   </tr>
-                  {p.tenders?.map((t, i) => (
+                  {p.tenders?.map((tender, i) => (
                     <tr key={i} className="muted">
                       <td colSpan={2}>
-                        {t.kind === 'card' ? `${t.card_brand ?? 'Card'} ${t.masked_pan ?? ''}` : t.kind}
+                        {tender.kind === 'card' ? `${tender.card_brand ?? i18next.t('sales.tender_card')} ${tender.masked_pan ?? ''}` : i18next.t(`sales.tender_${tender.kind}`, { defaultValue: tender.kind })}
                       </td>
-                      <td className="num">{fmt(sign * t.amount, cur)}</td>
+                      <td className="num">{fmt(sign * tender.amount, cur)}</td>
                     </tr>
                   ))}
                 </tfoot>
               </table>
             </>
           ) : null}
-          <h3>Ledger</h3>
+          <h3>{t('sales.ledger')}</h3>
           {d.data!.ledger.length === 0 ? (
-            <Empty>No ledger entry (nothing to post).</Empty>
+            <Empty>{t('sales.noLedger')}</Empty>
           ) : (
             d.data!.ledger.map((en) => (
-              <table className="table compact ledger" key={en.entry_id} data-testid="ledger-entry" aria-label={`Ledger entry ${en.entry_id}`}>
-                <caption>
+              <table className="table compact ledger" key={en.entry_id} data-testid="ledger-entry" aria-label={t('sales.ledgerEntry', { id: en.entry_id })}>
+                <caption data-data>
                   {en.date} · {en.memo || en.entry_id}
-                  {en.reverses ? ` · reverses ${en.reverses}` : ''}
+                  {en.reverses ? ` · ${t('sales.reversesEntry', { id: en.reverses })}` : ''}
                 </caption>
                 <thead>
                   <tr>
-                    <th scope="col">Account</th>
-                    <th scope="col" className="num">Debit</th>
-                    <th scope="col" className="num">Credit</th>
+                    <th scope="col">{t('sales.account')}</th>
+                    <th scope="col" className="num">{t('sales.debit')}</th>
+                    <th scope="col" className="num">{t('sales.credit')}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {en.lines.map((l, i) => (
                     <tr key={i} data-testid="ledger-line">
-                      <td>{l.account}</td>
+                      <td>
+                        <Account names={names} code={l.account} />
+                      </td>
                       <td className="num">{l.debit ? fmt(l.debit, l.currency) : ''}</td>
                       <td className="num">{l.credit ? fmt(l.credit, l.currency) : ''}</td>
                     </tr>
@@ -368,17 +362,17 @@ function SaleDetail(props: { id: string; onClose(): void }) {
               </table>
             ))
           )}
-          <h3>Journal</h3>
+          <h3>{t('sales.journal')}</h3>
           <dl className="facts mono">
-            <dt>Position</dt>
+            <dt>{t('sales.position')}</dt>
             <dd>
-              {e.terminal_id} seq {d.data!.chain.seq} (hub has {d.data!.chain.terminal_applied_through})
+              {t('sales.positionText', { terminal: e.terminal_id, seq: d.data!.chain.seq, hub: d.data!.chain.terminal_applied_through })}
             </dd>
-            <dt>Event id</dt>
+            <dt>{t('sales.eventId')}</dt>
             <dd>{e.event_id}</dd>
-            <dt>Hash</dt>
+            <dt>{t('sales.hash')}</dt>
             <dd data-testid="detail-hash">{d.data!.chain.hash}</dd>
-            <dt>Previous</dt>
+            <dt>{t('sales.previous')}</dt>
             <dd>{d.data!.chain.prev_hash}</dd>
           </dl>
         </>

@@ -1,7 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import QRCode from 'qrcode';
 import { errorText, type TerminalRow } from '../api';
-import { ago, Notice, PageHeader, StoreSelect, storeName, useLoad, useSession } from '../ui';
+import { useTranslation } from 'react-i18next';
+import { currentLocale } from '../i18n';
+import { PagedTable, usePaged, type Column } from '../paged';
+import { ago, Notice, PageHeader, StoreSelect, storeName, useSession } from '../ui';
 
 // Registers per store: journal position the hub has applied, when each last connected,
 // whether its credential is live; enrollment codes (text and QR) for new registers, and
@@ -10,105 +13,98 @@ import { ago, Notice, PageHeader, StoreSelect, storeName, useLoad, useSession } 
 export function Terminals() {
   const { api, stores } = useSession();
   const [store, setStore] = useState('');
-  const list = useLoad(() => api.get<{ terminals: TerminalRow[]; next_cursor: string | null }>('/api/terminals', { store_id: store || undefined, limit: 500 }), [store]);
+  const { t } = useTranslation();
+  const list = usePaged(
+    (cursor) => api.get<{ terminals: TerminalRow[]; next_cursor: string | null }>('/api/terminals', { store_id: store || undefined, limit: 50, cursor }).then((r) => ({ rows: r.terminals, next_cursor: r.next_cursor })),
+    store,
+  );
   const enrollStore = store || stores[0]?.store_id || '';
   const [msg, setMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [confirm, setConfirm] = useState<string | null>(null);
   useEffect(() => {
-    const t = setInterval(list.reload, 5000);
-    return () => clearInterval(t);
+    const timer = setInterval(list.reload, 5000);
+    return () => clearInterval(timer);
   }, [store]);
   const revoke = async (terminal: string) => {
     setConfirm(null);
     try {
       const r = await api.post<{ revoked: number }>('/api/credentials/revoke', { terminal_id: terminal });
-      setMsg({ kind: 'ok', text: `${terminal}: ${r.revoked} credential revoked; the register is disconnected.` });
+      setMsg({ kind: 'ok', text: t('terminals.revokedMsg', { terminal, count: r.revoked }) });
       list.reload();
     } catch (err) {
       setMsg({ kind: 'error', text: errorText(err) });
     }
   };
+  const columns: Array<Column<TerminalRow>> = [
+    { header: t('terminals.register'), cell: (r) => <strong>{r.terminal_id}</strong> },
+    { header: t('common.store'), cell: (r) => storeName(stores, r.store_id) },
+    {
+      header: t('terminals.status'),
+      cell: (r) =>
+        !r.enrolled ? (
+          <span className="pill pill-bad" data-testid="terminal-status">
+            {t('terminals.revoked')}
+          </span>
+        ) : r.online ? (
+          <span className="pill pill-ok" data-testid="terminal-status">
+            {t('terminals.online')}
+          </span>
+        ) : (
+          <span className="pill pill-off" data-testid="terminal-status">
+            {t('terminals.offline')}
+          </span>
+        ),
+    },
+    { header: t('terminals.lastSeen'), className: 'nowrap', cell: (r) => <span title={r.last_seen_at ?? ''}>{ago(r.last_seen_at)}</span> },
+    { header: t('terminals.version'), className: 'mono small', cell: (r) => r.app_version ?? '—' },
+    { header: t('terminals.journalAtHub'), num: true, cell: (r) => t('terminals.seq', { seq: r.applied_through }) },
+    {
+      header: t('terminals.changesApplied'),
+      num: true,
+      cell: (r) => (
+        <span data-testid="terminal-changes">
+          {r.changes_behind > 0 ? (
+            <span className="warn">
+              {t('terminals.changesOf', { done: r.change_cursor, total: r.store_change_cursor })} {t('terminals.behind', { count: r.changes_behind })}
+            </span>
+          ) : (
+            <span>
+              {t('terminals.changesOf', { done: r.change_cursor, total: r.store_change_cursor })} <span className="ok">✓</span>
+            </span>
+          )}
+        </span>
+      ),
+    },
+    {
+      header: <span className="sr-only">{t('common.actions')}</span>,
+      num: true,
+      cell: (r) =>
+        !r.enrolled ? null : confirm === r.terminal_id ? (
+          <span className="row gap end">
+            <button type="button" className="btn btn-danger btn-small" onClick={() => revoke(r.terminal_id)} data-testid="revoke-confirm" autoFocus>
+              {t('terminals.revoke', { terminal: r.terminal_id })}
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirm(null)}>
+              {t('terminals.keep')}
+            </button>
+          </span>
+        ) : (
+          <button type="button" className="btn btn-small" onClick={() => setConfirm(r.terminal_id)} aria-label={t('terminals.revoke', { terminal: r.terminal_id })} data-testid="revoke">
+            {t('terminals.revokeAsk')}
+          </button>
+        ),
+    },
+  ];
   return (
     <>
-      <PageHeader title="Registers" subtitle="Every enrolled register, what the hub has from it, and its credential." />
+      <PageHeader title={t('terminals.title')} subtitle={t('terminals.subtitle')} />
       <div className="stack">
-        <section className="card" aria-label="Registers">
+        <section className="card" aria-label={t('terminals.title')}>
           <div className="filters">
             <StoreSelect value={store} onChange={setStore} all testId="terminals-store" />
           </div>
           {msg ? <Notice kind={msg.kind} testId="terminals-msg">{msg.text}</Notice> : null}
-          <table className="table" data-testid="terminals-table">
-            <thead>
-              <tr>
-                <th scope="col">Register</th>
-                <th scope="col">Store</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Version</th>
-                <th scope="col" className="num">Journal at hub</th>
-                <th scope="col" className="num">Store changes applied</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(list.data?.terminals ?? []).map((t) => (
-                <tr key={t.terminal_id} data-testid="terminal-row" data-terminal={t.terminal_id}>
-                  <th scope="row">{t.terminal_id}</th>
-                  <td>{storeName(stores, t.store_id)}</td>
-                  <td>
-                    {!t.enrolled ? (
-                      <span className="pill pill-bad" data-testid="terminal-status">
-                        Revoked
-                      </span>
-                    ) : t.online ? (
-                      <span className="pill pill-ok" data-testid="terminal-status">
-                        Online
-                      </span>
-                    ) : (
-                      <span className="pill pill-off" data-testid="terminal-status">
-                        Offline
-                      </span>
-                    )}
-                  </td>
-                  <td title={t.last_seen_at ?? ''} className="nowrap">
-                    {ago(t.last_seen_at)}
-                  </td>
-                  <td className="mono small">{t.app_version ?? '—'}</td>
-                  <td className="num">seq {t.applied_through}</td>
-                  <td className="num" data-testid="terminal-changes">
-                    {t.changes_behind > 0 ? (
-                      <span className="warn">
-                        {t.change_cursor} of {t.store_change_cursor} ({t.changes_behind} behind)
-                      </span>
-                    ) : (
-                      <span>
-                        {t.change_cursor} of {t.store_change_cursor} <span className="ok">✓</span>
-                      </span>
-                    )}
-                  </td>
-                  <td className="num">
-                    {!t.enrolled ? null : confirm === t.terminal_id ? (
-                      <span className="row gap end">
-                        <button type="button" className="btn btn-danger btn-small" onClick={() => revoke(t.terminal_id)} data-testid="revoke-confirm" autoFocus>
-                          Revoke {t.terminal_id}
-                        </button>
-                        <button type="button" className="btn btn-small" onClick={() => setConfirm(null)}>
-                          Keep
-                        </button>
-                      </span>
-                    ) : (
-                      <button type="button" className="btn btn-small" onClick={() => setConfirm(t.terminal_id)} aria-label={`Revoke ${t.terminal_id}`} data-testid="revoke">
-                        Revoke…
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {list.data && list.data.terminals.length === 0 ? <p className="muted">No registers yet.</p> : null}
+          <PagedTable paged={list} columns={columns} rowKey={(r) => r.terminal_id} rowData={(r) => ({ terminal: r.terminal_id })} label={t('terminals.title')} testId="terminals-table" rowTestId="terminal-row" empty={t('terminals.none')} />
         </section>
         <EnrollmentCode store={enrollStore} onDone={list.reload} />
       </div>
@@ -123,6 +119,7 @@ function EnrollmentCode(props: { store: string; onDone(): void }) {
   const [hours, setHours] = useState('24');
   const [code, setCode] = useState<{ code: string; terminal_id: string; store_id: string; expires_at: string; pin: string | null; qr: string; command: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const { t } = useTranslation();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
@@ -144,42 +141,42 @@ function EnrollmentCode(props: { store: string; onDone(): void }) {
   };
   return (
     <section className="card" aria-labelledby="enroll-h" data-testid="enroll">
-      <h2 id="enroll-h">Enroll a register</h2>
+      <h2 id="enroll-h">{t('terminals.enrollTitle')}</h2>
       <div className="enroll-card">
       <form onSubmit={submit}>
-        <p className="muted small">A one-time code the register exchanges for its own credential.</p>
+        <p className="muted small">{t('terminals.enrollLead')}</p>
         <StoreSelect value={store} onChange={setStore} testId="enroll-store" />
         <label className="field">
-          <span>Register id</span>
+          <span>{t('terminals.registerId')}</span>
           <input value={terminal} onChange={(e) => setTerminal(e.target.value)} required placeholder="T03" data-testid="enroll-terminal" />
         </label>
         <label className="field">
-          <span>Valid for (hours)</span>
+          <span>{t('terminals.validHours')}</span>
           <input value={hours} onChange={(e) => setHours(e.target.value)} inputMode="numeric" required />
         </label>
         {error ? <Notice kind="error">{error}</Notice> : null}
         <button type="submit" className="btn btn-primary" data-testid="enroll-create">
-          Create code
+          {t('terminals.createCode')}
         </button>
       </form>
       {code ? (
         <div className="enroll-code" data-testid="enroll-result">
-          <img src={code.qr} alt={`QR code for enrollment code ${code.code}`} width={160} height={160} data-testid="enroll-qr" />
+          <img src={code.qr} alt={t('terminals.qrAlt', { code: code.code })} width={160} height={160} data-testid="enroll-qr" />
           <div>
             <div className="code" data-testid="enroll-code">
               {code.code}
             </div>
             <div className="small">
-              for {code.terminal_id} in {storeName(stores, code.store_id)}
+              {t('terminals.codeFor', { terminal: code.terminal_id, store: storeName(stores, code.store_id) })}
             </div>
-            <div className="muted small">valid until {new Date(code.expires_at).toLocaleString()}</div>
+            <div className="muted small">{t('terminals.validUntil', { when: new Date(code.expires_at).toLocaleString(currentLocale()) })}</div>
             <div className="muted small mono" data-testid="enroll-command">
               {code.command}
             </div>
           </div>
         </div>
       ) : (
-        <p className="muted small">The code appears here as text and as a QR code for the register's enrollment screen.</p>
+        <p className="muted small">{t('terminals.codeHint')}</p>
       )}
       </div>
     </section>
