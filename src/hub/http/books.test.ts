@@ -119,6 +119,43 @@ describe.each(testBackends())('books HTTP routes on $name', (backend) => {
     expect((await api(hub, 'GET', '/api/books/recon/report', undefined, mgr)).status).toBe(403);
   });
 
+  it('imports a settlement report over HTTP end to end: payout posted once, lines listed, re-sent file recognised, bad file refused naming the line', async () => {
+    const adyen = readFileSync(path.join(__dirname, '../books/settlement/fixtures/adyen-settlement-details.csv'));
+    const r = await api(hub, 'POST', '/api/books/imports/settlement', { content_base64: adyen.toString('base64'), file_name: 'settlement_detail_report_batch_48.csv' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ already_imported: false, lines: 5, posted_entries: ['settlement-adyen-48'], from: '2026-11-26', to: '2026-11-27' });
+    // The payout's entry: the bank got 918.30, fees kept, the card clearing account relieved of the gross.
+    const entry = await t.db.query<{ account: string; debit: number; credit: number; currency: string }>(`SELECT account, debit, credit, currency FROM ledger_lines WHERE entry_id = 'settlement-adyen-48' ORDER BY line_no`);
+    const sum = (k: 'debit' | 'credit') => entry.rows.reduce((a, l) => a + Number(l[k]), 0);
+    expect(entry.rows.length).toBeGreaterThanOrEqual(3);
+    expect(sum('debit')).toBe(sum('credit'));
+    expect(entry.rows.find((l) => Number(l.debit) === 91830)).toBeDefined();
+    expect(entry.rows.every((l) => l.currency === 'EUR')).toBe(true);
+    const again = await api(hub, 'POST', '/api/books/imports/settlement', { content_base64: adyen.toString('base64') });
+    expect(again.body).toMatchObject({ import_id: r.body.import_id, already_imported: true, lines: 0, posted_entries: [] });
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE entry_id = 'settlement-adyen-48'`)).rows[0]).toEqual({ n: 1 });
+    const listed = await api(hub, 'GET', '/api/books/imports?kind=settlement');
+    expect(listed.body.imports[0]).toMatchObject({ import_id: r.body.import_id, kind: 'settlement', format: 'adyen', file_name: 'settlement_detail_report_batch_48.csv' });
+    const lines = await api(hub, 'GET', `/api/books/imports/${r.body.import_id}/lines?limit=500`);
+    expect(lines.status).toBe(200);
+    expect(lines.body.lines.length).toBeGreaterThanOrEqual(5);
+    // A bad amount: refused naming the line, nothing written.
+    const importsBefore = (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM books_imports`)).rows[0]!.n;
+    const bad = await api(hub, 'POST', '/api/books/imports/settlement', { content_base64: Buffer.from(adyen.toString('utf8').replace('42.03', '42,03')).toString('base64') });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'BAD_FILE', message: expect.stringMatching(/^adyen: line 2: /) } } });
+    const generic = await api(hub, 'POST', '/api/books/imports/settlement', { content_base64: readFileSync(path.join(__dirname, '../books/settlement/fixtures/generic.csv')).toString('base64') });
+    expect(generic.status).toBe(400); // the generic layout needs the processor named
+    expect((await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM books_imports`)).rows[0]!.n).toBe(importsBefore);
+    expect((await api(hub, 'POST', '/api/books/imports/settlement', { content_base64: adyen.toString('base64') }, mgr)).status).toBe(403);
+    expect((await api(hub, 'POST', '/api/books/imports/settlement', { content_base64: 'x', extra: 1 })).status).toBe(400);
+    // The matching sees the report: its sale lines are settlement items, its payout waits for the bank.
+    const run = await api(hub, 'POST', '/api/books/recon/runs', { from: '2026-11-20', to: '2026-11-30' });
+    expect(run.status).toBe(200);
+    const items = await api(hub, 'GET', '/api/books/recon/items?from=2026-11-26&to=2026-11-27&limit=500');
+    const keys = items.body.items.map((i: { item_key: string }) => i.item_key) as string[];
+    expect(keys.some((k) => k.startsWith('settlement:adyen:'))).toBe(true);
+  });
+
   it('lists ledger entries newest first with their lines, filtered by date, store and account, paged by keyset', async () => {
     const all = await api(hub, 'GET', '/api/ledger/entries?limit=500');
     expect(all.status, JSON.stringify(all.body)).toBe(200);
