@@ -20,7 +20,7 @@ import { EngineSale, cashierPermissions, engineContext, managerApproval } from '
 import { errText } from './errors';
 import { CHECK_FIRST, resolvedPayload, unresolvedPayload, type PaymentAttempt } from './card-check';
 import type { ReceiptLookup } from './receipt-lookup';
-import { receiptFor, receiptText } from './receipt';
+import { receiptFor, receiptText, storeHeader } from './receipt';
 import { ReturnDraft, refundError } from './return-draft';
 import type { Session } from './session';
 import type { ShiftDesk } from './shift-desk';
@@ -604,7 +604,7 @@ export class SaleDesk {
   }
 
   private receiptCtx(no: string) {
-    return { storeName: this.cfg.store_name, storeLines: this.cfg.store_lines, locale: this.cfg.locale, terminalId: this.cfg.terminal_id, cashierName: this.session.cashier?.name ?? '', receiptNo: no };
+    return { ...storeHeader(this.journal.getSettings('config'), this.cfg), locale: this.cfg.locale, terminalId: this.cfg.terminal_id, cashierName: this.session.cashier?.name ?? '', receiptNo: no };
   }
 
   private markPriceMove(sku: string, name: string, to: number): void {

@@ -6,6 +6,7 @@ import { cashierPermissions, managerApproval } from './engine-sale';
 import { errText } from './errors';
 import type { HubLink } from './hub-link';
 import { ReceiptLookup } from './receipt-lookup';
+import { storeHeader } from './receipt';
 import { SaleDesk, type SaleDeskCommand } from './sale-desk';
 import type { PinCheck } from './pin-check';
 import { Session } from './session';
@@ -50,10 +51,12 @@ export class RegisterService implements RegisterHandler {
   readonly shifts: ShiftDesk;
   readonly sales: SaleDesk;
   private readonly unsubs: (() => void)[] = [];
+  private readonly journal: RegisterJournal;
 
   constructor(opts: RegisterServiceOptions) {
     this.cfg = opts.config;
     this.devices = opts.devices;
+    this.journal = opts.journal;
     const now = opts.now ?? (() => new Date());
     this.log = opts.log ?? (() => {});
     this.session = new Session(this.cfg, opts.pins);
@@ -92,11 +95,16 @@ export class RegisterService implements RegisterHandler {
     return this.feed.subscribe(listener);
   }
 
+  /** The store's name as the hub last sent it (HQ console store edit), else the register's config. */
+  private storeInfo() {
+    return { ...this.session.storeInfo(), store_name: storeHeader(this.journal.getSettings('config'), this.cfg).storeName };
+  }
+
   async handle(name: CommandName, params: unknown): Promise<unknown> {
     const p = params as never;
     if (SALE_DESK.has(name)) return this.sales.handle(name as SaleDeskCommand, p);
     switch (name) {
-      case 'store.info': return this.session.storeInfo();
+      case 'store.info': return this.storeInfo();
       case 'session.signIn': return this.signIn(p);
       case 'session.signOut': return this.signOut();
       case 'session.current': return this.session.current(this.shifts.view());
@@ -113,7 +121,7 @@ export class RegisterService implements RegisterHandler {
       case 'sync.now': return this.feed.kick();
       case 'settings.setLanguage':
         this.session.language = (p as Params<'settings.setLanguage'>).language;
-        return this.session.storeInfo();
+        return this.storeInfo();
       default: throw new RegisterError('BAD_REQUEST', `unknown command ${String(name).slice(0, 40)}`);
     }
   }

@@ -1,13 +1,25 @@
 import { z } from 'zod';
 import type { RouteModule } from '../app';
 import { requireRole } from '../../auth';
-import { createStore, createStoreSchema } from '../../stores';
-import { storeScope, userOf } from '../auth';
+import { storeIdSchema } from '../../../core/protocol';
+import { createStore, createStoreSchema, updateStore, updateStoreSchema } from '../../stores';
+import { publishChanges } from '../../socket';
+import { allowedStore, storeScope, userOf } from '../auth';
 import { errorBodySchema } from '../errors';
 import { jsonObject } from '../schemas';
 import { keyset, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
 
-const storeRow = z.object({ store_id: z.string(), name: z.string(), currency: z.string(), groups: z.array(z.string()), tax: jsonObject, change_cursor: z.number() });
+const storeRow = z.object({
+  store_id: z.string(),
+  name: z.string(),
+  currency: z.string(),
+  groups: z.array(z.string()),
+  receipt_lines: z.array(z.string()).describe('printed under the name on receipts'),
+  time_zone: z.string().nullable(),
+  tax: jsonObject,
+  change_cursor: z.number(),
+});
+const storeView = storeRow.omit({ tax: true, change_cursor: true });
 const ks = keyset('stores', [{ sql: 's.store_id', type: 'text' }], 'asc');
 
 export const storeRoutes: RouteModule = (app, deps) => {
@@ -26,6 +38,33 @@ export const storeRoutes: RouteModule = (app, deps) => {
     },
   });
 
+  app.patch('/api/stores/:store_id', {
+    config: { auth: 'user', roles: ['admin', 'hq'] },
+    schema: {
+      tags: ['stores'],
+      summary: "Edit a store (admin, hq): name, groups, receipt lines, time zone, currency (only before it has registers or sales); what its registers show is sent to them as a config change",
+      security: [{ bearer: [] }],
+      params: z.object({ store_id: storeIdSchema }),
+      body: updateStoreSchema,
+      response: {
+        200: z.object({ store: storeView, change: z.object({ store_id: z.string(), cursor: z.number(), kind: z.string() }).nullable().describe('the config change written, for GET /api/propagation') }),
+        400: errorBodySchema,
+        403: errorBodySchema,
+        404: errorBodySchema,
+        409: errorBodySchema,
+      },
+    },
+    handler: async (req) => {
+      const u = userOf(req);
+      requireRole(u, ['admin', 'hq']);
+      const store = allowedStore(u, req.params.store_id);
+      const r = await deps.track(updateStore(deps.db, store, req.body));
+      if (r.change) publishChanges(deps.io, [r.change]);
+      deps.log.info({ store, by: u.user_id, fields: Object.keys(req.body) }, 'store edited');
+      return { store: r.store, change: r.change ? { store_id: r.change.store_id, cursor: r.change.cursor, kind: r.change.kind } : null };
+    },
+  });
+
   app.get('/api/stores', {
     config: { auth: 'user' },
     schema: {
@@ -41,7 +80,7 @@ export const storeRoutes: RouteModule = (app, deps) => {
       const q = new SqlParams();
       const where = [storeFilter(q, 's.store_id', stores), qs.group ? `${q.p(qs.group)} = ANY(s.groups)` : 'TRUE', ks.after(q, qs.cursor)];
       const { rows } = await deps.db.query<Record<string, unknown>>(
-        `SELECT s.store_id, s.name, s.currency, s.groups, s.tax, s.change_cursor::text AS change_cursor, ${ks.select}
+        `SELECT s.store_id, s.name, s.currency, s.groups, s.config->'receipt_lines' AS receipt_lines, s.config->>'time_zone' AS time_zone, s.tax, s.change_cursor::text AS change_cursor, ${ks.select}
            FROM stores s WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
         q.values,
       );
@@ -52,6 +91,8 @@ export const storeRoutes: RouteModule = (app, deps) => {
           name: String(r.name),
           currency: String(r.currency),
           groups: r.groups as string[],
+          receipt_lines: Array.isArray(r.receipt_lines) ? (r.receipt_lines as unknown[]).map(String) : [],
+          time_zone: typeof r.time_zone === 'string' ? r.time_zone : null,
           tax: (r.tax ?? {}) as Record<string, unknown>,
           change_cursor: Number(r.change_cursor),
         })),
