@@ -61,7 +61,7 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     await svc.handle('shift.open', { opening_float: { amount: 0, currency: 'USD' } });
     // The catalog, price and tax changes reach the register: 8 % of 10.00.
     const deadline = Date.now() + 30_000;
-    let tax = -1;
+    let tax: number;
     let lastErr: unknown = null;
     const attempt = () =>
       taxOnNextSale().catch((e: unknown) => {
