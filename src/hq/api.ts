@@ -120,6 +120,8 @@ export interface StoreRow {
   name: string;
   currency: string;
   groups: string[];
+  receipt_lines: string[];
+  time_zone: string | null;
   tax: Record<string, unknown>;
   change_cursor: number;
 }
