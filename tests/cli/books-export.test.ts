@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main';
+import { runCli } from './run-cli';
 import { defaultChart } from '../../src/core/ledger/default-charts';
 import { openDb } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
@@ -15,25 +15,7 @@ import { spawn } from 'node:child_process';
 // operator runs them: batches cut once, only new entries the second time, a batch shown
 // again byte-identical, refusals with their code on one stderr line and exit 1.
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => ((out += c), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  let code: number;
-  try {
-    code = await main(args);
-    code = code || Number(process.exitCode ?? 0);
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    process.exitCode = before;
-  }
-  return { code, out, err };
-}
+const cli = runCli;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-cli-export-'));
 const dataDir = path.join(dir, 'hub');

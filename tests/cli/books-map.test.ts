@@ -3,30 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { US_DEFAULT_CHART } from '../../src/core/ledger/default-charts';
-import { main } from '../../src/cli/main';
+import { runCli } from './run-cli';
 
 // `tillstream books map show|set` on a PGlite data folder: version 1 is the configured chart,
 // a map without a revenue default is refused naming the category, a valid one becomes
 // version 2, and `--versions` lists both.
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => ((out += c), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  let code: number;
-  try {
-    code = await main(args);
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    process.exitCode = before;
-  }
-  return { code, out, err };
-}
+const cli = runCli;
 
 describe('tillstream books map', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-map-'));

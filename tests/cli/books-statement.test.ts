@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main';
+import { runCli, spawnCli } from './run-cli';
 
 // `tillstream books statement parse` as testers run it: a real process, a file on disk,
 // one JSON object on stdout, or one line on stderr and exit 1.
@@ -11,41 +10,22 @@ import { main } from '../../src/cli/main';
 const ROOT = path.resolve(__dirname, '../..');
 const FIX = path.join(ROOT, 'src/hub/books/statements/fixtures');
 /** A real process, as testers run it (slow on a loaded machine: used once). */
-function spawnCli(args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tillstream.mjs', 'books', 'statement', 'parse', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+function spawnParse(args: string[]) {
+  return spawnCli(['books', 'statement', 'parse', ...args]);
 }
 
 /** The same command in this process, with stdout and stderr captured. */
 async function cli(args: string[]) {
-  return main2(['books', 'statement', 'parse', ...args]);
+  return runCli(['books', 'statement', 'parse', ...args]);
 }
 
-async function main2(args: string[]) {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => ((out += c), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  let code: number;
-  try {
-    code = await main(args);
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    process.exitCode = before;
-  }
-  return { code, out, err };
-}
 
 describe('tillstream books statement parse', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-stmt-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints one JSON object for a detected camt.053 file (a real process)', () => {
-    const r = spawnCli([path.join(FIX, 'camt053-v02.xml')]);
+    const r = spawnParse([path.join(FIX, 'camt053-v02.xml')]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n')).toHaveLength(1);
@@ -91,10 +71,10 @@ describe('tillstream books statement parse', { timeout: 120_000 }, () => {
 
   it('books settlement parse prints the report, or one line naming the line and column', async () => {
     const SFIX = path.join(ROOT, 'src/hub/books/settlement/fixtures');
-    const r = await main2(['books', 'settlement', 'parse', path.join(SFIX, 'adyen-settlement-details.csv')]);
+    const r = await runCli(['books', 'settlement', 'parse', path.join(SFIX, 'adyen-settlement-details.csv')]);
     expect(r.err).toBe('');
     expect(JSON.parse(r.out).payouts).toEqual([{ payout_id: '48', date: '2026-11-27', currency: 'EUR', amount: '918.30', lines_check: 'ok' }]);
-    const g = await main2(['books', 'settlement', 'parse', path.join(SFIX, 'generic.csv')]);
+    const g = await runCli(['books', 'settlement', 'parse', path.join(SFIX, 'generic.csv')]);
     expect(g).toMatchObject({ code: 1, out: '', err: 'generic: processor: a generic settlement file needs the processor key (--processor, e.g. "worldpay")\n' });
   });
 });

@@ -1,32 +1,21 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { spawnCli } from '../cli/run-cli';
 import { openDb } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
-import { randomSchema, testBackends } from '../../src/hub/testing/test-db';
+import { scratchDb, testBackends } from '../../src/hub/testing/test-db';
 import { enrollRegister, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 
-const ROOT = path.resolve(__dirname, '../..');
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tillstream.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, DATABASE_URL: '' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[]) => spawnCli(args);
 
 describe.each(testBackends())('tillstream ledger / hub CLI on $name', (backend) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-cli-'));
-  const schema = randomSchema();
-  const dbOpts = backend.databaseUrl ? { databaseUrl: backend.databaseUrl, schema } : { dataDir: path.join(dir, 'pgdata'), schema };
+  const scratch = scratchDb(backend, 'cli');
+  const { dir, dbOpts } = scratch;
   const configFile = path.join(dir, 'hub.json');
   writeFileSync(configFile, JSON.stringify({ ...dbOpts, chart: 'us' }));
   afterAll(async () => {
-    if (backend.databaseUrl) {
-      const db = await openDb(dbOpts);
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.dispose();
   });
 
   it('trial-balance prints totals and exits 0; export writes hledger; an unbalanced ledger exits 1', { timeout: 480_000 }, async () => {

@@ -1,11 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Loose } from '../../src/hub/testing/loose';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { openDb } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
-import { randomSchema, testBackends } from '../../src/hub/testing/test-db';
+import { scratchDb, testBackends } from '../../src/hub/testing/test-db';
 import { checkInvariants, enrollRegister, seedStore } from '../../src/hub/testing/hub-fixture';
 import { spawnHub, type ChildHub } from '../../src/hub/testing/spawn-hub';
 import type { RegisterSim } from '../../src/hub/testing/register-sim';
@@ -16,20 +13,14 @@ import type { RegisterSim } from '../../src/hub/testing/register-sim';
 const OPENING = { S: { A: 1000, B: 1000 } };
 
 describe.each(testBackends())('hub killed between commit and ack on $name', (backend) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-crash-'));
-  const schema = randomSchema();
-  const dbOpts = backend.databaseUrl ? { databaseUrl: backend.databaseUrl, schema } : { dataDir: path.join(dir, 'pgdata'), schema };
+  const scratch = scratchDb(backend, 'crash');
+  const { dbOpts } = scratch;
   const children: ChildHub[] = [];
   let reg: RegisterSim | null = null;
   afterAll(async () => {
     reg?.close();
     for (const c of children) await c.stop().catch(() => undefined);
-    if (backend.databaseUrl) {
-      const db = await openDb(dbOpts);
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.dispose();
   });
 
   it('ends with every seq applied once, a zero trial balance and consistent stock', { timeout: 240_000 }, async () => {

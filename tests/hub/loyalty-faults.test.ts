@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { openDb } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
-import { randomSchema, testBackends } from '../../src/hub/testing/test-db';
+import { scratchDb, testBackends } from '../../src/hub/testing/test-db';
 import { seedDemoStore } from '../../src/hub/demo/seed';
 import { createEnrollmentCode, redeemEnrollmentCode } from '../../src/hub/auth';
 import { setLoyaltySettings } from '../../src/hub/value/settings';
@@ -109,9 +107,8 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 }
 
 describe.each(testBackends())('loyalty faults with real processes on $name', (backend) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-loyalty-faults-'));
-  const schema = randomSchema();
-  const dbOpts = backend.databaseUrl ? { databaseUrl: backend.databaseUrl, schema } : { dataDir: path.join(dir, 'pgdata'), schema };
+  const scratch = scratchDb(backend, 'loyalty-faults');
+  const { dir, dbOpts } = scratch;
   let hub: ChildHub | null = null;
   let reg: RegisterProcess | null = null;
   let config: Record<string, unknown>;
@@ -180,12 +177,7 @@ describe.each(testBackends())('loyalty faults with real processes on $name', (ba
   afterAll(async () => {
     await reg?.stop().catch(() => {});
     await hub?.stop().catch(() => {});
-    if (backend.databaseUrl) {
-      const db = await openDb(dbOpts);
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.dispose();
   }, 60_000);
 
   it('register kill -9 right after the hub held the card: restarted, the same tender key finds the same hold and the sale settles it once', { timeout: 120_000 }, async () => {

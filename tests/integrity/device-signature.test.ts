@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sealEvent, signedBatchText, type JournalEvent } from '../../src/core/protocol';
+import { spawnCli } from '../cli/run-cli';
 import { openDb } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
-import { randomSchema, testBackends } from '../../src/hub/testing/test-db';
+import { scratchDb, testBackends } from '../../src/hub/testing/test-db';
 import { api, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 import { RegisterSim } from '../../src/hub/testing/register-sim';
 import { SyncClient, createDeviceKey, deviceSigner, openJournal } from '../../src/sync';
@@ -21,7 +21,6 @@ import { waitFor } from '../sync/helpers';
 // signatures. `tillstream audit verify` finds a chain rewritten after signing, and the export
 // verifies with openssl in a script that imports nothing of ours (check-export.mjs).
 
-const ROOT = path.resolve(__dirname, '../..');
 const STORE = 'SIG';
 
 function signed(terminal: string, events: JournalEvent[], sign: (t: string) => string) {
@@ -30,24 +29,15 @@ function signed(terminal: string, events: JournalEvent[], sign: (t: string) => s
   return { alg: 'ed25519', first_seq: first, last_seq: last.seq, head_hash: last.hash, sig: sign(signedBatchText(terminal, first, last.seq, last.hash)) };
 }
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tillstream.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, DATABASE_URL: '' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (args: string[]) => spawnCli(args);
 
 describe.each(testBackends())('device-signed chain on $name', (backend) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-sig-'));
-  const schema = randomSchema();
-  const dbOpts = backend.databaseUrl ? { databaseUrl: backend.databaseUrl, schema } : { dataDir: path.join(dir, 'pgdata'), schema };
+  const scratch = scratchDb(backend, 'sig');
+  const { dir, dbOpts } = scratch;
   const configFile = path.join(dir, 'hub.json');
   writeFileSync(configFile, JSON.stringify(dbOpts));
   afterAll(async () => {
-    if (backend.databaseUrl) {
-      const db = await openDb(dbOpts);
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.dispose();
   });
 
   it('signs, refuses forgeries and retired keys, keeps legacy registers, verifies and exports', { timeout: 400_000 }, async () => {
