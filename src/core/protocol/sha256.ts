@@ -59,6 +59,22 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
-export function sha256Hex(text: string): string {
+/** SHA-256 of the UTF-8 bytes of `text`, as hex, in this file's TypeScript. */
+export function sha256HexPortable(text: string): string {
   return toHex(sha256(new TextEncoder().encode(text)));
+}
+
+let native: ((text: string) => string) | null = null;
+
+/**
+ * Lets a runtime with its own SHA-256 (node:crypto in the register's main process and the hub)
+ * hash the journal chain natively: the same bytes in, the same hex out as sha256HexPortable
+ * (a property test holds the two equal), 10-20x faster. null goes back to the TypeScript.
+ */
+export function useNativeSha256Hex(fn: ((text: string) => string) | null): void {
+  native = fn;
+}
+
+export function sha256Hex(text: string): string {
+  return native ? native(text) : sha256HexPortable(text);
 }

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { GENESIS_HASH, storeIdSchema, terminalIdSchema, type JournalEvent } from '../../core/protocol';
+import { GENESIS_HASH, storeIdSchema, terminalIdSchema, useNativeSha256Hex, type JournalEvent } from '../../core/protocol';
 import { initJournalDatabase, Journal, readBase, rowToEvent, verifyDatabase, type JournalRow, type OpenJournalOptions, type StoredRejection, type VerifyResult } from './journal';
 
 // The register's journal on Node: better-sqlite3 on a file of the register's own, WAL with
@@ -9,6 +10,10 @@ import { initJournalDatabase, Journal, readBase, rowToEvent, verifyDatabase, typ
 // `status`, `export`) live here; the journal itself (journal.ts) holds no Node.
 
 const openPaths = new Set<string>();
+
+// The chain's SHA-256 by node:crypto on Node (the same hex as core's TypeScript; see
+// src/core/protocol/sha256-native.test.ts): the hash was a fifth of a journal commit's CPU.
+useNativeSha256Hex((text) => createHash('sha256').update(text, 'utf8').digest('hex'));
 
 function configure(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
