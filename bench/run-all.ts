@@ -23,11 +23,13 @@ function runChild(id: string): Promise<RowResult[] | { id: string; error: string
     let err = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), 20 * 60_000);
     p.stdout.on('data', (d) => (out += String(d)));
-    p.stderr.on('data', (d) => (err = (err + String(d)).slice(-3000)));
+    p.stderr.on('data', (d) => (err = (err + String(d)).slice(-20_000)));
     p.on('exit', (code, signal) => {
       clearTimeout(timer);
       const rows = [...out.matchAll(/^ROW (.*)$/gm)].map((m) => JSON.parse(m[1]!) as RowResult);
-      resolve(code === 0 && rows.length ? rows : { id, error: `exit ${code ?? signal}: ${err.trim().split('\n').slice(-5).join(' | ')}` });
+      const lines = err.trim().split('\n');
+      const first = lines.find((l) => /Error\b/.test(l)) ?? lines[lines.length - 1] ?? '';
+      resolve(code === 0 && rows.length ? rows : { id, error: `exit ${code ?? signal}: ${first.trim().slice(0, 400)}` });
     });
   });
 }

@@ -110,6 +110,7 @@ export async function saleLatency(size: Size, env: Env): Promise<RowResult[]> {
   const applied: number[] = [];
   const stock: number[] = [];
   let sales = 0;
+  let busy = 0;
   try {
     for (const s of stores) await seedStore(bdb.db, s, Object.fromEntries(skus.map((k) => [k, 1_000_000_000])));
     const hub = await startTestHub(bdb.db, { schedulerIntervalMs: 60_000 });
@@ -133,7 +134,13 @@ export async function saleLatency(size: Size, env: Env): Promise<RowResult[]> {
       const e = r.sell([{ sku: skus[Math.floor(rand() * skus.length)]!, units: 1, unit_price: 199 }]);
       const t0 = performance.now();
       sentAt.set(`${r.terminalId}:${e.seq}`, t0);
-      const ack = (await r.push([e], 60_000)) as { ok: boolean; applied_through?: number };
+      // The hub sheds load with BUSY (too many batches in flight); a register sends again shortly.
+      let ack = (await r.push([e], 120_000)) as { ok: boolean; applied_through?: number; error?: { code?: string } };
+      while (!ack.ok && ack.error?.code === 'BUSY') {
+        busy++;
+        await new Promise((res) => setTimeout(res, 20 + rand() * 80));
+        ack = (await r.push([e], 120_000)) as typeof ack;
+      }
       if (!ack.ok || ack.applied_through !== e.seq) throw new Error(`sale not applied: ${JSON.stringify(ack).slice(0, 200)}`);
       if (t0 - t00 > warmMs) applied.push(performance.now() - t0);
       sales++;
@@ -172,7 +179,7 @@ export async function saleLatency(size: Size, env: Env): Promise<RowResult[]> {
   return [
     {
       id: 'sale-applied', figure: `sale committed → applied at hub, p99 (${label})`, value: pct(a, 99), floorValue: floorP99, unit: 'ms', floor: 'bare socket.io emit+ack p99',
-      ratio: r1, target: '≤ 2×', pass: r1 <= 2, notes: [`${sales} sales; p50 ${pct(a, 50).toFixed(1)} ms, floor p50 ${pct(fl, 50).toFixed(1)} ms`],
+      ratio: r1, target: '≤ 2×', pass: r1 <= 2, notes: [`${sales} sales (${busy} pushes answered BUSY and sent again); p50 ${pct(a, 50).toFixed(1)} ms, floor p50 ${pct(fl, 50).toFixed(1)} ms`],
     },
     {
       id: 'stock-other-register', figure: `→ stock change on the store's other registers, p99 (${label})`, value: pct(st, 99), floorValue: floorP99, unit: 'ms', floor: 'bare socket.io emit+ack p99',
