@@ -30,7 +30,7 @@ describe('native SHA-256 = core TypeScript SHA-256', () => {
   it('a chain sealed with the native hash verifies with the TypeScript one', () => {
     fc.assert(
       fc.property(payloadArb, fc.string({ unit: 'binary', maxLength: 40 }), (payload, id) => {
-        const body = { version: 1, terminal_id: 'T1', store_id: 'S1', seq: 1, event_id: id, type: 'sale.completed', occurred_at: '2026-01-01T00:00:00.000Z', payload };
+        const body = { version: 1 as const, terminal_id: 'T1', store_id: 'S1', seq: 1, event_id: id, type: 'sale.completed', occurred_at: '2026-01-01T00:00:00.000Z', payload };
         useNativeSha256Hex(nodeHex);
         const native = hashEvent(GENESIS_HASH, body);
         expect(sha256Hex(`${GENESIS_HASH}\n${canonicalJson(body)}`)).toBe(native);
