@@ -53,7 +53,19 @@ export async function until(cond: () => boolean, timeoutMs: number, what: () => 
 }
 
 export async function drained(client: HubSync, timeoutMs = 10 * 60_000): Promise<void> {
-  await until(() => client.status.unsyncedCount === 0, timeoutMs, () => `not drained: ${JSON.stringify(client.status)}`);
+  const errors = new Set<string>();
+  await until(
+    () => {
+      const st = client.status;
+      if (process.env.BENCH_DEBUG && st.lastError && !errors.has(st.lastError)) {
+        errors.add(st.lastError);
+        console.error(`sync error: ${st.lastError}`);
+      }
+      return st.unsyncedCount === 0;
+    },
+    timeoutMs,
+    () => `not drained: ${JSON.stringify(client.status)}`,
+  );
 }
 
 /** A fresh hub database: a random schema on DATABASE_URL's Postgres (dropped after), else in-memory PGlite. */

@@ -8,6 +8,7 @@ import { loadCatalogView } from '../../src/main/register/catalog-view';
 import { chainBarcode, chainName, chainSku, loadChainCatalog } from '../../src/main/register/catalog-fixture';
 import { createEnrollmentCode, createStore, redeemEnrollmentCode, startHub } from '../../src/hub';
 import { storeSnapshot } from '../../src/hub/changes';
+import { seedStore } from '../../src/hub/testing/hub-fixture';
 import { ackOnlyHub, backendName, drained, openBenchDb, salePayload, until } from './common';
 import { pct, pick, rng, sortNum, type RowResult, type Size } from './harness';
 
@@ -101,7 +102,8 @@ export async function queuedDrain(size: Size, env: { databaseUrl?: string }): Pr
     let figMs: number;
     try {
       const storeId = `BD${Date.now() % 100000}`;
-      await createStore(hub.db, { store_id: storeId, name: 'bench', currency: 'USD' });
+      // The sales' 50 SKUs in stock (a sale past zero is an oversell, with its alert: not the common case).
+      await seedStore(hub.db, storeId, Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`SKU${i}`, 1_000_000_000])));
       const { code } = await createEnrollmentCode(hub.db, { store_id: storeId, terminal_id: `${storeId}-T1` });
       const cred = await redeemEnrollmentCode(hub.db, code);
       figMs = await drain(fill('sync.db', storeId, cred.terminal_id), hub.url, cred.token);
