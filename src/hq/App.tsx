@@ -15,6 +15,7 @@ import { Alerts } from './pages/Alerts';
 import { Books } from './pages/Books';
 import { Channels } from './pages/Channels';
 import { Users } from './pages/Users';
+import { Customers, GiftCards } from './pages/Loyalty';
 
 // The console's shell: sign-in, then a side navigation with one page per area. The page is
 // in the URL's hash (#/sales), so Back, bookmarks and reloads land where the person was.
@@ -29,6 +30,8 @@ const PAGES = [
   { id: 'alerts', label: 'Alerts', key: '7', C: Alerts },
   { id: 'books', label: 'Books', key: '8', C: Books },
   { id: 'channels', label: 'Channels', key: '9', C: Channels },
+  { id: 'customers', label: 'Customers', key: '', C: Customers },
+  { id: 'cards', label: 'Gift cards', key: '', C: GiftCards },
   { id: 'users', label: 'Users', key: '0', C: Users, admin: true },
 ] as const satisfies ReadonlyArray<{ id: string; label: string; key: string; C: ComponentType; admin?: boolean }>;
 type PageId = (typeof PAGES)[number]['id'];
@@ -114,7 +117,7 @@ export function App() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      const p = PAGES.find((x) => x.key === e.key);
+      const p = PAGES.find((x) => x.key !== '' && x.key === e.key);
       if (p) {
         e.preventDefault();
         location.hash = `#/${p.id}`;
@@ -175,9 +178,9 @@ export function App() {
                     <span className="badge" aria-label={t('nav.openAlerts', { count: openAlerts })} data-testid="open-alerts">
                       {openAlerts}
                     </span>
-                  ) : (
+                  ) : p.key ? (
                     <kbd aria-hidden="true">Alt {p.key}</kbd>
-                  )}
+                  ) : null}
                 </a>
               </li>
             ))}

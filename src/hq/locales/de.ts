@@ -5,6 +5,7 @@ export const de: Resources = {
   nav: {
     console: 'Konsole', dashboard: 'Übersicht', sales: 'Verkäufe', products: 'Artikel & Preise', stock: 'Bestand', stores: 'Filialen',
     terminals: 'Kassen', alerts: 'Meldungen', books: 'Buchhaltung', channels: 'Kanäle', users: 'Benutzer', openAlerts: '{{count}} offene Meldungen',
+    customers: 'Kunden', cards: 'Gutscheinkarten',
   },
   shell: {
     booting: 'Tillstream Zentrale…', live: 'Live', connecting: 'Verbinde…', refused: 'Feed abgelehnt', reconnecting: 'Verbinde neu…',
@@ -137,5 +138,22 @@ export const de: Resources = {
     when: 'Wann', kind: 'Art', what: 'Was geschah', more: '(+{{count}} gleichartige)', acknowledged: 'erledigt {{when}}', acknowledgedBy: 'erledigt von {{who}} {{when}}',
     ack: 'Erledigt', ackLabel: 'Meldung {{id}} als erledigt markieren: {{message}}', acked: 'Meldung {{id}} erledigt.', pages: 'Seiten', newer: '← Neuere', older: 'Ältere →', page: 'Seite {{page}} · {{open}} offen',
     k_oversell: 'Überverkauf', k_rejected_event: 'Abgelehntes Ereignis', k_tamper: 'Manipulation', k_auth_lockout: 'Anmeldesperre', k_alert_flood: 'Viele Meldungen',
+  },
+  loyalty: {
+    customersTitle: 'Kunden', customersSubtitle: 'Die Kunden aller Filialen und ihre Treuepunkte.', search: 'Suchen',
+    searchHint: 'Name, Kundenkarte oder Telefon', noCustomers: 'Noch keine Kunden. Die Kassen legen sie an der Theke an.', noMatch: 'Nichts passt zu „{{q}}“.',
+    customer: 'Kunde', loyaltyId: 'Kundenkarte', phone: 'Telefon', email: 'E-Mail', consent: 'Einwilligung', marketingYes: 'Werbung: ja', marketingNo: 'Werbung: nein',
+    since: 'Seit', hq: 'Zentrale', points: 'Punkte', pointsBalance: 'Punktestand', held: 'Reserviert', nothingHeld: 'nichts reserviert', close: 'Schließen',
+    cardsTitle: 'Gutscheinkarten & Guthaben', cardsSubtitle: 'Was die Kette auf Karten schuldet, mit jeder Bewegung.', cardSearch: 'Kartennummer (oder ihr Anfang)',
+    badCardId: 'Eine Kartennummer hat 1-32 Buchstaben, Ziffern und Bindestriche.', onlyNegative: 'Nur unter null', noCards: 'Noch keine Gutscheinkarten.', card: 'Karte', type: 'Art',
+    giftCard: 'Gutschein', storeCredit: 'Guthaben', balance: 'Stand', available: 'Verfügbar', heldBy: '{{amount}} reserviert von {{count}} offenen Verkäufen',
+    movements: 'Bewegungen', noMovements: 'Keine Bewegungen.', when: 'Wann', kind: 'Was', source: 'Wo / wer', amount: 'Betrag', amountIn: 'Betrag ({{currency}})', offline: 'offline',
+    prev: '← Zurück', next: 'Weiter →',
+    adjustTitle: 'Von Hand korrigieren', direction: 'Gutschreiben oder abziehen', add: 'Gutschreiben', remove: 'Abziehen', reason: 'Grund', reasonHint: 'Warum (bleibt bei der Bewegung)',
+    adjust: 'Korrektur buchen', saving: 'Speichere…', adjusted: 'Korrigiert um {{amount}}: Stand jetzt {{balance}}.', badPoints: 'Punkte: eine ganze Zahl über 0.',
+    badAmount: 'Der Betrag muss über 0 liegen.', needReason: 'Bitte den Grund angeben: er bleibt bei der Bewegung und auf der Buchung.',
+    ledgerNote: 'Einmal mit Ihrem Namen erfasst und gegen das Korrekturkonto gebucht.',
+    k_load: 'Aufgeladen', k_unload: 'Entladen', k_redeem: 'Eingelöst', k_refund: 'Erstattung auf Karte', k_earn: 'Gesammelt', k_unearn: 'Zurückgenommen', k_redeem_points: 'Eingelöst',
+    k_refund_points: 'Erstattet', k_void: 'Storniert', k_merge: 'Zusammengeführt', k_adjust: 'Korrektur',
   },
 };

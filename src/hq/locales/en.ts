@@ -4,6 +4,7 @@ export const en = {
   nav: {
     console: 'Console', dashboard: 'Dashboard', sales: 'Sales', products: 'Products & prices', stock: 'Stock', stores: 'Stores',
     terminals: 'Registers', alerts: 'Alerts', books: 'Books', channels: 'Channels', users: 'Users', openAlerts: '{{count}} open alerts',
+    customers: 'Customers', cards: 'Gift cards',
   },
   shell: {
     booting: 'Tillstream HQ…', live: 'Live', connecting: 'Connecting…', refused: 'Feed refused', reconnecting: 'Reconnecting…',
@@ -134,6 +135,23 @@ export const en = {
     when: 'When', kind: 'Kind', what: 'What happened', more: '(+{{count}} more like it)', acknowledged: 'acknowledged {{when}}', acknowledgedBy: 'acknowledged by {{who}} {{when}}',
     ack: 'Acknowledge', ackLabel: 'Acknowledge alert {{id}}: {{message}}', acked: 'Alert {{id}} acknowledged.', pages: 'Pages', newer: '← Newer', older: 'Older →', page: 'Page {{page}} · {{open}} open',
     k_oversell: 'Oversell', k_rejected_event: 'Rejected event', k_tamper: 'Tampering', k_auth_lockout: 'Sign-in lockout', k_alert_flood: 'Many alerts',
+  },
+  loyalty: {
+    customersTitle: 'Customers', customersSubtitle: 'Every store’s customers and their loyalty points.', search: 'Search',
+    searchHint: 'Name, loyalty card or phone', noCustomers: 'No customers yet. Registers create them at the counter.', noMatch: 'Nothing matches “{{q}}”.',
+    customer: 'Customer', loyaltyId: 'Loyalty card', phone: 'Phone', email: 'E-mail', consent: 'Consent', marketingYes: 'Marketing: yes', marketingNo: 'Marketing: no',
+    since: 'Since', hq: 'Head office', points: 'Points', pointsBalance: 'Points balance', held: 'Held', nothingHeld: 'nothing held', close: 'Close',
+    cardsTitle: 'Gift cards & store credit', cardsSubtitle: 'Balances the chain owes on cards, with every movement.', cardSearch: 'Card number (or its beginning)',
+    badCardId: 'A card number has 1-32 letters, digits and dashes.', onlyNegative: 'Only below zero', noCards: 'No gift cards yet.', card: 'Card', type: 'Type',
+    giftCard: 'Gift card', storeCredit: 'Store credit', balance: 'Balance', available: 'Available', heldBy: '{{amount}} held by {{count}} open sale(s)',
+    movements: 'Movements', noMovements: 'No movements.', when: 'When', kind: 'What', source: 'Where / who', amount: 'Amount', amountIn: 'Amount ({{currency}})', offline: 'offline',
+    prev: '← Previous', next: 'Next →',
+    adjustTitle: 'Adjust by hand', direction: 'Add or take away', add: 'Add', remove: 'Take away', reason: 'Reason', reasonHint: 'Why (kept with the movement)',
+    adjust: 'Record adjustment', saving: 'Saving…', adjusted: 'Adjusted by {{amount}}: balance now {{balance}}.', badPoints: 'Points: a whole number above 0.',
+    badAmount: 'The amount must be above 0.', needReason: 'Say why: the reason is kept with the movement and on the ledger entry.',
+    ledgerNote: 'Recorded once with your name, and posted to the ledger against the adjustments account.',
+    k_load: 'Loaded', k_unload: 'Unloaded', k_redeem: 'Redeemed', k_refund: 'Refund to card', k_earn: 'Earned', k_unearn: 'Taken back', k_redeem_points: 'Redeemed',
+    k_refund_points: 'Refunded', k_void: 'Voided', k_merge: 'Merged', k_adjust: 'Adjustment',
   },
 };
 export type Resources = typeof en;

@@ -55,7 +55,7 @@ const cardRow = z.object({
   currency: z.string(),
   balance: z.number(),
   held: z.number(),
-  /** Store credit: the card was first loaded by a refund (not sold). */
+  /** Store credit: the card was first loaded by a refund or by HQ's adjustment (not sold). */
   store_credit: z.boolean(),
   origin_store_id: z.string().nullable(),
   created_at: isoString,
@@ -79,7 +79,7 @@ const adjustKey = z
   .describe('idempotency key: a retry with the same key applies nothing more and answers the first result');
 const currencyField = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code like USD').refine(isKnownCurrency, 'not an ISO 4217 currency').optional();
 const movementsReply = pageReply('movements', movementRow);
-const STORE_CREDIT = `coalesce((SELECT m.kind = 'refund' FROM value_movements m WHERE m.account_id = a.account_id ORDER BY m.movement_id LIMIT 1), false)`;
+const STORE_CREDIT = `coalesce((SELECT m.kind IN ('refund', 'adjust') FROM value_movements m WHERE m.account_id = a.account_id ORDER BY m.movement_id LIMIT 1), false)`;
 
 const MAX_MOVEMENTS = 500;
 
