@@ -3,36 +3,11 @@
 // the operations back into PrintCommands. Only the ESC/POS subset receipts use is understood;
 // anything else is reported as 'unknown' with its bytes, never silently dropped.
 
-import CodepageEncoder from '@point-of-sale/codepage-encoder';
-import type { Codepage } from '@point-of-sale/codepage-encoder';
 import { rowBytes, type Align, type PrintCommand } from './commands';
+import { CommandStreamParser, NEED_MORE, type EscPosOp } from './command-stream';
 
-export type EscPosOp =
-  | { op: 'init' }
-  | { op: 'codepage'; n: number }
-  | { op: 'align'; align: Align }
-  | { op: 'bold'; on: boolean }
-  | { op: 'underline'; n: number }
-  | { op: 'size'; width: number; height: number }
-  | { op: 'font'; n: number }
-  | { op: 'text'; text: string }
-  | { op: 'newline' }
-  | { op: 'feed'; lines: number }
-  | { op: 'cut'; partial: boolean }
-  | { op: 'pulse'; pin: 2 | 5; onMs: number; offMs: number }
-  | { op: 'qr'; data: string; size: number; errorLevel: 'l' | 'm' | 'q' | 'h' }
-  | { op: 'barcode'; symbology: string; data: string; height: number }
-  | { op: 'image'; width: number; height: number; bits: Uint8Array }
-  | { op: 'status-request'; n: number }
-  /** DLE DC4 8: clear receive and print buffers (real-time). */
-  | { op: 'clear-buffer' }
-  /** DLE ENQ n: recover from an error (1: and go on printing, 2: and clear the buffers). */
-  | { op: 'recover'; n: number }
-  /** GS a n (ESC/POS) or ESC RS a n (Star): automatic status on (bits ≠ 0) or off. */
-  | { op: 'asb'; bits: number }
-  /** ESC ACK SOH (Star): send the automatic status now. */
-  | { op: 'star-status-request' }
-  | { op: 'unknown'; bytes: number[] };
+export { MAX_PENDING_BYTES, type EscPosOp } from './command-stream';
+
 
 /** Epson code page numbers (ESC t n) to encodings, as in the encoder's 'epson' mapping. */
 const EPSON_CODEPAGES: Record<number, string> = {
@@ -44,9 +19,6 @@ const EPSON_CODEPAGES: Record<number, string> = {
   51: 'windows1257', 52: 'windows1258', 53: 'rk1048',
 };
 
-/** Bytes held while a command is incomplete; a longer "command" is a protocol error. */
-export const MAX_PENDING_BYTES = 1 << 20;
-
 const ESC = 0x1b;
 const GS = 0x1d;
 const DLE = 0x10;
@@ -54,59 +26,16 @@ const FS = 0x1c;
 const LF = 0x0a;
 const CR = 0x0d;
 
-const NEED_MORE = Symbol('need-more');
-
-export class EscPosParser {
-  private buf: number[] = [];
-  private textBytes: number[] = [];
-  private codepage: string = 'cp437';
-  private readonly tables = new Map<string, number[]>();
+export class EscPosParser extends CommandStreamParser {
   // QR parameters collected from GS ( k functions until "print".
   private qr = { size: 3, ec: 'l' as 'l' | 'm' | 'q' | 'h', data: '' };
   private barcodeHeight = 162;
 
-  constructor(private readonly emit: (op: EscPosOp) => void) {}
-
-  push(chunk: ArrayLike<number>): void {
-    for (let i = 0; i < chunk.length; i++) this.buf.push(chunk[i]!);
-    if (this.buf.length > MAX_PENDING_BYTES) throw new Error(`ESC/POS parser: an incomplete command longer than ${MAX_PENDING_BYTES} bytes`);
-    let pos = 0;
-    while (pos < this.buf.length) {
-      const used = this.step(pos);
-      if (used === NEED_MORE) break;
-      pos += used;
-    }
-    this.buf = this.buf.slice(pos);
+  constructor(emit: (op: EscPosOp) => void) {
+    super(emit, 'ESC/POS');
   }
 
-  /** Emits any text still waiting for a line feed (end of stream). */
-  flush(): void {
-    this.flushText();
-  }
-
-  private flushText(): void {
-    if (this.textBytes.length === 0) return;
-    const t = this.decode(this.textBytes);
-    this.textBytes = [];
-    this.emit({ op: 'text', text: t });
-  }
-
-  private decode(bytes: number[]): string {
-    let table = this.tables.get(this.codepage);
-    if (!table) {
-      table = CodepageEncoder.supports(this.codepage) ? CodepageEncoder.getCodepoints(this.codepage as Codepage, true) : [];
-      this.tables.set(this.codepage, table);
-    }
-    return bytes.map((b) => (b < 0x80 ? String.fromCharCode(b) : table![b] !== undefined ? String.fromCodePoint(table![b]!) : '\ufffd')).join('');
-  }
-
-  private out(op: EscPosOp): void {
-    this.flushText();
-    this.emit(op);
-  }
-
-  // Returns the number of bytes consumed at `p`, or NEED_MORE.
-  private step(p: number): number | typeof NEED_MORE {
+  protected step(p: number): number | typeof NEED_MORE {
     const b = this.buf;
     const have = b.length - p;
     const at = (i: number) => b[p + i]!;

@@ -4,10 +4,8 @@
 // 'star-prnt') writes for receipts is understood, plus the status commands (ESC ACK SOH,
 // ESC RS a n); anything else is reported as 'unknown' with its bytes, never silently dropped.
 
-import CodepageEncoder from '@point-of-sale/codepage-encoder';
-import type { Codepage } from '@point-of-sale/codepage-encoder';
 import { rowBytes } from './commands';
-import { MAX_PENDING_BYTES, type EscPosOp } from './escpos-parser';
+import { CommandStreamParser, NEED_MORE, type EscPosOp } from './command-stream';
 
 const ESC = 0x1b;
 const GS = 0x1d;
@@ -23,47 +21,16 @@ const SOH = 0x01;
 /** Bytes of one ESC b barcode before its RS terminator; beyond this it is not a barcode. */
 const MAX_BARCODE = 255;
 
-const NEED_MORE = Symbol('need-more');
-
-export class StarPrntParser {
-  private buf: number[] = [];
-  private textBytes: number[] = [];
-  private readonly table: number[] = CodepageEncoder.supports('cp437') ? CodepageEncoder.getCodepoints('cp437' as Codepage, true) : [];
+export class StarPrntParser extends CommandStreamParser {
   private qr = { size: 3, ec: 'l' as 'l' | 'm' | 'q' | 'h', data: '' };
   /** Pulse widths (ESC BEL n1 n2) for the next BEL / SUB, in ms. */
   private pulse = { onMs: 200, offMs: 200 };
 
-  constructor(private readonly emit: (op: EscPosOp) => void) {}
-
-  push(chunk: ArrayLike<number>): void {
-    for (let i = 0; i < chunk.length; i++) this.buf.push(chunk[i]!);
-    if (this.buf.length > MAX_PENDING_BYTES) throw new Error(`StarPRNT parser: an incomplete command longer than ${MAX_PENDING_BYTES} bytes`);
-    let pos = 0;
-    while (pos < this.buf.length) {
-      const used = this.step(pos);
-      if (used === NEED_MORE) break;
-      pos += used;
-    }
-    this.buf = this.buf.slice(pos);
+  constructor(emit: (op: EscPosOp) => void) {
+    super(emit, 'StarPRNT');
   }
 
-  flush(): void {
-    this.flushText();
-  }
-
-  private flushText(): void {
-    if (this.textBytes.length === 0) return;
-    const t = this.textBytes.map((b) => (b < 0x80 ? String.fromCharCode(b) : this.table[b] !== undefined ? String.fromCodePoint(this.table[b]!) : '\ufffd')).join('');
-    this.textBytes = [];
-    this.emit({ op: 'text', text: t });
-  }
-
-  private out(op: EscPosOp): void {
-    this.flushText();
-    this.emit(op);
-  }
-
-  private step(p: number): number | typeof NEED_MORE {
+  protected step(p: number): number | typeof NEED_MORE {
     const b = this.buf;
     const have = b.length - p;
     const at = (i: number) => b[p + i]!;
