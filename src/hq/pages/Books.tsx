@@ -220,7 +220,7 @@ function Journal() {
           </select>
         </label>
         <button type="button" className="btn" onClick={entries.reload}>
-          Refresh
+          {i18next.t('common.refresh')}
         </button>
       </div>
       {bad ? <Notice kind="error">{bad}</Notice> : null}
@@ -257,7 +257,7 @@ function TrialBalance() {
         </label>
         <StoreSelect value={f.store} onChange={(v) => setF({ ...f, store: v })} all testId="tb-store" />
         <button type="button" className="btn" onClick={tb.reload}>
-          Refresh
+          {i18next.t('common.refresh')}
         </button>
       </div>
       {tb.error ? <Notice kind="error">{tb.error}</Notice> : null}

@@ -1,7 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { errorText } from '../api';
 import { usePaged, PagedTable, type Column } from '../paged';
-import { ago, Empty, Notice, PageHeader, StoreSelect, storeName, timeText, typeLabel, useLoad, useSession } from '../ui';
+import i18next from 'i18next';
+import { currentLocale } from '../i18n';
+import { ago, Notice, PageHeader, StoreSelect, storeName, timeText, typeLabel, useLoad, useSession } from '../ui';
 
 // Sales channels (docs/channels.md): web shops and other systems that post sales to the hub,
 // each with its store, credential and webhook secret, and the log of what it delivered:
@@ -50,8 +52,11 @@ interface Outcome {
   reason: string | null;
 }
 
-const KIND_LABEL: Record<Kind, string> = { shopify: 'Shopify', woocommerce: 'WooCommerce', api: 'Own system (API)' };
-const STATUS_LABEL: Record<DeliveryStatus, string> = { applied: 'Applied', held: 'Held', refused: 'Refused', duplicate: 'Duplicate', expired: 'Expired' };
+const STATUSES: DeliveryStatus[] = ['applied', 'held', 'refused', 'duplicate', 'expired'];
+// Texts are read at render time; a change of language draws the page again (App keys <main> by it).
+const t = (key: string, opts?: Record<string, unknown>): string => i18next.t(`channels.${key}`, opts ?? {});
+const kindLabel = (k: Kind) => t(`k_${k}`);
+const statusLabel = (s: DeliveryStatus) => t(`s_${s}`);
 
 function openFromHash(): string | null {
   const m = /[?&]open=([^&]+)/.exec(location.hash);
@@ -61,7 +66,7 @@ function openFromHash(): string | null {
 function StatusTag(props: { status: DeliveryStatus; code?: string | null }) {
   return (
     <span className={`tag tag-d-${props.status}`} data-testid="delivery-status">
-      {STATUS_LABEL[props.status]}
+      {statusLabel(props.status)}
       {props.code ? <span className="tag-code"> · {props.code}</span> : null}
     </span>
   );
@@ -79,10 +84,10 @@ function ShownOnce(props: { shown: Shown; onDone(): void }) {
       <div className="row between">
         <h2 id="secret-h">{props.shown.title}</h2>
         <button type="button" className="btn btn-small" onClick={props.onDone} data-testid="secret-done">
-          I have copied them
+          {t('copied')}
         </button>
       </div>
-      <Notice kind="info">Copy these now: the hub keeps only what it needs to check them and will not show them again.</Notice>
+      <Notice kind="info">{t('copyNow')}</Notice>
       <dl className="facts secrets">
         {props.shown.items.map((i) => (
           <div key={i.testId} className="contents">
@@ -91,8 +96,8 @@ function ShownOnce(props: { shown: Shown; onDone(): void }) {
               <code className="secret" data-testid={i.testId}>
                 {i.value}
               </code>
-              <button type="button" className="btn btn-small" onClick={() => void navigator.clipboard?.writeText(i.value).catch(() => {})} aria-label={`Copy ${i.label}`}>
-                Copy
+              <button type="button" className="btn btn-small" onClick={() => void navigator.clipboard?.writeText(i.value).catch(() => {})} aria-label={t('copyX', { what: i.label })}>
+                {t('copy')}
               </button>
             </dd>
           </div>
@@ -107,7 +112,8 @@ export function Channels() {
   const [open, setOpen] = useState<string | null>(openFromHash);
   const [creating, setCreating] = useState(false);
   const [shown, setShown] = useState<Shown | null>(null);
-  const list = useLoad(() => api.get<{ channels: ChannelRow[] }>('/api/channels'), []);
+  // One page: a chain has a handful of channels (the hub answers them all), on the same table as every list.
+  const list = usePaged(() => api.get<{ channels: ChannelRow[] }>('/api/channels').then((r) => ({ rows: r.channels, next_cursor: null })), 'channels');
 
   useEffect(() => {
     const on = () => setOpen(openFromHash());
@@ -115,17 +121,17 @@ export function Channels() {
     return () => window.removeEventListener('hashchange', on);
   }, []);
 
-  const channels = list.data?.channels ?? [];
+  const channels = list.rows;
   const current = channels.find((c) => c.channel_id === open) ?? null;
 
   return (
     <>
-      <PageHeader title="Sales channels" subtitle="Web shops and other systems that post sales into the same ledger and stock as the registers.">
+      <PageHeader title={t('title')} subtitle={t('subtitle')}>
         <button type="button" className="btn" onClick={list.reload} data-testid="channels-reload">
-          Refresh
+          {i18next.t('common.refresh')}
         </button>
         <button type="button" className="btn btn-primary" onClick={() => setCreating((x) => !x)} aria-expanded={creating} data-testid="channel-new">
-          New channel
+          {t('new')}
         </button>
       </PageHeader>
       {shown ? <ShownOnce shown={shown} onDone={() => setShown(null)} /> : null}
@@ -140,51 +146,49 @@ export function Channels() {
           onCancel={() => setCreating(false)}
         />
       ) : null}
-      {list.error ? <Notice kind="error">{list.error}</Notice> : null}
-      <section className="card" aria-label="Channels">
-        {list.loading && !list.data ? (
-          <Empty>Loading…</Empty>
-        ) : channels.length === 0 ? (
-          <Empty>No channels yet. Create one for each web shop or system that sells for a store.</Empty>
-        ) : (
-          <table className="table" data-testid="channels-table">
-            <thead>
-              <tr>
-                <th scope="col">Channel</th>
-                <th scope="col">Platform</th>
-                <th scope="col">Store</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last delivery</th>
-              </tr>
-            </thead>
-            <tbody>
-              {channels.map((c) => (
-                <tr key={c.channel_id} className={open === c.channel_id ? 'selected' : ''} data-testid="channel-row" data-channel={c.channel_id}>
-                  <td>
-                    <a href={`#/channels?open=${encodeURIComponent(c.channel_id)}`} className="strong" data-testid="channel-open">
-                      {c.name}
-                    </a>
-                    <div className="muted small">{c.channel_id}</div>
-                  </td>
-                  <td>{KIND_LABEL[c.kind]}</td>
-                  <td>{storeName(stores, c.store_id)}</td>
-                  <td>{c.disabled_at ? <span className="pill pill-off">Disabled</span> : <span className="pill pill-ok">Active</span>}</td>
-                  <td data-testid="channel-last">
-                    {c.last_delivery ? (
-                      <>
-                        <StatusTag status={c.last_delivery.status} code={c.last_delivery.code} /> <span className="muted small" title={timeText(c.last_delivery.received_at)}>{ago(c.last_delivery.received_at)}</span>
-                      </>
-                    ) : (
-                      <span className="muted">none yet</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+      <section className="card" aria-label={t('channels')}>
+        <PagedTable
+          paged={list}
+          columns={[
+            {
+              header: t('channel'),
+              cell: (c) => (
+                <>
+                  <a href={`#/channels?open=${encodeURIComponent(c.channel_id)}`} className="strong" data-testid="channel-open">
+                    {c.name}
+                  </a>
+                  <div className="muted small">{c.channel_id}</div>
+                </>
+              ),
+            },
+            { header: t('platform'), cell: (c) => kindLabel(c.kind) },
+            { header: i18next.t('common.store'), cell: (c) => storeName(stores, c.store_id) },
+            { header: t('status'), cell: (c) => (c.disabled_at ? <span className="pill pill-off">{t('disabled')}</span> : <span className="pill pill-ok">{t('active')}</span>) },
+            {
+              header: t('lastDelivery'),
+              cell: (c) => (
+                <span data-testid="channel-last">
+                  {c.last_delivery ? (
+                    <>
+                      <StatusTag status={c.last_delivery.status} code={c.last_delivery.code} /> <span className="muted small" title={timeText(c.last_delivery.received_at)}>{ago(c.last_delivery.received_at)}</span>
+                    </>
+                  ) : (
+                    <span className="muted">{t('noneYet')}</span>
+                  )}
+                </span>
+              ),
+            },
+          ]}
+          rowKey={(c) => c.channel_id}
+          rowClass={(c) => (open === c.channel_id ? 'selected' : '')}
+          rowData={(c) => ({ channel: c.channel_id })}
+          label={t('channels')}
+          testId="channels-table"
+          rowTestId="channel-row"
+          empty={t('none')}
+        />
       </section>
-      {current ? <ChannelDetail key={current.channel_id} channel={current} onChanged={list.reload} onShow={setShown} /> : open && list.data ? <Notice kind="error">No channel {open}.</Notice> : null}
+      {current ? <ChannelDetail key={current.channel_id} channel={current} onChanged={list.reload} onShow={setShown} /> : open && !list.loading ? <Notice kind="error">{t('noChannel', { id: open })}</Notice> : null}
     </>
   );
 }
@@ -199,9 +203,9 @@ function CreateChannel(props: { onCreated(c: ChannelRow, shown: Shown): void; on
     e.preventDefault();
     setError(null);
     const buffer = Number(f.stock_buffer || '0');
-    if (!Number.isInteger(buffer) || buffer < 0) return setError('The stock buffer is a whole number of units, 0 or more.');
+    if (!Number.isInteger(buffer) || buffer < 0) return setError(t('badBuffer'));
     try {
-      setBusy('Creating the channel and its virtual register…');
+      setBusy(t('creating'));
       const r = await api.post<{ channel: ChannelRow; webhook_secret: string }>('/api/channels', {
         channel_id: f.channel_id.trim(),
         name: f.name.trim(),
@@ -212,14 +216,14 @@ function CreateChannel(props: { onCreated(c: ChannelRow, shown: Shown): void; on
       });
       const items: Shown['items'] = [];
       if (r.channel.webhook_url) {
-        items.push({ label: 'Webhook URL', value: `${location.origin}${r.channel.webhook_url}`, testId: 'shown-webhook-url' });
-        items.push({ label: 'Webhook secret', value: r.webhook_secret, testId: 'shown-webhook-secret' });
+        items.push({ label: t('webhookUrl'), value: `${location.origin}${r.channel.webhook_url}`, testId: 'shown-webhook-url' });
+        items.push({ label: t('webhookSecret'), value: r.webhook_secret, testId: 'shown-webhook-secret' });
       } else {
-        setBusy('Issuing its API token…');
+        setBusy(t('issuing'));
         const cred = await api.post<{ credential_id: number; token: string }>(`/api/channels/${encodeURIComponent(r.channel.channel_id)}/credentials`, {});
-        items.push({ label: 'API token', value: cred.token, testId: 'shown-token' });
+        items.push({ label: t('apiToken'), value: cred.token, testId: 'shown-token' });
       }
-      props.onCreated(r.channel, { title: `${r.channel.name} is ready`, items });
+      props.onCreated(r.channel, { title: t('ready', { name: r.channel.name }), items });
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -228,31 +232,31 @@ function CreateChannel(props: { onCreated(c: ChannelRow, shown: Shown): void; on
   };
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="new-ch-h" data-testid="channel-form">
-      <h2 id="new-ch-h">New channel</h2>
+      <h2 id="new-ch-h">{t('new')}</h2>
       <div className="form-grid">
         <label className="field">
-          <span>Name</span>
-          <input value={f.name} onChange={(e) => set('name')(e.target.value)} required maxLength={200} placeholder="Web shop" data-testid="channel-name" />
+          <span>{t('name')}</span>
+          <input value={f.name} onChange={(e) => set('name')(e.target.value)} required maxLength={200} placeholder={t('namePh')} data-testid="channel-name" />
         </label>
         <label className="field">
-          <span>Channel id</span>
-          <input value={f.channel_id} onChange={(e) => set('channel_id')(e.target.value)} required maxLength={64} placeholder="web-shop" pattern="[A-Za-z0-9][A-Za-z0-9._\-]*" title="letters, digits, dot, dash, underscore" data-testid="channel-id" />
+          <span>{t('channelId')}</span>
+          <input value={f.channel_id} onChange={(e) => set('channel_id')(e.target.value)} required maxLength={64} placeholder="web-shop" pattern="[A-Za-z0-9][A-Za-z0-9._\-]*" title={t('idTitle')} data-testid="channel-id" />
         </label>
-        <StoreSelect value={f.store_id} onChange={set('store_id')} label="Store (its stock and currency)" testId="channel-store" />
+        <StoreSelect value={f.store_id} onChange={set('store_id')} label={t('storeLabel')} testId="channel-store" />
         <label className="field">
-          <span>Platform</span>
+          <span>{t('platform')}</span>
           <select value={f.kind} onChange={(e) => set('kind')(e.target.value)} data-testid="channel-kind">
-            <option value="shopify">Shopify (webhooks)</option>
-            <option value="woocommerce">WooCommerce (webhooks)</option>
-            <option value="api">Own system (channel API)</option>
+            <option value="shopify">{t('kindShopify')}</option>
+            <option value="woocommerce">{t('kindWoo')}</option>
+            <option value="api">{t('kindApi')}</option>
           </select>
         </label>
         <label className="field">
-          <span>Stock buffer (units kept back online)</span>
+          <span>{t('bufferLabel')}</span>
           <input value={f.stock_buffer} onChange={(e) => set('stock_buffer')(e.target.value)} inputMode="numeric" data-testid="channel-buffer" />
         </label>
         <label className="field">
-          <span>Card processor (optional)</span>
+          <span>{t('processorLabel')}</span>
           <input value={f.default_processor} onChange={(e) => set('default_processor')(e.target.value)} placeholder="stripe" maxLength={64} data-testid="channel-processor" />
         </label>
       </div>
@@ -260,10 +264,10 @@ function CreateChannel(props: { onCreated(c: ChannelRow, shown: Shown): void; on
       {busy ? <Notice kind="info">{busy}</Notice> : null}
       <div className="row gap end">
         <button type="button" className="btn" onClick={props.onCancel}>
-          Cancel
+          {i18next.t('common.cancel')}
         </button>
         <button type="submit" className="btn btn-primary" disabled={busy !== null} data-testid="channel-create">
-          Create channel
+          {t('create')}
         </button>
       </div>
     </form>
@@ -292,39 +296,39 @@ function ChannelDetail(props: { channel: ChannelRow; onChanged(): void; onShow(s
     }
   };
   const rotate = () =>
-    act('Rotating the webhook secret…', async () => {
-      if (!confirm(`Rotate the webhook secret of ${c.name}? Webhooks signed with the old secret are refused from now on, until the platform has the new one.`)) return 'Nothing changed.';
+    act(t('rotating'), async () => {
+      if (!confirm(t('rotateAsk', { name: c.name }))) return t('nothingChanged');
       const r = await api.put<{ webhook_secret: string }>(`${base}/webhook-secret`, {});
-      props.onShow({ title: `New webhook secret for ${c.name}`, items: [{ label: 'Webhook secret', value: r.webhook_secret, testId: 'shown-webhook-secret' }] });
-      return 'The webhook secret was rotated. Enter the new one in the platform.';
+      props.onShow({ title: t('newSecretFor', { name: c.name }), items: [{ label: t('webhookSecret'), value: r.webhook_secret, testId: 'shown-webhook-secret' }] });
+      return t('rotated');
     });
   const newToken = () =>
-    act('Issuing a token…', async () => {
+    act(t('issuingToken'), async () => {
       const r = await api.post<{ credential_id: number; token: string }>(`${base}/credentials`, {});
-      props.onShow({ title: `New API token for ${c.name}`, items: [{ label: `API token #${r.credential_id}`, value: r.token, testId: 'shown-token' }] });
+      props.onShow({ title: t('newTokenFor', { name: c.name }), items: [{ label: t('tokenNo', { id: r.credential_id }), value: r.token, testId: 'shown-token' }] });
       creds.reload();
-      return `Token #${r.credential_id} issued.`;
+      return t('tokenIssued', { id: r.credential_id });
     });
   const revoke = (id: number) =>
-    act('Revoking…', async () => {
-      if (!confirm(`Revoke API token #${id}? Calls with it are refused at once.`)) return 'Nothing changed.';
+    act(t('revoking'), async () => {
+      if (!confirm(t('revokeAsk', { id }))) return t('nothingChanged');
       await api.del(`${base}/credentials/${id}`);
       creds.reload();
-      return `Token #${id} revoked.`;
+      return t('tokenRevoked', { id });
     });
   const toggle = () =>
-    act(c.disabled_at ? 'Enabling…' : 'Disabling…', async () => {
+    act(c.disabled_at ? t('enabling') : t('disabling'), async () => {
       await api.patch(base, { disabled: !c.disabled_at });
       props.onChanged();
-      return c.disabled_at ? `${c.name} is enabled.` : `${c.name} is disabled.`;
+      return c.disabled_at ? t('isEnabled', { name: c.name }) : t('isDisabled', { name: c.name });
     });
   const replay = (d: DeliveryRow) =>
-    act(`Replaying delivery ${d.delivery_id}…`, async () => {
+    act(t('replaying', { id: d.delivery_id }), async () => {
       try {
         const o = await api.post<Outcome>(`${base}/deliveries/${d.delivery_id}/replay`, {});
         deliveries.reload();
         props.onChanged();
-        return `Delivery ${d.delivery_id} replayed: ${STATUS_LABEL[o.status].toLowerCase()}${o.reason ? ` (${o.reason})` : ''}.`;
+        return i18next.t('channels.replayed', { id: d.delivery_id, status: statusLabel(o.status).toLowerCase(), why: o.reason ? ` (${o.reason})` : '' });
       } catch (err) {
         deliveries.reload();
         throw err;
@@ -332,32 +336,32 @@ function ChannelDetail(props: { channel: ChannelRow; onChanged(): void; onShow(s
     });
 
   const columns: Array<Column<DeliveryRow>> = [
-    { header: 'Received', cell: (d) => <span title={timeText(d.received_at)}>{shortTime(d.received_at)}</span>, className: 'nowrap' },
-    { header: 'Operation', cell: (d) => <span className="mono-ish">{d.operation}</span> },
+    { header: t('received'), cell: (d) => <span title={timeText(d.received_at)}>{shortTime(d.received_at)}</span>, className: 'nowrap' },
+    { header: t('operation'), cell: (d) => <span className="mono-ish">{d.operation}</span> },
     {
-      header: 'Order',
+      header: t('order'),
       cell: (d) => (
         <>
           {d.order_ref ?? <span className="muted">—</span>}
           {d.events.map((e) => (
             <div key={e.event_id}>
               <a href={`#/sales?open=${e.event_id}`} data-testid="delivery-sale-link" className="small">
-                Open {typeLabel(e.type).toLowerCase()} →
+                {t('openEvent', { what: typeLabel(e.type) })}
               </a>
             </div>
           ))}
         </>
       ),
     },
-    { header: 'Status', cell: (d) => <StatusTag status={d.status} code={d.code} /> },
-    { header: 'Why', cell: (d) => <span className="small">{d.reason ?? ''}</span>, className: 'why' },
-    { header: 'Tries', cell: (d) => d.attempts, num: true },
+    { header: t('status'), cell: (d) => <StatusTag status={d.status} code={d.code} /> },
+    { header: t('why'), cell: (d) => <span className="small">{d.reason ?? ''}</span>, className: 'why' },
+    { header: t('tries'), cell: (d) => d.attempts, num: true },
     {
-      header: <span className="sr-only">Action</span>,
+      header: <span className="sr-only">{t('action')}</span>,
       cell: (d) =>
         d.replayable ? (
-          <button type="button" className="btn btn-small" onClick={() => void replay(d)} disabled={busy !== null} data-testid="delivery-replay" aria-label={`Replay delivery ${d.delivery_id}`}>
-            Replay
+          <button type="button" className="btn btn-small" onClick={() => void replay(d)} disabled={busy !== null} data-testid="delivery-replay" aria-label={t('replayX', { id: d.delivery_id })}>
+            {t('replay')}
           </button>
         ) : null,
     },
@@ -367,19 +371,19 @@ function ChannelDetail(props: { channel: ChannelRow; onChanged(): void; onShow(s
     <section className="card" aria-labelledby="ch-h" data-testid="channel-detail">
       <div className="row between">
         <h2 id="ch-h">
-          {c.name} <span className="muted small">· {KIND_LABEL[c.kind]}</span>
+          {c.name} <span className="muted small">· {kindLabel(c.kind)}</span>
         </h2>
         <div className="row gap">
           {c.webhook_url ? (
             <button type="button" className="btn btn-small" onClick={() => void rotate()} disabled={busy !== null} data-testid="channel-rotate">
-              Rotate webhook secret
+              {t('rotate')}
             </button>
           ) : null}
           <button type="button" className={`btn btn-small${c.disabled_at ? '' : ' btn-danger-outline'}`} onClick={() => void toggle()} disabled={busy !== null} data-testid="channel-toggle">
-            {c.disabled_at ? 'Enable' : 'Disable'}
+            {c.disabled_at ? t('enable') : t('disable')}
           </button>
-          <button type="button" className="btn btn-small" onClick={() => (location.hash = '#/channels')} aria-label="Close channel">
-            Close
+          <button type="button" className="btn btn-small" onClick={() => (location.hash = '#/channels')} aria-label={t('closeChannel')}>
+            {i18next.t('common.close')}
           </button>
         </div>
       </div>
@@ -387,71 +391,71 @@ function ChannelDetail(props: { channel: ChannelRow; onChanged(): void; onShow(s
       {note ? <Notice kind={note.kind} testId="channel-note">{note.text}</Notice> : null}
       <div className="grid-3">
         <div>
-          <h3>Setup</h3>
+          <h3>{t('setup')}</h3>
           <dl className="facts">
-            <dt>Store</dt>
+            <dt>{i18next.t('common.store')}</dt>
             <dd>{storeName(stores, c.store_id)}</dd>
-            <dt>Register</dt>
+            <dt>{t('register')}</dt>
             <dd className="mono">{c.terminal_id}</dd>
             {c.webhook_url ? (
               <>
-                <dt>Webhook URL</dt>
+                <dt>{t('webhookUrl')}</dt>
                 <dd className="mono small" data-testid="channel-webhook-url">
                   {location.origin}
                   {c.webhook_url}
                 </dd>
               </>
             ) : null}
-            <dt>Stock buffer</dt>
-            <dd>{c.stock_buffer} units</dd>
-            <dt>Processor</dt>
-            <dd>{c.default_processor ?? <span className="muted">none</span>}</dd>
-            <dt>Holds for</dt>
+            <dt>{t('stockBuffer')}</dt>
+            <dd>{t('units', { n: c.stock_buffer })}</dd>
+            <dt>{t('processor')}</dt>
+            <dd>{c.default_processor ?? <span className="muted">{t('noneLower')}</span>}</dd>
+            <dt>{t('holdsFor')}</dt>
             <dd>{c.hold_minutes >= 60 ? `${Math.round(c.hold_minutes / 60)} h` : `${c.hold_minutes} min`}</dd>
           </dl>
         </div>
         <div>
-          <h3>API tokens</h3>
+          <h3>{t('apiTokens')}</h3>
           {creds.error ? <Notice kind="error">{creds.error}</Notice> : null}
-          {creds.data && creds.data.credentials.length === 0 ? <p className="muted small">None. Webhooks are checked with the webhook secret; a token is for the channel API.</p> : null}
+          {creds.data && creds.data.credentials.length === 0 ? <p className="muted small">{t('noTokens')}</p> : null}
           <ul className="plain" data-testid="channel-credentials">
             {creds.data?.credentials.map((k) => (
               <li key={k.credential_id} className="row between">
                 <span>
-                  #{k.credential_id} <span className="muted small">{k.revoked_at ? `revoked ${ago(k.revoked_at)}` : `issued ${ago(k.created_at)}`}</span>
+                  #{k.credential_id} <span className="muted small">{k.revoked_at ? t('revokedAgo', { when: ago(k.revoked_at) }) : t('issuedAgo', { when: ago(k.created_at) })}</span>
                 </span>
                 {k.revoked_at ? (
-                  <span className="pill pill-off">Revoked</span>
+                  <span className="pill pill-off">{t('revoked')}</span>
                 ) : (
                   <button type="button" className="btn btn-small" onClick={() => void revoke(k.credential_id)} disabled={busy !== null} data-testid="credential-revoke">
-                    Revoke
+                    {t('revoke')}
                   </button>
                 )}
               </li>
             ))}
           </ul>
           <button type="button" className="btn btn-small" onClick={() => void newToken()} disabled={busy !== null} data-testid="credential-new">
-            New API token
+            {t('newToken')}
           </button>
         </div>
         <SkuMap channel={c} onSaved={props.onChanged} />
       </div>
       <div className="row between deliveries-head">
-        <h3>Deliveries</h3>
+        <h3>{t('deliveries')}</h3>
         <div className="row gap">
           <label className="field inline">
-            <span>Show</span>
+            <span>{t('show')}</span>
             <select value={status} onChange={(e) => setStatus(e.target.value as '' | DeliveryStatus)} data-testid="delivery-filter">
-              <option value="">All</option>
-              {(Object.keys(STATUS_LABEL) as DeliveryStatus[]).map((s) => (
+              <option value="">{t('all')}</option>
+              {STATUSES.map((s) => (
                 <option key={s} value={s}>
-                  {STATUS_LABEL[s]}
+                  {statusLabel(s)}
                 </option>
               ))}
             </select>
           </label>
           <button type="button" className="btn btn-small" onClick={deliveries.reload} data-testid="deliveries-reload">
-            Refresh
+            {i18next.t('common.refresh')}
           </button>
         </div>
       </div>
@@ -460,10 +464,10 @@ function ChannelDetail(props: { channel: ChannelRow; onChanged(): void; onShow(s
         columns={columns}
         rowKey={(d) => String(d.delivery_id)}
         rowData={(d) => ({ delivery: String(d.delivery_id), status: d.status })}
-        label="Deliveries"
+        label={t('deliveries')}
         testId="deliveries"
         rowTestId="delivery-row"
-        empty={status ? `No ${STATUS_LABEL[status].toLowerCase()} deliveries.` : 'Nothing delivered yet. Point the platform’s order and refund webhooks at the webhook URL.'}
+        empty={status ? t('noneOfStatus', { status: statusLabel(status) }) : t('nothingDelivered')}
         compact
       />
     </section>
@@ -494,8 +498,8 @@ function SkuMap(props: { channel: ChannelRow; onSaved(): void }) {
   };
   return (
     <div>
-      <h3>SKU mapping</h3>
-      {entries.length === 0 ? <p className="muted small">Platform SKUs are the catalog’s own.</p> : null}
+      <h3>{t('skuMapping')}</h3>
+      {entries.length === 0 ? <p className="muted small">{t('ownSkus')}</p> : null}
       <ul className="plain" data-testid="sku-map">
         {entries.slice(0, 50).map(([k, v]) => (
           <li key={k} className="row between">
@@ -510,13 +514,13 @@ function SkuMap(props: { channel: ChannelRow; onSaved(): void }) {
                 void save(rest);
               }}
               disabled={saving}
-              aria-label={`Remove mapping of ${k}`}
+              aria-label={t('removeMapping', { sku: k })}
             >
-              remove
+              {t('remove')}
             </button>
           </li>
         ))}
-        {entries.length > 50 ? <li className="muted small">and {entries.length - 50} more</li> : null}
+        {entries.length > 50 ? <li className="muted small">{t('andMore', { count: entries.length - 50 })}</li> : null}
       </ul>
       <form
         className="row gap map-add"
@@ -526,15 +530,15 @@ function SkuMap(props: { channel: ChannelRow; onSaved(): void }) {
         }}
       >
         <label className="field">
-          <span>Platform SKU</span>
+          <span>{t('platformSku')}</span>
           <input value={from} onChange={(e) => setFrom(e.target.value)} maxLength={64} data-testid="map-from" />
         </label>
         <label className="field">
-          <span>Our SKU</span>
+          <span>{t('ourSku')}</span>
           <input value={to} onChange={(e) => setTo(e.target.value)} maxLength={64} data-testid="map-to" />
         </label>
         <button type="submit" className="btn btn-small" disabled={saving || !from.trim() || !to.trim()} data-testid="map-add">
-          Map
+          {t('map')}
         </button>
       </form>
       {error ? <Notice kind="error">{error}</Notice> : null}
@@ -543,5 +547,5 @@ function SkuMap(props: { channel: ChannelRow; onSaved(): void }) {
 }
 
 function shortTime(iso: string): string {
-  return new Intl.DateTimeFormat(navigator.language || 'en-US', { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(currentLocale(), { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
 }

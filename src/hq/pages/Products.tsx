@@ -2,91 +2,93 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { errorText, type ChangeReply, type ProductRow } from '../api';
 import { parsePriceBook, type PriceBookParse } from '../csv';
 import { fmt, parsePrice, toInput } from '../money';
-import { Empty, Notice, PageHeader, Progress, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
+import i18next from 'i18next';
+import { currentLocale } from '../i18n';
+import { PagedTable, usePaged } from '../paged';
+import { Notice, PageHeader, Progress, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
 
 // The catalog with names, barcodes and categories, each store's price, one price edited in
 // the store's currency, and price books imported from CSV: every row checked first, bad rows
 // listed and skipped, the rest published to the chosen stores now or at a chosen time.
 
 const CHUNK = 500;
+// Texts are read at render time; a change of language draws the page again (App keys <main> by it).
+const t = (key: string, opts?: Record<string, unknown>): string => i18next.t(`products.${key}`, opts ?? {});
 
 export function Products() {
   const { api, stores } = useSession();
   const [store, setStore] = useState(stores[0]?.store_id ?? '');
   const [q, setQ] = useState('');
-  const [after, setAfter] = useState<string[]>([]);
-  const cursor = after[after.length - 1];
-  const list = useLoad(() => api.get<{ products: ProductRow[]; next_cursor: string | null }>('/api/products', { store_id: store, q: q.trim() || undefined, cursor, limit: 15 }), [store, q, cursor]);
+  const list = usePaged(
+    (cursor) => api.get<{ products: ProductRow[]; next_cursor: string | null }>('/api/products', { store_id: store, q: q.trim() || undefined, cursor, limit: 15 }).then((r) => ({ rows: r.products, next_cursor: r.next_cursor })),
+    `${store}|${q}`,
+  );
   const [editing, setEditing] = useState<ProductRow | null>(null);
   const [published, setPublished] = useState<ChangeReply | null>(null);
   const currency = storeCurrency(stores, store);
-  useEffect(() => setAfter([]), [store, q]);
 
   return (
     <>
-      <PageHeader title="Products & prices" subtitle="The chain's catalog with each store's price. Prices are entered in the store's currency." />
+      <PageHeader title={t('title')} subtitle={t('subtitle')} />
       <div className="grid-2 wide-left">
-        <section className="card" aria-label="Catalog">
+        <section className="card" aria-label={t('catalog')}>
           <div className="filters">
             <StoreSelect value={store} onChange={setStore} testId="products-store" />
             <label className="field grow">
-              <span>Search</span>
-              <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name, SKU or barcode" data-testid="products-search" />
+              <span>{i18next.t('common.search')}</span>
+              <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t('searchPh')} data-testid="products-search" />
             </label>
           </div>
-          {list.error ? <Notice kind="error">{list.error}</Notice> : null}
-          {!list.data ? (
-            <Empty>Loading…</Empty>
-          ) : list.data.products.length === 0 ? (
-            <Empty>No products match.</Empty>
-          ) : (
-            <table className="table" data-testid="products-table">
-              <thead>
-                <tr>
-                  <th scope="col">Product</th>
-                  <th scope="col">Barcode</th>
-                  <th scope="col">Category</th>
-                  <th scope="col" className="num">Price</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.products.map((p) => (
-                  <tr key={p.sku} data-testid="product-row" data-sku={p.sku}>
-                    <td>
-                      <div className="strong">{p.name}</div>
-                      <div className="muted small">{p.sku}</div>
-                    </td>
-                    <td className="mono small">{p.gtins[0] ?? '—'}</td>
-                    <td>
-                      {p.category}
-                      <div className="muted small">tax: {p.tax_category}</div>
-                    </td>
-                    <td className="num" data-testid="product-price">
-                      {p.price ? fmt(p.price.amount, p.price.currency) : <span className="muted">no price</span>}
-                      {p.unit !== 'each' ? <span className="muted small"> /{p.unit}</span> : null}
-                    </td>
-                    <td className="num">
-                      <button type="button" className="btn btn-small" onClick={() => setEditing(p)} aria-label={`Change price of ${p.name}`} data-testid="edit-price">
-                        Change price
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          <nav className="pager" aria-label="Pages">
-            <button type="button" className="btn btn-small" disabled={after.length === 0} onClick={() => setAfter(after.slice(0, -1))}>
-              ← Previous
-            </button>
-            <span>Page {after.length + 1}</span>
-            <button type="button" className="btn btn-small" disabled={!list.data?.next_cursor} onClick={() => list.data?.next_cursor && setAfter([...after, list.data.next_cursor])}>
-              Next →
-            </button>
-          </nav>
+          <PagedTable
+            paged={list}
+            columns={[
+              {
+                header: t('product'),
+                cell: (p) => (
+                  <>
+                    <div className="strong">{p.name}</div>
+                    <div className="muted small">{p.sku}</div>
+                  </>
+                ),
+              },
+              { header: t('barcode'), className: 'mono small', cell: (p) => p.gtins[0] ?? '—' },
+              {
+                header: t('category'),
+                cell: (p) => (
+                  <>
+                    {p.category}
+                    <div className="muted small">{t('tax', { cat: p.tax_category })}</div>
+                  </>
+                ),
+              },
+              {
+                header: t('price'),
+                num: true,
+                cell: (p) => (
+                  <span data-testid="product-price">
+                    {p.price ? fmt(p.price.amount, p.price.currency) : <span className="muted">{t('noPrice')}</span>}
+                    {p.unit !== 'each' ? <span className="muted small"> /{p.unit}</span> : null}
+                  </span>
+                ),
+              },
+              {
+                header: <span className="sr-only">{i18next.t('common.actions')}</span>,
+                num: true,
+                cell: (p) => (
+                  <button type="button" className="btn btn-small" onClick={() => setEditing(p)} aria-label={t('changePriceOf', { name: p.name })} data-testid="edit-price">
+                    {t('changePrice')}
+                  </button>
+                ),
+              },
+            ]}
+            rowKey={(p) => p.sku}
+            rowData={(p) => ({ sku: p.sku })}
+            label={t('catalog')}
+            testId="products-table"
+            rowTestId="product-row"
+            empty={t('none')}
+            pagerWords={[i18next.t('paged.previous'), i18next.t('paged.next')]}
+          />
         </section>
         <div className="stack">
           {editing ? (
@@ -114,7 +116,7 @@ export function Products() {
         </div>
       </div>
       <p className="muted small">
-        Showing {storeName(stores, store)} in {currency}.
+        {t('showing', { store: storeName(stores, store), currency })}
       </p>
     </>
   );
@@ -124,7 +126,7 @@ function TargetStores(props: { value: string[]; onChange(v: string[]): void; nam
   const { stores } = useSession();
   return (
     <fieldset className="targets">
-      <legend>Publish to</legend>
+      <legend>{t('publishTo')}</legend>
       {stores.map((s) => (
         <label key={s.store_id} className="check">
           <input
@@ -166,10 +168,10 @@ function PriceEditor(props: { product: ProductRow; store: string; currency: stri
     }
   };
   return (
-    <form className="card" onSubmit={submit} aria-label={`Price of ${props.product.name}`} data-testid="price-editor">
+    <form className="card" onSubmit={submit} aria-label={t('priceOf', { name: props.product.name })} data-testid="price-editor">
       <h2>{props.product.name}</h2>
       <label className="field">
-        <span>New price ({props.currency})</span>
+        <span>{t('newPrice', { currency: props.currency })}</span>
         <input inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} autoFocus aria-invalid={!parsed.ok} data-testid="price-input" />
       </label>
       <div className="muted small" aria-live="polite">
@@ -177,16 +179,16 @@ function PriceEditor(props: { product: ProductRow; store: string; currency: stri
       </div>
       <TargetStores value={targets} onChange={setTargets} name="price-target" />
       <label className="field">
-        <span>Takes effect (empty: now)</span>
+        <span>{t('takesEffect')}</span>
         <input type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} data-testid="price-when" />
       </label>
       {error ? <Notice kind="error">{error}</Notice> : null}
       <div className="row gap">
         <button className="btn btn-primary" type="submit" disabled={busy || !parsed.ok || targets.length === 0} data-testid="price-save">
-          {when ? 'Schedule' : 'Publish now'}
+          {when ? t('schedule') : t('publishNow')}
         </button>
         <button className="btn" type="button" onClick={props.onCancel}>
-          Cancel
+          {i18next.t('common.cancel')}
         </button>
       </div>
     </form>
@@ -215,7 +217,7 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
       r.products.forEach((p) => skus.add(p.sku));
       next = r.next_cursor;
       pages += 1;
-      setProgress({ label: 'Reading the catalog', done: skus.size, total: skus.size + (next ? 500 : 0) });
+      setProgress({ label: t('readingCatalog'), done: skus.size, total: skus.size + (next ? 500 : 0) });
     } while (next && pages < 4000);
     return skus;
   };
@@ -224,9 +226,9 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
     setError(null);
     setResult(null);
     setCheck(null);
-    if (text === null) return setError('choose a CSV file first');
-    if (targets.length === 0) return setError('choose at least one store');
-    if (currencies.length > 1) return setError(`the chosen stores use ${currencies.join(' and ')}; import one currency at a time`);
+    if (text === null) return setError(t('chooseFile'));
+    if (targets.length === 0) return setError(t('chooseStore'));
+    if (currencies.length > 1) return setError(t('oneCurrency', { list: currencies.join(t('and')) }));
     try {
       const skus = await knownSkus(targets[0]!);
       setCheck(parsePriceBook(text, currencies[0]!, skus));
@@ -244,7 +246,7 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
     let last: ChangeReply | null = null;
     try {
       for (let i = 0; i < rows.length; i += CHUNK) {
-        setProgress({ label: 'Publishing prices', done: i, total: rows.length });
+        setProgress({ label: t('publishing'), done: i, total: rows.length });
         last = await api.post<ChangeReply>('/api/prices', {
           target: { store_ids: targets },
           prices: rows.slice(i, i + CHUNK).map((r) => ({ sku: r.sku, amount: r.amount })),
@@ -252,8 +254,8 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
           reason: `price book ${fileName}`.slice(0, 200),
         });
       }
-      setProgress({ label: 'Publishing prices', done: rows.length, total: rows.length });
-      setResult(`${rows.length} prices ${when ? 'scheduled' : 'published'} to ${targets.map((t) => storeName(stores, t)).join(', ')}; ${check.bad.length} rows skipped.`);
+      setProgress({ label: t('publishing'), done: rows.length, total: rows.length });
+      setResult(t(when ? 'resultLater' : 'resultNow', { count: rows.length, stores: targets.map((s) => storeName(stores, s)).join(', '), bad: check.bad.length }));
       setCheck(null);
       if (last) props.onDone(last);
     } catch (err) {
@@ -265,10 +267,10 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
 
   return (
     <section className="card" aria-labelledby="import-h" data-testid="import">
-      <h2 id="import-h">Import a price book</h2>
-      <p className="muted small">CSV with a header row naming sku and price (decimal, e.g. 2.49), optionally name. Comma or semicolon separated.</p>
+      <h2 id="import-h">{t('importTitle')}</h2>
+      <p className="muted small">{t('importLead')}</p>
       <label className="field">
-        <span>CSV file</span>
+        <span>{t('csvFile')}</span>
         <input
           type="file"
           accept=".csv,text/csv"
@@ -284,11 +286,11 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
       </label>
       <TargetStores value={targets} onChange={setTargets} name="import-target" />
       <label className="field">
-        <span>Takes effect (empty: now)</span>
+        <span>{t('takesEffect')}</span>
         <input type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} data-testid="import-when" />
       </label>
       <button type="button" className="btn" onClick={runCheck} disabled={!!progress} data-testid="import-check">
-        Check file
+        {t('checkFile')}
       </button>
       {progress ? <Progress {...progress} testId="import-progress" /> : null}
       {error ? <Notice kind="error">{error}</Notice> : null}
@@ -296,10 +298,10 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
       {check && !check.fatal ? (
         <div className="preview" data-testid="import-preview">
           <p>
-            <strong data-testid="import-good">{check.rows.length} prices</strong> ready
+            <strong data-testid="import-good">{t('nPrices', { count: check.rows.length })}</strong> {t('ready')}
             {check.bad.length ? (
               <>
-                , <strong className="neg" data-testid="import-bad-count">{check.bad.length} rows will be skipped</strong>:
+                , <strong className="neg" data-testid="import-bad-count">{t('willSkip', { count: check.bad.length })}</strong>:
               </>
             ) : (
               '.'
@@ -309,9 +311,9 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
             <table className="table compact bad-rows" data-testid="import-bad">
               <thead>
                 <tr>
-                  <th scope="col">Line</th>
-                  <th scope="col">Row</th>
-                  <th scope="col">Why</th>
+                  <th scope="col">{t('line')}</th>
+                  <th scope="col">{t('row')}</th>
+                  <th scope="col">{t('why')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -326,7 +328,7 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
             </table>
           ) : null}
           <button type="button" className="btn btn-primary" onClick={apply} disabled={!!progress || check.rows.length === 0} data-testid="import-apply">
-            {when ? 'Schedule' : 'Publish'} {check.rows.length} prices
+            {t(when ? 'scheduleN' : 'publishN', { count: check.rows.length })}
           </button>
         </div>
       ) : null}
@@ -353,20 +355,20 @@ function Scheduled(props: { version: unknown }) {
   const cancel = async (c: ScheduledRow) => {
     try {
       await api.post(`/api/scheduled-changes/${c.change_id}/cancel`, {});
-      setMsg({ kind: 'ok', text: `Change #${c.change_id} cancelled; it will not be published.` });
+      setMsg({ kind: 'ok', text: t('cancelled', { id: c.change_id }) });
     } catch (err) {
       setMsg({ kind: 'error', text: errorText(err) });
     }
     list.reload();
   };
   const rows = list.data?.scheduled ?? [];
-  const who = (t: ScheduledRow['target']) => (t.all ? 'all stores' : t.store_ids ? t.store_ids.map((s) => storeName(stores, s)).join(', ') : `groups ${(t.groups ?? []).join(', ')}`);
+  const who = (x: ScheduledRow['target']) => (x.all ? t('allStores') : x.store_ids ? x.store_ids.map((s) => storeName(stores, s)).join(', ') : t('groups', { list: (x.groups ?? []).join(', ') }));
   return (
     <section className="card" aria-labelledby="sched-h" data-testid="scheduled">
-      <h2 id="sched-h">Scheduled changes</h2>
+      <h2 id="sched-h">{t('scheduledTitle')}</h2>
       {msg ? <Notice kind={msg.kind} testId="scheduled-msg">{msg.text}</Notice> : null}
       {rows.length === 0 ? (
-        <p className="muted small">Nothing scheduled. Give a price change a time to hold it until then.</p>
+        <p className="muted small">{t('nothingScheduled')}</p>
       ) : (
         <table className="table compact">
           <tbody>
@@ -374,16 +376,16 @@ function Scheduled(props: { version: unknown }) {
               <tr key={c.change_id} data-testid="scheduled-row" data-change={c.change_id}>
                 <td>
                   <strong>
-                    #{c.change_id} {c.kind}
+                    #{c.change_id} {t(`kind_${c.kind}`, { defaultValue: c.kind })}
                   </strong>{' '}
                   <span className="muted small">
-                    {c.items} item{c.items === 1 ? '' : 's'} · {who(c.target)}
+                    {t('items', { count: c.items })} · {who(c.target)}
                   </span>
-                  <div className="small">{new Date(c.effective_at).toLocaleString()}</div>
+                  <div className="small">{new Date(c.effective_at).toLocaleString(currentLocale())}</div>
                 </td>
                 <td className="num">
-                  <button type="button" className="btn btn-small" onClick={() => cancel(c)} aria-label={`Cancel scheduled change ${c.change_id}`} data-testid="scheduled-cancel">
-                    Cancel
+                  <button type="button" className="btn btn-small" onClick={() => cancel(c)} aria-label={t('cancelX', { id: c.change_id })} data-testid="scheduled-cancel">
+                    {i18next.t('common.cancel')}
                   </button>
                 </td>
               </tr>
@@ -447,11 +449,11 @@ function Propagation(props: { reply: ChangeReply }) {
   }, [refs, live]);
   return (
     <section className="card" aria-labelledby="prop-h" data-testid="propagation">
-      <h2 id="prop-h">{props.reply.scheduled ? 'Scheduled' : 'Arriving at the registers'}</h2>
+      <h2 id="prop-h">{props.reply.scheduled ? t('scheduled') : t('arriving')}</h2>
       {error ? <Notice kind="error">{error}</Notice> : null}
       {props.reply.scheduled ? (
         <p data-testid="scheduled-info">
-          Change #{props.reply.scheduled.change_id} is held by the hub until {new Date(props.reply.scheduled.effective_at).toLocaleString()}, then published to{' '}
+          {t('heldUntil', { id: props.reply.scheduled.change_id, when: new Date(props.reply.scheduled.effective_at).toLocaleString(currentLocale()) })}{' '}
           {props.reply.stores.map((s) => storeName(stores, s)).join(', ')}.
         </p>
       ) : (
@@ -460,19 +462,22 @@ function Propagation(props: { reply: ChangeReply }) {
             <li key={c.store_id} data-testid={`prop-${c.store_id}`}>
               <strong>{storeName(stores, c.store_id)}</strong>{' '}
               <span className="muted small">
-                change #{c.cursor} · {c.applied_count} of {c.terminal_count} registers
+                {t('changeOf', { cursor: c.cursor, done: c.applied_count, total: c.terminal_count })}
               </span>
               <ul className="plain indent">
-                {c.terminals.length === 0 ? <li className="muted small">no registers enrolled</li> : null}
-                {c.terminals.map((t) => {
-                  const at = appliedAt[t.terminal_id];
+                {c.terminals.length === 0 ? <li className="muted small">{t('noRegisters')}</li> : null}
+                {c.terminals.map((term) => {
+                  const at = appliedAt[term.terminal_id];
                   return (
-                    <li key={t.terminal_id} className="small" data-testid="prop-register" data-terminal={t.terminal_id} data-applied={t.applied ? 'yes' : 'no'}>
-                      {t.applied ? <span className="ok">✓</span> : <span className="warn">…</span>} {t.terminal_id}{' '}
-                      {t.applied ? (
-                        <span className="muted">applied{at ? ` within ${((at - started) / 1000).toFixed(1)} s` : ''}</span>
+                    <li key={term.terminal_id} className="small" data-testid="prop-register" data-terminal={term.terminal_id} data-applied={term.applied ? 'yes' : 'no'}>
+                      {term.applied ? <span className="ok">✓</span> : <span className="warn">…</span>} {term.terminal_id}{' '}
+                      {term.applied ? (
+                        <span className="muted">
+                          {t('applied')}
+                          {at ? t('within', { s: ((at - started) / 1000).toFixed(1) }) : ''}
+                        </span>
                       ) : (
-                        <span className="muted">{t.online ? `at #${t.change_cursor}, receiving` : `offline at #${t.change_cursor}; gets it when it reconnects`}</span>
+                        <span className="muted">{term.online ? t('receiving', { cursor: term.change_cursor }) : t('offlineAt', { cursor: term.change_cursor })}</span>
                       )}
                     </li>
                   );
@@ -480,7 +485,7 @@ function Propagation(props: { reply: ChangeReply }) {
               </ul>
             </li>
           ))}
-          {!rows ? <li className="muted small">reading…</li> : null}
+          {!rows ? <li className="muted small">{t('reading')}</li> : null}
         </ul>
       )}
     </section>
