@@ -91,9 +91,9 @@ export function registerExportCommands(books: Command, who: (o: { by?: string })
 
 export function registerCorrectionCommands(books: Command, who: (o: { by?: string }) => string): void {
   const cor = books.command('corrections').description('Corrections made in the accounting tool, imported back as adjusting entries');
-  withDbOptions(cor.command('import <file>').description('Import an edited hledger/Beancount export; differences become adjusting entries (re-import changes nothing)'))
+  withDbOptions(cor.command('import <file>').description('Import an edited hledger/Beancount export or a QuickBooks Online / Xero journal CSV; differences become adjusting entries (re-import changes nothing)'))
     .requiredOption('--format <format>', CORRECTION_FORMATS.join(' | '))
-    .option('--batch <batch_id>', 'the export batch the file came from (default: named in the file)')
+    .option('--batch <batch_id>', 'the export batch the file came from (default: named in the file; for a CSV, the newest batch of its format holding the entries it names)')
     .option('--by <user>', 'who imports (default: TILLSTREAM_USER or the login name)')
     .action(async (file: string, o: DbOpts & { format: string; batch?: string; by?: string }) => {
       try {

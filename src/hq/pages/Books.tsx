@@ -459,6 +459,7 @@ function Exports() {
 }
 
 // ---- corrections ----
+type CorrFormat = Batch['format'];
 
 interface Preview {
   batch_id: number;
@@ -479,7 +480,7 @@ interface CorrectionImport {
 
 function Corrections() {
   const { api } = useSession();
-  const [format, setFormat] = useState<'hledger' | 'beancount'>('hledger');
+  const [format, setFormat] = useState<CorrFormat>('hledger');
   const [file, setFile] = useState<File | null>(null);
   const [content, setContent] = useState<string | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -539,14 +540,15 @@ function Corrections() {
         <div className="row gap">
           <label className="field">
             <span>{t('format')}</span>
-            <select value={format} onChange={(e) => setFormat(e.target.value as 'hledger' | 'beancount')} data-testid="corrections-format">
-              <option value="hledger">{formatLabel('hledger')}</option>
-              <option value="beancount">{formatLabel('beancount')}</option>
+            <select value={format} onChange={(e) => setFormat(e.target.value as CorrFormat)} data-testid="corrections-format">
+              {FORMATS.map((f) => (
+                <option key={f} value={f}>{formatLabel(f)}</option>
+              ))}
             </select>
           </label>
           <label className="field grow">
             <span>{t('editedFile')}</span>
-            <input type="file" accept=".journal,.ledger,.hledger,.beancount,.txt" onChange={(e) => { setFile(e.target.files?.[0] ?? null); setPreview(null); }} data-testid="corrections-file" />
+            <input type="file" accept=".journal,.ledger,.hledger,.beancount,.txt,.csv" onChange={(e) => { setFile(e.target.files?.[0] ?? null); setPreview(null); }} data-testid="corrections-file" />
           </label>
           <button type="submit" className="btn" disabled={!file || step !== null} data-testid="corrections-check">
             {t('checkFile')}

@@ -7,6 +7,7 @@ import { loadEntriesByIds } from '../entries-read';
 import { batchEntryIds, getBatch } from '../export/batches';
 import { writeBooksEntries } from '../ledger-write';
 import { BooksInputError } from '../reconcile/store';
+import { entryIdsInCsv, readQuickBooksCsv, readXeroCsv } from './csv-readers';
 import { readBeancount, readHledger } from './tool-readers';
 
 // Importing an edited export back as corrections. The file names its batch
@@ -17,7 +18,7 @@ import { readBeancount, readHledger } from './tool-readers';
 // bytes twice are recognised; an equivalent file finds no difference. Imports are serialised
 // (a table lock), so two at once cannot both adjust the same difference.
 
-export const CORRECTION_FORMATS = ['hledger', 'beancount'] as const;
+export const CORRECTION_FORMATS = ['hledger', 'beancount', 'quickbooks-csv', 'xero-csv'] as const;
 export type CorrectionFormat = (typeof CORRECTION_FORMATS)[number];
 
 export interface CorrectionImportResult {
@@ -73,14 +74,36 @@ async function planFor(q: Queryable, batchId: number, o: { chart: ReturnType<typ
 async function readCorrectionFile(db: Queryable, input: { bytes: Uint8Array; format: CorrectionFormat; batch_id?: number; by: string }) {
   if (!CORRECTION_FORMATS.includes(input.format)) throw new BooksInputError('BAD_FORMAT', `format must be one of ${CORRECTION_FORMATS.join(', ')}`);
   if (input.by.length < 1 || input.by.length > 200) throw new BooksInputError('BAD_ACTOR', 'who imports must be named (1-200 characters)');
-  const text = Buffer.from(input.bytes).toString('utf8');
-  const batchId = input.batch_id ?? batchIdInFile(text);
+  const text = Buffer.from(input.bytes.subarray(0, 8192)).toString('utf8');
+  // A CSV cannot carry the marker line: its batch is the newest of that format holding the entries it names.
+  const batchId = input.batch_id ?? batchIdInFile(text) ?? (input.format.endsWith('-csv') ? await batchOfEntries(db, input.format, entryIdsInCsv(input.bytes)) : null);
   if (batchId === null) throw new BooksInputError('UNKNOWN_BATCH', 'the file does not name its export batch (tillstream-batch:<id> in its first line); say which batch it came from');
   const batch = await getBatch(db, batchId);
   if (batch.mode !== 'per_transaction') throw new BooksInputError('NOT_PER_TRANSACTION', `batch ${batchId} is a daily summary; corrections are matched per entry, so export a per_transaction batch to edit`);
   if (batch.format !== input.format) throw new BooksInputError('FORMAT_MISMATCH', `batch ${batchId} was exported as ${batch.format}, the file is read as ${input.format}`);
   const hash = createHash('sha256').update(input.bytes).digest('hex');
   return { batchId, batch, hash };
+}
+
+async function batchOfEntries(db: Queryable, format: string, ids: readonly string[]): Promise<number | null> {
+  if (ids.length === 0) return null;
+  const r = await db.query<{ batch_id: string }>(
+    `SELECT b.batch_id::text FROM export_batch_entries be JOIN export_batches b ON b.batch_id = be.batch_id
+      WHERE be.entry_id = ANY($1::text[]) AND b.format = $2 ORDER BY b.batch_id DESC LIMIT 1`,
+    [ids, format],
+  );
+  return r.rows[0] ? Number(r.rows[0].batch_id) : null;
+}
+
+/** Reads the file with the tool (hledger, Beancount) or, for QuickBooks/Xero CSV, with csv-parse against the batch. */
+async function readTool(db: Queryable, format: CorrectionFormat, bytes: Uint8Array, batchId: number, chart: ReturnType<typeof loadChart>): Promise<ToolTransaction[]> {
+  if (format === 'hledger') return readHledger(bytes);
+  if (format === 'beancount') return readBeancount(bytes);
+  const ids = await batchEntryIds(db, batchId);
+  const entries = await loadEntriesByIds(db, ids);
+  const currencies = new Set(entries.flatMap((e) => e.lines.map((l) => l.currency)));
+  const ctx = { chart, entryIds: ids, currency: currencies.size === 1 ? [...currencies][0]! : null };
+  return format === 'quickbooks-csv' ? readQuickBooksCsv(bytes, ctx) : readXeroCsv(bytes, ctx);
 }
 
 export interface CorrectionPreview {
@@ -97,7 +120,7 @@ export async function previewCorrections(db: Db, input: { bytes: Uint8Array; for
   const { batchId, batch, hash } = await readCorrectionFile(db, input);
   const known = await db.query(`SELECT 1 FROM correction_imports WHERE batch_id = $1 AND content_sha256 = $2`, [batchId, hash]);
   if (known.rows[0]) return { batch_id: batchId, already_imported: true, unchanged: 0, adjustments: [], needs_person: [] };
-  const tool: ToolTransaction[] = input.format === 'hledger' ? await readHledger(input.bytes) : await readBeancount(input.bytes);
+  const tool = await readTool(db, input.format, input.bytes, batchId, loadChart(batch.chart));
   const plan = await planFor(db, batchId, { chart: loadChart(batch.chart), tool, idPrefix: 'preview', by: input.by });
   return {
     batch_id: batchId, already_imported: false, unchanged: plan.unchanged, needs_person: plan.needs_person,
@@ -114,8 +137,8 @@ export async function importCorrections(
   if (known.rows[0]) return { import_id: Number(known.rows[0].import_id), batch_id: batchId, already_imported: true, adjusted: [], needs_person: [], unchanged: 0 };
 
   // Read with the tool before opening a transaction: a file that does not parse writes nothing.
-  const tool: ToolTransaction[] = input.format === 'hledger' ? await readHledger(input.bytes) : await readBeancount(input.bytes);
   const chart = loadChart(batch.chart);
+  const tool = await readTool(db, input.format, input.bytes, batchId, chart);
 
   return db.transaction(async (tx) => {
     await tx.query(`LOCK TABLE correction_imports IN SHARE ROW EXCLUSIVE MODE`);
