@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { appShellHtml, contentSecurityPolicy, onceUntilFailed } from './page-shell';
 
 // The handheld register (src/handheld) as the hub serves it at /handheld/: the page, the
 // register's worker (the shared engine, journal and uplink over SQLite in WebAssembly), the
@@ -26,8 +27,7 @@ export interface HandheldBundle {
   csp: string;
 }
 
-export const HANDHELD_CSP = [
-  "default-src 'none'",
+export const HANDHELD_CSP = contentSecurityPolicy([
   // WebAssembly (SQLite) is compiled, never eval'd JavaScript.
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
@@ -37,29 +37,14 @@ export const HANDHELD_CSP = [
   "manifest-src 'self'",
   // socket.io's websocket and the enrollment call, to this hub only.
   "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join('; ');
+]);
 
-const HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
-<meta name="theme-color" content="#1b2430">
-<title>Tillstream handheld</title>
-<link rel="manifest" href="/handheld/manifest.webmanifest">
-<link rel="icon" href="/handheld/icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/handheld/app.css">
-</head>
-<body>
-<div id="root"></div>
-<script src="/handheld/app.js"></script>
-</body>
-</html>
-`;
+const HTML = appShellHtml({
+  title: 'Tillstream handheld',
+  base: '/handheld/',
+  viewport: 'width=device-width, initial-scale=1, viewport-fit=cover',
+  head: ['<meta name="theme-color" content="#1b2430">', '<link rel="manifest" href="/handheld/manifest.webmanifest">', '<link rel="icon" href="/handheld/icon.svg" type="image/svg+xml">'],
+});
 
 const MANIFEST = JSON.stringify({
   name: 'Tillstream handheld register',
@@ -119,13 +104,5 @@ export async function bundleHandheld(): Promise<HandheldBundle> {
   return bundle;
 }
 
-let pending: Promise<HandheldBundle> | null = null;
-
 /** The handheld app, bundled once per hub process (a failed bundle is retried on the next request). */
-export function handheldBundle(): Promise<HandheldBundle> {
-  pending ??= bundleHandheld().catch((err: unknown) => {
-    pending = null;
-    throw err;
-  });
-  return pending;
-}
+export const handheldBundle: () => Promise<HandheldBundle> = onceUntilFailed(bundleHandheld);

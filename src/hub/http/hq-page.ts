@@ -1,6 +1,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { appShellHtml, contentSecurityPolicy, onceUntilFailed } from './page-shell';
 
 // The HQ console (src/hq, React) bundled in memory with esbuild the first time a browser asks
 // for it, as the register's browser host bundles the cashier UI: no build step for a clean
@@ -15,36 +16,16 @@ export interface HqBundle {
   csp: string;
 }
 
-export const HQ_CSP = [
-  "default-src 'none'",
+export const HQ_CSP = contentSecurityPolicy([
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
   "font-src 'self'",
   // socket.io's websocket back to this hub.
   "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join('; ');
+]);
 
-const HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Tillstream HQ</title>
-<link rel="stylesheet" href="/hq/app.css">
-</head>
-<body>
-<div id="root"></div>
-<script src="/hq/app.js"></script>
-</body>
-</html>
-`;
-
-let pending: Promise<HqBundle> | null = null;
+const HTML = appShellHtml({ title: 'Tillstream HQ', base: '/hq/' });
 
 export async function bundleHq(opts: { minify?: boolean } = {}): Promise<HqBundle> {
   const result = await build({
@@ -73,10 +54,4 @@ export async function bundleHq(opts: { minify?: boolean } = {}): Promise<HqBundl
 }
 
 /** The console, bundled once per hub process (a failed bundle is retried on the next request). */
-export function hqPage(): Promise<HqBundle> {
-  pending ??= bundleHq().catch((err: unknown) => {
-    pending = null;
-    throw err;
-  });
-  return pending;
-}
+export const hqPage: () => Promise<HqBundle> = onceUntilFailed(() => bundleHq());
