@@ -74,7 +74,12 @@ export async function runKillScenario(hub: HubUnderTest, entry: string[], dir: s
         inCart = true;
       }
       if (tag === 'IDLE') idle = true;
-      if (tag === 'RESTORED') restored.push({ id, lines: Number(n), before: lastCart.get(id) ?? 0 });
+      if (tag === 'RESTORED') {
+        restored.push({ id, lines: Number(n), before: lastCart.get(id) ?? 0 });
+        // What came back is known saved: a line saved in this life and killed before its report
+        // is then one more than this, not than a report two lives ago.
+        lastCart.set(id, Number(n));
+      }
       if (tag === 'COMPLETED') {
         reported.push({ id, amount: Number(n) });
         inCart = false;
