@@ -1,6 +1,7 @@
 import { parseJournalEvent } from '../core/events';
 import { stockMovementsFor } from '../core/stock';
 import { postEvent, originalEntryIdFor } from '../core/ledger/post';
+import { reviewHoldEntry } from '../core/ledger/review-hold';
 import type { Chart } from '../core/ledger/chart';
 import type { JournalEvent } from '../core/protocol';
 import type { EventProcessor, StockMovementDraft } from './processor';
@@ -19,6 +20,7 @@ export function coreProcessor(chart: Chart): EventProcessor {
     },
     originalEntryId: (e) => originalEntryIdFor(e),
     post: (e, original) => postEvent(e, chart, original ? { original } : {}),
+    holdForReview: (entry, why) => reviewHoldEntry(entry, chart, why),
     stock(e) {
       let m = movements.get(e);
       if (!m) {

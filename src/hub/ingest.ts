@@ -24,6 +24,7 @@ import { decimalToQty, qtyToDecimal } from './quantity';
 import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/money/quantity';
 import { ALERT_FOLD_WINDOW_MINUTES, writeAlerts, type AlertDraft } from './alerts';
 import { alertsForEvent } from './event-alerts';
+import { reviewFlag, saveReviewItems, storeReviewRules, type PendingReviewItem, type ReviewRules } from './integrity/review';
 import { applyEventValue, lockBatchAccounts } from './value/apply-event';
 import type { SignedBatch } from './integrity/device-keys';
 
@@ -249,6 +250,9 @@ interface Pending {
   currency: string;
   /** The posting map version the batch's entries are posted with (null: a fixed test chart). */
   chartVersion: number | null;
+  /** The store's review rules and the events they flagged (integrity/review.ts), written after the entries. */
+  reviewRules: ReviewRules;
+  review: PendingReviewItem[];
 }
 
 
@@ -275,6 +279,8 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
     reversed: new Set(),
     currency: term.currency,
     chartVersion: bound.chart_version,
+    reviewRules: fresh.length ? await storeReviewRules(tx, ctx.store_id) : {},
+    review: [],
   };
   // Gift card and points accounts after the stock rows, before anything else is written.
   await lockBatchAccounts(tx, { store_id: ctx.store_id, currency: term.currency }, fresh.filter((e) => !eventContentProblem(e)));
@@ -301,6 +307,7 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
     lastHash = e.hash;
   }
   await flush(tx, ctx, pending);
+  await saveReviewItems(tx, pending.review);
   if (pending.deltas.size > 0) {
     const levels = [...pending.deltas.keys()].sort().map((sku) => ({ sku, on_hand: fromScaledUnits(pending.levels.get(sku)!) }));
     out.changes.push(await appendChange(tx, ctx.store_id, 'stock', { levels, source: { terminal_id: ctx.terminal_id, through_seq: through } }));
@@ -344,7 +351,8 @@ async function flush(tx: Queryable, ctx: IngestContext, p: Pending): Promise<voi
             store_id: event.store_id,
             terminal_id: event.terminal_id,
             seq: event.seq,
-            event_type: event.type,
+            // A review hold (integrity/review.ts) is the event's second entry, of its own type.
+            event_type: entry.source.type,
             date: entry.date,
             memo: entry.memo,
             reverses,
@@ -578,6 +586,20 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
   } catch (err) {
     await reject(tx, ctx, e, 'POSTING_FAILED', err instanceof Error ? err.message : String(err), out);
     return;
+  }
+  // The review rules: a flagged event is applied as usual; its revenue waits in suspense.
+  const flag = await reviewFlag(tx, e, p.journal, p.reviewRules);
+  if (flag) {
+    let hold: JournalEntry | null = null;
+    for (const entry of entries) {
+      hold = ctx.processor.holdForReview?.(entry, `${flag.rule}: ${flag.reason}`) ?? null;
+      if (hold) {
+        checkEntry(hold);
+        break;
+      }
+    }
+    if (hold) entries = [...entries, hold];
+    p.review.push({ event: e, flag, entry_id: hold?.adjusts ?? entries[0]?.entry_id ?? null, hold_entry_id: hold?.entry_id ?? null });
   }
   p.journal.push(e);
   for (const entry of entries) {

@@ -22,6 +22,11 @@ export interface EventProcessor {
   post(event: JournalEvent, original?: JournalEntry): JournalEntry[];
   stock(event: JournalEvent): StockMovementDraft[];
   /**
+   * The entry that holds the revenue of an event flagged for review in the posting map's
+   * review suspense account (core/ledger/review-hold.ts), or null (no such account, no revenue).
+   */
+  holdForReview?(entry: JournalEntry, why: string): JournalEntry | null;
+  /**
    * A processor whose posting map is versioned in the database returns, inside the ingest
    * transaction, the processor for that transaction and the version it posts with. Without
    * it the processor's own chart is used and entries record no version.

@@ -114,11 +114,18 @@ describe.each(testBackends())('device-signed chain on $name', (backend) => {
       await legacy.connect(hub.url);
       await legacy.hello();
       expect(await legacy.push([legacy.sell([{ sku: 'A', units: 1, unit_price: 100 }])])).toMatchObject({ ok: true, applied_through: 1 });
-      await db.query(`UPDATE stores SET require_signatures = true WHERE store_id = $1`, [STORE]);
+      // HQ turns it on over the API (admin or hq only).
+      const on = await api(hub, 'PUT', `/api/stores/${STORE}/integrity`, { require_signatures: true });
+      expect(on.status, JSON.stringify(on.body)).toBe(200);
+      expect(on.body).toEqual({ store_id: STORE, require_signatures: true, review_rules: {} });
+      expect((await api(hub, 'GET', `/api/stores/${STORE}/integrity`)).body.require_signatures).toBe(true);
+      expect((await api(hub, 'PUT', `/api/stores/${STORE}/integrity`, { require_signatures: 'yes' })).status).toBe(400);
+      expect((await api(hub, 'PUT', `/api/stores/NOPE/integrity`, { require_signatures: true })).status).toBe(404);
       const refused = await legacy.push([legacy.sell([{ sku: 'A', units: 1, unit_price: 100 }])]);
       expect(refused).toMatchObject({ ok: false, error: { code: 'BAD_SIGNATURE' } });
       expect(refused.error.message).toMatch(/requires device-signed batches/);
-      await db.query(`UPDATE stores SET require_signatures = false WHERE store_id = $1`, [STORE]);
+      expect((await api(hub, 'PUT', `/api/stores/${STORE}/integrity`, { require_signatures: false })).body.require_signatures).toBe(false);
+      expect(await legacy.push([legacy.sell([{ sku: 'A', units: 1, unit_price: 100 }])])).toMatchObject({ ok: true });
       legacy.close();
 
       // HQ heard of the refusals; the sync audit log has them.

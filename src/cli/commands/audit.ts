@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openHubDb, withDbOptions, type DbOpts } from './ledger';
 import { formatAuditRow, querySyncAudit } from '../../hub/integrity/audit-log';
 import { exportTerminalChain, formatChainReport, verifyTerminalChain } from '../../hub/integrity/chain-audit';
+import { readStoreIntegrity, writeStoreIntegrity } from '../../hub/integrity/store-settings';
 
 function seqOption(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -47,6 +48,19 @@ export function register(program: Command): void {
           left -= rows.length;
         }
         if (after === 0 && !o.json) process.stdout.write(`(no sync audit rows for ${o.terminal}${since ? ` since ${since}` : ''})\n`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  withDbOptions(audit.command('require-signatures <store_id> [on_off]').description("Whether a store refuses batches of registers enrolled without a device key (BAD_SIGNATURE); prints the setting, changes it with on or off"))
+    .action(async (storeId: string, onOff: string | undefined, o: DbOpts) => {
+      if (onOff !== undefined && onOff !== 'on' && onOff !== 'off') throw new Error(`on or off, got ${onOff}`);
+      const db = await openHubDb(o);
+      try {
+        const r = onOff === undefined ? await readStoreIntegrity(db, storeId) : await writeStoreIntegrity(db, storeId, { require_signatures: onOff === 'on' });
+        if (!r) throw new Error(`no store ${storeId}`);
+        process.stdout.write(`${storeId} require_signatures ${r.require_signatures ? 'on' : 'off'}\n`);
       } finally {
         await db.close();
       }

@@ -24,6 +24,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['books'], load: () => import('./books') },
   { names: ['prices', 'stock', 'terminals'], load: () => import('./hq') },
   { names: ['audit'], load: () => import('./audit') },
+  { names: ['review'], load: () => import('./review') },
   { names: ['updates'], load: () => import('./updates') },
   { names: ['users'], load: () => import('./users') },
   { names: ['loyalty'], load: () => import('./loyalty') },

@@ -110,6 +110,12 @@ export const chartMappingSchema = strict({
    * with the missing key in its dimensions, instead of refusing the event. Unset: refuse.
    */
   suspense: accountCodeSchema.optional(),
+  /**
+   * Where the revenue of an event flagged for review waits until a person clears it (the
+   * review queue, docs/books.md). Unset: mapping.suspense; neither: flagged events are listed
+   * for review but their revenue is not held.
+   */
+  review_suspense: accountCodeSchema.optional(),
   /** The bank account processor payouts and cash deposits arrive in (books reconciliation). */
   bank: accountCodeSchema.optional(),
   /** What processors keep from a settlement (books reconciliation posts it here). */
@@ -180,6 +186,7 @@ function rolesOf(m: ChartMapping): Role[] {
   many('mapping.cash_drop.by_hint', m.cash_drop.by_hint, ASSET);
   one('mapping.float_source', m.float_source, ASSET);
   one('mapping.suspense', m.suspense, ACCOUNT_TYPES);
+  one('mapping.review_suspense', m.review_suspense, ['asset', 'liability']);
   one('mapping.bank', m.bank, ASSET);
   if (m.processor_fees) {
     one('mapping.processor_fees.default', m.processor_fees.default, ['expense']);

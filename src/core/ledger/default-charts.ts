@@ -60,6 +60,7 @@ const commonMapping = {
   drawer_custody: 'per_shift' as const,
   bank: '1030',
   processor_fees: { default: '6200', by_processor: {} },
+  review_suspense: '1900',
 };
 
 /** US store: one sales-tax payable account per state (tax code's jurisdiction), NY and CA listed. */

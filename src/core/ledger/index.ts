@@ -4,3 +4,4 @@ export * from './entry';
 export * from './post';
 export * from './trial-balance';
 export * from './export';
+export * from './review-hold';

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { terminalIdSchema } from '../../../core/protocol';
+import { storeIdSchema, terminalIdSchema } from '../../../core/protocol';
 import type { RouteModule } from '../app';
-import { allowedStore, userOf } from '../auth';
+import { allowedStore, storeScope, userOf } from '../auth';
 import { errorBodySchema, HttpError } from '../errors';
-import { checkRange, keyset, listFilters, pageQuery, pageReply, SqlParams } from '../paging';
+import { checkRange, keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
+import { clearReviewItem, REASON_MAX, REVIEW_COLUMNS, REVIEW_RULES, ReviewError, reviewRulesSchema, toReviewItem } from '../../integrity/review';
+import { readStoreIntegrity, writeStoreIntegrity } from '../../integrity/store-settings';
 import { SYNC_AUDIT_COLUMNS, SYNC_AUDIT_KINDS, toSyncAuditRow } from '../../integrity/audit-log';
 
 // Integrity watch (issue 15) over HTTP: a register's sync audit log for HQ and store IT.
@@ -24,6 +26,31 @@ export const syncAuditRow = z.object({
   code: z.string().nullable().describe('rejection or error code'),
   detail: z.string().nullable(),
 });
+
+export const reviewItemRow = z.object({
+  item_id: z.number(),
+  store_id: z.string(),
+  terminal_id: z.string(),
+  seq: z.number(),
+  receipt_no: z.string().describe('<terminal>-<seq, 6 digits>'),
+  event_id: z.string(),
+  event_type: z.string(),
+  rule: z.enum(REVIEW_RULES).describe('duplicate_sale: same lines and total as a sale of the same register shortly before; card_post_voided: a card sale approved and then post-voided'),
+  reason: z.string(),
+  related: z.record(z.string(), z.unknown()).describe('duplicate_sale: the earlier sale (seq, sale_id, seconds_before); card_post_voided: sale_id, card_amount, void_reason'),
+  amount: z.number().describe('minor units'),
+  currency: z.string(),
+  entry_id: z.string().nullable().describe('the event’s ledger entry'),
+  hold_entry_id: z.string().nullable().describe('the entry that moved its revenue to the review suspense account (null: the posting map has none)'),
+  created_at: z.string(),
+  status: z.enum(['open', 'cleared']),
+  cleared_by: z.string().nullable(),
+  cleared_at: z.string().nullable(),
+  clear_reason: z.string().nullable(),
+  release_entry_id: z.string().nullable().describe('the adjusting entry that moved the amount back to revenue (adjusts = entry_id)'),
+});
+
+const reviewKs = keyset('review', [{ sql: 'r.item_id', type: 'bigint' }], 'desc');
 
 const ks = keyset('sync-audit', [{ sql: 'sync_audit.audit_id', type: 'bigint' }], 'asc');
 
@@ -57,6 +84,124 @@ export const integrityRoutes: RouteModule = (app, deps) => {
       );
       const page = ks.page(rows, qs.limit);
       return { rows: page.rows.map(toSyncAuditRow), next_cursor: page.next_cursor };
+    },
+  });
+
+  app.get('/api/review', {
+    config: { auth: 'user' },
+    schema: {
+      tags: ['integrity'],
+      summary: 'The review queue: events a rule flagged (their revenue waits in the review suspense account until cleared), newest first; paged, filtered by store, terminal, rule and status, with counts',
+      security: [{ bearer: [] }],
+      querystring: z.object({
+        ...pageQuery(),
+        store_id: listFilters.store_id,
+        terminal_id: listFilters.terminal_id,
+        rule: z.enum(REVIEW_RULES).optional(),
+        status: z.enum(['open', 'cleared', 'all']).default('open'),
+      }).strict(),
+      response: {
+        200: pageReply('items', reviewItemRow).extend({
+          counts: z.object({ open: z.number(), cleared: z.number(), open_by_rule: z.record(z.string(), z.number()) }).describe('in the same store scope, all rules'),
+        }),
+        400: errorBodySchema,
+        403: errorBodySchema,
+      },
+    },
+    handler: async (req) => {
+      const qs = req.query;
+      const stores = storeScope(userOf(req), qs.store_id);
+      const q = new SqlParams();
+      const scope = storeFilter(q, 'r.store_id', stores);
+      const where = [
+        scope,
+        qs.terminal_id ? `r.terminal_id = ${q.p(qs.terminal_id)}` : 'TRUE',
+        qs.rule ? `r.rule = ${q.p(qs.rule)}` : 'TRUE',
+        qs.status === 'all' ? 'TRUE' : `r.status = ${q.p(qs.status)}`,
+        reviewKs.after(q, qs.cursor),
+      ];
+      const { rows } = await deps.db.query<Record<string, unknown>>(
+        `SELECT ${REVIEW_COLUMNS}, ${reviewKs.select} FROM review_items r WHERE ${where.join(' AND ')} ORDER BY ${reviewKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        q.values,
+      );
+      const counts = await deps.db.query<{ status: string; rule: string; n: string }>(
+        `SELECT r.status, r.rule, count(*)::text AS n FROM review_items r WHERE ${scope} GROUP BY r.status, r.rule`,
+        stores === null ? [] : [stores],
+      );
+      const sum = (status: string) => counts.rows.filter((c) => c.status === status).reduce((a, c) => a + Number(c.n), 0);
+      const page = reviewKs.page(rows, qs.limit);
+      return {
+        items: page.rows.map(toReviewItem),
+        next_cursor: page.next_cursor,
+        counts: { open: sum('open'), cleared: sum('cleared'), open_by_rule: Object.fromEntries(counts.rows.filter((c) => c.status === 'open').map((c) => [c.rule, Number(c.n)])) },
+      };
+    },
+  });
+
+  app.post('/api/review/:item_id/clear', {
+    bodyLimit: 4096,
+    config: { auth: 'user', roles: ['admin', 'hq'] },
+    schema: {
+      tags: ['integrity'],
+      summary: 'Clear a review item (admin, hq): records who, when and why (never deleted) and posts the release entry that moves its amount from suspense back to revenue, linked to the original entry',
+      security: [{ bearer: [] }],
+      params: z.object({ item_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      body: z.object({ reason: z.string().min(3).max(REASON_MAX).describe('why it is in order (a person’s words)') }).strict(),
+      response: { 200: reviewItemRow, 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema },
+    },
+    handler: async (req) => {
+      const u = userOf(req);
+      const found = await deps.db.query<{ store_id: string }>(`SELECT store_id FROM review_items WHERE item_id = $1`, [req.params.item_id]);
+      if (!found.rows[0]) throw new HttpError(404, 'NOT_FOUND', `no review item ${req.params.item_id}`, 'item_id');
+      allowedStore(u, found.rows[0].store_id, 'item_id');
+      try {
+        return await clearReviewItem(deps.db, req.params.item_id, { by: u.user_id, reason: req.body.reason });
+      } catch (e) {
+        if (e instanceof ReviewError) throw new HttpError(e.code === 'NOT_FOUND' ? 404 : e.code === 'ALREADY_CLEARED' ? 409 : 400, e.code, e.message, e.code === 'BAD_REASON' ? 'reason' : 'item_id');
+        throw e;
+      }
+    },
+  });
+
+  const integrityReply = z.object({
+    store_id: z.string(),
+    require_signatures: z.boolean().describe('batches of registers enrolled without a device key are refused BAD_SIGNATURE (docs/audit.md)'),
+    review_rules: reviewRulesSchema.describe('the review queue rules this store runs; a rule is on when its key is present (docs/books.md, "Review queue")'),
+  });
+  const storeParams = z.object({ store_id: storeIdSchema });
+
+  app.get('/api/stores/:store_id/integrity', {
+    config: { auth: 'user' },
+    schema: {
+      tags: ['integrity'],
+      summary: "A store's integrity settings: whether it requires device-signed batches, and its review rules",
+      security: [{ bearer: [] }],
+      params: storeParams,
+      response: { 200: integrityReply, 403: errorBodySchema, 404: errorBodySchema },
+    },
+    handler: async (req) => {
+      allowedStore(userOf(req), req.params.store_id, 'store_id');
+      const r = await readStoreIntegrity(deps.db, req.params.store_id);
+      if (!r) throw new HttpError(404, 'NOT_FOUND', `no store ${req.params.store_id}`, 'store_id');
+      return r;
+    },
+  });
+
+  app.put('/api/stores/:store_id/integrity', {
+    bodyLimit: 4096,
+    config: { auth: 'user', roles: ['admin', 'hq'] },
+    schema: {
+      tags: ['integrity'],
+      summary: "Change a store's integrity settings (admin, hq): require_signatures (from the next batch, unsigned batches are refused BAD_SIGNATURE) and the review rules; members left out keep their value",
+      security: [{ bearer: [] }],
+      params: storeParams,
+      body: z.object({ require_signatures: z.boolean().optional(), review_rules: reviewRulesSchema.optional() }).strict(),
+      response: { 200: integrityReply, 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema },
+    },
+    handler: async (req) => {
+      const r = await writeStoreIntegrity(deps.db, req.params.store_id, req.body);
+      if (!r) throw new HttpError(404, 'NOT_FOUND', `no store ${req.params.store_id}`, 'store_id');
+      return r;
     },
   });
 };
