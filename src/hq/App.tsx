@@ -12,6 +12,7 @@ import { Stock } from './pages/Stock';
 import { Stores } from './pages/Stores';
 import { Terminals } from './pages/Terminals';
 import { Alerts } from './pages/Alerts';
+import { Review } from './pages/Review';
 import { Books } from './pages/Books';
 import { Channels } from './pages/Channels';
 import { Users } from './pages/Users';
@@ -28,6 +29,7 @@ const PAGES = [
   { id: 'stores', label: 'Stores', key: '5', C: Stores },
   { id: 'terminals', label: 'Registers', key: '6', C: Terminals },
   { id: 'alerts', label: 'Alerts', key: '7', C: Alerts },
+  { id: 'review', label: 'Review', key: '', C: Review },
   { id: 'books', label: 'Books', key: '8', C: Books },
   { id: 'channels', label: 'Channels', key: '9', C: Channels },
   { id: 'customers', label: 'Customers', key: '', C: Customers },
