@@ -2,7 +2,7 @@ import type { Queryable } from '../db/db';
 import { reviewRulesSchema, type ReviewRules } from './review';
 
 // A store's integrity settings (issue 15): require_signatures (migration 019; checked by
-// device-keys.ts before a batch is applied) and the review rules (migration 021; read by
+// device-keys.ts before a batch is applied) and the review rules (migration 022; read by
 // ingest once per batch). Changed by HQ through the API or the CLI.
 
 export interface StoreIntegrity {
