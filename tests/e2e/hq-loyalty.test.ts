@@ -98,6 +98,7 @@ describe('HQ console: customers, points, gift cards', { timeout: 180_000 }, () =
     await page.getByTestId('customer-search').fill('ada');
     await page.getByTestId('customer-open').first().click();
     await page.getByTestId('customer-points').filter({ hasText: '35' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('movement-row').nth(2).waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('movement-row').count()).toBe(3);
 
     // Nothing typed: refused in the form, nothing sent.
@@ -141,6 +142,7 @@ describe('HQ console: customers, points, gift cards', { timeout: 180_000 }, () =
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="card-row"]').length === 2, undefined, { timeout: 60_000 });
     await page.locator('[data-testid="card-row"][data-card="GC-100001"] [data-testid="card-open"]').click();
     await page.getByTestId('card-balance').filter({ hasText: '$32.50' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('movement-row').nth(1).waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('movement-row').count()).toBe(2);
     await page.getByTestId('adjust-remove').click();
     await page.getByTestId('adjust-amount').fill('2.50');

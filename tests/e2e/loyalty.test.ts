@@ -29,6 +29,16 @@ async function expectOnScreen(page: Page, ids: string[]): Promise<void> {
   }
 }
 
+/** A notice (the short-lived message) overlaps none of these controls. */
+async function expectNoticeClear(page: Page, ids: string[]): Promise<void> {
+  const n = (await page.getByTestId('notice').boundingBox())!;
+  for (const id of ids) {
+    const b = (await page.getByTestId(id).boundingBox())!;
+    const overlap = n.x < b.x + b.width && b.x < n.x + n.width && n.y < b.y + b.height && b.y < n.y + n.height;
+    expect(overlap, `the notice (${Math.round(n.y)}..${Math.round(n.y + n.height)}) covers ${id} (${Math.round(b.y)}..${Math.round(b.y + b.height)})`).toBe(false);
+  }
+}
+
 describe('loyalty and gift cards at the register screens, two stores', { timeout: 180_000 }, () => {
   let s: Store;
   let t02: RunningRegister;
@@ -176,6 +186,8 @@ describe('loyalty and gift cards at the register screens, two stores', { timeout
     await B.getByTestId('tender-row').filter({ hasText: 'Gift card' }).waitFor();
     await B.getByTestId('notice').filter({ hasText: 'The card pays $25.00' }).waitFor();
     await B.getByTestId('tender-gift-balance').filter({ hasText: '$0.00 available to spend' }).waitFor();
+    // At 1024×768 the tender buttons sit at the bottom of the panel: the notice must not cover them.
+    await expectNoticeClear(B, ['tender-cash', 'tender-card', 'tender-gift', 'cash-exact']);
     await shot(B, '57-giftcard-partial-1024');
     await B.getByTestId('cash-exact').click();
     await B.getByTestId('sale-done').waitFor();

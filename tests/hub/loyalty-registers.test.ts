@@ -111,6 +111,7 @@ describe.each(testBackends())('register loyalty and gift cards across stores on 
   it('returns take back the points the sale earned (points_reversed), in parts, exactly once in all', async () => {
     const [ada] = await call('A', 'customer.find', { by: 'loyalty_id', q: 'LOY-7001' });
     const before = ada.points;
+    const earnsBefore = (await api(hub, 'GET', `/api/customers/${ada.customer_id}`)).body.movements.filter((m: { kind: string }) => m.kind === 'earn').length;
     await call('A', 'sale.new');
     await call('A', 'customer.attach', { customer_id: ada.customer_id });
     await call('A', 'sale.addSku', { sku: 'COFFEE-LARGE', quantity: { units: 10, scale: 0 } }); // 34.90: 34 points
@@ -121,15 +122,24 @@ describe.each(testBackends())('register loyalty and gift cards across stores on 
       const { original } = await call('A', 'refund.start', { receipt: sold.receipt_no });
       await call('A', 'refund.addLine', { original_line_id: original.lines[0].line_id, quantity: { units, scale: 0 } });
       expect((await call('A', 'refund.pay', {})).status).toBe('completed');
+      return (await call('A', 'receipt.last')).text as string;
     };
-    await back(5);
-    await back(5);
     // Wait for the returns themselves, not for the balance: until the hub has applied the sale,
     // its balance also equals `before`.
-    const unearned = async () => {
+    const moved = async (kind: string) => {
       const { body } = await api(hub, 'GET', `/api/customers/${ada.customer_id}`);
-      return body.movements.filter((m: { kind: string }) => m.kind === 'unearn').map((m: { amount: number }) => m.amount) as number[];
+      return body.movements.filter((m: { kind: string }) => m.kind === kind).map((m: { amount: number }) => m.amount) as number[];
     };
+    const unearned = () => moved('unearn');
+    await until('the hub has the sale', async () => ((await moved('earn')).length > earnsBefore ? true : null));
+    // The return receipt shows the points taken back and the balance after the return.
+    const first = await back(5);
+    expect(first).toContain('Points reversed: 17');
+    expect(first).toContain(`Points balance: ${before + 34 - 17}`);
+    await until('the hub has the first return', async () => ((await unearned()).length >= 1 ? true : null));
+    const second = await back(5);
+    expect(second).toContain('Points reversed: 17');
+    expect(second).toContain(`Points balance: ${before}`);
     await until('the hub has both returns', async () => ((await unearned()).length >= 2 ? true : null));
     const after = await until('B sees the balance back', async () => {
       const [c] = await call('B', 'customer.find', { by: 'loyalty_id', q: 'LOY-7001' });

@@ -497,6 +497,8 @@ export class SaleDesk {
 
   /** What the counter knows of customers seen in this session (name, points), by id. */
   private readonly customers = new Map<string, { name: string; points: number; available: number; provisional: boolean }>();
+  /** The customer's points balance asked of the hub when the open return started (its receipt shows it). */
+  private returnBalance: { customer_id: string; points: number | null; answered: Promise<void> } | null = null;
   /** Gift card balances after this register's last reservation on them (for the receipt). */
   private readonly cardBalances = new Map<string, number>();
 
@@ -639,7 +641,43 @@ export class SaleDesk {
     const left = draft.remaining();
     if ([...left.values()].every((q) => q.units === 0)) throw new RegisterError('INVALID_STATE', `receipt ${found.record.receipt_no} was already returned in full`);
     this.txn = { kind: 'return', draft };
+    this.returnBalance = null;
+    const loyalty = found.record.sale.loyalty;
+    if (loyalty) {
+      // The customer's balance for the return receipt, asked now (not awaited): before the
+      // refund is journalled, so the hub's figure cannot already include it. Offline or slow,
+      // the receipt shows the points reversed without a balance.
+      const ask: { customer_id: string; points: number | null; answered: Promise<void> } = { customer_id: loyalty.customer_id, points: null, answered: Promise.resolve() };
+      ask.answered = this.value
+        .findCustomers({ by: 'customer_id', q: loyalty.customer_id })
+        .then((cs) => {
+          if (cs[0]) ask.points = cs[0].points;
+        })
+        .catch(() => {});
+      this.returnBalance = ask;
+    }
     return { sale: this.changed(), original: originalView(found.record, left) };
+  }
+
+  /**
+   * Receipt lines of a return for the customer's points: reversed (and refunded as points), and
+   * the balance after it — the hub's figure when the return started, less what this return
+   * takes back. Called after the refund is journalled; waits at most 1.5 s for the hub's answer.
+   */
+  private async refundValueLines(p: SaleRefundedPayload): Promise<string[]> {
+    if (!p.loyalty) return [];
+    const refunded = p.tenders.reduce((s, t) => s + (t.kind === 'points' ? t.points : 0), 0);
+    const reversed = p.loyalty.points_reversed;
+    if (reversed === 0 && refunded === 0) return [];
+    const out = [`Points reversed: ${reversed}${refunded ? `, refunded: ${refunded}` : ''}`];
+    const known = this.returnBalance;
+    if (known) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([known.answered, new Promise<void>((r) => (timer = setTimeout(r, 1500)))]);
+      clearTimeout(timer);
+    }
+    if (known && known.customer_id === p.loyalty.customer_id && known.points !== null) out.push(`Points balance: ${known.points - reversed + refunded}`);
+    return out;
   }
 
   /**
@@ -720,7 +758,7 @@ export class SaleDesk {
     const v = this.view();
     this.feed.emit('sale', v);
     if (payload.tenders.some((x) => x.kind === 'cash')) await this.openDrawer();
-    await this.printFor('refund', payload, d.data.receipt_no);
+    await this.printFor('refund', payload, d.data.receipt_no, await this.refundValueLines(payload));
     return v;
   }
 
