@@ -116,6 +116,13 @@ export async function applyHqChange(tx: Queryable, change: HqChange, createdBy: 
        ON CONFLICT (sku) DO UPDATE SET data = EXCLUDED.data, updated_at = now()`,
       [JSON.stringify(lastBySku(change.body.products).map((p) => ({ sku: p.sku, data: p })))],
     );
+    // Each product's next version (product_versions, migration 022): its row is locked by the upsert above.
+    await tx.query(
+      `INSERT INTO product_versions (sku, version, data, created_by)
+       SELECT x.sku, coalesce((SELECT max(v.version) FROM product_versions v WHERE v.sku = x.sku), 0) + 1, x.data, $2
+         FROM jsonb_to_recordset($1::jsonb) AS x(sku text, data jsonb)`,
+      [JSON.stringify(lastBySku(change.body.products).map((p) => ({ sku: p.sku, data: p }))), createdBy],
+    );
   }
   for (const storeId of stores) {
     if (change.kind === 'tax') {
