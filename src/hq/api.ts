@@ -174,6 +174,8 @@ export interface ProductRow {
   active: boolean;
   price: { amount: number; currency: string } | null;
   on_hand_decimal: string | null;
+  /** The catalog entry's latest version (0 before the first recorded change). */
+  version: number;
 }
 export interface StockRow {
   sku: string;

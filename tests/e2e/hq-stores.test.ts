@@ -161,4 +161,40 @@ describe('HQ console: stores and tax', { timeout: 120_000 }, () => {
     await shot('05-german');
     await page.getByTestId('language').selectOption('en');
   });
+
+  it("edits a product: a bad barcode is caught, the price goes to a store group, the group's register sells it under the new name", async () => {
+    const item = async () =>
+      ((await reg.service.handle('catalog.search', { query: 'SKU-00005', limit: 5 })) as Array<{ sku: string; name: string; price: { amount: number } }>).find((i) => i.sku === 'SKU-00005');
+    const before = await item();
+    await page.getByTestId('nav-products').click();
+    await page.getByTestId('products-store').selectOption('store-002');
+    await page.getByTestId('products-search').fill('SKU-00005');
+    const row = page.locator('[data-testid="product-row"][data-sku="SKU-00005"]');
+    await row.getByTestId('edit-product').click({ timeout: 60_000 });
+    const form = page.getByTestId('product-editor');
+    await form.getByTestId('product-name').fill('Harbour roast coffee 250 g');
+    await form.getByTestId('product-category').fill('coffee');
+    await form.getByTestId('product-gtins').fill('4006381333932'); // check digit should be 1
+    await form.getByTestId('product-gtins-check').filter({ hasText: 'not a GTIN' }).waitFor({ timeout: 30_000 });
+    await form.getByTestId('product-save').click();
+    await form.getByTestId('product-msg').filter({ hasText: 'not a GTIN' }).waitFor({ timeout: 30_000 });
+    await form.getByTestId('product-gtins').fill('4006381333931');
+    await form.getByTestId('product-gtins-check').filter({ hasText: 'check digits valid' }).waitFor({ timeout: 30_000 });
+    await form.getByTestId('product-price-input').fill('7.25');
+    await form.getByTestId('product-target-mode-groups').check();
+    await form.getByTestId('product-target-group-south').check();
+    await shot('06-product-edit');
+    await form.getByTestId('product-save').click();
+    await page.getByTestId('propagation').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="prop-register"][data-terminal="S2-T1"][data-applied="yes"]').first().waitFor({ timeout: 30_000 });
+    await row.filter({ hasText: 'Harbour roast coffee 250 g' }).waitFor({ timeout: 30_000 });
+    await shot('07-product-saved');
+    await waitFor(async () => (await item())?.name === 'Harbour roast coffee 250 g' && (await item())?.price.amount === 725, 30_000, 'the register to sell the product under its new name and price');
+    expect(before?.name).not.toBe('Harbour roast coffee 250 g');
+    // store-001 is not in the group: its price did not change; the catalog entry has a new version.
+    const p1 = await db.query<{ amount: string }>(`SELECT amount::text AS amount FROM prices WHERE store_id = 'store-001' AND sku = 'SKU-00005'`);
+    expect(p1.rows[0]?.amount).not.toBe('725');
+    const v = await db.query<{ v: number }>(`SELECT max(version) AS v FROM product_versions WHERE sku = 'SKU-00005'`);
+    expect(Number(v.rows[0]!.v)).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -28,6 +28,14 @@ export const de: Resources = {
     categoriesOf: 'Steuerkategorien der Steuer {{n}} (durch Komma getrennt, * für alle)', exemptOf: 'Ausgenommene Kategorien der Steuer {{n}}', exemptPh: 'außer…', kindOf: 'Art der Steuer {{n}}',
     removeOf: 'Steuer {{n}} entfernen',
   },
+  product: {
+    edit: 'Bearbeiten', editLabel: '{{name}} bearbeiten', editTitle: 'Artikel {{sku}} bearbeiten', versionNote: 'Version {{version}}: Speichern erzeugt die nächste Version und sendet sie an alle Filialen.',
+    name: 'Name', category: 'Warengruppe', taxCategory: 'Steuerkategorie', barcodes: 'Barcodes (GTIN, einer pro Zeile)', active: 'Aktiv (an den Kassen verkauft)',
+    newPrice: 'Neuer Preis ({{currency}}; leer: unverändert)', mode_all: 'Alle Filialen', mode_stores: 'Ausgewählte Filialen', mode_groups: 'Filialgruppen',
+    badBarcode: '{{code}} ist keine GTIN: 8, 12, 13 oder 14 Ziffern mit gültiger Prüfziffer', barcodesOk: '{{count}} Barcode(s), Prüfziffern gültig', noBarcodes: 'Kein Barcode: Verkauf über Suche oder Schnelltaste.',
+    chooseTarget: 'Wählen Sie die Filialen oder Gruppen für den Preis.', unchanged: 'Nichts geändert.', save: 'Speichern und senden',
+    inactive: 'inaktiv', saved: '{{sku}} gespeichert (Version {{version}}).',
+  },
   signin: {
     title: 'Bei der Zentrale anmelden', lead: 'Umsätze, Preise, Bestand, Kassen und Buchhaltung aller Filialen der Kette.',
     user: 'Benutzername', password: 'Passwort', submit: 'Anmelden', busy: 'Anmeldung…',

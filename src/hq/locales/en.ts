@@ -27,6 +27,14 @@ export const en = {
     categoriesOf: 'Tax categories of tax {{n}} (comma separated, * for all)', exemptOf: 'Exempt categories of tax {{n}}', exemptPh: 'except…', kindOf: 'Kind of tax {{n}}',
     removeOf: 'Remove tax {{n}}',
   },
+  product: {
+    edit: 'Edit', editLabel: 'Edit {{name}}', editTitle: 'Edit product {{sku}}', versionNote: 'Version {{version}}: saving makes the next version and sends it to every store.',
+    name: 'Name', category: 'Category', taxCategory: 'Tax category', barcodes: 'Barcodes (GTIN, one per line)', active: 'Active (sold at the registers)',
+    newPrice: 'New price ({{currency}}; empty: unchanged)', mode_all: 'All stores', mode_stores: 'Chosen stores', mode_groups: 'Store groups',
+    badBarcode: '{{code}} is not a GTIN: 8, 12, 13 or 14 digits with a valid check digit', barcodesOk: '{{count}} barcode(s), check digits valid', noBarcodes: 'No barcode: sold by search or quick key.',
+    chooseTarget: 'Choose the stores or groups for the price.', unchanged: 'Nothing changed.', save: 'Save and send',
+    inactive: 'inactive', saved: '{{sku}} saved (version {{version}}).',
+  },
   signin: {
     title: 'Sign in to head office', lead: 'Sales, prices, stock, registers and books for every store of the chain.',
     user: 'User name', password: 'Password', submit: 'Sign in', busy: 'Signing in…',

@@ -6,6 +6,7 @@ import i18next from 'i18next';
 import { currentLocale } from '../i18n';
 import { PagedTable, usePaged } from '../paged';
 import { Notice, PageHeader, Progress, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
+import { pickEmpty, ProductEditor, resolveStores, TargetPicker, toTarget, type TargetPick } from './ProductEditor';
 
 // The catalog with names, barcodes and categories, each store's price, one price edited in
 // the store's currency, and price books imported from CSV: every row checked first, bad rows
@@ -24,6 +25,9 @@ export function Products() {
     `${store}|${q}`,
   );
   const [editing, setEditing] = useState<ProductRow | null>(null);
+  const [editingProduct, setEditingProduct] = useState<ProductRow | null>(null);
+  const { me } = useSession();
+  const canEditCatalog = me.role === 'admin' || me.role === 'hq';
   const [published, setPublished] = useState<ChangeReply | null>(null);
   const currency = storeCurrency(stores, store);
 
@@ -46,7 +50,10 @@ export function Products() {
                 header: t('product'),
                 cell: (p) => (
                   <>
-                    <div className="strong">{p.name}</div>
+                    <div className="strong">
+                      {p.name}
+                      {p.active ? null : <span className="tag">{i18next.t('product.inactive')}</span>}
+                    </div>
                     <div className="muted small">{p.sku}</div>
                   </>
                 ),
@@ -75,9 +82,34 @@ export function Products() {
                 header: <span className="sr-only">{i18next.t('common.actions')}</span>,
                 num: true,
                 cell: (p) => (
-                  <button type="button" className="btn btn-small" onClick={() => setEditing(p)} aria-label={t('changePriceOf', { name: p.name })} data-testid="edit-price">
-                    {t('changePrice')}
-                  </button>
+                  <>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => {
+                        setEditingProduct(null);
+                        setEditing(p);
+                      }}
+                      aria-label={t('changePriceOf', { name: p.name })}
+                      data-testid="edit-price"
+                    >
+                      {t('changePrice')}
+                    </button>
+                    {canEditCatalog ? (
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        onClick={() => {
+                          setEditing(null);
+                          setEditingProduct(p);
+                        }}
+                        aria-label={i18next.t('product.editLabel', { name: p.name })}
+                        data-testid="edit-product"
+                      >
+                        {i18next.t('product.edit')}
+                      </button>
+                    ) : null}
+                  </>
                 ),
               },
             ]}
@@ -91,6 +123,19 @@ export function Products() {
           />
         </section>
         <div className="stack">
+          {editingProduct ? (
+            <ProductEditor
+              key={`${editingProduct.sku}:${editingProduct.version}`}
+              product={editingProduct}
+              currency={currency}
+              onDone={(r) => {
+                setEditingProduct(null);
+                setPublished(r);
+                list.reload();
+              }}
+              onCancel={() => setEditingProduct(null)}
+            />
+          ) : null}
           {editing ? (
             <PriceEditor
               key={editing.sku}
@@ -122,27 +167,6 @@ export function Products() {
   );
 }
 
-function TargetStores(props: { value: string[]; onChange(v: string[]): void; name: string }) {
-  const { stores } = useSession();
-  return (
-    <fieldset className="targets">
-      <legend>{t('publishTo')}</legend>
-      {stores.map((s) => (
-        <label key={s.store_id} className="check">
-          <input
-            type="checkbox"
-            name={props.name}
-            checked={props.value.includes(s.store_id)}
-            onChange={(e) => props.onChange(e.target.checked ? [...props.value, s.store_id] : props.value.filter((x) => x !== s.store_id))}
-            data-testid={`${props.name}-${s.store_id}`}
-          />
-          {s.name} <span className="muted">({s.currency})</span>
-        </label>
-      ))}
-    </fieldset>
-  );
-}
-
 /** "2026-12-01T18:30" from a datetime-local field as an ISO time in this browser's zone, or undefined for now. */
 function effectiveAt(local: string): string | undefined {
   return local ? new Date(local).toISOString() : undefined;
@@ -151,7 +175,7 @@ function effectiveAt(local: string): string | undefined {
 function PriceEditor(props: { product: ProductRow; store: string; currency: string; onDone(r: ChangeReply): void; onCancel(): void }) {
   const { api } = useSession();
   const [text, setText] = useState(props.product.price ? toInput(props.product.price.amount, props.currency) : '');
-  const [targets, setTargets] = useState([props.store]);
+  const [pick, setPick] = useState<TargetPick>({ mode: 'stores', stores: [props.store], groups: [] });
   const [when, setWhen] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -161,7 +185,7 @@ function PriceEditor(props: { product: ProductRow; store: string; currency: stri
     if (!parsed.ok) return setError(parsed.reason);
     setBusy(true);
     try {
-      props.onDone(await api.post<ChangeReply>('/api/prices', { target: { store_ids: targets }, prices: [{ sku: props.product.sku, amount: parsed.amount }], effective_at: effectiveAt(when) }));
+      props.onDone(await api.post<ChangeReply>('/api/prices', { target: toTarget(pick), prices: [{ sku: props.product.sku, amount: parsed.amount }], effective_at: effectiveAt(when) }));
     } catch (err) {
       setError(errorText(err));
       setBusy(false);
@@ -177,14 +201,14 @@ function PriceEditor(props: { product: ProductRow; store: string; currency: stri
       <div className="muted small" aria-live="polite">
         {parsed.ok ? `= ${fmt(parsed.amount, props.currency)}` : parsed.reason}
       </div>
-      <TargetStores value={targets} onChange={setTargets} name="price-target" />
+      <TargetPicker value={pick} onChange={setPick} name="price-target" />
       <label className="field">
         <span>{t('takesEffect')}</span>
         <input type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} data-testid="price-when" />
       </label>
       {error ? <Notice kind="error">{error}</Notice> : null}
       <div className="row gap">
-        <button className="btn btn-primary" type="submit" disabled={busy || !parsed.ok || targets.length === 0} data-testid="price-save">
+        <button className="btn btn-primary" type="submit" disabled={busy || !parsed.ok || pickEmpty(pick)} data-testid="price-save">
           {when ? t('schedule') : t('publishNow')}
         </button>
         <button className="btn" type="button" onClick={props.onCancel}>
@@ -197,7 +221,8 @@ function PriceEditor(props: { product: ProductRow; store: string; currency: stri
 
 function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
   const { api, stores } = useSession();
-  const [targets, setTargets] = useState<string[]>([]);
+  const [pick, setPick] = useState<TargetPick>({ mode: 'stores', stores: [], groups: [] });
+  const targets = resolveStores(pick, stores);
   const [when, setWhen] = useState('');
   const [fileName, setFileName] = useState('');
   const [text, setText] = useState<string | null>(null);
@@ -248,7 +273,7 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
       for (let i = 0; i < rows.length; i += CHUNK) {
         setProgress({ label: t('publishing'), done: i, total: rows.length });
         last = await api.post<ChangeReply>('/api/prices', {
-          target: { store_ids: targets },
+          target: toTarget(pick),
           prices: rows.slice(i, i + CHUNK).map((r) => ({ sku: r.sku, amount: r.amount })),
           effective_at: effectiveAt(when),
           reason: `price book ${fileName}`.slice(0, 200),
@@ -284,7 +309,7 @@ function PriceBookImport(props: { onDone(r: ChangeReply): void }) {
           }}
         />
       </label>
-      <TargetStores value={targets} onChange={setTargets} name="import-target" />
+      <TargetPicker value={pick} onChange={setPick} name="import-target" />
       <label className="field">
         <span>{t('takesEffect')}</span>
         <input type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} data-testid="import-when" />
