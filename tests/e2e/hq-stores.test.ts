@@ -149,7 +149,7 @@ describe('HQ console: stores and tax', { timeout: 120_000 }, () => {
     expect((await sell()).taxes).toContain('US-NY-STATE@45000');
     await form.getByTestId('tax-scheduled-cancel').click();
     await form.getByTestId('tax-msg').filter({ hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
-    expect(await form.getByTestId('tax-scheduled').count()).toBe(0);
+    await form.getByTestId('tax-scheduled').waitFor({ state: 'detached', timeout: 30_000 }); // the list is read again after the cancel
     const pending = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM scheduled_changes WHERE kind = 'tax' AND published_at IS NULL AND canceled_at IS NULL`);
     expect(Number(pending.rows[0]!.n)).toBe(0);
 
