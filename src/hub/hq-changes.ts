@@ -116,7 +116,7 @@ export async function applyHqChange(tx: Queryable, change: HqChange, createdBy: 
        ON CONFLICT (sku) DO UPDATE SET data = EXCLUDED.data, updated_at = now()`,
       [JSON.stringify(lastBySku(change.body.products).map((p) => ({ sku: p.sku, data: p })))],
     );
-    // Each product's next version (product_versions, migration 022): its row is locked by the upsert above.
+    // Each product's next version (product_versions, migration 023): its row is locked by the upsert above.
     await tx.query(
       `INSERT INTO product_versions (sku, version, data, created_by)
        SELECT x.sku, coalesce((SELECT max(v.version) FROM product_versions v WHERE v.sku = x.sku), 0) + 1, x.data, $2
