@@ -270,4 +270,41 @@ describe('HQ console: channels and books', { timeout: 90_000 }, () => {
     await page.getByTestId('history-progress').filter({ hasText: 'Done' }).filter({ hasText: '4 of 4' }).waitFor();
     expect((await trialBalance(db)).balanced).toBe(true);
   });
+
+  it('edits the posting map: a category mapped and an account renamed save a new version; an account without a name is refused with the hub\'s reason', async () => {
+    await go('#/books?tab=map');
+    await page.getByTestId('map-current').waitFor({ timeout: 60_000 });
+    const v0 = (await page.getByTestId('map-version-row').count());
+    expect(v0).toBeGreaterThanOrEqual(1);
+    await shot('books-map');
+    // Map a new category to a revenue account (a keyed list takes a new key).
+    await page.getByTestId('map-key-list').selectOption('revenue.by_category');
+    await page.getByTestId('map-key-name').fill('vinyl');
+    const revenue = await page.locator('[data-testid="map-account-row"]').filter({ hasText: 'revenue' }).first().getAttribute('data-code');
+    await page.getByTestId('map-key-account').selectOption(revenue!);
+    await page.getByTestId('map-key-add').click();
+    await page.locator('[data-testid="map-row"][data-path="revenue.by_category.vinyl"]').waitFor();
+    // Rename an account.
+    const first = page.getByTestId('map-account-name').first();
+    const oldName = await first.inputValue();
+    await first.fill(`${oldName} (tills)`);
+    await page.getByTestId('map-note').fill('vinyl records into their own revenue line');
+    await page.getByTestId('map-filter').fill('by_category');
+    await shot('books-map-edit');
+    await page.getByTestId('map-save').click();
+    await page.getByTestId('map-result').filter({ hasText: `Saved as version ${v0 + 1}` }).waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="map-version-row"]').nth(v0).waitFor();
+    expect(await page.getByTestId('map-version-row').first().textContent()).toContain('vinyl records into their own revenue line');
+    const saved = await fetch(`${hub.url}/api/books/map`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json()) as { version: number; chart: { mapping: { revenue: { by_category: Record<string, string> } }; accounts: Array<{ name: string }> } };
+    expect(saved.version).toBe(v0 + 1);
+    expect(saved.chart.mapping.revenue.by_category.vinyl).toBe(revenue);
+    expect(saved.chart.accounts[0]!.name).toBe(`${oldName} (tills)`);
+    // An account without a name: the hub refuses the map and says where.
+    await page.getByTestId('map-account-name').first().fill('');
+    await page.getByTestId('map-save').click();
+    await page.getByTestId('map-result').filter({ hasText: 'BAD_MAP' }).waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('map-result').textContent()).toMatch(/accounts/);
+    await shot('books-map-refused');
+    expect((await fetch(`${hub.url}/api/books/map`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json()) as { version: number }).version).toBe(v0 + 1);
+  });
 });

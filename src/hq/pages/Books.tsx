@@ -4,6 +4,7 @@ import { fmt } from '../money';
 import { usePaged, PagedTable, type Column } from '../paged';
 import i18next from 'i18next';
 import { Account, useAccountNames, accountText } from '../accounts';
+import { PostingMap } from './PostingMap';
 import { ago, Empty, Notice, PageHeader, Progress, StoreSelect, storeName, timeText, typeLabel, useLoad, useSession } from '../ui';
 
 // The books (docs/books.md), one tab each in the URL (#/books?tab=exports): the journal of
@@ -12,7 +13,7 @@ import { ago, Empty, Notice, PageHeader, Progress, StoreSelect, storeName, timeT
 // operations show their steps as they happen; nothing here edits an entry: corrections and
 // resolutions are added beside what they correct.
 
-const TABS = [{ id: 'journal' }, { id: 'trial' }, { id: 'exports' }, { id: 'corrections' }, { id: 'reconciliation' }, { id: 'history' }] as const;
+const TABS = [{ id: 'journal' }, { id: 'trial' }, { id: 'map' }, { id: 'exports' }, { id: 'corrections' }, { id: 'reconciliation' }, { id: 'history' }] as const;
 // Texts are read at render time; a change of language draws the page again (App keys <main> by it).
 const t = (key: string, opts?: Record<string, unknown>): string => i18next.t(`books.${key}`, opts ?? {});
 type TabId = (typeof TABS)[number]['id'];
@@ -47,6 +48,8 @@ export function Books() {
         <Journal />
       ) : tab === 'trial' ? (
         <TrialBalance />
+      ) : tab === 'map' ? (
+        <PostingMap />
       ) : tab === 'exports' ? (
         <Exports />
       ) : tab === 'corrections' ? (
