@@ -100,7 +100,10 @@ export function Review() {
       header: 'Suspense',
       cell: (r) =>
         r.status === 'cleared' ? (
-          <span className="muted small">released</span>
+          <span className="muted small" data-testid="review-cleared">
+            {r.release_entry_id ? 'released' : 'cleared'}: {r.cleared_by}, {timeText(r.cleared_at)}
+            <br />“{r.clear_reason}”
+          </span>
         ) : r.hold_entry_id ? (
           <span className="small">held</span>
         ) : (
@@ -111,11 +114,7 @@ export function Review() {
       header: <span className="sr-only">Actions</span>,
       num: true,
       cell: (r) =>
-        r.status === 'cleared' ? (
-          <span className="muted small" title={r.clear_reason ?? ''}>
-            cleared by {r.cleared_by} {timeText(r.cleared_at)}: {r.clear_reason}
-          </span>
-        ) : canClear ? (
+        r.status === 'cleared' ? null : canClear ? (
           <button type="button" className="btn btn-small" onClick={() => { setClearing(r); setWhy(''); setNote(null); }} data-testid="review-clear" aria-label={`Clear item ${r.item_id}`}>
             Clear…
           </button>
