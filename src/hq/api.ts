@@ -163,6 +163,16 @@ export interface TerminalRow {
   change_cursor_at: string | null;
   store_change_cursor: number;
   changes_behind: number;
+  /** The register's last status.report: null when it never sent one. */
+  reported: {
+    at: string;
+    head_seq: number;
+    unsynced_count: number;
+    oldest_unsynced_at: string | null;
+    app_version: string | null;
+    open_shift: { shift_id: string; opened_at: string } | null;
+    devices: Array<{ kind: string; state: 'ok' | 'warning' | 'error' | 'absent'; message: string | null }>;
+  } | null;
 }
 export interface ProductRow {
   sku: string;

@@ -16,6 +16,7 @@ import {
   tenderReleaseRequestSchema,
   tenderReserveRequestSchema,
   totalsReportRequestSchema,
+  statusReportRequestSchema,
   type Alert,
   type JournalEvent,
   type ProtocolError,
@@ -469,6 +470,15 @@ export function installSocketHandlers(deps: SocketDeps): void {
       const verdict = await checkTotalsReport(db, { terminal_id: p.terminal_id, store_id: p.store_id }, req);
       publishAlerts(io, verdict.alerts);
       return verdict.ack;
+    });
+    // Register-reported status (docs/sync-protocol.md 4.4c): kept as the register's last word, shown to HQ.
+    handle(MSG.statusReport, statusReportRequestSchema, async (req) => {
+      if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`status.report: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
+      const { rows } = await db.query<{ at: Date }>(
+        `UPDATE terminals SET reported_status = $2, reported_at = now() WHERE terminal_id = $1 RETURNING reported_at AS at`,
+        [p.terminal_id, JSON.stringify(req)],
+      );
+      return { ok: true as const, received_at: new Date(rows[0]?.at ?? Date.now()).toISOString() };
     });
     handle(MSG.customerCreate, customerCreateRequestSchema, async (req) => ({ ok: true, ...(await createCustomer(db, { by: p.terminal_id, store_id: p.store_id }, req)) }));
   });

@@ -8,6 +8,7 @@ import { createEnrollmentCode, createUser, migrate, openDb, startHub, type Db, t
 import { seedDemoStore } from '../../src/hub/demo/seed';
 import { hashPin, parseRegisterConfig, startRegister, type RunningRegister } from '../../src/main/register';
 import { chromiumPath } from '../../tools/prerequisites.mjs';
+import { deviceReports } from '../../src/main/register/device-report';
 import { CASHIER, CHROMIUM_ARGS, MANAGER, SCREENSHOTS, waitFor } from './harness';
 
 // The console's Stores page end to end (issue 12, "Stores and tax"): a real hub (PGlite, or
@@ -196,5 +197,22 @@ describe('HQ console: stores and tax', { timeout: 120_000 }, () => {
     expect(p1.rows[0]?.amount).not.toBe('725');
     const v = await db.query<{ v: number }>(`SELECT max(version) AS v FROM product_versions WHERE sku = 'SKU-00005'`);
     expect(Number(v.rows[0]!.v)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('shows what the register reports about itself on the Registers page: events at the hub, open shift, devices', async () => {
+    // The register's printer reports paper low (as its driver's paper sensor would); the
+    // register sends that, its open shift and its journal state in its next status report.
+    reg.sync!.reportDevices(() =>
+      deviceReports([
+        { kind: 'printer', name: 'Receipt printer', state: 'idle', flags: ['paper_near_end'], advice: 'paper low' },
+        { kind: 'drawer', name: 'Cash drawer', state: 'closed', flags: [] },
+      ]),
+    );
+    await page.getByTestId('nav-terminals').click();
+    const row = page.locator('[data-testid="terminal-row"][data-terminal="S2-T1"]');
+    await row.getByTestId('reported-shift').filter({ hasText: 'shift open since' }).waitFor({ timeout: 60_000 });
+    await row.locator('[data-testid="reported-device"][data-state="warning"]').filter({ hasText: 'paper low' }).waitFor({ timeout: 60_000 });
+    expect(await row.getByTestId('reported-unsynced').textContent()).toBe('all events at the hub');
+    await shot('08-registers');
   });
 });

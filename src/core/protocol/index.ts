@@ -8,3 +8,4 @@ export * from './sale-lookup';
 export * from './value-accounts';
 export * from './device-signature';
 export * from './totals-report';
+export * from './status-report';

@@ -3,6 +3,7 @@ import { journalEventWireSchema, storeIdSchema, terminalIdSchema } from './journ
 import { saleLookupAckSchema, saleLookupRequestSchema } from './sale-lookup';
 import { batchSignatureSchema } from './device-signature';
 import { totalsReportAckSchema, totalsReportRequestSchema } from './totals-report';
+import { statusReportAckSchema, statusReportRequestSchema } from './status-report';
 import {
   cardLookupAckSchema,
   cardLookupRequestSchema,
@@ -182,6 +183,7 @@ export const MSG = {
   customerLookup: 'customer.lookup',
   customerCreate: 'customer.create',
   totalsReport: 'totals.report',
+  statusReport: 'status.report',
   changes: 'changes',
   alert: 'alert',
 } as const;
@@ -219,6 +221,7 @@ export const PROTOCOL_MESSAGES = {
   customerLookup: { kind: 'request', direction: 'register→hub', request: customerLookupRequestSchema, ack: customerLookupAckSchema, summary: 'find customers by id, loyalty id, phone or name prefix, with their points' },
   customerCreate: { kind: 'request', direction: 'register→hub', request: customerCreateRequestSchema, ack: customerCreateAckSchema, summary: 'create a customer under the register’s id (idempotent); merged into an existing one with the same loyalty id or phone' },
   totalsReport: { kind: 'request', direction: 'register→hub', request: totalsReportRequestSchema, ack: totalsReportAckSchema, summary: 'the open shift’s running totals as the register’s journal has them up to its head (optional; the hub compares them with what it applied)' },
+  statusReport: { kind: 'request', direction: 'register→hub', request: statusReportRequestSchema, ack: statusReportAckSchema, summary: 'what only the register knows: unsynced events, open shift, app version, device status (optional, informative; shown on HQ’s Registers page)' },
   changes: { kind: 'push', direction: 'hub→register', payload: changesPushSchema, summary: 'store changes broadcast on the store’s room' },
   alert: { kind: 'push', direction: 'hub→register', payload: alertSchema, summary: 'oversell, rejected events, price changes (informative)' },
 } as const satisfies { readonly [K in keyof typeof MSG]: ProtocolMessageSpec };

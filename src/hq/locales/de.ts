@@ -36,6 +36,11 @@ export const de: Resources = {
     chooseTarget: 'Wählen Sie die Filialen oder Gruppen für den Preis.', unchanged: 'Nichts geändert.', save: 'Speichern und senden',
     inactive: 'inaktiv', saved: '{{sku}} gespeichert (Version {{version}}).',
   },
+  regstatus: {
+    reported: 'Meldung der Kasse', never: 'noch keine Meldung', unsynced: '{{count}} nicht an der Zentrale (älteste {{age}})', allSynced: 'alle Ereignisse an der Zentrale',
+    shiftOpen: 'Schicht offen seit {{when}}', noShift: 'keine offene Schicht', at: 'gemeldet {{age}}',
+    dev_printer: 'Drucker', dev_drawer: 'Kassenlade', dev_scanner: 'Scanner', dev_scale: 'Waage', dev_display: 'Anzeige', dev_payment: 'Kartenterminal',
+  },
   signin: {
     title: 'Bei der Zentrale anmelden', lead: 'Umsätze, Preise, Bestand, Kassen und Buchhaltung aller Filialen der Kette.',
     user: 'Benutzername', password: 'Passwort', submit: 'Anmelden', busy: 'Anmeldung…',

@@ -35,6 +35,11 @@ export const en = {
     chooseTarget: 'Choose the stores or groups for the price.', unchanged: 'Nothing changed.', save: 'Save and send',
     inactive: 'inactive', saved: '{{sku}} saved (version {{version}}).',
   },
+  regstatus: {
+    reported: 'Register reports', never: 'no report yet', unsynced: '{{count}} not at the hub (oldest {{age}})', allSynced: 'all events at the hub',
+    shiftOpen: 'shift open since {{when}}', noShift: 'no open shift', at: 'reported {{age}}',
+    dev_printer: 'Printer', dev_drawer: 'Drawer', dev_scanner: 'Scanner', dev_scale: 'Scale', dev_display: 'Display', dev_payment: 'Card terminal',
+  },
   signin: {
     title: 'Sign in to head office', lead: 'Sales, prices, stock, registers and books for every store of the chain.',
     user: 'User name', password: 'Password', submit: 'Sign in', busy: 'Signing in…',

@@ -4,7 +4,7 @@ import { errorText, type TerminalRow } from '../api';
 import { useTranslation } from 'react-i18next';
 import { currentLocale } from '../i18n';
 import { PagedTable, usePaged, type Column } from '../paged';
-import { ago, Notice, PageHeader, StoreSelect, storeName, useSession } from '../ui';
+import { ago, Notice, PageHeader, StoreSelect, storeName, timeText, useSession } from '../ui';
 
 // Registers per store: journal position the hub has applied, when each last connected,
 // whether its credential is live; enrollment codes (text and QR) for new registers, and
@@ -56,7 +56,8 @@ export function Terminals() {
         ),
     },
     { header: t('terminals.lastSeen'), className: 'nowrap', cell: (r) => <span title={r.last_seen_at ?? ''}>{ago(r.last_seen_at)}</span> },
-    { header: t('terminals.version'), className: 'mono small', cell: (r) => r.app_version ?? '—' },
+    { header: t('terminals.version'), className: 'mono small', cell: (r) => r.reported?.app_version ?? r.app_version ?? '—' },
+    { header: t('regstatus.reported'), cell: (r) => <Reported row={r} /> },
     { header: t('terminals.journalAtHub'), num: true, cell: (r) => t('terminals.seq', { seq: r.applied_through }) },
     {
       header: t('terminals.changesApplied'),
@@ -180,5 +181,29 @@ function EnrollmentCode(props: { store: string; onDone(): void }) {
       )}
       </div>
     </section>
+  );
+}
+
+/** What the register last reported about itself (status.report): unsynced events, open shift, devices. */
+function Reported(props: { row: TerminalRow }) {
+  const { t } = useTranslation();
+  const r = props.row.reported;
+  if (!r) return <span className="muted small">{t('regstatus.never')}</span>;
+  return (
+    <div className="reported small" data-testid="reported">
+      <div data-testid="reported-unsynced" className={r.unsynced_count > 0 ? 'warn' : undefined}>
+        {r.unsynced_count > 0 ? t('regstatus.unsynced', { count: r.unsynced_count, age: ago(r.oldest_unsynced_at) }) : t('regstatus.allSynced')}
+      </div>
+      <div data-testid="reported-shift">{r.open_shift ? t('regstatus.shiftOpen', { when: timeText(r.open_shift.opened_at) }) : t('regstatus.noShift')}</div>
+      <div>
+        {r.devices.map((d, i) => (
+          <span key={i} className={`tag tag-dev-${d.state}`} title={d.message ?? ''} data-testid="reported-device" data-state={d.state}>
+            {t(`regstatus.dev_${d.kind}`, { defaultValue: d.kind })}
+            {d.state !== 'ok' && d.message ? `: ${d.message}` : ''}
+          </span>
+        ))}
+      </div>
+      <div className="muted">{t('regstatus.at', { age: ago(r.at) })}</div>
+    </div>
   );
 }

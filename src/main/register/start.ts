@@ -1,4 +1,5 @@
 import { deviceSigner, openJournal, SyncClient, type Journal } from '../../sync';
+import { deviceReports } from './device-report';
 import { startBrowserHost, type BrowserHost } from '../browser-host/server';
 import type { RendererBundle } from '../browser-host/bundle';
 import type { RegisterConfig } from './config';
@@ -78,6 +79,7 @@ export async function startRegister(opts: StartRegisterOptions): Promise<Running
     ? new SyncClient({ journal, url: cfg.hub.url, token: cfg.hub.token, ...(cfg.hub.device_key ? { sign: deviceSigner(cfg.hub.device_key) } : {}), trust: { ca: cfg.hub.ca, pin: cfg.hub.pin, insecure: cfg.hub.insecure }, appVersion: cfg.app_version, monitorIntervalMs: opts.syncMonitorMs ?? 2000, ackTimeoutMs: 5000, connectTimeoutMs: 3000, backoff: { baseMs: 200, maxMs: 2000 } })
     : null;
   const service = new RegisterService({ config: cfg, journal, devices, sync, pins: nodePinCheck, log: opts.log });
+  sync?.reportDevices(() => deviceReports(devices.status()));
   sync?.start();
   let host: BrowserHost | null = null;
   if (opts.browser !== false) host = await startBrowserHost({ handler: service, port: opts.browser?.port, bundle: opts.browser?.bundle });

@@ -20,6 +20,10 @@ import {
   snapshotAckSchema,
   saleLookupAckSchema,
   totalsReportAckSchema,
+  statusReportAckSchema,
+  statusReportRequestSchema,
+  STATUS_REPORT_INTERVAL_MS,
+  type DeviceReport,
   totalsReportRequestSchema,
   TOTALS_REPORT_INTERVAL_MS,
   type Alert,
@@ -33,6 +37,7 @@ import type { ApplyChangesResult, Journal } from '../journal/journal';
 import { parseEventPayload, type SaleCompletedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff';
 import { journalTotalsReport } from './totals';
+import { journalStatusReport } from './status';
 
 // The register's link to the hub, for any runtime: the Electron register (SyncClient in
 // sync-client.ts adds Node's TLS trust) and the handheld register in a browser worker (whose
@@ -93,6 +98,14 @@ export interface HubSyncOptions {
   totals?: ((journal: Journal) => TotalsReport | null) | false;
   /** Default TOTALS_REPORT_INTERVAL_MS (30 s). */
   totalsIntervalMs?: number;
+  /**
+   * Report this register's status (status.report, docs/sync-protocol.md 4.4c: unsynced
+   * events, open shift, app version, devices) after each hello and every statusIntervalMs
+   * while connected. Default true; devices come from reportDevices().
+   */
+  statusReport?: boolean;
+  /** Default STATUS_REPORT_INTERVAL_MS (15 s). */
+  statusIntervalMs?: number;
 }
 
 export type LinkState = 'stopped' | 'connecting' | 'connected' | 'waiting';
@@ -174,6 +187,9 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
   private readonly onAppended = (): void => this.kick();
   private lastTotalsAt = 0;
   private reportingTotals = false;
+  private lastStatusAt = 0;
+  private reportingStatus = false;
+  private devices: () => DeviceReport[] = () => [];
 
   constructor(opts: HubSyncOptions) {
     super();
@@ -188,6 +204,8 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       probeLink: false,
       totals: journalTotalsReport,
       totalsIntervalMs: TOTALS_REPORT_INTERVAL_MS,
+      statusReport: true,
+      statusIntervalMs: STATUS_REPORT_INTERVAL_MS,
       backoff: DEFAULT_BACKOFF,
       random: Math.random,
       now: Date.now,
@@ -329,7 +347,35 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
     else if (this.session?.ready && this.journal.unsynced().count > 0) void this.drain(this.session);
     else if (this.session?.ready && this.opts.probeLink && !this.session.probing) this.probe(this.session);
     if (this.session?.ready) this.reportTotals(this.session);
+    if (this.session?.ready) this.reportStatus(this.session);
     this.emitStatus();
+  }
+
+  /** Where the status report's devices come from (the register engine's device set). */
+  reportDevices(fn: () => DeviceReport[]): void {
+    this.devices = fn;
+  }
+
+  /** Sends this register's status when the interval has passed or the session is new (status.report). */
+  private reportStatus(session: Session, force = false): void {
+    if (!this.opts.statusReport || this.reportingStatus) return;
+    const now = this.opts.now();
+    if (!force && now - this.lastStatusAt < this.opts.statusIntervalMs) return;
+    this.lastStatusAt = now;
+    let report;
+    try {
+      report = journalStatusReport(this.journal, this.opts.appVersion, this.devices());
+    } catch {
+      return; // a journal closed under us (shutdown), or a device set that failed to answer
+    }
+    if (!statusReportRequestSchema.safeParse(report).success) return;
+    this.reportingStatus = true;
+    this.request(session, MSG.statusReport, report, statusReportAckSchema)
+      // Informative: a refusal or an older hub that does not know the message ends nothing.
+      .catch(() => undefined)
+      .finally(() => {
+        this.reportingStatus = false;
+      });
   }
 
   /** Sends the open shift's totals when the interval has passed (totals.report). */
@@ -489,6 +535,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       this.lastError = null;
       this.journal.recordError(null);
       this.emitStatus();
+      this.reportStatus(session, true);
       // Downlink catch-up runs beside the uplink drain; each is serialised on its own.
       this.enqueueDownlink(session, () => this.catchUp(session, hello.snapshot_required, hello.latest_change_cursor));
       await this.drain(session);

@@ -5,6 +5,7 @@ import { storeRoom } from '../../socket';
 import { storeScope, userOf } from '../auth';
 import { errorBodySchema } from '../errors';
 import { toIso } from '../schemas';
+import { statusReportRequestSchema } from '../../../core/protocol';
 import { keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
 
 // Registers as HQ and store IT see them: online now (a live socket on any hub: the Redis
@@ -23,6 +24,18 @@ export const terminalRow = z.object({
   change_cursor_at: z.string().nullable(),
   store_change_cursor: z.number().describe('latest change of the store’s change log'),
   changes_behind: z.number(),
+  reported: z
+    .object({
+      at: z.string().describe('when the hub received it'),
+      head_seq: z.number(),
+      unsynced_count: z.number(),
+      oldest_unsynced_at: z.string().nullable(),
+      app_version: z.string().nullable(),
+      open_shift: z.object({ shift_id: z.string(), opened_at: z.string() }).nullable(),
+      devices: z.array(z.object({ kind: z.string(), state: z.enum(['ok', 'warning', 'error', 'absent']), message: z.string().nullable() })),
+    })
+    .nullable()
+    .describe('the register’s last status.report (docs/sync-protocol.md 4.4c): unsynced events, open shift, devices; null when it never sent one'),
 });
 export type TerminalRow = z.infer<typeof terminalRow>;
 
@@ -35,6 +48,22 @@ export async function onlineTerminals(io: import('socket.io').Server, stores: st
     if (p?.kind === 'register') out.add(p.terminal_id);
   }
   return out;
+}
+
+/** The stored status.report, read back through its schema (null when none or unreadable). */
+function reportedOf(raw: unknown, at: unknown): TerminalRow['reported'] {
+  const r = statusReportRequestSchema.safeParse(raw);
+  if (!r.success || !at) return null;
+  const s = r.data;
+  return {
+    at: toIso(at)!,
+    head_seq: s.head_seq,
+    unsynced_count: s.unsynced_count,
+    oldest_unsynced_at: s.oldest_unsynced_at,
+    app_version: s.app_version ?? null,
+    open_shift: s.open_shift,
+    devices: s.devices.map((d) => ({ kind: d.kind, state: d.state, message: d.message ?? null })),
+  };
 }
 
 const ks = keyset('terminals', [{ sql: 't.store_id', type: 'text' }, { sql: 't.terminal_id', type: 'text' }], 'asc');
@@ -60,7 +89,7 @@ export const terminalRoutes: RouteModule = (app, deps) => {
       if (qs.status !== 'all') where.push(`${qs.status === 'offline' ? 'NOT ' : ''}(t.terminal_id = ANY(${q.p([...online])}::text[]))`);
       const { rows } = await deps.db.query<Record<string, unknown>>(
         `SELECT t.terminal_id, t.store_id, t.applied_through::text AS applied_through, t.last_seen_at, t.app_version,
-                t.change_cursor::text AS change_cursor, t.change_cursor_at, s.change_cursor::text AS store_change_cursor,
+                t.change_cursor::text AS change_cursor, t.change_cursor_at, t.reported_status, t.reported_at, s.change_cursor::text AS store_change_cursor,
                 EXISTS (SELECT 1 FROM credentials c WHERE c.terminal_id = t.terminal_id AND c.revoked_at IS NULL) AS enrolled, ${ks.select}
            FROM terminals t JOIN stores s ON s.store_id = t.store_id
           WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
@@ -80,6 +109,7 @@ export const terminalRoutes: RouteModule = (app, deps) => {
           change_cursor_at: toIso(r.change_cursor_at),
           store_change_cursor: Number(r.store_change_cursor),
           changes_behind: Math.max(0, Number(r.store_change_cursor) - Number(r.change_cursor)),
+          reported: reportedOf(r.reported_status, r.reported_at),
         })),
         next_cursor: page.next_cursor,
       };
