@@ -36,6 +36,22 @@ describe('tillstream books statement parse', { timeout: 120_000 }, () => {
     expect(Object.keys(j.statements[0]!.entries[0] as object)).toEqual(['booking_date', 'value_date', 'amount', 'currency', 'reference', 'counterparty', 'description']);
   });
 
+  it('real banks\' sample files through the command: ASN Bank MT940 (31 statements), an ANZ OFX, an MT942 refused in one line', async () => {
+    const asn = await cli([path.join(FIX, 'real/mt940/ASNB/0708271685_09022020_164516.940.txt')]);
+    expect(asn.code).toBe(0);
+    const j = JSON.parse(asn.out) as { format: string; statements: Array<{ account: string; balance_check: string; entries: Array<{ amount: string }> }> };
+    expect(j.format).toBe('mt940');
+    expect(j.statements).toHaveLength(31);
+    expect(j.statements.every((s) => s.account === 'NL81ASNB9999999999' && s.balance_check === 'ok')).toBe(true);
+    expect(j.statements.flatMap((s) => s.entries.map((e) => e.amount))).toEqual(['-65.00', '1000.00', '-801.55', '-1.65', '828.72', '-1000.00', '1000.18', '-903.76']);
+    const anz = await cli([path.join(FIX, 'real/ofx/anzcc.ofx')]);
+    expect(JSON.parse(anz.out)).toMatchObject({ format: 'ofx', statements: [{ account: '1234123412341234', currency: 'AUD', balance_check: 'no balances', entries: [{ booking_date: '2017-05-08', amount: '-5.50' }] }] });
+    const mt942 = await cli([path.join(FIX, 'real/mt940/self-provided/mt942.sta')]);
+    expect(mt942.code).toBe(1);
+    expect(mt942.out).toBe('');
+    expect(mt942.err.trim().split('\n')).toEqual(['mt940: line 1: an MT942 interim transaction report (:34F:/:13D:, no opening balance :60F:), not a statement']);
+  });
+
   it('reads CSV with --format csv and a --profile file', async () => {
     const profile = path.join(dir, 'profile.json');
     writeFileSync(
