@@ -50,6 +50,8 @@ export function App() {
   const [liveState, setLiveState] = useState<LiveState>('connecting');
   const [openAlerts, setOpenAlerts] = useState(0);
   const [booting, setBooting] = useState(true);
+  // On a tablet the navigation is a bar with a menu button; the menu closes when a page is chosen.
+  const [navOpen, setNavOpen] = useState(false);
   const { t, i18n } = useTranslation();
   // The CSRF token of this browser's session (the hub binds it to the session); read at each call.
   const csrf = useRef('');
@@ -92,7 +94,10 @@ export function App() {
   );
 
   useEffect(() => {
-    const on = () => setPage(pageFromHash());
+    const on = () => {
+      setPage(pageFromHash());
+      setNavOpen(false);
+    };
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
@@ -167,14 +172,25 @@ export function App() {
   return (
     <SessionContext.Provider value={value}>
       <div className="shell">
-        <nav className="side" aria-label={t('nav.console')}>
-          <div className="brand">
-            <span className="logo" aria-hidden="true">◆</span> Tillstream <span className="brand-hq">HQ</span>
+        <nav className={`side${navOpen ? ' open' : ''}`} aria-label={t('nav.console')}>
+          <div className="side-bar">
+            <div className="brand">
+              <span className="logo" aria-hidden="true">◆</span> Tillstream <span className="brand-hq">HQ</span>
+            </div>
+            <span className="side-current">{t(`nav.${page}`)}</span>
+            {openAlerts > 0 ? (
+              <a href="#/alerts" className="badge side-badge" aria-label={t('nav.openAlerts', { count: openAlerts })}>
+                {openAlerts}
+              </a>
+            ) : null}
+            <button type="button" className="nav-toggle" aria-expanded={navOpen} aria-controls="side-menu" onClick={() => setNavOpen((o) => !o)} data-testid="nav-toggle">
+              <span aria-hidden="true">☰</span> {t('nav.menu')}
+            </button>
           </div>
-          <ul>
+          <ul id="side-menu">
             {pages.map((p) => (
               <li key={p.id}>
-                <a href={`#/${p.id}`} className={p.id === page ? 'on' : ''} aria-current={p.id === page ? 'page' : undefined} data-testid={`nav-${p.id}`}>
+                <a href={`#/${p.id}`} onClick={() => setNavOpen(false)} className={p.id === page ? 'on' : ''} aria-current={p.id === page ? 'page' : undefined} data-testid={`nav-${p.id}`}>
                   <span>{t(`nav.${p.id}`)}</span>
                   {p.id === 'alerts' && openAlerts > 0 ? (
                     <span className="badge" aria-label={t('nav.openAlerts', { count: openAlerts })} data-testid="open-alerts">

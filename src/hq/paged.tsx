@@ -116,6 +116,8 @@ export function PagedTable<T>(props: {
       ) : paged.rows.length === 0 ? (
         <Empty>{props.empty}</Empty>
       ) : (
+        // A table wider than its card scrolls inside it (a tablet, many columns); the page does not.
+        <div className="table-scroll">
         <table className={`table${props.compact ? ' compact' : ''}`} data-testid={props.testId} aria-label={props.label}>
           <thead>
             <tr>
@@ -138,6 +140,7 @@ export function PagedTable<T>(props: {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {paged.hasNewer || paged.hasOlder ? (
         <nav className="pager" aria-label={i18next.t('paged.pages', { label: props.label })}>

@@ -3,7 +3,7 @@ import type { Resources } from './en';
 export const de: Resources = {
   language: { label: 'Sprache' },
   nav: {
-    console: 'Konsole', dashboard: 'Übersicht', sales: 'Verkäufe', products: 'Artikel & Preise', stock: 'Bestand', stores: 'Filialen',
+    menu: 'Menü', console: 'Konsole', dashboard: 'Übersicht', sales: 'Verkäufe', products: 'Artikel & Preise', stock: 'Bestand', stores: 'Filialen',
     terminals: 'Kassen', alerts: 'Meldungen', review: 'Prüfung', books: 'Buchhaltung', channels: 'Kanäle', users: 'Benutzer', openAlerts: '{{count}} offene Meldungen',
     customers: 'Kunden', cards: 'Gutscheinkarten',
   },
