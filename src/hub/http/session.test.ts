@@ -162,8 +162,13 @@ describe.each(testBackends())('console sign-in ($name)', (backend) => {
     const locked = await b.signIn('ada', PW);
     expect(locked.status).toBe(429);
     expect(locked.body.error.code).toBe('LOCKED_OUT');
-    const alerts = await t.db.query<{ data: { kind: string; source: string } }>(`SELECT data FROM alerts WHERE kind = 'auth_lockout'`);
-    expect(alerts.rows.some((a) => a.data.kind === 'password' && a.data.source === '10.0.0.3')).toBe(true);
+    // The alert is written after the refusal, not inside it (a lockout must not wait on the database).
+    await expect
+      .poll(async () => {
+        const alerts = await t.db.query<{ data: { kind: string; source: string } }>(`SELECT data FROM alerts WHERE kind = 'auth_lockout'`);
+        return alerts.rows.some((a) => a.data.kind === 'password' && a.data.source === '10.0.0.3');
+      }, { timeout: 15_000, interval: 50 })
+      .toBe(true);
     // Another address is not locked out.
     expect((await new Browser(hub, { 'x-forwarded-for': '10.0.0.4' }).signIn('ada', PW)).status).toBe(201);
   });
