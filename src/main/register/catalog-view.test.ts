@@ -48,6 +48,28 @@ describe('register catalog view', () => {
     view.applyChanges(r.applied);
   };
 
+  it('a snapshot indexes every name once (the later record of a sku twice wins; description when no name) and search finds them', () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tillstream-catalog-'));
+    journal = openJournal(path.join(dir, 'journal.sqlite'), { terminalId: 'T01', storeId: 'store-001' });
+    const base = { category: 'grocery', tax_category: 'food', unit: 'each', price: 100, currency: 'USD', active: true };
+    journal.applySnapshot({
+      store_id: 'store-001', cursor: 1, prices: [], stock: [], tax: { rates: US_TAXES }, config: {}, promotions: [],
+      catalog: [
+        { ...base, sku: 'A', gtins: ['4006381333931'], name: 'Walnut bread' },
+        { ...base, sku: 'B', gtins: ['96385074'], description: 'Quince jelly' },
+        { ...base, sku: 'A', gtins: ['4006381333948'], name: 'Hazelnut cake' },
+        { ...base, sku: 'C', gtins: [], name: 42 },
+      ],
+    });
+    const view = loadCatalogView(journal, 'USD');
+    expect(view.search('hazel', 10).map((p) => p.sku)).toEqual(['A']);
+    expect(view.search('walnut', 10)).toEqual([]);
+    expect(journal.searchCatalogNames(['quin'], 10).map((e) => e.item.sku)).toEqual(['B']);
+    expect(view.lookup('4006381333948')?.sku).toBe('A');
+    expect(view.lookup('4006381333931')).toBeUndefined();
+    expect(journal.catalogSize()).toBe(3);
+  });
+
   it('is not rebuilt by a store change: a stock change reads nothing, a price change re-reads only its sku', () => {
     cursor = 1;
     const j = open();

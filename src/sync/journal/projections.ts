@@ -81,10 +81,10 @@ function putCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: string }
   insertCatalogItem(db, it);
 }
 
-function insertCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: string }): void {
+function insertCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: string }, names = true): void {
   const row = stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET data = excluded.data RETURNING rowid AS id')
     .get(it.sku, JSON.stringify(it)) as { id: number };
-  stmt(db, 'INSERT INTO catalog_names (rowid, name) VALUES (?, ?)').run(row.id, nameOf(it));
+  if (names) stmt(db, 'INSERT INTO catalog_names (rowid, name) VALUES (?, ?)').run(row.id, nameOf(it));
   const qk = it.quick_key as { group?: unknown; position?: unknown } | undefined;
   if (qk && typeof qk === 'object' && typeof qk.group === 'string' && Number.isSafeInteger(qk.position)) {
     stmt(db, 'INSERT INTO catalog_quick_keys (sku, grp, position) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET grp = excluded.grp, position = excluded.position')
@@ -162,16 +162,30 @@ export function applyChangeToProjection(db: SqlDb, c: StoreChange, terminalId: s
   }
 }
 
+// The name index of a whole snapshot in one statement (nameOf in SQL: name, else description, text only).
+const SNAPSHOT_NAMES_SQL = `INSERT INTO catalog_names (rowid, name)
+  SELECT rowid, CASE WHEN json_type(data, '$.name') = 'text' THEN json_extract(data, '$.name')
+                     WHEN (json_type(data, '$.name') IS NULL OR json_type(data, '$.name') = 'null') AND json_type(data, '$.description') = 'text' THEN json_extract(data, '$.description')
+                     ELSE '' END
+    FROM catalog_items`;
+
 /** Replaces every projection with the snapshot's content, inside the caller's transaction. */
 export function applySnapshotToProjection(db: SqlDb, s: SnapshotData): void {
   for (const t of ['catalog_items', 'catalog_barcodes', 'catalog_quick_keys', 'prices', 'promotions', 'hub_stock', 'settings']) db.prepare(`DELETE FROM ${t}`).run();
   db.prepare("INSERT INTO catalog_names (catalog_names) VALUES ('delete-all')").run();
   const seen = new Set<string>();
   for (const it of z.array(bySku).parse(s.catalog)) {
-    if (seen.has(it.sku)) putCatalogItem(db, it, false);
-    else insertCatalogItem(db, it);
+    // A sku twice in one snapshot: the later record wins (its barcodes and quick key replace the earlier's).
+    if (seen.has(it.sku)) {
+      stmt(db, 'DELETE FROM catalog_barcodes WHERE sku = ?').run(it.sku);
+      stmt(db, 'DELETE FROM catalog_quick_keys WHERE sku = ?').run(it.sku);
+    }
+    insertCatalogItem(db, it, false);
     seen.add(it.sku);
   }
+  // The name index for the whole catalog in one statement, after the rows (about twice as fast
+  // as a row at a time for a chain's catalog: bench/table, catalog-to-register).
+  db.prepare(SNAPSHOT_NAMES_SQL).run();
   for (const it of z.array(bySku).parse(s.prices)) upsert(db, 'prices', 'sku', it.sku, it, false);
   for (const it of z.array(promo).parse(s.promotions)) upsert(db, 'promotions', 'id', (it.promotion_id ?? it.id)!, it, false);
   for (const st of z.array(level).parse(s.stock)) putStock(db, st.sku, st.on_hand);
