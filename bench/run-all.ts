@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { formatTable, type RowResult, type Size } from './table/harness';
-import { ROWS } from './table/rows';
+import { RESULT_ORDER, ROWS } from './table/rows';
 
 // `npm run bench`: every figure of issue 18's table with its floor measured in the same run,
 // the ratio, the target and PASS/MISS; each row in its own process, one after the other (the
@@ -53,9 +53,16 @@ for (const r of rows) {
 }
 console.log(`\n${formatTable(results)}\n`);
 console.log(`${results.filter((r) => r.pass).length} PASS, ${results.filter((r) => !r.pass).length} MISS, ${failures.length} failed, in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+// With --only, the rows run replace theirs in the last table.json of the same size (each row keeps the time it was run).
 mkdirSync(path.join('bench', 'results'), { recursive: true });
-writeFileSync(
-  path.join('bench', 'results', 'table.json'),
-  JSON.stringify({ at: new Date().toISOString(), size, cores: os.cpus().length, loadavg: os.loadavg(), backend: process.env.DATABASE_URL ? 'postgres' : 'pglite', results, failures }, null, 2),
-);
+const file = path.join('bench', 'results', size === 'full' ? 'table.json' : `table-${size}.json`);
+const stamped = results.map((r) => ({ ...r, at: new Date().toISOString(), loadavg: os.loadavg() }));
+let all: (RowResult & { at?: string; loadavg?: number[] })[] = stamped;
+if (only && existsSync(file)) {
+  const prev = JSON.parse(readFileSync(file, 'utf8')) as { results: (RowResult & { at?: string; loadavg?: number[] })[] };
+  const ids = new Set(stamped.map((r) => r.id));
+  all = [...prev.results.filter((r) => !ids.has(r.id)), ...stamped].sort((a, b) => RESULT_ORDER.indexOf(a.id) - RESULT_ORDER.indexOf(b.id));
+  console.log(`\nwhole table (${file}):\n${formatTable(all)}`);
+}
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), size, cores: os.cpus().length, backend: process.env.DATABASE_URL ? 'postgres' : 'pglite', results: all, failures }, null, 2));
 process.exitCode = failures.length ? 1 : 0;

@@ -14,3 +14,6 @@ export const ROWS: RowSpec[] = [
   { id: 'barcode-lookup-300000', run: async (size) => [await barcodeLookup(size, 300_000)] },
   { id: 'barcode-lookup-1000000', run: async (size) => [await barcodeLookup(size, 1_000_000)] },
 ];
+
+/** The rows as the table prints them (a run may yield several). */
+export const RESULT_ORDER = ['journal-commit', 'hub-ingest', 'sale-applied', 'stock-other-register', 'price-change', 'queued-drain', 'catalog-to-register', 'hub-rss', 'barcode-lookup-300000', 'barcode-lookup-1000000'];
