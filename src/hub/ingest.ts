@@ -25,7 +25,7 @@ import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/mon
 import { ALERT_FOLD_WINDOW_MINUTES, writeAlerts, type AlertDraft } from './alerts';
 import { alertsForEvent } from './event-alerts';
 import { reviewFlag, saveReviewItems, storeReviewRules, type PendingReviewItem, type ReviewRules } from './integrity/review';
-import { applyEventValue, lockBatchAccounts } from './value/apply-event';
+import { applyEventValue, heldSalesOf, lockBatchAccounts } from './value/apply-event';
 import type { SignedBatch } from './integrity/device-keys';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
@@ -253,6 +253,8 @@ interface Pending {
   /** The store's review rules and the events they flagged (integrity/review.ts), written after the entries. */
   reviewRules: ReviewRules;
   review: PendingReviewItem[];
+  /** The batch's sales with a held reservation when it began (value/apply-event.ts heldSalesOf). */
+  heldSales?: ReadonlySet<string>;
 }
 
 
@@ -284,6 +286,7 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
   };
   // Gift card and points accounts after the stock rows, before anything else is written.
   await lockBatchAccounts(tx, { store_id: ctx.store_id, currency: term.currency }, fresh.filter((e) => !eventContentProblem(e)));
+  pending.heldSales = await heldSalesOf(tx, fresh);
   if (fresh.length) {
     const ids = fresh.map((e) => e.event_id.toLowerCase());
     const { rows } = await tx.query<{ event_id: string }>(
@@ -634,7 +637,7 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
     }
   }
   out.pendingAlerts.push(...alertsForEvent(e));
-  await applyEventValue(tx, { store_id: ctx.store_id, currency: p.currency }, e, e.type === 'sale.post_voided' ? (original?.source.event_id ?? null) : null, out.pendingAlerts);
+  await applyEventValue(tx, { store_id: ctx.store_id, currency: p.currency, heldSales: p.heldSales }, e, e.type === 'sale.post_voided' ? (original?.source.event_id ?? null) : null, out.pendingAlerts);
   out.applied.push(e);
 }
 
