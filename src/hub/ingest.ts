@@ -289,10 +289,12 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
   pending.heldSales = await heldSalesOf(tx, fresh);
   if (fresh.length) {
     const ids = fresh.map((e) => e.event_id.toLowerCase());
+    // journal_events by its uuid index (event_id::text = ANY(...) read the whole table every batch).
+    const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id));
     const { rows } = await tx.query<{ event_id: string }>(
-      `SELECT event_id::text AS event_id FROM journal_events WHERE event_id::text = ANY($1::text[])
+      `SELECT event_id::text AS event_id FROM journal_events WHERE event_id = ANY($2::uuid[])
        UNION ALL SELECT lower(event_id) FROM event_rejections WHERE lower(event_id) = ANY($1::text[])`,
-      [ids],
+      [ids, uuids],
     );
     for (const r of rows) pending.usedEventIds.add(r.event_id);
   }
