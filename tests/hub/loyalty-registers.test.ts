@@ -185,4 +185,29 @@ describe.each(testBackends())('register loyalty and gift cards across stores on 
     const rec = await api(hub, 'GET', '/api/loyalty/reconciliation');
     expect(rec.body.gift_cards).toEqual([{ currency: 'USD', balances: 2751, ledger: 2751, difference: 0 }]);
   });
+
+  it('tiers: a customer past a tier’s lifetime points earns its multiple at any register', async () => {
+    const settings = (await api(hub, 'GET', '/api/loyalty/settings')).body;
+    expect(settings.tiers).toEqual([]);
+    const [plain] = await call('B', 'customer.find', { by: 'loyalty_id', q: 'LOY-7001' });
+    expect(plain.tier).toBeNull();
+    const put = await api(hub, 'PUT', '/api/loyalty/settings', { ...settings, tiers: [{ name: 'Silver', min_lifetime_points: 1, multiplier_pct: 150 }, { name: 'Gold', min_lifetime_points: 1_000_000, multiplier_pct: 300 }] });
+    expect(put.status).toBe(200);
+    try {
+      const [ada] = await call('B', 'customer.find', { by: 'loyalty_id', q: 'LOY-7001' });
+      expect(ada.tier).toEqual({ name: 'Silver', multiplier_pct: 150 });
+      await call('B', 'sale.new');
+      await call('B', 'customer.attach', { customer_id: ada.customer_id });
+      await call('B', 'sale.addSku', { sku: 'COFFEE-LARGE', quantity: { units: 10, scale: 0 } }); // 34.90: 34 points, ×1.5 = 52
+      const sold = await call('B', 'sale.tender', { kind: 'cash', amount: USD(3490) });
+      expect(sold.points_earned).toBe(52);
+      expect((await call('B', 'receipt.last')).text).toContain('Points earned: 52');
+      // A customer with no lifetime points is in no tier.
+      const fresh = await call('A', 'customer.create', { name: 'New Person', loyalty_id: 'LOY-7999', marketing: false });
+      const [found] = await call('A', 'customer.find', { by: 'loyalty_id', q: 'LOY-7999' });
+      expect([fresh.tier ?? null, found.tier]).toEqual([null, null]);
+    } finally {
+      expect((await api(hub, 'PUT', '/api/loyalty/settings', settings)).status).toBe(200);
+    }
+  });
 });

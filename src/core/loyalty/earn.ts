@@ -27,6 +27,16 @@ export const loyaltySettingsSchema = z
     offline: offlinePolicySchema,
     /** How long a reservation is held without its sale before it is released with an alert. */
     reservation_ttl_seconds: z.number().int().min(30).max(86_400),
+    /**
+     * Tiers by lifetime points (earned less taken back by returns): a customer is in the highest
+     * tier whose `min_lifetime_points` they reached, and earns `multiplier_pct` percent of the
+     * points (on top of the category and promotion multipliers). None: everyone earns 100 %.
+     */
+    tiers: z
+      .array(z.object({ name: z.string().min(1).max(40), min_lifetime_points: z.number().int().min(0).max(1_000_000_000), multiplier_pct: z.number().int().min(100).max(1000) }).strict())
+      .max(10)
+      .refine((ts) => new Set(ts.map((t) => t.min_lifetime_points)).size === ts.length, 'two tiers start at the same lifetime points')
+      .default([]),
   })
   .strict();
 export type LoyaltySettings = z.infer<typeof loyaltySettingsSchema>;
@@ -39,7 +49,17 @@ export const DEFAULT_LOYALTY_SETTINGS: LoyaltySettings = {
   promotion_multipliers: {},
   offline: { mode: 'limit', limit_per_card_per_day: 5000 },
   reservation_ttl_seconds: 900,
+  tiers: [],
 };
+
+export type LoyaltyTier = LoyaltySettings['tiers'][number];
+
+/** The tier a customer with these lifetime points is in: the highest one reached, or null. */
+export function tierFor(tiers: readonly LoyaltyTier[], lifetimePoints: number): LoyaltyTier | null {
+  let best: LoyaltyTier | null = null;
+  for (const t of tiers) if (lifetimePoints >= t.min_lifetime_points && (!best || t.min_lifetime_points > best.min_lifetime_points)) best = t;
+  return best;
+}
 
 export interface EarnLine {
   category: string;
@@ -48,8 +68,12 @@ export interface EarnLine {
   discounts: ReadonlyArray<{ promotion_id?: string | undefined }>;
 }
 
-/** Points a sale earns: gift card lines earn nothing (the points come when the card is spent). */
-export function pointsEarned(settings: Pick<LoyaltySettings, 'points_per_unit' | 'category_multipliers' | 'promotion_multipliers'>, lines: readonly EarnLine[], minorDigits: number): number {
+/**
+ * Points a sale earns: gift card lines earn nothing (the points come when the card is spent).
+ * `tierPct` is the customer's tier multiplier in percent (100 without a tier), applied once to
+ * the sum before the floor.
+ */
+export function pointsEarned(settings: Pick<LoyaltySettings, 'points_per_unit' | 'category_multipliers' | 'promotion_multipliers'>, lines: readonly EarnLine[], minorDigits: number, tierPct = 100): number {
   let scaled = 0n; // Σ net × points_per_unit × multiplier%
   for (const l of lines) {
     if (l.gift_card_id !== undefined || l.net <= 0) continue;
@@ -60,5 +84,5 @@ export function pointsEarned(settings: Pick<LoyaltySettings, 'points_per_unit' |
     }
     scaled += BigInt(l.net) * BigInt(settings.points_per_unit) * pct;
   }
-  return Number(scaled / (100n * 10n ** BigInt(minorDigits)));
+  return Number((scaled * BigInt(tierPct)) / (100n * 100n * 10n ** BigInt(minorDigits)));
 }

@@ -41,6 +41,8 @@ export const customerViewSchema = z.object({
   points: minor,
   points_available: minor,
   origin_store_id: z.string().nullable(),
+  /** The customer's loyalty tier and its earn multiplier (docs/loyalty.md, Tiers); absent or null: none. */
+  tier: z.object({ name: z.string(), multiplier_pct: z.number().int() }).nullable().optional(),
 });
 export type CustomerView = z.infer<typeof customerViewSchema>;
 

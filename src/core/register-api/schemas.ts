@@ -114,6 +114,8 @@ export const customerViewSchema = z.object({
   points: z.number().int(),
   points_available: z.number().int(),
   provisional: z.boolean(),
+  /** The loyalty tier the hub reported and its earn multiplier (docs/loyalty.md, Tiers); null: none. */
+  tier: z.object({ name: text, multiplier_pct: z.number().int() }).nullable().optional(),
 });
 export type RegisterCustomerView = z.infer<typeof customerViewSchema>;
 export const giftCardViewSchema = z.object({ gift_card_id: z.string().max(32), balance: moneySchema, available: moneySchema });

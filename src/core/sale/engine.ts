@@ -428,7 +428,7 @@ export function apply(state: SaleState, cmd: SaleCommand, ctx: SaleContext): App
         return done(rest);
       }
       if (!idSchema.safeParse(cmd.customer_id).success) return fail(state, 'BAD_COMMAND', 'customer id must be 1-64 letters, digits or . _ : / -');
-      return done({ ...state, customer: { customer_id: cmd.customer_id } });
+      return done({ ...state, customer: { customer_id: cmd.customer_id, ...(cmd.tier_pct !== undefined && cmd.tier_pct !== 100 ? { tier_pct: cmd.tier_pct } : {}) } });
     }
 
     case 'remove_tender': {
@@ -576,7 +576,7 @@ function complete(state: SaleState, ctx: SaleContext, priced: PricedSale): Apply
     payload.loyalty = {
       customer_id: state.customer.customer_id,
       point_value: ctx.loyalty.point_value,
-      points_earned: pointsEarned(ctx.loyalty, priced.lines, currencyExponent(state.currency)),
+      points_earned: pointsEarned(ctx.loyalty, priced.lines, currencyExponent(state.currency), state.customer.tier_pct ?? 100),
     };
   }
   // The event is checked against its own schema before it may be journalled.

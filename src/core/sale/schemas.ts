@@ -116,7 +116,7 @@ export const saleCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tender_gift_card'), gift_card_id: str(64), amount: num, offline: z.boolean().optional() }),
   z.object({ type: z.literal('tender_points'), customer_id: str(64), points: num, offline: z.boolean().optional() }),
   z.object({ type: z.literal('add_gift_card'), gift_card_id: str(64), amount: num }),
-  z.object({ type: z.literal('set_customer'), customer_id: str(64).nullable() }),
+  z.object({ type: z.literal('set_customer'), customer_id: str(64).nullable(), tier_pct: z.number().int().min(100).max(1000).optional() }),
   z.object({ type: z.literal('remove_tender'), tender_id: str(64) }),
   z.object({ type: z.literal('complete') }),
   z.object({ type: z.literal('void_sale'), reason: str(1000).optional(), approval: approvalSchema.optional() }),

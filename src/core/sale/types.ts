@@ -148,7 +148,7 @@ export interface SaleState {
   next_line_no: number;
   next_tender_no: number;
   /** The customer the sale is for (loyalty): points are earned at completion. */
-  customer?: { customer_id: string };
+  customer?: { customer_id: string; /** Tier multiplier in percent (docs/loyalty.md, Tiers); absent: 100. */ tier_pct?: number };
   /** Set once completed: exactly what was journalled. */
   completed?: SaleCompletedPayload;
 }
@@ -195,7 +195,7 @@ export type SaleCommand =
   | { type: 'tender_gift_card'; gift_card_id: string; amount: number; offline?: boolean }
   | { type: 'tender_points'; customer_id: string; points: number; offline?: boolean }
   | { type: 'add_gift_card'; gift_card_id: string; amount: number }
-  | { type: 'set_customer'; customer_id: string | null }
+  | { type: 'set_customer'; customer_id: string | null; tier_pct?: number }
   | { type: 'remove_tender'; tender_id: string }
   | { type: 'complete' }
   | { type: 'void_sale'; reason?: string; approval?: Approval };

@@ -1,6 +1,8 @@
 import { MAX_CUSTOMER_RESULTS, type CustomerCreateRequest, type CustomerLookupRequest, type CustomerView } from '../../core/protocol';
 import type { Db, Queryable } from '../db/db';
+import { tierFor, type LoyaltyTier } from '../../core/loyalty';
 import { accountIdOf, addMovement, canonicalCustomers, lockAccounts } from './accounts';
+import { loyaltySettings } from './settings';
 
 // Customers are the hub's: created at a register (online, or offline under the register's
 // own id and sent when it is back), or by HQ. A register sees only what it needs at the
@@ -17,13 +19,17 @@ type CustomerRow = {
   origin_store_id: string | null;
   points: number | null;
   held: number | null;
+  lifetime: number | null;
 };
 
-const SELECT = `SELECT c.customer_id, c.name, c.phone, c.loyalty_id, c.origin_store_id, a.balance::float8 AS points, a.held::float8 AS held
+// Lifetime points (for tiers): what was earned less what returns took back.
+const SELECT = `SELECT c.customer_id, c.name, c.phone, c.loyalty_id, c.origin_store_id, a.balance::float8 AS points, a.held::float8 AS held,
+                       (SELECT coalesce(sum(m.amount), 0) FROM value_movements m WHERE m.account_id = a.account_id AND m.kind IN ('earn', 'unearn'))::float8 AS lifetime
                   FROM customers c LEFT JOIN value_accounts a ON a.kind = 'points' AND a.ref = c.customer_id`;
 
-function view(r: CustomerRow): CustomerView {
+function view(r: CustomerRow, tiers: readonly LoyaltyTier[] = []): CustomerView {
   const points = Number(r.points ?? 0);
+  const tier = tierFor(tiers, Number(r.lifetime ?? 0));
   return {
     customer_id: r.customer_id,
     name: r.name,
@@ -32,25 +38,28 @@ function view(r: CustomerRow): CustomerView {
     points,
     points_available: points - Number(r.held ?? 0),
     origin_store_id: r.origin_store_id,
+    ...(tiers.length ? { tier: tier ? { name: tier.name, multiplier_pct: tier.multiplier_pct } : null } : {}),
   };
 }
 
 export async function lookupCustomers(db: Queryable, req: CustomerLookupRequest): Promise<CustomerView[]> {
+  const { tiers } = await loyaltySettings(db);
+  const v = (r: CustomerRow) => view(r, tiers);
   const limit = MAX_CUSTOMER_RESULTS;
   if (req.by === 'customer_id') {
     const id = (await canonicalCustomers(db, [req.q])).get(req.q)!;
-    return (await db.query<CustomerRow>(`${SELECT} WHERE c.customer_id = $1`, [id])).rows.map(view);
+    return (await db.query<CustomerRow>(`${SELECT} WHERE c.customer_id = $1`, [id])).rows.map(v);
   }
-  if (req.by === 'loyalty_id') return (await db.query<CustomerRow>(`${SELECT} WHERE c.loyalty_id = $1`, [req.q])).rows.map(view);
+  if (req.by === 'loyalty_id') return (await db.query<CustomerRow>(`${SELECT} WHERE c.loyalty_id = $1`, [req.q])).rows.map(v);
   if (req.by === 'phone') {
     const digits = req.q.replace(/\D/g, '');
     if (digits.length < 6) return [];
-    return (await db.query<CustomerRow>(`${SELECT} WHERE c.phone = $1`, [digits])).rows.map(view);
+    return (await db.query<CustomerRow>(`${SELECT} WHERE c.phone = $1`, [digits])).rows.map(v);
   }
   const prefix = req.q.trim().toLowerCase();
   if (prefix.length < 2) return [];
   const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return (await db.query<CustomerRow>(`${SELECT} WHERE lower(c.name) LIKE $1 ORDER BY lower(c.name), c.customer_id LIMIT ${limit}`, [pattern])).rows.map(view);
+  return (await db.query<CustomerRow>(`${SELECT} WHERE lower(c.name) LIKE $1 ORDER BY lower(c.name), c.customer_id LIMIT ${limit}`, [pattern])).rows.map(v);
 }
 
 export interface CreatedBy {
@@ -62,13 +71,14 @@ export interface CreatedBy {
 /** Creates the customer under its id, or merges it into the one with the same loyalty id or phone. Idempotent by customer_id. */
 export async function createCustomer(db: Db, who: CreatedBy, req: CustomerCreateRequest): Promise<{ customer: CustomerView; merged: boolean }> {
   return db.transaction(async (tx) => {
+    const { tiers } = await loyaltySettings(tx);
     const canonical = (await canonicalCustomers(tx, [req.customer_id])).get(req.customer_id)!;
     if (canonical !== req.customer_id) {
       const row = (await tx.query<CustomerRow>(`${SELECT} WHERE c.customer_id = $1`, [canonical])).rows[0]!;
-      return { customer: view(row), merged: true };
+      return { customer: view(row, tiers), merged: true };
     }
     const same = (await tx.query<CustomerRow>(`${SELECT} WHERE c.customer_id = $1`, [req.customer_id])).rows[0];
-    if (same) return { customer: view(same), merged: false };
+    if (same) return { customer: view(same, tiers), merged: false };
     // Lock out a concurrent create of the same person; then look for an existing one.
     const match = (
       await tx.query<CustomerRow>(
@@ -80,14 +90,14 @@ export async function createCustomer(db: Db, who: CreatedBy, req: CustomerCreate
       await tx.query(`INSERT INTO customer_aliases (alias_id, customer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [req.customer_id, match.customer_id]);
       await mergePoints(tx, req.customer_id, match.customer_id);
       const row = (await tx.query<CustomerRow>(`${SELECT} WHERE c.customer_id = $1`, [match.customer_id])).rows[0]!;
-      return { customer: view(row), merged: true };
+      return { customer: view(row, tiers), merged: true };
     }
     await tx.query(
       `INSERT INTO customers (customer_id, name, phone, email, loyalty_id, consent, origin_store_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [req.customer_id, req.name, req.phone ?? null, req.email ?? null, req.loyalty_id ?? null, JSON.stringify(req.consent), who.store_id, who.by],
     );
     const row = (await tx.query<CustomerRow>(`${SELECT} WHERE c.customer_id = $1`, [req.customer_id])).rows[0]!;
-    return { customer: view(row), merged: false };
+    return { customer: view(row, tiers), merged: false };
   });
 }
 

@@ -496,14 +496,14 @@ export class SaleDesk {
   // ---------------------------------------------------------------- customers and gift cards
 
   /** What the counter knows of customers seen in this session (name, points), by id. */
-  private readonly customers = new Map<string, { name: string; points: number; available: number; provisional: boolean }>();
+  private readonly customers = new Map<string, { name: string; points: number; available: number; provisional: boolean; tier_pct: number }>();
   /** The customer's points balance asked of the hub when the open return started (its receipt shows it). */
   private returnBalance: { customer_id: string; points: number | null; answered: Promise<void> } | null = null;
   /** Gift card balances after this register's last reservation on them (for the receipt). */
   private readonly cardBalances = new Map<string, number>();
 
-  private remember(c: { customer_id: string; name: string; points: number; points_available: number }, provisional: boolean) {
-    this.customers.set(c.customer_id, { name: c.name, points: c.points, available: c.points_available, provisional });
+  private remember(c: { customer_id: string; name: string; points: number; points_available: number; tier?: { name: string; multiplier_pct: number } | null | undefined }, provisional: boolean) {
+    this.customers.set(c.customer_id, { name: c.name, points: c.points, available: c.points_available, provisional, tier_pct: c.tier?.multiplier_pct ?? 100 });
     if (this.customers.size > 500) this.customers.delete(this.customers.keys().next().value!);
   }
 
@@ -514,7 +514,7 @@ export class SaleDesk {
       // Provisional while the hub has not heard of them (created here offline, not yet sent).
       const provisional = this.value.isPending(c.customer_id);
       this.remember(c, provisional);
-      return { customer_id: c.customer_id, name: c.name, loyalty_id: c.loyalty_id, phone_last4: c.phone_last4, points: c.points, points_available: c.points_available, provisional };
+      return { customer_id: c.customer_id, name: c.name, loyalty_id: c.loyalty_id, phone_last4: c.phone_last4, points: c.points, points_available: c.points_available, provisional, tier: c.tier ?? null };
     });
   }
 
@@ -523,12 +523,14 @@ export class SaleDesk {
     const r = await this.value.createCustomer({ name: p.name, ...(p.phone ? { phone: p.phone } : {}), ...(p.email ? { email: p.email } : {}), ...(p.loyalty_id ? { loyalty_id: p.loyalty_id } : {}), consent: { marketing: p.marketing } });
     this.remember(r.customer, r.provisional);
     const c = r.customer;
-    return { customer_id: c.customer_id, name: c.name, loyalty_id: c.loyalty_id, phone_last4: c.phone_last4, points: c.points, points_available: c.points_available, provisional: r.provisional };
+    return { customer_id: c.customer_id, name: c.name, loyalty_id: c.loyalty_id, phone_last4: c.phone_last4, points: c.points, points_available: c.points_available, provisional: r.provisional, tier: c.tier ?? null };
   }
 
   private async attachCustomer(p: Params<'customer.attach'>): Promise<SaleView> {
     this.shifts.require();
-    return this.runSale({ type: 'set_customer', customer_id: p.customer_id });
+    // The tier the hub reported when the customer was found (docs/loyalty.md, Tiers): it multiplies what the sale earns.
+    const tier = p.customer_id === null ? undefined : this.customers.get(p.customer_id)?.tier_pct;
+    return this.runSale({ type: 'set_customer', customer_id: p.customer_id, ...(tier !== undefined && tier !== 100 ? { tier_pct: tier } : {}) });
   }
 
   private async giftCardBalance(p: Params<'giftcard.balance'>) {
