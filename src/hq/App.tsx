@@ -13,6 +13,7 @@ import { Stores } from './pages/Stores';
 import { Terminals } from './pages/Terminals';
 import { Alerts } from './pages/Alerts';
 import { Review } from './pages/Review';
+import { Integrity } from './pages/Integrity';
 import { Books } from './pages/Books';
 import { Channels } from './pages/Channels';
 import { Users } from './pages/Users';
@@ -30,6 +31,7 @@ const PAGES = [
   { id: 'terminals', label: 'Registers', key: '6', C: Terminals },
   { id: 'alerts', label: 'Alerts', key: '7', C: Alerts },
   { id: 'review', label: 'Review', key: '', C: Review },
+  { id: 'integrity', label: 'Integrity', key: '', C: Integrity },
   { id: 'books', label: 'Books', key: '8', C: Books },
   { id: 'channels', label: 'Channels', key: '9', C: Channels },
   { id: 'customers', label: 'Customers', key: '', C: Customers },

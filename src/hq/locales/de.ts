@@ -4,7 +4,7 @@ export const de: Resources = {
   language: { label: 'Sprache' },
   nav: {
     menu: 'Menü', console: 'Konsole', dashboard: 'Übersicht', sales: 'Verkäufe', products: 'Artikel & Preise', stock: 'Bestand', stores: 'Filialen',
-    terminals: 'Kassen', alerts: 'Meldungen', review: 'Prüfung', books: 'Buchhaltung', channels: 'Kanäle', users: 'Benutzer', openAlerts: '{{count}} offene Meldungen',
+    terminals: 'Kassen', alerts: 'Meldungen', review: 'Prüfung', integrity: 'Integrität', books: 'Buchhaltung', channels: 'Kanäle', users: 'Benutzer', openAlerts: '{{count}} offene Meldungen',
     customers: 'Kunden', cards: 'Gutscheinkarten',
   },
   shell: {

@@ -3,7 +3,7 @@ export const en = {
   language: { label: 'Language' },
   nav: {
     menu: 'Menu', console: 'Console', dashboard: 'Dashboard', sales: 'Sales', products: 'Products & prices', stock: 'Stock', stores: 'Stores',
-    terminals: 'Registers', alerts: 'Alerts', review: 'Review', books: 'Books', channels: 'Channels', users: 'Users', openAlerts: '{{count}} open alerts',
+    terminals: 'Registers', alerts: 'Alerts', review: 'Review', integrity: 'Integrity', books: 'Books', channels: 'Channels', users: 'Users', openAlerts: '{{count}} open alerts',
     customers: 'Customers', cards: 'Gift cards',
   },
   shell: {

@@ -6,6 +6,7 @@ import { errorBodySchema, HttpError } from '../errors';
 import { checkRange, keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
 import { clearReviewItem, REASON_MAX, REVIEW_COLUMNS, REVIEW_RULES, ReviewError, reviewRulesSchema, toReviewItem } from '../../integrity/review';
 import { readStoreIntegrity, writeStoreIntegrity } from '../../integrity/store-settings';
+import { shiftTotalsSchema } from '../../../core/protocol';
 import { SYNC_AUDIT_COLUMNS, SYNC_AUDIT_KINDS, toSyncAuditRow } from '../../integrity/audit-log';
 
 // Integrity watch (issue 15) over HTTP: a register's sync audit log for HQ and store IT.
@@ -202,6 +203,51 @@ export const integrityRoutes: RouteModule = (app, deps) => {
       const r = await writeStoreIntegrity(deps.db, req.params.store_id, req.body);
       if (!r) throw new HttpError(404, 'NOT_FOUND', `no store ${req.params.store_id}`, 'store_id');
       return r;
+    },
+  });
+
+  const totalsKs = keyset('register-totals', [{ sql: 't.terminal_id', type: 'text' }, { sql: 't.shift_id', type: 'text' }], 'asc');
+  const totalsRow = z.object({
+    terminal_id: z.string(),
+    store_id: z.string(),
+    shift_id: z.string(),
+    currency: z.string(),
+    through_seq: z.number().describe('the register’s head when it computed the totals'),
+    status: z.enum(['agree', 'differ', 'pending']),
+    register: shiftTotalsSchema.describe('what the register reported'),
+    hub: shiftTotalsSchema.nullable().describe('the hub’s figures for the same shift and seqs (null while pending, or without such a shift)'),
+    differences: z.array(z.string()),
+    reported_at: z.string(),
+    checked_at: z.string().nullable(),
+  });
+  app.get('/api/register-totals', {
+    config: { auth: 'user' },
+    schema: {
+      tags: ['integrity'],
+      summary: 'The latest totals each register reported per shift (totals.report), with the hub’s figures and the verdict (agree, differ, pending); by terminal and shift; paged',
+      security: [{ bearer: [] }],
+      querystring: z.object({ ...pageQuery(100, 500), store_id: listFilters.store_id, status: z.enum(['agree', 'differ', 'pending']).optional() }).strict(),
+      response: { 200: pageReply('rows', totalsRow), 400: errorBodySchema, 403: errorBodySchema },
+    },
+    handler: async (req) => {
+      const qs = req.query;
+      const stores = storeScope(userOf(req), qs.store_id);
+      const q = new SqlParams();
+      const where = [storeFilter(q, 't.store_id', stores), qs.status ? `t.status = ${q.p(qs.status)}` : 'TRUE', totalsKs.after(q, qs.cursor)];
+      const { rows } = await deps.db.query<Record<string, unknown>>(
+        `SELECT t.terminal_id, t.store_id, t.shift_id, t.currency, t.through_seq, t.status, t.reported, t.hub, t.differences, t.reported_at, t.checked_at, ${totalsKs.select}
+           FROM register_totals t WHERE ${where.join(' AND ')} ORDER BY ${totalsKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        q.values,
+      );
+      const page = totalsKs.page(rows, qs.limit);
+      return {
+        rows: page.rows.map((r) => ({
+          terminal_id: String(r.terminal_id), store_id: String(r.store_id), shift_id: String(r.shift_id), currency: String(r.currency), through_seq: Number(r.through_seq),
+          status: r.status as 'agree' | 'differ' | 'pending', register: r.reported as z.infer<typeof shiftTotalsSchema>, hub: (r.hub ?? null) as z.infer<typeof shiftTotalsSchema> | null,
+          differences: (r.differences ?? []) as string[], reported_at: new Date(r.reported_at as string).toISOString(), checked_at: r.checked_at ? new Date(r.checked_at as string).toISOString() : null,
+        })),
+        next_cursor: page.next_cursor,
+      };
     },
   });
 };
