@@ -204,7 +204,7 @@ export const de: Resources = {
     disabledMsg: '{{user}} gesperrt: überall abgemeldet.',
   },
   alerts: {
-    title: 'Meldungen', subtitle: 'Was eine Person ansehen muss, neueste zuerst.', showDone: 'Erledigte zeigen', loading: 'Lädt…', empty: 'Keine offenen Meldungen. Alles in Ordnung.',
+    openNow: '{{count}} offen', title: 'Meldungen', subtitle: 'Was eine Person ansehen muss, neueste zuerst.', showDone: 'Erledigte zeigen', loading: 'Lädt…', empty: 'Keine offenen Meldungen. Alles in Ordnung.',
     when: 'Wann', kind: 'Art', what: 'Was geschah', more: '(+{{count}} gleichartige)', acknowledged: 'erledigt {{when}}', acknowledgedBy: 'erledigt von {{who}} {{when}}',
     ack: 'Erledigt', ackLabel: 'Meldung {{id}} als erledigt markieren: {{message}}', acked: 'Meldung {{id}} erledigt.', pages: 'Seiten', newer: '← Neuere', older: 'Ältere →', page: 'Seite {{page}} · {{open}} offen',
     k_oversell: 'Überverkauf', k_rejected_event: 'Abgelehntes Ereignis', k_tamper: 'Manipulation', k_auth_lockout: 'Anmeldesperre', k_alert_flood: 'Viele Meldungen',

@@ -194,7 +194,7 @@ export const en = {
     disabledMsg: '{{user}} disabled: signed out everywhere.',
   },
   alerts: {
-    title: 'Alerts', subtitle: "What needs a person's attention, newest first.", showDone: 'Show acknowledged', loading: 'Loading…', empty: 'No open alerts. Everything is in order.',
+    openNow: '{{count}} open', title: 'Alerts', subtitle: "What needs a person's attention, newest first.", showDone: 'Show acknowledged', loading: 'Loading…', empty: 'No open alerts. Everything is in order.',
     when: 'When', kind: 'Kind', what: 'What happened', more: '(+{{count}} more like it)', acknowledged: 'acknowledged {{when}}', acknowledgedBy: 'acknowledged by {{who}} {{when}}',
     ack: 'Acknowledge', ackLabel: 'Acknowledge alert {{id}}: {{message}}', acked: 'Alert {{id}} acknowledged.', pages: 'Pages', newer: '← Newer', older: 'Older →', page: 'Page {{page}} · {{open}} open',
     k_oversell: 'Oversell', k_rejected_event: 'Rejected event', k_tamper: 'Tampering', k_auth_lockout: 'Sign-in lockout', k_alert_flood: 'Many alerts',

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { ApiError, errorText, type AlertRow } from '../api';
 import { useTranslation } from 'react-i18next';
 import i18next from 'i18next';
-import { Empty, Notice, PageHeader, StoreSelect, storeName, timeText, useLoad, useSession } from '../ui';
+import { PagedTable, usePaged } from '../paged';
+import { Notice, PageHeader, StoreSelect, storeName, timeText, useSession } from '../ui';
 
 // Alerts that wait for a person (oversells, rejected events, tampering, lockouts): new ones
 // arrive live; acknowledging records who looked and when.
@@ -15,16 +16,17 @@ export function Alerts() {
   const { t } = useTranslation();
   const [store, setStore] = useState('');
   const [showDone, setShowDone] = useState(false);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
-  const list = useLoad(
-    () => api.get<{ alerts: AlertRow[]; next_cursor: string | null; open_count: number }>('/api/alerts', { store_id: store || undefined, state: showDone ? 'all' : 'open', limit: 50, cursor }),
-    [store, showDone, cursor],
+  const [openCount, setOpenCount] = useState(0);
+  const list = usePaged(
+    (cursor) =>
+      api.get<{ alerts: AlertRow[]; next_cursor: string | null; open_count: number }>('/api/alerts', { store_id: store || undefined, state: showDone ? 'all' : 'open', limit: 50, cursor }).then((r) => {
+        setOpenCount(r.open_count);
+        return { rows: r.alerts, next_cursor: r.next_cursor };
+      }),
+    `${store}|${showDone}`,
   );
-  useEffect(() => setCursors([]), [store, showDone]);
   const [msg, setMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  useEffect(() => live.onAlert(() => list.reload()), [live, store, showDone, cursor]);
-  const rows = list.data?.alerts ?? [];
+  useEffect(() => live.onAlert(() => list.reload()), [live, store, showDone, list.page]);
   const ack = async (a: AlertRow) => {
     try {
       await api.post(`/api/alerts/${a.alert_id}/acknowledge`, {});
@@ -47,64 +49,55 @@ export function Alerts() {
           </label>
         </div>
         {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
-        {list.error ? <Notice kind="error">{list.error}</Notice> : null}
-        {rows.length === 0 ? (
-          <Empty>{list.loading ? t('alerts.loading') : t('alerts.empty')}</Empty>
-        ) : (
-          <table className="table" data-testid="alerts-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('alerts.when')}</th>
-                <th scope="col">{t('alerts.kind')}</th>
-                <th scope="col">{t('common.store')}</th>
-                <th scope="col">{t('alerts.what')}</th>
-                <th scope="col">
-                  <span className="sr-only">{t('common.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((a) => (
-                <tr key={a.alert_id} data-testid="alert-row" data-kind={a.kind} className={a.acknowledged_at ? 'done' : ''}>
-                  <td>{timeText(a.created_at)}</td>
-                  <td>
-                    <span className={`tag tag-${a.kind}`}>{kindLabel(a.kind)}</span>
-                  </td>
-                  <td>
-                    {storeName(stores, a.store_id)}
-                    {a.terminal_id ? <span className="muted"> · {a.terminal_id}</span> : null}
-                  </td>
-                  <td>
-                    {a.message}
-                    {a.folded ? <span className="muted small"> {t('alerts.more', { count: a.folded })}</span> : null}
-                  </td>
-                  <td className="num">
-                    {a.acknowledged_at ? (
-                      <span className="muted small">
-                        {a.acknowledged_by ? t('alerts.acknowledgedBy', { who: a.acknowledged_by, when: timeText(a.acknowledged_at) }) : t('alerts.acknowledged', { when: timeText(a.acknowledged_at) })}
-                      </span>
-                    ) : (
-                      <button type="button" className="btn btn-small" onClick={() => ack(a)} data-testid="alert-ack" aria-label={t('alerts.ackLabel', { id: a.alert_id, message: a.message })}>
-                        {t('alerts.ack')}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <nav className="pager" aria-label={t('alerts.pages')}>
-          <button type="button" className="btn btn-small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-            {t('alerts.newer')}
-          </button>
-          <span>
-            {t('alerts.page', { page: cursors.length + 1, open: list.data?.open_count ?? 0 })}
-          </span>
-          <button type="button" className="btn btn-small" disabled={!list.data?.next_cursor} onClick={() => list.data?.next_cursor && setCursors([...cursors, list.data.next_cursor])}>
-            {t('alerts.older')}
-          </button>
-        </nav>
+        <p className="muted small" data-testid="alerts-open-count">
+          {t('alerts.openNow', { count: openCount })}
+        </p>
+        <PagedTable
+          paged={list}
+          columns={[
+            { header: t('alerts.when'), cell: (a) => timeText(a.created_at) },
+            { header: t('alerts.kind'), cell: (a) => <span className={`tag tag-${a.kind}`}>{kindLabel(a.kind)}</span> },
+            {
+              header: t('common.store'),
+              cell: (a) => (
+                <>
+                  {storeName(stores, a.store_id)}
+                  {a.terminal_id ? <span className="muted"> · {a.terminal_id}</span> : null}
+                </>
+              ),
+            },
+            {
+              header: t('alerts.what'),
+              cell: (a) => (
+                <>
+                  {a.message}
+                  {a.folded ? <span className="muted small"> {t('alerts.more', { count: a.folded })}</span> : null}
+                </>
+              ),
+            },
+            {
+              header: <span className="sr-only">{t('common.actions')}</span>,
+              num: true,
+              cell: (a) =>
+                a.acknowledged_at ? (
+                  <span className="muted small">
+                    {a.acknowledged_by ? t('alerts.acknowledgedBy', { who: a.acknowledged_by, when: timeText(a.acknowledged_at) }) : t('alerts.acknowledged', { when: timeText(a.acknowledged_at) })}
+                  </span>
+                ) : (
+                  <button type="button" className="btn btn-small" onClick={() => ack(a)} data-testid="alert-ack" aria-label={t('alerts.ackLabel', { id: a.alert_id, message: a.message })}>
+                    {t('alerts.ack')}
+                  </button>
+                ),
+            },
+          ]}
+          rowKey={(a) => String(a.alert_id)}
+          rowClass={(a) => (a.acknowledged_at ? 'done' : '')}
+          rowData={(a) => ({ kind: a.kind })}
+          label={t('alerts.title')}
+          testId="alerts-table"
+          rowTestId="alert-row"
+          empty={t('alerts.empty')}
+        />
       </section>
     </>
   );
