@@ -111,7 +111,11 @@ export async function updateStore(db: Db, storeId: string, input: UpdateStore): 
       time_zone: typeof config.time_zone === 'string' ? config.time_zone : null,
     };
     const shown = u.name !== undefined || u.receipt_lines !== undefined || u.time_zone !== undefined;
-    const change = shown ? await appendChange(tx, storeId, 'config', { store_name: view.name, receipt_lines: view.receipt_lines, time_zone: view.time_zone }) : null;
+    // Receipt lines go out only when the hub has some, or HQ just changed them: a register
+    // takes an absent or empty list as "print your own" (storeHeader), so a name or time-zone
+    // edit of a store without hub lines leaves each register's own address and VAT lines alone.
+    const lines = view.receipt_lines.length > 0 || u.receipt_lines !== undefined ? { receipt_lines: view.receipt_lines } : {};
+    const change = shown ? await appendChange(tx, storeId, 'config', { store_name: view.name, ...lines, time_zone: view.time_zone }) : null;
     return { store: view, change };
   });
 }

@@ -112,8 +112,34 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     expect(cur.body).toMatchObject({ store: { currency: 'CHF', time_zone: 'Europe/Berlin' }, change: null });
   });
 
-  it("the name and receipt lines reach the store's register and are printed on its next receipt", { timeout: 60_000 }, async () => {
+  /** What the hub's change log holds for a change of E1 (the route answers its cursor only). */
+  const changePayload = async (cursor: number): Promise<Record<string, unknown>> =>
+    (await t.db.query<{ payload: Record<string, unknown> }>(`SELECT payload FROM change_log WHERE store_id = 'E1' AND cursor = $1`, [cursor])).rows[0]!.payload;
+  /** Sells one MILK for cash and returns the printed receipt. */
+  const sellAndPrint = async (): Promise<string> => {
+    await svc.handle('sale.new', {});
+    await svc.handle('sale.addSku', { sku: 'MILK' });
+    await svc.handle('sale.tender', { kind: 'cash', amount: { amount: 2000, currency: 'USD' } });
+    return ((await svc.handle('receipt.last', {})) as { text: string }).text;
+  };
+
+  it('a time-zone edit of a store without receipt lines at the hub leaves the register printing its own lines', { timeout: 60_000 }, async () => {
     expect(((await svc.handle('store.info', {})) as { store_name: string }).store_name).toBe('Local name');
+    const r = await api(hub, 'PATCH', '/api/stores/E1', { time_zone: 'Europe/Paris' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.store.receipt_lines).toEqual([]);
+    expect(r.body.change).toMatchObject({ store_id: 'E1', kind: 'config' });
+    expect(await changePayload(r.body.change.cursor)).not.toHaveProperty('receipt_lines');
+    await applied(r.body.change.cursor);
+    // The change names the store as the hub has it; the lines stay the register's own.
+    expect(((await svc.handle('store.info', {})) as { store_name: string }).store_name).toBe('Store E1');
+    const text = await sellAndPrint();
+    expect(text).toContain('Store E1');
+    expect(text).toContain('local line');
+  });
+
+  it("the name and receipt lines reach the store's register and are printed on its next receipt", { timeout: 60_000 }, async () => {
+    expect(((await svc.handle('store.info', {})) as { store_name: string }).store_name).toBe('Store E1');
     const r = await api(hub, 'PATCH', '/api/stores/E1', { name: 'Tillstream Mitte', receipt_lines: ['Torstr. 5', '10119 Berlin', 'USt-IdNr. DE123456789'], time_zone: 'Europe/Berlin' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.change).toMatchObject({ store_id: 'E1', kind: 'config' });
@@ -128,6 +154,21 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     expect(receipt.text).not.toContain('local line');
     // The list shows it.
     expect((await api(hub, 'GET', '/api/stores')).body.stores[0]).toMatchObject({ name: 'Tillstream Mitte', receipt_lines: ['Torstr. 5', '10119 Berlin', 'USt-IdNr. DE123456789'], time_zone: 'Europe/Berlin' });
+
+    // HQ clears the lines: the register prints its own again, and a later name-only edit
+    // (the hub has none now) does not send an empty list that would blank them.
+    const cleared = await api(hub, 'PATCH', '/api/stores/E1', { receipt_lines: [] });
+    expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+    await applied(cleared.body.change.cursor);
+    expect(await sellAndPrint()).toContain('local line');
+    const renamed = await api(hub, 'PATCH', '/api/stores/E1', { name: 'Tillstream Mitte 2' });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(await changePayload(renamed.body.change.cursor)).not.toHaveProperty('receipt_lines');
+    await applied(renamed.body.change.cursor);
+    const text = await sellAndPrint();
+    expect(text).toContain('Tillstream Mitte 2');
+    expect(text).toContain('local line');
+    expect(text).not.toContain('USt-IdNr. DE123456789');
   });
 
   it('a tax change effective now is charged on the next sale; one effective later only once it is due', { timeout: 90_000 }, async () => {

@@ -17,11 +17,13 @@ export interface ReceiptContext {
 
 /**
  * The store's name and receipt lines: the hub's (a 'config' change from the HQ console's store
- * edit, kept in the journal's settings) when it sent them, else the register's own config.
+ * edit, kept in the journal's settings) when it sent them, else the register's own config. An
+ * absent or empty list of lines is no answer from the hub: the register keeps its own.
  */
 export function storeHeader(hub: Record<string, unknown>, own: { store_name: string; store_lines: string[] }): { storeName: string; storeLines: string[] } {
   const name = typeof hub.store_name === 'string' && hub.store_name.trim() ? hub.store_name.trim().slice(0, 64) : own.store_name;
-  const lines = Array.isArray(hub.receipt_lines) && hub.receipt_lines.every((l) => typeof l === 'string') ? (hub.receipt_lines as string[]).slice(0, 6).map((l) => l.slice(0, 64)) : own.store_lines;
+  const hubLines = Array.isArray(hub.receipt_lines) && hub.receipt_lines.length > 0 && hub.receipt_lines.every((l) => typeof l === 'string') ? (hub.receipt_lines as string[]) : null;
+  const lines = hubLines ? hubLines.slice(0, 6).map((l) => l.slice(0, 64)) : own.store_lines;
   return { storeName: name, storeLines: lines };
 }
 
