@@ -8,6 +8,7 @@ import { LANGUAGES, setLanguage, type Language } from './i18n';
 import { Dashboard } from './pages/Dashboard';
 import { Sales } from './pages/Sales';
 import { Products } from './pages/Products';
+import { Promotions } from './pages/Promotions';
 import { Stock } from './pages/Stock';
 import { Stores } from './pages/Stores';
 import { Terminals } from './pages/Terminals';
@@ -26,6 +27,7 @@ const PAGES = [
   { id: 'dashboard', label: 'Dashboard', key: '1', C: Dashboard },
   { id: 'sales', label: 'Sales', key: '2', C: Sales },
   { id: 'products', label: 'Products & prices', key: '3', C: Products },
+  { id: 'promotions', label: 'Promotions', key: '', C: Promotions },
   { id: 'stock', label: 'Stock', key: '4', C: Stock },
   { id: 'stores', label: 'Stores', key: '5', C: Stores },
   { id: 'terminals', label: 'Registers', key: '6', C: Terminals },

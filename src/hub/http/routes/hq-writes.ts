@@ -70,6 +70,10 @@ const scheduledRow = z.object({
   published_at: z.string().nullable(),
   canceled_at: z.string().nullable(),
   canceled_by: z.string().nullable(),
+  promotions: z
+    .array(z.object({ promotion_id: z.string(), name: z.string(), kind: z.string(), active: z.boolean(), skus: z.array(z.string()), categories: z.array(z.string()) }))
+    .nullable()
+    .describe('for a promotion change, its first 10 promotions (id, name, kind, active, targeted SKUs and categories); null otherwise'),
 });
 const toScheduled = (r: Record<string, unknown>): z.infer<typeof scheduledRow> => ({
   change_id: Number(r.change_id),
@@ -83,9 +87,23 @@ const toScheduled = (r: Record<string, unknown>): z.infer<typeof scheduledRow> =
   published_at: toIso(r.published_at),
   canceled_at: toIso(r.canceled_at),
   canceled_by: (r.canceled_by as string | null) ?? null,
+  promotions: Array.isArray(r.promotions)
+    ? (r.promotions as Array<Record<string, unknown>>).map((p) => {
+        const target = (p.target ?? {}) as { skus?: unknown; categories?: unknown };
+        return {
+          promotion_id: String(p.promotion_id ?? ''),
+          name: String(p.name ?? ''),
+          kind: String(p.kind ?? ''),
+          active: p.active !== false,
+          skus: Array.isArray(target.skus) ? target.skus.slice(0, 20).map(String) : [],
+          categories: Array.isArray(target.categories) ? target.categories.slice(0, 20).map(String) : [],
+        };
+      })
+    : null,
 });
 const SCHEDULED_COLUMNS = `change_id::text AS change_id, kind, target, effective_at, created_by, created_at, published_at, canceled_at, canceled_by,
-  coalesce(jsonb_array_length(coalesce(payload->'prices', payload->'promotions', payload->'products')), 1) AS items`;
+  coalesce(jsonb_array_length(coalesce(payload->'prices', payload->'promotions', payload->'products')), 1) AS items,
+  CASE WHEN kind = 'promotion' THEN (SELECT jsonb_agg(e.value ORDER BY e.ordinality) FROM jsonb_array_elements(payload->'promotions') WITH ORDINALITY e WHERE e.ordinality <= 10) END AS promotions`;
 const schedKs = keyset('scheduled-changes', [{ sql: 'change_id', type: 'bigint' }], 'desc');
 
 export const hqWriteRoutes: RouteModule = (app, deps) => {
