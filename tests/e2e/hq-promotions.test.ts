@@ -32,6 +32,7 @@ describe('HQ console: promotions', { timeout: 180_000 }, () => {
   const url = process.env.DATABASE_URL;
 
   const shot = async (name: string) => {
+    await page.locator('h1').first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SCREENSHOTS, `hq-promotions-${name}-1366.png`), fullPage: false });
   };
   /** Rings one SKU-00004 and tenders it: its line's promotion discounts as journalled. */
@@ -135,7 +136,7 @@ describe('HQ console: promotions', { timeout: 180_000 }, () => {
     }, 30_000, 'the register to sell at full price again');
   });
 
-  it('schedules a buy 2 get 1 promotion for tomorrow, lists it, and cancels it', async () => {
+  it('schedules a buy 2 get 1 promotion for tomorrow, lists it, and cancels it; sends a mix and match to all stores', async () => {
     const f = form();
     await f.getByTestId('promo-kind').selectOption('buy_x_get_y');
     await f.getByTestId('promo-id').fill('B2G1');
@@ -159,11 +160,26 @@ describe('HQ console: promotions', { timeout: 180_000 }, () => {
     expect(rows[0]!.n).toBe(1);
     expect((await db.query(`SELECT 1 FROM promotions WHERE promotion_id = 'B2G1'`)).rows).toHaveLength(0);
 
+    // Mix and match, to every store now: listed with its terms in the store's currency.
+    await f.getByTestId('promo-kind').selectOption('mix_match');
+    await f.getByTestId('promo-id').fill('MIX3');
+    await f.getByTestId('promo-name').fill('Any 3 for 5');
+    await f.getByTestId('promo-skus').fill('');
+    await f.getByTestId('promo-categories').fill('general');
+    await f.getByTestId('promo-qty').fill('3');
+    await f.getByTestId('promo-price').fill('5.00');
+    await f.getByTestId('promo-when').fill('');
+    await f.getByTestId('promo-target-mode-all').check();
+    await f.getByTestId('promo-save').click();
+    await page.getByTestId('promotions-msg').filter({ hasText: 'sent to 2 stores' }).waitFor({ timeout: 30_000 });
+    await row('MIX3').filter({ hasText: 'any 3 for $5.00' }).waitFor({ timeout: 30_000 });
+    expect(await row('MIX3').locator('[data-testid="promotion-store"]').count()).toBe(2);
+
     // The page in German, for the eye (every text is also checked by hq-german.test.ts).
     await page.getByTestId('language').selectOption('de');
     await page.getByRole('heading', { name: 'Aktionen', level: 1 }).waitFor({ timeout: 60_000 });
     await row('TENOFF').waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'hq-promotions-05-german-1366.png'), fullPage: false });
+    await shot('05-german');
     await page.getByTestId('language').selectOption('en');
   });
 });

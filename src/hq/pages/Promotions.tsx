@@ -267,12 +267,12 @@ function CreateForm(props: { onDone(r: ChangeReply, name: string): void }) {
           ))}
         </select>
       </label>
-      <div className="row gap">
-        <label className="field grow">
+      <div className="pair">
+        <label className="field">
           <span>{t('id')}</span>
           <input value={id} onChange={(e) => setId(e.target.value)} aria-invalid={bad('promotion_id')} data-testid="promo-id" />
         </label>
-        <label className="field grow">
+        <label className="field">
           <span>{t('receiptName')}</span>
           <input value={name} onChange={(e) => setName(e.target.value)} aria-invalid={bad('name')} data-testid="promo-name" />
         </label>
@@ -291,38 +291,40 @@ function CreateForm(props: { onDone(r: ChangeReply, name: string): void }) {
           <input inputMode="decimal" value={percent} onChange={(e) => setPercent(e.target.value)} aria-invalid={bad('percent_bp')} data-testid="promo-percent" />
         </label>
       ) : kind === 'buy_x_get_y' ? (
-        <div className="row gap">
-          <label className="field grow">
+        <div className="pair">
+          <label className="field">
             <span>{t('buyQty')}</span>
             <input inputMode="numeric" value={buy} onChange={(e) => setBuy(e.target.value)} aria-invalid={bad('buy_qty')} data-testid="promo-buy" />
           </label>
-          <label className="field grow">
+          <label className="field">
             <span>{t('getQty')}</span>
             <input inputMode="numeric" value={get} onChange={(e) => setGet(e.target.value)} aria-invalid={bad('get_qty')} data-testid="promo-get" />
           </label>
-          <label className="field grow">
-            <span>{t('getPercent')}</span>
-            <input inputMode="decimal" value={getPercent} onChange={(e) => setGetPercent(e.target.value)} aria-invalid={bad('get_percent_bp')} data-testid="promo-get-percent" />
-          </label>
         </div>
-      ) : (
-        <div className="row gap">
-          <label className="field grow">
+      ) : null}
+      {kind === 'buy_x_get_y' ? (
+        <label className="field">
+          <span>{t('getPercent')}</span>
+          <input inputMode="decimal" value={getPercent} onChange={(e) => setGetPercent(e.target.value)} aria-invalid={bad('get_percent_bp')} data-testid="promo-get-percent" />
+        </label>
+      ) : kind === 'mix_match' ? (
+        <div className="pair">
+          <label className="field">
             <span>{t('mixQty')}</span>
             <input inputMode="numeric" value={qty} onChange={(e) => setQty(e.target.value)} aria-invalid={bad('quantity')} data-testid="promo-qty" />
           </label>
-          <label className="field grow">
+          <label className="field">
             <span>{t('mixPrice', { currency })}</span>
             <input inputMode="decimal" value={price} onChange={(e) => setPrice(e.target.value)} aria-invalid={bad('price')} data-testid="promo-price" />
           </label>
         </div>
-      )}
-      <div className="row gap">
-        <label className="field grow">
+      ) : null}
+      <div>
+        <label className="field">
           <span>{t('startsAt')}</span>
           <input type="datetime-local" value={starts} onChange={(e) => setStarts(e.target.value)} aria-invalid={bad('starts_at')} data-testid="promo-starts" />
         </label>
-        <label className="field grow">
+        <label className="field">
           <span>{t('endsAt')}</span>
           <input type="datetime-local" value={ends} onChange={(e) => setEnds(e.target.value)} aria-invalid={bad('ends_at')} data-testid="promo-ends" />
         </label>
