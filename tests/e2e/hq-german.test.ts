@@ -184,6 +184,7 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
       },
     },
     { name: 'products', hash: '#/products', open: (p) => p.getByTestId('product-row').first().waitFor({ timeout: 60_000 }) },
+    { name: 'promotions', hash: '#/promotions' },
     { name: 'stock', hash: '#/stock', open: (p) => p.getByTestId('stock-row').first().waitFor({ timeout: 60_000 }) },
     { name: 'stores', hash: '#/stores' },
     { name: 'terminals', hash: '#/terminals', open: (p) => p.getByTestId('terminal-row').first().waitFor({ timeout: 60_000 }) },
