@@ -178,7 +178,7 @@ export const de: Resources = {
   },
   promotions: {
     title: 'Aktionen', subtitle: 'Prozentrabatt, Kaufe X erhalte Y und Mengenpreise, an Filialen oder Gruppen gesendet, sofort oder zu einem Zeitpunkt',
-    current: 'Aktionen in den Filialen', none: 'Noch keine Aktionen. Legen Sie rechts eine an.', promotion: 'Aktion', kind: 'Art', products: 'Artikel',
+    current: 'Aktionen in den Filialen', none: 'Noch keine Aktionen. Legen Sie eine unter „Neue Aktion“ an.', promotion: 'Aktion', kind: 'Art', products: 'Artikel',
     stores: 'Filialen', runs: 'Laufzeit', ended: 'beendet', fromPublish: 'ab Eingang', fromTime: 'ab {{when}}', untilTime: 'bis {{when}}', noEnd: 'ohne Ende',
     end: 'Beenden', endX: '{{name}} beenden', kind_percent_off: 'Prozentrabatt', kind_buy_x_get_y: 'Kaufe X, erhalte Y', kind_mix_match: 'Mengenpreis',
     termsPercent: '{{percent}} auf jedes Stück', termsBuyFree: 'kaufe {{buy}}, erhalte {{get}} gratis', termsBuyOff: 'kaufe {{buy}}, erhalte {{get}} mit {{percent}} Rabatt',

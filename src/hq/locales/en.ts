@@ -169,7 +169,7 @@ export const en = {
   },
   promotions: {
     title: 'Promotions', subtitle: 'Percent off, buy X get Y and mix and match, sent to stores or groups now or at a time',
-    current: 'Promotions in the stores', none: 'No promotions yet. Create one on the right.', promotion: 'Promotion', kind: 'Kind', products: 'Products',
+    current: 'Promotions in the stores', none: 'No promotions yet. Create one with New promotion.', promotion: 'Promotion', kind: 'Kind', products: 'Products',
     stores: 'Stores', runs: 'Runs', ended: 'ended', fromPublish: 'from when it arrives', fromTime: 'from {{when}}', untilTime: 'until {{when}}', noEnd: 'no end set',
     end: 'End', endX: 'End {{name}}', kind_percent_off: 'Percent off', kind_buy_x_get_y: 'Buy X get Y', kind_mix_match: 'Mix and match',
     termsPercent: '{{percent}} off each unit', termsBuyFree: 'buy {{buy}}, get {{get}} free', termsBuyOff: 'buy {{buy}}, get {{get}} at {{percent}} off',
