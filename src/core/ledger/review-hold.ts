@@ -3,7 +3,7 @@ import type { JournalEntry, JournalLine } from './entry';
 
 // The review queue's postings (issue 15, docs/books.md "Review queue"). An event flagged for a
 // person is still posted as usual; a second entry, the hold, then moves its revenue lines
-// (lines on accounts of type revenue) to the review suspense account of the posting map
+// (lines on accounts of type revenue or contra-revenue: discounts, returns) to the review suspense account of the posting map
 // (mapping.review_suspense, else mapping.suspense). Clearing the item posts the release: the
 // hold's exact reverse, linked (adjusts) to the original entry. Entry, hold and release each
 // balance on their own, so the trial balance is zero at every step; entry + hold + release
@@ -11,6 +11,9 @@ import type { JournalEntry, JournalLine } from './entry';
 
 export const REVIEW_HOLD = 'review.hold';
 export const REVIEW_RELEASE = 'review.release';
+
+/** The account types whose lines a hold moves: revenue and what is netted against it (discounts, returns). */
+export const HELD_ACCOUNT_TYPES: readonly string[] = ['revenue', 'contra-revenue'];
 
 /** The account a flagged event's revenue waits in, or null when the map has none. */
 export function reviewSuspenseAccount(chart: Chart): string | null {
@@ -21,7 +24,7 @@ export function reviewSuspenseAccount(chart: Chart): string | null {
 export function reviewHoldEntry(entry: JournalEntry, chart: Chart, why: string): JournalEntry | null {
   const suspense = reviewSuspenseAccount(chart);
   if (suspense === null) return null;
-  const revenue = entry.lines.filter((l) => l.account !== suspense && chart.accounts.get(l.account)?.type === 'revenue');
+  const revenue = entry.lines.filter((l) => l.account !== suspense && HELD_ACCOUNT_TYPES.includes(chart.accounts.get(l.account)?.type ?? ''));
   if (revenue.length === 0) return null;
   const lines: JournalLine[] = revenue.map((l) => ({ ...l, debit: l.credit, credit: l.debit, dimensions: { ...l.dimensions } }));
   const net = new Map<string, number>();

@@ -16,7 +16,10 @@ import { writeBooksEntries } from '../books/ledger-write';
 export const DUPLICATE_WINDOW_SECONDS = 30;
 /** How many earlier events of the register the duplicate rule looks back over (bounded read). */
 const DUPLICATE_LOOKBACK_EVENTS = 50;
-export const REVIEW_RULES = ['duplicate_sale', 'card_post_voided'] as const;
+/** The default limits of refunds_per_shift and no_sales_per_shift (per cashier and shift) and of price_override (percent). */
+export const SHIFT_COUNT_MAX = 5;
+export const PRICE_OVERRIDE_PERCENT = 20;
+export const REVIEW_RULES = ['duplicate_sale', 'card_post_voided', 'card_unresolved', 'refunds_per_shift', 'no_sales_per_shift', 'price_override'] as const;
 export type ReviewRule = (typeof REVIEW_RULES)[number];
 export const REASON_MAX = 500;
 
@@ -28,6 +31,14 @@ export const REASON_MAX = 500;
 export const reviewRulesSchema = z.strictObject({
   duplicate_sale: z.strictObject({ window_seconds: z.number().int().min(1).max(3600).default(DUPLICATE_WINDOW_SECONDS) }).optional(),
   card_post_voided: z.strictObject({}).optional(),
+  /** A payment.unresolved (the card terminal gave no outcome) of at least min_amount (minor units). */
+  card_unresolved: z.strictObject({ min_amount: z.number().int().min(0).max(1_000_000_000_000).default(0) }).optional(),
+  /** The refund (sale.refunded) that takes a cashier's count in one shift above max. */
+  refunds_per_shift: z.strictObject({ max: z.number().int().min(0).max(10_000).default(SHIFT_COUNT_MAX) }).optional(),
+  /** The no-sale (drawer.no_sale) that takes a cashier's count in one shift above max. */
+  no_sales_per_shift: z.strictObject({ max: z.number().int().min(0).max(10_000).default(SHIFT_COUNT_MAX) }).optional(),
+  /** A sale with a line whose overridden price is more than max_percent away from the catalog's. */
+  price_override: z.strictObject({ max_percent: z.number().int().min(0).max(10_000).default(PRICE_OVERRIDE_PERCENT) }).optional(),
 });
 export type ReviewRules = z.infer<typeof reviewRulesSchema>;
 
@@ -51,7 +62,7 @@ interface SaleShape {
   currency: string;
   completed_at: string;
   totals: { total: number };
-  lines: Array<{ sku: string; quantity: { units: number; scale: number }; total: number }>;
+  lines: Array<{ line_id: string; sku: string; quantity: { units: number; scale: number }; unit_price: number; price_source?: string; gross: number; discounts: Array<{ kind: string; amount: number; approved_by?: string }>; total: number }>;
   tenders: Array<{ kind: string; processor?: string; amount: number }>;
 }
 
@@ -59,35 +70,130 @@ const basket = (s: SaleShape): string => `${s.currency}|${s.totals.total}|${s.li
 
 /** The rule an event trips, if any. `batch` holds the events applied before it in the same batch. */
 export async function reviewFlag(tx: Queryable, e: JournalEvent, batch: readonly JournalEvent[], rules: ReviewRules): Promise<ReviewFlag | null> {
-  if (e.type === 'sale.completed' && rules.duplicate_sale) {
-    const window = rules.duplicate_sale.window_seconds;
-    const sale = e.payload as unknown as SaleShape;
-    const at = Date.parse(sale.completed_at);
-    const { rows } = await tx.query<{ seq: string; payload: SaleShape }>(
-      `SELECT seq::text AS seq, payload FROM journal_events
-        WHERE terminal_id = $1 AND seq < $2 AND seq >= $2 - $3 AND type = 'sale.completed' ORDER BY seq DESC`,
-      [e.terminal_id, e.seq, DUPLICATE_LOOKBACK_EVENTS],
-    );
-    const earlier = [
-      ...batch.filter((b) => b.terminal_id === e.terminal_id && b.type === 'sale.completed' && b.seq < e.seq).reverse().map((b) => ({ seq: String(b.seq), payload: b.payload as unknown as SaleShape })),
-      ...rows,
-    ];
-    const key = basket(sale);
-    for (const r of earlier) {
-      const gap = (at - Date.parse(r.payload.completed_at)) / 1000;
-      if (r.payload.sale_id === sale.sale_id || gap < 0 || gap > window) continue;
-      if (basket(r.payload) !== key) continue;
-      return {
-        rule: 'duplicate_sale',
-        reason: `same lines and total (${sale.totals.total} ${sale.currency}) as sale seq ${r.seq} of ${e.terminal_id} ${Math.round(gap)} s before`,
-        related: { seq: Number(r.seq), sale_id: r.payload.sale_id, seconds_before: Math.round(gap) },
-        amount: sale.totals.total,
-        currency: sale.currency,
-      };
-    }
-    return null;
+  if (e.type === 'sale.completed') return (await duplicateFlag(tx, e, batch, rules)) ?? (await priceOverrideFlag(tx, e, rules));
+  if (e.type === 'sale.post_voided') return cardPostVoidedFlag(e, rules);
+  if (e.type === 'payment.unresolved' && rules.card_unresolved) {
+    const p = e.payload as unknown as { reference: string; kind: string; transaction_id: string; cashier_id: string; currency: string; amount: number; processor: string; reason: string };
+    if (p.amount < rules.card_unresolved.min_amount) return null;
+    return {
+      rule: 'card_unresolved',
+      reason: `card ${p.kind === 'refund' ? 'refund' : 'payment'} of ${p.amount} ${p.currency} on ${p.processor} with no outcome from the terminal (${p.reason}): check whether the customer was charged`,
+      related: { reference: p.reference, kind: p.kind, transaction_id: p.transaction_id, cashier_id: p.cashier_id, processor: p.processor },
+      amount: p.amount,
+      currency: p.currency,
+    };
   }
-  if (e.type === 'sale.post_voided' && rules.card_post_voided) {
+  if (e.type === 'sale.refunded' && rules.refunds_per_shift) return shiftCountFlag(tx, e, batch, 'refunds_per_shift', rules.refunds_per_shift.max);
+  if (e.type === 'drawer.no_sale' && rules.no_sales_per_shift) return shiftCountFlag(tx, e, batch, 'no_sales_per_shift', rules.no_sales_per_shift.max);
+  return null;
+}
+
+/** How many events of a register's shift the count rules look back over (bounded read; a shift longer than this counts its latest events only). */
+const SHIFT_LOOKBACK_EVENTS = 20_000;
+
+/**
+ * refunds_per_shift / no_sales_per_shift: flags the event that takes its cashier's count of
+ * such events in the shift from max to max + 1 (the one that crosses; later ones are not
+ * flagged again). Earlier events are the register's applied events of the shift
+ * (journal_events_shift_idx) and those before it in the batch.
+ */
+async function shiftCountFlag(tx: Queryable, e: JournalEvent, batch: readonly JournalEvent[], rule: 'refunds_per_shift' | 'no_sales_per_shift', max: number): Promise<ReviewFlag | null> {
+  const p = e.payload as unknown as { shift_id: string; cashier_id: string; currency?: string; totals?: { total: number } };
+  const same = (b: JournalEvent) => {
+    const q = b.payload as unknown as { shift_id?: string; cashier_id?: string };
+    return b.terminal_id === e.terminal_id && b.type === e.type && b.seq < e.seq && q.shift_id === p.shift_id && q.cashier_id === p.cashier_id;
+  };
+  const { rows } = await tx.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM journal_events
+      WHERE terminal_id = $1 AND payload->>'shift_id' = $2 AND seq < $3 AND seq >= $3 - $4 AND type = $5 AND payload->>'cashier_id' = $6`,
+    [e.terminal_id, p.shift_id, e.seq, SHIFT_LOOKBACK_EVENTS, e.type, p.cashier_id],
+  );
+  const count = Number(rows[0]?.n ?? 0) + batch.filter(same).length + 1;
+  if (count !== max + 1) return null;
+  const what = rule === 'refunds_per_shift' ? 'refunds' : 'no-sales';
+  let currency = p.currency;
+  if (!currency) {
+    const s = await tx.query<{ currency: string }>(`SELECT currency FROM stores WHERE store_id = $1`, [e.store_id]);
+    currency = s.rows[0]?.currency ?? 'XXX';
+  }
+  return {
+    rule,
+    reason: `${count} ${what} by cashier ${p.cashier_id} in one shift on ${e.terminal_id}, above the store's limit of ${max}`,
+    related: { cashier_id: p.cashier_id, shift_id: p.shift_id, count, max },
+    amount: p.totals?.total ?? 0,
+    currency,
+  };
+}
+
+/**
+ * price_override: a line whose price a cashier overrode, by more than max_percent of the
+ * catalog price. Lower: the line's unit_price is the catalog price and an `override` discount
+ * takes the difference off its gross. Higher: price_source `override`, compared with the
+ * store's price of the SKU on the hub (a SKU the hub has no price for is not compared).
+ */
+async function priceOverrideFlag(tx: Queryable, e: JournalEvent, rules: ReviewRules): Promise<ReviewFlag | null> {
+  if (!rules.price_override) return null;
+  const limit = rules.price_override.max_percent;
+  const sale = e.payload as unknown as SaleShape;
+  const over = (catalog: number, charged: number) => Math.abs(charged - catalog) * 100 > limit * catalog;
+  const pct = (catalog: number, charged: number) => (catalog === 0 ? null : Math.round(((charged - catalog) * 1000) / catalog) / 10);
+  const flag = (l: SaleShape['lines'][number], catalog: number, charged: number, per: 'line' | 'unit'): ReviewFlag => ({
+    rule: 'price_override',
+    reason: `line ${l.sku} sold at ${charged} ${sale.currency} against the catalog's ${catalog} (${per === 'line' ? 'line gross' : 'unit price'}), ${pct(catalog, charged) ?? '∞'} %, beyond the store's limit of ${limit} %`,
+    related: { line_id: l.line_id, sku: l.sku, per, catalog, charged, percent: pct(catalog, charged), max_percent: limit },
+    amount: sale.totals.total,
+    currency: sale.currency,
+  });
+  for (const l of sale.lines) {
+    const down = l.discounts.filter((d) => d.kind === 'override').reduce((s, d) => s + d.amount, 0);
+    if (down > 0 && over(l.gross, l.gross - down)) return flag(l, l.gross, l.gross - down, 'line');
+  }
+  const up = sale.lines.filter((l) => l.price_source === 'override');
+  if (up.length === 0) return null;
+  const { rows } = await tx.query<{ sku: string; amount: string; currency: string }>(
+    `SELECT sku, amount::text AS amount, currency FROM prices WHERE store_id = $1 AND sku = ANY($2::text[])`,
+    [e.store_id, [...new Set(up.map((l) => l.sku))]],
+  );
+  const price = new Map(rows.filter((r) => r.currency === sale.currency).map((r) => [r.sku, Number(r.amount)]));
+  for (const l of up) {
+    const catalog = price.get(l.sku);
+    if (catalog !== undefined && over(catalog, l.unit_price)) return flag(l, catalog, l.unit_price, 'unit');
+  }
+  return null;
+}
+
+async function duplicateFlag(tx: Queryable, e: JournalEvent, batch: readonly JournalEvent[], rules: ReviewRules): Promise<ReviewFlag | null> {
+  if (!rules.duplicate_sale) return null;
+  const window = rules.duplicate_sale.window_seconds;
+  const sale = e.payload as unknown as SaleShape;
+  const at = Date.parse(sale.completed_at);
+  const { rows } = await tx.query<{ seq: string; payload: SaleShape }>(
+    `SELECT seq::text AS seq, payload FROM journal_events
+      WHERE terminal_id = $1 AND seq < $2 AND seq >= $2 - $3 AND type = 'sale.completed' ORDER BY seq DESC`,
+    [e.terminal_id, e.seq, DUPLICATE_LOOKBACK_EVENTS],
+  );
+  const earlier = [
+    ...batch.filter((b) => b.terminal_id === e.terminal_id && b.type === 'sale.completed' && b.seq < e.seq).reverse().map((b) => ({ seq: String(b.seq), payload: b.payload as unknown as SaleShape })),
+    ...rows,
+  ];
+  const key = basket(sale);
+  for (const r of earlier) {
+    const gap = (at - Date.parse(r.payload.completed_at)) / 1000;
+    if (r.payload.sale_id === sale.sale_id || gap < 0 || gap > window) continue;
+    if (basket(r.payload) !== key) continue;
+    return {
+      rule: 'duplicate_sale',
+      reason: `same lines and total (${sale.totals.total} ${sale.currency}) as sale seq ${r.seq} of ${e.terminal_id} ${Math.round(gap)} s before`,
+      related: { seq: Number(r.seq), sale_id: r.payload.sale_id, seconds_before: Math.round(gap) },
+      amount: sale.totals.total,
+      currency: sale.currency,
+    };
+  }
+  return null;
+}
+
+function cardPostVoidedFlag(e: JournalEvent, rules: ReviewRules): ReviewFlag | null {
+  if (rules.card_post_voided) {
     const p = e.payload as unknown as { sale_id: string; reason?: string; original: SaleShape };
     const cards = p.original.tenders.filter((t) => t.kind === 'card');
     if (cards.length === 0) return null;
