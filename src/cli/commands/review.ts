@@ -52,7 +52,7 @@ export function register(program: Command): void {
     });
 
   withDbOptions(review.command('rules <store_id>').description("A store's review rules as JSON; with --set, replace them first"))
-    .option('--set <json>', 'the rules, e.g. \'{"duplicate_sale":{"window_seconds":30},"card_post_voided":{}}\' ({} turns every rule off)')
+    .option('--set <json>', 'the rules, e.g. \'{"duplicate_sale":{"window_seconds":30},"card_post_voided":{},"card_unresolved":{"min_amount":0},"refunds_per_shift":{"max":5},"no_sales_per_shift":{"max":5},"price_override":{"max_percent":20}}\' (a rule runs when its key is there; {} turns every rule off)')
     .action(async (storeId: string, o: DbOpts & { set?: string }) => {
       const db = await openHubDb(o);
       try {
