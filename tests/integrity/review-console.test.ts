@@ -16,7 +16,7 @@ import { waitFor } from '../sync/helpers';
 
 // The review queue in the HQ console (issue 15), in a real Chromium at 1366x768 against a real
 // hub fed by a register over socket.io: a duplicate-looking sale and a voided card sale are
-// listed with their counts; an HQ user clears one with a reason; the row shows who and why.
+// listed with their counts, with a no-sale above the store's limit (nothing held); an HQ user clears one with a reason; the row shows who and why.
 // Screenshots: tests/e2e/screenshots/hq-review-*.png.
 
 const SCREENSHOTS = path.resolve(__dirname, '../e2e/screenshots');
@@ -36,7 +36,7 @@ describe.skipIf(!findChromium().path)('review queue in the HQ console', () => {
     await seedStore(t.db, STORE, { A: 100, B: 100 });
     hub = await startTestHub(t.db);
     await createUser(t.db, { user_id: 'hq-anna', name: 'Anna (HQ)', role: 'hq', password: 'anna hq passphrase', token: false });
-    expect((await api(hub, 'PUT', `/api/stores/${STORE}/integrity`, { review_rules: { duplicate_sale: {}, card_post_voided: {} } })).status).toBe(200);
+    expect((await api(hub, 'PUT', `/api/stores/${STORE}/integrity`, { review_rules: { duplicate_sale: {}, card_post_voided: {}, no_sales_per_shift: { max: 0 } } })).status).toBe(200);
     const code = await api(hub, 'POST', '/api/enrollment-codes', { store_id: STORE, terminal_id: T });
     const enrolled = await api(hub, 'POST', '/api/enroll', { code: code.body.code }, '');
     journal = openJournal(path.join(dir, 'reg.db'), { terminalId: T, storeId: STORE });
@@ -51,6 +51,8 @@ describe.skipIf(!findChromium().path)('review queue in the HQ console', () => {
     card.tenders = [{ tender_id: 'T1', kind: 'card', amount: 2499, processor: 'sim', auth_code: 'OK42' }];
     journal.append('sale.completed', card);
     journal.append('sale.post_voided', { post_void_id: randomUUID(), sale_id: card.sale_id, store_id: STORE, terminal_id: T, shift_id: card.shift_id, cashier_id: 'emp-1', approved_by: 'mgr-1', reason: 'wrong item', original: card, voided_at: at(50) });
+    // A no-sale above the store's limit of none: flagged, posts no revenue, nothing held.
+    journal.append('drawer.no_sale', { no_sale_id: randomUUID(), shift_id: card.shift_id, store_id: STORE, terminal_id: T, cashier_id: 'emp-1', opened_at: at(55) });
     await waitFor('synced', () => client.status.unsyncedCount === 0 && client.status.connected, 60_000);
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
   }, 180_000);
@@ -70,9 +72,11 @@ describe.skipIf(!findChromium().path)('review queue in the HQ console', () => {
     await page.getByLabel('Password').fill('anna hq passphrase');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('nav-review').click({ timeout: 60_000 });
-    await page.locator('[data-testid="review-row"]').nth(1).waitFor({ timeout: 60_000 });
-    expect(await page.locator('[data-testid="review-row"]').count()).toBe(2);
-    expect(await page.getByTestId('review-counts').textContent()).toContain('2 open');
+    await page.locator('[data-testid="review-row"]').nth(2).waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid="review-row"]').count()).toBe(3);
+    expect(await page.getByTestId('review-counts').textContent()).toContain('3 open (possible duplicate: 1, card sale voided: 1, many no-sales in a shift: 1)');
+    const noSaleRow = page.locator('[data-testid="review-row"][data-rule="no_sales_per_shift"]');
+    expect(await noSaleRow.textContent()).toMatch(/Many no-sales in a shift.*not held \(posts no revenue\)/);
     const dupRow = page.locator('[data-testid="review-row"][data-rule="duplicate_sale"]');
     expect(await dupRow.textContent()).toContain('$9.00');
     expect(await page.locator('[data-testid="review-row"][data-rule="card_post_voided"]').textContent()).toContain('$24.99');
@@ -90,7 +94,7 @@ describe.skipIf(!findChromium().path)('review queue in the HQ console', () => {
     await page.close();
 
     const items = await api(hub, 'GET', `/api/review?store_id=${STORE}&status=all`);
-    expect(items.body.counts).toEqual({ open: 1, cleared: 1, open_by_rule: { card_post_voided: 1 } });
+    expect(items.body.counts).toEqual({ open: 2, cleared: 1, open_by_rule: { card_post_voided: 1, no_sales_per_shift: 1 } });
     expect((await trialBalance(t.db)).balanced).toBe(true);
   });
 });

@@ -223,6 +223,10 @@ export const de: Resources = {
     passwordSetMsg: 'Neues Passwort für {{user}}; die anderen Sitzungen sind beendet.', enable: 'Entsperren', disable: 'Sperren', enabledMsg: '{{user}} entsperrt.',
     disabledMsg: '{{user}} gesperrt: überall abgemeldet.',
   },
+  review: {
+    rule_duplicate_sale: 'Mögliches Duplikat', rule_card_post_voided: 'Kartenverkauf storniert', rule_card_unresolved: 'Kartenzahlung ungeklärt',
+    rule_refunds_per_shift: 'Viele Erstattungen in einer Schicht', rule_no_sales_per_shift: 'Viele Schubladenöffnungen in einer Schicht', rule_price_override: 'Preisänderung über Grenze',
+  },
   alerts: {
     openNow: '{{count}} offen', title: 'Meldungen', subtitle: 'Was eine Person ansehen muss, neueste zuerst.', showDone: 'Erledigte zeigen', loading: 'Lädt…', empty: 'Keine offenen Meldungen. Alles in Ordnung.',
     when: 'Wann', kind: 'Art', what: 'Was geschah', more: '(+{{count}} gleichartige)', acknowledged: 'erledigt {{when}}', acknowledgedBy: 'erledigt von {{who}} {{when}}',

@@ -213,6 +213,10 @@ export const en = {
     passwordSetMsg: 'New password for {{user}}; their other sessions ended.', enable: 'Enable', disable: 'Disable', enabledMsg: '{{user}} enabled.',
     disabledMsg: '{{user}} disabled: signed out everywhere.',
   },
+  review: {
+    rule_duplicate_sale: 'Possible duplicate', rule_card_post_voided: 'Card sale voided', rule_card_unresolved: 'Card outcome unknown',
+    rule_refunds_per_shift: 'Many refunds in a shift', rule_no_sales_per_shift: 'Many no-sales in a shift', rule_price_override: 'Price override beyond limit',
+  },
   alerts: {
     openNow: '{{count}} open', title: 'Alerts', subtitle: "What needs a person's attention, newest first.", showDone: 'Show acknowledged', loading: 'Loading…', empty: 'No open alerts. Everything is in order.',
     when: 'When', kind: 'Kind', what: 'What happened', more: '(+{{count}} more like it)', acknowledged: 'acknowledged {{when}}', acknowledgedBy: 'acknowledged by {{who}} {{when}}',

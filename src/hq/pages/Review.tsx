@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { errorText } from '../api';
 import { fmt } from '../money';
 import { usePaged, PagedTable, type Column } from '../paged';
@@ -9,7 +10,9 @@ import { Notice, PageHeader, StoreSelect, storeName, timeText, useLoad, useSessi
 // item asks why, records who and when, and the hub posts the release entry that moves the
 // amount back to revenue, linked to the original.
 
-type Rule = 'duplicate_sale' | 'card_post_voided';
+// The hub's rules (src/hub/integrity/review.ts REVIEW_RULES), labelled in src/hq/locales (review.rule_*).
+const RULES = ['duplicate_sale', 'card_post_voided', 'card_unresolved', 'refunds_per_shift', 'no_sales_per_shift', 'price_override'] as const;
+type Rule = (typeof RULES)[number];
 interface ReviewItem {
   item_id: number;
   store_id: string;
@@ -35,10 +38,11 @@ interface Counts {
   open_by_rule: Partial<Record<Rule, number>>;
 }
 
-const RULE_LABEL: Record<Rule, string> = { duplicate_sale: 'Possible duplicate', card_post_voided: 'Card sale voided' };
 
 export function Review() {
   const { api, stores, me } = useSession();
+  const { t } = useTranslation();
+  const ruleLabel = (r: string): string => ((RULES as readonly string[]).includes(r) ? t(`review.rule_${r}`) : r);
   const [store, setStore] = useState('');
   const [rule, setRule] = useState<Rule | ''>('');
   const [status, setStatus] = useState<'open' | 'cleared' | 'all'>('open');
@@ -84,7 +88,7 @@ export function Review() {
 
   const columns: Array<Column<ReviewItem>> = [
     { header: 'Flagged', cell: (r) => timeText(r.created_at) },
-    { header: 'Rule', cell: (r) => <span className={`tag tag-${r.rule}`}>{RULE_LABEL[r.rule] ?? r.rule}</span> },
+    { header: 'Rule', cell: (r) => <span className={`tag tag-${r.rule}`}>{ruleLabel(r.rule)}</span> },
     {
       header: 'Where',
       cell: (r) => (
@@ -107,7 +111,7 @@ export function Review() {
         ) : r.hold_entry_id ? (
           <span className="small">held</span>
         ) : (
-          <span className="muted small">not held (no suspense account)</span>
+          <span className="muted small">{r.entry_id ? 'not held (no suspense account)' : 'not held (posts no revenue)'}</span>
         ),
     },
     {
@@ -127,7 +131,7 @@ export function Review() {
   const rulesOn = settings.data ? Object.keys(settings.data.review_rules) : null;
   return (
     <>
-      <PageHeader title="Review" subtitle="Flagged sales whose revenue waits in suspense until someone clears them." />
+      <PageHeader title="Review" subtitle="Flagged events, whose revenue waits in suspense until someone clears them." />
       <section className="card">
         <div className="filters">
           <StoreSelect value={store} onChange={setStore} all testId="review-store" />
@@ -135,8 +139,11 @@ export function Review() {
             Rule{' '}
             <select value={rule} onChange={(e) => setRule(e.target.value as Rule | '')} data-testid="review-rule">
               <option value="">All rules</option>
-              <option value="duplicate_sale">{RULE_LABEL.duplicate_sale}</option>
-              <option value="card_post_voided">{RULE_LABEL.card_post_voided}</option>
+              {RULES.map((r) => (
+                <option key={r} value={r}>
+                  {ruleLabel(r)}
+                </option>
+              ))}
             </select>
           </label>
           <label>
@@ -149,7 +156,8 @@ export function Review() {
           </label>
           {counts ? (
             <span className="muted" data-testid="review-counts">
-              {counts.open} open ({RULE_LABEL.duplicate_sale.toLowerCase()}: {counts.open_by_rule.duplicate_sale ?? 0}, {RULE_LABEL.card_post_voided.toLowerCase()}: {counts.open_by_rule.card_post_voided ?? 0}) · {counts.cleared} cleared
+              {counts.open} open
+              {counts.open > 0 ? ` (${RULES.filter((r) => counts.open_by_rule[r]).map((r) => `${ruleLabel(r).toLowerCase()}: ${counts.open_by_rule[r]}`).join(', ')})` : ''} · {counts.cleared} cleared
             </span>
           ) : null}
         </div>
@@ -165,7 +173,7 @@ export function Review() {
             data-testid="review-clear-form"
           >
             <p>
-              Clear item {clearing.item_id} ({RULE_LABEL[clearing.rule]}, {clearing.receipt_no}, {fmt(clearing.amount, clearing.currency)}): the amount moves from suspense to revenue with an adjusting entry linked to the sale. This is recorded with your name and cannot be undone.
+              Clear item {clearing.item_id} ({ruleLabel(clearing.rule)}, {clearing.receipt_no}, {fmt(clearing.amount, clearing.currency)}): the amount moves from suspense to revenue with an adjusting entry linked to the sale. This is recorded with your name and cannot be undone.
             </p>
             <label>
               Why is it in order?{' '}
