@@ -122,7 +122,7 @@ describe.each(testBackends())('review rules (unresolved card, counts per shift, 
 
       const q = await api(hub, 'GET', `/api/review?store_id=${STORE}&limit=100`);
       expect(q.status, JSON.stringify(q.body)).toBe(200);
-      const items = q.body.items as Array<Record<string, any>>;
+      const items = q.body.items as Array<{ item_id: number; rule: string; seq: number; related: Record<string, unknown>; entry_id: string | null; hold_entry_id: string | null }>;
       expect(items.map((i) => [i.rule, i.seq])).toEqual([
         ['card_unresolved', card.seq],
         ['no_sales_per_shift', secondNoSale.seq],
