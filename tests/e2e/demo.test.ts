@@ -29,7 +29,7 @@ describe('tillstream demo', { timeout: 90_000 }, () => {
 
   it('sells through the demo and saves the receipt as text and PNG', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(demo.registerUrl);
     await waitFor(() => demo.register.service.syncStatus().change_cursor > 0, 60_000, 'the demo register snapshot');
     await signInAndOpenShift(page);
@@ -84,7 +84,7 @@ describe('tillstream demo without socat', { timeout: 90_000 }, () => {
     expect(lines.filter((l) => /\bsocat\b/.test(l.replace(dir, '')))).toEqual([expect.stringMatching(/^socat not found: the virtual scanner, scale and customer display run in-process/)]);
     expect(demo.virtual.deviceConfig.devices.scanner).toMatchObject({ connection: { transport: 'serial', path: 'virtual:scanner' } });
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(demo.registerUrl);
     await waitFor(() => demo.register.service.syncStatus().change_cursor > 0, 60_000, 'the demo register snapshot');
     await signInAndOpenShift(page);

@@ -78,7 +78,7 @@ describe('handheld register: killed browser, and the countertop stock', { timeou
   const launch = async () => {
     ctx = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), args: CHROMIUM_ARGS, ...VIEW });
     page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(`${s.hub.url}/handheld/?monitor_ms=300`);
   };
   /** SIGKILLs the browser process (then its children, by pid), as a phone's OS would, and waits for the context to notice. */

@@ -273,9 +273,11 @@ describe('HQ console: channels and books', { timeout: 90_000 }, () => {
 
   it('edits the posting map: a category mapped and an account renamed save a new version; an account without a name is refused with the hub\'s reason', async () => {
     await go('#/books?tab=map');
-    await page.getByTestId('map-current').waitFor({ timeout: 60_000 });
-    const v0 = (await page.getByTestId('map-version-row').count());
+    // The version from the hub, not from counting rows: the versions list is its own request.
+    const v0 = ((await fetch(`${hub.url}/api/books/map`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json())) as { version: number }).version;
     expect(v0).toBeGreaterThanOrEqual(1);
+    await page.getByTestId('map-current').locator('h2').filter({ hasText: `version ${v0}` }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('map-version-row').nth(v0 - 1).waitFor({ timeout: 60_000 });
     await shot('books-map');
     // Map a new category to a revenue account (a keyed list takes a new key).
     await page.getByTestId('map-key-list').selectOption('revenue.by_category');
@@ -299,7 +301,10 @@ describe('HQ console: channels and books', { timeout: 90_000 }, () => {
     expect(saved.version).toBe(v0 + 1);
     expect(saved.chart.mapping.revenue.by_category.vinyl).toBe(revenue);
     expect(saved.chart.accounts[0]!.name).toBe(`${oldName} (tills)`);
-    // An account without a name: the hub refuses the map and says where.
+    // An account without a name: the hub refuses the map and says where. First the page must
+    // have read the saved version back (it replaces the draft when it does).
+    await page.getByTestId('map-current').locator('h2').filter({ hasText: `version ${v0 + 1}` }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('map-account-name').first().inputValue(), { timeout: 60_000 }).toBe(`${oldName} (tills)`);
     await page.getByTestId('map-account-name').first().fill('');
     await page.getByTestId('map-save').click();
     await page.getByTestId('map-result').filter({ hasText: 'BAD_MAP' }).waitFor({ timeout: 60_000 });

@@ -9,7 +9,7 @@ describe('register UI in German', { timeout: 90_000 }, () => {
   let s: Store;
   beforeAll(async () => {
     s = await startStore({ virtual: true, language: 'de', locale: 'de-DE' });
-    s.page.setDefaultTimeout(15_000);
+    s.page.setDefaultTimeout(60_000);
   }, 180_000);
   afterAll(async () => {
     await s?.close();

@@ -16,7 +16,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
   let firstReceiptNo = '';
   beforeAll(async () => {
     s = await startStore({ virtual: true });
-    s.page.setDefaultTimeout(15_000);
+    s.page.setDefaultTimeout(60_000);
   }, 180_000);
   afterAll(async () => {
     await s?.close();

@@ -23,7 +23,7 @@ describe('replacing a broken register', { timeout: 180_000 }, () => {
   let page2: Page;
   beforeAll(async () => {
     s = await startStore();
-    s.page.setDefaultTimeout(15_000);
+    s.page.setDefaultTimeout(60_000);
   }, 240_000);
   afterAll(async () => {
     await page2?.close().catch(() => {});
@@ -78,7 +78,7 @@ describe('replacing a broken register', { timeout: 180_000 }, () => {
     await waitFor(() => fresh!.service.syncStatus().online && fresh!.service.syncStatus().change_cursor > 0, 30_000, 'the new device online with the catalog');
 
     page2 = await s.browser.newPage({ viewport: { width: 1024, height: 768 } });
-    page2.setDefaultTimeout(15_000);
+    page2.setDefaultTimeout(60_000);
     await page2.goto(fresh.host!.url);
     await page2.getByTestId('signin-cashier').fill(CASHIER.id);
     await page2.getByTestId('signin-pin').fill(CASHIER.pin);

@@ -34,7 +34,7 @@ describe('cashier screen at terminal sizes', { timeout: 120_000 }, () => {
   let s: Store;
   beforeAll(async () => {
     s = await startStore({ virtual: true });
-    s.page.setDefaultTimeout(15_000);
+    s.page.setDefaultTimeout(60_000);
     await s.page.setViewportSize(SIZES[0]!);
     await s.page.getByTestId('signin-cashier').waitFor();
     await signInAndOpenShift(s.page, '15000');

@@ -47,7 +47,7 @@ describe('tillstream demo --tls', { timeout: 120_000 }, () => {
     expect(cfg.ca).toContain('BEGIN CERTIFICATE');
     await waitFor(() => demo.register.service.syncStatus().change_cursor > 0 && demo.register.service.syncStatus().online, 60_000, 'the snapshot over wss');
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(demo.registerUrl);
     await storeIt(page, '30-store-it-tls-pinned');
     const row = page.getByTestId('it-link-security');
@@ -64,7 +64,7 @@ describe('tillstream demo --tls', { timeout: 120_000 }, () => {
     insecure = await startRegister({ config, browser: { port: 0 }, syncMonitorMs: 500 });
     await waitFor(() => insecure!.service.syncStatus().change_cursor > 0, 60_000, 'the insecure register snapshot');
     const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(insecure.host!.url);
     await storeIt(page, '31-store-it-tls-insecure');
     const row = page.getByTestId('it-link-security');

@@ -83,6 +83,9 @@ describe.skipIf(!findChromium().path)('Integrity page in the HQ console', () => 
     expect(await differ.textContent()).toMatch(/ITG-2.*1 vs hub 2.*\$3\.50 vs hub \$16\.49/);
     expect(await page.locator('[data-testid="totals-row"][data-status="agree"]').textContent()).toContain('ITG-1');
     await differ.getByTestId('integrity-terminal').click();
+    // The table keeps the last register's rows while it loads this one's: wait for this one's.
+    await page.locator('h2', { hasText: 'ITG-2' }).waitFor({ timeout: 60_000 });
+    await page.locator('.paged[aria-busy="false"]', { has: page.getByTestId('integrity-audit') }).waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="audit-row"][data-kind="push"]').first().waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid="audit-row"]').first().getAttribute('data-kind')).toBe('connect');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'hq-integrity-1366.png') });

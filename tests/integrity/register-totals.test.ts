@@ -110,10 +110,9 @@ describe.each(testBackends())('register totals vs hub on $name', (backend) => {
       dropped.total = sell(2, 700, 3);
       const soldAt = Date.now();
       const isDiscrepancy = (a: Alert) => a.kind === 'totals_discrepancy' && a.terminal_id === 'TOT-3' && a.data.cleared_at === undefined;
+      // Within a minute: the wait's bound is the issue's bound.
       await waitFor('discrepancy alert on the HQ socket', () => hqAlerts.some(isDiscrepancy), 60_000);
-      const latencyMs = Date.now() - soldAt;
-      console.log(`[${backend.name}] discrepancy alert ${latencyMs} ms after the under-reported sale`);
-      expect(latencyMs).toBeLessThan(60_000);
+      console.log(`[${backend.name}] discrepancy alert ${Date.now() - soldAt} ms after the under-reported sale`);
       const alert = hqAlerts.find(isDiscrepancy)!;
       const data = alert.data as { register: { sales_count: number; gross_sales: number; net_sales: number }; hub: { sales_count: number; gross_sales: number; net_sales: number }; differences: string[]; shift_id: string; through_seq: number };
       expect(data.shift_id).toBe(shifts[2]);
@@ -123,7 +122,8 @@ describe.each(testBackends())('register totals vs hub on $name', (backend) => {
       expect(data.hub.net_sales - data.register.net_sales).toBe(2100);
       expect(data.differences).toEqual(expect.arrayContaining(['sales_count', 'gross_sales', 'net_sales', 'tenders.cash|.sales_amount']));
       expect(alert.message).toMatch(/register 2 sales, gross 1050.*hub 3 sales, gross 3150/);
-      expect(acks.get('TOT-3')!.some((a) => a.status === 'differ')).toBe(true);
+      // The hub tells HQ before it answers the register: wait for the register's answer too.
+      await waitFor('TOT-3 told its figures differ', () => acks.get('TOT-3')!.some((a) => a.status === 'differ'), 60_000);
 
       // Over the HTTP API: one open alert (repeated reports fold into it), figures side by side.
       const open = await api(hub, 'GET', `/api/alerts?store_id=${STORE}&kind=totals_discrepancy`);
@@ -146,7 +146,7 @@ describe.each(testBackends())('register totals vs hub on $name', (backend) => {
       expect(cleared.length).toBe(1);
       expect(cleared[0]!.acknowledged_at).not.toBeNull();
       expect(cleared[0]!.acknowledged_by).toBe(CLEARED_BY);
-      expect(acks.get('TOT-3')!.at(-1)!.status).toBe('agree');
+      await waitFor('TOT-3 told its figures agree', () => acks.get('TOT-3')!.at(-1)!.status === 'agree', 60_000);
 
       // What the hub kept per terminal and shift.
       const kept = await db.query<{ terminal_id: string; status: string }>(`SELECT terminal_id, status FROM register_totals ORDER BY terminal_id`);
