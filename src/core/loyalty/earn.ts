@@ -28,7 +28,7 @@ export const loyaltySettingsSchema = z
     /** How long a reservation is held without its sale before it is released with an alert. */
     reservation_ttl_seconds: z.number().int().min(30).max(86_400),
     /**
-     * Tiers by lifetime points (earned less taken back by returns): a customer is in the highest
+     * Tiers by lifetime points (earned less taken back by returns and post-voids): a customer is in the highest
      * tier whose `min_lifetime_points` they reached, and earns `multiplier_pct` percent of the
      * points (on top of the category and promotion multipliers). None: everyone earns 100 %.
      */

@@ -22,9 +22,19 @@ type CustomerRow = {
   lifetime: number | null;
 };
 
-// Lifetime points (for tiers): what was earned less what returns took back.
+// Lifetime points (for tiers): what was earned less what returns and post-voids took back,
+// on the customer's points account and on those of the ids merged into it (an alias's earns
+// stay on its own account; the merge moves only the balance). A post-void's movement (kind
+// 'void', cause `<event>/void/<movement_id>`) counts when the movement it reverses was an earn
+// or unearn; giving back redeemed points does not.
 const SELECT = `SELECT c.customer_id, c.name, c.phone, c.loyalty_id, c.origin_store_id, a.balance::float8 AS points, a.held::float8 AS held,
-                       (SELECT coalesce(sum(m.amount), 0) FROM value_movements m WHERE m.account_id = a.account_id AND m.kind IN ('earn', 'unearn'))::float8 AS lifetime
+                       (SELECT coalesce(sum(m.amount), 0) FROM value_movements m JOIN value_accounts pa ON pa.account_id = m.account_id
+                         WHERE pa.kind = 'points'
+                           AND (pa.ref = c.customer_id OR pa.ref IN (SELECT ca.alias_id FROM customer_aliases ca WHERE ca.customer_id = c.customer_id))
+                           AND (m.kind IN ('earn', 'unearn')
+                                OR (m.kind = 'void' AND EXISTS (SELECT 1 FROM value_movements o
+                                     WHERE o.movement_id = CASE WHEN m.cause ~ '/void/[0-9]{1,18}$' THEN split_part(m.cause, '/void/', 2)::bigint END
+                                       AND o.kind IN ('earn', 'unearn')))))::float8 AS lifetime
                   FROM customers c LEFT JOIN value_accounts a ON a.kind = 'points' AND a.ref = c.customer_id`;
 
 function view(r: CustomerRow, tiers: readonly LoyaltyTier[] = []): CustomerView {

@@ -208,4 +208,40 @@ describe.each(testBackends())('customers, points and gift cards on $name', (back
     expect(await a.request(MSG.customerLookup, { by: 'name', q: 'a'.repeat(81) })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect(await a.request(MSG.customerLookup, { by: 'name', q: '%' })).toEqual({ ok: true, customers: [] });
   });
+
+  it('tiers count lifetime points less what post-voids took back of earns (not of redemptions), and earns under merged ids', async () => {
+    const b = regs['B-1']!;
+    const settings = { points_per_unit: 1, point_value: 1, category_multipliers: {}, promotion_multipliers: {}, offline: { mode: 'refuse' }, reservation_ttl_seconds: 120, tiers: [{ name: 'Silver', min_lifetime_points: 100, multiplier_pct: 150 }] };
+    expect((await api(hub, 'PUT', '/api/loyalty/settings', settings)).status).toBe(200);
+    const id = newId();
+    await b.request(MSG.customerCreate, { customer_id: id, name: 'Tier Tester', phone: '15550007777', consent: { marketing: false } });
+    const tierOf = async () => (await b.request(MSG.customerLookup, { by: 'customer_id', q: id })).customers[0] as { tier: { name: string } | null; points: number };
+    const postVoid = async (sale: ReturnType<typeof goodsSale>) =>
+      expect(
+        await b.push([b.append('sale.post_voided', { post_void_id: newId(), sale_id: sale.sale_id, store_id: 'B', terminal_id: 'B-1', shift_id: sale.shift_id, cashier_id: 'emp-1', approved_by: 'mgr-1', reason: 'Rang up twice', original: sale, voided_at: new Date().toISOString() })]),
+      ).toMatchObject({ ok: true, rejected: [] });
+
+    // A sale that earned 150 and was post-voided leaves nothing toward a tier.
+    const big = goodsSale('B', 'B-1', 15_000, { loyalty: { customer_id: id, points_earned: 150 } });
+    await sell(b, big);
+    expect(await tierOf()).toMatchObject({ points: 150, tier: { name: 'Silver' } });
+    await postVoid(big);
+    expect(await tierOf()).toMatchObject({ points: 0, tier: null });
+
+    // 80 earned; a sale paid with 50 of them, post-voided, gives the 50 back: still 80 lifetime.
+    await sell(b, goodsSale('B', 'B-1', 8_000, { loyalty: { customer_id: id, points_earned: 80 } }));
+    const paid = newId();
+    expect(await b.request(MSG.tenderReserve, { sale_id: paid, tender_id: 'P1', account: { kind: 'points', customer_id: id }, amount: 50 })).toMatchObject({ status: 'held' });
+    const spend = goodsSale('B', 'B-1', 500, { sale_id: paid, points: { customer_id: id, points: 50 } });
+    await sell(b, spend);
+    await postVoid(spend);
+    expect(await tierOf()).toMatchObject({ points: 80, tier: null });
+
+    // 30 earned offline under a provisional id that is then merged into this customer: 110.
+    const provisional = newId();
+    await sell(b, goodsSale('B', 'B-1', 3_000, { loyalty: { customer_id: provisional, points_earned: 30 } }));
+    expect(await b.request(MSG.customerCreate, { customer_id: provisional, name: 'T. Tester', phone: '15550007777', consent: { marketing: false } })).toMatchObject({ merged: true });
+    expect(await tierOf()).toMatchObject({ points: 110, tier: { name: 'Silver' } });
+    await agree();
+  });
 });
