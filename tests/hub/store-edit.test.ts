@@ -148,10 +148,30 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     await svc.handle('sale.new', {});
     await svc.handle('sale.addSku', { sku: 'MILK' });
     await svc.handle('sale.tender', { kind: 'cash', amount: { amount: 2000, currency: 'USD' } });
-    const receipt = (await svc.handle('receipt.last', {})) as { text: string };
+    const receipt = (await svc.handle('receipt.last', {})) as { receipt_no: string; text: string };
     expect(receipt.text).toContain('Tillstream Mitte');
     expect(receipt.text).toContain('USt-IdNr. DE123456789');
     expect(receipt.text).not.toContain('local line');
+
+    // The sales explorer shows the receipt as the register printed it (issue 12): rebuilt on
+    // the hub with the register's receipt code from the journal event and the store's header
+    // in effect at the sale (checked again below, after the store is renamed). The one line the hub
+    // cannot know is the cashier's name (it lives on the register): the hub shows the id.
+    await expect
+      .poll(async () => (await api(hub, 'GET', `/api/sales?receipt_no=${receipt.receipt_no}`)).body.sales?.[0]?.event_id ?? null, { timeout: 30_000, interval: 50 })
+      .not.toBeNull();
+    const eventId = (await api(hub, 'GET', `/api/sales?receipt_no=${receipt.receipt_no}`)).body.sales[0].event_id as string;
+    const detail = await api(hub, 'GET', `/api/sales/${eventId}`);
+    expect(detail.status, JSON.stringify(detail.body)).toBe(200);
+    expect(detail.body.receipt).toMatchObject({ receipt_no: receipt.receipt_no, kind: 'sale' });
+    const printed = receipt.text.split('\n');
+    const tillLine = printed.findIndex((l) => l.startsWith('Till E1-T1'));
+    expect(printed[tillLine]).toMatch(/ Cashier$/);
+    printed[tillLine] = `Till E1-T1${' '.repeat(42 - 'Till E1-T1'.length - '1001'.length)}1001`;
+    expect(detail.body.receipt.text.split('\n')).toEqual(printed);
+    // A post-void or any event that printed no receipt has none.
+    const other = await t.db.query<{ event_id: string }>(`SELECT event_id::text AS event_id FROM journal_events WHERE store_id = 'E1' AND type = 'shift.opened' LIMIT 1`);
+    expect((await api(hub, 'GET', `/api/sales/${other.rows[0]!.event_id}`)).body.receipt).toBeNull();
     // The list shows it.
     expect((await api(hub, 'GET', '/api/stores')).body.stores[0]).toMatchObject({ name: 'Tillstream Mitte', receipt_lines: ['Torstr. 5', '10119 Berlin', 'USt-IdNr. DE123456789'], time_zone: 'Europe/Berlin' });
 
@@ -169,6 +189,9 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     expect(text).toContain('Tillstream Mitte 2');
     expect(text).toContain('local line');
     expect(text).not.toContain('USt-IdNr. DE123456789');
+
+    // The earlier sale's receipt in the explorer still has the header it was printed with.
+    expect((await api(hub, 'GET', `/api/sales/${eventId}`)).body.receipt.text.split('\n')).toEqual(printed);
   });
 
   it('a tax change effective now is charged on the next sale; one effective later only once it is due', { timeout: 90_000 }, async () => {

@@ -5,7 +5,7 @@ import { Journal, initJournalDatabase } from '../../sync/journal/journal';
 import { HubSync } from '../../sync/uplink/hub-sync';
 import type { RegisterConfig } from '../../main/register/config';
 import { hashPinWith, noblePinScrypt, purePinCheck } from '../../main/register/pin-check';
-import { receiptText } from '../../main/register/receipt';
+import { receiptText } from '../../core/receipt';
 import { RegisterService } from '../../main/register/service';
 import { pageRequestSchema, type DeviceView, type LinkView, type PageRequest, type WorkerMessage } from '../messages';
 import { HandheldDevices } from './devices';

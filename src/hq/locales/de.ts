@@ -65,6 +65,7 @@ export const de: Resources = {
     card: 'Karte (letzte 4)', notAmount: '„{{text}}“ ist kein Betrag', results: 'Ergebnisse', empty: 'Keine Verkäufe zu diesen Filtern.', time: 'Zeit', openLabel: '{{type}} {{receipt}} öffnen',
     receiptOf: 'Bon {{receipt}}', closeDetails: 'Details schließen', approvedBy: '(genehmigt von {{who}})', reason: 'Grund', occurred: 'Zeitpunkt', reverses: 'Storniert', returns: 'Rückgaben',
     ofWhichTax: 'davon Steuer', total: 'Summe', tender_card: 'Karte', tender_cash: 'bar', tender_gift_card: 'Gutscheinkarte', tender_points: 'Punkte', ledger: 'Hauptbuch',
+    printed: 'Wie gedruckt', printedNote: 'Aus dem Journal mit dem Bon-Code der Kasse neu erstellt. Die Kassiererin oder der Kassierer steht mit ID; Saldozeilen werden nicht wiederholt.', printedLabel: 'Bon {{receipt}} wie gedruckt',
     noLedger: 'Keine Buchung (nichts zu buchen).', ledgerEntry: 'Buchung {{id}}', reversesEntry: 'storniert {{id}}', account: 'Konto', debit: 'Soll', credit: 'Haben',
     journal: 'Journal', position: 'Position', positionText: '{{terminal}} Nr. {{seq}} (Hub hat {{hub}})', eventId: 'Ereignis-ID', hash: 'Hash', previous: 'Vorheriger',
   },

@@ -64,6 +64,7 @@ export const en = {
     card: 'Card last 4', notAmount: '"{{text}}" is not an amount', results: 'Results', empty: 'No sales match these filters.', time: 'Time', openLabel: 'Open {{type}} {{receipt}}',
     receiptOf: 'Receipt {{receipt}}', closeDetails: 'Close details', approvedBy: '(approved by {{who}})', reason: 'Reason', occurred: 'Occurred', reverses: 'Reverses', returns: 'Returns',
     ofWhichTax: 'of which tax', total: 'Total', tender_card: 'Card', tender_cash: 'cash', tender_gift_card: 'gift card', tender_points: 'points', ledger: 'Ledger',
+    printed: 'As printed', printedNote: "Rebuilt from the journal with the register's receipt code. The cashier is shown by id; balance lines are not repeated.", printedLabel: 'Receipt {{receipt}} as printed',
     noLedger: 'No ledger entry (nothing to post).', ledgerEntry: 'Ledger entry {{id}}', reversesEntry: 'reverses {{id}}', account: 'Account', debit: 'Debit', credit: 'Credit',
     journal: 'Journal', position: 'Position', positionText: '{{terminal}} seq {{seq}} (hub has {{hub}})', eventId: 'Event id', hash: 'Hash', previous: 'Previous',
   },

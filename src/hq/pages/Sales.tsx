@@ -199,6 +199,7 @@ interface EventDetail {
   ledger: Array<{ entry_id: string; date: string; memo: string; reverses: string | null; adjusts: string | null; posted_at: string; lines: Array<{ account: string; currency: string; debit: number; credit: number }> }>;
   original: EventRow | null;
   reversals: EventRow[];
+  receipt: { receipt_no: string; kind: 'sale' | 'refund'; text: string } | null;
 }
 interface PayloadLine {
   sku: string;
@@ -329,6 +330,15 @@ function SaleDetail(props: { id: string; onClose(): void }) {
                   ))}
                 </tfoot>
               </table>
+            </>
+          ) : null}
+          {d.data!.receipt ? (
+            <>
+              <h3>{t('sales.printed')}</h3>
+              <pre className="printed-receipt" data-testid="printed-receipt" aria-label={t('sales.printedLabel', { receipt: d.data!.receipt.receipt_no })}>
+                {d.data!.receipt.text}
+              </pre>
+              <p className="muted small">{t('sales.printedNote')}</p>
             </>
           ) : null}
           <h3>{t('sales.ledger')}</h3>

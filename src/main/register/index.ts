@@ -5,7 +5,7 @@ export { configExposure, parseRegisterConfig, loadRegisterConfig, registerConfig
 export { hashPin, verifyPin } from './pins';
 export type { RegisterDevices, CardResult, CardOutcome, OriginalCardPayment, ScanData } from './devices';
 export { NoDevices } from './null-devices';
-export { receiptFor, receiptText } from './receipt';
+export { receiptFor, receiptText } from '../../core/receipt';
 export { DriverDevices, journalPaymentHooks } from './device-set';
 export { startVirtualDevices, type VirtualDevices } from './virtual-devices';
 export { enrollRegister, redeemWithHub, writeConfigAtomically, type EnrollOptions, type Enrolled } from './enroll';

@@ -1,7 +1,7 @@
 import { parseScan, isBarcodeError } from '../../core/barcode';
 import type { RefundTender, SaleCompletedPayload, SaleRefundedPayload } from '../../core/events';
 import type { Quantity } from '../../core/money';
-import { formatMoney, parseReceiptCode, receiptNo } from '../../core/receipt';
+import { formatMoney, parseReceiptCode, receiptFor, receiptNo, receiptText, storeHeader } from '../../core/receipt';
 import {
   RegisterError,
   customerScreenFor,
@@ -20,7 +20,6 @@ import { EngineSale, cashierPermissions, engineContext, managerApproval } from '
 import { errText } from './errors';
 import { CHECK_FIRST, resolvedPayload, unresolvedPayload, type PaymentAttempt } from './card-check';
 import type { ReceiptLookup } from './receipt-lookup';
-import { receiptFor, receiptText, storeHeader } from './receipt';
 import { ReturnDraft, refundError } from './return-draft';
 import type { Session } from './session';
 import type { ShiftDesk } from './shift-desk';

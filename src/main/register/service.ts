@@ -6,7 +6,7 @@ import { cashierPermissions, managerApproval } from './engine-sale';
 import { errText } from './errors';
 import type { HubLink } from './hub-link';
 import { ReceiptLookup } from './receipt-lookup';
-import { storeHeader } from './receipt';
+import { storeHeader } from '../../core/receipt';
 import { SaleDesk, type SaleDeskCommand } from './sale-desk';
 import type { PinCheck } from './pin-check';
 import { Session } from './session';

@@ -5,10 +5,11 @@ import { errorBodySchema, HttpError } from '../errors';
 import { jsonObject, toIso } from '../schemas';
 import { EVENT_COLUMNS, eventRow, toEventRow } from './events';
 import { entryIds } from '../../../core/ledger';
+import { saleReceipt } from '../../sale-receipt';
 
 // The sales explorer's detail: one journal event down to its ledger entries, with its place
 // in the terminal's hash chain, and what it is linked to (a sale's returns and post-void, a
-// return's or post-void's original sale).
+// return's or post-void's original sale), and the receipt the register printed for it.
 
 const ledgerLine = z.object({ account: z.string(), currency: z.string(), debit: z.number(), credit: z.number(), dimensions: jsonObject });
 const ledgerEntry = z.object({
@@ -27,6 +28,12 @@ const detailReply = z.object({
   ledger: z.array(ledgerEntry),
   original: eventRow.nullable().describe('for a refund or post-void: the sale it reverses (null if the hub has no such sale, e.g. a no-receipt return)'),
   reversals: z.array(eventRow).describe('for a sale: its refunds and post-void'),
+  receipt: z
+    .object({ receipt_no: z.string(), kind: z.enum(['sale', 'refund']), text: z.string().describe('42 columns, as the register prints on an 80 mm printer') })
+    .nullable()
+    .describe(
+      "for a sale or refund: its receipt as the register printed it, rebuilt with the register's receipt code from the payload and the store's name and receipt lines in effect at the sale; the cashier is shown by id and the balance lines the register asked of the hub are left out (docs/hq.md)",
+    ),
 });
 
 const MAX_REVERSALS = 200;
@@ -97,6 +104,7 @@ export const saleDetailRoutes: RouteModule = (app, deps) => {
         ledger,
         original,
         reversals,
+        receipt: await saleReceipt(db, { store_id: String(e.store_id), terminal_id: String(e.terminal_id), seq: Number(e.seq), type, occurred_at: e.occurred_at as Date, payload }),
       };
     },
   });

@@ -1,8 +1,10 @@
-import type { SaleCompletedPayload, SaleRefundedPayload } from '../../core/events';
-import { formatIssuedAt, formatMoney, formatQuantity, formatRate, type ReceiptDocument } from '../../core/receipt';
+import type { SaleCompletedPayload, SaleRefundedPayload } from '../events';
+import type { ReceiptDocument } from './document';
+import { formatIssuedAt, formatMoney, formatQuantity, formatRate } from './format';
 
-// Maps a committed sale (or refund) to the core ReceiptDocument the printer driver prints,
-// and renders the same document as plain text (reprint preview, demo receipts folder).
+// Maps a committed sale (or refund) to the ReceiptDocument the printer driver prints, and
+// renders the same document as plain text (reprint preview, demo receipts folder). In core so
+// that the register prints with it and the hub shows the same receipt in the sales explorer.
 
 export interface ReceiptContext {
   storeName: string;

@@ -1,0 +1,50 @@
+import type { SaleCompletedPayload, SaleRefundedPayload } from '../core/events';
+import { receiptFor, receiptNo, receiptText, storeHeader } from '../core/receipt';
+import type { Queryable } from './db/db';
+
+// The receipt of a journalled sale or refund as its register printed it, rebuilt with the
+// register's own code (core/receipt: receiptFor, receiptText) from the journal payload. The
+// register heads its receipts with the store's name and lines from the hub's latest 'config'
+// change it holds, else with what it was enrolled with (the store record); the hub takes the
+// latest 'config' change made at or before the sale, else the store record. What the hub
+// does not hold is left as it is: the cashier is shown by id (names and PINs live on the
+// register), and the points and gift card balance lines the register asked of the hub at
+// the time of the sale are not printed again.
+
+export const RECEIPT_LOCALE_DEFAULT = 'en-US';
+
+export interface SaleReceipt {
+  receipt_no: string;
+  kind: 'sale' | 'refund';
+  text: string;
+}
+
+export async function saleReceipt(
+  db: Queryable,
+  ev: { store_id: string; terminal_id: string; seq: number; type: string; occurred_at: Date | string; payload: Record<string, unknown> },
+): Promise<SaleReceipt | null> {
+  if (ev.type !== 'sale.completed' && ev.type !== 'sale.refunded') return null;
+  const { rows } = await db.query<{ name: string; config: Record<string, unknown> | null; change: Record<string, unknown> | null }>(
+    `SELECT s.name, s.config,
+            (SELECT c.payload FROM change_log c
+              WHERE c.store_id = s.store_id AND c.kind = 'config' AND c.created_at <= $2 AND c.payload ? 'store_name'
+              ORDER BY c.cursor DESC LIMIT 1) AS change
+       FROM stores s WHERE s.store_id = $1`,
+    [ev.store_id, ev.occurred_at instanceof Date ? ev.occurred_at.toISOString() : ev.occurred_at],
+  );
+  const store = rows[0];
+  if (!store) return null;
+  const config = store.config ?? {};
+  const own = { store_name: store.name, store_lines: Array.isArray(config.receipt_lines) ? (config.receipt_lines as string[]) : [] };
+  const kind = ev.type === 'sale.completed' ? 'sale' : 'refund';
+  const payload = ev.payload as unknown as SaleCompletedPayload | SaleRefundedPayload;
+  const no = receiptNo(ev.terminal_id, ev.seq);
+  const doc = receiptFor(kind, payload, {
+    ...storeHeader(store.change ?? config, own),
+    locale: typeof config.locale === 'string' ? config.locale : RECEIPT_LOCALE_DEFAULT,
+    terminalId: ev.terminal_id,
+    cashierName: String(payload.cashier_id ?? ''),
+    receiptNo: no,
+  });
+  return { receipt_no: no, kind, text: receiptText(doc) };
+}
