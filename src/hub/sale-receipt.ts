@@ -9,7 +9,8 @@ import type { Queryable } from './db/db';
 // latest 'config' change made at or before the sale, else the store record. What the hub
 // does not hold is left as it is: the cashier is shown by id (names and PINs live on the
 // register), and the points and gift card balance lines the register asked of the hub at
-// the time of the sale are not printed again.
+// the time of the sale are not printed again. The time is printed in the store's time zone
+// (config.time_zone), else the hub's, where the register prints its machine's local time.
 
 export const RECEIPT_LOCALE_DEFAULT = 'en-US';
 
@@ -46,5 +47,7 @@ export async function saleReceipt(
     cashierName: String(payload.cashier_id ?? ''),
     receiptNo: no,
   });
-  return { receipt_no: no, kind, text: receiptText(doc) };
+  // The register prints its local time, which is the store's; the hub may run elsewhere.
+  const timeZone = typeof (store.change ?? config).time_zone === 'string' ? String((store.change ?? config).time_zone) : undefined;
+  return { receipt_no: no, kind, text: receiptText(doc, timeZone ? { timeZone } : {}) };
 }

@@ -188,6 +188,14 @@ describe('HQ console', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('ledger-line').count()).toBeGreaterThanOrEqual(3);
     expect(await page.getByTestId('detail-hash').textContent()).toMatch(/^[0-9a-f]{64}$/);
     await shot('03-sales-explorer');
+    // The receipt as T01 printed it (rebuilt by the hub with the register's receipt code).
+    const receiptNo = (await row.getByTestId('sale-open').textContent())!.trim();
+    const printed = page.getByTestId('printed-receipt');
+    await printed.waitFor({ timeout: 30_000 });
+    expect(await printed.textContent()).toMatch(new RegExp(`Receipt ${receiptNo} `));
+    expect(await printed.textContent()).toContain('TOTAL');
+    await printed.scrollIntoViewIfNeeded();
+    await shot('03c-sales-printed-receipt');
   });
 
   it('imports a price book with two bad rows (shown and skipped) into one store, and both of its registers take the prices', async () => {

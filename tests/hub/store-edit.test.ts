@@ -9,6 +9,7 @@ import { parseRegisterConfig } from '../../src/main/register/config';
 import { hashPin } from '../../src/main/register/pins';
 import { NoDevices } from '../../src/main/register/null-devices';
 import { RegisterService } from '../../src/main/register/service';
+import { formatIssuedAt } from '../../src/core/receipt';
 
 // Editing a store from HQ (issue 12, "Stores and tax") against a real hub and a real register
 // (src/sync's client, SQLite journal, the register engine): bad input is refused with a code
@@ -168,6 +169,14 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     const tillLine = printed.findIndex((l) => l.startsWith('Till E1-T1'));
     expect(printed[tillLine]).toMatch(/ Cashier$/);
     printed[tillLine] = `Till E1-T1${' '.repeat(42 - 'Till E1-T1'.length - '1001'.length)}1001`;
+    // The register prints its machine's local time (this process's); the hub prints the
+    // store's (Europe/Berlin), which is the register's own in a store that runs in Berlin.
+    const at = String(detail.body.payload.completed_at).replace('Z', '+00:00');
+    const headLine = printed.findIndex((l) => l.startsWith(`Receipt ${receipt.receipt_no}`));
+    const local = formatIssuedAt(at, 'en-US');
+    const berlin = formatIssuedAt(at, 'en-US', 'Europe/Berlin');
+    expect(printed[headLine]!.endsWith(local)).toBe(true);
+    printed[headLine] = `Receipt ${receipt.receipt_no}`.padEnd(42 - berlin.length) + berlin;
     expect(detail.body.receipt.text.split('\n')).toEqual(printed);
     // A post-void or any event that printed no receipt has none.
     const other = await t.db.query<{ event_id: string }>(`SELECT event_id::text AS event_id FROM journal_events WHERE store_id = 'E1' AND type = 'shift.opened' LIMIT 1`);

@@ -85,14 +85,17 @@ const pad = (l: string, r: string) => {
 };
 const center = (s: string) => ' '.repeat(Math.max(0, Math.floor((WIDTH - s.length) / 2))) + s;
 
-/** 42-column plain text, the way an 80 mm printer lays it out. */
-export function receiptText(d: ReceiptDocument): string {
+/**
+ * 42-column plain text, the way an 80 mm printer lays it out. The time is the register's
+ * local time; another machine (the hub) passes the store's time zone to print the same.
+ */
+export function receiptText(d: ReceiptDocument, opts: { timeZone?: string } = {}): string {
   const fm = (n: number) => formatMoney(n, d.currency, d.locale);
   const out: string[] = [];
   out.push(center(d.header.storeName), ...d.header.lines.map(center), '');
   if (d.kind === 'refund') out.push(center('*** REFUND ***'), '');
   if (d.kind === 'copy') out.push(center('*** COPY ***'), '');
-  out.push(pad(`Receipt ${d.saleId}`, formatIssuedAt(d.issuedAt, d.locale)));
+  out.push(pad(`Receipt ${d.saleId}`, formatIssuedAt(d.issuedAt, d.locale, opts.timeZone)));
   out.push(pad(`Till ${d.terminal ?? ''}`, d.cashier ?? ''), '-'.repeat(WIDTH));
   for (const l of d.lines) {
     out.push(pad(l.description.slice(0, 30), `${fm(l.amount)} ${l.taxCode ?? ''}`.trim()));
