@@ -93,7 +93,7 @@ export function registerCorrectionCommands(books: Command, who: (o: { by?: strin
   const cor = books.command('corrections').description('Corrections made in the accounting tool, imported back as adjusting entries');
   withDbOptions(cor.command('import <file>').description('Import an edited hledger/Beancount export or a QuickBooks Online / Xero journal CSV; differences become adjusting entries (re-import changes nothing)'))
     .requiredOption('--format <format>', CORRECTION_FORMATS.join(' | '))
-    .option('--batch <batch_id>', 'the export batch the file came from (default: named in the file; for a CSV, the newest batch of its format holding the entries it names)')
+    .option('--batch <batch_id>', 'the export batch the file came from (default: named in the file; for a CSV, the one per_transaction batch of its format holding every entry it names, else refused with BATCH_NOT_NAMED)')
     .option('--by <user>', 'who imports (default: TILLSTREAM_USER or the login name)')
     .action(async (file: string, o: DbOpts & { format: string; batch?: string; by?: string }) => {
       try {

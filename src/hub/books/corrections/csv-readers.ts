@@ -202,8 +202,15 @@ export function readXeroCsv(bytes: Uint8Array, ctx: CsvReadContext): ToolTransac
   return b.done();
 }
 
-/** The entry ids a CSV names (to find its batch when it does not say). */
-export function entryIdsInCsv(bytes: Uint8Array): string[] {
-  const text = Buffer.from(bytes.subarray(0, 4 * 1024 * 1024)).toString('utf8');
-  return [...new Set([...text.matchAll(ENTRY_IN_TEXT)].map((m) => m[1]!))].slice(0, 50);
+/**
+ * The entry ids a CSV names (to find its batch when it does not say), all of them, up to
+ * `max` distinct ids; null when it names more (no batch can hold them all).
+ */
+export function entryIdsInCsv(bytes: Uint8Array, max: number): string[] | null {
+  const ids = new Set<string>();
+  for (const m of Buffer.from(bytes).toString('utf8').matchAll(ENTRY_IN_TEXT)) {
+    ids.add(m[1]!);
+    if (ids.size > max) return null;
+  }
+  return [...ids];
 }

@@ -53,6 +53,8 @@ function journals(body: string[][], col: number): Map<string, number[]> {
 
 describe.each(testBackends())('QuickBooks Online and Xero corrections on $name', (backend) => {
   let t: TestDb;
+  /** The first QBO batch and its file as exported (for the batch-finding test). */
+  let qbo: { batch_id: number; file: string } | null = null;
   beforeAll(async () => {
     t = await openTestDb(backend);
     await loadMonth(t.db, chart, generateMonth(fc, { seed: 4242, days: 4, salesPerDay: 4 }));
@@ -61,6 +63,7 @@ describe.each(testBackends())('QuickBooks Online and Xero corrections on $name',
 
   it('QuickBooks journal CSV: edits come back as adjusting entries, balances agree, re-import is a no-op; the Journal report layout is read', async () => {
     const batch = await createExportBatch(t.db, chart, { target: 'qbo', format: 'quickbooks-csv', mode: 'per_transaction', by: 'finance@hq' });
+    qbo = { batch_id: batch.batch_id, file: batch.files[0]! };
     const [header, ...body] = rows(batch.files[0]!);
     expect(header!.slice(0, 6)).toEqual(['Journal No.', 'Journal Date', 'Account Name', 'Debits', 'Credits', 'Description']);
     const js = journals(body, 5);
@@ -160,5 +163,32 @@ describe.each(testBackends())('QuickBooks Online and Xero corrections on $name',
     const baddate = text.replace(/\r\n([^\r\n]*?),(\d\d)\/(\d\d)\/(\d{4}),/, '\r\n$1,31/02/$4,');
     expect(baddate).not.toBe(text);
     await expect(importCorrections(t.db, { bytes: Buffer.from(baddate), format: 'xero-csv', by: 'x', batch_id: batch.batch_id })).rejects.toMatchObject({ code: 'BAD_FILE', message: expect.stringMatching(/^xero-csv: line 2: \*Date "31\/02\/\d{4}" is not a date DD\/MM\/YYYY$/) });
+  }, 600_000);
+
+  it('a CSV that does not name its batch is matched only to the one batch holding every entry it names; otherwise the caller must say', async () => {
+    expect(qbo).not.toBeNull();
+    const [header, ...body] = rows(qbo!.file);
+    const js = journals(body, 5);
+    const dropped = [...js.keys()].at(-1)!; // one the first test did not edit
+    // The first batch's file with one journal deleted, while a newer `again` export of the same
+    // target and format holds all its entries too: which batch it came from decides whether
+    // only that journal or everything the newer batch has besides is "deleted". Refused.
+    const again = await createExportBatch(t.db, chart, { target: 'qbo', entries: 'all', again: true, by: 'finance@hq' });
+    expect(again.batch_id).toBeGreaterThan(qbo!.batch_id);
+    const old = csvLine(header!) + body.filter((_, i) => !js.get(dropped)!.includes(i)).map(csvLine).join('');
+    const before = await trialBalance(t.db);
+    for (const run of [previewCorrections, importCorrections]) {
+      await expect(run(t.db, { bytes: Buffer.from(old), format: 'quickbooks-csv', by: 'anna@finance' })).rejects.toMatchObject({ code: 'BATCH_NOT_NAMED', message: expect.stringMatching(/--batch .*batch_id/) });
+    }
+    expect(await trialBalance(t.db)).toEqual(before);
+    // Named, it is read against that batch (the dropped journal is a difference there).
+    const named = await previewCorrections(t.db, { bytes: Buffer.from(old), format: 'quickbooks-csv', by: 'anna@finance', batch_id: qbo!.batch_id });
+    expect(named.batch_id).toBe(qbo!.batch_id);
+    expect(named.adjustments.map((a) => a.adjusts)).toContain(dropped);
+    // The newer batch's own file names entries (the corrections) only it holds: found without help.
+    const own = await previewCorrections(t.db, { bytes: Buffer.from(again.files.join('')), format: 'quickbooks-csv', by: 'anna@finance' });
+    expect(own).toMatchObject({ batch_id: again.batch_id, adjustments: [], needs_person: [] });
+    // A file naming no Tillstream entry at all cannot be matched either.
+    await expect(importCorrections(t.db, { bytes: Buffer.from(csvLine(header!)), format: 'quickbooks-csv', by: 'x' })).rejects.toMatchObject({ code: 'BATCH_NOT_NAMED' });
   }, 600_000);
 });

@@ -4,6 +4,7 @@ import { planCorrections, type NeedsPerson, type ToolTransaction } from '../../.
 import type { JournalEntry } from '../../../core/ledger/entry';
 import type { Db, Queryable } from '../../db/db';
 import { loadEntriesByIds } from '../entries-read';
+import { MAX_EXPORT_ENTRIES } from '../../../core/ledger/export';
 import { batchEntryIds, getBatch } from '../export/batches';
 import { writeBooksEntries } from '../ledger-write';
 import { BooksInputError } from '../reconcile/store';
@@ -75,8 +76,11 @@ async function readCorrectionFile(db: Queryable, input: { bytes: Uint8Array; for
   if (!CORRECTION_FORMATS.includes(input.format)) throw new BooksInputError('BAD_FORMAT', `format must be one of ${CORRECTION_FORMATS.join(', ')}`);
   if (input.by.length < 1 || input.by.length > 200) throw new BooksInputError('BAD_ACTOR', 'who imports must be named (1-200 characters)');
   const text = Buffer.from(input.bytes.subarray(0, 8192)).toString('utf8');
-  // A CSV cannot carry the marker line: its batch is the newest of that format holding the entries it names.
-  const batchId = input.batch_id ?? batchIdInFile(text) ?? (input.format.endsWith('-csv') ? await batchOfEntries(db, input.format, entryIdsInCsv(input.bytes)) : null);
+  // A CSV cannot carry the marker line: its batch is the one per_transaction batch of that
+  // format holding every entry it names. Another batch holding them too (another target, an
+  // `again` export) would make "missing from the file" mean deleted from the wrong batch, so
+  // then the caller must say which.
+  const batchId = input.batch_id ?? batchIdInFile(text) ?? (input.format.endsWith('-csv') ? await batchOfEntries(db, input.format, entryIdsInCsv(input.bytes, MAX_EXPORT_ENTRIES)) : null);
   if (batchId === null) throw new BooksInputError('UNKNOWN_BATCH', 'the file does not name its export batch (tillstream-batch:<id> in its first line); say which batch it came from');
   const batch = await getBatch(db, batchId);
   if (batch.mode !== 'per_transaction') throw new BooksInputError('NOT_PER_TRANSACTION', `batch ${batchId} is a daily summary; corrections are matched per entry, so export a per_transaction batch to edit`);
@@ -85,14 +89,21 @@ async function readCorrectionFile(db: Queryable, input: { bytes: Uint8Array; for
   return { batchId, batch, hash };
 }
 
-async function batchOfEntries(db: Queryable, format: string, ids: readonly string[]): Promise<number | null> {
-  if (ids.length === 0) return null;
+const NAME_THE_BATCH = 'say which export batch it came from (--batch on the command line, batch_id in the API)';
+
+/** The one per_transaction batch of the format that holds every id; refused (BATCH_NOT_NAMED) when none or several do. */
+async function batchOfEntries(db: Queryable, format: string, ids: readonly string[] | null): Promise<number> {
+  if (ids === null) throw new BooksInputError('BATCH_NOT_NAMED', `the file names more than ${MAX_EXPORT_ENTRIES} entries, more than one batch holds; ${NAME_THE_BATCH}`);
+  if (ids.length === 0) throw new BooksInputError('BATCH_NOT_NAMED', `the file names no Tillstream entry ([entry id] in its descriptions); ${NAME_THE_BATCH}`);
   const r = await db.query<{ batch_id: string }>(
     `SELECT b.batch_id::text FROM export_batch_entries be JOIN export_batches b ON b.batch_id = be.batch_id
-      WHERE be.entry_id = ANY($1::text[]) AND b.format = $2 ORDER BY b.batch_id DESC LIMIT 1`,
-    [ids, format],
+      WHERE be.entry_id = ANY($1::text[]) AND b.format = $2 AND b.mode = 'per_transaction'
+      GROUP BY b.batch_id HAVING count(DISTINCT be.entry_id) = $3 ORDER BY b.batch_id LIMIT 3`,
+    [ids, format, ids.length],
   );
-  return r.rows[0] ? Number(r.rows[0].batch_id) : null;
+  if (r.rows.length === 1) return Number(r.rows[0]!.batch_id);
+  if (r.rows.length === 0) throw new BooksInputError('BATCH_NOT_NAMED', `no per_transaction ${format} batch holds all ${ids.length} entries the file names; ${NAME_THE_BATCH}`);
+  throw new BooksInputError('BATCH_NOT_NAMED', `several ${format} batches (${r.rows.map((x) => x.batch_id).join(', ')}${r.rows.length > 2 ? ', …' : ''}) hold every entry the file names; ${NAME_THE_BATCH}`);
 }
 
 /** Reads the file with the tool (hledger, Beancount) or, for QuickBooks/Xero CSV, with csv-parse against the batch. */
