@@ -118,4 +118,30 @@ describe('findSumSubset', () => {
     expect(findSumSubset(many, 1, 1000)).toBeNull();
     expect(findSumSubset(many, 7, 50)).toBeNull(); // unreachable target, stops within the budget
   });
+  it('one budget bounds every search of a run: once spent, even a reachable sum is not searched', () => {
+    const many = Array.from({ length: 40 }, (_, i) => 1_000_003 + i * 2);
+    const budget = { left: 5_000 };
+    expect(findSumSubset(many, 20_000_001, 100_000, budget)).toBeNull(); // unreachable, costly
+    expect(budget.left).toBeLessThanOrEqual(0);
+    expect(budget.left).toBeGreaterThan(-100); // stopped at the budget, not at the search's own cap
+    expect(findSumSubset([100, 200, 300], 500, 100_000, budget)).toBeNull();
+    expect(findSumSubset([100, 200, 300], 500, 100_000, { left: 1_000 })).toEqual([1, 2]);
+  });
+  it('reconcile shares one step budget across its sum searches; with none left, the deposits stay open', () => {
+    const input: Partial<MatchInput> = {
+      deposits: [
+        close('shiftclose:aaaa0001', 'store-a', '2026-11-02', 10000),
+        close('shiftclose:aaaa0002', 'store-a', '2026-11-03', 25000),
+        close('shiftclose:aaaa0011', 'store-a', '2026-11-12', 7000),
+        close('shiftclose:aaaa0012', 'store-a', '2026-11-13', 8000),
+      ],
+      bank: [bank('bank:1', '2026-11-04', 35000, 'BAREINZAHLUNG'), bank('bank:2', '2026-11-14', 15000, 'BAREINZAHLUNG'), bank('bank:9', '2026-11-30', 1, 'later statement')],
+    };
+    const all = { tenders: [], settlement: [], payouts: [], bank: [], deposits: [], ...input };
+    const full = new Map(reconcile(all).map((i) => [i.item_key, i]));
+    for (const k of ['shiftclose:aaaa0001', 'shiftclose:aaaa0011']) expect(full.get(k)).toMatchObject({ status: 'matched' });
+    const none = new Map(reconcile(all, { sumSearchSteps: 0 }).map((i) => [i.item_key, i]));
+    for (const k of ['shiftclose:aaaa0001', 'shiftclose:aaaa0002', 'shiftclose:aaaa0011', 'shiftclose:aaaa0012']) expect(none.get(k)).toMatchObject({ status: 'open', reason: 'missing' });
+    expect(none.get('bank:1')).toMatchObject({ status: 'open', reason: 'unknown reference' });
+  });
 });

@@ -12,17 +12,36 @@ export const SETTLEMENT_WINDOW_DAYS = 3;
 export const PAYOUT_WINDOW_DAYS = 5;
 /** Days a cash bag may take from the drop to the bank statement. */
 export const DEPOSIT_WINDOW_DAYS = 4;
-/** Deposits of one store considered together for one bank line (nearest first), and the search's step budget. */
+/**
+ * Deposits of one store considered together for one bank line: the 24 dated nearest before it,
+ * searched oldest first. One search's step budget, and the budget of every sum search of one
+ * reconciliation run together (a large statement cannot keep the event loop busy for long:
+ * once it is spent, the remaining deposits stay open for a person).
+ */
 export const SUM_MATCH_MAX_DEPOSITS = 24;
 export const SUM_MATCH_MAX_STEPS = 200_000;
+export const SUM_MATCH_RUN_MAX_STEPS = 2_000_000;
+
+/** Steps left for the sum searches of one run; each search takes what it used. */
+export interface StepBudget {
+  left: number;
+}
 
 /**
  * A subset of `amounts` (positive integers, at least two of them) adding up to `target`,
  * as indexes in ascending order; the search tries the earliest-listed first and gives up
- * (null) after `maxSteps` nodes, so it is bounded whatever the input.
+ * (null) after `maxSteps` nodes or when `budget` runs out, so it is bounded whatever the input.
  */
-export function findSumSubset(amounts: readonly number[], target: number, maxSteps = SUM_MATCH_MAX_STEPS): number[] | null {
+export function findSumSubset(amounts: readonly number[], target: number, maxSteps = SUM_MATCH_MAX_STEPS, budget?: StepBudget): number[] | null {
   if (amounts.some((a) => !Number.isSafeInteger(a) || a <= 0) || target <= 0) return null;
+  const limit = budget ? Math.min(maxSteps, budget.left) : maxSteps;
+  if (limit <= 0) return null;
+  const found = searchSubset(amounts, target, limit);
+  if (budget) budget.left -= found.steps;
+  return found.picked;
+}
+
+function searchSubset(amounts: readonly number[], target: number, maxSteps: number): { picked: number[] | null; steps: number } {
   // suffix[i]: the sum of amounts[i..]; a branch that cannot reach the target is cut.
   const suffix = new Array<number>(amounts.length + 1).fill(0);
   for (let i = amounts.length - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + amounts[i]!;
@@ -38,7 +57,8 @@ export function findSumSubset(amounts: readonly number[], target: number, maxSte
     }
     return dfs(i + 1, rest);
   };
-  return dfs(0, target) ? [...picked] : null;
+  const ok = dfs(0, target);
+  return { picked: ok ? [...picked] : null, steps };
 }
 
 export interface CardTender {
@@ -127,7 +147,8 @@ function contains(text: string, needle: string): boolean {
   return needle.length >= 3 && text.toLowerCase().includes(needle.toLowerCase());
 }
 
-export function reconcile(input: MatchInput): ReconItem[] {
+export function reconcile(input: MatchInput, opts: { sumSearchSteps?: number } = {}): ReconItem[] {
+  const sumBudget: StepBudget = { left: opts.sumSearchSteps ?? SUM_MATCH_RUN_MAX_STEPS };
   const items: ReconItem[] = [];
   const tenderClaim = new Map<string, { line: SettlementLineIn; gross: number }>();
   const open = (base: Omit<ReconItem, 'status' | 'reason'>, reason: Reason): ReconItem => ({ ...base, status: 'open', reason });
@@ -280,7 +301,7 @@ export function reconcile(input: MatchInput): ReconItem[] {
     const left = pending.filter((p) => !settled.has(p.d.key) && usableCredit(b, p.d.currency) && days(p.d.date, b.date) >= 0 && days(p.d.date, b.date) <= DEPOSIT_WINDOW_DAYS);
     for (const store of [...new Set(left.map((p) => p.d.store_id))].sort()) {
       const group = left.filter((p) => p.d.store_id === store).slice(-SUM_MATCH_MAX_DEPOSITS).map((p) => p.d);
-      const hit = findSumSubset(group.map((d) => d.amount), b.amount);
+      const hit = findSumSubset(group.map((d) => d.amount), b.amount, SUM_MATCH_MAX_STEPS, sumBudget);
       if (!hit) continue;
       const chosen = hit.map((i) => group[i]!);
       together(chosen, b, 'their sum, within the deposit window');
