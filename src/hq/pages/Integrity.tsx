@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { fmt } from '../money';
 import { usePaged, PagedTable, type Column } from '../paged';
+import { currentLocale } from '../i18n';
 import { PageHeader, StoreSelect, storeName, timeText, useSession } from '../ui';
 
 // Integrity watch (docs/audit.md): what each register says its open shift's totals are next
@@ -38,25 +41,23 @@ interface AuditRow {
   detail: string | null;
 }
 
-const STATUS_LABEL = { agree: 'Agree', differ: 'Differ', pending: 'In flight' } as const;
-
-function pair(reg: number, hub: number | undefined, money: (n: number) => string | number) {
+function pair(reg: number, hub: number | undefined, money: (n: number) => string | number, vsHub: string) {
   if (hub === undefined) return <>{money(reg)}</>;
   return reg === hub ? <>{money(reg)}</> : (
     <strong>
-      {money(reg)} <span className="muted">vs hub</span> {money(hub)}
+      {money(reg)} <span className="muted">{vsHub}</span> {money(hub)}
     </strong>
   );
 }
 
-function auditText(r: AuditRow): string {
+function auditText(r: AuditRow, t: TFunction, count: (n: number) => string): string {
   switch (r.kind) {
     case 'push':
-      return `seq ${r.first_seq ?? '?'}–${r.last_seq ?? '?'} · ${r.events ?? 0} events · ${r.bytes ?? 0} bytes · ${r.duration_ms ?? 0} ms`;
+      return t('integrity.a_push', { first: r.first_seq ?? '?', last: r.last_seq ?? '?', events: count(r.events ?? 0), bytes: count(r.bytes ?? 0), ms: count(r.duration_ms ?? 0) });
     case 'ack':
-      return `applied through ${r.applied_through ?? '?'}${r.detail ? ` · ${r.detail}` : ''}`;
+      return `${t('integrity.a_ack', { seq: r.applied_through ?? '?' })}${r.detail ? ` · ${r.detail}` : ''}`;
     case 'hello':
-      return `hub's mark ${r.applied_through ?? '?'} · ${r.detail ?? ''}`;
+      return t('integrity.a_hello', { seq: r.applied_through ?? '?', detail: r.detail ?? '' });
     case 'rejection':
       return `seq ${r.first_seq ?? '?'} ${r.code ?? ''}: ${r.detail ?? ''}`;
     case 'error':
@@ -68,6 +69,9 @@ function auditText(r: AuditRow): string {
 
 export function Integrity() {
   const { api, stores, live } = useSession();
+  const { t } = useTranslation();
+  const count = (n: number): string => n.toLocaleString(currentLocale());
+  const statusLabel = (s: TotalsRow['status']): string => t(`integrity.status_${s}`);
   const [store, setStore] = useState('');
   const [status, setStatus] = useState<'' | 'agree' | 'differ' | 'pending'>('');
   const [terminal, setTerminal] = useState('');
@@ -84,40 +88,40 @@ export function Integrity() {
 
   const totalsColumns: Array<Column<TotalsRow>> = [
     {
-      header: 'Register',
+      header: t('integrity.register'),
       cell: (r) => (
         <button type="button" className="btn btn-small" onClick={() => setTerminal(r.terminal_id)} data-testid="integrity-terminal">
           {r.terminal_id}
         </button>
       ),
     },
-    { header: 'Store', cell: (r) => storeName(stores, r.store_id) },
-    { header: 'Shift', cell: (r) => <span className="muted small">{r.shift_id.slice(0, 8)} · through seq {r.through_seq}</span> },
-    { header: 'Figures', cell: (r) => <span className={`tag tag-totals-${r.status}`}>{STATUS_LABEL[r.status]}</span> },
-    { header: 'Sales', num: true, cell: (r) => pair(r.register.sales_count, r.hub?.sales_count, (n) => n) },
-    { header: 'Gross', num: true, cell: (r) => pair(r.register.gross_sales, r.hub?.gross_sales, (n) => fmt(n, r.currency)) },
-    { header: 'Net', num: true, cell: (r) => pair(r.register.net_sales, r.hub?.net_sales, (n) => fmt(n, r.currency)) },
-    { header: 'Reported', cell: (r) => timeText(r.reported_at) },
+    { header: t('integrity.store'), cell: (r) => storeName(stores, r.store_id) },
+    { header: t('integrity.shift'), cell: (r) => <span className="muted small">{r.shift_id.slice(0, 8)} · {t('integrity.throughSeq', { seq: r.through_seq })}</span> },
+    { header: t('integrity.figures'), cell: (r) => <span className={`tag tag-totals-${r.status}`}>{statusLabel(r.status)}</span> },
+    { header: t('integrity.sales'), num: true, cell: (r) => pair(r.register.sales_count, r.hub?.sales_count, count, t('integrity.vsHub')) },
+    { header: t('integrity.gross'), num: true, cell: (r) => pair(r.register.gross_sales, r.hub?.gross_sales, (n) => fmt(n, r.currency), t('integrity.vsHub')) },
+    { header: t('integrity.net'), num: true, cell: (r) => pair(r.register.net_sales, r.hub?.net_sales, (n) => fmt(n, r.currency), t('integrity.vsHub')) },
+    { header: t('integrity.reported'), cell: (r) => timeText(r.reported_at) },
   ];
   const auditColumns: Array<Column<AuditRow>> = [
-    { header: 'When', cell: (r) => timeText(r.at) },
-    { header: 'What', cell: (r) => <span className={`tag tag-audit-${r.kind}`}>{r.kind}</span> },
-    { header: 'Detail', cell: (r) => <span className="small">{auditText(r)}</span> },
+    { header: t('integrity.when'), cell: (r) => timeText(r.at) },
+    { header: t('integrity.what'), cell: (r) => <span className={`tag tag-audit-${r.kind}`}>{t(`integrity.kind_${r.kind}`, { defaultValue: r.kind })}</span> },
+    { header: t('integrity.detail'), cell: (r) => <span className="small">{auditText(r, t, count)}</span> },
   ];
   return (
     <>
-      <PageHeader title="Integrity" subtitle="Each register's own totals next to what the hub applied, and every register's sync log." />
+      <PageHeader title={t('integrity.title')} subtitle={t('integrity.subtitle')} />
       <section className="card">
-        <h2>Register totals vs hub</h2>
+        <h2>{t('integrity.totalsTitle')}</h2>
         <div className="filters">
           <StoreSelect value={store} onChange={setStore} all testId="integrity-store" />
-          <label>
-            Figures{' '}
+          <label className="field">
+            <span>{t('integrity.figures')}</span>
             <select value={status} onChange={(e) => setStatus(e.target.value as typeof status)} data-testid="integrity-status">
-              <option value="">All</option>
-              <option value="differ">Differ</option>
-              <option value="pending">In flight</option>
-              <option value="agree">Agree</option>
+              <option value="">{t('integrity.all')}</option>
+              <option value="differ">{statusLabel('differ')}</option>
+              <option value="pending">{statusLabel('pending')}</option>
+              <option value="agree">{statusLabel('agree')}</option>
             </select>
           </label>
         </div>
@@ -127,26 +131,26 @@ export function Integrity() {
           rowKey={(r) => `${r.terminal_id}/${r.shift_id}`}
           rowData={(r) => ({ terminal: r.terminal_id, status: r.status })}
           rowClass={(r) => (r.status === 'differ' ? 'warn' : '')}
-          label="Register totals"
+          label={t('integrity.totals')}
           testId="integrity-totals"
           rowTestId="totals-row"
-          empty="No register has reported its totals yet (registers report their open shift every 30 s)."
-          pagerWords={['← Previous', 'Next →']}
+          empty={t('integrity.noTotals')}
+          pagerWords={[t('paged.previous'), t('paged.next')]}
           compact
         />
       </section>
       <section className="card">
-        <h2>Sync audit log {shown ? `· ${shown}` : ''}</h2>
+        <h2>{t('integrity.auditTitle')} {shown ? `· ${shown}` : ''}</h2>
         <PagedTable
           paged={audit}
           columns={auditColumns}
           rowKey={(r) => String(r.audit_id)}
           rowData={(r) => ({ kind: r.kind })}
-          label="Sync audit log"
+          label={t('integrity.auditTitle')}
           testId="integrity-audit"
           rowTestId="audit-row"
-          empty={shown ? 'Nothing recorded for this register.' : 'Pick a register above.'}
-          pagerWords={['← Earlier', 'Later →']}
+          empty={shown ? t('integrity.noAudit') : t('integrity.pick')}
+          pagerWords={[t('integrity.earlier'), t('integrity.later')]}
           compact
         />
       </section>

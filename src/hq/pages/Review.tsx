@@ -75,7 +75,7 @@ export function Review() {
     try {
       const done = await api.post<ReviewItem>(`/api/review/${clearing.item_id}/clear`, { reason: why.trim() });
       items.update((r) => r.item_id === done.item_id, done);
-      setNote({ kind: 'ok', text: `Item ${done.item_id} cleared: ${fmt(done.amount, done.currency)} moved from suspense to revenue (entry ${done.release_entry_id ?? 'none: nothing was held'}).` });
+      setNote({ kind: 'ok', text: t('review.clearedNote', { id: done.item_id, amount: fmt(done.amount, done.currency), entry: done.release_entry_id ?? t('review.noEntry') }) });
       setClearing(null);
       setWhy('');
       items.reload();
@@ -87,10 +87,10 @@ export function Review() {
   };
 
   const columns: Array<Column<ReviewItem>> = [
-    { header: 'Flagged', cell: (r) => timeText(r.created_at) },
-    { header: 'Rule', cell: (r) => <span className={`tag tag-${r.rule}`}>{ruleLabel(r.rule)}</span> },
+    { header: t('review.flagged'), cell: (r) => timeText(r.created_at) },
+    { header: t('review.rule'), cell: (r) => <span className={`tag tag-${r.rule}`}>{ruleLabel(r.rule)}</span> },
     {
-      header: 'Where',
+      header: t('review.where'),
       cell: (r) => (
         <>
           {storeName(stores, r.store_id)}
@@ -98,32 +98,32 @@ export function Review() {
         </>
       ),
     },
-    { header: 'Why it was flagged', cell: (r) => <span className="small">{r.reason}</span> },
-    { header: 'Amount', num: true, cell: (r) => fmt(r.amount, r.currency) },
+    { header: t('review.why'), cell: (r) => <span className="small">{r.reason}</span> },
+    { header: t('review.amount'), num: true, cell: (r) => fmt(r.amount, r.currency) },
     {
-      header: 'Suspense',
+      header: t('review.suspense'),
       cell: (r) =>
         r.status === 'cleared' ? (
           <span className="muted small" data-testid="review-cleared">
-            {r.release_entry_id ? 'released' : 'cleared'}: {r.cleared_by}, {timeText(r.cleared_at)}
+            {r.release_entry_id ? t('review.released') : t('review.cleared')}: {r.cleared_by}, {timeText(r.cleared_at)}
             <br />“{r.clear_reason}”
           </span>
         ) : r.hold_entry_id ? (
-          <span className="small">held</span>
+          <span className="small">{t('review.held')}</span>
         ) : (
-          <span className="muted small">{r.entry_id ? 'not held (no suspense account)' : 'not held (posts no revenue)'}</span>
+          <span className="muted small">{r.entry_id ? t('review.notHeld') : t('review.notHeldNoRevenue')}</span>
         ),
     },
     {
-      header: <span className="sr-only">Actions</span>,
+      header: <span className="sr-only">{t('common.actions')}</span>,
       num: true,
       cell: (r) =>
         r.status === 'cleared' ? null : canClear ? (
-          <button type="button" className="btn btn-small" onClick={() => { setClearing(r); setWhy(''); setNote(null); }} data-testid="review-clear" aria-label={`Clear item ${r.item_id}`}>
-            Clear…
+          <button type="button" className="btn btn-small" onClick={() => { setClearing(r); setWhy(''); setNote(null); }} data-testid="review-clear" aria-label={t('review.clearLabel', { id: r.item_id })}>
+            {t('review.clearAsk')}
           </button>
         ) : (
-          <span className="muted small">open</span>
+          <span className="muted small">{t('review.open')}</span>
         ),
     },
   ];
@@ -131,14 +131,14 @@ export function Review() {
   const rulesOn = settings.data ? Object.keys(settings.data.review_rules) : null;
   return (
     <>
-      <PageHeader title="Review" subtitle="Flagged events, whose revenue waits in suspense until someone clears them." />
+      <PageHeader title={t('review.title')} subtitle={t('review.subtitle')} />
       <section className="card">
         <div className="filters">
           <StoreSelect value={store} onChange={setStore} all testId="review-store" />
-          <label>
-            Rule{' '}
+          <label className="field">
+            <span>{t('review.rule')}</span>
             <select value={rule} onChange={(e) => setRule(e.target.value as Rule | '')} data-testid="review-rule">
-              <option value="">All rules</option>
+              <option value="">{t('review.allRules')}</option>
               {RULES.map((r) => (
                 <option key={r} value={r}>
                   {ruleLabel(r)}
@@ -146,22 +146,25 @@ export function Review() {
               ))}
             </select>
           </label>
-          <label>
-            Status{' '}
+          <label className="field">
+            <span>{t('review.status')}</span>
             <select value={status} onChange={(e) => setStatus(e.target.value as 'open' | 'cleared' | 'all')} data-testid="review-status">
-              <option value="open">Open</option>
-              <option value="cleared">Cleared</option>
-              <option value="all">All</option>
+              <option value="open">{t('review.status_open')}</option>
+              <option value="cleared">{t('review.status_cleared')}</option>
+              <option value="all">{t('review.status_all')}</option>
             </select>
           </label>
           {counts ? (
             <span className="muted" data-testid="review-counts">
-              {counts.open} open
-              {counts.open > 0 ? ` (${RULES.filter((r) => counts.open_by_rule[r]).map((r) => `${ruleLabel(r).toLowerCase()}: ${counts.open_by_rule[r]}`).join(', ')})` : ''} · {counts.cleared} cleared
+              {t('review.counts', {
+                open: counts.open,
+                byRule: counts.open > 0 ? ` (${RULES.filter((r) => counts.open_by_rule[r]).map((r) => `${ruleLabel(r).toLowerCase()}: ${counts.open_by_rule[r]}`).join(', ')})` : '',
+                cleared: counts.cleared,
+              })}
             </span>
           ) : null}
         </div>
-        {rulesOn && rulesOn.length === 0 ? <Notice kind="info">This store runs no review rules. Turn them on with PUT /api/stores/{store}/integrity or tillstream review rules.</Notice> : null}
+        {rulesOn && rulesOn.length === 0 ? <Notice kind="info">{t('review.noRules', { store })}</Notice> : null}
         {note ? <Notice kind={note.kind} testId="review-note">{note.text}</Notice> : null}
         {clearing ? (
           <form
@@ -173,17 +176,17 @@ export function Review() {
             data-testid="review-clear-form"
           >
             <p>
-              Clear item {clearing.item_id} ({ruleLabel(clearing.rule)}, {clearing.receipt_no}, {fmt(clearing.amount, clearing.currency)}): the amount moves from suspense to revenue with an adjusting entry linked to the sale. This is recorded with your name and cannot be undone.
+              {t('review.clearLead', { id: clearing.item_id, rule: ruleLabel(clearing.rule), receipt: clearing.receipt_no, amount: fmt(clearing.amount, clearing.currency) })}
             </p>
-            <label>
-              Why is it in order?{' '}
+            <label className="field">
+              <span>{t('review.whyOk')}</span>
               <input value={why} onChange={(e) => setWhy(e.target.value)} minLength={3} maxLength={500} required size={60} autoFocus data-testid="review-reason" />
             </label>{' '}
             <button type="submit" className="btn btn-primary" disabled={busy || why.trim().length < 3} data-testid="review-confirm">
-              {busy ? 'Clearing…' : 'Clear item'}
+              {busy ? t('review.clearing') : t('review.clear')}
             </button>{' '}
             <button type="button" className="btn" onClick={() => setClearing(null)}>
-              Cancel
+              {t('common.cancel')}
             </button>
           </form>
         ) : null}
@@ -193,10 +196,10 @@ export function Review() {
           rowKey={(r) => String(r.item_id)}
           rowData={(r) => ({ item: String(r.item_id), rule: r.rule, status: r.status })}
           rowClass={(r) => (r.status === 'cleared' ? 'done' : '')}
-          label="Review items"
+          label={t('review.items')}
           testId="review-table"
           rowTestId="review-row"
-          empty={status === 'open' ? 'Nothing waits for review.' : 'No items.'}
+          empty={status === 'open' ? t('review.nothingOpen') : t('review.noItems')}
         />
       </section>
     </>
