@@ -35,7 +35,7 @@ export const productEditSchema = z
       })
       .strict()
       .optional(),
-    expected_version: z.number().int().min(0).optional().describe('refuse with 409 VERSION_CHANGED unless this is the latest version (0: none yet)'),
+    expected_version: z.number().int().min(0).optional().describe('refuse with 409 CONFLICT (field expected_version) unless this is the latest version (0: none yet)'),
     reason: z.string().max(200).optional(),
   })
   .strict()

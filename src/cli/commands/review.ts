@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openHubDb, withDbOptions, type DbOpts } from './ledger';
+import { hubCharts, openHubDb, withDbOptions, type DbOpts } from './ledger';
 import { clearReviewItem, REVIEW_COLUMNS, REVIEW_RULES, ReviewError, reviewRulesSchema, toReviewItem } from '../../hub/integrity/review';
 import { readStoreIntegrity, writeStoreIntegrity } from '../../hub/integrity/store-settings';
 
@@ -41,7 +41,7 @@ export function register(program: Command): void {
       if (!/^\d{1,15}$/.test(id) || Number(id) < 1) throw new Error(`item_id: a positive integer, got ${id}`);
       const db = await openHubDb(o);
       try {
-        process.stdout.write(`${JSON.stringify(await clearReviewItem(db, Number(id), { by: o.by, reason: o.reason }))}\n`);
+        process.stdout.write(`${JSON.stringify(await clearReviewItem(db, hubCharts(o), Number(id), { by: o.by, reason: o.reason }))}\n`);
       } catch (e) {
         if (!(e instanceof ReviewError)) throw e;
         process.stderr.write(`${e.code}: ${e.message}\n`);

@@ -24,7 +24,10 @@ export const CLEARED_BY = 'hub (figures agree again)';
 
 export interface TotalsVerdict {
   ack: TotalsReportAck;
-  /** Alerts to publish: new ones, updated open ones and cleared ones. */
+  /**
+   * Alerts to publish: new ones and cleared ones. A later report that folds into an open alert
+   * updates that row (count, figures) but does not publish it again.
+   */
   alerts: Alert[];
 }
 

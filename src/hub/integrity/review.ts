@@ -4,6 +4,8 @@ import type { JournalEntry } from '../../core/ledger/entry';
 import { reviewReleaseEntry } from '../../core/ledger/review-hold';
 import type { Db, Queryable } from '../db/db';
 import { writeBooksEntries } from '../books/ledger-write';
+import { chartNow, type ChartSource } from '../books/posting-map';
+import { accountingDate } from '../../core/ledger/post';
 
 // The review queue (issue 15, docs/books.md "Review queue"). Rules look at each event as ingest
 // applies it, with what the hub already has of the same register; a flagged event is applied
@@ -316,7 +318,7 @@ async function loadHold(tx: Queryable, entryId: string): Promise<JournalEntry> {
  * Clears an open item: records who, when and why, and (when its revenue was held) posts the
  * release entry in the same transaction. A cleared item is refused (ALREADY_CLEARED).
  */
-export async function clearReviewItem(db: Db, itemId: number, who: { by: string; reason: string }): Promise<ReviewItem> {
+export async function clearReviewItem(db: Db, charts: ChartSource, itemId: number, who: { by: string; reason: string }, now: Date = new Date()): Promise<ReviewItem> {
   const reason = who.reason.trim();
   if (reason.length < 3 || reason.length > REASON_MAX) throw new ReviewError('BAD_REASON', `say why in 3 to ${REASON_MAX} characters`);
   return db.transaction(async (tx) => {
@@ -327,8 +329,9 @@ export async function clearReviewItem(db: Db, itemId: number, who: { by: string;
     let releaseId: string | null = null;
     if (item.hold_entry_id) {
       const hold = await loadHold(tx, item.hold_entry_id);
-      const today = await tx.query<{ d: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d`);
-      const release = reviewReleaseEntry(hold, { date: today.rows[0]!.d, memo: `review item ${itemId} (${item.rule}) cleared by ${who.by}: ${reason}` });
+      // Dated the books' day of the clearing, in the chart's time zone (as value adjustments are).
+      const { chart } = await chartNow(charts, tx);
+      const release = reviewReleaseEntry(hold, { date: accountingDate(now.toISOString(), chart.config.time_zone), memo: `review item ${itemId} (${item.rule}) cleared by ${who.by}: ${reason}` });
       await writeBooksEntries(tx, [release]);
       // Written as a books entry (no journal event behind it), in the store of the original.
       releaseId = release.entry_id;

@@ -156,7 +156,7 @@ export const integrityRoutes: RouteModule = (app, deps) => {
       if (!found.rows[0]) throw new HttpError(404, 'NOT_FOUND', `no review item ${req.params.item_id}`, 'item_id');
       allowedStore(u, found.rows[0].store_id, 'item_id');
       try {
-        return await clearReviewItem(deps.db, req.params.item_id, { by: u.user_id, reason: req.body.reason });
+        return await clearReviewItem(deps.db, deps.charts, req.params.item_id, { by: u.user_id, reason: req.body.reason });
       } catch (e) {
         if (e instanceof ReviewError) throw new HttpError(e.code === 'NOT_FOUND' ? 404 : e.code === 'ALREADY_CLEARED' ? 409 : 400, e.code, e.message, e.code === 'BAD_REASON' ? 'reason' : 'item_id');
         throw e;
