@@ -162,8 +162,18 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Waits until the page has loaded what it shows (no list busy, no "Lädt…"). */
-  const settled = async () => {
+  /**
+   * Waits until the page has loaded what it shows (no list busy, no "Lädt…"). Right after the
+   * hash changes the previous page is still up, so first the navigation must mark the target
+   * page (and Books its tab) as current; only then does "nothing busy" speak for the new page.
+   */
+  const settled = async (hash?: string) => {
+    if (hash) {
+      const [id, query] = hash.replace(/^#\/?/, '').split('?');
+      await page.locator(`[data-testid="nav-${id}"][aria-current="page"]`).waitFor({ state: 'attached', timeout: 60_000 });
+      const tab = new URLSearchParams(query ?? '').get('tab');
+      if (tab) await page.locator(`[data-testid="books-tab-${tab}"][aria-current="page"]`).waitFor({ timeout: 60_000 });
+    }
     await page.locator('h1').first().waitFor({ timeout: 60_000 });
     await waitFor(
       async () => (await page.locator('[aria-busy="true"]').count()) === 0 && !(await page.locator('body').innerText()).includes('Lädt…'),
@@ -189,6 +199,9 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
     { name: 'stores', hash: '#/stores' },
     { name: 'terminals', hash: '#/terminals', open: (p) => p.getByTestId('terminal-row').first().waitFor({ timeout: 60_000 }) },
     { name: 'alerts', hash: '#/alerts' },
+    { name: 'review', hash: '#/review' },
+    { name: 'integrity', hash: '#/integrity' },
+    { name: 'books-map', hash: '#/books?tab=map' },
     { name: 'books-journal', hash: '#/books?tab=journal', open: (p) => p.getByTestId('journal-row').first().waitFor({ timeout: 60_000 }) },
     { name: 'books-trial', hash: '#/books?tab=trial' },
     { name: 'books-exports', hash: '#/books?tab=exports' },
@@ -196,6 +209,8 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
     { name: 'books-reconciliation', hash: '#/books?tab=reconciliation' },
     { name: 'books-history', hash: '#/books?tab=history' },
     { name: 'channels', hash: '#/channels' },
+    { name: 'customers', hash: '#/customers' },
+    { name: 'cards', hash: '#/cards' },
     { name: 'users', hash: '#/users' },
   ];
 
@@ -210,6 +225,7 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
     const problems: string[] = [];
     for (const p of PAGES) {
       await page.evaluate((h) => (location.hash = h), p.hash);
+      await settled(p.hash);
       await p.open?.(page);
       await settled();
       await page.screenshot({ path: path.join(SCREENSHOTS, `hq-de-${p.name}-1366.png`), fullPage: false });
@@ -226,7 +242,7 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
     await page.getByTestId('language').selectOption('en');
     await page.evaluate(() => (location.hash = '#/stock'));
     await page.getByTestId('stock-row').first().waitFor({ timeout: 60_000 });
-    await settled();
+    await settled('#/stock');
     const left = englishLeft(await visibleTexts(page), catalog);
     expect(left.length).toBeGreaterThan(5);
     await page.getByTestId('language').selectOption('de');
@@ -240,6 +256,7 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
       await page.setViewportSize(viewport);
       for (const p of PAGES) {
         await page.evaluate((h) => (location.hash = h), p.hash);
+        await settled(p.hash);
         await p.open?.(page);
         await settled();
         await page.screenshot({ path: path.join(SCREENSHOTS, `hq-de-${p.name}-${size}.png`), fullPage: false });
@@ -289,7 +306,7 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
       }
       // The navigation is one tap away and goes to a page.
       await page.getByTestId('nav-toggle').click();
-      await page.getByTestId('nav-stock').waitFor({ timeout: 10_000 });
+      await page.getByTestId('nav-stock').waitFor({ timeout: 60_000 });
       await page.screenshot({ path: path.join(SCREENSHOTS, `hq-de-menu-${size}.png`), fullPage: false });
       await page.getByTestId('nav-stock').click();
       await page.getByTestId('stock-row').first().waitFor({ timeout: 60_000 });

@@ -127,7 +127,8 @@ export function PostingMap() {
         <h2 id="map-h">{t('title', { version: cur.version })}</h2>
         <p className="muted small">
           {t('savedBy', { who: cur.created_by, when: timeText(cur.created_at) })}
-          {cur.note ? ` — ${cur.note}` : ''}
+          {/* The note is what its author wrote (data), in whatever language they wrote it. */}
+          {cur.note ? <> — <span data-data>{cur.note}</span></> : null}
         </p>
         {cur.unmapped.length > 0 ? (
           <Notice kind="error" testId="map-unmapped">
