@@ -578,6 +578,11 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
   let entries: JournalEntry[];
   let movements: StockMovementDraft[];
   let original: JournalEntry | undefined;
+  // The review rules: a flagged event is applied as usual; its revenue waits in suspense.
+  // Read before the posting (a database error here is not the event's fault); the hold is built
+  // and checked with the event's own entries, so a bad one rejects the event (POSTING_FAILED).
+  const flag = await reviewFlag(tx, e, p.journal, p.reviewRules);
+  let hold: JournalEntry | null = null;
   try {
     const originalId = ctx.processor.originalEntryId(e);
     original = originalId ? (p.entryIds.get(originalId) ?? (await loadEntry(tx, originalId))) : undefined;
@@ -588,21 +593,20 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
     for (const entry of entries) {
       if (p.entryIds.has(entry.entry_id)) throw new Error(`ledger entry ${entry.entry_id} is posted twice in this batch`);
     }
+    if (flag) {
+      for (const entry of entries) {
+        hold = ctx.processor.holdForReview?.(entry, `${flag.rule}: ${flag.reason}`) ?? null;
+        if (hold) {
+          checkEntry(hold);
+          break;
+        }
+      }
+    }
   } catch (err) {
     await reject(tx, ctx, e, 'POSTING_FAILED', err instanceof Error ? err.message : String(err), out);
     return;
   }
-  // The review rules: a flagged event is applied as usual; its revenue waits in suspense.
-  const flag = await reviewFlag(tx, e, p.journal, p.reviewRules);
   if (flag) {
-    let hold: JournalEntry | null = null;
-    for (const entry of entries) {
-      hold = ctx.processor.holdForReview?.(entry, `${flag.rule}: ${flag.reason}`) ?? null;
-      if (hold) {
-        checkEntry(hold);
-        break;
-      }
-    }
     if (hold) entries = [...entries, hold];
     p.review.push({ event: e, flag, entry_id: hold?.adjusts ?? entries[0]?.entry_id ?? null, hold_entry_id: hold?.entry_id ?? null });
   }

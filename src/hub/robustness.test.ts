@@ -153,4 +153,35 @@ describe.each(testBackends())('ingest robustness on $name', (backend) => {
       await hub.close();
     }
   });
+
+  it('a review hold that fails the posting check rejects its event (POSTING_FAILED), not the batch', async () => {
+    await seedStore(t.db, 'R', { A: 100 });
+    await t.db.query(`UPDATE stores SET review_rules = $1 WHERE store_id = 'R'`, [JSON.stringify({ duplicate_sale: { window_seconds: 300 } })]);
+    const core = coreProcessor(defaultChart('us'));
+    const badHold: EventProcessor = {
+      ...core,
+      holdForReview(entry, why) {
+        const hold = core.holdForReview!(entry, why);
+        return hold && { ...hold, lines: hold.lines.slice(0, 1) }; // fails the posting check (one line)
+      },
+    };
+    const hub = await startTestHub(t.db, { processor: badHold });
+    const r = await enrollRegister(t.db, 'R', 'R-1');
+    try {
+      await r.connect(hub.url);
+      const first = r.sell([{ sku: 'A', units: 1, unit_price: 300 }]);
+      const twice = r.sell([{ sku: 'A', units: 1, unit_price: 300 }]); // the same basket: flagged duplicate_sale
+      const ack = await r.push([first, twice]);
+      expect(ack).toMatchObject({ ok: true, applied_through: 2 });
+      expect(ack.rejected).toEqual([expect.objectContaining({ seq: 2, code: 'POSTING_FAILED' })]);
+      // Refused by the posting check in the batch itself, not by the per-event retry's "database refused" fallback.
+      expect(ack.rejected[0].reason).toMatch(/:hold has fewer than two lines/);
+      expect(ack.rejected[0].reason).not.toMatch(/^database refused/);
+      const stored = await t.db.query<{ seq: number }>(`SELECT seq::int AS seq FROM journal_events WHERE terminal_id = 'R-1' ORDER BY seq`);
+      expect(stored.rows.map((x) => x.seq)).toEqual([1]);
+    } finally {
+      r.close();
+      await hub.close();
+    }
+  });
 });
