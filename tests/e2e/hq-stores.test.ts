@@ -127,8 +127,12 @@ describe('HQ console: stores and tax', { timeout: 120_000 }, () => {
     await added.getByTestId('tax-categories-input').fill('general');
     await form.getByTestId('tax-save').scrollIntoViewIfNeeded();
     await shot('03-tax-edit');
-    await form.getByTestId('tax-save').click();
+    const versions = async () => Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM store_tax_versions WHERE store_id = 'store-002'`)).rows[0]!.n);
+    const versionsBefore = await versions();
+    // A double click publishes one version: the button is disabled ("Saving…") while the first is on its way.
+    await form.getByTestId('tax-save').dblclick();
     await form.getByTestId('tax-msg').waitFor({ timeout: 30_000 });
+    expect(await versions()).toBe(versionsBefore + 1);
     expect(await form.getByTestId('tax-msg').textContent()).toContain('Saved');
     await form.getByTestId('tax-rate').filter({ hasText: '1.25 %' }).waitFor({ timeout: 30_000 });
     await waitFor(async () => (await sell()).taxes.includes('US-ME-HARBOUR@12500'), 30_000, 'the register to charge the new jurisdiction');
@@ -159,6 +163,8 @@ describe('HQ console: stores and tax', { timeout: 120_000 }, () => {
     await page.locator('h1').filter({ hasText: 'Filialen' }).waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="store-line"][data-store="store-002"]').getByTestId('store-edit').click();
     await page.getByTestId('store-form').filter({ hasText: 'Bonzeilen' }).waitFor({ timeout: 30_000 });
+    // Rates with the German decimal mark.
+    await page.getByTestId('tax-store-002').getByTestId('tax-rate').filter({ hasText: '1,25 %' }).waitFor({ timeout: 30_000 });
     await shot('05-german');
     await page.getByTestId('language').selectOption('en');
   });

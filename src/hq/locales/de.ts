@@ -46,7 +46,7 @@ export const de: Resources = {
     user: 'Benutzername', password: 'Passwort', submit: 'Anmelden', busy: 'Anmeldung…',
     hint: 'Benutzer legt Ihre Administration in der Konsole an (Benutzer) oder mit tillstream users add.',
   },
-  common: { refresh: 'Aktualisieren', from: 'Von', to: 'Bis', search: 'Suchen', close: 'Schließen', store: 'Filiale', allStores: 'Alle Filialen', save: 'Speichern', cancel: 'Abbrechen', change: 'Ändern', actions: 'Aktionen', none: '—', never: 'nie', of: '{{done}} von {{total}}' },
+  common: { refresh: 'Aktualisieren', from: 'Von', to: 'Bis', search: 'Suchen', close: 'Schließen', store: 'Filiale', allStores: 'Alle Filialen', save: 'Speichern', cancel: 'Abbrechen', change: 'Ändern', actions: 'Aktionen', saving: 'Speichert…', canceling: 'Storniert…', none: '—', never: 'nie', of: '{{done}} von {{total}}' },
   ago: { s: 'vor {{n}} s', min: 'vor {{n}} min', h: 'vor {{n}} h', d: 'vor {{n}} T' },
   type: { 'sale.completed': 'Verkauf', 'sale.refunded': 'Rückgabe', 'sale.post_voided': 'Nachstorno', 'sale.voided': 'Storniert', 'shift.opened': 'Schicht geöffnet', 'shift.closed': 'Schicht geschlossen' },
   dashboard: {

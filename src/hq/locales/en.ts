@@ -45,7 +45,7 @@ export const en = {
     user: 'User name', password: 'Password', submit: 'Sign in', busy: 'Signing in…',
     hint: 'Your administrator creates users in the console (Users) or with tillstream users add.',
   },
-  common: { refresh: 'Refresh', from: 'From', to: 'To', search: 'Search', close: 'Close', store: 'Store', allStores: 'All stores', save: 'Save', cancel: 'Cancel', change: 'Change', actions: 'Actions', none: '—', never: 'never', of: '{{done}} of {{total}}' },
+  common: { refresh: 'Refresh', from: 'From', to: 'To', search: 'Search', close: 'Close', store: 'Store', allStores: 'All stores', save: 'Save', cancel: 'Cancel', change: 'Change', actions: 'Actions', saving: 'Saving…', canceling: 'Cancelling…', none: '—', never: 'never', of: '{{done}} of {{total}}' },
   ago: { s: '{{n}} s ago', min: '{{n}} min ago', h: '{{n}} h ago', d: '{{n}} d ago' },
   type: { 'sale.completed': 'Sale', 'sale.refunded': 'Refund', 'sale.post_voided': 'Post-void', 'sale.voided': 'Voided', 'shift.opened': 'Shift opened', 'shift.closed': 'Shift closed' },
   dashboard: {

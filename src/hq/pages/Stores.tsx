@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, errorText, type StoreRow, type TerminalRow } from '../api';
+import { currentLocale } from '../i18n';
 import { Notice, PageHeader, timeText, useLoad, useSession } from '../ui';
 
 // The chain's stores: name, receipt lines, currency, time zone, groups, how far each store's
@@ -126,6 +127,9 @@ function StoreForm(props: { store: StoreRow | null; hasRegisters: boolean; onClo
   const [lines, setLines] = useState((s?.receipt_lines ?? []).join('\n'));
   const [zone, setZone] = useState(s?.time_zone ?? '');
   const [msg, setMsg] = useState<Msg>(null);
+  // One save at a time: a second click while the first is on its way does nothing.
+  const [busy, setBusy] = useState(false);
+  const inFlight = useRef(false);
   const zones = useMemo(timeZones, []);
   const top = useRef<HTMLFormElement>(null);
   useEffect(() => {
@@ -134,6 +138,9 @@ function StoreForm(props: { store: StoreRow | null; hasRegisters: boolean; onClo
   const bad = (f: string) => (msg?.kind === 'error' && msg.field !== undefined && (msg.field === f || msg.field.startsWith(`${f}.`)) ? true : undefined);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
     setMsg(null);
     const receipt_lines = lines.split('\n').map((l) => l.trim()).filter(Boolean);
     const groupList = groups.split(',').map((g) => g.trim()).filter(Boolean);
@@ -160,6 +167,9 @@ function StoreForm(props: { store: StoreRow | null; hasRegisters: boolean; onClo
       await props.onDone();
     } catch (err) {
       setMsg(msgOf(err));
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
     }
   };
   return (
@@ -218,8 +228,8 @@ function StoreForm(props: { store: StoreRow | null; hasRegisters: boolean; onClo
           {msg.text}
         </Notice>
       ) : null}
-      <button type="submit" className="btn btn-primary" data-testid="store-save">
-        {s ? t('stores.saveStore') : t('stores.create')}
+      <button type="submit" className="btn btn-primary" disabled={busy} aria-busy={busy} data-testid="store-save">
+        {busy ? t('common.saving') : s ? t('stores.saveStore') : t('stores.create')}
       </button>
     </form>
   );
@@ -260,6 +270,9 @@ function TaxTableView(props: { store: StoreRow; canEdit: boolean; scheduled: Sch
   const [draft, setDraft] = useState<DraftRate[]>([]);
   const [when, setWhen] = useState('');
   const [msg, setMsg] = useState<Msg>(null);
+  // One request at a time: a double click must not publish two tax versions.
+  const [busy, setBusy] = useState<'save' | number | null>(null);
+  const inFlight = useRef(false);
   const set = (i: number, patch: Partial<DraftRate>) => setDraft(draft.map((d, j) => (j === i ? { ...d, ...patch } : d)));
   const start = () => {
     setDraft(rates.map(toDraft));
@@ -271,6 +284,9 @@ function TaxTableView(props: { store: StoreRow; canEdit: boolean; scheduled: Sch
     const ppm = draft.map((d) => parseRate(d.rate));
     const bad = ppm.findIndex((x) => x === null);
     if (bad >= 0) return setMsg({ kind: 'error', text: t('stores.badRate', { text: draft[bad]!.rate }), field: `tax.rates.${bad}.rate_ppm` });
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy('save');
     try {
       const table = {
         ...s.tax,
@@ -286,15 +302,24 @@ function TaxTableView(props: { store: StoreRow; canEdit: boolean; scheduled: Sch
       await props.onSaved();
     } catch (err) {
       setMsg(msgOf(err));
+    } finally {
+      inFlight.current = false;
+      setBusy(null);
     }
   };
   const cancelScheduled = async (id: number) => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(id);
     try {
       await api.post(`/api/scheduled-changes/${id}/cancel`, {});
       setMsg({ kind: 'ok', text: t('stores.scheduleCanceled') });
       await props.onSaved();
     } catch (err) {
       setMsg(msgOf(err));
+    } finally {
+      inFlight.current = false;
+      setBusy(null);
     }
   };
   const badRow = (i: number, f: string) => (msg?.kind === 'error' && msg.field !== undefined && msg.field.startsWith(`tax.rates.${i}.${f}`) ? true : undefined);
@@ -380,8 +405,8 @@ function TaxTableView(props: { store: StoreRow; canEdit: boolean; scheduled: Sch
         <div key={c.change_id} className="row gap scheduled-tax" data-testid="tax-scheduled">
           <span>{t('stores.scheduledFor', { when: timeText(c.effective_at) })}</span>
           {props.canEdit ? (
-            <button type="button" className="btn btn-small" onClick={() => void cancelScheduled(c.change_id)} data-testid="tax-scheduled-cancel">
-              {t('common.cancel')}
+            <button type="button" className="btn btn-small" disabled={busy !== null} aria-busy={busy === c.change_id} onClick={() => void cancelScheduled(c.change_id)} data-testid="tax-scheduled-cancel">
+              {busy === c.change_id ? t('common.canceling') : t('common.cancel')}
             </button>
           ) : null}
         </div>
@@ -400,8 +425,8 @@ function TaxTableView(props: { store: StoreRow; canEdit: boolean; scheduled: Sch
             <span>{t('stores.takesEffect')}</span>
             <input type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} data-testid="tax-when" />
           </label>
-          <button type="submit" className="btn btn-primary" data-testid="tax-save">
-            {when ? t('stores.schedule') : t('stores.saveSend')}
+          <button type="submit" className="btn btn-primary" disabled={busy !== null} aria-busy={busy === 'save'} data-testid="tax-save">
+            {busy === 'save' ? t('common.saving') : when ? t('stores.schedule') : t('stores.saveSend')}
           </button>
           <button type="button" className="btn" onClick={() => setEditing(false)}>
             {t('common.cancel')}
@@ -421,9 +446,10 @@ export function parseRate(text: string): number | null {
   return ppm <= 1_000_000 ? ppm : null;
 }
 
-/** 88,750 ppm → "8.875 %" (exact: integer arithmetic on the ppm). */
-export function ratePercent(ppm: number): string {
+/** 88,750 ppm → "8.875 %" in English, "8,875 %" in German (exact: integer arithmetic on the ppm; the locale gives the decimal mark). */
+export function ratePercent(ppm: number, locale = currentLocale()): string {
   const whole = Math.floor(ppm / 10_000);
   const frac = String(ppm % 10_000).padStart(4, '0').replace(/0+$/, '');
-  return `${whole}${frac ? `.${frac}` : ''} %`;
+  const mark = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+  return `${whole}${frac ? `${mark}${frac}` : ''} %`;
 }
