@@ -82,6 +82,10 @@ export const de: Resources = {
     kind_connect: 'Verbunden', kind_hello: 'Begrüßung', kind_push: 'Senden', kind_ack: 'Bestätigung', kind_rejection: 'Abgelehnt', kind_disconnect: 'Getrennt', kind_error: 'Fehler',
     a_push: 'Nr. {{first}}–{{last}} · {{events}} Ereignisse · {{bytes}} Bytes · {{ms}} ms', a_ack: 'verbucht bis {{seq}}', a_hello: 'Stand des Hubs {{seq}} · {{detail}}',
   },
+  price: {
+    empty: 'kein Preis', negative: 'Ein Preis kann nicht negativ sein', ambiguous: '„{{text}}“ ist mehrdeutig: {{a}} oder {{b}} schreiben',
+    decimals: '„{{text}}“ hat {{n}} Nachkommastellen; {{currency}} hat {{exp}}', invalid: '„{{text}}“ ist kein Preis',
+  },
   paged: { loading: 'Lädt…', newer: '← Neuere', older: 'Ältere →', previous: '← Zurück', next: 'Weiter →', page: 'Seite {{page}}', pages: '{{label}}: Seiten' },
   sales: {
     title: 'Verkäufe', subtitle: 'Alle Verkäufe, Rückgaben und Nachstornos, die die Kassen gesendet haben. Rückgaben und Nachstornos sind negativ.', find: 'Verkäufe suchen', type: 'Art',

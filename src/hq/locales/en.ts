@@ -81,6 +81,10 @@ export const en = {
     kind_connect: 'connect', kind_hello: 'hello', kind_push: 'push', kind_ack: 'ack', kind_rejection: 'rejection', kind_disconnect: 'disconnect', kind_error: 'error',
     a_push: 'seq {{first}}–{{last}} · {{events}} events · {{bytes}} bytes · {{ms}} ms', a_ack: 'applied through {{seq}}', a_hello: "hub's mark {{seq}} · {{detail}}",
   },
+  price: {
+    empty: 'empty price', negative: 'a price cannot be negative', ambiguous: '"{{text}}" is ambiguous: write {{a}} or {{b}}',
+    decimals: '"{{text}}" has {{n}} decimals; {{currency}} has {{exp}}', invalid: '"{{text}}" is not a price',
+  },
   paged: { loading: 'Loading…', newer: '← Newer', older: 'Older →', previous: '← Previous', next: 'Next →', page: 'Page {{page}}', pages: '{{label}}: pages' },
   sales: {
     title: 'Sales', subtitle: 'Every sale, refund and post-void the registers have sent. Refunds and post-voids are negative.', find: 'Find sales', type: 'Type',

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import i18next from 'i18next';
 import { errorText } from '../api';
 import { currentLocale } from '../i18n';
-import { fmt, parsePrice } from '../money';
+import { fmt, parsePrice, priceProblem } from '../money';
 import { PagedTable, usePaged, type Column } from '../paged';
 import { Empty, Notice, PageHeader, storeName, timeText, useLoad, useSession } from '../ui';
 
@@ -145,7 +145,7 @@ function AdjustForm(props: { kind: 'points' | 'gift_card'; path: string; currenc
       n = Number(amount);
     } else {
       const p = parsePrice(amount, props.currency ?? 'USD');
-      if (!p.ok || p.amount === 0) return setBad(p.ok ? t('loyalty.badAmount') : p.reason);
+      if (!p.ok || p.amount === 0) return setBad(p.ok ? t('loyalty.badAmount') : priceProblem(p));
       n = p.amount;
     }
     if (!reason.trim()) return setBad(t('loyalty.needReason'));
@@ -160,6 +160,7 @@ function AdjustForm(props: { kind: 'points' | 'gift_card'; path: string; currenc
       setMsg({ kind: 'ok', text: t('loyalty.adjusted', { amount: signed(r.amount, shown), balance: bal }) });
       setAmount('');
       setReason('');
+      setDirection('add'); // the next adjustment starts from "add" again, not a leftover "take off"
       setKey(newKey());
       props.onDone(r.balance);
     } catch (err) {

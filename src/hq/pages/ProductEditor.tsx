@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isValidGtin } from '../../core/barcode';
 import { ApiError, errorText, type ChangeReply, type ProductRow, type StoreRow } from '../api';
-import { fmt, parsePrice, toInput } from '../money';
+import { fmt, parsePrice, priceProblem, toInput } from '../money';
 import { Notice, useSession } from '../ui';
 
 // One product edited from the console: name, category, tax category, barcodes (each checked
@@ -95,7 +95,7 @@ export function ProductEditor(props: { product: ProductRow; currency: string; on
     e.preventDefault();
     setMsg(null);
     if (badCode) return setMsg({ kind: 'error', text: t('product.badBarcode', { code: badCode }), field: 'gtins' });
-    if (price && !price.ok) return setMsg({ kind: 'error', text: price.reason, field: 'price' });
+    if (price && !price.ok) return setMsg({ kind: 'error', text: priceProblem(price), field: 'price' });
     const body: Record<string, unknown> = { expected_version: p.version };
     if (name.trim() !== p.name) body.name = name.trim();
     if (category.trim() !== p.category) body.category = category.trim();
@@ -158,7 +158,7 @@ export function ProductEditor(props: { product: ProductRow; currency: string; on
         <span>{t('product.newPrice', { currency: props.currency })}</span>
         <input inputMode="decimal" value={priceText} onChange={(e) => setPriceText(e.target.value)} placeholder={p.price ? toInput(p.price.amount, props.currency) : ''} aria-invalid={price && !price.ok ? true : bad('price')} data-testid="product-price-input" />
       </label>
-      {price ? <div className="muted small">{price.ok ? `= ${fmt(price.amount, props.currency)}` : price.reason}</div> : null}
+      {price ? <div className="muted small">{price.ok ? `= ${fmt(price.amount, props.currency)}` : priceProblem(price)}</div> : null}
       {price?.ok ? <TargetPicker value={target} onChange={setTarget} name="product-target" /> : null}
       {msg ? (
         <Notice kind={msg.kind} testId="product-msg">

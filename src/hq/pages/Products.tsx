@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { errorText, type ChangeReply, type ProductRow } from '../api';
 import { parsePriceBook, type PriceBookParse } from '../csv';
-import { fmt, parsePrice, toInput } from '../money';
+import { fmt, parsePrice, priceProblem, toInput } from '../money';
 import i18next from 'i18next';
 import { currentLocale } from '../i18n';
 import { PagedTable, usePaged } from '../paged';
@@ -182,7 +182,7 @@ function PriceEditor(props: { product: ProductRow; store: string; currency: stri
   const parsed = parsePrice(text, props.currency);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!parsed.ok) return setError(parsed.reason);
+    if (!parsed.ok) return setError(priceProblem(parsed));
     setBusy(true);
     try {
       props.onDone(await api.post<ChangeReply>('/api/prices', { target: toTarget(pick), prices: [{ sku: props.product.sku, amount: parsed.amount }], effective_at: effectiveAt(when) }));
@@ -199,7 +199,7 @@ function PriceEditor(props: { product: ProductRow; store: string; currency: stri
         <input inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} autoFocus aria-invalid={!parsed.ok} data-testid="price-input" />
       </label>
       <div className="muted small" aria-live="polite">
-        {parsed.ok ? `= ${fmt(parsed.amount, props.currency)}` : parsed.reason}
+        {parsed.ok ? `= ${fmt(parsed.amount, props.currency)}` : priceProblem(parsed)}
       </div>
       <TargetPicker value={pick} onChange={setPick} name="price-target" />
       <label className="field">
