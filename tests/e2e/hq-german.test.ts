@@ -59,13 +59,16 @@ function englishCatalog(): RegExp[] {
 interface Found {
   text: string;
   chrome: boolean;
+  /** Marked `data-data` by the page: words the hub or a person wrote, shown as they are. */
+  marked: boolean;
   where: string;
 }
 
 /** Visible text nodes and the placeholders and accessible names of visible elements. */
 async function visibleTexts(page: Page): Promise<Found[]> {
   return page.evaluate(() => {
-    const out: Array<{ text: string; chrome: boolean; where: string }> = [];
+    const out: Array<{ text: string; chrome: boolean; marked: boolean; where: string }> = [];
+    const marked = (el: Element) => Boolean(el.closest('[data-data]'));
     const visible = (el: Element) => (el as HTMLElement).checkVisibility?.({ checkVisibilityCSS: true }) ?? true;
     // Data, not the console's words: table cells, definitions, codes, store and product names in options.
     const isData = (el: Element) => Boolean(el.closest('td, dd, code, pre, .mono, .mono-ish, textarea, [data-data], .brand, option, .acct, .code'));
@@ -74,13 +77,13 @@ async function visibleTexts(page: Page): Promise<Found[]> {
       const el = n.parentElement;
       const text = (n.textContent ?? '').replace(/\s+/g, ' ').trim();
       if (!el || !text || el.closest('script, style') || !visible(el)) continue;
-      out.push({ text, chrome: !isData(el), where: el.tagName.toLowerCase() });
+      out.push({ text, chrome: !isData(el), marked: marked(el), where: el.tagName.toLowerCase() });
     }
     for (const el of Array.from(document.body.querySelectorAll('[placeholder], [aria-label], [alt]'))) {
       if (!visible(el) && !el.classList.contains('sr-only') && el.getAttribute('role') !== 'progressbar') continue;
       for (const a of ['placeholder', 'aria-label', 'alt']) {
         const v = el.getAttribute(a)?.trim();
-        if (v) out.push({ text: v, chrome: !isData(el), where: `${el.tagName.toLowerCase()}[${a}]` });
+        if (v) out.push({ text: v, chrome: !isData(el), marked: marked(el), where: `${el.tagName.toLowerCase()}[${a}]` });
       }
     }
     return out;
@@ -92,7 +95,7 @@ function englishLeft(found: Found[], catalog: RegExp[]): string[] {
   const bad = new Set<string>();
   for (const f of found) {
     // A placeholder may show the format it wants ("T01", "-12.50"): those hold no words.
-    if (catalog.some((re) => re.test(f.text))) bad.add(`${f.where}: "${f.text}" (English catalog)`);
+    if (!f.marked && catalog.some((re) => re.test(f.text))) bad.add(`${f.where}: "${f.text}" (English catalog)`);
     else if (f.chrome && words.test(f.text)) bad.add(`${f.where}: "${f.text}" (English word "${words.exec(f.text)![2]}")`);
   }
   return [...bad];

@@ -106,7 +106,8 @@ export function Integrity() {
   const auditColumns: Array<Column<AuditRow>> = [
     { header: t('integrity.when'), cell: (r) => timeText(r.at) },
     { header: t('integrity.what'), cell: (r) => <span className={`tag tag-audit-${r.kind}`}>{t(`integrity.kind_${r.kind}`, { defaultValue: r.kind })}</span> },
-    { header: t('integrity.detail'), cell: (r) => <span className="small">{auditText(r, t, count)}</span> },
+    // Connects, errors and rejections show the hub's own words (details, codes): data, not the console's.
+    { header: t('integrity.detail'), cell: (r) => <span className="small" data-data={['push', 'ack', 'hello'].includes(r.kind) ? undefined : ''}>{auditText(r, t, count)}</span> },
   ];
   return (
     <>
