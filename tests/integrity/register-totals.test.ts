@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
-import { randomSchema, testBackends } from '../../src/hub/testing/test-db';
+import { scratchDb, testBackends } from '../../src/hub/testing/test-db';
 import { ADMIN_TOKEN, api, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 import { SyncClient, journalTotalsReport, openJournal, type Journal } from '../../src/sync';
 import { openShift } from '../../src/core/shift';
@@ -26,16 +24,10 @@ const STORE = 'TOT';
 const TERMINALS = ['TOT-1', 'TOT-2', 'TOT-3'];
 
 describe.each(testBackends())('register totals vs hub on $name', (backend) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-totals-'));
-  const schema = randomSchema();
-  const dbOpts = backend.databaseUrl ? { databaseUrl: backend.databaseUrl, schema } : { dataDir: path.join(dir, 'pgdata'), schema };
+  const scratch = scratchDb(backend, 'totals');
+  const { dir, dbOpts } = scratch;
   afterAll(async () => {
-    if (backend.databaseUrl) {
-      const db = await openDb(dbOpts);
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.dispose();
   });
 
   it('alerts within a minute with both figures when one register under-reports; clears when corrected', { timeout: 240_000 }, async () => {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
-import { randomSchema, testBackends } from '../../src/hub/testing/test-db';
+import { scratchDb, testBackends } from '../../src/hub/testing/test-db';
 import { api, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 import { SyncClient, openJournal } from '../../src/sync';
 import { defaultChart } from '../../src/core/ledger/default-charts';
@@ -35,16 +34,10 @@ async function balanceOf(db: Db, account: string): Promise<number> {
 }
 
 describe.each(testBackends())('review queue on $name', (backend) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-review-'));
-  const schema = randomSchema();
-  const dbOpts = backend.databaseUrl ? { databaseUrl: backend.databaseUrl, schema } : { dataDir: path.join(dir, 'pgdata'), schema };
+  const scratch = scratchDb(backend, 'review');
+  const { dir, dbOpts } = scratch;
   afterAll(async () => {
-    if (backend.databaseUrl) {
-      const db = await openDb(dbOpts);
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.dispose();
   });
 
   it('flags a duplicate-looking sale and a voided card sale, holds their revenue in suspense, clears with a linked adjusting entry', { timeout: 240_000 }, async () => {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/hub/db/db';
 import { migrate } from '../../src/hub/db/migrate';
-import { randomSchema, testBackends } from '../../src/hub/testing/test-db';
+import { scratchDb, testBackends } from '../../src/hub/testing/test-db';
 import { api, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 import { SyncClient, openJournal } from '../../src/sync';
 import { trialBalance } from '../../src/hub/ledger-queries';
@@ -55,16 +54,10 @@ function refund(at: string, cashier: string): SaleRefundedPayload {
 }
 
 describe.each(testBackends())('review rules (unresolved card, counts per shift, price override) on $name', (backend) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tillstream-review-rules-'));
-  const schema = randomSchema();
-  const dbOpts = backend.databaseUrl ? { databaseUrl: backend.databaseUrl, schema } : { dataDir: path.join(dir, 'pgdata'), schema };
+  const scratch = scratchDb(backend, 'review-rules');
+  const { dir, dbOpts } = scratch;
   afterAll(async () => {
-    if (backend.databaseUrl) {
-      const db = await openDb(dbOpts);
-      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.dispose();
   });
 
   it('flags the event that trips each rule and not the normal ones, holds revenue in suspense, clears', { timeout: 240_000 }, async () => {
