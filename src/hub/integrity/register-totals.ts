@@ -65,17 +65,48 @@ export async function hubShiftTotals(db: Queryable, terminalId: string, shiftId:
 
 const figures = (t: ShiftTotals | null): string => (t === null ? 'no such shift' : `${t.sales_count} sales, gross ${t.gross_sales}, net ${t.net_sales}`);
 
-/** Checks one report in one transaction; the caller publishes the alerts after commit. */
+/**
+ * Register-totals rows kept per terminal: one a shift, so this is months of shifts. A report
+ * may name any shift id (an unknown one is a discrepancy, not an error), so without a cap a
+ * register could grow the table without end; the oldest rows go first.
+ */
+export const MAX_TOTALS_ROWS_PER_TERMINAL = 200;
+
+/**
+ * Checks one report; the caller publishes the alerts after commit.
+ *
+ * The hub's fold of the shift runs before the transaction and takes no lock: once the hub's
+ * mark is at or past the report's seq, the events it folds are stored and never change, so
+ * the fold cannot go stale. Holding the terminal's row while folding a long shift (up to
+ * MAX_EVENTS_PER_SHIFT events) would stall that register's ingest, which locks the same row.
+ * Reports of one terminal are serialised by a transaction-level advisory lock instead.
+ */
 export async function checkTotalsReport(db: Db, who: { terminal_id: string; store_id: string }, report: TotalsReport): Promise<TotalsVerdict> {
+  const mark = await db.query<{ applied_through: string }>(`SELECT applied_through FROM terminals WHERE terminal_id = $1`, [who.terminal_id]);
+  const appliedThrough = Number(mark.rows[0]?.applied_through ?? 0);
+  const ahead = report.through_seq > appliedThrough;
+  let status: TotalsReportAck['status'] = 'pending';
+  let hub: { totals: ShiftTotals; currency: string } | null = null;
+  let differences: string[] = [];
+  if (!ahead) {
+    const h = await db.query<{ hash: string }>(`SELECT hash FROM journal_events WHERE terminal_id = $1 AND seq = $2`, [who.terminal_id, report.through_seq]);
+    // A rejected head event is not in journal_events; any other hash is another chain.
+    if (h.rows[0] && h.rows[0].hash !== report.head_hash) {
+      throw new TotalsConflictError(`totals.report: the hub's event ${report.through_seq} of ${who.terminal_id} hashes to ${h.rows[0].hash}, the report says ${report.head_hash}`);
+    }
+    hub = await hubShiftTotals(db, who.terminal_id, report.shift_id, report.through_seq);
+    differences = hub === null ? ['shift'] : totalsDifferences(report.totals, hub.totals);
+    if (hub !== null && hub.currency !== report.currency) differences.unshift('currency');
+    status = differences.length === 0 ? 'agree' : 'differ';
+  }
+
   return db.transaction(async (tx) => {
-    const t = await tx.query<{ applied_through: string }>(`SELECT applied_through FROM terminals WHERE terminal_id = $1 FOR UPDATE`, [who.terminal_id]);
-    const appliedThrough = Number(t.rows[0]?.applied_through ?? 0);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('register_totals:' || $1))`, [who.terminal_id]);
     const prev = await tx.query<{ ahead_since: Date | null; ahead_mark: string | null }>(
       `SELECT ahead_since, ahead_mark FROM register_totals WHERE terminal_id = $1 AND shift_id = $2`,
       [who.terminal_id, report.shift_id],
     );
     const alerts: Alert[] = [];
-    const ahead = report.through_seq > appliedThrough;
     let aheadSince: Date | null = null;
     let aheadMark: number | null = null;
     if (ahead) {
@@ -99,19 +130,7 @@ export async function checkTotalsReport(db: Db, who: { terminal_id: string; stor
       alerts.push(...(await clear(tx, stuckCause, { applied_through: appliedThrough })));
     }
 
-    let status: TotalsReportAck['status'] = 'pending';
-    let hub: { totals: ShiftTotals; currency: string } | null = null;
-    let differences: string[] = [];
     if (!ahead) {
-      const h = await tx.query<{ hash: string }>(`SELECT hash FROM journal_events WHERE terminal_id = $1 AND seq = $2`, [who.terminal_id, report.through_seq]);
-      // A rejected head event is not in journal_events; any other hash is another chain.
-      if (h.rows[0] && h.rows[0].hash !== report.head_hash) {
-        throw new TotalsConflictError(`totals.report: the hub's event ${report.through_seq} of ${who.terminal_id} hashes to ${h.rows[0].hash}, the report says ${report.head_hash}`);
-      }
-      hub = await hubShiftTotals(tx, who.terminal_id, report.shift_id, report.through_seq);
-      differences = hub === null ? ['shift'] : totalsDifferences(report.totals, hub.totals);
-      if (hub !== null && hub.currency !== report.currency) differences.unshift('currency');
-      status = differences.length === 0 ? 'agree' : 'differ';
       const cause = `totals_discrepancy:${who.terminal_id}:${report.shift_id}`;
       if (status === 'differ') {
         const data = {
@@ -142,6 +161,11 @@ export async function checkTotalsReport(db: Db, who: { terminal_id: string; stor
          status = EXCLUDED.status, differences = EXCLUDED.differences, reported_at = now(),
          checked_at = COALESCE(EXCLUDED.checked_at, register_totals.checked_at), ahead_since = EXCLUDED.ahead_since, ahead_mark = EXCLUDED.ahead_mark`,
       [who.terminal_id, report.shift_id, who.store_id, report.currency, report.through_seq, JSON.stringify(report.totals), hub ? JSON.stringify(hub.totals) : null, status, JSON.stringify(differences), aheadSince, aheadMark],
+    );
+    await tx.query(
+      `DELETE FROM register_totals WHERE terminal_id = $1 AND shift_id IN (
+         SELECT shift_id FROM register_totals WHERE terminal_id = $1 ORDER BY reported_at DESC, shift_id DESC OFFSET $2)`,
+      [who.terminal_id, MAX_TOTALS_ROWS_PER_TERMINAL],
     );
     return { ack: { ok: true, status, applied_through: appliedThrough, hub_totals: hub?.totals ?? null }, alerts };
   });
