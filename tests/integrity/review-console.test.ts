@@ -91,6 +91,9 @@ describe.skipIf(!findChromium().path)('review queue in the HQ console', () => {
     await page.locator('[data-testid="review-row"][data-status="cleared"]').waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid="review-row"][data-status="cleared"]').textContent()).toMatch(/released: hq-anna, .*checked the camera/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'hq-review-cleared-1366.png') });
+    // German keeps a rule's nouns capitalised inside the counts sentence.
+    await page.getByTestId('language').selectOption('de');
+    await expect.poll(() => page.getByTestId('review-counts').textContent(), { timeout: 30_000 }).toContain('2 offen (Kartenverkauf storniert: 1, Viele Schubladenöffnungen in einer Schicht: 1) · 1 freigegeben');
     await page.close();
 
     const items = await api(hub, 'GET', `/api/review?store_id=${STORE}&status=all`);

@@ -41,7 +41,9 @@ interface Counts {
 
 export function Review() {
   const { api, stores, me } = useSession();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  // Mid-sentence, English lowercases a rule's name; German keeps its nouns capitalised.
+  const inSentence = (label: string): string => (i18n.language.startsWith('en') ? label.toLowerCase() : label);
   const ruleLabel = (r: string): string => ((RULES as readonly string[]).includes(r) ? t(`review.rule_${r}`) : r);
   const [store, setStore] = useState('');
   const [rule, setRule] = useState<Rule | ''>('');
@@ -158,7 +160,7 @@ export function Review() {
             <span className="muted" data-testid="review-counts">
               {t('review.counts', {
                 open: counts.open,
-                byRule: counts.open > 0 ? ` (${RULES.filter((r) => counts.open_by_rule[r]).map((r) => `${ruleLabel(r).toLowerCase()}: ${counts.open_by_rule[r]}`).join(', ')})` : '',
+                byRule: counts.open > 0 ? ` (${RULES.filter((r) => counts.open_by_rule[r]).map((r) => `${inSentence(ruleLabel(r))}: ${counts.open_by_rule[r]}`).join(', ')})` : '',
                 cleared: counts.cleared,
               })}
             </span>
