@@ -153,8 +153,8 @@ describe.each(testBackends())('HQ API with real registers on $name', (backend) =
     expect((await api(hub, 'POST', '/api/scheduled-changes/999999/cancel', {})).status).toBe(404);
   });
 
-  it('transfers stock between stores in one step, refuses more than the source has', async () => {
-    const r = await api(hub, 'POST', '/api/stock/transfers', { from_store: 'N1', to_store: 'N2', items: [{ sku: 'MILK', quantity: { units: 3, scale: 0 } }], note: 'rebalance' });
+  it('transfers stock between stores in one step (receive: true), refuses more than the source has', async () => {
+    const r = await api(hub, 'POST', '/api/stock/transfers', { from_store: 'N1', to_store: 'N2', items: [{ sku: 'MILK', quantity: { units: 3, scale: 0 } }], note: 'rebalance', receive: true });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body.changes.map((c: { store_id: string }) => c.store_id)).toEqual(['N1', 'N2']);
     const level = async (s: string) => (await api(hub, 'GET', `/api/stock?store_id=${s}&q=MILK`)).body.stock[0].on_hand_decimal;

@@ -189,7 +189,7 @@ export const MSG = {
 } as const;
 
 export const alertSchema = z.object({
-  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open', 'card_negative', 'reservation_expired', 'signature_refused', 'totals_discrepancy', 'sync_stuck']),
+  kind: z.enum(['oversell', 'event_rejected', 'duplicate_event_conflict', 'price_changed', 'alert_flood', 'auth_lockout', 'channel', 'payment_unresolved', 'payment_resolved', 'drawer_left_open', 'card_negative', 'reservation_expired', 'signature_refused', 'totals_discrepancy', 'sync_stuck', 'transfer_short']),
   store_id: storeIdSchema,
   terminal_id: terminalIdSchema.optional(),
   message: z.string(),

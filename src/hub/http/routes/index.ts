@@ -9,6 +9,7 @@ import { userRoutes } from './users';
 import { credentialRoutes } from './credentials';
 import { hqChangeRoutes } from './hq-changes';
 import { stockRoutes } from './stock';
+import { transferRoutes } from './transfers';
 import { eventRoutes } from './events';
 import { ledgerRoutes } from './ledger';
 import { schemaRoutes } from './schemas';
@@ -38,6 +39,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   credentialRoutes,
   hqChangeRoutes,
   stockRoutes,
+  transferRoutes,
   eventRoutes,
   ledgerRoutes,
   schemaRoutes,

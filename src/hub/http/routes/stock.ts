@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { RouteModule } from '../app';
-import { adjustStock, stockAdjustmentSchema, stockTransferSchema, transferStock } from '../../stock';
+import { adjustStock, stockAdjustmentSchema } from '../../stock';
 import { decimalToQty } from '../../quantity';
 import { publishChanges } from '../../socket';
 import { allowedStore, storeScope, userOf } from '../auth';
 import { errorBodySchema } from '../errors';
-import { jsonObject, storeIdQuery, toIso } from '../schemas';
+import { storeIdQuery, toIso } from '../schemas';
 import { checkRange, keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
 
 const qty = z.object({ units: z.number(), scale: z.number() });
@@ -18,6 +18,8 @@ const stockRow = z.object({
   price: z.number().nullable().describe('the store’s price in minor units'),
   currency: z.string().nullable(),
   value: z.number().nullable().describe('on hand × price, minor units rounded half away from zero (negative when oversold)'),
+  in_transit_in: z.string().describe('decimal: shipped to this store by transfers still in transit ("0": none)'),
+  in_transit_out: z.string().describe('decimal: shipped from this store by transfers still in transit ("0": none)'),
 });
 const movementRow = z.object({
   movement_id: z.number(),
@@ -25,7 +27,7 @@ const movementRow = z.object({
   sku: z.string(),
   name: z.string().nullable(),
   quantity_decimal: z.string().describe('signed: out of the store negative'),
-  reason: z.string().describe('sale, refund, post_void, opening, delivery, count, adjustment, shrinkage, transfer_out, transfer_in …'),
+  reason: z.string().describe('sale, refund, post_void, opening, delivery, count, adjustment, shrinkage, transfer_out, transfer_in, transfer_loss, transfer_cancel …'),
   event_id: z.string().nullable().describe('the journal event that caused it (sales, returns)'),
   transfer_id: z.number().nullable(),
   created_at: z.string(),
@@ -49,77 +51,6 @@ export const stockRoutes: RouteModule = (app, deps) => {
       const change = await deps.track(deps.db.transaction((tx) => adjustStock(tx, req.body)));
       publishChanges(deps.io, [change]);
       return reply.status(201).send({ cursor: change.cursor });
-    },
-  });
-
-  app.post('/api/stock/transfers', {
-    config: { auth: 'user' },
-    schema: {
-      tags: ['stock'],
-      summary: 'Transfer stock between stores: out of one, into the other, in one transaction (409 CONFLICT when the source has less); both stores get a stock change',
-      security: [{ bearer: [] }],
-      body: stockTransferSchema,
-      response: {
-        201: z.object({ transfer_id: z.number(), changes: z.array(z.object({ store_id: z.string(), cursor: z.number(), kind: z.string() })) }),
-        400: errorBodySchema,
-        403: errorBodySchema,
-        404: errorBodySchema,
-        409: errorBodySchema,
-      },
-    },
-    handler: async (req, reply) => {
-      const u = userOf(req);
-      allowedStore(u, req.body.from_store, 'from_store');
-      allowedStore(u, req.body.to_store, 'to_store');
-      const r = await deps.track(deps.db.transaction((tx) => transferStock(tx, req.body, u.user_id)));
-      publishChanges(deps.io, r.changes);
-      return reply.status(201).send({ transfer_id: r.transfer_id, changes: r.changes.map((c) => ({ store_id: c.store_id, cursor: c.cursor, kind: c.kind })) });
-    },
-  });
-
-  const trKs = keyset('stock-transfers', [{ sql: 'transfer_id', type: 'bigint' }], 'desc');
-  app.get('/api/stock/transfers', {
-    config: { auth: 'user' },
-    schema: {
-      tags: ['stock'],
-      summary: 'Stock transfers, newest first; paged, filtered by store (either end) and time',
-      security: [{ bearer: [] }],
-      querystring: z.object({ ...pageQuery(), store_id: listFilters.store_id, from: listFilters.from, to: listFilters.to }).strict(),
-      response: {
-        200: pageReply('transfers', z.object({ transfer_id: z.number(), from_store: z.string(), to_store: z.string(), items: z.array(jsonObject), note: z.string(), created_by: z.string().nullable(), created_at: z.string() })),
-        400: errorBodySchema,
-        403: errorBodySchema,
-      },
-    },
-    handler: async (req) => {
-      const qs = req.query;
-      checkRange(qs.from, qs.to);
-      const stores = storeScope(userOf(req), qs.store_id);
-      const q = new SqlParams();
-      const where = [
-        stores === null ? 'TRUE' : `(from_store = ANY(${q.p(stores)}::text[]) OR to_store = ANY($${q.values.length}::text[]))`,
-        qs.from ? `created_at >= ${q.p(qs.from)}::timestamptz` : 'TRUE',
-        qs.to ? `created_at < ${q.p(qs.to)}::timestamptz` : 'TRUE',
-        trKs.after(q, qs.cursor),
-      ];
-      const { rows } = await deps.db.query<Record<string, unknown>>(
-        `SELECT transfer_id::text AS transfer_id, from_store, to_store, items, note, created_by, created_at, ${trKs.select}
-           FROM stock_transfers WHERE ${where.join(' AND ')} ORDER BY ${trKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
-        q.values,
-      );
-      const page = trKs.page(rows, qs.limit);
-      return {
-        transfers: page.rows.map((r) => ({
-          transfer_id: Number(r.transfer_id),
-          from_store: String(r.from_store),
-          to_store: String(r.to_store),
-          items: r.items as Array<Record<string, unknown>>,
-          note: String(r.note),
-          created_by: (r.created_by as string | null) ?? null,
-          created_at: toIso(r.created_at)!,
-        })),
-        next_cursor: page.next_cursor,
-      };
     },
   });
 
@@ -151,8 +82,13 @@ export const stockRoutes: RouteModule = (app, deps) => {
       if (qs.negative === 'true') where.push('l.on_hand < 0');
       const { rows } = await deps.db.query<Record<string, unknown>>(
         `SELECT l.sku, l.on_hand::text AS on_hand, p.data->>'name' AS name, p.data->>'category' AS category, pr.amount::text AS price, pr.currency,
-                round(l.on_hand * pr.amount)::text AS value, ${stockKs.select}
+                round(l.on_hand * pr.amount)::text AS value, coalesce(tr.incoming, 0)::text AS in_transit_in, coalesce(tr.outgoing, 0)::text AS in_transit_out, ${stockKs.select}
            FROM stock_levels l
+           LEFT JOIN LATERAL (
+             -- the store's open transfers only (partial indexes on either end)
+             SELECT sum(tl.shipped) FILTER (WHERE t.to_store = l.store_id) AS incoming, sum(tl.shipped) FILTER (WHERE t.from_store = l.store_id) AS outgoing
+               FROM stock_transfers t JOIN stock_transfer_lines tl ON tl.transfer_id = t.transfer_id AND tl.sku = l.sku
+              WHERE t.state = 'in_transit' AND (t.to_store = l.store_id OR t.from_store = l.store_id)) tr ON TRUE
            LEFT JOIN products p ON p.sku = l.sku
            LEFT JOIN prices pr ON pr.store_id = l.store_id AND pr.sku = l.sku
           WHERE ${where.join(' AND ')} ORDER BY ${stockKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
@@ -170,6 +106,8 @@ export const stockRoutes: RouteModule = (app, deps) => {
           price: r.price === null ? null : Number(r.price),
           currency: (r.currency as string | null) ?? null,
           value: r.value === null ? null : Number(r.value),
+          in_transit_in: trimDecimal(String(r.in_transit_in)),
+          in_transit_out: trimDecimal(String(r.in_transit_out)),
         })),
         next_cursor: page.next_cursor,
       };
@@ -232,3 +170,5 @@ export const stockRoutes: RouteModule = (app, deps) => {
     },
   });
 };
+
+const trimDecimal = (d: string) => (d.includes('.') ? d.replace(/\.?0+$/, '') : d);
