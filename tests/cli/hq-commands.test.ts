@@ -80,6 +80,37 @@ describe('HQ commands against a running hub', { timeout: 240_000 }, () => {
     expect([await level('S1'), await level('S2')]).toEqual([6, 4]);
   });
 
+  it('stock transfer ship, list, receive (short), retry with the key, cancel', async () => {
+    const env = { TILLSTREAM_TOKEN: ADMIN_TOKEN, TILLSTREAM_HUB_URL: hub.url };
+    const level = async (s: string) => Number((await api(hub, 'GET', `/api/stock?store_id=${s}`)).body.stock.find((x: { sku: string }) => x.sku === 'MILK')?.on_hand_decimal ?? 0);
+    const [a0, b0] = [await level('S1'), await level('S2')];
+    const shipped = await cli(['stock', 'transfer', 'ship', '--from', 'S1', '--to', 'S2', '--item', 'MILK=3', '--note', 'van', '--key', 'cli-ship-0001'], env);
+    expect(shipped.code, shipped.err).toBe(0);
+    const id = Number(/^Transfer (\d+) {2}S1 -> S2 {2}in_transit/.exec(shipped.out)?.[1]);
+    expect(id).toBeGreaterThan(0);
+    expect(shipped.out).toMatch(/MILK {2}shipped 3\nkey cli-ship-0001/);
+    expect([await level('S1'), await level('S2')]).toEqual([a0 - 3, b0]);
+    const again = await cli(['stock', 'transfer', 'ship', '--from', 'S1', '--to', 'S2', '--item', 'MILK=3', '--key', 'cli-ship-0001'], env);
+    expect(again.out).toMatch(/^Already done under this key/);
+    expect(await level('S1')).toBe(a0 - 3);
+    const open = await cli(['stock', 'transfer', 'list', '--store', 'S2', '--direction', 'in', '--state', 'open'], env);
+    expect(open.code, open.err).toBe(0);
+    expect(open.out).toMatch(new RegExp(`^Transfer ${id} {2}S1 -> S2 {2}in_transit[^\n]*"van"\n {2}MILK {2}shipped 3\n1 transfer\\(s\\)\n$`));
+    const over = await cli(['stock', 'transfer', 'receive', String(id), '--item', 'MILK=4'], env);
+    expect(over.err).toMatch(/400 OVER_RECEIVED/);
+    const got = await cli(['stock', 'transfer', 'receive', String(id), '--item', 'MILK=2', '--note', 'one broken', '--json'], env);
+    expect(got.code, got.err).toBe(0);
+    expect(JSON.parse(got.out)).toMatchObject({ state: 'received_short', transfer: { lines: [{ sku: 'MILK', shipped: '3', received: '2', short: '1' }] } });
+    expect([await level('S1'), await level('S2')]).toEqual([a0 - 3, b0 + 2]);
+    expect((await cli(['stock', 'transfer', 'receive', String(id)], env)).err).toMatch(/409 ALREADY_RECEIVED/);
+    const second = Number(/^Transfer (\d+)/.exec((await cli(['stock', 'transfer', 'ship', '--from', 'S1', '--to', 'S2', '--item', 'MILK=1'], env)).out)?.[1]);
+    const cancelled = await cli(['stock', 'transfer', 'cancel', String(second), '--note', 'not needed'], env);
+    expect(cancelled.code, cancelled.err).toBe(0);
+    expect(cancelled.out).toMatch(new RegExp(`^Transfer ${second} {2}S1 -> S2 {2}cancelled`));
+    expect(await level('S1')).toBe(a0 - 3);
+    expect((await cli(['stock', 'transfer', 'cancel', 'x'], env)).err).toMatch(/transfer id/);
+  });
+
   it('terminals list shows every register with its status', async () => {
     const r = await cli(['terminals', 'list', '--hub-url', hub.url, '--token', ADMIN_TOKEN]);
     expect(r.code, r.err).toBe(0);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { registerTransfers } from './stock-transfers';
 
 // HQ's scripting commands: they talk to a running hub's HTTP API with an API token (the same
 // routes the HQ console uses), so they work while the hub runs, on PGlite too.
 //   tillstream prices import <csv> --stores A,B [--apply]
-//   tillstream stock transfer --from A --to B --item SKU=QTY …
+//   tillstream stock transfer [ship|receive|cancel|list] … (stock-transfers.ts)
 //   tillstream terminals list [--store A] [--status online]
 
 export interface HubOpts {
@@ -84,20 +85,7 @@ export function register(program: Command): void {
     });
 
   const stock = program.command('stock').description('Stock on a running hub (HTTP API)');
-  withHub(stock.command('transfer').description('Move stock from one store to another (out of one, into the other, in one transaction)'))
-    .requiredOption('--from <store>', 'source store')
-    .requiredOption('--to <store>', 'destination store')
-    .requiredOption('--item <sku=qty...>', 'an item and its quantity, e.g. --item MILK=3 --item CHEESE=0.250', (v: string, acc: string[] = []) => [...acc, v])
-    .option('--note <text>', 'recorded with the transfer')
-    .action(async (o: HubOpts & { from: string; to: string; item: string[]; note?: string }) => {
-      const items = o.item.map((s) => {
-        const i = s.lastIndexOf('=');
-        if (i <= 0) throw new Error(`--item ${s}: expected SKU=QUANTITY`);
-        return { sku: s.slice(0, i), quantity: parseQuantity(s.slice(i + 1)) };
-      });
-      const r = await call(o, 'POST', '/api/stock/transfers', { from_store: o.from, to_store: o.to, items, ...(o.note ? { note: o.note } : {}) });
-      process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `Transfer ${String(r.transfer_id)}: ${items.length} item(s) from ${o.from} to ${o.to}\n`);
-    });
+  registerTransfers(stock);
 
   const terminals = program.command('terminals').description('Registers on a running hub (HTTP API)');
   withHub(terminals.command('list').description('Every register you manage: online, last seen, app version, journal mark, downlink cursor'))
