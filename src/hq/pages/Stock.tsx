@@ -155,7 +155,7 @@ function Transfer(props: { from: string; onDone(): void }) {
     }
     setBusy(true);
     try {
-      const r = await api.post<{ transfer_id: number }>('/api/stock/transfers', { from_store: props.from, to_store: to, items: [{ sku: sku.trim(), quantity }], ...(note.trim() ? { note: note.trim() } : {}) });
+      const r = await api.post<{ transfer_id: number }>('/api/stock/transfers', { from_store: props.from, to_store: to, items: [{ sku: sku.trim(), quantity }], receive: true, ...(note.trim() ? { note: note.trim() } : {}) });
       setMsg({ kind: 'ok', text: t('stock.transferred', { id: r.transfer_id, qty, sku: sku.trim(), from: storeName(stores, props.from), to: storeName(stores, to) }) });
       setQty('');
       props.onDone();
