@@ -23,6 +23,8 @@ import { versionedProcessor } from './core-processor';
 import { PostingMaps } from './books/posting-map';
 import type { EventProcessor } from './processor';
 import { SyncAuditLog, type SyncAuditRetention } from './integrity/audit-log';
+import { runDueHistoryImport } from './books/history/schedule';
+import type { HistoryProgress } from './books/history/run';
 
 // Every event's chain hash by node:crypto (the same hex as core's TypeScript, proven by
 // src/core/protocol/sha256-native.test.ts): the TypeScript hash was a fifth of ingest's CPU.
@@ -46,6 +48,10 @@ export interface HubOptions extends HubConfigInput {
   throttle?: Partial<ThrottleLimits>;
   /** Retention of the sync audit log (defaults in integrity/audit-log.ts: 10 000 rows per terminal, 30 days). */
   syncAuditRetention?: Partial<SyncAuditRetention>;
+  /** The clock the scheduler reads off-peak windows of historical imports with (tests inject one). */
+  clock?: () => Date;
+  /** Test hook: after each committed batch of a historical import the hub runs. */
+  afterHistoryBatch?: (p: HistoryProgress) => void;
 }
 
 export interface HubHandle {
@@ -67,7 +73,7 @@ export interface HubHandle {
 }
 
 export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
-  const { db: givenDb, processor: givenProcessor, logger, afterCommit, afterReserve, limits, throttle, syncAuditRetention, ...cfgInput } = options;
+  const { db: givenDb, processor: givenProcessor, logger, afterCommit, afterReserve, limits, throttle, syncAuditRetention, clock, afterHistoryBatch, ...cfgInput } = options;
   const parsed = hubConfigSchema.safeParse(cfgInput);
   if (!parsed.success) throw new ConfigError(formatZodError(parsed.error, 'startHub: '));
   const cfg = parsed.data;
@@ -158,11 +164,31 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
     // Written out before the database closes (cleanups run in order, the database last).
     cleanups.unshift(() => audit.close());
     let lastAuditPrune = 0;
-    mountRoutes(app, { db, io, log, processor, charts, isClosing: () => closing, track, tlsPin, updatesDir: cfg.updatesDir, authGate: authThrottle, audit, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
+    mountRoutes(app, { db, io, log, processor, charts, clock, isClosing: () => closing, track, tlsPin, updatesDir: cfg.updatesDir, authGate: authThrottle, audit, limits: { rateMax: cfg.httpRateLimit.max, rateWindowMs: cfg.httpRateLimit.windowMs } });
     installSocketHandlers({ io, db, log, processor, snapshotThreshold: cfg.snapshotThreshold, isClosing: () => closing, track, afterCommit, afterReserve, limits, authThrottle, audit });
+
+    // Historical imports the hub runs (books.md, "Scheduled runs"): one at a time per hub, beside
+    // the tick, not in it (a run lasts hours; the tick must keep publishing price changes). The
+    // run is tracked, so close() waits for its batch and the job is left resumable.
+    let historyRun: Promise<unknown> | null = null;
+    const now = clock ?? (() => new Date());
+    const startDueHistory = () => {
+      if (historyRun || closing) return;
+      historyRun = track(
+        runDueHistoryImport(db, charts, {
+          now,
+          isClosing: () => closing,
+          onProgress: afterHistoryBatch,
+          onEvent: (e) => (e.event === 'failed' ? log.error(e, 'historical import failed') : log.info(e, `historical import ${e.event}`)),
+        }),
+      )
+        .catch((err) => log.error({ err }, 'historical import scheduler failed'))
+        .finally(() => (historyRun = null));
+    };
 
     let schedulerBusy = false;
     const scheduler = setInterval(() => {
+      startDueHistory();
       if (schedulerBusy || closing) return;
       schedulerBusy = true;
       track(publishDueChanges(db))

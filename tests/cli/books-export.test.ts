@@ -104,4 +104,29 @@ describe('tillstream books export', { timeout: 300_000 }, () => {
     const tb = await cli(['ledger', 'trial-balance', '--json', '--data-dir', dataDir]);
     expect(JSON.parse(tb.out)).toMatchObject({ balanced: true });
   });
+
+  it('books history import --window hands the file to the hub: scheduled with its window, paused and resumed; bad windows refused', async () => {
+    const file = path.join(dir, 'history-night.jsonl');
+    writeFileSync(file, historyFile({ count: 300, seed: 8, start: '2023-01-01' }));
+    const badTz = await cli(['books', 'history', 'import', file, '--data-dir', dataDir, '--window', '01:00-05:00', '--tz', 'Mars/Base']);
+    expect(badTz.code).toBe(1);
+    expect(badTz.err).toMatch(/^BAD_TIME_ZONE: unknown IANA time zone "Mars\/Base"/);
+    const badWindow = await cli(['books', 'history', 'import', file, '--data-dir', dataDir, '--window', '1am-5am']);
+    expect(badWindow.err).toMatch(/^BAD_WINDOW: /);
+    expect((await cli(['books', 'history', 'import', file, '--data-dir', dataDir, '--tz', 'Europe/Berlin'])).err).toMatch(/^BAD_WINDOW: --tz needs --window/);
+    const r = await cli(['books', 'history', 'import', file, '--data-dir', dataDir, '--window', '01:00-05:00', '--tz', 'Europe/Berlin', '--batch-size', '100']);
+    expect(r.code).toBe(0);
+    const job = JSON.parse(r.out) as { import_id: number; next_window_at: string };
+    expect(job).toMatchObject({ status: 'scheduled', hub_run: true, total_sales: 300, done_sales: 0, batch_size: 100, window: { start: '01:00', end: '05:00', time_zone: 'Europe/Berlin' } });
+    expect(new Date(job.next_window_at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(r.err).toMatch(new RegExp(`history import ${job.import_id}: 300 sales scheduled; the hub starts it at `));
+    // Not run by the CLI any more: the hub runs it.
+    expect((await cli(['books', 'history', 'import', file, '--data-dir', dataDir])).err).toMatch(/^HUB_RUN: /);
+    expect(JSON.parse((await cli(['books', 'history', 'pause', String(job.import_id), '--data-dir', dataDir])).out)).toEqual({ import_id: job.import_id, pause_requested: true });
+    const listed = (await cli(['books', 'history', 'list', '--data-dir', dataDir])).out.trim().split('\n').map((l) => JSON.parse(l) as { import_id: number; status: string; next_window_at: string | null });
+    expect(listed.find((j) => j.import_id === job.import_id)).toMatchObject({ status: 'paused', next_window_at: null });
+    const resumed = await cli(['books', 'history', 'resume', String(job.import_id), '--data-dir', dataDir]);
+    expect(JSON.parse(resumed.out)).toMatchObject({ status: 'scheduled', next_window_at: expect.any(String) });
+    expect((await cli(['books', 'history', 'resume', String(job.import_id), '--data-dir', dataDir])).err).toMatch(/^NOT_PAUSED: /);
+  });
 });

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { listHistoryImports, requestHistoryPause, runHistoryImport, type HistoryProgress } from '../../hub/books/history/run';
+import { listHistoryImports, requestHistoryPause, resumeHistoryImport, runHistoryImport, type HistoryProgress } from '../../hub/books/history/run';
+import { scheduleHistoryImport, withWindowTimes } from '../../hub/books/history/schedule';
+import { parseWindow } from '../../hub/books/history/window';
 import { correctionItems, CORRECTION_FORMATS, importCorrections, listCorrectionImports, type CorrectionFormat } from '../../hub/books/corrections/import';
 import { createExportBatch, EXPORT_FORMATS, listBatches, POSTING_MODES, renderBatch, type ExportFormat, type PostingMode, type RenderedBatch } from '../../hub/books/export/batches';
 import { hubCharts, openHubDb, withDbOptions, type DbOpts } from './ledger';
@@ -145,17 +147,41 @@ function progressPrinter(): (p: HistoryProgress) => void {
 
 export function registerHistoryCommands(books: Command, who: (o: { by?: string }) => string): void {
   const hist = books.command('history').description('Import the sales history of the POS a chain is leaving (resumable, idempotent)');
-  withDbOptions(hist.command('import <file>').description('Import a JSON Lines history file; Ctrl-C pauses after the current batch, running it again resumes'))
+  withDbOptions(
+    hist
+      .command('import <file>')
+      .description(
+        'Import a JSON Lines history file now in this process (Ctrl-C pauses after the current batch, running it again resumes), ' +
+          'or hand it to the hub: --window runs it only inside an off-peak window, --hub at once',
+      ),
+  )
     .option('--batch-size <n>', 'sales per transaction (default 1000, max 5000)')
     .option('--yield-ms <ms>', 'pause between batches to leave room for live ingest (default 0)')
+    .option('--window <HH:MM-HH:MM>', 'schedule it for the hub, run only inside this window each day (e.g. 01:00-05:00); paused between batches when it closes, resumed at the next')
+    .option('--tz <zone>', "IANA time zone of the window (default: the books' time zone, chart time_zone)")
+    .option('--hub', 'schedule it for the hub to run at once (no window)')
     .option('--by <user>', 'who imports (default: TILLSTREAM_USER or the login name)')
-    .action(async (file: string, o: DbOpts & { batchSize?: string; yieldMs?: string; by?: string }) => {
+    .action(async (file: string, o: DbOpts & { batchSize?: string; yieldMs?: string; by?: string; window?: string; tz?: string; hub?: boolean }) => {
       const abort = new AbortController();
       const onSigint = () => abort.abort();
       process.once('SIGINT', onSigint);
       try {
         const bytes = readFileSync(file);
         const chart = hubCharts(o);
+        for (const [flag, v] of [['--batch-size', o.batchSize], ['--yield-ms', o.yieldMs]] as const) {
+          if (v !== undefined && !/^\d{1,6}$/.test(v)) throw Object.assign(new Error(`${flag} must be a whole number, got ${v.slice(0, 20)}`), { code: 'BAD_OPTION' });
+        }
+        if (o.tz !== undefined && o.window === undefined) throw Object.assign(new Error('--tz needs --window'), { code: 'BAD_WINDOW' });
+        if (o.window !== undefined || o.hub) {
+          const job = await withDb(o, async (db) => {
+            const window = o.window === undefined ? null : parseWindow(o.window, o.tz ?? (await chart.current(db)).chart.config.time_zone);
+            return scheduleHistoryImport(db, chart, { bytes, file_name: file, by: who(o), window, batch_size: o.batchSize ? Number(o.batchSize) : undefined, yield_ms: o.yieldMs ? Number(o.yieldMs) : undefined });
+          });
+          const shown = { ...withWindowTimes(job, new Date()), already_imported: job.already_imported };
+          if (!job.already_imported) process.stderr.write(`history import ${job.import_id}: ${job.total_sales} sales scheduled; the hub ${shown.next_window_at ? `starts it at ${shown.next_window_at}` : 'runs it'} (follow it with \`books history list\`)\n`);
+          process.stdout.write(`${JSON.stringify(shown)}\n`);
+          return;
+        }
         const r = await withDb(o, (db) =>
           runHistoryImport(db, chart, { bytes, file_name: file, by: who(o), batch_size: o.batchSize ? Number(o.batchSize) : undefined, yield_ms: o.yieldMs ? Number(o.yieldMs) : undefined, signal: abort.signal, onProgress: progressPrinter() }),
         );
@@ -168,21 +194,32 @@ export function registerHistoryCommands(books: Command, who: (o: { by?: string }
         process.off('SIGINT', onSigint);
       }
     });
-  withDbOptions(hist.command('pause <import_id>').description('Ask a running history import (another process) to pause after its current batch'))
+  withDbOptions(hist.command('pause <import_id>').description('Ask a running history import (another process or the hub) to pause after its current batch; a hub import waiting for its window is paused at once'))
     .action(async (id: string, o: DbOpts) => {
       try {
         if (!/^\d{1,15}$/.test(id)) throw new Error(`import_id must be a number, got ${id.slice(0, 40)}`);
         const ok = await withDb(o, (db) => requestHistoryPause(db, Number(id)));
-        if (!ok) throw new Error(`history import ${id} is not running`);
+        if (!ok) throw new Error(`history import ${id} is not running or waiting for its window`);
         process.stdout.write(`${JSON.stringify({ import_id: Number(id), pause_requested: true })}\n`);
       } catch (e) {
         fail(e);
       }
     });
-  withDbOptions(hist.command('list').description('History imports with their progress, newest first (one JSON object per line)'))
+  withDbOptions(hist.command('resume <import_id>').description('Give a paused or failed hub import back to the hub: it resumes inside its next window (or at once without one)'))
+    .action(async (id: string, o: DbOpts) => {
+      try {
+        if (!/^\d{1,15}$/.test(id)) throw new Error(`import_id must be a number, got ${id.slice(0, 40)}`);
+        const job = await withDb(o, (db) => resumeHistoryImport(db, Number(id)));
+        process.stdout.write(`${JSON.stringify(withWindowTimes(job, new Date()))}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  withDbOptions(hist.command('list').description('History imports with their progress and window, newest first (one JSON object per line; status scheduled, running, paused, window_paused, done, failed)'))
     .action(async (o: DbOpts) => {
       try {
-        for (const r of await withDb(o, (db) => listHistoryImports(db))) process.stdout.write(`${JSON.stringify(r)}\n`);
+        const now = new Date();
+        for (const r of await withDb(o, (db) => listHistoryImports(db))) process.stdout.write(`${JSON.stringify(withWindowTimes(r, now))}\n`);
       } catch (e) {
         fail(e);
       }

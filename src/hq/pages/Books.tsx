@@ -930,12 +930,113 @@ interface HistoryJob {
   next_line: number;
   done_sales: number;
   posted_entries: number;
-  status: 'running' | 'pause_requested' | 'paused' | 'done';
+  status: 'scheduled' | 'running' | 'pause_requested' | 'paused' | 'window_paused' | 'done' | 'failed';
   created_by: string;
   created_at: string;
   updated_at: string;
+  hub_run: boolean;
+  window: { start: string; end: string; time_zone: string } | null;
+  last_error: string | null;
+  next_window_at: string | null;
+  window_closes_at: string | null;
 }
 const historyStatus = (s: HistoryJob['status']) => t(`h_${s}`);
+/** The API's body limit (8 MiB) less the JSON around the file; larger files go through the CLI. */
+const MAX_UPLOAD_BYTES = 8_000_000;
+
+/** When the hub runs it: its window (wall clock in its zone) and the next start or the close. */
+function WindowCell({ j }: { j: HistoryJob }) {
+  if (!j.hub_run) return <span className="muted">{t('viaCli')}</span>;
+  return (
+    <div>
+      <span className="nowrap">{j.window ? `${j.window.start}–${j.window.end} ${j.window.time_zone}` : t('anyTime')}</span>
+      {j.next_window_at ? (
+        <div className="muted small" data-testid="history-next">{t('nextStart', { when: timeText(j.next_window_at) })}</div>
+      ) : j.window_closes_at ? (
+        <div className="muted small">{t('windowCloses', { when: timeText(j.window_closes_at) })}</div>
+      ) : null}
+    </div>
+  );
+}
+
+function ScheduleHistory({ onDone }: { onDone: () => void }) {
+  const { api } = useSession();
+  const [file, setFile] = useState<File | null>(null);
+  const [when, setWhen] = useState<'now' | 'window'>('window');
+  const [start, setStart] = useState('01:00');
+  const [end, setEnd] = useState('05:00');
+  const [zone, setZone] = useState('');
+  const [batch, setBatch] = useState('1000');
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!file || busy) return;
+    if (file.size > MAX_UPLOAD_BYTES) {
+      setNote({ kind: 'error', text: t('fileTooLargeForConsole') });
+      return;
+    }
+    setBusy(true);
+    setNote(null);
+    try {
+      const body = { content: await file.text(), file_name: file.name, batch_size: Number(batch), ...(when === 'window' ? { window: `${start}-${end}`, ...(zone.trim() ? { time_zone: zone.trim() } : {}) } : {}) };
+      const r = await api.post<HistoryJob & { already_imported: boolean }>('/api/books/history', body);
+      setNote(
+        r.already_imported
+          ? { kind: 'ok', text: t('alreadyImported', { id: r.import_id }) }
+          : { kind: 'ok', text: r.next_window_at && r.window ? t('scheduledAt', { id: r.import_id, count: r.total_sales, when: timeText(r.next_window_at) }) : t('scheduledNow', { id: r.import_id, count: r.total_sales }) },
+      );
+      onDone();
+    } catch (err) {
+      setNote({ kind: 'error', text: errorText(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="hsched-h" data-testid="history-form">
+      <h2 id="hsched-h">{t('scheduleTitle')}</h2>
+      <p className="muted small">{t('scheduleLead')}</p>
+      <div className="row gap">
+        <label className="field grow">
+          <span>{t('historyFile')}</span>
+          <input type="file" accept=".jsonl,.json,.txt" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="history-file" />
+        </label>
+        <label className="field">
+          <span>{t('runWhen')}</span>
+          <select className="when" value={when} onChange={(e) => setWhen(e.target.value as 'now' | 'window')} data-testid="history-when">
+            <option value="window">{t('runInWindow')}</option>
+            <option value="now">{t('runNow')}</option>
+          </select>
+        </label>
+        {when === 'window' ? (
+          <>
+            <label className="field">
+              <span>{t('windowFrom')}</span>
+              <input type="text" className="hhmm" inputMode="numeric" pattern="([01][0-9]|2[0-3]):[0-5][0-9]" maxLength={5} placeholder="HH:MM" value={start} onChange={(e) => setStart(e.target.value)} required data-testid="history-start" />
+            </label>
+            <label className="field">
+              <span>{t('windowTo')}</span>
+              <input type="text" className="hhmm" inputMode="numeric" pattern="([01][0-9]|2[0-3]):[0-5][0-9]" maxLength={5} placeholder="HH:MM" value={end} onChange={(e) => setEnd(e.target.value)} required data-testid="history-end" />
+            </label>
+            <label className="field">
+              <span>{t('timeZone')}</span>
+              <input type="text" value={zone} placeholder={t('booksZone')} maxLength={64} onChange={(e) => setZone(e.target.value)} data-testid="history-zone" />
+            </label>
+          </>
+        ) : null}
+        <label className="field">
+          <span>{t('batchSize')}</span>
+          <input type="number" min={1} max={5000} step={1} value={batch} onChange={(e) => setBatch(e.target.value)} required data-testid="history-batch" />
+        </label>
+        <button type="submit" className="btn btn-primary" disabled={!file || busy || !/^\d{1,4}$/.test(batch) || Number(batch) < 1 || Number(batch) > 5000} data-testid="history-schedule">
+          {busy ? t('checkingFile') : t('schedule')}
+        </button>
+      </div>
+      {note ? <Notice kind={note.kind} testId="history-note">{note.text}</Notice> : null}
+    </form>
+  );
+}
 
 function History() {
   const { api } = useSession();
@@ -943,55 +1044,76 @@ function History() {
   const [note, setNote] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const running = jobs.rows.some((j) => j.status === 'running' || j.status === 'pause_requested');
   // While an import runs, its progress is read again every two seconds; otherwise every ten
-  // (an import is started from the CLI, so a new one may appear at any time).
+  // (the CLI or a window opening may start one at any time).
   useEffect(() => {
     const timer = setInterval(jobs.reload, running ? 2000 : 10_000);
     return () => clearInterval(timer);
   }, [running]);
-  const pause = async (j: HistoryJob) => {
+  const act = async (j: HistoryJob, what: 'pause' | 'resume') => {
     try {
-      const r = await api.post<{ pause_requested: boolean }>(`/api/books/history/${j.import_id}/pause`, {});
-      setNote(r.pause_requested ? { kind: 'ok', text: t('pausing', { id: j.import_id }) } : { kind: 'error', text: t('notRunning', { id: j.import_id }) });
+      if (what === 'pause') {
+        const r = await api.post<{ pause_requested: boolean }>(`/api/books/history/${j.import_id}/pause`, {});
+        setNote(r.pause_requested ? { kind: 'ok', text: t(j.status === 'running' ? 'pausing' : 'pausedWaiting', { id: j.import_id }) } : { kind: 'error', text: t('notRunning', { id: j.import_id }) });
+      } else {
+        await api.post(`/api/books/history/${j.import_id}/resume`, {});
+        setNote({ kind: 'ok', text: t('resumed', { id: j.import_id }) });
+      }
       jobs.reload();
     } catch (err) {
       setNote({ kind: 'error', text: errorText(err) });
     }
   };
   return (
-    <section className="card" aria-labelledby="hist-h">
-      <div className="row between">
-        <h2 id="hist-h">{t('historyTitle')}</h2>
-        <button type="button" className="btn btn-small" onClick={jobs.reload} data-testid="history-reload">
-          {i18next.t('common.refresh')}
-        </button>
-      </div>
-      <p className="muted small">
-        {t('historyLead1')} <code>tillstream books history import &lt;file&gt;</code> {t('historyLead2')}
-      </p>
-      {note ? <Notice kind={note.kind}>{note.text}</Notice> : null}
-      <PagedTable
-        paged={jobs}
-        columns={[
-          { header: t('import'), cell: (j) => <span className="strong">#{j.import_id}</span> },
-          { header: t('file'), cell: (j) => <span className="mono-ish">{j.file_name}</span> },
-          { header: t('started'), cell: (j) => <span title={timeText(j.created_at)}>{t('startedBy', { when: ago(j.created_at), who: j.created_by })}</span> },
-          { header: t('progress'), cell: (j) => <Progress done={j.done_sales} total={j.total_sales} label={t('progressSales', { status: historyStatus(j.status) })} testId="history-progress" /> },
-          { header: t('entriesPosted'), cell: (j) => j.posted_entries, num: true },
-          {
-            header: <span className="sr-only">{t('action')}</span>,
-            cell: (j) =>
-              j.status === 'running' ? (
-                <button type="button" className="btn btn-small" onClick={() => void pause(j)}>
-                  {t('pause')}
-                </button>
-              ) : null,
-          },
-        ]}
-        rowKey={(j) => String(j.import_id)}
-        label={t('historical')}
-        testId="history"
-        empty={t('noHistory')}
-      />
-    </section>
+    <>
+      <ScheduleHistory onDone={jobs.reload} />
+      <section className="card" aria-labelledby="hist-h">
+        <div className="row between">
+          <h2 id="hist-h">{t('historyTitle')}</h2>
+          <button type="button" className="btn btn-small" onClick={jobs.reload} data-testid="history-reload">
+            {i18next.t('common.refresh')}
+          </button>
+        </div>
+        <p className="muted small">
+          {t('historyLead1')} <code>tillstream books history import &lt;file&gt; [--window 01:00-05:00 --tz Europe/Berlin]</code> {t('historyLead2')}
+        </p>
+        {note ? <Notice kind={note.kind}>{note.text}</Notice> : null}
+        <PagedTable
+          paged={jobs}
+          columns={[
+            { header: t('import'), cell: (j) => <span className="strong">#{j.import_id}</span> },
+            { header: t('file'), cell: (j) => <span className="mono-ish">{j.file_name}</span> },
+            { header: t('started'), cell: (j) => <span title={timeText(j.created_at)}>{t('startedBy', { when: ago(j.created_at), who: j.created_by })}</span> },
+            { header: t('runs'), cell: (j) => <WindowCell j={j} /> },
+            {
+              header: t('progress'),
+              cell: (j) => (
+                <>
+                  <Progress done={j.done_sales} total={j.total_sales} label={t('progressSales', { status: historyStatus(j.status) })} testId="history-progress" />
+                  {j.status === 'failed' && j.last_error ? <div className="small neg" data-testid="history-error">{j.last_error}</div> : null}
+                </>
+              ),
+            },
+            { header: t('entriesPosted'), cell: (j) => j.posted_entries, num: true },
+            {
+              header: <span className="sr-only">{t('action')}</span>,
+              cell: (j) =>
+                j.status === 'running' || (j.hub_run && (j.status === 'scheduled' || j.status === 'window_paused')) ? (
+                  <button type="button" className="btn btn-small" onClick={() => void act(j, 'pause')} data-testid="history-pause">
+                    {t('pause')}
+                  </button>
+                ) : j.hub_run && (j.status === 'paused' || j.status === 'failed') ? (
+                  <button type="button" className="btn btn-small" onClick={() => void act(j, 'resume')} data-testid="history-resume">
+                    {t('resume')}
+                  </button>
+                ) : null,
+            },
+          ]}
+          rowKey={(j) => String(j.import_id)}
+          label={t('historical')}
+          testId="history"
+          empty={t('noHistory')}
+        />
+      </section>
+    </>
   );
 }

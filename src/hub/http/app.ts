@@ -53,6 +53,8 @@ export interface HttpDeps {
   charts: PostingMaps;
   /** The sync audit log: flushed before it is read, so a query sees what was just recorded. */
   audit?: SyncAuditLog;
+  /** The hub's scheduler clock (off-peak windows of historical imports); tests inject one. Default: the system clock. */
+  clock?: () => Date;
 }
 
 export interface HttpLimits {

@@ -5,7 +5,9 @@ import { errorBodySchema, HttpError } from '../errors';
 import { keyset, pageQuery, pageReply, SqlParams } from '../paging';
 import { createExportBatch, EXPORT_FORMATS, POSTING_MODES, renderBatch } from '../../books/export/batches';
 import { correctionItems, CORRECTION_FORMATS, importCorrections, previewCorrections } from '../../books/corrections/import';
-import { listHistoryImports, requestHistoryPause } from '../../books/history/run';
+import { HISTORY_STATUSES, listHistoryImports, MAX_BATCH, requestHistoryPause, resumeHistoryImport } from '../../books/history/run';
+import { scheduleHistoryImport, withWindowTimes } from '../../books/history/schedule';
+import { parseWindow } from '../../books/history/window';
 import { importSettlement, importStatement, reconciliationReport, resolveItem, runReconciliation, SettlementParseError, StatementParseError } from '../../books/reconcile/store';
 import { SETTLEMENT_FORMATS } from '../../books/settlement';
 import { BooksInputError } from '../../books/errors';
@@ -21,8 +23,8 @@ import { mapCoverage } from '../../../core/ledger/map-coverage';
 
 const ROLES = { auth: 'user' as const, roles: ['admin' as const, 'hq' as const] };
 const date = z.iso.date();
-const CONFLICT = new Set(['NOTHING_TO_EXPORT', 'ALREADY_EXPORTED', 'TARGET_MISMATCH', 'CONCURRENT_RUN', 'MAP_ACCOUNT_IN_USE']);
-const NOT_FOUND = new Set(['UNKNOWN_BATCH', 'UNKNOWN_ITEM', 'UNKNOWN_TARGET', 'UNKNOWN_MAP_VERSION']);
+const CONFLICT = new Set(['NOTHING_TO_EXPORT', 'ALREADY_EXPORTED', 'TARGET_MISMATCH', 'CONCURRENT_RUN', 'MAP_ACCOUNT_IN_USE', 'ALREADY_SCHEDULED', 'NOT_PAUSED', 'NOT_HUB_RUN']);
+const NOT_FOUND = new Set(['UNKNOWN_BATCH', 'UNKNOWN_ITEM', 'UNKNOWN_TARGET', 'UNKNOWN_MAP_VERSION', 'UNKNOWN_IMPORT']);
 
 /** Books refusals as HTTP answers with the same code. */
 async function books<T>(fn: () => Promise<T>): Promise<T> {
@@ -446,7 +448,12 @@ export const booksRoutes: RouteModule = (app, deps) => {
   // ---- historical imports (run by the CLI or the scheduler; the console follows their progress) ----
   const historyOut = z.object({
     import_id: z.number(), file_name: z.string(), total_sales: z.number(), total_lines: z.number(), next_line: z.number(), done_sales: z.number(), posted_entries: z.number(),
-    status: z.enum(['running', 'pause_requested', 'paused', 'done']), created_by: z.string(), created_at: z.string(), updated_at: z.string(),
+    status: z.enum(HISTORY_STATUSES), created_by: z.string(), created_at: z.string(), updated_at: z.string(),
+    hub_run: z.boolean().describe('the hub runs it (scheduled); false: run by the CLI'),
+    window: z.object({ start: z.string(), end: z.string(), time_zone: z.string() }).nullable().describe('off-peak window (wall clock in time_zone); null: any time'),
+    batch_size: z.number(), yield_ms: z.number(), last_error: z.string().nullable(),
+    next_window_at: z.string().nullable().describe('when the hub starts or resumes it (scheduled, window_paused)'),
+    window_closes_at: z.string().nullable().describe('while it runs inside its window: when the window closes'),
   });
   const history = keyset('books-history', [{ sql: 'import_id', type: 'bigint' }], 'desc');
   app.get('/api/books/history', {
@@ -466,14 +473,53 @@ export const booksRoutes: RouteModule = (app, deps) => {
       // The page's rows, read whole by the history module (the same import_id order).
       const first = page.rows[0];
       const jobs = first ? await listHistoryImports(deps.db, { before: Number(first.import_id) + 1, limit: page.rows.length }) : [];
-      return { imports: jobs, next_cursor: page.next_cursor };
+      const now = deps.clock?.() ?? new Date();
+      return { imports: jobs.map((j) => withWindowTimes(j, now)), next_cursor: page.next_cursor };
     },
+  });
+
+  app.post('/api/books/history', {
+    config: ROLES,
+    schema: {
+      tags: ['books'],
+      summary: 'Schedule a historical import for the hub: checked whole now, run now (no window) or only inside an off-peak window (admin, hq)',
+      description: 'The file travels in the JSON body, so at most the API body limit (8 MiB); larger files: `tillstream books history import <file> --window …`.',
+      security: [{ bearer: [] }],
+      body: z.object({
+        content: z.string().min(1).max(8_000_000).describe('the JSON Lines history file'),
+        file_name: z.string().max(500).optional(),
+        window: z.string().max(40).optional().describe('HH:MM-HH:MM, e.g. 01:00-05:00; omitted: run now'),
+        time_zone: z.string().max(64).optional().describe("IANA time zone of the window; default the books' time zone"),
+        batch_size: z.number().int().min(1).max(MAX_BATCH).optional(),
+        yield_ms: z.number().int().min(0).max(60_000).optional(),
+      }).strict(),
+      response: { 200: historyOut.extend({ already_imported: z.boolean() }), ...errors },
+    },
+    handler: async (req) =>
+      books(async () => {
+        const b = req.body;
+        if (b.time_zone !== undefined && b.window === undefined) throw new HttpError(400, 'BAD_WINDOW', 'a time zone needs a window', 'window');
+        const tz = b.time_zone ?? (await deps.charts.current(deps.db)).chart.config.time_zone;
+        const window = b.window === undefined ? null : parseWindow(b.window, tz);
+        const job = await scheduleHistoryImport(deps.db, deps.charts, { bytes: Buffer.from(b.content, 'utf8'), file_name: b.file_name, by: userOf(req).user_id, window, batch_size: b.batch_size, yield_ms: b.yield_ms });
+        return { ...withWindowTimes(job, deps.clock?.() ?? new Date()), already_imported: job.already_imported };
+      }),
+  });
+
+  app.post('/api/books/history/:import_id/resume', {
+    config: ROLES,
+    schema: {
+      tags: ['books'], summary: "Give a paused or failed hub import back to the scheduler: it resumes inside its next window (or at once without one) (admin, hq)", security: [{ bearer: [] }],
+      params: z.object({ import_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+      response: { 200: historyOut, ...errors },
+    },
+    handler: async (req) => books(async () => withWindowTimes(await resumeHistoryImport(deps.db, req.params.import_id), deps.clock?.() ?? new Date())),
   });
 
   app.post('/api/books/history/:import_id/pause', {
     config: ROLES,
     schema: {
-      tags: ['books'], summary: 'Ask a running historical import to stop after its current batch; running it again resumes (admin, hq)', security: [{ bearer: [] }],
+      tags: ['books'], summary: 'Ask a running historical import to stop after its current batch (a hub job waiting for its window: paused at once); resume or run it again to go on (admin, hq)', security: [{ bearer: [] }],
       params: z.object({ import_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
       response: { 200: z.object({ pause_requested: z.boolean().describe('false: the import was not running') }), ...errors },
     },
