@@ -6,6 +6,7 @@
 //   live ingest: latency (p50/p95/max) of single-sale batches pushed by 2 registers over real
 //           sockets, without the import and during it; ratio = with / without.
 // Usage: node bin/run-ts.mjs bench/history-import.ts [sales=1000000] [yield-ms=0]
+import { loadavg } from 'node:os';
 import { openDb } from '../src/hub/db/db';
 import { migrate } from '../src/hub/db/migrate';
 import { randomSchema } from '../src/hub/testing/test-db';
@@ -24,8 +25,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
-async function liveLatency(hub: { url: string }, regs: Awaited<ReturnType<typeof enrollRegister>>[], until: () => boolean, minSamples: number): Promise<number[]> {
-  const lat: number[] = [];
+async function liveLatency(hub: { url: string }, regs: Awaited<ReturnType<typeof enrollRegister>>[], until: () => boolean, minSamples: number, lat: number[] = []): Promise<number[]> {
   await Promise.all(
     regs.map(async (r) => {
       while (!until() || lat.length < minSamples) {
@@ -58,9 +58,20 @@ async function run(name: string, opts: { databaseUrl?: string }) {
     for (const r of regs) await r.connect(hub.url);
     let stop = false;
     const quiet = await liveLatency(hub, regs, () => true, 200);
+    process.stderr.write(`${name} floor ${(2 * floorS).toFixed(1)} s; live without import p50 ${pct(quiet, 50).toFixed(1)} / p95 ${pct(quiet, 95).toFixed(1)} / max ${Math.max(...quiet).toFixed(0)} ms; load ${loadavg()[0]!.toFixed(2)}\n`);
     t0 = performance.now();
-    const during = liveLatency(hub, regs, () => stop, 50);
-    const result = await runHistoryImport(db, chart, { bytes: file, by: 'bench', batch_size: 1_000, yield_ms: YIELD_MS });
+    const busySoFar: number[] = [];
+    const during = liveLatency(hub, regs, () => stop, 50, busySoFar);
+    // A line per 5 % on stderr (elapsed, rate, live pushes so far), so a run cut short still tells what it reached.
+    let lastPct = 0;
+    const onProgress = (p: { done_sales: number; total_sales: number }) => {
+      const percent = Math.floor((p.done_sales * 100) / p.total_sales);
+      if (percent < lastPct + 5) return;
+      lastPct = percent;
+      const s = (performance.now() - t0) / 1000;
+      process.stderr.write(`${name} ${new Date().toISOString()} ${p.done_sales}/${p.total_sales} sales, ${s.toFixed(0)} s, ${(p.done_sales / s).toFixed(0)} sales/s; live so far p50 ${pct(busySoFar, 50).toFixed(1)} / p95 ${pct(busySoFar, 95).toFixed(1)} / max ${Math.max(...busySoFar).toFixed(0)} ms (${busySoFar.length} pushes); load ${loadavg()[0]!.toFixed(2)}\n`);
+    };
+    const result = await runHistoryImport(db, chart, { bytes: file, by: 'bench', batch_size: 1_000, yield_ms: YIELD_MS, onProgress });
     const importS = (performance.now() - t0) / 1000;
     stop = true;
     const busy = await during;
@@ -68,6 +79,7 @@ async function run(name: string, opts: { databaseUrl?: string }) {
     console.log(`${name.padEnd(8)} import ${SALES} sales (yield ${YIELD_MS} ms): ${importS.toFixed(1)} s, ${(SALES / importS).toFixed(0)} sales/s`);
     console.log(`${name.padEnd(8)} floor (check + post in memory, twice as the job does): ${(2 * floorS).toFixed(1)} s; ratio import/floor ${(importS / (2 * floorS)).toFixed(2)}`);
     console.log(`${name.padEnd(8)} live ingest latency without import: p50 ${pct(quiet, 50).toFixed(1)} ms, p95 ${pct(quiet, 95).toFixed(1)} ms, max ${Math.max(...quiet).toFixed(1)} ms (${quiet.length} pushes)`);
+    console.log(`${name.padEnd(8)} load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)}`);
     console.log(`${name.padEnd(8)} live ingest latency during import:  p50 ${pct(busy, 50).toFixed(1)} ms, p95 ${pct(busy, 95).toFixed(1)} ms, max ${Math.max(...busy).toFixed(1)} ms (${busy.length} pushes); ratio p95 ${(pct(busy, 95) / pct(quiet, 95)).toFixed(2)}`);
     for (const r of regs) r.close();
     await hub.close();

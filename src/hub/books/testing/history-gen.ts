@@ -68,7 +68,12 @@ export function historyLine(i: number, opts: HistoryGenOptions): string {
 }
 
 export function historyFile(opts: HistoryGenOptions): Buffer {
-  const parts: string[] = [];
-  for (let i = 0; i < opts.count; i++) parts.push(historyLine(i, opts));
-  return Buffer.from(`${parts.join('\n')}\n`);
+  // Joined in chunks of 10,000 lines: a million sales is more text than one JS string may hold.
+  const chunks: Buffer[] = [];
+  for (let from = 0; from < opts.count; from += 10_000) {
+    const parts: string[] = [];
+    for (let i = from; i < Math.min(from + 10_000, opts.count); i++) parts.push(historyLine(i, opts));
+    chunks.push(Buffer.from(`${parts.join('\n')}\n`));
+  }
+  return Buffer.concat(chunks);
 }
