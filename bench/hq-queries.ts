@@ -5,6 +5,9 @@
 // the whole year by day (all stores), and the sales explorer (a store's week, a receipt
 // number, a card's last four in a store's month). Each p50/p99 is printed next to the floor
 // of the same run, GET /health (one HTTP round trip and SELECT 1), and their ratio.
+// Sorted lists (docs/hub.md "Sorting"): the sales by total (the chain, a store, a store's
+// week, and a page 20 pages deep), and, over 100,000 customers and a store holding 20,000
+// SKUs, customers by points, stock by value and products by name.
 // Usage: node bin/run-ts.mjs bench/hq-queries.ts [sales-per-store-per-day]   (PGlite; Postgres too with DATABASE_URL)
 import { openDb } from '../src/hub/db/db';
 import { migrate } from '../src/hub/db/migrate';
@@ -15,6 +18,8 @@ const STORES = 200;
 const DAYS = 365;
 const PER_DAY = Number(process.argv[2] ?? 6);
 const ROUNDS = 60;
+const CUSTOMERS = 100_000;
+const SKUS = 20_000;
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -52,6 +57,15 @@ async function run(name: string, opts: { databaseUrl?: string }) {
       INSERT INTO sales_daily (store_id, day, currency, sales_count, sales_total, refunds_count, refunds_total, voids_count, voids_total)
       SELECT store_id, (hour AT TIME ZONE 'UTC')::date, currency, sum(sales_count), sum(sales_total), sum(refunds_count), sum(refunds_total), sum(voids_count), sum(voids_total)
         FROM sales_hourly GROUP BY 1, 2, 3;
+    `);
+    // Customers (half with a points account, balances with many ties) and one store's goods.
+    await db.exec(`
+      INSERT INTO customers (customer_id, name, created_by, created_at)
+      SELECT 'c' || i, 'Customer ' || (i % 5000), 'bench', now() - make_interval(days => i % 700) FROM generate_series(1, ${CUSTOMERS}) i;
+      INSERT INTO value_accounts (account_id, kind, ref, balance) SELECT 'points:c' || i, 'points', 'c' || i, (i * 7919) % 3000 FROM generate_series(1, ${CUSTOMERS}, 2) i;
+      INSERT INTO products (sku, data) SELECT 'P' || lpad(i::text, 6, '0'), jsonb_build_object('sku', 'P' || lpad(i::text, 6, '0'), 'name', 'Product ' || (i % 4000), 'category', 'c') FROM generate_series(1, ${SKUS}) i;
+      INSERT INTO stock_levels (store_id, sku, on_hand) SELECT 'S-001', 'P' || lpad(i::text, 6, '0'), (i * 37) % 200 - 5 FROM generate_series(1, ${SKUS}) i;
+      INSERT INTO prices (store_id, sku, amount, currency) SELECT 'S-001', 'P' || lpad(i::text, 6, '0'), 100 + (i * 53) % 5000, 'USD' FROM generate_series(1, ${SKUS}) i;
       ANALYZE;
     `);
     const n = (await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM journal_events`)).rows[0]!.n;
@@ -78,6 +92,20 @@ async function run(name: string, opts: { databaseUrl?: string }) {
       ['sales explorer, a receipt number', (i) => `/api/sales?receipt_no=T-${String(1 + (i % STORES)).padStart(3, '0')}-${String(1 + ((i * 97) % (PER_DAY * DAYS))).padStart(6, '0')}`],
       ['sales explorer, card last four in a store’s month', (i) => `/api/sales?store_id=${store(i)}&from=${monthAgo}&card_last4=${String((i * 31) % 10000).padStart(4, '0')}`],
     ];
+    // A cursor 20 pages deep into the chain's sales by total (the keyset makes depth free).
+    let deep = '';
+    for (let i = 0; i < 20; i++) deep = (JSON.parse((await get(`/api/sales?sort=-total&limit=50${deep ? `&cursor=${deep}` : ''}`)).body) as { next_cursor: string }).next_cursor;
+    queries.push(
+      ['sales by total, all stores, first page', () => `/api/sales?sort=-total&limit=50`],
+      ['sales by total, all stores, page 21', () => `/api/sales?sort=-total&limit=50&cursor=${deep}`],
+      ['sales by total, a store', (i) => `/api/sales?store_id=${store(i)}&sort=-total&limit=50`],
+      ['sales by total, a store’s week', (i) => `/api/sales?store_id=${store(i)}&from=${weekAgo}&sort=-total&limit=50`],
+      [`customers by points (${CUSTOMERS.toLocaleString('en')})`, () => `/api/customers?sort=-points&limit=25`],
+      ['customers by name', () => `/api/customers?sort=name&limit=25`],
+      [`stock by value, a store of ${SKUS.toLocaleString('en')} SKUs`, () => `/api/stock?store_id=S-001&sort=-value&limit=50`],
+      ['stock by quantity, the same store', () => `/api/stock?store_id=S-001&sort=quantity&limit=50`],
+      ['products by name', () => `/api/products?store_id=S-001&sort=name&limit=50`],
+    );
     for (const [, q] of queries) await get(q(0)); // warm
     const floor: number[] = [];
     const times = queries.map(() => [] as number[]);

@@ -8,7 +8,7 @@ import { customerCreateRequestSchema, giftCardIdSchema } from '../../../core/pro
 import { requireRole } from '../../auth';
 import { userOf } from '../auth';
 import { errorBodySchema, HttpError } from '../errors';
-import { keyset, pageQuery, pageReply, SqlParams } from '../paging';
+import { keyset, pageQuery, pageReply, sortable, SqlParams } from '../paging';
 import { isoString, text, toIso } from '../schemas';
 import { publishChanges } from '../../socket';
 import { createCustomer } from '../../value/customers';
@@ -83,6 +83,27 @@ const STORE_CREDIT = `coalesce((SELECT m.kind IN ('refund', 'adjust') FROM value
 
 const MAX_MOVEMENTS = 500;
 
+// Sorts of the customer list: name and since read an index each (migration 025); points sorts
+// the customers joined to their points accounts (a customer without one has 0), a sort of the
+// whole list per page, bounded by the number of customers (docs/hub.md "Sorting" has the figure).
+const customerSort = sortable(
+  'customers',
+  {
+    name: [{ sql: 'lower(c.name)', type: 'text' }, { sql: 'c.customer_id', type: 'text' }],
+    points: [{ sql: 'coalesce(a.balance, 0)', type: 'bigint' }, { sql: 'c.customer_id', type: 'text' }],
+    since: [{ sql: 'c.created_at', type: 'timestamptz' }, { sql: 'c.customer_id', type: 'text' }],
+  },
+  'name',
+  'name: case-insensitive; points: balance; since: when the customer was created',
+);
+// Gift cards by number or by balance (value_accounts_card_balance_idx, migration 025).
+const cardSort = sortable(
+  'gift-cards',
+  { number: [{ sql: 'a.account_id', type: 'text' }], balance: [{ sql: 'a.balance', type: 'bigint' }, { sql: 'a.account_id', type: 'text' }] },
+  'number',
+  'number: the card number; balance: in the card\'s minor units',
+);
+
 type DbMovement = { movement_id: string; kind: string; amount: string; value: string; store_id: string | null; terminal_id: string | null; seq: string | null; event_id: string | null; offline: boolean; reason: string | null; created_by?: string | null; created_at: Date };
 const toMovement = (m: DbMovement): z.infer<typeof movementRow> => ({
   movement_id: Number(m.movement_id),
@@ -142,18 +163,18 @@ export const customerRoutes: RouteModule = (app, deps) => {
     return rows.map((r) => ({ ...r, amount: Number(r.amount), created_at: toIso(r.created_at)!, expires_at: toIso(r.expires_at)!, closed_at: toIso(r.closed_at) }));
   };
 
-  const customers = keyset('customers', [{ sql: 'lower(c.name)', type: 'text' }, { sql: 'c.customer_id', type: 'text' }], 'asc');
   app.get('/api/customers', {
     config: { auth: 'user' },
     schema: {
       tags: ['customers'],
-      summary: 'Customers by name, with their points: q is a name prefix, or a loyalty id, or a phone number (6+ digits), matched exactly',
+      summary: 'Customers by name (or sorted by points or since), with their points: q is a name prefix, or a loyalty id, or a phone number (6+ digits), matched exactly',
       security: [{ bearer: [] }],
-      querystring: z.object({ q: text(80).optional().describe('name prefix (case-insensitive), loyalty id or phone'), ...pageQuery() }).strict(),
+      querystring: z.object({ q: text(80).optional().describe('name prefix (case-insensitive), loyalty id or phone'), sort: customerSort.query, ...pageQuery() }).strict(),
       response: { 200: pageReply('customers', customerRow), 400: errorBodySchema, 403: errorBodySchema },
     },
     handler: async (req) => {
       userOf(req);
+      const customers = customerSort.keyset(req.query.sort);
       const q = new SqlParams();
       const where = [customers.after(q, req.query.cursor)];
       if (req.query.q) {
@@ -218,18 +239,18 @@ export const customerRoutes: RouteModule = (app, deps) => {
     },
   });
 
-  const cards = keyset('gift-cards', [{ sql: 'a.account_id', type: 'text' }], 'asc');
   app.get('/api/gift-cards', {
     config: { auth: 'user' },
     schema: {
       tags: ['customers'],
-      summary: 'Gift cards and store credit with their balances (q: card id prefix; negative=true: only those below zero)',
+      summary: 'Gift cards and store credit with their balances, by number or balance (q: card id prefix; negative=true: only those below zero)',
       security: [{ bearer: [] }],
-      querystring: z.object({ q: z.string().regex(/^[0-9A-Za-z-]{1,32}$/, 'a card id or its beginning').optional(), negative: z.enum(['true', 'false']).optional(), ...pageQuery() }).strict(),
+      querystring: z.object({ q: z.string().regex(/^[0-9A-Za-z-]{1,32}$/, 'a card id or its beginning').optional(), negative: z.enum(['true', 'false']).optional(), sort: cardSort.query, ...pageQuery() }).strict(),
       response: { 200: pageReply('cards', cardRow), 400: errorBodySchema, 403: errorBodySchema },
     },
     handler: async (req) => {
       userOf(req);
+      const cards = cardSort.keyset(req.query.sort);
       const q = new SqlParams();
       const where = [`a.kind = 'gift_card'`, cards.after(q, req.query.cursor)];
       if (req.query.negative === 'true') where.push('a.balance < 0');

@@ -7,7 +7,7 @@ import { idSchema } from '../../../core/events/common';
 import { allowedStore, userOf } from '../auth';
 import { errorBodySchema } from '../errors';
 import { jsonObject, storeIdQuery, text, toIso } from '../schemas';
-import { keyset, pageQuery, pageReply, SqlParams } from '../paging';
+import { keyset, pageQuery, pageReply, sortable, SqlParams } from '../paging';
 
 // The catalog as a store sees it: each product's name, barcodes and categories (chain-wide),
 // with that store's price and stock on hand. Paged by SKU (paging.ts), so a million-product
@@ -28,19 +28,28 @@ const productRow = z.object({
 });
 const versionKs = keyset('product-versions', [{ sql: 'version', type: 'bigint' }], 'desc');
 
-const ks = keyset('products', [{ sql: 'p.sku', type: 'text' }], 'asc');
+// The catalog by SKU (its key) or by name (products_name_sort_idx, migration 025). Not by price:
+// a price is the store's, and products without one in that store would have to be merged in,
+// so no index serves it; the Stock page sorts a store's goods by value instead.
+const productSort = sortable(
+  'products',
+  { sku: [{ sql: 'p.sku', type: 'text' }], name: [{ sql: "lower(coalesce(p.data->>'name', p.sku))", type: 'text' }, { sql: 'p.sku', type: 'text' }] },
+  'sku',
+  'name: case-insensitive',
+);
 
 export const productRoutes: RouteModule = (app, deps) => {
   app.get('/api/products', {
     config: { auth: 'user' },
     schema: {
       tags: ['catalog'],
-      summary: "Products with a store's price and stock on hand, by SKU; `q` matches SKU, name or barcode",
+      summary: "Products with a store's price and stock on hand, by SKU or name; `q` matches SKU, name or barcode",
       security: [{ bearer: [] }],
       querystring: z
         .object({
           store_id: storeIdQuery,
           q: text(120).optional().describe('part of the SKU or name, or a barcode'),
+          sort: productSort.query,
           ...pageQuery(50, 500),
         })
         .strict(),
@@ -49,6 +58,7 @@ export const productRoutes: RouteModule = (app, deps) => {
     handler: async (req) => {
       const s = allowedStore(userOf(req), req.query.store_id);
       const qs = req.query;
+      const ks = productSort.keyset(qs.sort);
       const search = qs.q?.trim() || null;
       const q = new SqlParams();
       const store = q.p(s);

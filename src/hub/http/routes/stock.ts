@@ -6,7 +6,7 @@ import { publishChanges } from '../../socket';
 import { allowedStore, storeScope, userOf } from '../auth';
 import { errorBodySchema } from '../errors';
 import { storeIdQuery, toIso } from '../schemas';
-import { checkRange, keyset, listFilters, pageQuery, pageReply, SqlParams, storeFilter } from '../paging';
+import { checkRange, keyset, listFilters, pageQuery, pageReply, sortable, SqlParams, storeFilter } from '../paging';
 
 const qty = z.object({ units: z.number(), scale: z.number() });
 const stockRow = z.object({
@@ -33,7 +33,21 @@ const movementRow = z.object({
   created_at: z.string(),
 });
 
-const stockKs = keyset('stock', [{ sql: 'l.sku', type: 'text' }], 'asc');
+// A store's stock levels by SKU (its primary key) or by name, quantity or value. The list is
+// one store's, so a sort other than SKU sorts that store's levels (bounded by the SKUs the store
+// holds, docs/hub.md "Sorting"); no index on on_hand, which every sale updates. Ties by SKU.
+const sku = { sql: 'l.sku', type: 'text' } as const;
+const stockSort = sortable(
+  'stock',
+  {
+    sku: [sku],
+    name: [{ sql: 'lower(coalesce(p.data->>\'name\', l.sku))', type: 'text' }, sku],
+    quantity: [{ sql: 'l.on_hand', type: 'numeric' }, sku],
+    value: [{ sql: 'coalesce(round(l.on_hand * pr.amount), 0)', type: 'numeric' }, sku],
+  },
+  'sku',
+  'name: case-insensitive, the SKU where the catalog has none; quantity: on hand; value: on hand × price, 0 without a price',
+);
 const movKs = keyset('stock-movements', [{ sql: 'm.movement_id', type: 'bigint' }], 'desc');
 
 export const stockRoutes: RouteModule = (app, deps) => {
@@ -58,7 +72,7 @@ export const stockRoutes: RouteModule = (app, deps) => {
     config: { auth: 'any' },
     schema: {
       tags: ['stock'],
-      summary: "A store's stock levels with product names, prices and values, by SKU; paged (a register may read its own store)",
+      summary: "A store's stock levels with product names, prices and values, by SKU or sorted by name, quantity or value; paged (a register may read its own store)",
       security: [{ bearer: [] }],
       querystring: z
         .object({
@@ -66,6 +80,7 @@ export const stockRoutes: RouteModule = (app, deps) => {
           store_id: storeIdQuery,
           q: z.string().min(1).max(100).optional().describe('SKU or name contains (case-insensitive)'),
           negative: z.enum(['true', 'false']).optional().describe('true: only oversold (below zero)'),
+          sort: stockSort.query,
         })
         .strict(),
       response: { 200: pageReply('stock', stockRow).extend({ store_id: z.string() }), 400: errorBodySchema, 403: errorBodySchema },
@@ -73,6 +88,7 @@ export const stockRoutes: RouteModule = (app, deps) => {
     handler: async (req) => {
       const qs = req.query;
       const s = allowedStore(req.principal!, qs.store_id);
+      const stockKs = stockSort.keyset(qs.sort);
       const q = new SqlParams();
       const where = [`l.store_id = ${q.p(s)}`, stockKs.after(q, qs.cursor)];
       if (qs.q) {
