@@ -36,8 +36,11 @@ const PAGES = [
   { id: 'integrity', label: 'Integrity', key: '', C: Integrity },
   { id: 'books', label: 'Books', key: '8', C: Books },
   { id: 'channels', label: 'Channels', key: '9', C: Channels },
-  { id: 'customers', label: 'Customers', key: '', C: Customers },
-  { id: 'cards', label: 'Gift cards', key: '', C: GiftCards },
+  // The digits are taken, so letters: G is in "Gift cards" and "Gutscheine", U in "Customers"
+  // and "Kunden". Browsers keep some Alt letters for their menus (Chrome D E F; Firefox F E V S
+  // B T H in English, D B A C L X H in German; Opera P), so C and K were not safe.
+  { id: 'customers', label: 'Customers', key: 'u', C: Customers },
+  { id: 'cards', label: 'Gift cards', key: 'g', C: GiftCards },
   { id: 'users', label: 'Users', key: '0', C: Users, admin: true },
 ] as const satisfies ReadonlyArray<{ id: string; label: string; key: string; C: ComponentType; admin?: boolean }>;
 type PageId = (typeof PAGES)[number]['id'];
@@ -124,11 +127,13 @@ export function App() {
     };
   }, [session]);
 
-  // Alt+1 … Alt+8 go to a page from anywhere (shown in the navigation).
+  // Alt+1 … Alt+0, Alt+U and Alt+G go to a page from anywhere (shown in the navigation). Shift
+  // is not part of any (Alt+Shift+letter is the browser's), so it does not match; Caps Lock
+  // does not matter.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      const p = PAGES.find((x) => x.key !== '' && x.key === e.key);
+      if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+      const p = PAGES.find((x) => x.key !== '' && x.key === e.key.toLowerCase());
       if (p) {
         e.preventDefault();
         location.hash = `#/${p.id}`;
@@ -194,14 +199,14 @@ export function App() {
           <ul id="side-menu">
             {pages.map((p) => (
               <li key={p.id}>
-                <a href={`#/${p.id}`} onClick={() => setNavOpen(false)} className={p.id === page ? 'on' : ''} aria-current={p.id === page ? 'page' : undefined} data-testid={`nav-${p.id}`}>
+                <a href={`#/${p.id}`} onClick={() => setNavOpen(false)} className={p.id === page ? 'on' : ''} aria-current={p.id === page ? 'page' : undefined} aria-keyshortcuts={p.key ? `Alt+${p.key.toUpperCase()}` : undefined} data-testid={`nav-${p.id}`}>
                   <span>{t(`nav.${p.id}`)}</span>
                   {p.id === 'alerts' && openAlerts > 0 ? (
                     <span className="badge" aria-label={t('nav.openAlerts', { count: openAlerts })} data-testid="open-alerts">
                       {openAlerts}
                     </span>
                   ) : p.key ? (
-                    <kbd aria-hidden="true">Alt {p.key}</kbd>
+                    <kbd aria-hidden="true">Alt {p.key.toUpperCase()}</kbd>
                   ) : null}
                 </a>
               </li>

@@ -88,6 +88,62 @@ export interface Column<T> {
   /** Right-aligned, tabular figures. */
   num?: boolean;
   className?: string;
+  /** The hub's sort name for this column (`?sort=`): its header becomes a button. */
+  sort?: string;
+  /** The direction of the first click: amounts, counts and times biggest or newest first. */
+  sortFirst?: 'asc' | 'desc';
+}
+
+// ---- sorting (docs/hq.md "Sorting") ----
+// The sort is the hub's (`?sort=name`, `-name` descending, each list's allow-list): the page
+// keeps it in its URL (`#/stock?sort=-value`), so a reload or a bookmark keeps it, and it is
+// part of the paging key, so a new sort starts at page one.
+
+function hashParams(): URLSearchParams {
+  return new URLSearchParams(location.hash.split('?')[1] ?? '');
+}
+
+/** The page's hash with `sort` set (or removed for the list's own order), other parameters kept. */
+export function hashWithSort(sort: string | null): string {
+  const [path] = location.hash.split('?');
+  const p = hashParams();
+  if (sort === null) p.delete('sort');
+  else p.set('sort', sort);
+  const qs = p.toString();
+  return `${path || '#/'}${qs ? `?${qs}` : ''}`;
+}
+
+export interface Sort {
+  value: string;
+  /** The list's own order (the hub's default), where a third click on a column returns. */
+  fallback: string;
+  set(next: string): void;
+}
+
+/** The page's sort, read from the URL once and written back to it (replacing, not a new history entry). */
+export function useSort(fallback: string, allowed: readonly string[]): Sort {
+  const [value, setValue] = useState(() => {
+    const v = hashParams().get('sort');
+    return v && allowed.includes(v.replace(/^-/, '')) ? v : fallback;
+  });
+  return {
+    value,
+    fallback,
+    set(next) {
+      setValue(next);
+      history.replaceState(history.state, '', hashWithSort(next === fallback ? null : next));
+    },
+  };
+}
+
+/** A click on a column: first in its own direction, then the other, then the list's own order. */
+export function nextSort(column: string, first: 'asc' | 'desc', current: string, fallback: string): string {
+  const asc = column;
+  const desc = `-${column}`;
+  const [one, two] = first === 'asc' ? [asc, desc] : [desc, asc];
+  if (current === one) return two;
+  if (current === two) return fallback === one || fallback === two ? one : fallback;
+  return one;
 }
 
 export function PagedTable<T>(props: {
@@ -103,6 +159,8 @@ export function PagedTable<T>(props: {
   /** Words for the pager's buttons: lists newest first page to "Older", others to "Next". */
   pagerWords?: [string, string];
   compact?: boolean;
+  /** The list's sort: columns with `sort` get a header button and aria-sort. */
+  sort?: Sort;
 }) {
   const { paged } = props;
   const [back, forward] = props.pagerWords ?? [i18next.t('paged.newer'), i18next.t('paged.older')];
@@ -122,9 +180,7 @@ export function PagedTable<T>(props: {
           <thead>
             <tr>
               {props.columns.map((c, i) => (
-                <th key={i} scope="col" className={c.num ? 'num' : undefined}>
-                  {c.header}
-                </th>
+                <SortableHeader key={i} column={c} sort={props.sort} />
               ))}
             </tr>
           </thead>
@@ -154,5 +210,29 @@ export function PagedTable<T>(props: {
         </nav>
       ) : null}
     </div>
+  );
+}
+
+function SortableHeader<T>({ column: c, sort }: { column: Column<T>; sort: Sort | undefined }) {
+  if (!c.sort || !sort) {
+    return (
+      <th scope="col" className={c.num ? 'num' : undefined}>
+        {c.header}
+      </th>
+    );
+  }
+  const name = c.sort;
+  const active = sort.value === name || sort.value === `-${name}`;
+  const desc = sort.value.startsWith('-');
+  return (
+    <th scope="col" className={c.num ? 'num' : undefined} aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+      {/* A button: reached with Tab, sorted with Enter or Space; aria-sort on the header says the order. */}
+      <button type="button" className="th-sort" onClick={() => sort.set(nextSort(name, c.sortFirst ?? 'asc', sort.value, sort.fallback))} data-testid={`sort-${name}`}>
+        {c.header}
+        <span className="sort-mark" aria-hidden="true">
+          {active ? (desc ? '▼' : '▲') : '↕'}
+        </span>
+      </button>
+    </th>
   );
 }

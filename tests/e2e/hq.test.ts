@@ -198,6 +198,59 @@ describe('HQ console', { timeout: 120_000 }, () => {
     await shot('03c-sales-printed-receipt');
   });
 
+  it('sorts lists by a column header (mouse and keyboard), kept in the URL across a reload; paging starts again', async () => {
+    const cents = (t: string | null) => Number(t!.replace(/[^0-9-]/g, ''));
+    const amounts = async () => (await page.getByTestId('sale-amount').allTextContents()).map(cents);
+    const sortOf = (name: string) => page.locator('th').filter({ has: page.getByTestId(`sort-${name}`) });
+    await go('stock');
+    await go('sales');
+    await page.getByTestId('sale-row').first().waitFor();
+    expect(await sortOf('time').getAttribute('aria-sort')).toBe('descending');
+    expect(await sortOf('total').getAttribute('aria-sort')).toBe('none');
+    await page.getByTestId('sort-total').click();
+    await waitFor(async () => (await sortOf('total').getAttribute('aria-sort')) === 'descending', 10_000, 'the amount column sorted');
+    await waitFor(async () => {
+      const a = await amounts();
+      return a.length > 3 && a.every((x, i) => i === 0 || a[i - 1]! >= x);
+    }, 10_000, 'sales by amount, biggest first');
+    expect(await sortOf('time').getAttribute('aria-sort')).toBe('none');
+    expect(await page.evaluate(() => location.hash)).toBe('#/sales?sort=-total');
+    // The keyboard: the header is a button (Tab reaches it), Enter turns the order round.
+    await page.getByTestId('sort-total').focus();
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await sortOf('total').getAttribute('aria-sort')) === 'ascending', 10_000, 'ascending by keyboard');
+    await waitFor(async () => {
+      const a = await amounts();
+      return a.length > 3 && a[0]! < 0 && a.every((x, i) => i === 0 || a[i - 1]! <= x);
+    }, 10_000, 'sales by amount, the post-void (negative) first');
+    await page.reload();
+    await page.getByTestId('sale-row').first().waitFor();
+    expect(await sortOf('total').getAttribute('aria-sort')).toBe('ascending');
+    const after = await amounts();
+    expect(after).toEqual([...after].sort((x, y) => x - y));
+    await page.waitForTimeout(200);
+    await shot('03d-sales-sorted');
+    // Opening a sale keeps the sort in the URL; a third click returns to the list's own order.
+    await page.getByTestId('sale-open').first().click();
+    await page.getByTestId('ledger-entry').first().waitFor();
+    expect(await page.evaluate(() => location.hash)).toMatch(/^#\/sales\?sort=total&open=/);
+    await page.getByTestId('sort-total').click();
+    await waitFor(async () => (await sortOf('time').getAttribute('aria-sort')) === 'descending', 10_000, 'back to newest first');
+    expect(await page.evaluate(() => location.hash)).not.toContain('sort=');
+
+    // Stock by value, biggest first, and back by SKU.
+    await go('stock');
+    await page.getByTestId('stock-row').first().waitFor();
+    await page.getByTestId('sort-value').click();
+    await waitFor(async () => (await sortOf('value').getAttribute('aria-sort')) === 'descending', 10_000, 'stock by value');
+    await waitFor(async () => {
+      const v = (await page.getByTestId('stock-row').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td')[3]!.textContent))).map(cents);
+      return v.length > 3 && v.every((x, i) => i === 0 || v[i - 1]! >= x);
+    }, 10_000, 'stock rows by value, biggest first');
+    expect(await page.evaluate(() => location.hash)).toBe('#/stock?sort=-value');
+    await shot('07b-stock-by-value');
+  });
+
   it('imports a price book with two bad rows (shown and skipped) into one store, and both of its registers take the prices', async () => {
     await go('products');
     await page.getByTestId('product-row').first().waitFor();
@@ -339,8 +392,11 @@ describe('HQ console', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('tb-balanced').textContent()).toBe('Balanced');
     await shot('11-books');
 
-    // Keyboard: Alt+<n> reaches every page, and on each every form control has an accessible name.
-    for (const [key, id] of [['1', 'Today'], ['2', 'Sales'], ['3', 'Products & prices'], ['4', 'Stock'], ['5', 'Stores'], ['6', 'Registers'], ['7', 'Alerts'], ['8', 'Books'], ['9', 'Sales channels'], ['0', 'Users']] as const) {
+    // Keyboard: Alt+<n> (and Alt+U, Alt+G: Customers and Gift cards, shown in the navigation)
+    // reaches every page, and on each every form control has an accessible name.
+    expect(await page.getByTestId('nav-customers').textContent()).toContain('Alt U');
+    expect(await page.getByTestId('nav-cards').getAttribute('aria-keyshortcuts')).toBe('Alt+G');
+    for (const [key, id] of [['1', 'Today'], ['2', 'Sales'], ['3', 'Products & prices'], ['4', 'Stock'], ['5', 'Stores'], ['6', 'Registers'], ['7', 'Alerts'], ['8', 'Books'], ['9', 'Sales channels'], ['0', 'Users'], ['u', 'Customers'], ['g', 'Gift cards']] as const) {
       await page.keyboard.press(`Alt+${key}`);
       await page.locator('h1').filter({ hasText: id }).waitFor();
       await page.waitForTimeout(200);

@@ -4,7 +4,7 @@ import i18next from 'i18next';
 import { errorText } from '../api';
 import { currentLocale } from '../i18n';
 import { fmt, parsePrice, priceProblem } from '../money';
-import { PagedTable, usePaged, type Column } from '../paged';
+import { PagedTable, usePaged, useSort, type Column } from '../paged';
 import { Empty, Notice, PageHeader, storeName, timeText, useLoad, useSession } from '../ui';
 
 // Customers, their points, gift cards and store credit (docs/loyalty.md): searchable lists with
@@ -214,13 +214,19 @@ export function Customers() {
   const query = useDebounced(q.trim());
   const [open, setOpen] = useState<string | null>(null);
   const [refresh, setRefresh] = useState(0);
+  // By name (the hub's own order), points or since (docs/hub.md "Sorting").
+  const sort = useSort('name', ['name', 'points', 'since']);
   const paged = usePaged<CustomerRow>(
-    (cursor) => api.get<{ customers: CustomerRow[]; next_cursor: string | null }>('/api/customers', { q: query || undefined, limit: 25, cursor }).then((r) => ({ rows: r.customers, next_cursor: r.next_cursor })),
-    `${query}#${refresh}`,
+    (cursor) =>
+      api
+        .get<{ customers: CustomerRow[]; next_cursor: string | null }>('/api/customers', { q: query || undefined, sort: sort.value, limit: 25, cursor })
+        .then((r) => ({ rows: r.customers, next_cursor: r.next_cursor })),
+    `${query}#${refresh}#${sort.value}`,
   );
   const columns: Array<Column<CustomerRow>> = [
     {
       header: t('loyalty.customer'),
+      sort: 'name',
       cell: (c) => (
         <button type="button" className="linklike" onClick={() => setOpen(c.customer_id)} data-testid="customer-open" aria-expanded={open === c.customer_id}>
           {c.name}
@@ -230,7 +236,8 @@ export function Customers() {
     { header: t('loyalty.loyaltyId'), cell: (c) => <span className="mono">{c.loyalty_id ?? '—'}</span> },
     { header: t('loyalty.phone'), cell: (c) => c.phone ?? '—' },
     { header: t('common.store'), cell: (c) => (c.origin_store_id ? storeName(stores, c.origin_store_id) : t('loyalty.hq')) },
-    { header: t('loyalty.points'), num: true, cell: (c) => <span className={c.points < 0 ? 'neg' : 'strong'}>{c.points.toLocaleString(i18next.language)}</span> },
+    { header: t('loyalty.since'), sort: 'since', sortFirst: 'desc', className: 'nowrap', cell: (c) => new Intl.DateTimeFormat(currentLocale(), { dateStyle: 'medium' }).format(new Date(c.created_at)) },
+    { header: t('loyalty.points'), num: true, sort: 'points', sortFirst: 'desc', cell: (c) => <span className={c.points < 0 ? 'neg' : 'strong'}>{c.points.toLocaleString(i18next.language)}</span> },
   ];
   return (
     <>
@@ -246,6 +253,7 @@ export function Customers() {
           <PagedTable
             paged={paged}
             columns={columns}
+            sort={sort}
             rowKey={(c) => c.customer_id}
             label={t('loyalty.customersTitle')}
             empty={query ? t('loyalty.noMatch', { q: query }) : t('loyalty.noCustomers')}
@@ -327,16 +335,21 @@ export function GiftCards() {
   const [open, setOpen] = useState<string | null>(null);
   const [refresh, setRefresh] = useState(0);
   const valid = query === '' || /^[0-9A-Za-z-]{1,32}$/.test(query);
+  // By number (the hub's own order) or balance (docs/hub.md "Sorting").
+  const sort = useSort('number', ['number', 'balance']);
   const paged = usePaged<CardRow>(
     (cursor) =>
       valid
-        ? api.get<{ cards: CardRow[]; next_cursor: string | null }>('/api/gift-cards', { q: query || undefined, negative: negative ? 'true' : undefined, limit: 25, cursor }).then((r) => ({ rows: r.cards, next_cursor: r.next_cursor }))
+        ? api
+            .get<{ cards: CardRow[]; next_cursor: string | null }>('/api/gift-cards', { q: query || undefined, negative: negative ? 'true' : undefined, sort: sort.value, limit: 25, cursor })
+            .then((r) => ({ rows: r.cards, next_cursor: r.next_cursor }))
         : Promise.resolve({ rows: [], next_cursor: null }),
-    `${query}#${negative}#${refresh}`,
+    `${query}#${negative}#${refresh}#${sort.value}`,
   );
   const columns: Array<Column<CardRow>> = [
     {
       header: t('loyalty.card'),
+      sort: 'number',
       cell: (c) => (
         <button type="button" className="linklike mono" onClick={() => setOpen(c.gift_card_id)} data-testid="card-open" aria-expanded={open === c.gift_card_id}>
           {c.gift_card_id}
@@ -346,7 +359,7 @@ export function GiftCards() {
     { header: t('loyalty.type'), cell: (c) => <span className={`pill ${c.store_credit ? 'pill-off' : 'pill-ok'}`}>{c.store_credit ? t('loyalty.storeCredit') : t('loyalty.giftCard')}</span> },
     { header: t('common.store'), cell: (c) => (c.origin_store_id ? storeName(stores, c.origin_store_id) : t('loyalty.hq')) },
     { header: t('loyalty.held'), num: true, cell: (c) => (c.held ? fmt(c.held, c.currency) : '—') },
-    { header: t('loyalty.balance'), num: true, cell: (c) => <span className={c.balance < 0 ? 'neg strong' : 'strong'}>{fmt(c.balance, c.currency)}</span> },
+    { header: t('loyalty.balance'), num: true, sort: 'balance', sortFirst: 'desc', cell: (c) => <span className={c.balance < 0 ? 'neg strong' : 'strong'}>{fmt(c.balance, c.currency)}</span> },
   ];
   return (
     <>
@@ -366,6 +379,7 @@ export function GiftCards() {
           <PagedTable
             paged={paged}
             columns={columns}
+            sort={sort}
             rowKey={(c) => c.gift_card_id}
             label={t('loyalty.cardsTitle')}
             empty={query ? t('loyalty.noMatch', { q: query }) : t('loyalty.noCards')}

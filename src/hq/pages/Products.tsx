@@ -4,7 +4,7 @@ import { parsePriceBook, type PriceBookParse } from '../csv';
 import { fmt, parsePrice, priceProblem, toInput } from '../money';
 import i18next from 'i18next';
 import { currentLocale } from '../i18n';
-import { PagedTable, usePaged } from '../paged';
+import { PagedTable, usePaged, useSort } from '../paged';
 import { Notice, PageHeader, Progress, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
 import { pickEmpty, ProductEditor, resolveStores, TargetPicker, toTarget, type TargetPick } from './ProductEditor';
 
@@ -20,9 +20,14 @@ export function Products() {
   const { api, stores } = useSession();
   const [store, setStore] = useState(stores[0]?.store_id ?? '');
   const [q, setQ] = useState('');
+  // By SKU (the hub's own order) or by name; not by price (docs/hub.md "Sorting").
+  const sort = useSort('sku', ['sku', 'name']);
   const list = usePaged(
-    (cursor) => api.get<{ products: ProductRow[]; next_cursor: string | null }>('/api/products', { store_id: store, q: q.trim() || undefined, cursor, limit: 15 }).then((r) => ({ rows: r.products, next_cursor: r.next_cursor })),
-    `${store}|${q}`,
+    (cursor) =>
+      api
+        .get<{ products: ProductRow[]; next_cursor: string | null }>('/api/products', { store_id: store, q: q.trim() || undefined, sort: sort.value, cursor, limit: 15 })
+        .then((r) => ({ rows: r.products, next_cursor: r.next_cursor })),
+    `${store}|${q}|${sort.value}`,
   );
   const [editing, setEditing] = useState<ProductRow | null>(null);
   const [editingProduct, setEditingProduct] = useState<ProductRow | null>(null);
@@ -45,9 +50,11 @@ export function Products() {
           </div>
           <PagedTable
             paged={list}
+            sort={sort}
             columns={[
               {
                 header: t('product'),
+                sort: 'name',
                 cell: (p) => (
                   <>
                     <div className="strong">

@@ -6,7 +6,7 @@ import { fmt, parsePrice } from '../money';
 import { useTranslation } from 'react-i18next';
 import i18next from 'i18next';
 import { Account, useAccountNames } from '../accounts';
-import { PagedTable, usePaged, type Column } from '../paged';
+import { PagedTable, usePaged, useSort, type Column } from '../paged';
 import { Empty, Notice, PageHeader, StoreSelect, storeCurrency, storeName, timeText, typeLabel, useLoad, useSession } from '../ui';
 
 // Find a sale and open it down to its ledger entry: the receipt lines and tenders as the
@@ -14,6 +14,8 @@ import { Empty, Notice, PageHeader, StoreSelect, storeCurrency, storeName, timeT
 // for it and the stock it moved.
 
 const PAGE = 20;
+/** The hub's sorts of /api/sales (docs/hub.md "Sorting"); newest first is its own order. */
+const SORTS = ['time', 'total'] as const;
 
 function openFromHash(): string | null {
   const m = /[?&]open=([^&]+)/.exec(location.hash);
@@ -39,6 +41,7 @@ export function Sales() {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [open, setOpen] = useState<string | null>(openFromHash);
   const [formError, setFormError] = useState<string | null>(null);
+  const sort = useSort('-time', SORTS);
   const query = useMemo(() => {
     const currency = storeCurrency(stores, filters.store || stores[0]?.store_id || '');
     const amount = filters.amount.trim() ? parseSigned(filters.amount, currency) : undefined;
@@ -52,9 +55,10 @@ export function Sales() {
       cashier_id: filters.cashier.trim() || undefined,
       amount,
       card_last4: filters.card.trim() || undefined,
+      sort: sort.value,
       limit: PAGE,
     };
-  }, [filters, stores]);
+  }, [filters, stores, sort.value]);
   const list = usePaged((cursor) => api.get<{ sales: EventRow[]; next_cursor: string | null }>('/api/sales', { ...query, cursor }).then((r) => ({ rows: r.sales, next_cursor: r.next_cursor })), JSON.stringify(query));
   const { t } = useTranslation();
 
@@ -135,7 +139,8 @@ export function Sales() {
         <section className="card" aria-label={t('sales.results')}>
           <PagedTable
             paged={list}
-            columns={columns(stores, t)}
+            columns={columns(stores, t, sort.value === sort.fallback ? null : sort.value)}
+            sort={sort}
             rowKey={(e) => e.event_id}
             rowClass={(e) => (open === e.event_id ? 'selected' : '')}
             rowData={(e) => ({ event: `${e.terminal_id}/${e.seq}` })}
@@ -151,15 +156,16 @@ export function Sales() {
   );
 }
 
-function columns(stores: ReturnType<typeof useSession>['stores'], t: (k: string) => string): Array<Column<EventRow>> {
+function columns(stores: ReturnType<typeof useSession>['stores'], t: (k: string) => string, sort: string | null): Array<Column<EventRow>> {
   return [
-    { header: t('sales.time'), cell: (e) => shortTime(e.occurred_at), className: 'nowrap' },
+    { header: t('sales.time'), cell: (e) => shortTime(e.occurred_at), className: 'nowrap', sort: 'time', sortFirst: 'desc' },
     { header: t('common.store'), cell: (e) => storeName(stores, e.store_id) },
     {
       header: t('sales.receipt'),
       className: 'nowrap',
       cell: (e) => (
-        <a href={`#/sales?open=${e.event_id}`} aria-label={i18next.t('sales.openLabel', { type: typeLabel(e.type), receipt: e.receipt_no })} data-testid="sale-open">
+        // Opening a sale keeps the list's sort in the URL.
+        <a href={`#/sales?${sort ? `sort=${encodeURIComponent(sort)}&` : ''}open=${e.event_id}`} aria-label={i18next.t('sales.openLabel', { type: typeLabel(e.type), receipt: e.receipt_no })} data-testid="sale-open">
           {e.receipt_no}
         </a>
       ),
@@ -168,6 +174,8 @@ function columns(stores: ReturnType<typeof useSession>['stores'], t: (k: string)
     {
       header: t('sales.amount'),
       num: true,
+      sort: 'total',
+      sortFirst: 'desc',
       cell: (e) => (
         <span className={(e.amount ?? 0) < 0 ? 'neg' : ''} data-testid="sale-amount">
           {e.currency && e.amount !== null ? fmt(e.amount, e.currency) : '—'}

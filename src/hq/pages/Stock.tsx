@@ -4,7 +4,7 @@ import { errorText, type MovementRow, type StockRow } from '../api';
 import { fmt } from '../money';
 import { useTranslation } from 'react-i18next';
 import i18next from 'i18next';
-import { PagedTable, usePaged, type Column } from '../paged';
+import { PagedTable, usePaged, useSort, type Column } from '../paged';
 import { ago, Empty, Notice, PageHeader, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
 
 // Stock per store with product names and value at the store's price, and deliveries, counts
@@ -19,12 +19,14 @@ export function Stock() {
   const [oversold, setOversold] = useState(false);
   const [version, setVersion] = useState(0);
   const { t } = useTranslation();
+  // By SKU (the hub's own order), or by name, quantity or value (docs/hub.md "Sorting").
+  const sort = useSort('sku', ['sku', 'name', 'quantity', 'value']);
   const list = usePaged(
     (cursor) =>
       api
-        .get<{ stock: StockRow[]; next_cursor: string | null }>('/api/stock', { store_id: store, q: q.trim() || undefined, negative: oversold ? 'true' : undefined, cursor, limit: 15 })
+        .get<{ stock: StockRow[]; next_cursor: string | null }>('/api/stock', { store_id: store, q: q.trim() || undefined, negative: oversold ? 'true' : undefined, sort: sort.value, cursor, limit: 15 })
         .then((r) => ({ rows: r.stock, next_cursor: r.next_cursor })),
-    `${store}|${q}|${oversold}`,
+    `${store}|${q}|${oversold}|${sort.value}`,
   );
   useEffect(() => {
     if (version) list.reload();
@@ -33,6 +35,7 @@ export function Stock() {
   const columns: Array<Column<StockRow>> = [
     {
       header: t('stock.product'),
+      sort: 'name',
       cell: (p) => (
         <>
           <div className="strong">{p.name ?? <span className="muted">{t('stock.notInCatalog')}</span>}</div>
@@ -46,6 +49,7 @@ export function Stock() {
     {
       header: t('stock.onHand'),
       num: true,
+      sort: 'quantity',
       cell: (p) => {
         const qty = Number(p.on_hand_decimal);
         return (
@@ -56,7 +60,7 @@ export function Stock() {
       },
     },
     { header: t('stock.price'), num: true, cell: (p) => (p.price !== null && p.currency ? fmt(p.price, p.currency) : '—') },
-    { header: t('stock.value'), num: true, cell: (p) => <span className={(p.value ?? 0) < 0 ? 'neg' : ''}>{p.value === null ? '—' : fmt(p.value, p.currency ?? currency)}</span> },
+    { header: t('stock.value'), num: true, sort: 'value', sortFirst: 'desc', cell: (p) => <span className={(p.value ?? 0) < 0 ? 'neg' : ''}>{p.value === null ? '—' : fmt(p.value, p.currency ?? currency)}</span> },
   ];
   return (
     <>
@@ -83,6 +87,7 @@ export function Stock() {
             rowTestId="stock-row"
             empty={t('stock.nothing')}
             pagerWords={[t('paged.previous'), t('paged.next')]}
+            sort={sort}
           />
         </section>
         <div className="stack">
