@@ -83,7 +83,7 @@ const STORE_CREDIT = `coalesce((SELECT m.kind IN ('refund', 'adjust') FROM value
 
 const MAX_MOVEMENTS = 500;
 
-// Sorts of the customer list: name and since read an index each (migration 026); points sorts
+// Sorts of the customer list: name and since read an index each (migration 027); points sorts
 // the customers joined to their points accounts (a customer without one has 0), a sort of the
 // whole list per page, bounded by the number of customers (docs/hub.md "Sorting" has the figure).
 const customerSort = sortable(
@@ -96,7 +96,7 @@ const customerSort = sortable(
   'name',
   'name: case-insensitive; points: balance; since: when the customer was created',
 );
-// Gift cards by number or by balance (value_accounts_card_balance_idx, migration 026).
+// Gift cards by number or by balance (value_accounts_card_balance_idx, migration 027).
 const cardSort = sortable(
   'gift-cards',
   { number: [{ sql: 'a.account_id', type: 'text' }], balance: [{ sql: 'a.balance', type: 'bigint' }, { sql: 'a.account_id', type: 'text' }] },

@@ -44,7 +44,7 @@ const eventKeys = (list: string) =>
   keyset(list, [{ sql: 'e.occurred_at', type: 'timestamptz' }, { sql: 'e.terminal_id', type: 'text' }, { sql: 'e.seq', type: 'bigint' }], 'desc');
 const eventsKs = eventKeys('events');
 // The sales explorer's sorts: by time (journal_events_occurred_idx / _store_occurred_idx) and by
-// signed amount (journal_events_sale_amount_idx, migration 026: the same expression, sale types
+// signed amount (journal_events_sale_amount_idx, migration 027: the same expression, sale types
 // only); ties by time, then register and seq, which are unique.
 const occurredKeys = [{ sql: 'e.occurred_at', type: 'timestamptz' }, { sql: 'e.terminal_id', type: 'text' }, { sql: 'e.seq', type: 'bigint' }] as const;
 const salesSort = sortable(

@@ -28,7 +28,7 @@ const productRow = z.object({
 });
 const versionKs = keyset('product-versions', [{ sql: 'version', type: 'bigint' }], 'desc');
 
-// The catalog by SKU (its key) or by name (products_name_sort_idx, migration 026). Not by price:
+// The catalog by SKU (its key) or by name (products_name_sort_idx, migration 027). Not by price:
 // a price is the store's, and products without one in that store would have to be merged in,
 // so no index serves it; the Stock page sorts a store's goods by value instead.
 const productSort = sortable(
