@@ -9,6 +9,8 @@ import {
   changesAppliedRequestSchema,
   pushEventsRequestSchema,
   snapshotRequestSchema,
+  snapshotPageRequestSchema,
+  HUB_CAPABILITIES,
   saleLookupRequestSchema,
   cardLookupRequestSchema,
   customerCreateRequestSchema,
@@ -28,6 +30,7 @@ import { authenticate, type Principal } from './auth';
 import { SESSION_COOKIE } from './users';
 import type { AuthThrottle } from './auth-throttle';
 import { latestCursor, pullChanges, storeSnapshot } from './changes';
+import { storeSnapshotPage } from './snapshot-page';
 import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
 import { lookupSale } from './sale-lookup';
 import { signedAmount } from './sales-figures';
@@ -348,6 +351,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
         // New register, far behind, or ahead of the hub (restored hub database): start from a snapshot.
         snapshot_required: (req.change_cursor === 0 && latest > 0) || behind > deps.snapshotThreshold || behind < 0,
         server_time: new Date().toISOString(),
+        capabilities: [HUB_CAPABILITIES.snapshotPage],
       };
     });
 
@@ -449,7 +453,9 @@ export function installSocketHandlers(deps: SocketDeps): void {
       return { ok: true };
     });
 
+    // The old single-message snapshot, still answered for registers that do not page (4.5).
     handle(MSG.snapshot, snapshotRequestSchema, async () => db.transaction((tx) => storeSnapshot(tx, p.store_id)));
+    handle(MSG.snapshotPage, snapshotPageRequestSchema, async (req) => db.transaction((tx) => storeSnapshotPage(tx, p.store_id, req)));
     handle(MSG.saleLookup, saleLookupRequestSchema, (req) => lookupSale(db, p.store_id, req));
 
     // Customers, points and gift cards (docs/loyalty.md). Requests carry personal data: log ids only.

@@ -37,3 +37,28 @@ export type Product = z.infer<typeof productSchema>;
 export function toGtin14Key(gtin: string): string {
   return gtin.padStart(14, '0');
 }
+
+/**
+ * The shape core's Product is checked in, from the hub's records as a register keeps them: the
+ * catalog record and the store's price record (null: the catalog's own price). The register's
+ * catalog view and its journal's validated-product table both build products with this, so a
+ * product read from either is the same. `currency` is the last fallback, used only when neither
+ * record names one.
+ */
+export function productCandidate(rec: Record<string, unknown>, price: Record<string, unknown> | null, currency: string | undefined): unknown {
+  const gtins = Array.isArray(rec.gtins) ? rec.gtins : typeof rec.gtin === 'string' ? [rec.gtin] : Array.isArray(rec.barcodes) ? rec.barcodes : [];
+  const p = price && typeof price.price === 'number' ? price.price : typeof price?.amount === 'number' ? price.amount : rec.price;
+  return {
+    sku: rec.sku,
+    gtins,
+    name: rec.name ?? rec.description,
+    category: rec.category ?? 'general',
+    tax_category: rec.tax_category ?? rec.category ?? 'general',
+    unit: rec.unit ?? 'each',
+    price: typeof p === 'object' && p !== null && 'amount' in p ? (p as { amount: number }).amount : p,
+    currency: (price?.currency as string | undefined) ?? rec.currency ?? currency,
+    active: rec.active ?? true,
+    ...(rec.open_price !== undefined ? { open_price: rec.open_price } : {}),
+    ...(rec.quick_key !== undefined ? { quick_key: rec.quick_key } : {}),
+  };
+}

@@ -63,7 +63,15 @@ export const helloAckSchema = z.object({
   /** The register is too far behind (or new): take a snapshot before pulling. */
   snapshot_required: z.boolean(),
   server_time: z.string(),
+  /**
+   * What this hub answers beyond protocol 1's first form (docs/sync-protocol.md 4.1): absent on
+   * an older hub. `snapshot.page` means the snapshot can be taken in bounded pages (4.5b).
+   */
+  capabilities: z.array(z.string().max(64)).max(32).optional(),
 });
+
+/** Capabilities a hub names in its hello ack. */
+export const HUB_CAPABILITIES = { snapshotPage: 'snapshot.page' } as const;
 
 // ---- register -> hub: 'events.push' ----
 export const pushEventsRequestSchema = z.object({
@@ -169,6 +177,40 @@ export const snapshotAckSchema = z.object({
   config: z.record(z.string(), z.unknown()),
 });
 
+// ---- register -> hub: 'snapshot.page' (hub capability 'snapshot.page') ----
+/** Most items in one snapshot page; with core's bounded product record a page stays a few MiB. */
+export const MAX_SNAPSHOT_PAGE_ITEMS = 5000;
+/**
+ * The sections of a paged snapshot, in the order the hub's `next` leads through them: prices
+ * before the catalog, so a register can check and store each product with its price once.
+ */
+export const SNAPSHOT_SECTIONS = ['prices', 'stock', 'promotions', 'catalog', 'settings'] as const;
+export const snapshotSectionSchema = z.enum(SNAPSHOT_SECTIONS);
+export type SnapshotSection = z.infer<typeof snapshotSectionSchema>;
+export const snapshotPageRequestSchema = z.object({
+  section: snapshotSectionSchema,
+  /** The last key of the previous page of this section ('' = from the section's start). */
+  after: z.string().max(128),
+  limit: z.number().int().min(1).max(MAX_SNAPSHOT_PAGE_ITEMS),
+});
+export const snapshotPageAckSchema = z.object({
+  ok: z.literal(true),
+  store_id: storeIdSchema,
+  /** The store's change cursor, read in the same database snapshot as this page's rows. */
+  cursor: z.number().int().min(0),
+  section: snapshotSectionSchema,
+  /** catalog: product records; prices: { sku, amount, currency, updated_at }; stock: { sku, on_hand }; promotions: { promotion_id, … }; settings: none. */
+  items: z.array(z.record(z.string(), z.unknown())).max(MAX_SNAPSHOT_PAGE_ITEMS),
+  /** The page after this one, or null when this was the last page of the last section. */
+  next: z.object({ section: snapshotSectionSchema, after: z.string().max(128) }).nullable(),
+  /** Row counts of each section, on the first page of the first section (for progress). */
+  totals: z.object({ catalog: z.number().int().min(0), prices: z.number().int().min(0), stock: z.number().int().min(0), promotions: z.number().int().min(0) }).optional(),
+  /** The store's tax table and config: on the settings page only. */
+  tax: z.record(z.string(), z.unknown()).optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+export type SnapshotPageAck = z.infer<typeof snapshotPageAckSchema>;
+
 /** Names of the socket.io events, in one place. */
 export const MSG = {
   hello: 'hello',
@@ -176,6 +218,7 @@ export const MSG = {
   pullChanges: 'changes.pull',
   changesApplied: 'changes.applied',
   snapshot: 'snapshot.get',
+  snapshotPage: 'snapshot.page',
   saleLookup: 'sale.lookup',
   cardLookup: 'card.lookup',
   tenderReserve: 'tender.reserve',
@@ -214,6 +257,7 @@ export const PROTOCOL_MESSAGES = {
   pullChanges: { kind: 'request', direction: 'register→hub', request: pullChangesRequestSchema, ack: pullChangesAckSchema, summary: 'page through the store’s change log after a cursor' },
   changesApplied: { kind: 'request', direction: 'register→hub', request: changesAppliedRequestSchema, ack: changesAppliedAckSchema, summary: 'the last store change the register applied (for HQ’s propagation view)' },
   snapshot: { kind: 'request', direction: 'register→hub', request: snapshotRequestSchema, ack: snapshotAckSchema, summary: 'the store’s projections at one cursor' },
+  snapshotPage: { kind: 'request', direction: 'register→hub', request: snapshotPageRequestSchema, ack: snapshotPageAckSchema, summary: 'one bounded page of the store’s projections (hub capability snapshot.page)' },
   saleLookup: { kind: 'request', direction: 'register→hub', request: saleLookupRequestSchema, ack: saleLookupAckSchema, summary: 'a sale of the store by receipt number, with what was already reversed of it' },
   cardLookup: { kind: 'request', direction: 'register→hub', request: cardLookupRequestSchema, ack: cardLookupAckSchema, summary: 'a gift card’s balance (balance check)' },
   tenderReserve: { kind: 'request', direction: 'register→hub', request: tenderReserveRequestSchema, ack: tenderReserveAckSchema, summary: 'reserve a gift card or points redemption under its tender key before the sale completes (idempotent)' },

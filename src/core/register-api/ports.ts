@@ -83,6 +83,11 @@ export interface RegisterJournal {
   getStockLevel(sku: string): Quantity | null;
   catalogEntry(sku: string): CatalogEntry | null;
   catalogEntryByBarcode(gtin14: string): CatalogEntry | null;
+  /** The product as core's Product JSON, checked when the journal wrote it (null: read the entry). */
+  catalogProductByBarcode(gtin14: string): string | null;
+  catalogProductBySku(sku: string): string | null;
+  /** Rebuilds up to `limit` checked products whose sources changed; returns how many remain. */
+  refreshCatalogProducts(limit: number): number;
   searchCatalogNames(words: readonly string[], limit: number): CatalogEntry[];
   searchCatalogSkus(prefix: string, limit: number): CatalogEntry[];
   listQuickKeys(limit?: number): CatalogEntry[];

@@ -1,4 +1,4 @@
-import { productSchema, promotionSchema, lookupKey, type KeyedLookup, type PriceBookLookup, type Product, type Promotion } from '../../core/catalog';
+import { productCandidate, productSchema, promotionSchema, lookupKey, type KeyedLookup, type PriceBookLookup, type Product, type Promotion } from '../../core/catalog';
 import type { StoreChange } from '../../core/protocol';
 import { createTaxTable, type TaxTable } from '../../core/tax';
 import type { CatalogEntry, RegisterJournal } from '../../core/register-api';
@@ -37,29 +37,13 @@ export interface CatalogView {
   applyChanges(changes: readonly StoreChange[]): void;
   /** Re-reads everything (after a snapshot replaced the projections). */
   reload(): void;
+  /** Stops the background rebuild of changed products. */
+  close(): void;
 }
 
 const CACHE_LIMIT = 4_096;
 const MAX_QUERY_WORDS = 8;
 const MAX_PROMOTIONS = 1_000;
-
-function normalize(rec: Record<string, unknown>, price: Record<string, unknown> | null, currency: string): unknown {
-  const gtins = Array.isArray(rec.gtins) ? rec.gtins : typeof rec.gtin === 'string' ? [rec.gtin] : Array.isArray(rec.barcodes) ? rec.barcodes : [];
-  const p = price && typeof price.price === 'number' ? price.price : typeof price?.amount === 'number' ? price.amount : rec.price;
-  return {
-    sku: rec.sku,
-    gtins,
-    name: rec.name ?? rec.description,
-    category: rec.category ?? 'general',
-    tax_category: rec.tax_category ?? rec.category ?? 'general',
-    unit: rec.unit ?? 'each',
-    price: typeof p === 'object' && p !== null && 'amount' in p ? (p as { amount: number }).amount : p,
-    currency: (price?.currency as string | undefined) ?? rec.currency ?? currency,
-    active: rec.active ?? true,
-    ...(rec.open_price !== undefined ? { open_price: rec.open_price } : {}),
-    ...(rec.quick_key !== undefined ? { quick_key: rec.quick_key } : {}),
-  };
-}
 
 /** The words of a cashier's query, as FTS5 prefixes take them (letters and digits only). */
 export function queryWords(query: string): string[] {
@@ -72,7 +56,7 @@ export function loadCatalogView(journal: RegisterJournal, currency: string): Cat
   const cache = new Map<string, Product | null>();
   const toProduct = (e: CatalogEntry | null): Product | null => {
     if (!e) return null;
-    const r = productSchema.safeParse(normalize(e.item, e.price, currency));
+    const r = productSchema.safeParse(productCandidate(e.item, e.price, currency));
     if (r.success && r.data.currency === currency) return r.data;
     skipped++;
     return null;
@@ -82,19 +66,48 @@ export function loadCatalogView(journal: RegisterJournal, currency: string): Cat
     cache.set(sku, p);
     return p;
   };
+  // The journal's checked product (catalog_products): written only after core's productSchema
+  // accepted it, from the same records and with the same productCandidate as toProduct, so it
+  // is read without a second schema check. Null when the journal is rebuilding it (its sources
+  // just changed) or it never made a product: then the sources are read and checked here.
+  const checked = (json: string | null): Product | null => {
+    if (json === null) return null;
+    const p = JSON.parse(json) as Product;
+    return p.currency === currency ? p : null;
+  };
   const bySku = (sku: string): Product | undefined => {
     const hit = cache.get(sku);
     if (hit !== undefined) return hit ?? undefined;
-    return remember(sku, toProduct(journal.catalogEntry(sku))) ?? undefined;
+    return remember(sku, checked(journal.catalogProductBySku(sku)) ?? toProduct(journal.catalogEntry(sku))) ?? undefined;
   };
   const products: KeyedLookup<Product> = { get: bySku };
   const byGtin: KeyedLookup<string> = {
     get(gtin14) {
-      const p = toProduct(journal.catalogEntryByBarcode(gtin14));
+      const p = checked(journal.catalogProductByBarcode(gtin14)) ?? toProduct(journal.catalogEntryByBarcode(gtin14));
       if (!p) return undefined;
       remember(p.sku, p);
       return p.sku;
     },
+  };
+
+  // Products whose catalog record or price changed are rebuilt by the journal after the change,
+  // a bounded batch at a time off the cashier's path (a 10,000-SKU price change is 10,000
+  // rebuilds); until then their lookups read the sources.
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  const REFRESH_BATCH = 2_000;
+  const scheduleRefresh = (): void => {
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      let left = 0;
+      try {
+        left = journal.refreshCatalogProducts(REFRESH_BATCH);
+      } catch {
+        return; // a closed or busy journal: the next change or reload schedules it again
+      }
+      if (left > 0) scheduleRefresh();
+    }, 20);
+    (refreshTimer as { unref?: () => void }).unref?.();
   };
 
   let promotions: Promotion[] = [];
@@ -132,6 +145,7 @@ export function loadCatalogView(journal: RegisterJournal, currency: string): Cat
     readPromotions();
     readTax();
     rebuildBook();
+    scheduleRefresh();
   };
   reload();
 
@@ -176,16 +190,25 @@ export function loadCatalogView(journal: RegisterJournal, currency: string): Cat
     applyChanges(changes) {
       let promos = false;
       let tax = false;
+      let products = false;
       for (const c of changes) {
-        if (c.kind === 'price' || c.kind === 'catalog') for (const sku of skusOfChange(c)) cache.delete(sku);
+        if (c.kind === 'price' || c.kind === 'catalog') {
+          products = true;
+          for (const sku of skusOfChange(c)) cache.delete(sku);
+        }
         else if (c.kind === 'promotion') promos = true;
         else if (c.kind === 'tax') tax = true;
       }
       if (promos) readPromotions();
       if (tax) readTax();
       rebuildBook();
+      if (products) scheduleRefresh();
     },
     reload,
+    close() {
+      if (refreshTimer) clearTimeout(refreshTimer);
+      refreshTimer = null;
+    },
   };
 }
 

@@ -61,6 +61,7 @@ export class StoreFeed {
   }
 
   close(): void {
+    this.catalog.close();
     for (const u of this.unsubs.splice(0)) u();
     this.listeners.clear();
   }

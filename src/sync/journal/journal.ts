@@ -12,13 +12,16 @@ import {
   type JournalEvent,
   type RejectedEvent,
   type StoreChange,
+  SNAPSHOT_SECTIONS,
+  type SnapshotPageAck,
+  type SnapshotSection,
 } from '../../core/protocol';
 import { sumQuantities, type Quantity } from '../../core/money';
 import { EventPayloadError, parseEventPayload, type EventPayloadMap, type EventType, type PaymentUnresolvedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
 import { parseReceiptCode, receiptNo } from '../../core/receipt';
 import type { CatalogEntry, JournalWatcher, RegisterJournal, SaleOnRecord, SaleReversals, TypedEvent } from '../../core/register-api';
 import { stockMovementsFor } from '../../core/stock';
-import { applyChangeToProjection, applySnapshotToProjection, type SnapshotData } from './projections';
+import { applyChangeToProjection, applySnapshotPageToProjection, applySnapshotToProjection, refreshStaleProducts, type SnapshotData } from './projections';
 import { applyMigrations } from './migrations';
 import type { SqlDb, SqlStatement } from './sql';
 
@@ -71,6 +74,20 @@ const MAX_QUICK_KEYS = 200;
 function toEntry(r: EntryRow | undefined): CatalogEntry | null {
   if (!r) return null;
   return { item: JSON.parse(r.item) as Record<string, unknown>, price: r.price === null ? null : (JSON.parse(r.price) as Record<string, unknown>) };
+}
+
+export type SnapshotPageRequest = { section: SnapshotSection; after: string; limit: number };
+
+export interface SnapshotProgress {
+  /** The cursor of the snapshot's first page: the change cursor once the last page is in. */
+  cursor: number;
+  /** The next page to ask for. */
+  section: SnapshotSection;
+  after: string;
+  /** Rows received so far, of `total` (the hub's counts on the first page). */
+  received: number;
+  total: number;
+  startedAt: string;
 }
 
 export interface SyncState {
@@ -552,11 +569,94 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     if (snapshot.store_id !== this.storeId) throw new Error(`snapshot is for store ${snapshot.store_id}, this register is in ${this.storeId}`);
     this.db.transaction(() => {
       applySnapshotToProjection(this.db, snapshot);
+      this.db.prepare('DELETE FROM snapshot_progress').run();
       this.db.prepare('UPDATE sync_state SET change_cursor = ? WHERE id = 1').run(snapshot.cursor);
     }).immediate();
   }
 
+  /** The paged snapshot being taken (docs/sync-protocol.md 4.5b), or null. */
+  snapshotProgress(): SnapshotProgress | null {
+    this.assertOpen();
+    const r = this.cached('SELECT cursor, section, after, received, total, started_at FROM snapshot_progress WHERE id = 1').get() as
+      | { cursor: number; section: SnapshotSection; after: string; received: number; total: number; started_at: string }
+      | undefined;
+    return r ? { cursor: r.cursor, section: r.section, after: r.after, received: r.received, total: r.total, startedAt: r.started_at } : null;
+  }
+
+  /** Forgets a paged snapshot in progress (the next one starts from its first page). */
+  abandonSnapshot(): void {
+    this.assertOpen();
+    this.db.prepare('DELETE FROM snapshot_progress').run();
+  }
+
+  /**
+   * Applies one page of a paged snapshot, answered to `req`, in one transaction with the
+   * progress that says which page comes next; the last page moves the change cursor to the
+   * first page's cursor (the register then pulls the change log from there). 'restart': the
+   * hub's cursor went below the snapshot's (a restored hub database): nothing was applied,
+   * the progress is gone, start again from the first page.
+   */
+  applySnapshotPage(req: SnapshotPageRequest, page: SnapshotPageAck): 'more' | 'done' | 'restart' {
+    this.assertOpen();
+    if (page.store_id !== this.storeId) throw new Error(`snapshot is for store ${page.store_id}, this register is in ${this.storeId}`);
+    if (page.section !== req.section) throw new Error(`snapshot page for ${page.section} answered a request for ${req.section}`);
+    return this.db.transaction((): 'more' | 'done' | 'restart' => {
+      const prog = this.snapshotProgress();
+      const first = req.section === SNAPSHOT_SECTIONS[0] && req.after === '';
+      if (prog && (prog.section !== req.section || prog.after !== req.after)) {
+        throw new Error(`snapshot page ${req.section} after '${req.after}' is not the one expected (${prog.section} after '${prog.after}')`);
+      }
+      if (!prog && !first) throw new Error(`snapshot page ${req.section} after '${req.after}' without a snapshot in progress`);
+      if (prog && page.cursor < prog.cursor) {
+        this.db.prepare('DELETE FROM snapshot_progress').run();
+        return 'restart';
+      }
+      const cursor = prog?.cursor ?? page.cursor;
+      const hi = page.next && page.next.section === req.section ? page.next.after : null;
+      const settings = page.section === 'settings' ? { tax: page.tax ?? {}, config: page.config ?? {} } : undefined;
+      applySnapshotPageToProjection(this.db, req.section, { lo: req.after, hi }, page.items, settings);
+      if (page.next === null) {
+        // Orphan rows the catalog pages did not cover (a price without a product): nothing to build.
+        refreshStaleProducts(this.db, Number.MAX_SAFE_INTEGER);
+        this.db.prepare('DELETE FROM snapshot_progress').run();
+        this.db.prepare('UPDATE sync_state SET change_cursor = ? WHERE id = 1').run(cursor);
+        return 'done';
+      }
+      const total = page.totals ? page.totals.catalog + page.totals.prices + page.totals.stock + page.totals.promotions : (prog?.total ?? 0);
+      this.db.prepare(
+        `INSERT INTO snapshot_progress (id, cursor, section, after, received, total, started_at) VALUES (1, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET section = excluded.section, after = excluded.after, received = excluded.received, total = excluded.total`,
+      ).run(cursor, page.next.section, page.next.after, (prog?.received ?? 0) + page.items.length, total, prog?.startedAt ?? this.now().toISOString());
+      return 'more';
+    }).immediate();
+  }
+
+  /**
+   * Rebuilds up to `limit` validated products whose catalog record or price was written since
+   * (journal migration 7's triggers mark them), in one transaction. Returns how many remain.
+   */
+  refreshCatalogProducts(limit: number): number {
+    this.assertOpen();
+    return this.db.transaction(() => refreshStaleProducts(this.db, limit)).immediate();
+  }
+
   // ---- projections the register reads offline ----
+
+  /**
+   * The product a barcode (its GTIN-14 key) belongs to, as core's Product checked when it was
+   * written (catalog_products): one probe of the barcode index and one of the products. Null
+   * when there is none or it is being rebuilt; the caller then reads the sources.
+   */
+  catalogProductByBarcode(gtin14: string): string | null {
+    this.assertOpen();
+    return (this.cached('SELECT p.product AS product FROM catalog_barcodes b JOIN catalog_products p ON p.sku = b.sku WHERE b.code = ?').get(gtin14) as { product: string } | undefined)?.product ?? null;
+  }
+
+  /** The checked product of a sku (see catalogProductByBarcode). */
+  catalogProductBySku(sku: string): string | null {
+    this.assertOpen();
+    return (this.cached('SELECT product FROM catalog_products WHERE sku = ?').get(sku) as { product: string } | undefined)?.product ?? null;
+  }
 
   private getJson(sql: string, key: string): Record<string, unknown> | null {
     this.assertOpen();

@@ -1,6 +1,7 @@
 import type { SqlDb, SqlStatement } from './sql';
 import { z } from 'zod';
-import type { StoreChange } from '../../core/protocol';
+import type { SnapshotSection, StoreChange } from '../../core/protocol';
+import { productCandidate, productSchema } from '../../core/catalog';
 
 // How a store change from the hub lands in the register's offline tables. The hub is the
 // authority; a change whose payload does not fit is kept in the change log (and reported)
@@ -81,9 +82,13 @@ function putCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: string }
   insertCatalogItem(db, it);
 }
 
-function insertCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: string }, names = true): void {
-  const row = stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET data = excluded.data RETURNING rowid AS id')
-    .get(it.sku, JSON.stringify(it)) as { id: number };
+function insertCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: string }, names = true, fresh = false): void {
+  // fresh: the sku is known to be absent (a snapshot page after its range was cleared), so a
+  // plain insert, the cheapest write of a bulk load.
+  const data = JSON.stringify(it);
+  const row = fresh
+    ? (stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) RETURNING rowid AS id').get(it.sku, data) as { id: number })
+    : (stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET data = excluded.data RETURNING rowid AS id').get(it.sku, data) as { id: number });
   if (names) stmt(db, 'INSERT INTO catalog_names (rowid, name) VALUES (?, ?)').run(row.id, nameOf(it));
   const qk = it.quick_key as { group?: unknown; position?: unknown } | undefined;
   if (qk && typeof qk === 'object' && typeof qk.group === 'string' && Number.isSafeInteger(qk.position)) {
@@ -93,6 +98,35 @@ function insertCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: strin
   for (const code of barcodeKeysOf(it)) {
     stmt(db, 'INSERT INTO catalog_barcodes (code, sku) VALUES (?, ?) ON CONFLICT(code) DO UPDATE SET sku = excluded.sku').run(code, it.sku);
   }
+}
+
+/**
+ * Writes the product a catalog record and its price make, as core's Product after core's
+ * schema accepted it (catalog_products, journal migration 7). The catalog view reads these rows
+ * without checking them again: this is their only writer and it writes nothing unchecked. A
+ * record that does not make a Product (or names no currency) gets no row; the view then reads
+ * the sources and counts it as not sellable, as before.
+ */
+function materializeProduct(db: SqlDb, rec: Record<string, unknown> & { sku: string }, priceText: string | null | undefined): void {
+  const price = priceText ? (JSON.parse(priceText) as Record<string, unknown>) : null;
+  const r = productSchema.safeParse(productCandidate(rec, price, undefined));
+  if (r.success) stmt(db, 'INSERT OR REPLACE INTO catalog_products (sku, product) VALUES (?, ?)').run(rec.sku, JSON.stringify(r.data));
+  else stmt(db, 'DELETE FROM catalog_products WHERE sku = ?').run(rec.sku);
+}
+
+/**
+ * Rebuilds at most `limit` products the triggers marked stale (a catalog record or a price was
+ * written), inside the caller's transaction. Returns how many are still stale.
+ */
+export function refreshStaleProducts(db: SqlDb, limit: number): number {
+  const rows = stmt(db, `SELECT s.sku AS sku, c.data AS item, p.data AS price FROM catalog_products_stale s
+      LEFT JOIN catalog_items c ON c.sku = s.sku LEFT JOIN prices p ON p.sku = s.sku ORDER BY s.sku LIMIT ?`)
+    .all(limit) as { sku: string; item: string | null; price: string | null }[];
+  for (const r of rows) {
+    if (r.item !== null) materializeProduct(db, JSON.parse(r.item) as Record<string, unknown> & { sku: string }, r.price);
+    stmt(db, 'DELETE FROM catalog_products_stale WHERE sku = ?').run(r.sku);
+  }
+  return rows.length < limit ? 0 : (stmt(db, 'SELECT COUNT(*) AS n FROM catalog_products_stale').get() as { n: number }).n;
 }
 
 function setSettings(db: SqlDb, scope: 'tax' | 'config', obj: Record<string, unknown>): void {
@@ -169,24 +203,28 @@ const SNAPSHOT_NAMES_SQL = `INSERT INTO catalog_names (rowid, name)
                      ELSE '' END
     FROM catalog_items`;
 
+const PROJECTION_TABLES = ['catalog_items', 'catalog_barcodes', 'catalog_quick_keys', 'catalog_products', 'catalog_products_stale', 'prices', 'promotions', 'hub_stock', 'settings'];
+
 /** Replaces every projection with the snapshot's content, inside the caller's transaction. */
 export function applySnapshotToProjection(db: SqlDb, s: SnapshotData): void {
-  for (const t of ['catalog_items', 'catalog_barcodes', 'catalog_quick_keys', 'prices', 'promotions', 'hub_stock', 'settings']) db.prepare(`DELETE FROM ${t}`).run();
+  for (const t of PROJECTION_TABLES) db.prepare(`DELETE FROM ${t}`).run();
   db.prepare("INSERT INTO catalog_names (catalog_names) VALUES ('delete-all')").run();
-  const seen = new Set<string>();
-  for (const it of z.array(bySku).parse(s.catalog)) {
-    // A sku twice in one snapshot: the later record wins (its barcodes and quick key replace the earlier's).
-    if (seen.has(it.sku)) {
-      stmt(db, 'DELETE FROM catalog_barcodes WHERE sku = ?').run(it.sku);
-      stmt(db, 'DELETE FROM catalog_quick_keys WHERE sku = ?').run(it.sku);
-    }
-    insertCatalogItem(db, it, false);
-    seen.add(it.sku);
-  }
+  // Prices before the catalog, so each product is checked and written once with its price.
+  for (const it of z.array(bySku).parse(s.prices)) upsert(db, 'prices', 'sku', it.sku, it, false);
+  const catalog = z.array(bySku).parse(s.catalog);
+  // A sku twice in one snapshot: the later record wins (its barcodes and quick key replace the earlier's).
+  const last = new Map<string, number>();
+  catalog.forEach((it, i) => last.set(it.sku, i));
+  const priceOf = stmt(db, 'SELECT data FROM prices WHERE sku = ?');
+  catalog.forEach((it, i) => {
+    if (last.get(it.sku) !== i) return;
+    insertCatalogItem(db, it, false, true);
+    materializeProduct(db, it, (priceOf.get(it.sku) as { data: string } | undefined)?.data);
+  });
   // The name index for the whole catalog in one statement, after the rows (about twice as fast
   // as a row at a time for a chain's catalog: bench/table, catalog-to-register).
   db.prepare(SNAPSHOT_NAMES_SQL).run();
-  for (const it of z.array(bySku).parse(s.prices)) upsert(db, 'prices', 'sku', it.sku, it, false);
+  db.prepare('DELETE FROM catalog_products_stale').run();
   for (const it of z.array(promo).parse(s.promotions)) upsert(db, 'promotions', 'id', (it.promotion_id ?? it.id)!, it, false);
   for (const st of z.array(level).parse(s.stock)) putStock(db, st.sku, st.on_hand);
   setSettings(db, 'tax', s.tax);
@@ -194,5 +232,74 @@ export function applySnapshotToProjection(db: SqlDb, s: SnapshotData): void {
   if (s.customers) {
     db.prepare('DELETE FROM customers').run();
     for (const c of z.array(byCustomer).parse(s.customers)) upsert(db, 'customers', 'customer_id', c.customer_id, c, false);
+  }
+}
+
+/** The key range a snapshot page covers: after `lo` (exclusive) up to `hi` (inclusive; null = the section's end). */
+export interface PageRange {
+  lo: string;
+  hi: string | null;
+}
+
+function rangeSql(col: string, r: PageRange): { where: string; args: string[] } {
+  return r.hi === null ? { where: `${col} > ?`, args: [r.lo] } : { where: `${col} > ? AND ${col} <= ?`, args: [r.lo, r.hi] };
+}
+
+/**
+ * One page of a paged snapshot (docs/sync-protocol.md 4.5b), inside the caller's transaction:
+ * the rows of the section in the page's key range are replaced by the page's items, so a
+ * register that already holds a catalog keeps selling from it while pages arrive, a page taken
+ * twice (after a cut) leaves every row once, and a row the hub no longer has is gone.
+ */
+export function applySnapshotPageToProjection(db: SqlDb, section: SnapshotSection, range: PageRange, items: Record<string, unknown>[], settings?: { tax: Record<string, unknown>; config: Record<string, unknown> }): void {
+  switch (section) {
+    case 'prices': {
+      const r = rangeSql('sku', range);
+      db.prepare(`DELETE FROM prices WHERE ${r.where}`).run(...r.args);
+      const put = stmt(db, 'INSERT INTO prices (sku, data) VALUES (?, ?)');
+      for (const it of z.array(bySku).parse(items)) put.run(it.sku, JSON.stringify(it));
+      return;
+    }
+    case 'stock': {
+      const r = rangeSql('sku', range);
+      db.prepare(`DELETE FROM hub_stock WHERE ${r.where}`).run(...r.args);
+      for (const st of z.array(level).parse(items)) putStock(db, st.sku, st.on_hand);
+      return;
+    }
+    case 'promotions': {
+      const r = rangeSql('id', range);
+      db.prepare(`DELETE FROM promotions WHERE ${r.where}`).run(...r.args);
+      for (const it of z.array(promo).parse(items)) upsert(db, 'promotions', 'id', (it.promotion_id ?? it.id)!, it, false);
+      return;
+    }
+    case 'catalog': {
+      const r = rangeSql('sku', range);
+      const list = z.array(bySku).parse(items);
+      // What the range held goes, with its lookup rows (a new register's range is empty: cheap).
+      db.prepare(`DELETE FROM catalog_names WHERE rowid IN (SELECT rowid FROM catalog_items WHERE ${r.where})`).run(...r.args);
+      db.prepare(`DELETE FROM catalog_barcodes WHERE ${r.where}`).run(...r.args);
+      db.prepare(`DELETE FROM catalog_quick_keys WHERE ${r.where}`).run(...r.args);
+      db.prepare(`DELETE FROM catalog_items WHERE ${r.where}`).run(...r.args);
+      const maxRowid = (stmt(db, 'SELECT COALESCE(MAX(rowid), 0) AS m FROM catalog_items').get() as { m: number }).m;
+      const priceOf = stmt(db, 'SELECT data FROM prices WHERE sku = ?');
+      const seen = new Set<string>();
+      for (const it of list) {
+        if (seen.has(it.sku)) continue; // the hub's keys are unique; a repeat is ignored, never doubled
+        seen.add(it.sku);
+        insertCatalogItem(db, it, false, true);
+        materializeProduct(db, it, (priceOf.get(it.sku) as { data: string } | undefined)?.data);
+      }
+      // The page's name index in one statement after its rows (the rows just inserted have the
+      // highest rowids: nothing else writes inside this transaction).
+      db.prepare(`${SNAPSHOT_NAMES_SQL} WHERE rowid > ?`).run(maxRowid);
+      db.prepare(`DELETE FROM catalog_products_stale WHERE ${r.where}`).run(...r.args);
+      return;
+    }
+    case 'settings': {
+      db.prepare('DELETE FROM settings').run();
+      setSettings(db, 'tax', settings?.tax ?? {});
+      setSettings(db, 'config', settings?.config ?? {});
+      return;
+    }
   }
 }

@@ -18,6 +18,10 @@ import {
   changesAppliedAckSchema,
   pushEventsAckSchema,
   snapshotAckSchema,
+  snapshotPageAckSchema,
+  HUB_CAPABILITIES,
+  MAX_SNAPSHOT_PAGE_ITEMS,
+  SNAPSHOT_SECTIONS,
   saleLookupAckSchema,
   totalsReportAckSchema,
   statusReportAckSchema,
@@ -33,7 +37,7 @@ import {
   type RejectedEvent,
   type StoreChange,
 } from '../../core/protocol';
-import type { ApplyChangesResult, Journal } from '../journal/journal';
+import type { ApplyChangesResult, Journal, SnapshotPageRequest } from '../journal/journal';
 import { parseEventPayload, type SaleCompletedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff';
 import { journalTotalsReport } from './totals';
@@ -81,6 +85,8 @@ export interface HubSyncOptions {
   backoff?: BackoffOptions;
   /** Events per events.push (<= MAX_EVENTS_PER_BATCH). */
   batchSize?: number;
+  /** Rows per snapshot.page (<= MAX_SNAPSHOT_PAGE_ITEMS, the default). */
+  snapshotPageItems?: number;
   random?: () => number;
   now?: () => number;
   /**
@@ -128,6 +134,8 @@ export interface SyncLinkStatus {
   lastErrorAt: string | null;
   /** When the next connection attempt is due (while waiting). */
   nextAttemptAt: string | null;
+  /** A paged snapshot being taken: rows received of the hub's total (null: none). */
+  snapshot: { received: number; total: number } | null;
 }
 
 export interface PriceChanged {
@@ -164,12 +172,20 @@ interface Session {
   downlink: Promise<void>;
   /** A link probe is in flight. */
   probing?: boolean;
+  /** What the hub said it answers beyond protocol 1's first form (hello ack). */
+  capabilities?: readonly string[];
   /** A 'changes.applied' report is in flight / another is due after it. */
   reporting?: boolean;
   reportAgain?: boolean;
 }
 
 const MAX_PULLS_PER_CATCH_UP = 10_000;
+const MAX_SNAPSHOT_PAGES = 100_000;
+
+function snapshotStatus(journal: Journal): SyncLinkStatus['snapshot'] {
+  const p = journal.snapshotProgress();
+  return p ? { received: p.received, total: p.total } : null;
+}
 
 export class HubSync extends EventEmitter<SyncClientEvents> {
   private readonly opts: Required<Omit<HubSyncOptions, 'journal' | 'transport' | 'sign'>> & { journal: Journal; sign?: (text: string) => string };
@@ -209,9 +225,13 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       backoff: DEFAULT_BACKOFF,
       random: Math.random,
       now: Date.now,
+      snapshotPageItems: MAX_SNAPSHOT_PAGE_ITEMS,
       ...opts,
       batchSize,
     };
+    if (!(Number.isInteger(this.opts.snapshotPageItems) && this.opts.snapshotPageItems >= 1 && this.opts.snapshotPageItems <= MAX_SNAPSHOT_PAGE_ITEMS)) {
+      throw new Error(`snapshotPageItems must be 1..${MAX_SNAPSHOT_PAGE_ITEMS}`);
+    }
     if (!(this.opts.monitorIntervalMs >= 10)) throw new Error('monitorIntervalMs must be >= 10');
     if (!(this.opts.totalsIntervalMs >= 10)) throw new Error('totalsIntervalMs must be >= 10');
     this.transport = opts.transport;
@@ -330,6 +350,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt,
       nextAttemptAt: this.nextAttemptAt === null ? null : new Date(this.nextAttemptAt).toISOString(),
+      snapshot: snapshotStatus(this.journal),
     };
   }
 
@@ -536,8 +557,12 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       this.journal.recordError(null);
       this.emitStatus();
       this.reportStatus(session, true);
-      // Downlink catch-up runs beside the uplink drain; each is serialised on its own.
-      this.enqueueDownlink(session, () => this.catchUp(session, hello.snapshot_required, hello.latest_change_cursor));
+      session.capabilities = hello.capabilities ?? [];
+      // Downlink catch-up runs beside the uplink drain; each is serialised on its own. A paged
+      // snapshot cut short is finished first, whatever hello says: the projections are only
+      // whole again, and the cursor right, after its last page.
+      const resume = this.journal.snapshotProgress() !== null;
+      this.enqueueDownlink(session, () => this.catchUp(session, hello.snapshot_required || resume, hello.latest_change_cursor));
       await this.drain(session);
       // Back to the shortest backoff only once a session has done its work: a hub that
       // accepts hello but fails every push keeps its registers at a growing distance.
@@ -657,13 +682,55 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
   }
 
   private async takeSnapshot(session: Session): Promise<void> {
-    const snap = await this.request(session, MSG.snapshot, {}, snapshotAckSchema);
-    if (session !== this.session) return;
-    this.journal.applySnapshot(snap);
+    if (session.capabilities?.includes(HUB_CAPABILITIES.snapshotPage)) {
+      if (!(await this.takePagedSnapshot(session))) return;
+    } else {
+      // An older hub: the whole snapshot in one message (4.5); a paged one cut short is dropped.
+      this.journal.abandonSnapshot();
+      const snap = await this.request(session, MSG.snapshot, {}, snapshotAckSchema);
+      if (session !== this.session) return;
+      this.journal.applySnapshot(snap);
+    }
     this.reportApplied(session);
-    this.emit('snapshot', { cursor: snap.cursor });
+    this.emit('snapshot', { cursor: this.journal.syncState().changeCursor });
     this.emit('price-changed', { changes: [], snapshot: true });
     this.emitStatus();
+  }
+
+  /**
+   * The snapshot in bounded pages (docs/sync-protocol.md 4.5b), from where the journal's
+   * progress says (a cut or a restart resumes there). One page is asked for ahead while the
+   * one before is written, so the hub's reading and the register's writing overlap; at most
+   * two pages are in memory. Each page commits with the progress. False: the session ended.
+   */
+  private async takePagedSnapshot(session: Session): Promise<boolean> {
+    const first = (): SnapshotPageRequest => ({ section: SNAPSHOT_SECTIONS[0], after: '', limit: this.opts.snapshotPageItems });
+    const prog = this.journal.snapshotProgress();
+    let req: SnapshotPageRequest = prog ? { section: prog.section, after: prog.after, limit: this.opts.snapshotPageItems } : first();
+    const ask = (r: SnapshotPageRequest) => {
+      const p = this.request(session, MSG.snapshotPage, r, snapshotPageAckSchema);
+      p.catch(() => undefined); // awaited below; a page asked ahead may be dropped unread
+      return p;
+    };
+    let pending = ask(req);
+    this.emitStatus();
+    // Bounded: a 1,000,000-SKU store is about 800 pages of 5,000 (prices, stock, catalog).
+    for (let pages = 0; pages < MAX_SNAPSHOT_PAGES; pages++) {
+      const page = await pending;
+      if (session !== this.session) return false;
+      const next: SnapshotPageRequest | null = page.next ? { section: page.next.section, after: page.next.after, limit: this.opts.snapshotPageItems } : null;
+      if (next) pending = ask(next);
+      const r = this.journal.applySnapshotPage(req, page);
+      if (r === 'restart') {
+        req = first();
+        pending = ask(req);
+        continue;
+      }
+      this.emitStatus();
+      if (r === 'done') return true;
+      req = next!;
+    }
+    throw new Error(`snapshot not finished after ${MAX_SNAPSHOT_PAGES} pages`);
   }
 
   /**
