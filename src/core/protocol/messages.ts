@@ -185,7 +185,7 @@ export const MAX_SNAPSHOT_PAGE_ITEMS = 5000;
  * before the catalog, so a register can check and store each product with its price once.
  */
 export const SNAPSHOT_SECTIONS = ['prices', 'stock', 'promotions', 'catalog', 'settings'] as const;
-export const snapshotSectionSchema = z.enum(SNAPSHOT_SECTIONS);
+const snapshotSectionSchema = z.enum(SNAPSHOT_SECTIONS);
 export type SnapshotSection = z.infer<typeof snapshotSectionSchema>;
 export const snapshotPageRequestSchema = z.object({
   section: snapshotSectionSchema,

@@ -149,6 +149,8 @@ export const syncStatusSchema = z.object({
   oldest_unsynced_at: z.string().nullable(),
   change_cursor: z.number().int().min(0),
   last_error: text.nullable(),
+  /** The store's catalog arriving from the hub in pages (a new register): rows so far of the total. */
+  catalog_loading: z.object({ received: z.number().int().min(0), total: z.number().int().min(0) }).nullable().optional(),
 });
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 

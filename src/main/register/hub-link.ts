@@ -17,7 +17,7 @@ export type HubSaleAnswer =
   | { status: 'unavailable'; reason: string };
 
 export interface HubLink {
-  readonly status: { connected: boolean; lastError: string | null };
+  readonly status: { connected: boolean; lastError: string | null; snapshot?: { received: number; total: number } | null };
   kick(): void;
   watch(w: HubLinkWatcher): () => void;
   lookupSale(receiptNo: string): Promise<HubSaleAnswer>;

@@ -118,6 +118,7 @@ export class StoreFeed {
       oldest_unsynced_at: u.oldestOccurredAt,
       change_cursor: state.changeCursor,
       last_error: (st?.lastError ?? state.lastError)?.slice(0, 200) ?? null,
+      catalog_loading: st?.snapshot ?? null,
     };
   }
 

@@ -20,6 +20,7 @@ export function StatusBar({ sync, devices, bridgeUp }: { sync: SyncStatus; devic
       <span className={`pill ${sync.unsynced ? 'pill-warn' : 'pill-ok'}`} data-testid="status-unsynced">
         {sync.unsynced ? t('status.unsynced', { count: sync.unsynced }) : t('status.synced')}
       </span>
+      {sync.catalog_loading && <CatalogLoading progress={sync.catalog_loading} />}
       {drawer?.flags.includes('drawer_open_too_long') ? (
         <span className="pill pill-bad" data-testid="status-drawer-too-long">{t('status.drawerTooLong')}</span>
       ) : (
@@ -32,5 +33,20 @@ export function StatusBar({ sync, devices, bridgeUp }: { sync: SyncStatus; devic
         {devices.map((d) => <span key={d.kind} title={`${d.name}: ${d.state}`} className={`dot dot-${d.state}`} />)}
       </span>
     </footer>
+  );
+}
+
+/** A new register's catalog arriving from the hub in pages (the cashier sees why a scan may not be found yet). */
+function CatalogLoading({ progress }: { progress: { received: number; total: number } }) {
+  const { t, i18n } = useTranslation();
+  const percent = progress.total > 0 ? Math.min(100, Math.floor((progress.received / progress.total) * 100)) : 0;
+  const n = new Intl.NumberFormat(i18n.language);
+  return (
+    <span className="pill pill-warn catalog-loading" data-testid="status-catalog-loading" title={t('status.catalogLoadingTitle', { received: n.format(progress.received), total: n.format(progress.total) })}>
+      {t('status.catalogLoading', { percent })}
+      <span className="catalog-loading-bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+        <span style={{ width: `${percent}%` }} />
+      </span>
+    </span>
   );
 }

@@ -61,6 +61,7 @@ export const de: Resources = {
   approval: { title: 'Freigabe durch Marktleitung', hint: '{{what}} erfordert eine Leitungs-PIN.', pin: 'Leitungs-PIN', denied: 'PIN nicht akzeptiert.' },
   status: {
     online: 'Online', offline: 'Offline — Verkauf läuft weiter, Übertragung später', unsynced: '{{count}} nicht übertragen', synced: 'Alles übertragen',
+    catalogLoading: 'Artikelstamm {{percent}} %', catalogLoadingTitle: 'Artikelstamm wird von der Zentrale geladen: {{received}} von {{total}} Zeilen',
     paperLow: 'Papier fast leer — Rolle bald wechseln', paperOut: 'Drucker ohne Papier — Rolle einlegen', coverOpen: 'Druckerdeckel offen — schließen',
     drawerOpen: 'Lade offen', drawerTooLong: 'Lade zu lange offen — schließen; bei Fehlbetrag Marktleitung rufen', printerOff: 'Drucker offline — Kabel und Strom prüfen', device: '{{name}}: {{state}}',
   },

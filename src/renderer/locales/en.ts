@@ -59,6 +59,7 @@ export const en = {
   approval: { title: 'Manager approval', hint: '{{what}} needs a manager PIN.', pin: 'Manager PIN', denied: 'PIN not accepted.' },
   status: {
     online: 'Online', offline: 'Offline — selling continues, sales sync later', unsynced: '{{count}} unsynced', synced: 'All synced',
+    catalogLoading: 'Catalog {{percent}} %', catalogLoadingTitle: 'Loading the catalog from HQ: {{received}} of {{total}} rows',
     paperLow: 'Paper low — change the roll soon', paperOut: 'Printer out of paper — replace the roll', coverOpen: 'Printer cover open — close it',
     drawerOpen: 'Drawer open', drawerTooLong: 'Drawer open too long — close it; call a manager if cash is missing', printerOff: 'Printer offline — check cable and power', device: '{{name}}: {{state}}',
   },

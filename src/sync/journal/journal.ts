@@ -600,6 +600,19 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     this.assertOpen();
     if (page.store_id !== this.storeId) throw new Error(`snapshot is for store ${page.store_id}, this register is in ${this.storeId}`);
     if (page.section !== req.section) throw new Error(`snapshot page for ${page.section} answered a request for ${req.section}`);
+    // A page is a copy of the hub's rows that the register can ask for again, not a sale: its
+    // commit need not wait for the disk (WAL with synchronous=NORMAL stays atomic and in order;
+    // a power cut loses at most the last pages, and the progress committed with them, which are
+    // then asked for again). The journal's own writes go back to FULL before anything else runs.
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      return this.applySnapshotPageTx(req, page);
+    } finally {
+      this.db.exec('PRAGMA synchronous = FULL');
+    }
+  }
+
+  private applySnapshotPageTx(req: SnapshotPageRequest, page: SnapshotPageAck): 'more' | 'done' | 'restart' {
     return this.db.transaction((): 'more' | 'done' | 'restart' => {
       const prog = this.snapshotProgress();
       const first = req.section === SNAPSHOT_SECTIONS[0] && req.after === '';
@@ -612,21 +625,25 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
         return 'restart';
       }
       const cursor = prog?.cursor ?? page.cursor;
+      // The progress row exists before the page's rows are written: the stale-marking triggers
+      // stand aside while it does (the page checks its own products). No store change is applied
+      // while a snapshot is in progress (HubSync finishes the snapshot before it pulls).
+      if (!prog) {
+        this.db.prepare('INSERT INTO snapshot_progress (id, cursor, section, after, received, total, started_at) VALUES (1, ?, ?, ?, 0, 0, ?)').run(cursor, req.section, req.after, this.now().toISOString());
+      }
       const hi = page.next && page.next.section === req.section ? page.next.after : null;
       const settings = page.section === 'settings' ? { tax: page.tax ?? {}, config: page.config ?? {} } : undefined;
       applySnapshotPageToProjection(this.db, req.section, { lo: req.after, hi }, page.items, settings);
       if (page.next === null) {
-        // Orphan rows the catalog pages did not cover (a price without a product): nothing to build.
-        refreshStaleProducts(this.db, Number.MAX_SAFE_INTEGER);
         this.db.prepare('DELETE FROM snapshot_progress').run();
+        // Marks left from before the snapshot or by its first page: every product was just checked.
+        this.db.prepare('DELETE FROM catalog_products_stale').run();
         this.db.prepare('UPDATE sync_state SET change_cursor = ? WHERE id = 1').run(cursor);
         return 'done';
       }
       const total = page.totals ? page.totals.catalog + page.totals.prices + page.totals.stock + page.totals.promotions : (prog?.total ?? 0);
-      this.db.prepare(
-        `INSERT INTO snapshot_progress (id, cursor, section, after, received, total, started_at) VALUES (1, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET section = excluded.section, after = excluded.after, received = excluded.received, total = excluded.total`,
-      ).run(cursor, page.next.section, page.next.after, (prog?.received ?? 0) + page.items.length, total, prog?.startedAt ?? this.now().toISOString());
+      this.db.prepare('UPDATE snapshot_progress SET section = ?, after = ?, received = ?, total = ? WHERE id = 1')
+        .run(page.next.section, page.next.after, (prog?.received ?? 0) + page.items.length, total);
       return 'more';
     }).immediate();
   }

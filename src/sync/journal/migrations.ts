@@ -262,35 +262,10 @@ export const MIGRATIONS: readonly Migration[] = [
     // with its sources, whoever writes them: any write of a catalog record or a price drops the
     // product row and marks the sku stale, and the journal rebuilds stale rows (checked again)
     // after the write (Journal.refreshCatalogProducts); until then a lookup reads the sources.
-    // (No INSERT OR IGNORE in the triggers: an upsert that fires them would override it.)
+    // (No INSERT OR IGNORE in the triggers: an upsert that fires them would override it.) While
+    // a paged snapshot is being written they stand aside: its pages replace whole key ranges
+    // of catalog_items, prices and catalog_products and check each product themselves.
     sql: `
-      CREATE TABLE catalog_products (sku TEXT PRIMARY KEY, product TEXT NOT NULL) STRICT, WITHOUT ROWID;
-      CREATE TABLE catalog_products_stale (sku TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
-      CREATE TRIGGER catalog_items_stale_ins AFTER INSERT ON catalog_items BEGIN
-        INSERT INTO catalog_products_stale (sku) SELECT NEW.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = NEW.sku);
-        DELETE FROM catalog_products WHERE sku = NEW.sku;
-      END;
-      CREATE TRIGGER catalog_items_stale_upd AFTER UPDATE ON catalog_items BEGIN
-        INSERT INTO catalog_products_stale (sku) SELECT NEW.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = NEW.sku);
-        DELETE FROM catalog_products WHERE sku IN (OLD.sku, NEW.sku);
-      END;
-      CREATE TRIGGER catalog_items_stale_del AFTER DELETE ON catalog_items BEGIN
-        DELETE FROM catalog_products WHERE sku = OLD.sku;
-      END;
-      CREATE TRIGGER prices_stale_ins AFTER INSERT ON prices BEGIN
-        INSERT INTO catalog_products_stale (sku) SELECT NEW.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = NEW.sku);
-        DELETE FROM catalog_products WHERE sku = NEW.sku;
-      END;
-      CREATE TRIGGER prices_stale_upd AFTER UPDATE ON prices BEGIN
-        INSERT INTO catalog_products_stale (sku) SELECT NEW.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = NEW.sku);
-        DELETE FROM catalog_products WHERE sku IN (OLD.sku, NEW.sku);
-      END;
-      CREATE TRIGGER prices_stale_del AFTER DELETE ON prices BEGIN
-        INSERT INTO catalog_products_stale (sku) SELECT OLD.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = OLD.sku);
-        DELETE FROM catalog_products WHERE sku = OLD.sku;
-      END;
-      INSERT INTO catalog_products_stale (sku) SELECT sku FROM catalog_items;
-
       -- A paged snapshot being taken (docs/sync-protocol.md 4.5b): the cursor of its first page
       -- and the next page to ask for, so a cut connection or a restart resumes where it stopped.
       CREATE TABLE snapshot_progress (
@@ -302,6 +277,39 @@ export const MIGRATIONS: readonly Migration[] = [
         total      INTEGER NOT NULL DEFAULT 0,
         started_at TEXT NOT NULL
       ) STRICT;
+      CREATE TABLE catalog_products (sku TEXT PRIMARY KEY, product TEXT NOT NULL) STRICT, WITHOUT ROWID;
+      CREATE TABLE catalog_products_stale (sku TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+      CREATE TRIGGER catalog_items_stale_ins AFTER INSERT ON catalog_items
+        WHEN NOT EXISTS (SELECT 1 FROM snapshot_progress) BEGIN
+        INSERT INTO catalog_products_stale (sku) SELECT NEW.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = NEW.sku);
+        DELETE FROM catalog_products WHERE sku = NEW.sku;
+      END;
+      CREATE TRIGGER catalog_items_stale_upd AFTER UPDATE ON catalog_items
+        WHEN NOT EXISTS (SELECT 1 FROM snapshot_progress) BEGIN
+        INSERT INTO catalog_products_stale (sku) SELECT NEW.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = NEW.sku);
+        DELETE FROM catalog_products WHERE sku IN (OLD.sku, NEW.sku);
+      END;
+      CREATE TRIGGER catalog_items_stale_del AFTER DELETE ON catalog_items
+        WHEN NOT EXISTS (SELECT 1 FROM snapshot_progress) BEGIN
+        DELETE FROM catalog_products WHERE sku = OLD.sku;
+      END;
+      CREATE TRIGGER prices_stale_ins AFTER INSERT ON prices
+        WHEN NOT EXISTS (SELECT 1 FROM snapshot_progress) BEGIN
+        INSERT INTO catalog_products_stale (sku) SELECT NEW.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = NEW.sku);
+        DELETE FROM catalog_products WHERE sku = NEW.sku;
+      END;
+      CREATE TRIGGER prices_stale_upd AFTER UPDATE ON prices
+        WHEN NOT EXISTS (SELECT 1 FROM snapshot_progress) BEGIN
+        INSERT INTO catalog_products_stale (sku) SELECT NEW.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = NEW.sku);
+        DELETE FROM catalog_products WHERE sku IN (OLD.sku, NEW.sku);
+      END;
+      CREATE TRIGGER prices_stale_del AFTER DELETE ON prices
+        WHEN NOT EXISTS (SELECT 1 FROM snapshot_progress) BEGIN
+        INSERT INTO catalog_products_stale (sku) SELECT OLD.sku WHERE NOT EXISTS (SELECT 1 FROM catalog_products_stale WHERE sku = OLD.sku);
+        DELETE FROM catalog_products WHERE sku = OLD.sku;
+      END;
+      INSERT INTO catalog_products_stale (sku) SELECT sku FROM catalog_items;
+
     `,
   },
 ];

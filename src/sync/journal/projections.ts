@@ -235,6 +235,18 @@ export function applySnapshotToProjection(db: SqlDb, s: SnapshotData): void {
   }
 }
 
+/**
+ * `bySku` for a page of a chain's catalog without copying each record (zod's looseObject makes
+ * a copy of every item; a page is 5,000 of them): the same rule, a sku of 1-128 characters.
+ */
+function keyedBySku(items: Record<string, unknown>[]): (Record<string, unknown> & { sku: string })[] {
+  items.forEach((it, i) => {
+    const k = it.sku;
+    if (typeof k !== 'string' || k.length < 1 || k.length > 128) throw new Error(`snapshot page item ${i}: sku must be a string of 1-128 characters`);
+  });
+  return items as (Record<string, unknown> & { sku: string })[];
+}
+
 /** The key range a snapshot page covers: after `lo` (exclusive) up to `hi` (inclusive; null = the section's end). */
 export interface PageRange {
   lo: string;
@@ -257,7 +269,7 @@ export function applySnapshotPageToProjection(db: SqlDb, section: SnapshotSectio
       const r = rangeSql('sku', range);
       db.prepare(`DELETE FROM prices WHERE ${r.where}`).run(...r.args);
       const put = stmt(db, 'INSERT INTO prices (sku, data) VALUES (?, ?)');
-      for (const it of z.array(bySku).parse(items)) put.run(it.sku, JSON.stringify(it));
+      for (const it of keyedBySku(items)) put.run(it.sku, JSON.stringify(it));
       return;
     }
     case 'stock': {
@@ -274,12 +286,13 @@ export function applySnapshotPageToProjection(db: SqlDb, section: SnapshotSectio
     }
     case 'catalog': {
       const r = rangeSql('sku', range);
-      const list = z.array(bySku).parse(items);
+      const list = keyedBySku(items);
       // What the range held goes, with its lookup rows (a new register's range is empty: cheap).
       db.prepare(`DELETE FROM catalog_names WHERE rowid IN (SELECT rowid FROM catalog_items WHERE ${r.where})`).run(...r.args);
       db.prepare(`DELETE FROM catalog_barcodes WHERE ${r.where}`).run(...r.args);
       db.prepare(`DELETE FROM catalog_quick_keys WHERE ${r.where}`).run(...r.args);
       db.prepare(`DELETE FROM catalog_items WHERE ${r.where}`).run(...r.args);
+      db.prepare(`DELETE FROM catalog_products WHERE ${r.where}`).run(...r.args);
       const maxRowid = (stmt(db, 'SELECT COALESCE(MAX(rowid), 0) AS m FROM catalog_items').get() as { m: number }).m;
       const priceOf = stmt(db, 'SELECT data FROM prices WHERE sku = ?');
       const seen = new Set<string>();
@@ -292,7 +305,6 @@ export function applySnapshotPageToProjection(db: SqlDb, section: SnapshotSectio
       // The page's name index in one statement after its rows (the rows just inserted have the
       // highest rowids: nothing else writes inside this transaction).
       db.prepare(`${SNAPSHOT_NAMES_SQL} WHERE rowid > ?`).run(maxRowid);
-      db.prepare(`DELETE FROM catalog_products_stale WHERE ${r.where}`).run(...r.args);
       return;
     }
     case 'settings': {
