@@ -99,7 +99,7 @@ export function loadCatalogView(journal: RegisterJournal, currency: string): Cat
     if (refreshTimer) return;
     refreshTimer = setTimeout(() => {
       refreshTimer = null;
-      let left = 0;
+      let left: number;
       try {
         left = journal.refreshCatalogProducts(REFRESH_BATCH);
       } catch {
