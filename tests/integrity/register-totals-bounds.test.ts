@@ -47,6 +47,16 @@ describe.each(testBackends())('register totals bounds on $name', (backend) => {
     expect(shifts.slice(5).every((s) => kept.has(s))).toBe(true);
   });
 
+  it('an older report of a shift reaching the hub after a newer one changes nothing', async () => {
+    const shift = randomUUID();
+    await checkTotalsReport(db, who, report(shift, 5));
+    const before = await db.query(`SELECT through_seq, reported_at FROM register_totals WHERE terminal_id = $1 AND shift_id = $2`, [TERMINAL, shift]);
+    const late = await checkTotalsReport(db, who, report(shift, 4));
+    expect(late.alerts).toEqual([]);
+    const after = await db.query(`SELECT through_seq, reported_at FROM register_totals WHERE terminal_id = $1 AND shift_id = $2`, [TERMINAL, shift]);
+    expect(after.rows).toEqual(before.rows);
+  });
+
   it.runIf(backend.databaseUrl)('a report is checked while ingest holds the terminal row', { timeout: 60_000 }, async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));

@@ -14,6 +14,17 @@ describe.each(testBackends())('hub schema on $name', (backend) => {
     expect(await migrate(t.db)).toEqual([]);
   });
 
+  it('refuses a database whose migration of the same number had another name', async () => {
+    const { rows } = await t.db.query<{ name: string }>(`SELECT name FROM schema_migrations WHERE id = 2`);
+    await t.db.query(`UPDATE schema_migrations SET name = '002_from_another_branch.sql' WHERE id = 2`);
+    try {
+      await expect(migrate(t.db)).rejects.toThrow(/migration 002: this database applied 002_from_another_branch.sql, this hub has 002_/);
+    } finally {
+      await t.db.query(`UPDATE schema_migrations SET name = $1 WHERE id = 2`, [rows[0]!.name]);
+    }
+    expect(await migrate(t.db)).toEqual([]);
+  });
+
   it('refuses an unbalanced ledger entry at commit', async () => {
     await expect(
       t.db.transaction(async (tx) => {

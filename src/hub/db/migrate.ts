@@ -35,10 +35,16 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Set((await tx.query<{ id: number }>('SELECT id FROM schema_migrations')).rows.map((r) => r.id));
+    const done = new Map((await tx.query<{ id: number; name: string }>('SELECT id, name FROM schema_migrations')).rows.map((r) => [r.id, r.name]));
     const applied: string[] = [];
     for (const m of migrations) {
-      if (done.has(m.id)) continue;
+      const had = done.get(m.id);
+      // A number is only proof of the same migration with the same name: a database that ran
+      // another file under this number (a build from a branch that renumbered) must not skip this one.
+      if (had !== undefined && had !== m.name) {
+        throw new Error(`migration ${String(m.id).padStart(3, '0')}: this database applied ${had}, this hub has ${m.name}; it was made by another build of the hub (restore a backup or use a new database)`);
+      }
+      if (had !== undefined) continue;
       // One migration file holds many statements; both drivers run them via the simple protocol when no params.
       await tx.exec(m.sql);
       await tx.query('INSERT INTO schema_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);

@@ -102,11 +102,17 @@ export async function checkTotalsReport(db: Db, who: { terminal_id: string; stor
 
   return db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('register_totals:' || $1))`, [who.terminal_id]);
-    const prev = await tx.query<{ ahead_since: Date | null; ahead_mark: string | null }>(
-      `SELECT ahead_since, ahead_mark FROM register_totals WHERE terminal_id = $1 AND shift_id = $2`,
+    const prev = await tx.query<{ ahead_since: Date | null; ahead_mark: string | null; through_seq: string }>(
+      `SELECT ahead_since, ahead_mark, through_seq FROM register_totals WHERE terminal_id = $1 AND shift_id = $2`,
       [who.terminal_id, report.shift_id],
     );
     const alerts: Alert[] = [];
+    // Reports are checked outside the lock, so an older report can reach it after a newer one
+    // of the same shift: its verdict is answered but must not overwrite the newer row or
+    // reopen an alert the newer report cleared.
+    if (prev.rows[0] && Number(prev.rows[0].through_seq) > report.through_seq) {
+      return { ack: { ok: true, status, applied_through: appliedThrough, hub_totals: hub?.totals ?? null }, alerts };
+    }
     let aheadSince: Date | null = null;
     let aheadMark: number | null = null;
     if (ahead) {
