@@ -196,6 +196,36 @@ export interface StockRow {
   price: number | null;
   currency: string | null;
   value: number | null;
+  /** Decimal text: what open transfers carry to this store ("0": none). */
+  in_transit_in: string;
+  /** Decimal text: what open transfers carry from this store to another. */
+  in_transit_out: string;
+}
+export type TransferState = 'in_transit' | 'received' | 'received_short' | 'cancelled';
+/** GET /api/stock/transfers: a transfer with its lines (quantities as decimal text). */
+export interface TransferRow {
+  transfer_id: number;
+  from_store: string;
+  to_store: string;
+  state: TransferState;
+  lines: Array<{ sku: string; name: string | null; shipped: string; received: string | null; short: string | null }>;
+  line_count: number;
+  note: string;
+  created_by: string | null;
+  created_at: string;
+  received_at: string | null;
+  received_by: string | null;
+  receive_note: string | null;
+  cancelled_at: string | null;
+  cancelled_by: string | null;
+  cancel_note: string | null;
+}
+export interface InTransitRow {
+  sku: string;
+  name: string | null;
+  incoming: string;
+  outgoing: string;
+  transfers: number;
 }
 export interface MovementRow {
   movement_id: number;

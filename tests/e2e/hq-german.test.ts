@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEnrollmentCode, createUser, migrate, openDb, startHub, type Db, type HubHandle } from '../../src/hub';
 import { seedDemoStore } from '../../src/hub/demo/seed';
+import { receiveTransfer, shipTransfer } from '../../src/hub/transfers';
 import { hashPin, parseRegisterConfig, startRegister, type RunningRegister } from '../../src/main/register';
 import { en } from '../../src/hq/locales/en';
 import { de } from '../../src/hq/locales/de';
@@ -152,6 +153,12 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
     const voided = await sell('SKU-00002');
     await register.service.handle('sale.postVoid', { receipt_no: voided, approval: { manager_pin: MANAGER.pin } });
     await waitFor(() => register.service.syncStatus().unsynced === 0, 30_000, 'the sales at the hub');
+    // Transfers: one on the road, one received short (the Transfers tab and the in-transit card).
+    const who = { user_id: USER, may: () => true };
+    const item = (sku: string, units: number) => ({ sku, quantity: { units, scale: 0 } });
+    await db.transaction((tx) => shipTransfer(tx, { from_store: 'store-001', to_store: 'store-002', items: [item('SKU-00003', 4), item('SKU-00005', 2)], note: 'Lieferwagen Dienstag' }, who));
+    const short = await db.transaction((tx) => shipTransfer(tx, { from_store: 'store-002', to_store: 'store-001', items: [item('SKU-00006', 10)] }, who));
+    await db.transaction((tx) => receiveTransfer(tx, short.transfer.transfer_id, { items: [item('SKU-00006', 8)], note: '2 zerdrückt' }, who));
     browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });
   }, 240_000);
@@ -175,7 +182,7 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
       const [id, query] = hash.replace(/^#\/?/, '').split('?');
       await page.locator(`[data-testid="nav-${id}"][aria-current="page"]`).waitFor({ state: 'attached', timeout: 60_000 });
       const tab = new URLSearchParams(query ?? '').get('tab');
-      if (tab) await page.locator(`[data-testid="books-tab-${tab}"][aria-current="page"]`).waitFor({ timeout: 60_000 });
+      if (tab) await page.locator(`[data-testid="${id}-tab-${tab}"][aria-current="page"]`).waitFor({ timeout: 60_000 });
     }
     await page.locator('h1').first().waitFor({ timeout: 60_000 });
     await waitFor(
@@ -199,6 +206,14 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
     { name: 'products', hash: '#/products', open: (p) => p.getByTestId('product-row').first().waitFor({ timeout: 60_000 }) },
     { name: 'promotions', hash: '#/promotions' },
     { name: 'stock', hash: '#/stock', open: (p) => p.getByTestId('stock-row').first().waitFor({ timeout: 60_000 }) },
+    {
+      name: 'stock-transfers',
+      hash: '#/stock?tab=transfers',
+      open: async (p) => {
+        await p.locator('[data-testid="transfer-row"][data-state="in_transit"] [data-testid="transfer-receive"]').click({ timeout: 60_000 });
+        await p.getByTestId('receive-qty').first().waitFor({ timeout: 60_000 });
+      },
+    },
     { name: 'stores', hash: '#/stores' },
     { name: 'terminals', hash: '#/terminals', open: (p) => p.getByTestId('terminal-row').first().waitFor({ timeout: 60_000 }) },
     { name: 'alerts', hash: '#/alerts' },

@@ -85,6 +85,12 @@ describe('HQ console', { timeout: 120_000 }, () => {
   const shot = async (name: string) => {
     await page.screenshot({ path: path.join(SCREENSHOTS, `hq-${name}-1366.png`), fullPage: false });
   };
+  /** The same page at a tablet's size, then back to 1366×768. */
+  const shotAt = async (name: string, width: number, height: number) => {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `hq-${name}-${width}x${height}.png`), fullPage: false });
+    await page.setViewportSize({ width: 1366, height: 768 });
+  };
   const go = async (id: string) => {
     await page.getByTestId(`nav-${id}`).click();
     await page.locator('h1').first().waitFor();
@@ -315,21 +321,65 @@ describe('HQ console', { timeout: 120_000 }, () => {
     await page.getByTestId('stock-search').fill('SKU-0001');
     await page.locator('[data-testid="stock-row"][data-sku="SKU-00010"] [data-testid="stock-qty"]').filter({ hasText: '-1' }).waitFor();
 
-    // Transfer 5 of SKU-00012 from store-002 to store-001.
+    // Ship 5 of SKU-00012 from store-002 to store-001: out of store-002 now, in transit.
     await page.getByTestId('transfer-to').selectOption('store-001');
     await page.getByTestId('transfer-sku').fill('SKU-00012');
     await page.getByTestId('transfer-qty').fill('5');
+    await page.getByTestId('transfer-note').fill('Tuesday van');
     await page.getByTestId('transfer-save').click();
-    await page.getByTestId('transfer-msg').filter({ hasText: 'Transfer #' }).waitFor();
+    await page.getByTestId('transfer-msg').filter({ hasText: 'in transit' }).waitFor();
     await page.locator('[data-testid="stock-row"][data-sku="SKU-00012"] [data-testid="stock-qty"]').filter({ hasText: /^35$/ }).waitFor();
+    await page.locator('[data-testid="stock-row"][data-sku="SKU-00012"] [data-testid="stock-transit"]').filter({ hasText: '−5' }).waitFor();
+    await page.locator('[data-testid="in-transit-row"][data-sku="SKU-00012"] [data-testid="in-transit-out"]').filter({ hasText: '−5' }).waitFor();
     const level = async (store: string) => ((await hq('GET', `/api/stock?store_id=${store}&q=SKU-00012`)).body.stock as Array<{ sku: string; on_hand_decimal: string }>).find((x) => x.sku === 'SKU-00012')!.on_hand_decimal;
-    expect([await level('store-002'), await level('store-001')]).toEqual(['35', '45']);
+    expect([await level('store-002'), await level('store-001')]).toEqual(['35', '40']);
     // An oversized transfer is refused and changes nothing.
+    await page.getByTestId('transfer-sku').fill('SKU-00012');
     await page.getByTestId('transfer-qty').fill('1000');
     await page.getByTestId('transfer-save').click();
     await page.getByTestId('transfer-msg').filter({ hasText: 'CONFLICT' }).waitFor();
     expect(await level('store-002')).toBe('35');
+    await page.getByTestId('transfer-qty').fill('');
     await shot('07-stock');
+    // At the destination it shows as on the way there.
+    await page.getByTestId('stock-store').selectOption('store-001');
+    await page.locator('[data-testid="stock-row"][data-sku="SKU-00012"] [data-testid="stock-transit"]').filter({ hasText: '+5' }).waitFor();
+    await page.locator('[data-testid="in-transit-row"][data-sku="SKU-00012"] [data-testid="in-transit-in"]').filter({ hasText: '+5' }).waitFor();
+    await shot('07b-stock-in-transit');
+    await shotAt('07b-stock-in-transit', 1024, 768);
+
+    // Received at store-001 with one missing: 4 arrive, 1 is written off, HQ is alerted.
+    await page.getByTestId('transfers-link').click();
+    await page.getByTestId('stock-tab-transfers').and(page.locator('[aria-current="page"]')).waitFor();
+    const row = page.locator('[data-testid="transfer-row"][data-state="in_transit"]').first();
+    await row.waitFor();
+    const transferId = Number(await row.getAttribute('data-transfer'));
+    await shotAt('07c-transfers', 768, 1024);
+    await row.getByTestId('transfer-receive').click();
+    await page.getByTestId('receive-qty').fill('4');
+    await page.getByTestId('receive-note').fill('1 crushed');
+    await page.getByTestId('receive-save').filter({ hasText: 'shortfall' }).waitFor();
+    await shot('07c-transfer-receive');
+    await shotAt('07c-transfer-receive', 1024, 768);
+    await page.getByTestId('receive-save').click();
+    await page.locator(`[data-testid="transfer-row"][data-transfer="${transferId}"][data-state="received_short"]`).waitFor();
+    await page.getByTestId('transfers-msg').filter({ hasText: 'shortfall' }).waitFor();
+    expect([await level('store-002'), await level('store-001')]).toEqual(['35', '44']);
+    const moves = (await hq('GET', '/api/stock/movements?store_id=store-001&sku=SKU-00012')).body.movements as Array<{ reason: string; quantity_decimal: string; transfer_id: number }>;
+    expect(moves.filter((m) => m.transfer_id === transferId).map((m) => `${m.reason} ${m.quantity_decimal}`).sort()).toEqual(['transfer_in 5', 'transfer_loss -1']);
+    // A second transfer, cancelled while on the road: the goods go back.
+    const second = await hq('POST', '/api/stock/transfers', { from_store: 'store-001', to_store: 'store-002', items: [{ sku: 'SKU-00012', quantity: { units: 2, scale: 0 } }] });
+    expect(second.status).toBe(201);
+    await page.getByTestId('transfers-state').selectOption('open');
+    const open = page.locator(`[data-testid="transfer-row"][data-transfer="${second.body.transfer_id}"]`);
+    await open.getByTestId('transfer-cancel').click();
+    await open.getByTestId('transfer-cancel-confirm').click();
+    await page.getByTestId('transfers-msg').filter({ hasText: 'cancelled' }).waitFor();
+    await page.getByTestId('transfers-state').selectOption('');
+    await page.locator(`[data-testid="transfer-row"][data-transfer="${second.body.transfer_id}"][data-state="cancelled"]`).waitFor();
+    expect(await level('store-001')).toBe('44');
+    await shot('07c-transfers');
+    await shotAt('07c-transfers', 1024, 768);
 
     await go('alerts');
     const alert = page.locator('[data-testid="alert-row"][data-kind="oversell"]').first();

@@ -8,7 +8,7 @@ import { Notice, PageHeader, StoreSelect, storeName, timeText, useSession } from
 // Alerts that wait for a person (oversells, rejected events, tampering, lockouts): new ones
 // arrive live; acknowledging records who looked and when.
 
-const KINDS = new Set(['oversell', 'rejected_event', 'tamper', 'auth_lockout', 'alert_flood']);
+const KINDS = new Set(['oversell', 'rejected_event', 'tamper', 'auth_lockout', 'alert_flood', 'transfer_short']);
 const kindLabel = (k: string) => (KINDS.has(k) ? i18next.t(`alerts.k_${k}`) : k);
 
 export function Alerts() {

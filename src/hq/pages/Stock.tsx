@@ -5,14 +5,42 @@ import { fmt } from '../money';
 import { useTranslation } from 'react-i18next';
 import i18next from 'i18next';
 import { PagedTable, usePaged, useSort, type Column } from '../paged';
-import { ago, Empty, Notice, PageHeader, StoreSelect, storeCurrency, storeName, useLoad, useSession } from '../ui';
+import { ago, Empty, Notice, PageHeader, StoreSelect, storeCurrency, useLoad, useSession } from '../ui';
+import { InTransitCard, ShipForm, TransfersTab } from './Transfers';
 
-// Stock per store with product names and value at the store's price, and deliveries, counts
-// and adjustments booked as stock movements (pushed to the store's registers like a price).
+// Stock per store with product names and value at the store's price, what is in transit to
+// and from it, and deliveries, counts and adjustments booked as stock movements (pushed to the
+// store's registers like a price). Transfers between stores have their own tab (Transfers.tsx).
 
 const REASONS = ['delivery', 'count', 'adjustment', 'shrinkage'] as const;
 
+type TabId = 'levels' | 'transfers';
+const tabFromHash = (): TabId => (/[?&]tab=transfers\b/.test(location.hash) ? 'transfers' : 'levels');
+
 export function Stock() {
+  const [tab, setTab] = useState<TabId>(tabFromHash);
+  const { t } = useTranslation();
+  useEffect(() => {
+    const on = () => setTab(tabFromHash());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return (
+    <>
+      <PageHeader title={t('stock.title')} subtitle={t('stock.subtitle')} />
+      <nav className="tabs" aria-label={t('stock.title')}>
+        {(['levels', 'transfers'] as const).map((x) => (
+          <a key={x} href={`#/stock?tab=${x}`} className={x === tab ? 'on' : ''} aria-current={x === tab ? 'page' : undefined} data-testid={`stock-tab-${x}`}>
+            {t(`stock.tab_${x}`)}
+          </a>
+        ))}
+      </nav>
+      {tab === 'levels' ? <Levels /> : <TransfersTab />}
+    </>
+  );
+}
+
+function Levels() {
   const { api, stores } = useSession();
   const [store, setStore] = useState(stores[0]?.store_id ?? '');
   const [q, setQ] = useState('');
@@ -59,12 +87,24 @@ export function Stock() {
         );
       },
     },
+    {
+      header: t('transfers.inTransit'),
+      num: true,
+      cell: (p) =>
+        p.in_transit_in === '0' && p.in_transit_out === '0' ? (
+          <span className="muted">—</span>
+        ) : (
+          <span data-testid="stock-transit">
+            {p.in_transit_in !== '0' ? <div title={t('transfers.incoming')} className="ok">+{p.in_transit_in}</div> : null}
+            {p.in_transit_out !== '0' ? <div title={t('transfers.outgoing')} className="muted">−{p.in_transit_out}</div> : null}
+          </span>
+        ),
+    },
     { header: t('stock.price'), num: true, cell: (p) => (p.price !== null && p.currency ? fmt(p.price, p.currency) : '—') },
     { header: t('stock.value'), num: true, sort: 'value', sortFirst: 'desc', cell: (p) => <span className={(p.value ?? 0) < 0 ? 'neg' : ''}>{p.value === null ? '—' : fmt(p.value, p.currency ?? currency)}</span> },
   ];
   return (
     <>
-      <PageHeader title={t('stock.title')} subtitle={t('stock.subtitle')} />
       <div className="grid-2 wide-left">
         <section className="card" aria-label={t('stock.levels')}>
           <div className="filters">
@@ -91,7 +131,8 @@ export function Stock() {
           />
         </section>
         <div className="stack">
-          <Transfer from={store} onDone={() => setVersion((v) => v + 1)} />
+          <InTransitCard store={store} version={version} />
+          <ShipForm from={store} onDone={() => setVersion((v) => v + 1)} />
           <Adjust store={store} onDone={() => setVersion((v) => v + 1)} />
           <Movements store={store} version={version} />
         </div>
@@ -134,66 +175,6 @@ function Movements(props: { store: string; version: number }) {
         </table>
       )}
     </section>
-  );
-}
-
-function Transfer(props: { from: string; onDone(): void }) {
-  const { api, stores } = useSession();
-  const [to, setTo] = useState(stores.find((s) => s.store_id !== props.from)?.store_id ?? '');
-  const [sku, setSku] = useState('');
-  const [qty, setQty] = useState('');
-  const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [msg, setMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const { t } = useTranslation();
-  useEffect(() => {
-    if (to === props.from) setTo(stores.find((s) => s.store_id !== props.from)?.store_id ?? '');
-  }, [props.from]);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setMsg(null);
-    let quantity;
-    try {
-      quantity = parseQuantity(qty.trim().replace(',', '.'));
-    } catch {
-      return setMsg({ kind: 'error', text: t('stock.notQuantity', { text: qty }) });
-    }
-    setBusy(true);
-    try {
-      const r = await api.post<{ transfer_id: number }>('/api/stock/transfers', { from_store: props.from, to_store: to, items: [{ sku: sku.trim(), quantity }], receive: true, ...(note.trim() ? { note: note.trim() } : {}) });
-      setMsg({ kind: 'ok', text: t('stock.transferred', { id: r.transfer_id, qty, sku: sku.trim(), from: storeName(stores, props.from), to: storeName(stores, to) }) });
-      setQty('');
-      props.onDone();
-    } catch (err) {
-      setMsg({ kind: 'error', text: errorText(err) });
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form className="card" onSubmit={submit} aria-labelledby="tr-h" data-testid="stock-transfer">
-      <h2 id="tr-h">{t('stock.transferTitle')}</h2>
-      <p className="muted small">{t('stock.transferLead', { from: storeName(stores, props.from) })}</p>
-      <StoreSelect value={to} onChange={setTo} label={t('stock.toStore')} testId="transfer-to" />
-      <div className="row gap">
-        <label className="field grow">
-          <span>{t('stock.sku')}</span>
-          <input value={sku} onChange={(e) => setSku(e.target.value)} required data-testid="transfer-sku" />
-        </label>
-        <label className="field">
-          <span>{t('stock.quantity')}</span>
-          <input value={qty} onChange={(e) => setQty(e.target.value)} required inputMode="decimal" size={6} data-testid="transfer-qty" />
-        </label>
-      </div>
-      <label className="field">
-        <span>{t('stock.note')}</span>
-        <input value={note} onChange={(e) => setNote(e.target.value)} maxLength={200} />
-      </label>
-      {msg ? <Notice kind={msg.kind} testId="transfer-msg">{msg.text}</Notice> : null}
-      <button type="submit" className="btn btn-primary" disabled={busy || !to || to === props.from} data-testid="transfer-save">
-        {busy ? t('stock.transferring') : t('stock.transfer')}
-      </button>
-    </form>
   );
 }
 
