@@ -38,6 +38,8 @@ export function ShipForm(props: { from: string; onDone(): void }) {
   const [key, setKey] = useState(newKey);
   const [msg, setMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   useEffect(() => {
+    // Another source store: the last answer was about the one before.
+    setMsg(null);
     if (to === props.from) setTo(stores.find((s) => s.store_id !== props.from)?.store_id ?? '');
   }, [props.from]);
   const mayReceive = me.role !== 'store_manager' || me.store_ids.includes(to);
