@@ -250,7 +250,7 @@ describe('HQ console', { timeout: 120_000 }, () => {
     await page.getByTestId('sort-value').click();
     await waitFor(async () => (await sortOf('value').getAttribute('aria-sort')) === 'descending', 10_000, 'stock by value');
     await waitFor(async () => {
-      const v = (await page.getByTestId('stock-row').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td')[3]!.textContent))).map(cents);
+      const v = (await page.getByTestId('stock-row').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td')[4]!.textContent))).map(cents); // product, on hand, in transit, price, value
       return v.length > 3 && v.every((x, i) => i === 0 || v[i - 1]! >= x);
     }, 10_000, 'stock rows by value, biggest first');
     expect(await page.evaluate(() => location.hash)).toBe('#/stock?sort=-value');
