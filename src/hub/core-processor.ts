@@ -6,6 +6,7 @@ import type { Chart } from '../core/ledger/chart';
 import type { JournalEvent } from '../core/protocol';
 import type { EventProcessor, StockMovementDraft } from './processor';
 import type { PostingMaps } from './books/posting-map';
+import type { Queryable } from './db/db';
 
 // The shipped processor: payload schemas, postings and stock movements all come from core,
 // so register and hub agree on what an event means.
@@ -38,12 +39,18 @@ export function coreProcessor(chart: Chart): EventProcessor {
  */
 export function versionedProcessor(maps: PostingMaps): EventProcessor {
   let bound: { version: number; processor: EventProcessor } | null = null;
+  const bind = async (tx: Queryable) => {
+    const cur = await maps.current(tx);
+    if (bound?.version !== cur.version) bound = { version: cur.version, processor: coreProcessor(cur.chart) };
+    return { processor: bound.processor, chart_version: cur.version };
+  };
   return {
     ...coreProcessor(maps.seed),
-    async bind(tx) {
-      const cur = await maps.current(tx);
-      if (bound?.version !== cur.version) bound = { version: cur.version, processor: coreProcessor(cur.chart) };
-      return { processor: bound.processor, chart_version: cur.version };
+    bind,
+    async bindVersion(tx, version) {
+      if (version === null) return bind(tx);
+      if (bound?.version !== version) bound = { version, processor: coreProcessor((await maps.get(tx, version)).chart) };
+      return { processor: bound.processor, chart_version: version };
     },
   };
 }

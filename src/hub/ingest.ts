@@ -18,14 +18,14 @@ import type { Db, Queryable } from './db/db';
 import { describeDbError, isSqlRefusal, isTransientDbError, retryTransient } from './db/errors';
 import type { JournalEntry } from '../core/ledger/entry';
 import type { EventProcessor, StockMovementDraft } from './processor';
-import { addToSalesFigures } from './sales-figures';
+import { salesFiguresParam, salesFiguresUpsertSql } from './sales-figures';
 import { appendChange } from './changes';
 import { decimalToQty, qtyToDecimal } from './quantity';
 import { fromScaledUnits, scaledUnitsToString, toScaledUnits } from '../core/money/quantity';
 import { ALERT_FOLD_WINDOW_MINUTES, writeAlerts, type AlertDraft } from './alerts';
 import { alertsForEvent } from './event-alerts';
-import { reviewFlag, saveReviewItems, storeReviewRules, type PendingReviewItem, type ReviewRules } from './integrity/review';
-import { applyEventValue, heldSalesOf, lockBatchAccounts } from './value/apply-event';
+import { parseReviewRules, reviewFlag, saveReviewItems, type PendingReviewItem, type ReviewRules } from './integrity/review';
+import { applyEventValue, heldSaleCandidates, lockBatchAccounts } from './value/apply-event';
 import type { SignedBatch } from './integrity/device-keys';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
@@ -93,14 +93,14 @@ function unavailable(err: unknown): IngestUnavailableError {
  * same transaction as the delivery that caused them, so there is one path to the books.
  */
 export async function ingestInTransaction(tx: Queryable, ctx: IngestContext, events: JournalEvent[]): Promise<IngestResult> {
-  const { pendingAlerts: _, ...result } = await applyEvents(tx, ctx, [...events].sort((a, b) => a.seq - b.seq));
+  const { pendingAlerts: _, ...result } = await applyEvents(tx, ctx, [...events].sort((a, b) => a.seq - b.seq), false);
   return result;
 }
 
 export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEvent[]): Promise<IngestResult> {
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
   try {
-    return await runTx(db, ctx, (tx) => applyEvents(tx, ctx, sorted));
+    return await runTx(db, ctx, (tx) => applyEvents(tx, ctx, sorted, true));
   } catch (err) {
     if (err instanceof CredentialRevokedError) throw err;
     if (isTransientDbError(err)) throw unavailable(err);
@@ -113,7 +113,7 @@ export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEve
     let r: IngestResult;
     try {
       try {
-        r = await runTx(db, ctx, (tx) => applyEvents(tx, ctx, [e]));
+        r = await runTx(db, ctx, (tx) => applyEvents(tx, ctx, [e], true));
       } catch (err) {
         if (isTransientDbError(err) || err instanceof CredentialRevokedError) throw err;
         r = await isolateFailure(db, ctx, e, err);
@@ -238,10 +238,8 @@ interface Pending {
   journal: JournalEvent[];
   entries: Array<{ entry: JournalEntry; event: JournalEvent; reverses: string | null; adjusts: string | null }>;
   entryIds: Map<string, JournalEntry>;
-  movements: Array<{ event: JournalEvent; sku: string; quantity: string; reason: string }>;
-  /** sku -> on hand in micro-units (scale 6), running through the batch. */
-  levels: Map<string, bigint>;
-  deltas: Map<string, bigint>;
+  /** In the batch's order; `delta` in micro-units (scale 6), `quantity` as stored. */
+  movements: Array<{ event: JournalEvent; sku: string; quantity: string; reason: string; delta: bigint; draft: StockMovementDraft['quantity'] }>;
   /** event ids (lower case) already stored (journal or rejections) or used earlier in this batch. */
   usedEventIds: Set<string>;
   /** entry ids reversed earlier in this batch. */
@@ -253,20 +251,83 @@ interface Pending {
   /** The store's review rules and the events they flagged (integrity/review.ts), written after the entries. */
   reviewRules: ReviewRules;
   review: PendingReviewItem[];
-  /** The batch's sales with a held reservation when it began (value/apply-event.ts heldSalesOf). */
+  /** The batch's sales with a held reservation when it began (value/apply-event.ts). */
   heldSales?: ReadonlySet<string>;
 }
 
+/**
+ * The batch transaction's first statement: the terminal row, locked (two hubs given the same
+ * batch serialize here), with everything else the walk reads up front: the store's currency and
+ * review rules, the credential, the posting map version, which of the batch's event ids are
+ * stored already and which of its sales hold a reservation. One round trip instead of six.
+ */
+interface Head extends TerminalState {
+  reviewRules: ReviewRules;
+  chartVersion: number | null;
+  usedIds: string[];
+  held: string[];
+}
 
-async function applyEvents(tx: Queryable, given: IngestContext, events: JournalEvent[]): Promise<TxOutcome> {
-  const term = await lockTerminal(tx, given);
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function readHead(tx: Queryable, ctx: IngestContext, events: readonly JournalEvent[]): Promise<Head> {
+  const ids = events.map((e) => e.event_id.toLowerCase());
+  // journal_events by its uuid index (event_id::text = ANY(...) read the whole table every batch).
+  const uuids = ids.filter((id) => UUID_RE.test(id));
+  const { rows } = await tx.query<{
+    applied_through: number; applied_hash: string | null; store_id: string; currency: string; live: boolean | null;
+    review_rules: unknown; chart_version: number | null; used_ids: string[]; held: string[];
+  }>(
+    `SELECT t.applied_through, t.applied_hash, t.store_id, s.currency, s.review_rules,
+            (SELECT c.revoked_at IS NULL FROM credentials c WHERE c.credential_id = $2) AS live,
+            (SELECT max(version) FROM chart_versions) AS chart_version,
+            ARRAY(SELECT event_id::text FROM journal_events WHERE event_id = ANY($4::uuid[])
+                  UNION ALL SELECT lower(event_id) FROM event_rejections WHERE lower(event_id) = ANY($3::text[])) AS used_ids,
+            ARRAY(SELECT DISTINCT sale_id::text FROM value_reservations WHERE status = 'held' AND sale_id = ANY($5::uuid[])) AS held
+       FROM terminals t JOIN stores s ON s.store_id = t.store_id
+      WHERE t.terminal_id = $1 FOR UPDATE OF t`,
+    [ctx.terminal_id, ctx.credential_id ?? null, ids, uuids, heldSaleCandidates(events)],
+  );
+  const t = rows[0];
+  if (!t) throw new Error(`terminal ${ctx.terminal_id} is not enrolled`);
+  if (t.store_id !== ctx.store_id) throw new Error(`terminal ${ctx.terminal_id} belongs to store ${t.store_id}`);
+  if (ctx.credential_id !== undefined && t.live !== true) throw new CredentialRevokedError(`credential of ${ctx.terminal_id} was revoked (the terminal was enrolled again)`);
+  return {
+    applied_through: Number(t.applied_through),
+    applied_hash: t.applied_hash,
+    currency: t.currency,
+    reviewRules: parseReviewRules(t.review_rules),
+    chartVersion: t.chart_version == null ? null : Number(t.chart_version),
+    usedIds: t.used_ids,
+    held: t.held,
+  };
+}
+
+/**
+ * One batch in one transaction, locking late. The terminal row first (readHead); then the
+ * walk, which writes only rows no other terminal touches (rejections, gift card and points
+ * accounts, locked up front in one order); then the batch's new rows in one statement. The
+ * rows every register of the store shares are taken last, in one fixed order: the hourly and
+ * daily sales figures, the stock levels (SKU order), the store row (change log). They are
+ * held from there to COMMIT only, so the registers of a store apply their batches side by
+ * side instead of one after another (the stock rows used to be locked before the walk).
+ */
+/** `ownTx`: the transaction is the batch's own (ingestBatch), so its constraint mode may change. */
+async function applyEvents(tx: Queryable, given: IngestContext, events: JournalEvent[], ownTx: boolean): Promise<TxOutcome> {
+  const term = await readHead(tx, given, events);
   let through = term.applied_through;
   let lastHash = term.applied_hash;
   const out: TxOutcome = { applied_through: through, rejected: [], changes: [], alerts: [], applied: [], pendingAlerts: [] };
   const fresh = events.filter((e) => e.seq > through);
-  // The posting map is read inside this transaction: the batch posts with the version current
-  // now, and each entry records it (a map saved meanwhile applies from the next batch).
-  const bound = fresh.length && given.processor.bind ? await given.processor.bind(tx) : { processor: given.processor, chart_version: null };
+  // The posting map version was read with the terminal row: the batch posts with the version
+  // current now, and each entry records it (a map saved meanwhile applies from the next batch).
+  const bound = !fresh.length
+    ? { processor: given.processor, chart_version: null }
+    : given.processor.bindVersion
+      ? await given.processor.bindVersion(tx, term.chartVersion)
+      : given.processor.bind
+        ? await given.processor.bind(tx)
+        : { processor: given.processor, chart_version: null };
   const ctx: IngestContext = { ...given, processor: bound.processor };
   const dupes = events.filter((e) => e.seq <= through);
   if (dupes.length) await checkDuplicates(tx, ctx, dupes, out);
@@ -275,29 +336,16 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
     entries: [],
     entryIds: new Map(),
     movements: [],
-    levels: await lockStockRows(tx, ctx, fresh),
-    deltas: new Map(),
-    usedEventIds: new Set(),
+    usedEventIds: new Set(term.usedIds),
     reversed: new Set(),
     currency: term.currency,
     chartVersion: bound.chart_version,
-    reviewRules: fresh.length ? await storeReviewRules(tx, ctx.store_id) : {},
+    reviewRules: term.reviewRules,
     review: [],
+    heldSales: new Set(term.held),
   };
-  // Gift card and points accounts after the stock rows, before anything else is written.
+  // Gift card and points accounts before anything else is written, in one order (accounts.ts).
   await lockBatchAccounts(tx, { store_id: ctx.store_id, currency: term.currency }, fresh.filter((e) => !eventContentProblem(e)));
-  pending.heldSales = await heldSalesOf(tx, fresh);
-  if (fresh.length) {
-    const ids = fresh.map((e) => e.event_id.toLowerCase());
-    // journal_events by its uuid index (event_id::text = ANY(...) read the whole table every batch).
-    const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id));
-    const { rows } = await tx.query<{ event_id: string }>(
-      `SELECT event_id::text AS event_id FROM journal_events WHERE event_id = ANY($2::uuid[])
-       UNION ALL SELECT lower(event_id) FROM event_rejections WHERE lower(event_id) = ANY($1::text[])`,
-      [ids, uuids],
-    );
-    for (const r of rows) pending.usedEventIds.add(r.event_id);
-  }
   for (const e of fresh) {
     // A gap: the register resends from applied_through + 1; never apply out of order.
     if (e.seq > through + 1) break;
@@ -311,115 +359,156 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
     through = e.seq;
     lastHash = e.hash;
   }
-  await flush(tx, ctx, pending);
+  const moved = through !== term.applied_through;
+  await insertRows(tx, ctx, pending, moved ? { through, hash: lastHash } : null);
   await saveReviewItems(tx, pending.review);
-  if (pending.deltas.size > 0) {
-    const levels = [...pending.deltas.keys()].sort().map((sku) => ({ sku, on_hand: fromScaledUnits(pending.levels.get(sku)!) }));
-    out.changes.push(await appendChange(tx, ctx.store_id, 'stock', { levels, source: { terminal_id: ctx.terminal_id, through_seq: through } }));
-  }
   // The signature is kept once every event it covers is committed (the last one's transaction
   // when a refused batch is retried event by event).
-  if (through !== term.applied_through) await keepSignature(tx, ctx, through);
-  if (through !== term.applied_through) {
-    await tx.query(`UPDATE terminals SET applied_through = $2, applied_hash = $3, last_seen_at = now() WHERE terminal_id = $1`, [
-      ctx.terminal_id,
-      through,
-      lastHash,
-    ]);
-  }
+  if (moved) await keepSignature(tx, ctx, through);
+  // The ledger balance checks are deferred to COMMIT; run them now, before the shared rows are
+  // locked, when there are enough entries for it to matter (one round trip more for a small
+  // batch). Only in the batch's own transaction: a caller's (a channel's) may write more lines.
+  if (ownTx && pending.entries.length >= RUN_BALANCE_CHECKS_EARLY_AT) await tx.query(`SET CONSTRAINTS ledger_lines_balanced IMMEDIATE`);
+  // The shared rows, last and in one order: sales figures, stock levels (SKU order), store row.
+  await applyShared(tx, ctx, pending, out, through);
   out.alerts.push(...(await writeAlerts(tx, out.pendingAlerts)));
   out.applied_through = through;
   return out;
 }
 
-/** Writes the batch's journal rows, ledger entries and lines, stock movements and levels: one statement each. */
-async function flush(tx: Queryable, ctx: IngestContext, p: Pending): Promise<void> {
-  if (p.journal.length) {
-    await tx.query(
-      `INSERT INTO journal_events (terminal_id, seq, event_id, store_id, type, occurred_at, payload, prev_hash, hash)
+/** Entries at which a batch's ledger balance checks run before its shared rows are locked. */
+const RUN_BALANCE_CHECKS_EARLY_AT = 20;
+
+/**
+ * Writes the batch's journal rows, ledger entries and lines, stock movements and the
+ * terminal's new mark in one statement (rows no other terminal's batch touches). The foreign
+ * keys between them are checked at the end of the statement, so the order inside is free.
+ */
+async function insertRows(tx: Queryable, ctx: IngestContext, p: Pending, mark: { through: number; hash: string | null } | null): Promise<void> {
+  if (!p.journal.length && !p.entries.length && !mark) return;
+  const entries = p.entries.map(({ entry, event, reverses, adjusts }) => ({
+    entry_id: entry.entry_id,
+    event_id: event.event_id,
+    store_id: event.store_id,
+    terminal_id: event.terminal_id,
+    seq: event.seq,
+    // A review hold (integrity/review.ts) is the event's second entry, of its own type.
+    event_type: entry.source.type,
+    date: entry.date,
+    memo: entry.memo,
+    reverses,
+    adjusts,
+  }));
+  const lines = p.entries.flatMap(({ entry }) =>
+    entry.lines.map((l, i) => ({ entry_id: entry.entry_id, line_no: i, account: l.account, currency: l.currency, debit: l.debit, credit: l.credit, dimensions: l.dimensions ?? {} })),
+  );
+  const movements = p.movements.map((m) => ({ sku: m.sku, quantity: m.quantity, reason: m.reason, event_id: m.event.event_id }));
+  await tx.query(
+    `WITH j AS (
+       INSERT INTO journal_events (terminal_id, seq, event_id, store_id, type, occurred_at, payload, prev_hash, hash)
        SELECT x.terminal_id, x.seq, x.event_id, x.store_id, x.type, x.occurred_at, x.payload, x.prev_hash, x.hash
-         FROM jsonb_to_recordset($1::jsonb) AS x(terminal_id text, seq bigint, event_id uuid, store_id text, type text, occurred_at timestamptz, payload jsonb, prev_hash text, hash text)`,
-      [JSON.stringify(p.journal)],
-    );
-    await addToSalesFigures(tx, p.journal);
-  }
-  if (p.entries.length) {
-    await tx.query(
-      `INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo, reverses, adjusts, chart_version)
-       SELECT x.entry_id, x.event_id, x.store_id, x.terminal_id, x.seq, x.event_type, x.date, x.memo, x.reverses, x.adjusts, $2::int
-         FROM jsonb_to_recordset($1::jsonb) AS x(entry_id text, event_id uuid, store_id text, terminal_id text, seq bigint, event_type text, date date, memo text, reverses text, adjusts text)`,
-      [
-        JSON.stringify(
-          p.entries.map(({ entry, event, reverses, adjusts }) => ({
-            entry_id: entry.entry_id,
-            event_id: event.event_id,
-            store_id: event.store_id,
-            terminal_id: event.terminal_id,
-            seq: event.seq,
-            // A review hold (integrity/review.ts) is the event's second entry, of its own type.
-            event_type: entry.source.type,
-            date: entry.date,
-            memo: entry.memo,
-            reverses,
-            adjusts,
-          })),
-        ),
-        p.chartVersion,
-      ],
-    );
-    const lines = p.entries.flatMap(({ entry }) =>
-      entry.lines.map((l, i) => ({ entry_id: entry.entry_id, line_no: i, account: l.account, currency: l.currency, debit: l.debit, credit: l.credit, dimensions: l.dimensions ?? {} })),
-    );
-    await tx.query(
-      `INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit, dimensions)
+         FROM jsonb_to_recordset($1::jsonb) AS x(terminal_id text, seq bigint, event_id uuid, store_id text, type text, occurred_at timestamptz, payload jsonb, prev_hash text, hash text)
+       RETURNING 1
+     ), e AS (
+       INSERT INTO ledger_entries (entry_id, event_id, store_id, terminal_id, seq, event_type, date, memo, reverses, adjusts, chart_version)
+       SELECT x.entry_id, x.event_id, x.store_id, x.terminal_id, x.seq, x.event_type, x.date, x.memo, x.reverses, x.adjusts, $5::int
+         FROM jsonb_to_recordset($2::jsonb) AS x(entry_id text, event_id uuid, store_id text, terminal_id text, seq bigint, event_type text, date date, memo text, reverses text, adjusts text)
+       RETURNING 1
+     ), l AS (
+       INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit, dimensions)
        SELECT x.entry_id, x.line_no, x.account, x.currency, x.debit, x.credit, x.dimensions
-         FROM jsonb_to_recordset($1::jsonb) AS x(entry_id text, line_no int, account text, currency text, debit bigint, credit bigint, dimensions jsonb)`,
-      [JSON.stringify(lines)],
-    );
-  }
-  if (p.movements.length) {
-    await tx.query(
-      `INSERT INTO stock_movements (store_id, sku, quantity, reason, event_id)
-       SELECT $2, x.sku, x.quantity, x.reason, x.event_id FROM jsonb_to_recordset($1::jsonb) AS x(sku text, quantity numeric, reason text, event_id uuid)`,
-      [JSON.stringify(p.movements.map((m) => ({ sku: m.sku, quantity: m.quantity, reason: m.reason, event_id: m.event.event_id }))), ctx.store_id],
-    );
-    await tx.query(
-      `UPDATE stock_levels l SET on_hand = l.on_hand + x.delta
-         FROM jsonb_to_recordset($1::jsonb) AS x(sku text, delta numeric)
-        WHERE l.store_id = $2 AND l.sku = x.sku`,
-      [JSON.stringify([...p.deltas].map(([sku, d]) => ({ sku, delta: scaledUnitsToString(d) }))), ctx.store_id],
-    );
-  }
+         FROM jsonb_to_recordset($3::jsonb) AS x(entry_id text, line_no int, account text, currency text, debit bigint, credit bigint, dimensions jsonb)
+       RETURNING 1
+     ), m AS (
+       INSERT INTO stock_movements (store_id, sku, quantity, reason, event_id)
+       SELECT $6, x.sku, x.quantity, x.reason, x.event_id FROM jsonb_to_recordset($4::jsonb) AS x(sku text, quantity numeric, reason text, event_id uuid)
+       RETURNING 1
+     ), t AS (
+       UPDATE terminals SET applied_through = $8, applied_hash = $9, last_seen_at = now() WHERE terminal_id = $7 AND $8::bigint IS NOT NULL
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM j) AS j, (SELECT count(*) FROM e) AS e, (SELECT count(*) FROM l) AS l, (SELECT count(*) FROM m) AS m, (SELECT count(*) FROM t) AS t`,
+    [
+      JSON.stringify(p.journal),
+      JSON.stringify(entries),
+      JSON.stringify(lines),
+      JSON.stringify(movements),
+      p.chartVersion,
+      ctx.store_id,
+      ctx.terminal_id,
+      mark?.through ?? null,
+      mark?.hash ?? null,
+    ],
+  );
 }
 
 /**
- * Locks every stock level row the batch will touch, in SKU order, before any other write:
- * all ingest transactions take locks terminal → SKUs (sorted) → store row, so two
- * registers selling the same items cannot deadlock.
+ * The rows every register of the store shares, in one statement and one order, then the stock
+ * change: the hourly and daily sales figures, the stock levels (SKU order, rows created as
+ * needed), the store row (its change cursor; changes.ts appendChange's rule: the store row's
+ * lock keeps cursors gap-free and in commit order). Each step of the statement waits for the
+ * one before it (it reads its row count), which fixes the order its row locks are taken in.
+ * Then what the levels say: an oversell alert and change for each movement that took a SKU
+ * below zero, its level replayed from the level after the batch (the rows are locked, nothing
+ * else moved them).
  */
-async function lockStockRows(tx: Queryable, ctx: IngestContext, events: JournalEvent[]): Promise<Map<string, bigint>> {
-  const skus = new Set<string>();
-  for (const e of events) {
-    if (eventContentProblem(e)) continue; // refused before it can move stock
-    try {
-      for (const m of ctx.processor.stock(e)) skus.add(m.sku);
-    } catch {
-      /* reported as a rejection when the event is applied */
+async function applyShared(tx: Queryable, ctx: IngestContext, p: Pending, out: TxOutcome, through: number): Promise<void> {
+  const figures = salesFiguresParam(p.journal);
+  if (figures === null && !p.movements.length) return;
+  const deltas = new Map<string, bigint>();
+  for (const m of p.movements) deltas.set(m.sku, (deltas.get(m.sku) ?? 0n) + m.delta);
+  const { rows } = await tx.query<{ sku: string | null; on_hand: string | null; cursor: number | null }>(
+    `WITH h AS (${salesFiguresUpsertSql('hourly', '$1')} RETURNING 1),
+          d AS (${salesFiguresUpsertSql('daily', '$1', ' AND (SELECT count(*) FROM h) >= 0')} RETURNING 1),
+          s AS (INSERT INTO stock_levels (store_id, sku, on_hand)
+                SELECT $3, x.sku, x.delta FROM jsonb_to_recordset($2::jsonb) AS x(sku text, delta numeric)
+                 WHERE (SELECT count(*) FROM d) >= 0 ORDER BY x.sku
+                ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = stock_levels.on_hand + EXCLUDED.on_hand
+                RETURNING sku, on_hand::text AS on_hand),
+          c AS (UPDATE stores SET change_cursor = change_cursor + 1 WHERE store_id = $3 AND (SELECT count(*) FROM s) > 0 RETURNING change_cursor)
+     SELECT sku, on_hand, NULL::bigint AS cursor FROM s UNION ALL SELECT NULL, NULL, change_cursor FROM c`,
+    [figures ?? '[]', JSON.stringify([...deltas].map(([sku, d]) => ({ sku, delta: scaledUnitsToString(d) }))), ctx.store_id],
+  );
+  if (!p.movements.length) return;
+  const after = new Map<string, bigint>();
+  let cursor: number | null = null;
+  for (const r of rows) {
+    if (r.sku !== null && r.on_hand !== null) after.set(r.sku, toScaledUnits(decimalToQty(r.on_hand)));
+    else if (r.cursor !== null) cursor = Number(r.cursor);
+  }
+  if (cursor === null) throw new Error(`store ${ctx.store_id} is not there to take the stock change`);
+  const levels = [...deltas.keys()].sort().map((sku) => {
+    const a = after.get(sku);
+    if (a === undefined) throw new Error(`stock row for ${sku} was not written`);
+    return { sku, on_hand: fromScaledUnits(a) };
+  });
+  const payload = { levels, source: { terminal_id: ctx.terminal_id, through_seq: through } };
+  const ins = await tx.query<{ created_at: Date }>(`INSERT INTO change_log (store_id, cursor, kind, payload) VALUES ($1, $2, 'stock', $3) RETURNING created_at`, [
+    ctx.store_id,
+    cursor,
+    JSON.stringify(payload),
+  ]);
+  out.changes.push({ store_id: ctx.store_id, cursor, kind: 'stock', payload, created_at: new Date(ins.rows[0]!.created_at).toISOString() });
+  const level = new Map<string, bigint>();
+  for (const [sku, d] of deltas) level.set(sku, after.get(sku)! - d);
+  for (const [i, m] of p.movements.entries()) {
+    const now = level.get(m.sku)! + m.delta;
+    level.set(m.sku, now);
+    if (m.delta < 0n && now < 0n) {
+      const e = m.event;
+      const onHand = fromScaledUnits(now);
+      const sellers = await recentSellers(tx, e, m.sku, p.movements.slice(0, i + 1));
+      out.pendingAlerts.push({
+        cause: `oversell:${e.store_id}:${m.sku}`,
+        kind: 'oversell',
+        store_id: e.store_id,
+        terminal_id: e.terminal_id,
+        message: `${m.sku} oversold at ${e.store_id}: on hand ${scaledUnitsToString(now)} after ${e.terminal_id} seq ${e.seq}; sold by ${sellers.map(sellerLabel).join(' and ')}`,
+        data: { sku: m.sku, on_hand: onHand, event_id: e.event_id, seq: e.seq, quantity: m.draft, sellers },
+      });
+      out.changes.push(await appendChange(tx, e.store_id, 'oversell', { sku: m.sku, on_hand: onHand, terminal_id: e.terminal_id, seq: e.seq }));
     }
   }
-  const levels = new Map<string, bigint>();
-  if (skus.size === 0) return levels;
-  const sortedSkus = [...skus].sort();
-  await tx.query(`INSERT INTO stock_levels (store_id, sku) SELECT $1, s FROM unnest($2::text[]) AS s ORDER BY s ON CONFLICT DO NOTHING`, [
-    ctx.store_id,
-    sortedSkus,
-  ]);
-  const { rows } = await tx.query<{ sku: string; on_hand: string }>(
-    `SELECT sku, on_hand::text AS on_hand FROM stock_levels WHERE store_id = $1 AND sku = ANY($2::text[]) ORDER BY sku FOR UPDATE`,
-    [ctx.store_id, sortedSkus],
-  );
-  for (const r of rows) levels.set(r.sku, toScaledUnits(decimalToQty(r.on_hand)));
-  return levels;
 }
 
 /** The event's hash as computed from its content, or null when its content cannot be hashed. */
@@ -619,29 +708,8 @@ async function applyOne(tx: Queryable, ctx: IngestContext, e: JournalEvent, out:
     p.entryIds.set(entry.entry_id, entry);
     if (entry.reverses) p.reversed.add(entry.reverses);
   }
-  for (const m of movements) {
-    const delta = toScaledUnits(m.quantity);
-    // The SKU rows were locked up front; a movement for a SKU not foreseen there is a processor bug.
-    const before = p.levels.get(m.sku);
-    if (before === undefined) throw new Error(`stock row for ${m.sku} was not locked`);
-    const after = before + delta;
-    p.levels.set(m.sku, after);
-    p.deltas.set(m.sku, (p.deltas.get(m.sku) ?? 0n) + delta);
-    p.movements.push({ event: e, sku: m.sku, quantity: qtyToDecimal(m.quantity), reason: m.reason });
-    if (delta < 0n && after < 0n) {
-      const onHand = fromScaledUnits(after);
-      const sellers = await recentSellers(tx, e, m.sku, p);
-      out.pendingAlerts.push({
-        cause: `oversell:${e.store_id}:${m.sku}`,
-        kind: 'oversell',
-        store_id: e.store_id,
-        terminal_id: e.terminal_id,
-        message: `${m.sku} oversold at ${e.store_id}: on hand ${scaledUnitsToString(after)} after ${e.terminal_id} seq ${e.seq}; sold by ${sellers.map(sellerLabel).join(' and ')}`,
-        data: { sku: m.sku, on_hand: onHand, event_id: e.event_id, seq: e.seq, quantity: m.quantity, sellers },
-      });
-      out.changes.push(await appendChange(tx, e.store_id, 'oversell', { sku: m.sku, on_hand: onHand, terminal_id: e.terminal_id, seq: e.seq }));
-    }
-  }
+  // Stock levels move at the end of the batch (applyStock), with the store's other shared rows.
+  for (const m of movements) p.movements.push({ event: e, sku: m.sku, quantity: qtyToDecimal(m.quantity), reason: m.reason, delta: toScaledUnits(m.quantity), draft: m.quantity });
   out.pendingAlerts.push(...alertsForEvent(e));
   await applyEventValue(tx, { store_id: ctx.store_id, currency: p.currency, heldSales: p.heldSales }, e, e.type === 'sale.post_voided' ? (original?.source.event_id ?? null) : null, out.pendingAlerts);
   out.applied.push(e);
@@ -661,8 +729,8 @@ const sellerLabel = (s: Seller): string => (s.channel_id ? `channel ${s.channel_
  * channels) whose sales of the SKU arrived within the alert fold window, newest first, so the
  * one oversell alert names every source that sold it (a register and a web shop at once).
  */
-async function recentSellers(tx: Queryable, e: JournalEvent, sku: string, p: Pending): Promise<Seller[]> {
-  const ids = [e.terminal_id, ...p.movements.filter((m) => m.sku === sku && m.quantity.startsWith('-')).map((m) => m.event.terminal_id).reverse()];
+async function recentSellers(tx: Queryable, e: JournalEvent, sku: string, batch: Pending['movements']): Promise<Seller[]> {
+  const ids = [e.terminal_id, ...batch.filter((m) => m.sku === sku && m.quantity.startsWith('-')).map((m) => m.event.terminal_id).reverse()];
   const { rows } = await tx.query<{ terminal_id: string }>(
     `SELECT j.terminal_id, max(m.movement_id) AS last
        FROM stock_movements m JOIN journal_events j ON j.event_id = m.event_id

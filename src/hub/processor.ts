@@ -32,4 +32,9 @@ export interface EventProcessor {
    * it the processor's own chart is used and entries record no version.
    */
   bind?(tx: Queryable): Promise<{ processor: EventProcessor; chart_version: number | null }>;
+  /**
+   * Like bind, for a version the caller read already (ingest reads it with the terminal row);
+   * null (no version saved yet) binds as bind does.
+   */
+  bindVersion?(tx: Queryable, version: number | null): Promise<{ processor: EventProcessor; chart_version: number | null }>;
 }

@@ -47,7 +47,13 @@ export type ReviewRules = z.infer<typeof reviewRulesSchema>;
 /** A store's rules (a malformed stored value runs none). */
 export async function storeReviewRules(tx: Queryable, storeId: string): Promise<ReviewRules> {
   const { rows } = await tx.query<{ review_rules: unknown }>(`SELECT review_rules FROM stores WHERE store_id = $1`, [storeId]);
-  const r = reviewRulesSchema.safeParse(rows[0]?.review_rules ?? {});
+  return parseReviewRules(rows[0]?.review_rules);
+}
+
+/** The rules of a stored stores.review_rules value (ingest reads it with the terminal row). */
+export function parseReviewRules(stored: unknown): ReviewRules {
+  if (stored == null || (typeof stored === 'object' && Object.keys(stored).length === 0)) return {};
+  const r = reviewRulesSchema.safeParse(stored);
   return r.success ? r.data : {};
 }
 

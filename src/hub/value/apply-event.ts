@@ -26,21 +26,19 @@ export interface ValueContext {
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The sales of these events with a held gift card or points reservation, in one read (was one
- * read per sale inside the batch's transaction, while it held the store's stock rows: 500
- * round trips a batch that serialised every register of the store). A reservation committed
- * after this read for a sale of the batch is not released by it; the expiry sweep releases it.
+ * The sale ids of these events that may hold a gift card or points reservation (ingest reads
+ * which of them do with the terminal row, once per batch: it was one read per sale inside the
+ * batch's transaction, 500 round trips a batch). A reservation committed after that read for a
+ * sale of the batch is not released by it; the expiry sweep releases it.
  */
-export async function heldSalesOf(tx: Queryable, events: readonly JournalEvent[]): Promise<Set<string>> {
+export function heldSaleCandidates(events: readonly JournalEvent[]): string[] {
   const ids = new Set<string>();
   for (const e of events) {
     if (e.type !== 'sale.completed' && e.type !== 'sale.voided') continue;
     const id = (e.payload as { sale_id?: unknown }).sale_id;
     if (typeof id === 'string' && UUID_RE.test(id)) ids.add(id.toLowerCase());
   }
-  if (ids.size === 0) return new Set();
-  const { rows } = await tx.query<{ sale_id: string }>(`SELECT DISTINCT sale_id::text AS sale_id FROM value_reservations WHERE status = 'held' AND sale_id = ANY($1::uuid[])`, [[...ids]]);
-  return new Set(rows.map((r) => r.sale_id));
+  return [...ids];
 }
 
 const mayHold = (ctx: ValueContext, saleId: unknown): boolean => !ctx.heldSales || (typeof saleId === 'string' && ctx.heldSales.has(saleId.toLowerCase()));
