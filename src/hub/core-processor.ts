@@ -1,6 +1,6 @@
-import { parseJournalEvent } from '../core/events';
-import { stockMovementsFor } from '../core/stock';
-import { postEvent, originalEntryIdFor } from '../core/ledger/post';
+import { stockMovementsFor, stockMovementsOfParsed } from '../core/stock';
+import { postEvent, postParsedEvent, originalEntryIdFor } from '../core/ledger/post';
+import { parsedPayload } from './parsed-event';
 import { reviewHoldEntry } from '../core/ledger/review-hold';
 import type { Chart } from '../core/ledger/chart';
 import type { JournalEvent } from '../core/protocol';
@@ -16,16 +16,21 @@ export function coreProcessor(chart: Chart): EventProcessor {
   const movements = new WeakMap<JournalEvent, StockMovementDraft[]>();
   return {
     validate(e) {
-      const r = parseJournalEvent(e);
-      return r.ok ? null : r.error;
+      const r = parsedPayload(e);
+      return r.ok ? null : `event ${e.terminal_id}#${e.seq}: ${r.error}`;
     },
     originalEntryId: (e) => originalEntryIdFor(e),
-    post: (e, original) => postEvent(e, chart, original ? { original } : {}),
+    post(e, original) {
+      const r = parsedPayload(e);
+      // A payload that does not parse: postEvent throws the error it names.
+      return r.ok ? postParsedEvent(e, r, chart, original ? { original } : {}) : postEvent(e, chart, original ? { original } : {});
+    },
     holdForReview: (entry, why) => reviewHoldEntry(entry, chart, why),
     stock(e) {
       let m = movements.get(e);
       if (!m) {
-        m = stockMovementsFor(e).map((x) => ({ sku: x.sku, quantity: x.quantity, reason: x.reason }));
+        const r = parsedPayload(e);
+        m = (r.ok ? stockMovementsOfParsed(e, r) : stockMovementsFor(e)).map((x) => ({ sku: x.sku, quantity: x.quantity, reason: x.reason }));
         movements.set(e, m);
       }
       return m;

@@ -99,6 +99,7 @@ export async function ingestInTransaction(tx: Queryable, ctx: IngestContext, eve
 
 export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEvent[]): Promise<IngestResult> {
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
+  prepareBatch(ctx, sorted);
   try {
     return await runTx(db, ctx, (tx) => applyEvents(tx, ctx, sorted, true));
   } catch (err) {
@@ -345,7 +346,7 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
     heldSales: new Set(term.held),
   };
   // Gift card and points accounts before anything else is written, in one order (accounts.ts).
-  await lockBatchAccounts(tx, { store_id: ctx.store_id, currency: term.currency }, fresh.filter((e) => !eventContentProblem(e)));
+  await lockBatchAccounts(tx, { store_id: ctx.store_id, currency: term.currency }, fresh.filter((e) => !checksOf(e).content));
   for (const e of fresh) {
     // A gap: the register resends from applied_through + 1; never apply out of order.
     if (e.seq > through + 1) break;
@@ -511,15 +512,54 @@ async function applyShared(tx: Queryable, ctx: IngestContext, p: Pending, out: T
   }
 }
 
-/** The event's hash as computed from its content, or null when its content cannot be hashed. */
-function contentHash(e: JournalEvent): string | null {
-  if (eventContentProblem(e)?.code === 'UNHASHABLE') return null;
-  try {
-    return hashEvent(e.prev_hash, bodyOf(e));
-  } catch {
-    return null;
+/**
+ * What the hub checks of an event without the database: its unknown members, its content
+ * (strings, numbers, nesting, card numbers) and the hash its content gives (canonical JSON,
+ * SHA-256), plus its payload parsed by its type's schema (parsed-event.ts). Computed once per
+ * event, and for a register's batch before its transaction opens (prepareBatch), so none of it
+ * runs while the batch holds a connection and its terminal row.
+ */
+interface EventChecks {
+  extra: string[];
+  content: ReturnType<typeof eventContentProblem>;
+  /** The event's hash as computed from its content, or null when its content cannot be hashed. */
+  hash: string | null;
+}
+
+const checked = new WeakMap<JournalEvent, EventChecks>();
+
+function checksOf(e: JournalEvent): EventChecks {
+  const hit = checked.get(e);
+  if (hit) return hit;
+  const content = eventContentProblem(e);
+  let hash: string | null = null;
+  if (content?.code !== 'UNHASHABLE') {
+    try {
+      hash = hashEvent(e.prev_hash, bodyOf(e));
+    } catch {
+      hash = null;
+    }
+  }
+  const c: EventChecks = { extra: unknownEventMembers(e), content, hash };
+  checked.set(e, c);
+  return c;
+}
+
+/** The per-event work of a batch that needs no database, done before its transaction opens. */
+function prepareBatch(ctx: IngestContext, events: readonly JournalEvent[]): void {
+  for (const e of events) {
+    const c = checksOf(e);
+    if (c.content || c.extra.length || c.hash !== e.hash) continue; // rejected without a parse
+    ctx.processor.validate(e);
+    try {
+      ctx.processor.stock(e);
+    } catch {
+      /* reported as a rejection when the event is applied */
+    }
   }
 }
+
+const contentHash = (e: JournalEvent): string | null => checksOf(e).hash;
 
 async function checkDuplicates(tx: Queryable, ctx: IngestContext, events: JournalEvent[], out: TxOutcome): Promise<void> {
   const seqs = events.map((e) => e.seq);
@@ -561,12 +601,11 @@ function findProblem(ctx: IngestContext, e: JournalEvent, lastHash: string | nul
   }
   // Before the content and the hash: the hash covers the envelope's members only, so an
   // extra member would otherwise be dropped silently and surface as a puzzling HASH_MISMATCH.
-  const extra = unknownEventMembers(e);
+  const { extra, content } = checksOf(e);
   if (extra.length) {
     return { code: 'UNKNOWN_MEMBER', reason: `unknown top-level member${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 64))).join(', ')}: an event has exactly ${JOURNAL_EVENT_MEMBERS.join(', ')}` };
   }
   // Content first: it decides whether the event can be hashed, stored and shown at all.
-  const content = eventContentProblem(e);
   if (content) return { code: content.code, reason: content.reason };
   const computed = contentHash(e);
   if (computed === null) return { code: 'UNHASHABLE', reason: 'the event cannot be hashed as canonical JSON' };

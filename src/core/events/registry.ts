@@ -52,6 +52,9 @@ export type ParsePayloadResult<K extends EventType> =
   | { ok: true; type: K; payload: EventPayloadMap[K] }
   | { ok: false; type: string; error: string; issues: Array<{ path: string; message: string }> };
 
+/** A payload parseEventPayload accepted, with its type. */
+export type ParsedPayload = Extract<ParsePayloadResult<EventType>, { ok: true }>;
+
 const MAX_REPORTED_ISSUES = 20;
 
 /**

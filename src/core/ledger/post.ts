@@ -1,6 +1,6 @@
 import { allocate, money, multiplyRatio, toDecimalString } from '../money/money';
 import type { JournalEvent } from '../protocol/journal-event';
-import { LEDGER_EVENT_TYPES, isEventType, parseEventPayload } from '../events/registry';
+import { LEDGER_EVENT_TYPES, isEventType, parseEventPayload, type ParsedPayload } from '../events/registry';
 import type { SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload } from '../events/sale';
 import type { ShiftCashMovedPayload, ShiftClosedPayload, ShiftOpenedPayload } from '../events/shift';
 import {
@@ -400,6 +400,14 @@ export function postEvent(event: JournalEvent, chart: Chart, options: PostOption
   if (!isEventType(event.type)) throw new PostingError(`event ${event.terminal_id}#${event.seq}: unknown event type "${event.type}"`);
   const r = parseEventPayload(event.type, event.payload);
   if (!r.ok) throw new PostingError(`event ${event.terminal_id}#${event.seq}: ${r.error}`);
+  return postParsedEvent(event, r, chart, options);
+}
+
+/**
+ * postEvent for an event whose payload its caller parsed already with parseEventPayload (the
+ * hub parses each event once and reuses the result for validation, posting and stock).
+ */
+export function postParsedEvent(event: JournalEvent, r: ParsedPayload, chart: Chart, options: PostOptions = {}): JournalEntry[] {
   const p = r.payload as { store_id: string; terminal_id: string };
   if (p.store_id !== event.store_id || p.terminal_id !== event.terminal_id) {
     throw new PostingError(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { addQuantities, quantity, type Quantity } from '../money/quantity';
 import type { JournalEvent } from '../protocol/journal-event';
-import { isEventType, parseEventPayload } from '../events/registry';
+import { isEventType, parseEventPayload, type ParsedPayload } from '../events/registry';
 import type { SaleCompletedPayload, SalePostVoidedPayload, SaleRefundedPayload } from '../events/sale';
 
 // Stock is a ledger of movements: a level is the sum of the movements of (store, sku),
@@ -64,6 +64,11 @@ export function stockMovementsFor(event: JournalEvent): StockMovement[] {
   if (event.type !== 'sale.completed' && event.type !== 'sale.refunded' && event.type !== 'sale.post_voided') return [];
   const r = parseEventPayload(event.type, event.payload);
   if (!r.ok) throw new StockError(`event ${event.terminal_id}#${event.seq}: ${r.error}`);
+  return stockMovementsOfParsed(event, r);
+}
+
+/** stockMovementsFor for an event whose payload its caller parsed already with parseEventPayload. */
+export function stockMovementsOfParsed(event: JournalEvent, r: ParsedPayload): StockMovement[] {
   const out: StockMovement[] = [];
   switch (r.type) {
     case 'sale.completed': {

@@ -1,4 +1,5 @@
-import { parseJournalEvent, type SaleCompletedPayload, type SaleRefundedPayload } from '../../core/events';
+import type { SaleCompletedPayload, SaleRefundedPayload } from '../../core/events';
+import { parsedPayload } from '../parsed-event';
 import { refundValueMovements, saleValueMovements, type ValueAccountRef, type ValueMovementDraft } from '../../core/loyalty';
 import type { JournalEvent } from '../../core/protocol';
 import type { Queryable } from '../db/db';
@@ -46,9 +47,9 @@ const mayHold = (ctx: ValueContext, saleId: unknown): boolean => !ctx.heldSales 
 /** The movements an event's payload implies (none for a payload that does not parse: ingest rejects it first). */
 export function draftsOf(e: JournalEvent): ValueMovementDraft[] {
   if (e.type !== 'sale.completed' && e.type !== 'sale.refunded') return [];
-  const r = parseJournalEvent(e);
+  const r = parsedPayload(e);
   if (!r.ok) return [];
-  return e.type === 'sale.completed' ? saleValueMovements(r.event.payload as SaleCompletedPayload) : refundValueMovements(r.event.payload as SaleRefundedPayload);
+  return e.type === 'sale.completed' ? saleValueMovements(r.payload as SaleCompletedPayload) : refundValueMovements(r.payload as SaleRefundedPayload);
 }
 
 /**
