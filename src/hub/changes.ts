@@ -4,7 +4,9 @@ import { decimalToQty } from './quantity';
 
 // The per-store change log. A cursor is allocated by bumping stores.change_cursor, which
 // holds that store row's lock until the transaction ends: cursors are gap-free and in
-// commit order per store, even with several hub processes.
+// commit order per store, even with several hub processes. A payload that many stores
+// share (a chain-wide price book) is stored once in change_payloads and referenced by each
+// store's entry; readers take coalesce(change_log.payload, change_payloads.payload).
 
 export type ChangeKind = StoreChange['kind'];
 
@@ -34,7 +36,9 @@ function rowToChange(r: { store_id: string; cursor: number; kind: string; payloa
 
 export async function pullChanges(db: Queryable, storeId: string, afterCursor: number, limit: number) {
   const { rows } = await db.query<{ store_id: string; cursor: number; kind: string; payload: unknown; created_at: Date }>(
-    `SELECT store_id, cursor, kind, payload, created_at FROM change_log WHERE store_id = $1 AND cursor > $2 ORDER BY cursor LIMIT $3`,
+    `SELECT c.store_id, c.cursor, c.kind, coalesce(c.payload, p.payload) AS payload, c.created_at
+       FROM change_log c LEFT JOIN change_payloads p ON p.payload_id = c.payload_id
+      WHERE c.store_id = $1 AND c.cursor > $2 ORDER BY c.cursor LIMIT $3`,
     [storeId, afterCursor, limit],
   );
   const latest = await latestCursor(db, storeId);

@@ -6,6 +6,7 @@ import { AuthError } from '../auth';
 import { LockedOutError } from '../auth-throttle';
 import { SignInError } from '../users';
 import { PasswordBusyError, PasswordPolicyError } from '../passwords';
+import { PartialChangeError } from '../hq-changes';
 
 // One error shape for every HTTP answer that is not a success: {error: {code, message, field?}}.
 // Errors are classified by what they are (a refused input, a conflict, a database that is
@@ -18,6 +19,8 @@ export class HttpError extends Error {
     message: string,
     readonly field?: string,
     readonly headers: Record<string, string> = {},
+    /** Members sent beside `error` (what a partly applied change did apply). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -61,6 +64,15 @@ export function dottedPath(path: ReadonlyArray<PropertyKey>): string {
 /** Turns anything thrown while answering a request into the HTTP error to send. */
 export function classifyError(err: unknown): HttpError | null {
   if (err instanceof HttpError) return err;
+  if (err instanceof PartialChangeError) {
+    // The failing store's error decides the status (a busy database: 503, retry); the body says what was applied.
+    const cause = classifyError(err.cause) ?? new HttpError(500, 'INTERNAL', 'internal error');
+    return new HttpError(cause.status, cause.code, `${err.message}: ${cause.message}`, cause.field, cause.headers, {
+      applied_stores: err.applied.stores,
+      not_applied_stores: err.notApplied,
+      changes: err.applied.changes.map((c) => ({ store_id: c.store_id, cursor: c.cursor, kind: c.kind })),
+    });
+  }
   if (err instanceof LockedOutError) return new HttpError(429, 'LOCKED_OUT', err.message, undefined, { 'retry-after': String(Math.ceil(err.retryAfterMs / 1000)) });
   if (err instanceof AuthError) return new HttpError(AUTH_STATUS[err.code], err.code, err.message, err.field);
   if (err instanceof SignInError) return new HttpError(401, 'SIGN_IN_FAILED', err.message);
@@ -97,7 +109,7 @@ export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
   reply.header('cache-control', 'no-store');
   // The body is built here (not through a route's response schema), so it is sent as serialized text.
-  const body: ErrorBody = { error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } };
+  const body: ErrorBody = { ...e.extra, error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } };
   return reply.status(e.status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
 }
 

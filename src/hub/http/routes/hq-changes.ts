@@ -73,8 +73,10 @@ export const hqChangeRoutes: RouteModule = (app, deps) => {
             throw new HttpError(403, 'FORBIDDEN', 'a store manager may target only their own stores (target.store_ids)', 'target');
           }
         }
-        const result = await deps.track(submitHqChange(deps.db, { kind, body } as HqChange, u.user_id));
-        publishChanges(deps.io, result.changes);
+        // Pushed as each store commits (a price change store by store: hq-changes.ts). A price
+        // change that fails part-way answers the failing store's error with applied_stores,
+        // not_applied_stores and the applied changes beside it (errors.ts).
+        const result = await deps.track(submitHqChange(deps.db, { kind, body } as HqChange, u.user_id, { publish: (c) => publishChanges(deps.io, c) }));
         deps.log.info({ kind, stores: result.stores.length, scheduled: !!result.scheduled, by: u.user_id }, 'hq change');
         return reply.status(201).send({
           stores: result.stores,
@@ -83,7 +85,12 @@ export const hqChangeRoutes: RouteModule = (app, deps) => {
         });
       },
     });
-  route('/api/prices', 'price', priceChangeSchema, 'Set prices for all stores, a list or groups; now or at effective_at');
+  route(
+    '/api/prices',
+    'price',
+    priceChangeSchema,
+    "Set prices for all stores, a list or groups; now or at effective_at. Applied now, it commits and is pushed store by store (sorted by id): if a store fails, the answer is that store's error with `applied_stores` (they keep the new prices), `not_applied_stores` (unchanged; post again for them) and `changes` beside `error`",
+  );
   route('/api/promotions', 'promotion', promotionChangeSchema, 'Create, change or withdraw promotions (core Promotion shape + active)');
   route('/api/catalog', 'catalog', catalogChangeSchema, 'Add or change products (core Product shape); chain-wide, admin and hq only', true);
 };

@@ -134,9 +134,9 @@ export const hqWriteRoutes: RouteModule = (app, deps) => {
             deps.db,
             { kind: 'price', body: { target: { store_ids: plan.stores }, prices: plan.items.map((i) => ({ sku: i.sku, amount: i.amount })), effective_at: b.effective_at, reason: b.reason ?? 'price book import' } },
             u.user_id,
+            { publish: (c) => publishChanges(deps.io, c) },
           ),
         );
-        publishChanges(deps.io, r.changes);
         deps.log.info({ items: plan.items.length, rejected: plan.rejected.length, stores: plan.stores.length, by: u.user_id }, 'price import');
         result = {
           stores: r.stores,
@@ -161,8 +161,7 @@ export const hqWriteRoutes: RouteModule = (app, deps) => {
     handler: async (req, reply) => {
       const u = userOf(req);
       const store = allowedStore(u, req.params.store_id);
-      const r = await deps.track(submitHqChange(deps.db, { kind: 'tax', body: { ...req.body, target: { store_ids: [store] } } }, u.user_id));
-      publishChanges(deps.io, r.changes);
+      const r = await deps.track(submitHqChange(deps.db, { kind: 'tax', body: { ...req.body, target: { store_ids: [store] } } }, u.user_id, { publish: (c) => publishChanges(deps.io, c) }));
       return reply.status(201).send({
         stores: r.stores,
         scheduled: r.scheduled ? { change_id: Number(r.scheduled.change_id), effective_at: r.scheduled.effective_at } : null,
