@@ -547,15 +547,16 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
         if (c.store_id !== this.storeId) throw new Error(`change ${c.cursor} is for store ${c.store_id}, this register is in ${this.storeId}`);
         const problem = applyChangeToProjection(this.db, c, this.terminalId);
         if (problem) unprojected.push({ cursor: c.cursor, reason: problem });
-        this.db.prepare('INSERT INTO store_changes (cursor, kind, payload, created_at, applied_at) VALUES (?, ?, ?, ?, ?)').run(
+        // Statements prepared once per journal: a price book is many changes a batch, batches come in bursts.
+        this.cached('INSERT INTO store_changes (cursor, kind, payload, created_at, applied_at) VALUES (?, ?, ?, ?, ?)').run(
           c.cursor, c.kind, JSON.stringify(c.payload), c.created_at, at,
         );
         cursor = c.cursor;
         applied.push(c);
       }
       if (applied.length > 0) {
-        this.db.prepare('UPDATE sync_state SET change_cursor = ? WHERE id = 1').run(cursor);
-        this.db.prepare('DELETE FROM store_changes WHERE cursor <= ?').run(cursor - STORE_CHANGE_LOG_KEEP);
+        this.cached('UPDATE sync_state SET change_cursor = ? WHERE id = 1').run(cursor);
+        this.cached('DELETE FROM store_changes WHERE cursor <= ?').run(cursor - STORE_CHANGE_LOG_KEEP);
       }
       return { applied, gap, cursor, unprojected };
     }).immediate();

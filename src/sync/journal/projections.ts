@@ -182,7 +182,7 @@ export function applyChangeToProjection(db: SqlDb, c: StoreChange, terminalId: s
       const src = stockSource.safeParse(c.payload.source ?? {});
       if (src.success && src.data.terminal_id === terminalId && src.data.through_seq !== undefined) {
         // The hub's figures now include this register's events through that seq.
-        db.prepare("INSERT INTO meta (key, value) VALUES ('stock_through', ?) ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))")
+        stmt(db, "INSERT INTO meta (key, value) VALUES ('stock_through', ?) ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))")
           .run(String(src.data.through_seq));
       }
       return null;
