@@ -160,7 +160,7 @@ class PricePayloads {
 
   /** Runs `write` with the currency's payloads, after the write that stores them (if another one does). */
   async write<T>(db: Queryable, currency: string, write: (shared: SharedPayloads) => Promise<T>): Promise<T> {
-    let held = this.byCurrency.get(currency);
+    const held = this.byCurrency.get(currency);
     if (!held) {
       const shared = planSharedPayloads(db, this.body.prices, currency, this.body.reason ?? null);
       const run = shared.then(async (sh) => {
