@@ -8,7 +8,7 @@ import type { Queryable } from './db/db';
 // every round trip waited behind them; four a store made the writing, not the sending, the cost.
 //
 // The payloads (the book in parts of at most ITEMS_PER_CHANGE, in the store's currency) are
-// stored once in change_payloads (migration 027) and referenced by every store's entries; a
+// stored once in change_payloads (migration 028) and referenced by every store's entries; a
 // store's cursors are its own and gap-free, as for every change (changes.ts).
 
 /** A price book is split into change entries of at most this many items (bounded push size). */
@@ -50,7 +50,7 @@ function lastBySku(xs: PriceItem[]): PriceItem[] {
  * row is locked first (the cursor bump feeds the other parts), then its price rows: one store
  * at a time, so price changes never wait on each other in a cycle. Existing prices are
  * updated through a join and only the missing ones inserted: about half the work of an
- * INSERT … ON CONFLICT per row, and with the table's free space (fillfactor, migration 027)
+ * INSERT … ON CONFLICT per row, and with the table's free space (fillfactor, migration 028)
  * the update stays on its page (HOT, no index entry). An unchanged price is not rewritten
  * (no dead row; updated_at says when it last changed) but is still sent, so every register
  * ends with the book as posted. Returns the store's changes, carrying the payloads.

@@ -13,7 +13,7 @@ import type { RegisterSim } from '../../src/hub/testing/register-sim';
 
 // A price change is written store by store, each store's changes pushed as it commits, its
 // payloads stored once and shared by the stores' change logs (hq-changes.ts,
-// price-book-write.ts, migration 027). What a register receives or pulls must be exactly what
+// price-book-write.ts, migration 028). What a register receives or pulls must be exactly what
 // a per-store copy gave (docs/sync-protocol.md 4.3/4.4), and a failure part-way must leave
 // each store either with the whole book or untouched, and say which.
 
