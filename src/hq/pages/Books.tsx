@@ -997,7 +997,7 @@ function ScheduleHistory({ onDone }: { onDone: () => void }) {
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="hsched-h" data-testid="history-form">
       <h2 id="hsched-h">{t('scheduleTitle')}</h2>
       <p className="muted small">{t('scheduleLead')}</p>
-      <div className="row gap">
+      <div className="row gap wrap">
         <label className="field grow">
           <span>{t('historyFile')}</span>
           <input type="file" accept=".jsonl,.json,.txt" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="history-file" />
@@ -1021,13 +1021,13 @@ function ScheduleHistory({ onDone }: { onDone: () => void }) {
             </label>
             <label className="field">
               <span>{t('timeZone')}</span>
-              <input type="text" value={zone} placeholder={t('booksZone')} maxLength={64} onChange={(e) => setZone(e.target.value)} data-testid="history-zone" />
+              <input type="text" className="zone" value={zone} placeholder={t('booksZone')} maxLength={64} onChange={(e) => setZone(e.target.value)} data-testid="history-zone" />
             </label>
           </>
         ) : null}
         <label className="field">
           <span>{t('batchSize')}</span>
-          <input type="number" min={1} max={5000} step={1} value={batch} onChange={(e) => setBatch(e.target.value)} required data-testid="history-batch" />
+          <input type="number" className="count" min={1} max={5000} step={1} value={batch} onChange={(e) => setBatch(e.target.value)} required data-testid="history-batch" />
         </label>
         <button type="submit" className="btn btn-primary" disabled={!file || busy || !/^\d{1,4}$/.test(batch) || Number(batch) < 1 || Number(batch) > 5000} data-testid="history-schedule">
           {busy ? t('checkingFile') : t('schedule')}
