@@ -138,6 +138,8 @@ export interface EventRow {
   amount: number | null;
   currency: string | null;
   cashier_id: string | null;
+  /** Sales list only: the books corrected its ledger entry since (the row is as sold). */
+  adjusted?: boolean;
 }
 export interface AlertRow {
   alert_id: number;

@@ -8,6 +8,7 @@ import { createEnrollmentCode, createUser, migrate, openDb, startHub, type Db, t
 import { seedDemoStore } from '../../src/hub/demo/seed';
 import { hashPin, parseRegisterConfig, startRegister, type RunningRegister } from '../../src/main/register';
 import { chromiumPath } from '../../tools/prerequisites.mjs';
+import { HAS_HLEDGER } from '../../src/hub/books/testing/tools';
 import { CASHIER, CHROMIUM_ARGS, MANAGER, SCREENSHOTS, waitFor } from './harness';
 
 // The HQ console end to end: a real hub (PGlite, or Postgres with DATABASE_URL) with two
@@ -255,6 +256,49 @@ describe('HQ console', { timeout: 120_000 }, () => {
     }, 10_000, 'stock rows by value, biggest first');
     expect(await page.evaluate(() => location.hash)).toBe('#/stock?sort=-value');
     await shot('07b-stock-by-value');
+  });
+
+  it.skipIf(!HAS_HLEDGER)('shows a correction from the books on the sale: tender and store changed in hledger, the sale marked in the list and explained under its ledger entry', async () => {
+    // A cash sale on T01 (store-001) that the finance team finds was paid by card in store-002.
+    const sold = await sell('T01', 'SKU-00020');
+    await waitFor(() => registers.get('T01')!.service.syncStatus().unsynced === 0, 20_000, 'the sale at the hub');
+    const ev = await db.query<{ entry_id: string }>(
+      `SELECT le.entry_id FROM journal_events e JOIN ledger_entries le ON le.event_id = e.event_id WHERE e.terminal_id = 'T01' AND e.seq = $1 AND e.type = 'sale.completed'`, [sold.seq]);
+    const { entry_id } = ev.rows[0]!;
+    const batch = await hq('POST', '/api/books/exports', { target: 'accountant', format: 'hledger', mode: 'per_transaction' });
+    expect(batch.status).toBe(201);
+    const file = await (await fetch(`${hub.url}/api/books/exports/${batch.body.batch_id}/file`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+    const blocks = file.split('\n\n');
+    const i = blocks.findIndex((b) => b.includes(`(${entry_id})`));
+    const cardAccount = /^account (\S*Card\S*)/m.exec(file)![1]!;
+    blocks[i] = blocks[i]!.replace(/^(\s+)(\S+)(\s+[\d.]+ USD\s+; store:store-001, tender:cash)/m, `$1${cardAccount}$3`).replaceAll('store:store-001', 'store:store-002');
+    const imported = await hq('POST', '/api/books/corrections', { format: 'hledger', content: blocks.join('\n\n'), file_name: 'november-fixed.journal' });
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+    expect(imported.body.adjusted).toHaveLength(1);
+
+    await go('sales');
+    await page.getByTestId('sales-type').selectOption('');
+    await page.getByTestId('sales-store').selectOption('');
+    await page.getByTestId('sales-terminal').fill('');
+    await page.getByTestId('sales-receipt').fill(sold.receipt);
+    await page.getByTestId('sales-receipt').press('Enter');
+    // The list finds it as sold (store-001) and marks it corrected.
+    const row = page.locator('[data-testid="sale-row"]').filter({ has: page.getByTestId('sale-adjusted') });
+    await row.waitFor();
+    expect(await page.getByTestId('sale-row').count()).toBe(1);
+    expect(await page.getByTestId('sales-as-sold').textContent()).toContain('as the register sold it');
+    await row.getByTestId('sale-open').click();
+    await page.getByTestId('detail-books').waitFor();
+    expect(await page.getByTestId('detail-books').textContent()).toMatch(/ · card \$/);
+    const adj = page.getByTestId('sale-adjustment');
+    await adj.waitFor();
+    const changes = await adj.getByTestId('adjustment-change').allTextContents();
+    expect(changes).toContain(`Tender: cash → card · $${(sold.total / 100).toFixed(2)}`);
+    expect(changes).toContainEqual(expect.stringMatching(new RegExp(`^Store: .+ → .+ · \\$${(sold.total / 100).toFixed(2)}$`)));
+    expect(await adj.getByTestId('adjustment-source').textContent()).toMatch(/^Imported by admin on .* from november-fixed\.journal \(hledger, export batch \d+, import #\d+\)$/);
+    await shot('03f-sales-corrected');
+    await adj.scrollIntoViewIfNeeded();
+    await shot('03g-sales-correction-detail');
   });
 
   it('imports a price book with two bad rows (shown and skipped) into one store, and both of its registers take the prices', async () => {

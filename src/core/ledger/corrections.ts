@@ -19,6 +19,12 @@ export interface ToolPosting {
   minor: number | null;
   /** Set when the posting uses something we cannot adjust (a price or cost annotation). */
   problem?: string;
+  /**
+   * The store the file books the posting to, when the format writes one per posting (hledger's
+   * `store:` tag). A transaction with a store on any posting is compared per store as well, so
+   * a sale moved to another store becomes an adjustment between the two stores.
+   */
+  store?: string;
 }
 
 export interface ToolTransaction {
@@ -61,13 +67,16 @@ export interface CompareInput {
   idPrefix: string;
   /** Who imported it, for the entries' memo. */
   by: string;
+  /** The stores a posting may be booked to (a store the hub does not know is for a person); unset: any. */
+  stores?: ReadonlySet<string>;
 }
 
 type Net = Map<string, bigint>;
 
-function netOf(lines: readonly Pick<JournalLine, 'account' | 'currency' | 'debit' | 'credit'>[], into: Net = new Map()): Net {
+/** Keys are account, currency and, when the comparison is per store, the store. */
+function netOf(lines: ReadonlyArray<Pick<JournalLine, 'account' | 'currency' | 'debit' | 'credit'> & { dimensions: { store_id: string } }>, perStore: boolean, into: Net = new Map()): Net {
   for (const l of lines) {
-    const k = `${l.account}\u0000${l.currency}`;
+    const k = perStore ? `${l.account}\u0000${l.currency}\u0000${l.dimensions.store_id}` : `${l.account}\u0000${l.currency}`;
     into.set(k, (into.get(k) ?? 0n) + BigInt(l.debit) - BigInt(l.credit));
   }
   return into;
@@ -82,10 +91,11 @@ function diff(target: Net, current: Net): Net {
   return out;
 }
 
-function dimsFor(original: JournalEntry, account: string, reason: string): Dimensions {
-  const same = original.lines.find((l) => l.account === account);
+/** The corrected entry's dimensions for the account (its tender, category…), in `store` when the line moves there. */
+function dimsFor(original: JournalEntry, account: string, reason: string, store?: string): Dimensions {
+  const same = (store !== undefined ? original.lines.find((l) => l.account === account && l.dimensions.store_id === store) : undefined) ?? original.lines.find((l) => l.account === account);
   const base = same?.dimensions ?? { store_id: original.lines[0]!.dimensions.store_id, terminal_id: original.lines[0]!.dimensions.terminal_id };
-  return { ...base, reason: reason.slice(0, 200) };
+  return { ...base, ...(store !== undefined ? { store_id: store } : {}), reason: reason.slice(0, 200) };
 }
 
 export function planCorrections(input: CompareInput): CorrectionPlan {
@@ -116,8 +126,12 @@ export function planCorrections(input: CompareInput): CorrectionPlan {
       continue;
     }
     const t = found[0];
-    const current = netOf(original.lines);
-    for (const c of input.earlier.get(id) ?? []) netOf(c.lines, current);
+    // Per store when the file books postings to stores (hledger's store: tag); a posting
+    // without one stays in the store of the entry it belongs to.
+    const perStore = t?.postings.some((p) => p.store !== undefined) ?? false;
+    const homeStore = original.lines[0]!.dimensions.store_id;
+    const current = netOf(original.lines, perStore);
+    for (const c of input.earlier.get(id) ?? []) netOf(c.lines, perStore, current);
     let target: Net;
     let date = original.date;
     let what: string;
@@ -126,19 +140,21 @@ export function planCorrections(input: CompareInput): CorrectionPlan {
       what = 'removed in the accounting tool';
     } else {
       const problems: string[] = [];
-      const lines: Array<{ account: string; currency: string; debit: number; credit: number }> = [];
+      const lines: Array<{ account: string; currency: string; debit: number; credit: number; dimensions: { store_id: string } }> = [];
       for (const p of t.postings) {
         const code = byLedgerName.get(p.account);
+        const store = p.store ?? homeStore;
         if (p.problem) problems.push(p.problem);
         else if (p.minor === null) problems.push(`amount of ${p.account} is not an exact amount of ${p.currency}`);
         else if (!code) problems.push(`account ${p.account} is not in the chart`);
-        else lines.push({ account: code, currency: p.currency, debit: p.minor > 0 ? p.minor : 0, credit: p.minor < 0 ? -p.minor : 0 });
+        else if (input.stores && !input.stores.has(store)) problems.push(`store ${store} (${p.account}) is not a store of the hub`);
+        else lines.push({ account: code, currency: p.currency, debit: p.minor > 0 ? p.minor : 0, credit: p.minor < 0 ? -p.minor : 0, dimensions: { store_id: store } });
       }
       if (problems.length > 0) {
         needs.push({ entry_id: id, where: t.where, reason: problems.join('; ') });
         continue;
       }
-      target = netOf(lines);
+      target = netOf(lines, perStore);
       if (t.date !== original.date) {
         // A moved date is not a difference in amounts; an adjustment cannot express it.
         needs.push({ entry_id: id, where: t.where, reason: `date changed from ${original.date} to ${t.date}; Tillstream keeps the original date (amounts are still compared)` });
@@ -160,9 +176,9 @@ export function planCorrections(input: CompareInput): CorrectionPlan {
     const lines: JournalLine[] = [...d.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]) => {
-        const [account, currency] = k.split('\u0000') as [string, string];
+        const [account, currency, store] = k.split('\u0000') as [string, string, string | undefined];
         const n = Number(v);
-        return { account, currency, debit: n > 0 ? n : 0, credit: n < 0 ? -n : 0, dimensions: dimsFor(original, account, reason) };
+        return { account, currency, debit: n > 0 ? n : 0, credit: n < 0 ? -n : 0, dimensions: dimsFor(original, account, reason, store) };
       });
     const entryId = `${input.idPrefix}-${adjustments.length + 1}`;
     const source: EntrySource = { terminal_id: original.source.terminal_id, store_id: original.source.store_id, seq: 1, event_id: entryId.slice(0, 64), type: 'books.correction' };

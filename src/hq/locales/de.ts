@@ -95,6 +95,13 @@ export const de: Resources = {
     ofWhichTax: 'davon Steuer', total: 'Summe', tender_card: 'Karte', tender_cash: 'bar', tender_gift_card: 'Gutscheinkarte', tender_points: 'Punkte', ledger: 'Hauptbuch',
     printed: 'Wie gedruckt', printedNote: 'Aus dem Journal mit dem Bon-Code der Kasse neu erstellt. Die Kassiererin oder der Kassierer steht mit ID; Saldozeilen werden nicht wiederholt.', printedLabel: 'Bon {{receipt}} wie gedruckt',
     noLedger: 'Keine Buchung (nichts zu buchen).', ledgerEntry: 'Buchung {{id}}', reversesEntry: 'storniert {{id}}', account: 'Konto', debit: 'Soll', credit: 'Haben',
+    asSoldNote: 'Filiale, Kasse, Betrag und Karte sind so, wie die Kasse verkauft hat. Spätere Korrekturen aus der Buchhaltung sind mit „Korrigiert“ markiert und stehen beim Verkauf unter seiner Buchung.',
+    adjustedTag: 'Korrigiert', adjustedTitle: 'Die Buchhaltung hat die Buchung dieses Verkaufs korrigiert; öffnen, um die Änderung zu sehen', storeAsSold: 'Filiale (verkauft)', inBooks: 'In den Büchern',
+    inBooksNote_one: 'nach {{count}} Korrektur aus der Buchhaltung', inBooksNote_other: 'nach {{count}} Korrekturen aus der Buchhaltung', correction: 'Korrektur', nothing: 'nichts',
+    change_removed: 'In der Buchhaltung gelöscht ({{amount}})', change_tender: 'Zahlungsart: {{from}} → {{to}} · {{amount}}', change_store: 'Filiale: {{from}} → {{to}} · {{amount}}',
+    change_account: 'Konto: {{from}} → {{to}} · {{amount}}', correctionSource: 'Importiert von {{who}} am {{when}} aus {{file}} ({{format}}, Exportstapel {{batch}}, Import Nr. {{import}})',
+    kind_card: 'Karte', kind_cash: 'bar', kind_gift_card: 'Gutscheinkarte', kind_points: 'Punkte',
+    correctionPosted: 'Gebucht am {{when}}', unnamedFile: 'einer Datei ohne Namen',
     journal: 'Journal', position: 'Position', positionText: '{{terminal}} Nr. {{seq}} (Hub hat {{hub}})', eventId: 'Ereignis-ID', hash: 'Hash', previous: 'Vorheriger',
   },
   stock: {

@@ -94,6 +94,13 @@ export const en = {
     ofWhichTax: 'of which tax', total: 'Total', tender_card: 'Card', tender_cash: 'cash', tender_gift_card: 'gift card', tender_points: 'points', ledger: 'Ledger',
     printed: 'As printed', printedNote: "Rebuilt from the journal with the register's receipt code. The cashier is shown by id; balance lines are not repeated.", printedLabel: 'Receipt {{receipt}} as printed',
     noLedger: 'No ledger entry (nothing to post).', ledgerEntry: 'Ledger entry {{id}}', reversesEntry: 'reverses {{id}}', account: 'Account', debit: 'Debit', credit: 'Credit',
+    asSoldNote: 'Store, register, amount and card are as the register sold it. Corrections made later in the accounting tool are marked “Corrected” and shown on the sale under its ledger entry.',
+    adjustedTag: 'Corrected', adjustedTitle: 'The books corrected this sale’s ledger entry; open it to see what changed', storeAsSold: 'Store (as sold)', inBooks: 'In the books',
+    inBooksNote_one: 'after {{count}} correction from the accounting tool', inBooksNote_other: 'after {{count}} corrections from the accounting tool', correction: 'Correction', nothing: 'nothing',
+    change_removed: 'Removed in the accounting tool ({{amount}})', change_tender: 'Tender: {{from}} → {{to}} · {{amount}}', change_store: 'Store: {{from}} → {{to}} · {{amount}}',
+    change_account: 'Account: {{from}} → {{to}} · {{amount}}', correctionSource: 'Imported by {{who}} on {{when}} from {{file}} ({{format}}, export batch {{batch}}, import #{{import}})',
+    kind_card: 'card', kind_cash: 'cash', kind_gift_card: 'gift card', kind_points: 'points',
+    correctionPosted: 'Posted on {{when}}', unnamedFile: 'an unnamed file',
     journal: 'Journal', position: 'Position', positionText: '{{terminal}} seq {{seq}} (hub has {{hub}})', eventId: 'Event id', hash: 'Hash', previous: 'Previous',
   },
   stock: {

@@ -5,7 +5,7 @@ import type { EventRow } from '../api';
 import { fmt, parsePrice } from '../money';
 import { useTranslation } from 'react-i18next';
 import i18next from 'i18next';
-import { Account, useAccountNames } from '../accounts';
+import { Account, accountText, useAccountNames, type AccountNames } from '../accounts';
 import { PagedTable, usePaged, useSort, type Column } from '../paged';
 import { Empty, Notice, PageHeader, StoreSelect, storeCurrency, storeName, timeText, typeLabel, useLoad, useSession } from '../ui';
 
@@ -135,6 +135,7 @@ export function Sales() {
         </button>
       </form>
       {formError ? <Notice kind="error">{formError}</Notice> : null}
+      <p className="muted small" data-testid="sales-as-sold">{t('sales.asSoldNote')}</p>
       <div className={open ? 'split' : ''}>
         <section className="card" aria-label={t('sales.results')}>
           <PagedTable
@@ -169,6 +170,16 @@ function columns(stores: ReturnType<typeof useSession>['stores'], t: (k: string)
           {e.receipt_no}
         </a>
       ),
+    },
+    {
+      header: '',
+      className: 'nowrap',
+      cell: (e) =>
+        e.adjusted ? (
+          <span className="tag tag-adjusted" title={t('sales.adjustedTitle')} data-testid="sale-adjusted">
+            {t('sales.adjustedTag')}
+          </span>
+        ) : null,
     },
     { header: t('sales.type'), cell: (e) => <span className={`tag tag-${e.type.replace('sale.', '')}`}>{typeLabel(e.type)}</span> },
     {
@@ -208,6 +219,27 @@ interface EventDetail {
   original: EventRow | null;
   reversals: EventRow[];
   receipt: { receipt_no: string; kind: 'sale' | 'refund'; text: string } | null;
+  adjustments: Adjustment[];
+  books: { stores: Array<{ store_id: string; amount: number; currency: string }>; tenders: Array<{ tender: string; amount: number; currency: string }> } | null;
+}
+interface AdjustmentChange {
+  kind: 'tender' | 'store' | 'account' | 'removed';
+  from: string | null;
+  to: string | null;
+  from_account?: string;
+  to_account?: string;
+  amount: number;
+  currency: string;
+}
+interface Adjustment {
+  entry_id: string;
+  adjusts: string;
+  date: string;
+  memo: string;
+  posted_at: string;
+  source: { import_id: number; batch_id: number; format: string; file_name: string; imported_by: string; imported_at: string } | null;
+  changes: AdjustmentChange[];
+  lines: Array<{ account: string; currency: string; debit: number; credit: number; dimensions: { store_id?: string } }>;
 }
 interface PayloadLine {
   sku: string;
@@ -258,10 +290,21 @@ function SaleDetail(props: { id: string; onClose(): void }) {
       {!e || !p ? null : (
         <>
           <dl className="facts">
-            <dt>{t('common.store')}</dt>
+            <dt>{d.data!.books ? t('sales.storeAsSold') : t('common.store')}</dt>
             <dd>
               {storeName(stores, e.store_id)} · {e.terminal_id}
             </dd>
+            {d.data!.books ? (
+              <>
+                <dt>{t('sales.inBooks')}</dt>
+                <dd data-testid="detail-books">
+                  {d.data!.books.stores.map((s) => storeName(stores, s.store_id)).join(', ') || '—'}
+                  {d.data!.books.tenders.length ? ' · ' : ''}
+                  {d.data!.books.tenders.map((x) => `${tenderText(x.tender)} ${fmt(x.amount, x.currency)}`).join(', ')}
+                  <div className="muted small">{t('sales.inBooksNote', { count: d.data!.adjustments.length })}</div>
+                </dd>
+              </>
+            ) : null}
             <dt>{t('sales.cashier')}</dt>
             <dd>
               {p.cashier_id ?? '—'}
@@ -377,6 +420,19 @@ function SaleDetail(props: { id: string; onClose(): void }) {
                     </tr>
                   ))}
                 </tbody>
+                {d.data!.adjustments.some((a) => a.adjusts === en.entry_id) ? (
+                  <tbody className="adjustments">
+                    <tr>
+                      <td colSpan={3}>
+                        {d.data!.adjustments
+                          .filter((a) => a.adjusts === en.entry_id)
+                          .map((a) => (
+                            <AdjustmentView key={a.entry_id} a={a} names={names} stores={stores} />
+                          ))}
+                      </td>
+                    </tr>
+                  </tbody>
+                ) : null}
               </table>
             ))
           )}
@@ -396,5 +452,61 @@ function SaleDetail(props: { id: string; onClose(): void }) {
         </>
       )}
     </aside>
+  );
+}
+
+function tenderText(kind: string): string {
+  return i18next.t(`sales.kind_${kind}`, { defaultValue: kind });
+}
+
+/** One change in the shop's terms: "Tender: card → cash · $10.70". */
+function changeText(c: AdjustmentChange, names: AccountNames, stores: ReturnType<typeof useSession>['stores']): string {
+  const amount = fmt(c.amount, c.currency);
+  const none = i18next.t('sales.nothing');
+  if (c.kind === 'removed') return i18next.t('sales.change_removed', { amount });
+  if (c.kind === 'tender') return i18next.t('sales.change_tender', { from: tenderText(c.from!), to: tenderText(c.to!), amount });
+  if (c.kind === 'store') return i18next.t('sales.change_store', { from: storeName(stores, c.from!), to: storeName(stores, c.to!), amount });
+  return i18next.t('sales.change_account', { from: c.from ? accountText(names, c.from) : none, to: c.to ? accountText(names, c.to) : none, amount });
+}
+
+/** A correction from the books under the entry it adjusts: what changed, who brought it from which file, its lines. */
+function AdjustmentView(props: { a: Adjustment; names: AccountNames; stores: ReturnType<typeof useSession>['stores'] }) {
+  const { a, names, stores } = props;
+  const { t } = useTranslation();
+  return (
+    <div className="adjustment" data-testid="sale-adjustment" data-entry={a.entry_id}>
+      <div className="adjustment-head">
+        <span className="tag tag-adjusted">{t('sales.correction')}</span>
+        <span className="mono small" data-data>
+          {a.entry_id}
+        </span>
+      </div>
+      <ul className="adjustment-changes">
+        {a.changes.map((c, i) => (
+          <li key={i} data-testid="adjustment-change" data-kind={c.kind}>
+            {changeText(c, names, stores)}
+          </li>
+        ))}
+      </ul>
+      <div className="muted small" data-testid="adjustment-source">
+        {a.source
+          ? t('sales.correctionSource', { who: a.source.imported_by, when: timeText(a.source.imported_at), file: a.source.file_name || t('sales.unnamedFile'), format: a.source.format, batch: a.source.batch_id, import: a.source.import_id })
+          : t('sales.correctionPosted', { when: timeText(a.posted_at) })}
+      </div>
+      <table className="table compact">
+        <tbody>
+          {a.lines.map((l, i) => (
+            <tr key={i} data-testid="adjustment-line">
+              <td>
+                <Account names={names} code={l.account} />
+                {l.dimensions.store_id ? <span className="muted small"> · {storeName(stores, l.dimensions.store_id)}</span> : null}
+              </td>
+              <td className="num">{l.debit ? fmt(l.debit, l.currency) : ''}</td>
+              <td className="num">{l.credit ? fmt(l.credit, l.currency) : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

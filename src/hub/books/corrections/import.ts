@@ -6,7 +6,7 @@ import type { Db, Queryable } from '../../db/db';
 import { loadEntriesByIds } from '../entries-read';
 import { MAX_EXPORT_ENTRIES } from '../../../core/ledger/export';
 import { batchEntryIds, getBatch } from '../export/batches';
-import { writeBooksEntries } from '../ledger-write';
+import { BOOKS_SOURCE, writeBooksEntries } from '../ledger-write';
 import { BooksInputError } from '../reconcile/store';
 import { entryIdsInCsv, readQuickBooksCsv, readXeroCsv } from './csv-readers';
 import { readBeancount, readHledger } from './tool-readers';
@@ -68,7 +68,11 @@ async function planFor(q: Queryable, batchId: number, o: { chart: ReturnType<typ
   const ids = await batchEntryIds(q, batchId);
   const exported = await loadEntriesByIds(q, ids);
   const { mine, conflicts } = await correctionsOf(q, batchId, ids);
-  return planCorrections({ chart: o.chart, exported, earlier: mine, conflicts, tool: o.tool, idPrefix: o.idPrefix, by: o.by });
+  // A posting may move to another store (hledger's store: tag), but only to one the hub has;
+  // `hq` is where the books' own entries (payouts, fees) stand.
+  const stores = await q.query<{ store_id: string }>(`SELECT store_id FROM stores`);
+  const known = new Set([...stores.rows.map((r) => r.store_id), BOOKS_SOURCE.store_id]);
+  return planCorrections({ chart: o.chart, exported, earlier: mine, conflicts, tool: o.tool, idPrefix: o.idPrefix, by: o.by, stores: known });
 }
 
 /** Checks a file as importCorrections would and returns what it would post, writing nothing. */

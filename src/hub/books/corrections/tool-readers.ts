@@ -80,7 +80,7 @@ interface HledgerTxn {
   tags?: unknown;
   ttags: Array<[string, string]>;
   tsourcepos: Array<{ sourceLine: number }> | { sourceLine: number };
-  tpostings: Array<{ paccount: string; pamount: HledgerAmount[]; ptype: string }>;
+  tpostings: Array<{ paccount: string; pamount: HledgerAmount[]; ptype: string; ptags?: Array<[string, string]> }>;
 }
 
 const ENTRY_ID = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/;
@@ -103,9 +103,16 @@ export async function readHledger(bytes: Uint8Array): Promise<ToolTransaction[]>
           postings.push({ account: p.paccount, currency: '', minor: null, problem: `${p.paccount} is a virtual posting` });
           continue;
         }
+        // The posting's own store: tag (our export writes one on every posting; `ptags` holds
+        // the posting's tags only, not the transaction's).
+        const store = p.ptags?.find(([k]) => k === 'store')?.[1]?.trim();
         for (const a of p.pamount) {
           const minor = mantissaToMinor(BigInt(a.aquantity.decimalMantissa), a.aquantity.decimalPlaces, a.acommodity);
-          postings.push({ account: p.paccount, currency: a.acommodity, minor, ...(a.aprice ? { problem: `${p.paccount} has a price (@): adjust currencies in Tillstream by hand` } : {}) });
+          postings.push({
+            account: p.paccount, currency: a.acommodity, minor,
+            ...(store ? { store } : {}),
+            ...(a.aprice ? { problem: `${p.paccount} has a price (@): adjust currencies in Tillstream by hand` } : {}),
+          });
         }
       }
       return { where: `line ${pos?.sourceLine ?? '?'}`, date: t.tdate, description: t.tdescription, entry_id: id, postings };

@@ -40,6 +40,13 @@ export const toEventRow = (r: EventDbRow): z.infer<typeof eventRow> => ({
 export const EVENT_COLUMNS = `e.event_id::text AS event_id, e.store_id, e.terminal_id, e.seq::text AS seq, e.type, e.occurred_at, e.received_at,
   (${SIGNED_AMOUNT_SQL})::text AS amount, ${CURRENCY_SQL} AS currency, e.payload->>'cashier_id' AS cashier_id`;
 
+// The sales list marks a sale whose ledger entry the books corrected since (a corrections
+// import, docs/books.md): the row itself stays as sold; the detail shows the corrections.
+const saleRow = eventRow.extend({
+  adjusted: z.boolean().describe('its ledger entry has corrections imported from the accounting tool (GET /api/sales/:event_id lists them); store, terminal and amount here are as sold'),
+});
+const ADJUSTED_SQL = `EXISTS (SELECT 1 FROM ledger_entries le JOIN ledger_entries a ON a.adjusts = le.entry_id AND a.event_type = 'books.correction' WHERE le.event_id = e.event_id)`;
+
 const eventKeys = (list: string) =>
   keyset(list, [{ sql: 'e.occurred_at', type: 'timestamptz' }, { sql: 'e.terminal_id', type: 'text' }, { sql: 'e.seq', type: 'bigint' }], 'desc');
 const eventsKs = eventKeys('events');
@@ -139,7 +146,7 @@ export const eventRoutes: RouteModule = (app, deps) => {
           sort: salesSort.query,
         })
         .strict(),
-      response: { 200: pageReply('sales', eventRow), 400: errorBodySchema, 403: errorBodySchema },
+      response: { 200: pageReply('sales', saleRow), 400: errorBodySchema, 403: errorBodySchema },
     },
     handler: async (req) => {
       const qs = req.query;
@@ -164,11 +171,11 @@ export const eventRoutes: RouteModule = (app, deps) => {
       }
       where.push(salesKs.after(q, qs.cursor));
       const { rows } = await deps.db.query<EventDbRow & Record<string, unknown>>(
-        `SELECT ${EVENT_COLUMNS}, ${salesKs.select} FROM journal_events e WHERE ${where.join(' AND ')} ORDER BY ${salesKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
+        `SELECT ${EVENT_COLUMNS}, ${ADJUSTED_SQL} AS adjusted, ${salesKs.select} FROM journal_events e WHERE ${where.join(' AND ')} ORDER BY ${salesKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,
         q.values,
       );
       const page = salesKs.page(rows, qs.limit);
-      return { sales: page.rows.map((r) => toEventRow(r as EventDbRow)), next_cursor: page.next_cursor };
+      return { sales: page.rows.map((r) => ({ ...toEventRow(r as EventDbRow), adjusted: r.adjusted === true })), next_cursor: page.next_cursor };
     },
   });
 

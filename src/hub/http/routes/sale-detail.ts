@@ -6,10 +6,12 @@ import { jsonObject, toIso } from '../schemas';
 import { EVENT_COLUMNS, eventRow, toEventRow } from './events';
 import { entryIds } from '../../../core/ledger';
 import { saleReceipt } from '../../sale-receipt';
+import { saleAdjustments } from '../../books/corrections/sale-adjustments';
 
 // The sales explorer's detail: one journal event down to its ledger entries, with its place
 // in the terminal's hash chain, and what it is linked to (a sale's returns and post-void, a
-// return's or post-void's original sale), and the receipt the register printed for it.
+// return's or post-void's original sale), and the receipt the register printed for it; and
+// the corrections the books made to its entries since (books/corrections/sale-adjustments.ts).
 
 const ledgerLine = z.object({ account: z.string(), currency: z.string(), debit: z.number(), credit: z.number(), dimensions: jsonObject });
 const ledgerEntry = z.object({
@@ -21,11 +23,41 @@ const ledgerEntry = z.object({
   posted_at: z.string(),
   lines: z.array(ledgerLine),
 });
+const adjustmentChange = z.object({
+  kind: z.enum(['tender', 'store', 'account', 'removed']),
+  from: z.string().nullable().describe('tender kind, store id or account code before'),
+  to: z.string().nullable().describe('tender kind, store id or account code after'),
+  from_account: z.string().optional().describe('for a tender: the account of the tender before'),
+  to_account: z.string().optional().describe('for a tender: the account of the tender after'),
+  amount: z.number().describe('minor units moved'),
+  currency: z.string(),
+});
+const adjustment = z.object({
+  entry_id: z.string(),
+  adjusts: z.string().describe('the ledger entry it corrects (one of `ledger`)'),
+  date: z.string(),
+  memo: z.string(),
+  posted_at: z.string(),
+  source: z
+    .object({ import_id: z.number(), batch_id: z.number(), format: z.string(), file_name: z.string(), imported_by: z.string(), imported_at: z.string() })
+    .nullable()
+    .describe('the corrections import that posted it (docs/books.md)'),
+  changes: z.array(adjustmentChange).describe('what it changed in operational terms: tender card → cash, store A → store B, account X → Y, removed'),
+  lines: z.array(ledgerLine),
+});
 const detailReply = z.object({
   event: eventRow,
   payload: jsonObject.describe('the event payload as journalled (lines, taxes, tenders with masked card numbers)'),
   chain: z.object({ seq: z.number(), prev_hash: z.string(), hash: z.string(), terminal_applied_through: z.number() }),
   ledger: z.array(ledgerEntry),
+  adjustments: z.array(adjustment).describe("corrections imported from the accounting tool that adjust this event's ledger entries, oldest first; the event and its entries stay as the register recorded them"),
+  books: z
+    .object({
+      stores: z.array(z.object({ store_id: z.string(), amount: z.number(), currency: z.string() })),
+      tenders: z.array(z.object({ tender: z.string(), amount: z.number(), currency: z.string() })),
+    })
+    .nullable()
+    .describe('with adjustments: the stores and tenders the books hold for it after them (null without adjustments: as sold)'),
   original: eventRow.nullable().describe('for a refund or post-void: the sale it reverses (null if the hub has no such sale, e.g. a no-receipt return)'),
   reversals: z.array(eventRow).describe('for a sale: its refunds and post-void'),
   receipt: z
@@ -76,6 +108,8 @@ export const saleDetailRoutes: RouteModule = (app, deps) => {
         lines: lines.rows.filter((l) => l.entry_id === r.entry_id).map((l) => ({ account: l.account, currency: l.currency, debit: Number(l.debit), credit: Number(l.credit), dimensions: l.dimensions ?? {} })),
       }));
 
+      const corrected = await saleAdjustments(db, ledger, (await deps.charts.current(db)).chart);
+
       let original = null;
       let reversals: Array<z.infer<typeof eventRow>> = [];
       const type = String(e.type);
@@ -102,6 +136,8 @@ export const saleDetailRoutes: RouteModule = (app, deps) => {
         payload,
         chain: { seq: Number(e.seq), prev_hash: String(e.prev_hash), hash: String(e.hash), terminal_applied_through: Number(e.applied_through) },
         ledger,
+        adjustments: corrected.adjustments,
+        books: corrected.books,
         original,
         reversals,
         receipt: await saleReceipt(db, { store_id: String(e.store_id), terminal_id: String(e.terminal_id), seq: Number(e.seq), type, occurred_at: e.occurred_at as Date, payload }),
