@@ -172,16 +172,18 @@ function columns(stores: ReturnType<typeof useSession>['stores'], t: (k: string)
       ),
     },
     {
-      header: '',
-      className: 'nowrap',
-      cell: (e) =>
-        e.adjusted ? (
-          <span className="tag tag-adjusted" title={t('sales.adjustedTitle')} data-testid="sale-adjusted">
-            {t('sales.adjustedTag')}
-          </span>
-        ) : null,
+      header: t('sales.type'),
+      cell: (e) => (
+        <>
+          <span className={`tag tag-${e.type.replace('sale.', '')}`}>{typeLabel(e.type)}</span>
+          {e.adjusted ? (
+            <span className="tag tag-adjusted" title={t('sales.adjustedTitle')} data-testid="sale-adjusted">
+              {t('sales.adjustedTag')}
+            </span>
+          ) : null}
+        </>
+      ),
     },
-    { header: t('sales.type'), cell: (e) => <span className={`tag tag-${e.type.replace('sale.', '')}`}>{typeLabel(e.type)}</span> },
     {
       header: t('sales.amount'),
       num: true,
