@@ -6,10 +6,12 @@ import type { Queryable } from './db/db';
 // register's own code (core/receipt: receiptFor, receiptText) from the journal payload. The
 // register heads its receipts with the store's name and lines from the hub's latest 'config'
 // changes it holds (merged key by key), else with its own config; the hub folds the 'config'
-// changes made at or before the sale, and takes the store record where they say nothing. What the hub
-// does not hold is left as it is: the cashier is shown by id (names and PINs live on the
-// register), and the points and gift card balance lines the register asked of the hub at
-// the time of the sale are not printed again. The time is printed in the store's time zone
+// changes made at or before the sale, and takes the store record where they say nothing. The
+// cashier's name is the one the register gave for that id in its latest hello that named its
+// cashiers (docs/sync-protocol.md 4.1; terminals.cashiers): the name printed, unless the
+// register's config renamed the cashier since; a register that never sent names (an older
+// one) leaves the id. What the hub does not hold is left out: the points and gift card balance
+// lines the register asked of the hub at the time of the sale are not printed again. The time is printed in the store's time zone
 // (config.time_zone), else the hub's, where the register prints its machine's local time.
 
 export const RECEIPT_LOCALE_DEFAULT = 'en-US';
@@ -29,14 +31,17 @@ export async function saleReceipt(
   if (ev.type !== 'sale.completed' && ev.type !== 'sale.refunded') return null;
   // A register keeps the hub's config settings key by key (a name-only edit leaves the lines it
   // had), so the header is every 'config' change up to the sale, folded in order.
-  const { rows } = await db.query<{ name: string; config: Record<string, unknown> | null; changes: Array<Record<string, unknown>> | null }>(
+  const payload = ev.payload as unknown as SaleCompletedPayload | SaleRefundedPayload;
+  const cashierId = String(payload.cashier_id ?? '');
+  const { rows } = await db.query<{ name: string; config: Record<string, unknown> | null; changes: Array<Record<string, unknown>> | null; cashier_name: string | null }>(
     `SELECT s.name, s.config,
+            (SELECT t.cashiers->>($4::text) FROM terminals t WHERE t.terminal_id = $3::text) AS cashier_name,
             (SELECT jsonb_agg(c.payload ORDER BY c.cursor) FROM (
                SELECT cursor, payload FROM change_log
                 WHERE store_id = s.store_id AND kind = 'config' AND created_at <= $2
                 ORDER BY cursor DESC LIMIT ${MAX_CONFIG_CHANGES}) c) AS changes
        FROM stores s WHERE s.store_id = $1`,
-    [ev.store_id, ev.occurred_at instanceof Date ? ev.occurred_at.toISOString() : ev.occurred_at],
+    [ev.store_id, ev.occurred_at instanceof Date ? ev.occurred_at.toISOString() : ev.occurred_at, ev.terminal_id, cashierId],
   );
   const store = rows[0];
   if (!store) return null;
@@ -44,13 +49,12 @@ export async function saleReceipt(
   const held: Record<string, unknown> = Object.assign({}, ...(store.changes ?? []));
   const own = { store_name: store.name, store_lines: Array.isArray(config.receipt_lines) ? (config.receipt_lines as string[]) : [] };
   const kind = ev.type === 'sale.completed' ? 'sale' : 'refund';
-  const payload = ev.payload as unknown as SaleCompletedPayload | SaleRefundedPayload;
   const no = receiptNo(ev.terminal_id, ev.seq);
   const doc = receiptFor(kind, payload, {
     ...storeHeader(held, own),
     locale: typeof config.locale === 'string' ? config.locale : RECEIPT_LOCALE_DEFAULT,
     terminalId: ev.terminal_id,
-    cashierName: String(payload.cashier_id ?? ''),
+    cashierName: store.cashier_name ?? cashierId,
     receiptNo: no,
   });
   // The register prints its local time, which is the store's; the hub may run elsewhere.

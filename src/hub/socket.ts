@@ -336,9 +336,13 @@ export function installSocketHandlers(deps: SocketDeps): void {
 
     handle(MSG.hello, helloRequestSchema, async (req) => {
       if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`hello: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
+      // The cashiers' names (optional; a hello without them keeps the ones the hub has).
+      const cashiers = req.cashiers ? JSON.stringify(Object.fromEntries(req.cashiers.map((c) => [c.cashier_id, c.name]))) : null;
       const { rows } = await db.query<{ applied_through: number; applied_hash: string | null }>(
-        `UPDATE terminals SET last_seen_at = now(), app_version = $2, change_cursor = $3, change_cursor_at = now() WHERE terminal_id = $1 RETURNING applied_through, applied_hash`,
-        [p.terminal_id, req.app_version, req.change_cursor],
+        `UPDATE terminals SET last_seen_at = now(), app_version = $2, change_cursor = $3, change_cursor_at = now(),
+                cashiers = coalesce($4::jsonb, cashiers), cashiers_at = CASE WHEN $4::jsonb IS NULL THEN cashiers_at ELSE now() END
+          WHERE terminal_id = $1 RETURNING applied_through, applied_hash`,
+        [p.terminal_id, req.app_version, req.change_cursor, cashiers],
       );
       const latest = await latestCursor(db, p.store_id);
       const behind = latest - req.change_cursor;

@@ -50,13 +50,15 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     expect(cred.status, JSON.stringify(cred.body)).toBe(201);
     const jp = path.join(tmp.dir, 'E1-T1.db');
     journal = openJournal(jp, { terminalId: 'E1-T1', storeId: 'E1' });
-    client = new SyncClient({ journal, url: hub.url, token: cred.body.token, appVersion: '9.9.9-test', monitorIntervalMs: 100, backoff: { baseMs: 20, maxMs: 300 } });
-    client.start();
-    await waitFor('register online', () => client.status.connected === true, 30_000);
     const cfg = parseRegisterConfig({
       terminal_id: 'E1-T1', store_id: 'E1', store_name: 'Local name', store_lines: ['local line'], currency: 'USD', journal_path: jp,
       cashiers: [{ cashier_id: '1001', name: 'Cashier', role: 'cashier', pin_hash: hashPin('1234') }, { cashier_id: '9001', name: 'Manager', role: 'manager', pin_hash: hashPin('9876') }],
     });
+    // As start.ts does: the hello names the cashiers (docs/sync-protocol.md 4.1), never their PINs.
+    const cashiers = cfg.cashiers.map((c) => ({ cashier_id: c.cashier_id, name: c.name }));
+    client = new SyncClient({ journal, url: hub.url, token: cred.body.token, appVersion: '9.9.9-test', cashiers, monitorIntervalMs: 100, backoff: { baseMs: 20, maxMs: 300 } });
+    client.start();
+    await waitFor('register online', () => client.status.connected === true, 30_000);
     svc = new RegisterService({ config: cfg, journal, devices: new NoDevices(), sync: client });
     await svc.handle('session.signIn', { cashier_id: '1001', pin: '1234' });
     await svc.handle('shift.open', { opening_float: { amount: 0, currency: 'USD' } });
@@ -155,9 +157,9 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     expect(receipt.text).not.toContain('local line');
 
     // The sales explorer shows the receipt as the register printed it (issue 12): rebuilt on
-    // the hub with the register's receipt code from the journal event and the store's header
-    // in effect at the sale (checked again below, after the store is renamed). The one line the hub
-    // cannot know is the cashier's name (it lives on the register): the hub shows the id.
+    // the hub with the register's receipt code from the journal event, the store's header in
+    // effect at the sale (checked again below, after the store is renamed) and the cashier's
+    // name the register gave in its hello.
     await expect
       .poll(async () => (await api(hub, 'GET', `/api/sales?receipt_no=${receipt.receipt_no}`)).body.sales?.[0]?.event_id ?? null, { timeout: 30_000, interval: 50 })
       .not.toBeNull();
@@ -168,7 +170,8 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     const printed = receipt.text.split('\n');
     const tillLine = printed.findIndex((l) => l.startsWith('Till E1-T1'));
     expect(printed[tillLine]).toMatch(/ Cashier$/);
-    printed[tillLine] = `Till E1-T1${' '.repeat(42 - 'Till E1-T1'.length - '1001'.length)}1001`;
+    const hello = await t.db.query<{ cashiers: Record<string, string> }>(`SELECT cashiers FROM terminals WHERE terminal_id = 'E1-T1'`);
+    expect(hello.rows[0]!.cashiers).toEqual({ '1001': 'Cashier', '9001': 'Manager' }); // names only
     // The register prints its machine's local time (this process's); the hub prints the
     // store's (Europe/Berlin), which is the register's own in a store that runs in Berlin.
     const at = String(detail.body.payload.completed_at).replace('Z', '+00:00');
@@ -178,6 +181,13 @@ describe.each(testBackends())('store edit with a real register on $name', (backe
     expect(printed[headLine]!.endsWith(local)).toBe(true);
     printed[headLine] = `Receipt ${receipt.receipt_no}`.padEnd(42 - berlin.length) + berlin;
     expect(detail.body.receipt.text.split('\n')).toEqual(printed);
+    // A register that never named its cashiers (an older one): the hub prints the id there.
+    const names = hello.rows[0]!.cashiers;
+    await t.db.query(`UPDATE terminals SET cashiers = NULL WHERE terminal_id = 'E1-T1'`);
+    const byId = (await api(hub, 'GET', `/api/sales/${eventId}`)).body.receipt.text.split('\n') as string[];
+    expect(byId[tillLine]).toBe(`Till E1-T1${' '.repeat(42 - 'Till E1-T1'.length - '1001'.length)}1001`);
+    expect(byId.filter((_, i) => i !== tillLine)).toEqual(printed.filter((_, i) => i !== tillLine));
+    await t.db.query(`UPDATE terminals SET cashiers = $1::jsonb WHERE terminal_id = 'E1-T1'`, [JSON.stringify(names)]);
     // A post-void or any event that printed no receipt has none.
     const other = await t.db.query<{ event_id: string }>(`SELECT event_id::text AS event_id FROM journal_events WHERE store_id = 'E1' AND type = 'shift.opened' LIMIT 1`);
     expect((await api(hub, 'GET', `/api/sales/${other.rows[0]!.event_id}`)).body.receipt).toBeNull();

@@ -27,6 +27,8 @@ import {
 export const PROTOCOL_VERSION = 1;
 /** Bounds that both sides enforce, so one register cannot exhaust the hub. */
 export const MAX_EVENTS_PER_BATCH = 500;
+/** Cashiers a hello may name (a register's config holds at most 500). */
+export const MAX_HELLO_CASHIERS = 500;
 export const MAX_CHANGES_PER_PULL = 1000;
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /**
@@ -50,6 +52,15 @@ export const helloRequestSchema = z.object({
   app_version: z.string().max(64),
   /** The register's downlink cursor: last store change it applied. */
   change_cursor: z.number().int().min(0),
+  /**
+   * Optional (docs/sync-protocol.md 4.1): the register's cashiers with the name its receipts
+   * print, so the hub's copy of a receipt names the cashier as the paper does. An older hub
+   * ignores it (messages are open); a register that leaves it out keeps what the hub had.
+   */
+  cashiers: z
+    .array(z.object({ cashier_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/), name: z.string().min(1).max(64) }))
+    .max(MAX_HELLO_CASHIERS)
+    .optional(),
 });
 export const helloAckSchema = z.object({
   ok: z.literal(true),

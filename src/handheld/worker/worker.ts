@@ -143,6 +143,7 @@ async function start(e: Enrollment): Promise<Running> {
     // The browser owns TLS (the page and the hub share an origin); nothing to add.
     transport: { socketOptions: {}, describeConnectError: () => null },
     appVersion: APP_VERSION,
+    cashiers: e.cashiers.map((c) => ({ cashier_id: c.cashier_id, name: c.name })),
     monitorIntervalMs: monitorMs,
     // A phone on shop Wi-Fi: a link that stops answering is given up quickly and retried.
     ackTimeoutMs: 4000,

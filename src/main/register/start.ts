@@ -76,7 +76,7 @@ export async function startRegister(opts: StartRegisterOptions): Promise<Running
     throw err;
   }
   const sync = cfg.hub
-    ? new SyncClient({ journal, url: cfg.hub.url, token: cfg.hub.token, ...(cfg.hub.device_key ? { sign: deviceSigner(cfg.hub.device_key) } : {}), trust: { ca: cfg.hub.ca, pin: cfg.hub.pin, insecure: cfg.hub.insecure }, appVersion: cfg.app_version, monitorIntervalMs: opts.syncMonitorMs ?? 2000, ackTimeoutMs: 5000, connectTimeoutMs: 3000, backoff: { baseMs: 200, maxMs: 2000 } })
+    ? new SyncClient({ journal, url: cfg.hub.url, token: cfg.hub.token, ...(cfg.hub.device_key ? { sign: deviceSigner(cfg.hub.device_key) } : {}), trust: { ca: cfg.hub.ca, pin: cfg.hub.pin, insecure: cfg.hub.insecure }, appVersion: cfg.app_version, cashiers: cfg.cashiers.map((c) => ({ cashier_id: c.cashier_id, name: c.name })), monitorIntervalMs: opts.syncMonitorMs ?? 2000, ackTimeoutMs: 5000, connectTimeoutMs: 3000, backoff: { baseMs: 200, maxMs: 2000 } })
     : null;
   const service = new RegisterService({ config: cfg, journal, devices, sync, pins: nodePinCheck, log: opts.log });
   sync?.reportDevices(() => deviceReports(devices.status()));

@@ -14,6 +14,7 @@ import {
   type BatchSignature,
   errorAck,
   helloAckSchema,
+  MAX_HELLO_CASHIERS,
   pullChangesAckSchema,
   changesAppliedAckSchema,
   pushEventsAckSchema,
@@ -112,6 +113,11 @@ export interface HubSyncOptions {
   statusReport?: boolean;
   /** Default STATUS_REPORT_INTERVAL_MS (15 s). */
   statusIntervalMs?: number;
+  /**
+   * The cashiers this register prints on receipts (id and name), sent in every hello so the
+   * hub's copy of a receipt names them too (docs/sync-protocol.md 4.1). Never the PINs.
+   */
+  cashiers?: ReadonlyArray<{ cashier_id: string; name: string }>;
 }
 
 export type LinkState = 'stopped' | 'connecting' | 'connected' | 'waiting';
@@ -222,6 +228,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       totalsIntervalMs: TOTALS_REPORT_INTERVAL_MS,
       statusReport: true,
       statusIntervalMs: STATUS_REPORT_INTERVAL_MS,
+      cashiers: [],
       backoff: DEFAULT_BACKOFF,
       random: Math.random,
       now: Date.now,
@@ -536,6 +543,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
         terminal_id: this.journal.terminalId,
         app_version: this.opts.appVersion.slice(0, 64),
         change_cursor: changeCursor,
+        ...(this.opts.cashiers.length ? { cashiers: this.opts.cashiers.slice(0, MAX_HELLO_CASHIERS).map((c) => ({ cashier_id: c.cashier_id, name: c.name.slice(0, 64) })) } : {}),
       }, helloAckSchema);
       if (session !== this.session) return;
       if (hello.store_id !== this.journal.storeId) {

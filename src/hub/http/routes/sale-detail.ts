@@ -64,7 +64,7 @@ const detailReply = z.object({
     .object({ receipt_no: z.string(), kind: z.enum(['sale', 'refund']), text: z.string().describe('42 columns, as the register prints on an 80 mm printer') })
     .nullable()
     .describe(
-      "for a sale or refund: its receipt as the register printed it, rebuilt with the register's receipt code from the payload and the store's name and receipt lines in effect at the sale; the cashier is shown by id and the balance lines the register asked of the hub are left out (docs/hq.md)",
+      "for a sale or refund: its receipt as the register printed it, rebuilt with the register's receipt code from the payload and the store's name and receipt lines in effect at the sale; the cashier by the name the register gave in its hello (the id from a register that never did), and the balance lines the register asked of the hub are left out (docs/hq.md)",
     ),
 });
 
