@@ -45,7 +45,10 @@ export const stockTransferSchema = z
     to_store: storeIdSchema,
     items: z.array(z.object({ sku, quantity: positiveQty }).strict()).min(1).max(MAX_TRANSFER_LINES),
     note: safeText().max(200).optional(),
-    receive: z.boolean().optional().describe('true: received at the destination in the same step (one-step transfer, state received); default: shipped, in transit'),
+    receive: z
+      .boolean()
+      .default(true)
+      .describe('true (the default, as before transfers had two steps): received at the destination in the same step, state received; false: shipped only, in transit until received or cancelled'),
     key: transferKeySchema.optional(),
   })
   .strict()
@@ -226,6 +229,20 @@ export async function shipTransfer(tx: Queryable, t: StockTransfer, who: Transfe
   if (!rows.length) return replayShip(tx, t);
   const id = Number(rows[0]!.transfer_id);
   const items = t.items.map((i) => ({ sku: i.sku, quantity: qtyToDecimal(i.quantity) }));
+  if (t.receive) {
+    // A one-step move writes both stores: take both stores' level rows, then both store rows
+    // (their change cursors), each in store order, before anything else, so that two moves in
+    // opposite directions queue instead of deadlocking. Ingest takes one store's levels, then
+    // its store row: the same order. NO KEY UPDATE, as the UPDATE of the cursor takes: the
+    // transfer row's foreign keys already hold KEY SHARE on both stores, which FOR UPDATE would
+    // wait on across transactions.
+    await tx.query(
+      `SELECT 1 FROM stock_levels l JOIN jsonb_to_recordset($1::jsonb) AS x(sku text) ON l.sku = x.sku
+        WHERE l.store_id = ANY($2::text[]) ORDER BY l.store_id, l.sku FOR UPDATE OF l`,
+      [JSON.stringify(items), [t.from_store, t.to_store]],
+    );
+    await tx.query(`SELECT 1 FROM stores WHERE store_id = ANY($1::text[]) ORDER BY store_id FOR NO KEY UPDATE`, [[t.from_store, t.to_store]]);
+  }
   // Lock the source's levels (SKU order) and check them under the lock.
   const { rows: have } = await tx.query<{ sku: string; short: boolean; on_hand: string }>(
     `SELECT x.sku, coalesce(l.on_hand, 0) < x.quantity AS short, coalesce(l.on_hand, 0)::text AS on_hand
@@ -250,14 +267,15 @@ export async function shipTransfer(tx: Queryable, t: StockTransfer, who: Transfe
 }
 
 async function replayShip(tx: Queryable, t: StockTransfer): Promise<TransferResult> {
-  const { rows } = await tx.query<{ transfer_id: string; from_store: string; to_store: string; items: StockTransfer['items'] }>(
-    `SELECT transfer_id::text AS transfer_id, from_store, to_store, items FROM stock_transfers WHERE ship_key = $1`,
+  // A one-step move received in its shipping transaction: received_at = created_at (now() is the transaction's time).
+  const { rows } = await tx.query<{ transfer_id: string; from_store: string; to_store: string; items: StockTransfer['items']; one_step: boolean }>(
+    `SELECT transfer_id::text AS transfer_id, from_store, to_store, items, coalesce(received_at = created_at, false) AS one_step FROM stock_transfers WHERE ship_key = $1`,
     [t.key],
   );
   const first = rows[0];
   if (!first) throw new Error(`ship key ${t.key} conflicted but no transfer holds it`);
-  if (first.from_store !== t.from_store || first.to_store !== t.to_store || !sameItems(first.items, t.items)) {
-    throw new TransferError('KEY_REUSED', `key ${t.key} was used for transfer ${first.transfer_id} with other stores or items; use a new key for a new transfer`, 'key');
+  if (first.from_store !== t.from_store || first.to_store !== t.to_store || !sameItems(first.items, t.items) || first.one_step !== t.receive) {
+    throw new TransferError('KEY_REUSED', `key ${t.key} was used for transfer ${first.transfer_id} with other stores, items or receive; use a new key for a new transfer`, 'key');
   }
   return { transfer: await one(tx, Number(first.transfer_id)), changes: [], alerts: [], applied: false };
 }
@@ -281,6 +299,11 @@ async function lockTransfer(tx: Queryable, id: number): Promise<LockedTransfer> 
   return { ...r, transfer_id: Number(r.transfer_id) };
 }
 
+/** A transfer between two stores the actor manages neither of does not exist for them (as in the lists). */
+function hideFromStrangers(t: LockedTransfer, who: TransferActor): void {
+  if (!who.may(t.from_store) && !who.may(t.to_store)) throw new TransferError('NOT_FOUND', `no transfer ${t.transfer_id}`, 'transfer_id');
+}
+
 function refuseDone(t: LockedTransfer): never {
   if (t.state === 'cancelled') throw new TransferError('ALREADY_CANCELLED', `transfer ${t.transfer_id} was cancelled; nothing is in transit`, 'transfer_id');
   throw new TransferError('ALREADY_RECEIVED', `transfer ${t.transfer_id} was already received (${t.state})`, 'transfer_id');
@@ -289,6 +312,7 @@ function refuseDone(t: LockedTransfer): never {
 /** Receives a transfer at its destination (the actor must manage the destination). */
 export async function receiveTransfer(tx: Queryable, id: number, req: TransferReceive, who: TransferActor): Promise<TransferResult> {
   const t = await lockTransfer(tx, id);
+  hideFromStrangers(t, who);
   if (!who.may(t.to_store)) throw new TransferError('FORBIDDEN', `no access to store ${t.to_store}, the destination of transfer ${id}`, 'transfer_id');
   return receiveLocked(tx, t, req, who);
 }
@@ -359,6 +383,7 @@ async function receiveLocked(tx: Queryable, t: LockedTransfer, req: TransferRece
 /** Cancels a transfer in transit: the goods go back to the source (the actor must manage it). */
 export async function cancelTransfer(tx: Queryable, id: number, req: TransferCancel, who: TransferActor): Promise<TransferResult> {
   const t = await lockTransfer(tx, id);
+  hideFromStrangers(t, who);
   if (!who.may(t.from_store)) throw new TransferError('FORBIDDEN', `no access to store ${t.from_store}, the source of transfer ${id}`, 'transfer_id');
   if (t.state !== 'in_transit') {
     if (t.state === 'cancelled' && req.key !== undefined && t.cancel_key === req.key) return { transfer: await one(tx, id), changes: [], alerts: [], applied: false };

@@ -156,8 +156,8 @@ describe('HQ console in German, on a desktop and on a tablet', { timeout: 180_00
     // Transfers: one on the road, one received short (the Transfers tab and the in-transit card).
     const who = { user_id: USER, may: () => true };
     const item = (sku: string, units: number) => ({ sku, quantity: { units, scale: 0 } });
-    await db.transaction((tx) => shipTransfer(tx, { from_store: 'store-001', to_store: 'store-002', items: [item('SKU-00003', 4), item('SKU-00005', 2)], note: 'Lieferwagen Dienstag' }, who));
-    const short = await db.transaction((tx) => shipTransfer(tx, { from_store: 'store-002', to_store: 'store-001', items: [item('SKU-00006', 10)] }, who));
+    await db.transaction((tx) => shipTransfer(tx, { from_store: 'store-001', to_store: 'store-002', items: [item('SKU-00003', 4), item('SKU-00005', 2)], note: 'Lieferwagen Dienstag', receive: false }, who));
+    const short = await db.transaction((tx) => shipTransfer(tx, { from_store: 'store-002', to_store: 'store-001', items: [item('SKU-00006', 10)], receive: false }, who));
     await db.transaction((tx) => receiveTransfer(tx, short.transfer.transfer_id, { items: [item('SKU-00006', 8)], note: '2 zerdrückt' }, who));
     browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });

@@ -412,7 +412,7 @@ describe('HQ console', { timeout: 120_000 }, () => {
     const moves = (await hq('GET', '/api/stock/movements?store_id=store-001&sku=SKU-00012')).body.movements as Array<{ reason: string; quantity_decimal: string; transfer_id: number }>;
     expect(moves.filter((m) => m.transfer_id === transferId).map((m) => `${m.reason} ${m.quantity_decimal}`).sort()).toEqual(['transfer_in 5', 'transfer_loss -1']);
     // A second transfer, cancelled while on the road: the goods go back.
-    const second = await hq('POST', '/api/stock/transfers', { from_store: 'store-001', to_store: 'store-002', items: [{ sku: 'SKU-00012', quantity: { units: 2, scale: 0 } }] });
+    const second = await hq('POST', '/api/stock/transfers', { from_store: 'store-001', to_store: 'store-002', items: [{ sku: 'SKU-00012', quantity: { units: 2, scale: 0 } }], receive: false });
     expect(second.status).toBe(201);
     await page.getByTestId('transfers-state').selectOption('open');
     const open = page.locator(`[data-testid="transfer-row"][data-transfer="${second.body.transfer_id}"]`);

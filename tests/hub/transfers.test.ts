@@ -35,7 +35,7 @@ describe.each(testBackends())('stock transfers in transit on $name', (backend) =
     );
     expect(rows[0]!.n).toBe(0);
   };
-  const ship = async (body: Record<string, unknown>, token = ADMIN_TOKEN) => api(hub, 'POST', '/api/stock/transfers', { from_store: 'A', to_store: 'B', ...body }, token);
+  const ship = async (body: Record<string, unknown>, token = ADMIN_TOKEN) => api(hub, 'POST', '/api/stock/transfers', { from_store: 'A', to_store: 'B', receive: false, ...body }, token);
 
   beforeAll(async () => {
     t = await openTestDb(backend);
@@ -155,7 +155,9 @@ describe.each(testBackends())('stock transfers in transit on $name', (backend) =
     const id = (await ship({ items: [{ sku: 'MILK', quantity: q(1) }] })).body.transfer_id as number;
     expect((await api(hub, 'POST', `/api/stock/transfers/${id}/receive`, {}, mgrA)).body.error.code).toBe('FORBIDDEN');
     const toC = (await ship({ to_store: 'C', items: [{ sku: 'MILK', quantity: q(1) }] })).body.transfer_id as number;
-    expect((await api(hub, 'POST', `/api/stock/transfers/${toC}/receive`, {}, mgrB)).status).toBe(403);
+    // A manager of neither end is told no more than the lists tell them: no such transfer.
+    expect((await api(hub, 'POST', `/api/stock/transfers/${toC}/receive`, {}, mgrB)).status).toBe(404);
+    expect((await api(hub, 'POST', `/api/stock/transfers/${toC}/cancel`, {}, mgrB)).status).toBe(404);
     expect((await api(hub, 'GET', `/api/stock/transfers/${toC}`, undefined, mgrB)).status).toBe(404);
     expect((await api(hub, 'GET', `/api/stock/transfers/${toC}`, undefined, mgrA)).body.transfer_id).toBe(toC);
     expect((await api(hub, 'POST', `/api/stock/transfers/${id}/receive`, {}, mgrB)).body.state).toBe('received');
@@ -186,6 +188,8 @@ describe.each(testBackends())('stock transfers in transit on $name', (backend) =
     expect([a.status, b.status]).toEqual([201, 200]);
     expect(b.body).toMatchObject({ transfer_id: a.body.transfer_id, applied: false, changes: [] });
     expect((await ship({ ...body, items: [{ sku: 'MILK', quantity: q(4) }] })).body.error.code).toBe('KEY_REUSED');
+    // The same shipment retried as a one-step move is another request, not a replay.
+    expect((await ship({ ...body, receive: true })).body.error.code).toBe('KEY_REUSED');
     const id = a.body.transfer_id as number;
     const rk = { items: [{ sku: 'MILK', quantity: q(2) }], key: `receive-${backend.name}-0001` };
     const r1 = await api(hub, 'POST', `/api/stock/transfers/${id}/receive`, rk);
@@ -194,8 +198,8 @@ describe.each(testBackends())('stock transfers in transit on $name', (backend) =
     expect((await api(hub, 'POST', `/api/stock/transfers/${id}/receive`, { ...rk, items: [] })).body.error.code).toBe('KEY_REUSED');
     expect((await api(hub, 'POST', `/api/stock/transfers/${id}/receive`, { ...rk, key: `receive-${backend.name}-0002` })).body.error.code).toBe('ALREADY_RECEIVED');
     expect(await movements(id)).toEqual(['A MILK -3 transfer_out', 'B MILK 3 transfer_in', 'B MILK -1 transfer_loss']);
-    // The one-step move of before: shipped and received in one transaction.
-    const one = await ship({ items: [{ sku: 'MILK', quantity: q(1) }], receive: true });
+    // The one-step move of before, still the route's default: shipped and received in one transaction.
+    const one = await api(hub, 'POST', '/api/stock/transfers', { from_store: 'A', to_store: 'B', items: [{ sku: 'MILK', quantity: q(1) }] });
     expect(one.body).toMatchObject({ state: 'received', changes: [{ store_id: 'A' }, { store_id: 'B' }] });
     expect(await movements(one.body.transfer_id)).toEqual(['A MILK -1 transfer_out', 'B MILK 1 transfer_in']);
     // One step writes into the destination: a manager of the source alone may not.
@@ -235,6 +239,16 @@ describe.each(testBackends())('stock transfers in transit on $name', (backend) =
     expect(ships.filter((s) => s.status === 201)).toHaveLength(2);
     expect(ships.filter((s) => s.status === 409).every((s) => s.body.error.code === 'CONFLICT')).toBe(true);
     expect(await level('A', 'FLOUR')).toBeGreaterThanOrEqual(0);
+    // One-step moves in opposite directions at once (both stores' rows, locked in one order):
+    // every one applies, none dies in a deadlock.
+    const [a0, b0] = [await level('A', 'MILK'), await level('B', 'MILK')];
+    const moves = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api(hub, 'POST', '/api/stock/transfers', { from_store: i % 2 ? 'B' : 'A', to_store: i % 2 ? 'A' : 'B', items: i % 2 ? [{ sku: 'MILK', quantity: q(1) }] : [{ sku: 'EGGS', quantity: q(1) }, { sku: 'MILK', quantity: q(1) }] }),
+      ),
+    );
+    expect(moves.map((m) => `${m.status} ${m.body.state ?? m.body.error?.message}`)).toEqual(Array(8).fill('201 received'));
+    expect([await level('A', 'MILK'), await level('B', 'MILK')]).toEqual([a0, b0]);
     await ledgerHolds();
   });
 });

@@ -68,7 +68,7 @@ export function registerTransfers(stock: Command): void {
     .option('--key <key>', 'idempotency key (8-57 of A-Z a-z 0-9 . _ : -); default: a new UUID, printed')
     .action(async (o: HubOpts & { from: string; to: string; item: string[]; note?: string; key?: string }) => {
       const key = o.key ?? randomUUID();
-      const r = await call(o, 'POST', '/api/stock/transfers', { from_store: o.from, to_store: o.to, items: items(o.item), key, ...(o.note ? { note: o.note } : {}) });
+      const r = await call(o, 'POST', '/api/stock/transfers', { from_store: o.from, to_store: o.to, items: items(o.item), receive: false, key, ...(o.note ? { note: o.note } : {}) });
       printStep(o, r, key);
     });
   withHub(transfer.command('receive').description('Receive a transfer at its destination; name the lines that arrived short (what did arrive), the rest arrived in full'))

@@ -63,7 +63,7 @@ export function ShipForm(props: { from: string; onDone(): void }) {
         to_store: to,
         items,
         key,
-        ...(oneStep ? { receive: true } : {}),
+        receive: oneStep,
         ...(note.trim() ? { note: note.trim() } : {}),
       });
       const where = { id: r.transfer_id, count: items.length, from: storeName(stores, props.from), to: storeName(stores, to) };

@@ -90,21 +90,26 @@ export const stockRoutes: RouteModule = (app, deps) => {
       const s = allowedStore(req.principal!, qs.store_id);
       const stockKs = stockSort.keyset(qs.sort);
       const q = new SqlParams();
-      const where = [`l.store_id = ${q.p(s)}`, stockKs.after(q, qs.cursor)];
+      const store = q.p(s);
+      const where = [`l.store_id = ${store}`, stockKs.after(q, qs.cursor)];
       if (qs.q) {
         const pat = `%${qs.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         where.push(`(l.sku ILIKE ${q.p(pat)} OR p.data->>'name' ILIKE $${q.values.length})`);
       }
       if (qs.negative === 'true') where.push('l.on_hand < 0');
       const { rows } = await deps.db.query<Record<string, unknown>>(
-        `SELECT l.sku, l.on_hand::text AS on_hand, p.data->>'name' AS name, p.data->>'category' AS category, pr.amount::text AS price, pr.currency,
+        // What is in transit is summed once for the store (its open transfers' lines, through the
+        // partial indexes on either end), not once a row: a sort by name, quantity or value reads
+        // every level of the store before the limit.
+        `WITH tr AS (
+           SELECT tl.sku, sum(tl.shipped) FILTER (WHERE t.to_store = ${store}) AS incoming, sum(tl.shipped) FILTER (WHERE t.from_store = ${store}) AS outgoing
+             FROM stock_transfers t JOIN stock_transfer_lines tl ON tl.transfer_id = t.transfer_id
+            WHERE t.state = 'in_transit' AND (t.to_store = ${store} OR t.from_store = ${store})
+            GROUP BY tl.sku)
+         SELECT l.sku, l.on_hand::text AS on_hand, p.data->>'name' AS name, p.data->>'category' AS category, pr.amount::text AS price, pr.currency,
                 round(l.on_hand * pr.amount)::text AS value, coalesce(tr.incoming, 0)::text AS in_transit_in, coalesce(tr.outgoing, 0)::text AS in_transit_out, ${stockKs.select}
            FROM stock_levels l
-           LEFT JOIN LATERAL (
-             -- the store's open transfers only (partial indexes on either end)
-             SELECT sum(tl.shipped) FILTER (WHERE t.to_store = l.store_id) AS incoming, sum(tl.shipped) FILTER (WHERE t.from_store = l.store_id) AS outgoing
-               FROM stock_transfers t JOIN stock_transfer_lines tl ON tl.transfer_id = t.transfer_id AND tl.sku = l.sku
-              WHERE t.state = 'in_transit' AND (t.to_store = l.store_id OR t.from_store = l.store_id)) tr ON TRUE
+           LEFT JOIN tr ON tr.sku = l.sku
            LEFT JOIN products p ON p.sku = l.sku
            LEFT JOIN prices pr ON pr.store_id = l.store_id AND pr.sku = l.sku
           WHERE ${where.join(' AND ')} ORDER BY ${stockKs.orderBy} LIMIT ${q.p(qs.limit + 1)}`,

@@ -95,7 +95,7 @@ export const transferRoutes: RouteModule = (app, deps) => {
     schema: {
       tags: ['stock'],
       summary:
-        'Ship stock to another store: transfer_out at the source, the transfer is in_transit until received or cancelled (409 CONFLICT when the source has less). With receive: true, received at the destination in the same step (one-step move)',
+        'Move stock to another store: by default in one step (transfer_out at the source, transfer_in at the destination, state received); with receive: false only shipped (in_transit until received or cancelled). 409 CONFLICT when the source has less',
       security: [{ bearer: [] }],
       body: stockTransferSchema,
       response: { 201: stepReply, 200: stepReply.describe('a replay of the same key: nothing more changed'), ...errors },
