@@ -188,7 +188,9 @@ describe.each(testBackends())('paged lists on $name', (backend) => {
   });
 
   it('sales explorer: a sale down to its ledger entry and hash chain, with its return; the return points back', async () => {
-    const sale = (await api(hub, 'GET', '/api/sales?receipt_no=A-1-000003')).body.sales[0];
+    // A list row says whether the sale's books were corrected since; the detail lists the corrections instead.
+    const { adjusted, ...sale } = (await api(hub, 'GET', '/api/sales?receipt_no=A-1-000003')).body.sales[0];
+    expect(adjusted).toBe(false);
     const d = await api(hub, 'GET', `/api/sales/${sale.event_id}`);
     expect(d.status, JSON.stringify(d.body)).toBe(200);
     expect(d.body.event).toEqual(sale);
