@@ -105,6 +105,23 @@ describe('tillstream books export', { timeout: 300_000 }, () => {
     expect(JSON.parse(tb.out)).toMatchObject({ balanced: true });
   });
 
+  it('books history import --format square-transactions maps a Square Transactions CSV through the store map; once; bad options refused', async () => {
+    const file = path.resolve(__dirname, '../../src/hub/books/history/fixtures/square-transactions-older.csv');
+    const base = ['books', 'history', 'import', file, '--data-dir', dataDir, '--format', 'square-transactions'];
+    expect((await cli(base)).err).toMatch(/^BAD_STORE_MAP: --format square-transactions needs --store-map/);
+    expect((await cli([...base, '--store-map', 'Main Street=store-001'])).err).toMatch(/^BAD_HISTORY_LINE: line 2: Location "Harbour" is not in the store map; line 3: Location "Harbour"/);
+    expect((await cli([...base, '--store-map', 'Harbour=store-404'])).err).toMatch(/^UNKNOWN_STORE: store map names store-404/);
+    expect((await cli(['books', 'history', 'import', file, '--data-dir', dataDir, '--format', 'csv'])).err).toMatch(/^BAD_OPTION: --format must be jsonl or square-transactions/);
+    const map = path.join(dir, 'square-stores.json');
+    writeFileSync(map, JSON.stringify({ Harbour: 'store-002' }));
+    const r = await cli([...base, '--store-map', map]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ status: 'done', total_sales: 2, posted_entries: 2 });
+    const again = await cli([...base, '--store-map', 'Harbour=store-002']);
+    expect(JSON.parse(again.out)).toMatchObject({ already_imported: true, posted_now: 0 });
+    expect(JSON.parse((await cli(['ledger', 'trial-balance', '--json', '--data-dir', dataDir])).out)).toMatchObject({ balanced: true });
+  });
+
   it('books history import --window hands the file to the hub: scheduled with its window, paused and resumed; bad windows refused', async () => {
     const file = path.join(dir, 'history-night.jsonl');
     writeFileSync(file, historyFile({ count: 300, seed: 8, start: '2023-01-01' }));

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { listHistoryImports, requestHistoryPause, resumeHistoryImport, runHistoryImport, type HistoryProgress } from '../../hub/books/history/run';
 import { scheduleHistoryImport, withWindowTimes } from '../../hub/books/history/schedule';
 import { parseWindow } from '../../hub/books/history/window';
+import { convertSquareFile, parseStoreMap, SQUARE_FORMAT } from '../../hub/books/history/square';
 import { correctionItems, CORRECTION_FORMATS, importCorrections, listCorrectionImports, type CorrectionFormat } from '../../hub/books/corrections/import';
 import { createExportBatch, EXPORT_FORMATS, listBatches, POSTING_MODES, renderBatch, type ExportFormat, type PostingMode, type RenderedBatch } from '../../hub/books/export/batches';
 import { hubCharts, openHubDb, withDbOptions, type DbOpts } from './ledger';
@@ -151,22 +152,34 @@ export function registerHistoryCommands(books: Command, who: (o: { by?: string }
     hist
       .command('import <file>')
       .description(
-        'Import a JSON Lines history file now in this process (Ctrl-C pauses after the current batch, running it again resumes), ' +
-          'or hand it to the hub: --window runs it only inside an off-peak window, --hub at once',
+        'Import a JSON Lines history file (or, with --format square-transactions, a Square Dashboard Transactions CSV) now in this process ' +
+          '(Ctrl-C pauses after the current batch, running it again resumes), or hand it to the hub: --window runs it only inside an off-peak window, --hub at once',
       ),
   )
+    .option('--format <format>', `jsonl (our history lines, the default) or ${SQUARE_FORMAT} (Square Dashboard → Transactions → Export → Transactions CSV)`)
+    .option('--store-map <map>', `${SQUARE_FORMAT}: Square Location → store id, "Main Street=store-001,Harbour=store-002", a JSON object, or a .json file holding one (required)`)
+    .option('--source-tz <zone>', `${SQUARE_FORMAT}: IANA time zone of every row, instead of the file's Time Zone column (for zones the mapping does not know)`)
     .option('--batch-size <n>', 'sales per transaction (default 1000, max 5000)')
     .option('--yield-ms <ms>', 'pause between batches to leave room for live ingest (default 0)')
     .option('--window <HH:MM-HH:MM>', 'schedule it for the hub, run only inside this window each day (e.g. 01:00-05:00); paused between batches when it closes, resumed at the next')
     .option('--tz <zone>', "IANA time zone of the window (default: the books' time zone, chart time_zone)")
     .option('--hub', 'schedule it for the hub to run at once (no window)')
     .option('--by <user>', 'who imports (default: TILLSTREAM_USER or the login name)')
-    .action(async (file: string, o: DbOpts & { batchSize?: string; yieldMs?: string; by?: string; window?: string; tz?: string; hub?: boolean }) => {
+    .action(async (file: string, o: DbOpts & { batchSize?: string; yieldMs?: string; by?: string; window?: string; tz?: string; hub?: boolean; format?: string; storeMap?: string; sourceTz?: string }) => {
       const abort = new AbortController();
       const onSigint = () => abort.abort();
       process.once('SIGINT', onSigint);
       try {
-        const bytes = readFileSync(file);
+        const format = o.format ?? 'jsonl';
+        if (format !== 'jsonl' && format !== SQUARE_FORMAT) throw Object.assign(new Error(`--format must be jsonl or ${SQUARE_FORMAT}, got ${format.slice(0, 40)}`), { code: 'BAD_OPTION' });
+        if (format === 'jsonl' && (o.storeMap !== undefined || o.sourceTz !== undefined)) throw Object.assign(new Error(`--store-map and --source-tz are for --format ${SQUARE_FORMAT}`), { code: 'BAD_OPTION' });
+        if (format === SQUARE_FORMAT && o.storeMap === undefined) throw Object.assign(new Error(`--format ${SQUARE_FORMAT} needs --store-map "Square location=store_id,..."`), { code: 'BAD_STORE_MAP' });
+        const raw = readFileSync(file);
+        // A Square CSV becomes our history lines first (every row checked; a bad row refuses the file): the job runs those.
+        const bytes =
+          format === SQUARE_FORMAT
+            ? (await withDb(o, (db) => convertSquareFile(db, raw, { storeMap: parseStoreMap(/\.json$/i.test(o.storeMap!.trim()) ? readFileSync(o.storeMap!.trim(), 'utf8') : o.storeMap!), timeZone: o.sourceTz }))).bytes
+            : raw;
         const chart = hubCharts(o);
         for (const [flag, v] of [['--batch-size', o.batchSize], ['--yield-ms', o.yieldMs]] as const) {
           if (v !== undefined && !/^\d{1,6}$/.test(v)) throw Object.assign(new Error(`${flag} must be a whole number, got ${v.slice(0, 20)}`), { code: 'BAD_OPTION' });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { SaleCompletedPayload, SaleLine, Tender, TaxBreakdownRow } from '../../../core/events/sale';
+import type { RefundLine, SaleCompletedPayload, SaleLine, SaleRefundedPayload, Tender, TaxBreakdownRow } from '../../../core/events/sale';
 import type { Chart } from '../../../core/ledger/chart';
 import type { JournalEntry } from '../../../core/ledger/entry';
 import { postEvent } from '../../../core/ledger/post';
@@ -23,6 +23,8 @@ export const historySaleSchema = z.strictObject({
   completed_at: z.string().datetime({ offset: true, message: 'must be an ISO-8601 time' }),
   currency: z.string().refine(isKnownCurrency, 'unknown ISO 4217 currency'),
   cashier: text(64).optional(),
+  /** The old system's id of the sale this line refunds: the line is a refund (amounts as given back, positive). */
+  refund_of: z.string().min(1).max(128).optional(),
   lines: z
     .array(
       z.strictObject({
@@ -41,7 +43,14 @@ export const historySaleSchema = z.strictObject({
     .min(1)
     .max(500),
   tenders: z
-    .array(z.strictObject({ kind: z.enum(['cash', 'card', 'gift_card']), amount: dec, processor: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/).optional(), gift_card_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/).optional() }))
+    .array(
+      z.strictObject({
+        kind: z.enum(['cash', 'card', 'gift_card']), amount: dec, processor: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/).optional(), gift_card_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/).optional(),
+        // A card's brand and last four digits only (never more of the number).
+        card_brand: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$/, 'must be a card brand name').optional(),
+        last4: z.string().regex(/^\d{4}$/, 'must be the last four digits').optional(),
+      }),
+    )
     .min(1)
     .max(20),
 });
@@ -119,7 +128,9 @@ export function toSalePayload(h: HistorySale): SaleCompletedPayload {
   const tenders: Tender[] = h.tenders.map((t, i) => {
     const amount = toMinor(t.amount, c, 'tender amount');
     const tender_id = `T${i + 1}`;
-    if (t.kind === 'card') return { tender_id, kind: 'card', amount, processor: t.processor ?? 'unknown' };
+    if (t.kind === 'card') {
+      return { tender_id, kind: 'card', amount, processor: t.processor ?? 'unknown', ...(t.card_brand ? { card_brand: t.card_brand } : {}), ...(t.last4 ? { masked_pan: `************${t.last4}` } : {}) };
+    }
     if (t.kind === 'gift_card') return { tender_id, kind: 'gift_card', amount, gift_card_id: t.gift_card_id ?? 'history' };
     return { tender_id, kind: 'cash', amount, tendered: amount, change: 0 };
   });
@@ -140,6 +151,18 @@ export function toSalePayload(h: HistorySale): SaleCompletedPayload {
   };
 }
 
+/** A history line with `refund_of`: our sale.refunded payload (lines refund "lines" L1.. of the old sale; nothing restocked). */
+export function toRefundPayload(h: HistorySale): SaleRefundedPayload {
+  const s = toSalePayload(h);
+  return {
+    refund_id: uuidFor('history-refund', h.store_id, h.id),
+    original_sale_id: uuidFor('history', h.store_id, h.refund_of!),
+    store_id: s.store_id, terminal_id: s.terminal_id, shift_id: s.shift_id, cashier_id: s.cashier_id, reason: 'historical import', currency: s.currency,
+    lines: s.lines.map((l): RefundLine => ({ ...l, original_line_id: l.line_id })),
+    totals: s.totals, tax_breakdown: s.tax_breakdown, tenders: s.tenders, restock: false, refunded_at: s.completed_at,
+  };
+}
+
 const ZERO_HASH = '0'.repeat(64);
 
 export function parseHistoryJson(json: string, lineNo: number): unknown {
@@ -152,8 +175,9 @@ export function parseHistoryJson(json: string, lineNo: number): unknown {
 
 /** The ledger entry id a history line's sale posts as (null when the line has no usable ids). */
 export function historyEntryId(raw: unknown): string | null {
-  const r = raw as { store_id?: unknown; id?: unknown } | null;
+  const r = raw as { store_id?: unknown; id?: unknown; refund_of?: unknown } | null;
   if (!r || typeof r.store_id !== 'string' || typeof r.id !== 'string') return null;
+  if (r.refund_of !== undefined) return `refund-${uuidFor('history-refund', r.store_id, r.id)}`;
   return `sale-${uuidFor('history', r.store_id, r.id)}`;
 }
 
@@ -165,11 +189,14 @@ export function postHistoryLine(raw: unknown, lineNo: number, chart: Chart): { s
     throw new HistoryLineError(lineNo, `${i.path.join('.') || '(sale)'}: ${i.message}`);
   }
   try {
-    const payload = toSalePayload(r.data);
+    const refund = r.data.refund_of !== undefined;
+    const payload = refund ? toRefundPayload(r.data) : toSalePayload(r.data);
+    const eventId = 'refund_id' in payload ? payload.refund_id : payload.sale_id;
+    const at = 'refunded_at' in payload ? payload.refunded_at : payload.completed_at;
     // Not stored as a journal event (there is no register chain behind it): the envelope only carries what posting reads.
     const event: JournalEvent = {
-      version: 1, terminal_id: payload.terminal_id, store_id: payload.store_id, seq: lineNo, event_id: payload.sale_id, type: 'sale.completed',
-      occurred_at: payload.completed_at, payload: payload as unknown as Record<string, unknown>, prev_hash: ZERO_HASH, hash: ZERO_HASH,
+      version: 1, terminal_id: payload.terminal_id, store_id: payload.store_id, seq: lineNo, event_id: eventId, type: refund ? 'sale.refunded' : 'sale.completed',
+      occurred_at: at, payload: payload as unknown as Record<string, unknown>, prev_hash: ZERO_HASH, hash: ZERO_HASH,
     } as JournalEvent;
     return { sale: r.data, entries: postEvent(event, chart) };
   } catch (e) {
