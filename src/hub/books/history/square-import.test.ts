@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trialBalance } from '../../ledger-queries';
 import { createStore } from '../../stores';
-import { openTestDb, testBackends, type TestDb } from '../../testing/test-db';
+import { startHub } from '../../server';
+import { ADMIN_TOKEN, api } from '../../testing/hub-fixture';
+import { openTestDb, scratchDb, testBackends, type TestDb } from '../../testing/test-db';
 import { runHistoryImport } from './run';
 import { convertSquareFile, parseStoreMap } from './square';
 import { squareChart } from '../testing/square-chart';
@@ -46,6 +48,37 @@ describe.each(testBackends())('Square Transactions CSV import on $name', (backen
     expect(rerun).toMatchObject({ status: 'done', already_imported: false, posted_now: 0 });
     expect(await entries()).toEqual(rows);
     expect(await trialBalance(t.db)).toEqual(tb);
+  });
+
+  it('POST /api/books/history takes a Square CSV with its store map: refusals name the row, the hub runs it once', async () => {
+    const scratch = scratchDb(backend, 'square-api');
+    const hub = await startHub({ ...scratch.dbOpts, port: 0, host: '127.0.0.1', logLevel: 'silent', adminToken: ADMIN_TOKEN, schedulerIntervalMs: 50 });
+    try {
+      for (const s of ['store-001', 'store-002']) await createStore(hub.db, { store_id: s, name: s, currency: 'USD' });
+      const content = readFileSync(join(dir, 'square-transactions-older.csv'), 'utf8');
+      const body = { content, format: 'square-transactions', file_name: 'square.csv' };
+      expect((await api(hub, 'POST', '/api/books/history', body)).body).toMatchObject({ error: { code: 'BAD_STORE_MAP' } });
+      expect((await api(hub, 'POST', '/api/books/history', { content, store_map: { Harbour: 'store-002' } })).body).toMatchObject({ error: { code: 'BAD_FORMAT' } });
+      expect((await api(hub, 'POST', '/api/books/history', { ...body, store_map: { Uptown: 'store-002' } })).body).toMatchObject({ error: { code: 'BAD_HISTORY_LINE', message: expect.stringMatching(/^line 2: Location "Harbour" is not in the store map; line 3: /) } });
+      expect((await api(hub, 'POST', '/api/books/history', { ...body, store_map: { Harbour: 'store-002' }, source_time_zone: 'Mars/Base' })).body).toMatchObject({ error: { code: 'BAD_TIME_ZONE' } });
+      const r = await api(hub, 'POST', '/api/books/history', { ...body, store_map: { Harbour: 'store-002' } });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ total_sales: 2, hub_run: true, already_imported: false });
+      const id = r.body.import_id as number;
+      // Polled, not timed: the hub's scheduler runs it beside its tick.
+      for (let i = 0; ; i++) {
+        const j = (await api(hub, 'GET', '/api/books/history')).body.imports.find((x: { import_id: number }) => x.import_id === id);
+        if (j.status === 'done') break;
+        if (i > 2_400) throw new Error(`import still ${j.status}`);
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      expect((await hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_entries`)).rows[0]!.n).toBe(2);
+      expect((await api(hub, 'POST', '/api/books/history', { ...body, store_map: { Harbour: 'store-002' } })).body).toMatchObject({ already_imported: true });
+      expect((await trialBalance(hub.db)).balanced).toBe(true);
+    } finally {
+      await hub.close();
+      await scratch.dispose();
+    }
   });
 
   it('refuses a store map naming a store the hub does not have, before reading the file', async () => {

@@ -8,6 +8,7 @@ import { correctionItems, CORRECTION_FORMATS, importCorrections, previewCorrecti
 import { HISTORY_STATUSES, listHistoryImports, MAX_BATCH, requestHistoryPause, resumeHistoryImport } from '../../books/history/run';
 import { scheduleHistoryImport, withWindowTimes } from '../../books/history/schedule';
 import { parseWindow } from '../../books/history/window';
+import { convertSquareFile, SQUARE_FORMAT } from '../../books/history/square';
 import { importSettlement, importStatement, reconciliationReport, resolveItem, runReconciliation, SettlementParseError, StatementParseError } from '../../books/reconcile/store';
 import { SETTLEMENT_FORMATS } from '../../books/settlement';
 import { BooksInputError } from '../../books/errors';
@@ -486,7 +487,10 @@ export const booksRoutes: RouteModule = (app, deps) => {
       description: 'The file travels in the JSON body, so at most the API body limit (8 MiB); larger files: `tillstream books history import <file> --window …`.',
       security: [{ bearer: [] }],
       body: z.object({
-        content: z.string().min(1).max(8_000_000).describe('the JSON Lines history file'),
+        content: z.string().min(1).max(8_000_000).describe('the history file: our JSON Lines, or with format square-transactions a Square Dashboard Transactions CSV'),
+        format: z.enum(['jsonl', SQUARE_FORMAT]).default('jsonl').describe('jsonl (default) or square-transactions (docs/books.md, "Square Transactions CSV")'),
+        store_map: z.record(z.string().min(1).max(200), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)).optional().describe('square-transactions (required): Square Location → store id'),
+        source_time_zone: z.string().max(64).optional().describe("square-transactions: IANA zone of every row instead of the file's Time Zone column"),
         file_name: z.string().max(500).optional(),
         window: z.string().max(40).optional().describe('HH:MM-HH:MM, e.g. 01:00-05:00; omitted: run now'),
         time_zone: z.string().max(64).optional().describe("IANA time zone of the window; default the books' time zone"),
@@ -501,7 +505,12 @@ export const booksRoutes: RouteModule = (app, deps) => {
         if (b.time_zone !== undefined && b.window === undefined) throw new HttpError(400, 'BAD_WINDOW', 'a time zone needs a window', 'window');
         const tz = b.time_zone ?? (await deps.charts.current(deps.db)).chart.config.time_zone;
         const window = b.window === undefined ? null : parseWindow(b.window, tz);
-        const job = await scheduleHistoryImport(deps.db, deps.charts, { bytes: Buffer.from(b.content, 'utf8'), file_name: b.file_name, by: userOf(req).user_id, window, batch_size: b.batch_size, yield_ms: b.yield_ms });
+        if (b.format === 'jsonl' && (b.store_map !== undefined || b.source_time_zone !== undefined)) throw new HttpError(400, 'BAD_FORMAT', `store_map and source_time_zone are for format ${SQUARE_FORMAT}`, 'format');
+        const storeMap = new Map(Object.entries(b.store_map ?? {}));
+        if (b.format === SQUARE_FORMAT && (storeMap.size === 0 || storeMap.size > 1_000)) throw new HttpError(400, 'BAD_STORE_MAP', `format ${SQUARE_FORMAT} needs store_map (1-1000 Square locations → store ids)`, 'store_map');
+        const raw = Buffer.from(b.content, 'utf8');
+        const bytes = b.format === SQUARE_FORMAT ? (await convertSquareFile(deps.db, raw, { storeMap, timeZone: b.source_time_zone })).bytes : raw;
+        const job = await scheduleHistoryImport(deps.db, deps.charts, { bytes, file_name: b.file_name, by: userOf(req).user_id, window, batch_size: b.batch_size, yield_ms: b.yield_ms });
         return { ...withWindowTimes(job, deps.clock?.() ?? new Date()), already_imported: job.already_imported };
       }),
   });
