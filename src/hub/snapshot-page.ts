@@ -24,29 +24,33 @@ function nextAfter(section: SnapshotSection, items: readonly { key: string }[], 
   return i + 1 < SNAPSHOT_SECTIONS.length ? { section: SNAPSHOT_SECTIONS[i + 1]!, after: '' } : null;
 }
 
+// Pages run in byte order of the keys' UTF-8 (COLLATE "C"), whatever the database's collation:
+// the register deletes and writes each page's key range by SQLite's BINARY comparison, which is
+// that order; under a linguistic collation ("a1" < "B2") a page's range would cover rows an
+// earlier page wrote (migration 032 has the indexes in this order).
 async function sectionRows(tx: Queryable, storeId: string, section: SnapshotSection, after: string, limit: number): Promise<{ key: string; item: Record<string, unknown> }[]> {
   switch (section) {
     case 'catalog': {
-      const { rows } = await tx.query<{ sku: string; data: Record<string, unknown> }>(`SELECT sku, data FROM products WHERE sku > $1 ORDER BY sku LIMIT $2`, [after, limit]);
+      const { rows } = await tx.query<{ sku: string; data: Record<string, unknown> }>(`SELECT sku, data FROM products WHERE sku COLLATE "C" > $1 ORDER BY sku COLLATE "C" LIMIT $2`, [after, limit]);
       return rows.map((r) => ({ key: r.sku, item: r.data }));
     }
     case 'prices': {
       const { rows } = await tx.query<{ sku: string; amount: string; currency: string; updated_at: Date }>(
-        `SELECT sku, amount, currency, updated_at FROM prices WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT $3`,
+        `SELECT sku, amount, currency, updated_at FROM prices WHERE store_id = $1 AND sku COLLATE "C" > $2 ORDER BY sku COLLATE "C" LIMIT $3`,
         [storeId, after, limit],
       );
       return rows.map((r) => ({ key: r.sku, item: { sku: r.sku, amount: Number(r.amount), currency: r.currency, updated_at: new Date(r.updated_at).toISOString() } }));
     }
     case 'stock': {
       const { rows } = await tx.query<{ sku: string; on_hand: string }>(
-        `SELECT sku, on_hand::text AS on_hand FROM stock_levels WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT $3`,
+        `SELECT sku, on_hand::text AS on_hand FROM stock_levels WHERE store_id = $1 AND sku COLLATE "C" > $2 ORDER BY sku COLLATE "C" LIMIT $3`,
         [storeId, after, limit],
       );
       return rows.map((r) => ({ key: r.sku, item: { sku: r.sku, on_hand: decimalToQty(r.on_hand) } }));
     }
     case 'promotions': {
       const { rows } = await tx.query<{ promotion_id: string; data: Record<string, unknown>; active: boolean }>(
-        `SELECT promotion_id, data, active FROM promotions WHERE store_id = $1 AND promotion_id > $2 ORDER BY promotion_id LIMIT $3`,
+        `SELECT promotion_id, data, active FROM promotions WHERE store_id = $1 AND promotion_id COLLATE "C" > $2 ORDER BY promotion_id COLLATE "C" LIMIT $3`,
         [storeId, after, limit],
       );
       return rows.map((r) => ({ key: r.promotion_id, item: { ...r.data, promotion_id: r.promotion_id, active: r.active } }));
