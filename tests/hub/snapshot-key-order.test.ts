@@ -21,7 +21,7 @@ async function seed(db: Db): Promise<void> {
   await migrate(db);
   await createStore(db, { store_id: 'KO', name: 'Key order', currency: 'USD' });
   await db.transaction(async (tx) => {
-    const products = SKUS.map((sku, i) => ({ sku, name: `Item ${sku}`, category: 'general', tax_category: 'general', unit: 'each' as const, price: 100 + i, currency: 'USD', active: true }));
+    const products = SKUS.map((sku, i) => ({ sku, gtins: [] as string[], name: `Item ${sku}`, category: 'general', tax_category: 'general', unit: 'each' as const, price: 100 + i, currency: 'USD', active: true }));
     await applyHqChange(tx, { kind: 'catalog', body: { target: { all: true }, products } });
     await applyHqChange(tx, { kind: 'price', body: { target: { store_ids: ['KO'] }, prices: SKUS.map((sku) => ({ sku, amount: 5 })) } });
     await adjustStock(tx, { store_id: 'KO', reason: 'opening', items: SKUS.map((sku) => ({ sku, quantity: { units: 1, scale: 0 } })) });
