@@ -63,6 +63,9 @@ describe('Square Transactions CSV', () => {
 
   it('is the same bytes every time (the job is keyed by them)', () => {
     expect(squareTransactionsToHistory(current, { stores }).bytes.equals(squareTransactionsToHistory(current, { stores }).bytes)).toBe(true);
+    // Windows line ends and a byte order mark read the same.
+    const crlf = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(current.toString().replace(/\n/g, '\r\n'))]);
+    expect(squareTransactionsToHistory(crlf, { stores }).bytes.equals(squareTransactionsToHistory(current, { stores }).bytes)).toBe(true);
   });
 
   it('refuses bad rows, each named by line and reason, and maps none of the file', () => {
