@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import {
   MAX_MESSAGE_BYTES,
   MSG,
-  helloRequestSchema,
   pullChangesRequestSchema,
   changesAppliedRequestSchema,
   pushEventsRequestSchema,
@@ -31,6 +30,7 @@ import { SESSION_COOKIE } from './users';
 import type { AuthThrottle } from './auth-throttle';
 import { latestCursor, pullChanges, storeSnapshot } from './changes';
 import { storeSnapshotPage } from './snapshot-page';
+import { helloAtHubSchema } from './hello-cashiers';
 import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
 import { lookupSale } from './sale-lookup';
 import { signedAmount } from './sales-figures';
@@ -334,7 +334,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
       });
     };
 
-    handle(MSG.hello, helloRequestSchema, async (req) => {
+    handle(MSG.hello, helloAtHubSchema, async (req) => {
       if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`hello: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
       // The cashiers' names (optional; a hello without them keeps the ones the hub has).
       const cashiers = req.cashiers ? JSON.stringify(Object.fromEntries(req.cashiers.map((c) => [c.cashier_id, c.name]))) : null;
