@@ -93,6 +93,29 @@ describe.each(testBackends())('scheduled historical import in a hub on $name', (
     expect((await trialBalance(h.db)).balanced).toBe(true);
   }, 300_000);
 
+  it('a transient database fault mid-import leaves the job due again, not failed: it resumes from its last batch to done', async () => {
+    scratch = scratchDb(backend, 'hist-retry');
+    now = new Date('2026-12-03T00:30:00Z'); // 01:30 in Berlin: open
+    const h = await start();
+    for (const s of ['store-001', 'store-002']) await createStore(h.db, { store_id: s, name: s, currency: 'USD' });
+    let faults = 0;
+    onBatch = () => {
+      // As a deadlock or a dropped connection after the first batch committed.
+      if (faults++ === 0) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    };
+    const content = historyFile({ count: 300, seed: 5 }).toString('utf8');
+    const r = await api(h, 'POST', '/api/books/history', { content, ...WINDOW, batch_size: 100 });
+    const id = r.body.import_id as number;
+    const end = await until('done or failed', async () => {
+      const j = await job(h, id);
+      return (j.status === 'done' || j.status === 'failed') && j;
+    });
+    expect(end).toMatchObject({ status: 'done', done_sales: 300, posted_entries: 300 });
+    expect(faults).toBeGreaterThan(1);
+    expect(await entries(h)).toBe(300);
+    expect((await trialBalance(h.db)).balanced).toBe(true);
+  }, 300_000);
+
   it('pauses between batches when the window closes, waits across a hub restart, and resumes at the next window', async () => {
     scratch = scratchDb(backend, 'hist-window');
     now = new Date('2026-12-02T23:00:00Z'); // midnight in Berlin: closed

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Db, Queryable } from '../../db/db';
+import { isTransientDbError } from '../../db/errors';
 import { BooksInputError } from '../errors';
 import { chartNow, type ChartSource } from '../posting-map';
 import { checkWhole, continueHistoryJob, fileSha256, JOB_COLUMNS, LEASE_SECONDS, MAX_BATCH, MAX_HISTORY_BYTES, toJob, type HistoryJob, type HistoryProgress, type HistoryRunResult, type HistoryStatus } from './run';
@@ -155,8 +156,17 @@ export async function runDueHistoryImport(db: Db, charts: ChartSource, opts: Due
   } catch (e) {
     const error = (e instanceof Error ? e.message : String(e)).slice(0, 1000);
     // Another runner holds it (it took over after this one's lease ran out): leave it to that one.
+    // A transient database fault (a deadlock, a dropped connection, a failover) is not the
+    // file's fault: every batch is one transaction, so the job is due again from its last
+    // committed batch at the scheduler's next tick (its window permitting). Anything else waits
+    // for a person (failed, with the reason).
     if (!(e instanceof BooksInputError && e.code === 'CONCURRENT_RUN')) {
-      await db.query(`UPDATE history_imports SET status = 'failed', last_error = $2, lease_until = NULL, updated_at = now() WHERE import_id = $1`, [due.import_id, error]);
+      const retry = isTransientDbError(e);
+      await db.query(`UPDATE history_imports SET status = CASE WHEN status = 'pause_requested' THEN 'paused' ELSE $3::text END, last_error = $2, lease_until = NULL, updated_at = now() WHERE import_id = $1`, [
+        due.import_id,
+        retry ? `retrying after a database fault: ${error}`.slice(0, 1000) : error,
+        retry ? 'scheduled' : 'failed',
+      ]);
     }
     opts.onEvent?.({ import_id: due.import_id, event: 'failed', error });
     return null;
