@@ -93,7 +93,7 @@ export const de: Resources = {
     card: 'Karte (letzte 4)', notAmount: '„{{text}}“ ist kein Betrag', results: 'Ergebnisse', empty: 'Keine Verkäufe zu diesen Filtern.', time: 'Zeit', openLabel: '{{type}} {{receipt}} öffnen',
     receiptOf: 'Bon {{receipt}}', closeDetails: 'Details schließen', approvedBy: '(genehmigt von {{who}})', reason: 'Grund', occurred: 'Zeitpunkt', reverses: 'Storniert', returns: 'Rückgaben',
     ofWhichTax: 'davon Steuer', total: 'Summe', tender_card: 'Karte', tender_cash: 'bar', tender_gift_card: 'Gutscheinkarte', tender_points: 'Punkte', ledger: 'Hauptbuch',
-    printed: 'Wie gedruckt', printedNote: 'Aus dem Journal mit dem Bon-Code der Kasse neu erstellt. Die Kassiererin oder der Kassierer steht mit ID; Saldozeilen werden nicht wiederholt.', printedLabel: 'Bon {{receipt}} wie gedruckt',
+    printed: 'Wie gedruckt', printedNote: 'Aus dem Journal mit dem Bon-Code der Kasse neu erstellt. Die Kassiererin oder der Kassierer steht mit dem Namen, den die Kasse zuletzt gemeldet hat (sonst mit ID); Saldozeilen werden nicht wiederholt.', printedLabel: 'Bon {{receipt}} wie gedruckt',
     noLedger: 'Keine Buchung (nichts zu buchen).', ledgerEntry: 'Buchung {{id}}', reversesEntry: 'storniert {{id}}', account: 'Konto', debit: 'Soll', credit: 'Haben',
     asSoldNote: 'Filiale, Kasse, Betrag und Karte sind so, wie die Kasse verkauft hat. Spätere Korrekturen aus der Buchhaltung sind mit „Korrigiert“ markiert und stehen beim Verkauf unter seiner Buchung.',
     adjustedTag: 'Korrigiert', adjustedTitle: 'Die Buchhaltung hat die Buchung dieses Verkaufs korrigiert; öffnen, um die Änderung zu sehen', storeAsSold: 'Filiale (verkauft)', inBooks: 'In den Büchern',

@@ -92,7 +92,7 @@ export const en = {
     card: 'Card last 4', notAmount: '"{{text}}" is not an amount', results: 'Results', empty: 'No sales match these filters.', time: 'Time', openLabel: 'Open {{type}} {{receipt}}',
     receiptOf: 'Receipt {{receipt}}', closeDetails: 'Close details', approvedBy: '(approved by {{who}})', reason: 'Reason', occurred: 'Occurred', reverses: 'Reverses', returns: 'Returns',
     ofWhichTax: 'of which tax', total: 'Total', tender_card: 'Card', tender_cash: 'cash', tender_gift_card: 'gift card', tender_points: 'points', ledger: 'Ledger',
-    printed: 'As printed', printedNote: "Rebuilt from the journal with the register's receipt code. The cashier is shown by id; balance lines are not repeated.", printedLabel: 'Receipt {{receipt}} as printed',
+    printed: 'As printed', printedNote: "Rebuilt from the journal with the register's receipt code. The cashier is named as the register last reported (by id if it never did); balance lines are not repeated.", printedLabel: 'Receipt {{receipt}} as printed',
     noLedger: 'No ledger entry (nothing to post).', ledgerEntry: 'Ledger entry {{id}}', reversesEntry: 'reverses {{id}}', account: 'Account', debit: 'Debit', credit: 'Credit',
     asSoldNote: 'Store, register, amount and card are as the register sold it. Corrections made later in the accounting tool are marked “Corrected” and shown on the sale under its ledger entry.',
     adjustedTag: 'Corrected', adjustedTitle: 'The books corrected this sale’s ledger entry; open it to see what changed', storeAsSold: 'Store (as sold)', inBooks: 'In the books',
