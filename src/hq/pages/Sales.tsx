@@ -1,6 +1,7 @@
 import { currentLocale } from '../i18n';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { quantityToString } from '../../core/money';
+import type { AdjustmentChange } from '../../core/ledger/adjustment-changes';
 import type { EventRow } from '../api';
 import { fmt, parsePrice } from '../money';
 import { useTranslation } from 'react-i18next';
@@ -223,15 +224,6 @@ interface EventDetail {
   receipt: { receipt_no: string; kind: 'sale' | 'refund'; text: string } | null;
   adjustments: Adjustment[];
   books: { stores: Array<{ store_id: string; amount: number; currency: string }>; tenders: Array<{ tender: string; amount: number; currency: string }> } | null;
-}
-interface AdjustmentChange {
-  kind: 'tender' | 'store' | 'account' | 'removed';
-  from: string | null;
-  to: string | null;
-  from_account?: string;
-  to_account?: string;
-  amount: number;
-  currency: string;
 }
 interface Adjustment {
   entry_id: string;
