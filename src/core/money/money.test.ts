@@ -14,6 +14,7 @@ import {
   parseQuantity,
   quantity,
   quantityToString,
+  QuantityError,
   roundToIncrement,
   ROUNDING_MODES,
   subtract,
@@ -165,12 +166,18 @@ describe('money', () => {
 
   it('quantities parse and print exactly', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 6 }), (u, s) => {
-        const q = quantity(u, s);
-        const back = parseQuantity(quantityToString(q));
-        expect(back).toEqual(q);
-      }),
+      fc.property(
+        fc.oneof(fc.integer({ min: -1e13, max: 1e13 }), fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER })),
+        fc.integer({ min: 0, max: 6 }),
+        (u, s) => {
+          const q = quantity(u, s);
+          const back = parseQuantity(quantityToString(q));
+          expect(back).toEqual(q);
+        },
+      ),
+      { examples: [[-1e12, 0], [Number.MAX_SAFE_INTEGER, 0], [Number.MIN_SAFE_INTEGER, 6]] },
     );
+    expect(() => parseQuantity('9007199254740993')).toThrow(QuantityError);
     expect(() => parseQuantity('0.1234567')).toThrow();
     expect(() => quantity(1.5)).toThrow();
   });

@@ -24,7 +24,9 @@ export function quantity(units: number, scale = 0): Quantity {
   return { units, scale };
 }
 
-const DECIMAL = /^(-)?(\d{1,12})(?:\.(\d{1,6}))?$/;
+// Up to 16 integer digits so every quantity() prints to a string this reads back; a value past
+// 2^53 units is refused by quantity() (Number() of such a string is never a safe integer).
+const DECIMAL = /^(-)?(\d{1,16})(?:\.(\d{1,6}))?$/;
 
 /** Parses "3", "0.375", "-1.5". Refuses exponents, commas and more than 6 decimals. */
 export function parseQuantity(text: string): Quantity {
