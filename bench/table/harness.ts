@@ -43,6 +43,16 @@ export function rng(seed: number): () => number {
   };
 }
 
+/**
+ * Marks the timed part of a row for bench/table/profile.ts (which then counts only the samples
+ * inside the marks): call with the value of `timedNow()` taken at the start and at the end.
+ * Prints one `WINDOW <start µs> <end µs>` line (the monotonic clock V8's profiler stamps with).
+ */
+export const timedNow = (): number => Number(process.hrtime.bigint() / 1000n);
+export function markWindow(startUs: number, endUs: number, label: string): void {
+  process.stdout.write(`WINDOW ${startUs} ${endUs} ${label}\n`);
+}
+
 export function pick<T>(size: Size, v: { tiny: T; quick: T; full: T }): T {
   return v[size];
 }

@@ -10,7 +10,7 @@ import { createStore } from '../../src/hub/stores';
 import { ADMIN_TOKEN, api, checkInvariants, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 import { RegisterSim } from '../../src/hub/testing/register-sim';
 import { backendName, openBenchDb, until } from './common';
-import { pct, pick, rng, sortNum, type RowResult, type Size } from './harness';
+import { markWindow, pct, pick, rng, sortNum, timedNow, type RowResult, type Size } from './harness';
 import { seedHubCatalog } from './rows-register';
 
 type Env = { databaseUrl?: string };
@@ -213,6 +213,7 @@ export async function hubIngest(size: Size, env: Env): Promise<RowResult[]> {
       for (let n = 0; n < perRegister; n++) r.sell([{ sku: skus[(n * 7 + i) % skus.length]!, units: 1, unit_price: 199 }, { sku: skus[(n * 3 + i) % skus.length]!, units: 2, unit_price: 99 }]);
     }
     const t0 = performance.now();
+    const w0 = timedNow();
     await Promise.all(
       regs.map(async (r) => {
         for (let i = 0; i < r.journal.length; i += BATCH) {
@@ -222,6 +223,7 @@ export async function hubIngest(size: Size, env: Env): Promise<RowResult[]> {
       }),
     );
     const figS = (performance.now() - t0) / 1000;
+    markWindow(w0, timedNow(), 'hub-ingest');
     for (const r of regs) r.close();
     await hub.close();
     const inv = await checkInvariants(db, { BENCH: opening });

@@ -10,7 +10,7 @@ import { createEnrollmentCode, createStore, redeemEnrollmentCode, startHub } fro
 import { storeSnapshot } from '../../src/hub/changes';
 import { seedStore } from '../../src/hub/testing/hub-fixture';
 import { ackOnlyHub, backendName, drained, openBenchDb, salePayload, until } from './common';
-import { pct, pick, rng, sortNum, type RowResult, type Size } from './harness';
+import { markWindow, pct, pick, rng, sortNum, timedNow, type RowResult, type Size } from './harness';
 
 function tempDir(): { dir: string; done: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-table-'));
@@ -83,18 +83,20 @@ export async function queuedDrain(size: Size, env: { databaseUrl?: string }): Pr
       for (let i = 0; i < n; i++) j.appendUnchecked('sale.completed', salePayload(storeId, terminalId, i));
       return j;
     };
-    const drain = async (j: ReturnType<typeof openJournal>, url: string, token: string): Promise<number> => {
+    const drain = async (j: ReturnType<typeof openJournal>, url: string, token: string, label: string): Promise<number> => {
       const client = new SyncClient({ journal: j, url, token, appVersion: 'bench', monitorIntervalMs: 50, ackTimeoutMs: 120_000 });
       const t0 = performance.now();
+      const w0 = timedNow();
       client.start();
       await drained(client);
       const ms = performance.now() - t0;
+      if (label) markWindow(w0, timedNow(), label);
       client.stop();
       j.close();
       return ms;
     };
     const ack = await ackOnlyHub('BS');
-    const floorMs = await drain(fill('ack.db', 'BS', 'B2'), ack.url, 'x');
+    const floorMs = await drain(fill('ack.db', 'BS', 'B2'), ack.url, 'x', '');
     await ack.close();
 
     const bdb = await openBenchDb(env);
@@ -106,7 +108,7 @@ export async function queuedDrain(size: Size, env: { databaseUrl?: string }): Pr
       await seedStore(hub.db, storeId, Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`SKU${i}`, 1_000_000_000])));
       const { code } = await createEnrollmentCode(hub.db, { store_id: storeId, terminal_id: `${storeId}-T1` });
       const cred = await redeemEnrollmentCode(hub.db, code);
-      figMs = await drain(fill('sync.db', storeId, cred.terminal_id), hub.url, cred.token);
+      figMs = await drain(fill('sync.db', storeId, cred.terminal_id), hub.url, cred.token, 'queued-drain');
     } finally {
       await hub.close();
       await bdb.dispose();
