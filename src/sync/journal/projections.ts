@@ -1,7 +1,7 @@
 import type { SqlDb, SqlStatement } from './sql';
 import { z } from 'zod';
 import type { SnapshotSection, StoreChange } from '../../core/protocol';
-import { productCandidate, productSchema } from '../../core/catalog';
+import { checkProduct, productCandidate } from '../../core/catalog';
 
 // How a store change from the hub lands in the register's offline tables. The hub is the
 // authority; a change whose payload does not fit is kept in the change log (and reported)
@@ -109,8 +109,9 @@ function insertCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: strin
  */
 function materializeProduct(db: SqlDb, rec: Record<string, unknown> & { sku: string }, priceText: string | null | undefined): void {
   const price = priceText ? (JSON.parse(priceText) as Record<string, unknown>) : null;
-  const r = productSchema.safeParse(productCandidate(rec, price, undefined));
-  if (r.success) stmt(db, 'INSERT OR REPLACE INTO catalog_products (sku, product) VALUES (?, ?)').run(rec.sku, JSON.stringify(r.data));
+  // checkProduct: core's productSchema rules without zod's generic walk (product.test.ts holds them equal).
+  const p = checkProduct(productCandidate(rec, price, undefined));
+  if (p) stmt(db, 'INSERT OR REPLACE INTO catalog_products (sku, product) VALUES (?, ?)').run(rec.sku, JSON.stringify(p));
   else stmt(db, 'DELETE FROM catalog_products WHERE sku = ?').run(rec.sku);
 }
 

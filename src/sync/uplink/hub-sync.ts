@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   MAX_CHANGES_PER_PULL,
   MAX_EVENTS_PER_BATCH,
@@ -187,6 +187,33 @@ interface Session {
 
 const MAX_PULLS_PER_CATCH_UP = 10_000;
 const MAX_SNAPSHOT_PAGES = 100_000;
+
+/** A page item as zod's z.record(z.string(), z.unknown()) takes it: a plain object, not an array. */
+function isRecordItem(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * snapshotPageAckSchema as the register parses a page: the same acceptance, but the items are
+ * checked in place, not copied one by one (z.record makes a new object of each of a page's
+ * 5,000 items: a measured share of a snapshot, docs/performance.md). A `__proto__` key, which
+ * z.record drops, is dropped here too.
+ */
+export const pageAckSchema = snapshotPageAckSchema.extend({
+  items: z
+    .custom<Record<string, unknown>[]>((v) => Array.isArray(v) && v.length <= MAX_SNAPSHOT_PAGE_ITEMS && v.every(isRecordItem), {
+      message: `must be an array of at most ${MAX_SNAPSHOT_PAGE_ITEMS} objects`,
+    })
+    .transform((items) => (items.some((it) => Object.hasOwn(it, '__proto__')) ? items.map((it) => (Object.hasOwn(it, '__proto__') ? withoutProto(it) : it)) : items)),
+});
+
+function withoutProto(it: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(it)) if (k !== '__proto__') out[k] = it[k];
+  return out;
+}
 
 function snapshotStatus(journal: Journal): SyncLinkStatus['snapshot'] {
   const p = journal.snapshotProgress();
@@ -716,7 +743,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
     const prog = this.journal.snapshotProgress();
     let req: SnapshotPageRequest = prog ? { section: prog.section, after: prog.after, limit: this.opts.snapshotPageItems } : first();
     const ask = (r: SnapshotPageRequest) => {
-      const p = this.request(session, MSG.snapshotPage, r, snapshotPageAckSchema);
+      const p = this.request(session, MSG.snapshotPage, r, pageAckSchema);
       p.catch(() => undefined); // awaited below; a page asked ahead may be dropped unread
       return p;
     };
