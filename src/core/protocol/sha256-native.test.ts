@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json';
-import { hashEvent, GENESIS_HASH } from './journal-event';
+import { hashEvent, hashEventWithPayloadText, GENESIS_HASH } from './journal-event';
 import { sha256Hex, sha256HexPortable, useNativeSha256Hex } from './sha256';
 
 // The register and the hub hash the journal chain with node:crypto (useNativeSha256Hex); the
@@ -38,6 +38,18 @@ describe('native SHA-256 = core TypeScript SHA-256', () => {
         expect(hashEvent(GENESIS_HASH, body)).toBe(native);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('hashing around the payload\'s canonical text (the register\'s append) = hashEvent, for any envelope strings', () => {
+    const str = fc.string({ unit: 'binary', maxLength: 40 });
+    fc.assert(
+      fc.property(payloadArb, str, str, str, str, str, fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (payload, id, t, st, ty, at, seq) => {
+        const body = { version: 1 as const, terminal_id: t, store_id: st, seq, event_id: id, type: ty, occurred_at: at, payload };
+        const { payload: _, ...envelope } = body;
+        expect(hashEventWithPayloadText(GENESIS_HASH, envelope, canonicalJson(payload))).toBe(hashEvent(GENESIS_HASH, body));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

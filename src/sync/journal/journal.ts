@@ -4,12 +4,13 @@ import {
   GENESIS_HASH,
   JOURNAL_SCHEMA_VERSION,
   canonicalJson,
+  hashEventWithPayloadText,
   payloadContentProblem,
   eventTypeSchema,
-  sealEvent,
   verifyChain,
   type ChainBreak,
   type JournalEvent,
+  type JournalEventBody,
   type RejectedEvent,
   type StoreChange,
   SNAPSHOT_SECTIONS,
@@ -23,7 +24,7 @@ import type { CatalogEntry, JournalWatcher, RegisterJournal, SaleOnRecord, SaleR
 import { stockMovementsFor } from '../../core/stock';
 import { applyChangeToProjection, applySnapshotPageToProjection, applySnapshotToProjection, refreshStaleProducts, type SnapshotData } from './projections';
 import { applyMigrations } from './migrations';
-import type { SqlDb, SqlStatement } from './sql';
+import type { SqlDb, SqlStatement, SqlTransaction } from './sql';
 
 // The register's database: one SQLite file, opened once by the main process (or, on a
 // handheld, once by its worker). Everything a register must not lose (journal, open sale, sync
@@ -127,6 +128,7 @@ const VERIFY_CHUNK = 2_000;
 const payloadSchema = z.record(z.string(), z.unknown());
 const quantitySchema = z.object({ units: z.number().int().refine(Number.isSafeInteger), scale: z.number().int().min(0).max(6) });
 const stockMovementSchema = z.object({ sku: z.string().min(1).max(128), delta: quantitySchema });
+const stockMovementsSchema = z.array(stockMovementSchema).max(MAX_STOCK_MOVEMENTS_PER_EVENT);
 const cartSchema = z.record(z.string(), z.unknown());
 
 export interface JournalRow {
@@ -180,6 +182,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
   private readonly now: () => Date;
   private closed = false;
   private readonly stmt;
+  private readonly appendTx: SqlTransaction<Journal['appendInTransaction']>;
 
   private readonly onClose: () => void;
 
@@ -197,6 +200,10 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
       insert: db.prepare(
         `INSERT INTO journal (seq, version, terminal_id, store_id, event_id, type, occurred_at, payload, prev_hash, hash)
          VALUES (@seq, @version, @terminal_id, @store_id, @event_id, @type, @occurred_at, @payload, @prev_hash, @hash)`,
+      ),
+      append: db.prepare(
+        `INSERT INTO journal (seq, version, terminal_id, store_id, event_id, type, occurred_at, payload, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertMove: db.prepare('INSERT INTO local_stock_movements (seq, sku, units, scale) VALUES (?, ?, ?, ?)'),
       after: db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?'),
@@ -222,6 +229,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
       reversals: db.prepare('SELECT j.* FROM sale_reversals r JOIN journal j ON j.seq = r.seq WHERE r.sale_id = ? ORDER BY r.seq LIMIT ?'),
       shiftEvents: db.prepare('SELECT j.* FROM shift_events s JOIN journal j ON j.seq = s.seq WHERE s.shift_id = ? ORDER BY s.seq LIMIT ?'),
     };
+    this.appendTx = db.transaction(this.appendInTransaction.bind(this));
   }
 
   private readonly statements = new Map<string, SqlStatement>();
@@ -330,32 +338,34 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     if (problem) throw new Error(`journal: ${problem.code}: ${problem.reason}`);
     const payloadText = canonicalJson(payload);
     if (payloadText.length > MAX_PAYLOAD_BYTES) throw new Error(`event payload is ${payloadText.length} bytes, over ${MAX_PAYLOAD_BYTES}`);
-    const given = opts.stockMovements === undefined ? null : z.array(stockMovementSchema).max(MAX_STOCK_MOVEMENTS_PER_EVENT).parse(opts.stockMovements);
+    const given = opts.stockMovements === undefined ? null : stockMovementsSchema.parse(opts.stockMovements);
     // Stored payload must be what was hashed, so re-read events hash identically.
     const storedPayload = JSON.parse(payloadText) as Record<string, unknown>;
-    const event = this.db.transaction((): JournalEvent => {
-      const prev = this.head();
-      const sealed = sealEvent(prev.hash, {
-        version: JOURNAL_SCHEMA_VERSION,
-        terminal_id: this.terminalId,
-        store_id: this.storeId,
-        seq: prev.seq + 1,
-        event_id: globalThis.crypto.randomUUID(),
-        type,
-        occurred_at: this.now().toISOString(),
-        payload: storedPayload,
-      });
-      this.stmt.insert.run({ ...sealed, payload: payloadText });
-      const moves = given ?? deriveStockMovements(sealed);
-      for (const m of moves) this.stmt.insertMove.run(sealed.seq, m.sku, m.delta.units, m.delta.scale);
-      if (type === 'shift.opened') this.stmt.openShift.run(sealed.seq, sealed.occurred_at, payloadText);
-      if (type === 'shift.closed') this.stmt.closeShift.run();
-      if (opts.clearOpenSale) this.stmt.clearOpen.run();
-      this.index(sealed);
-      return sealed;
-    }).immediate();
+    const event = this.appendTx.immediate(type, payloadText, storedPayload, given, opts.clearOpenSale === true);
     this.emit('appended', event);
     return event;
+  }
+
+  /**
+   * The append's transaction (built once): seal at the head, the row, its stock movements, the
+   * open sale and the indexes. The hash covers the payload's canonical text as stored.
+   */
+  private appendInTransaction(type: string, payloadText: string, payload: Record<string, unknown>, given: readonly StockMovement[] | null, clearOpenSale: boolean): JournalEvent {
+    const prev = this.head();
+    const seq = prev.seq + 1;
+    const eventId = globalThis.crypto.randomUUID();
+    const occurredAt = this.now().toISOString();
+    const envelope: Omit<JournalEventBody, 'payload'> = { version: JOURNAL_SCHEMA_VERSION, terminal_id: this.terminalId, store_id: this.storeId, seq, event_id: eventId, type, occurred_at: occurredAt };
+    const hash = hashEventWithPayloadText(prev.hash, envelope, payloadText);
+    this.stmt.append.run(seq, JOURNAL_SCHEMA_VERSION, this.terminalId, this.storeId, eventId, type, occurredAt, payloadText, prev.hash, hash);
+    const sealed: JournalEvent = { ...envelope, payload, prev_hash: prev.hash, hash };
+    const moves = given ?? deriveStockMovements(sealed);
+    for (const m of moves) this.stmt.insertMove.run(seq, m.sku, m.delta.units, m.delta.scale);
+    if (type === 'shift.opened') this.stmt.openShift.run(seq, occurredAt, payloadText);
+    if (type === 'shift.closed') this.stmt.closeShift.run();
+    if (clearOpenSale) this.stmt.clearOpen.run();
+    this.index(sealed);
+    return sealed;
   }
 
   /** Index rows for lookups the register makes (receipt, reversals of a sale, a shift), in the append's transaction. */
