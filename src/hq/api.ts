@@ -90,7 +90,9 @@ export function errorText(err: unknown): string {
 
 // ---- shapes the hub answers (see docs/hub.md) ----
 
-export type Role = 'admin' | 'hq' | 'store_manager';
+import type { Role, UserRow } from '../core/access';
+
+export type { Role, UserRow };
 export interface Me {
   user_id: string;
   name: string;
@@ -102,18 +104,6 @@ export interface SessionReply {
   user: Me | null;
   expires_at: string | null;
   csrf_token: string;
-}
-export interface UserRow {
-  user_id: string;
-  name: string;
-  role: Role;
-  store_ids: string[];
-  disabled: boolean;
-  has_password: boolean;
-  tokens: number;
-  sessions: number;
-  created_at: string;
-  password_changed_at: string | null;
 }
 export interface StoreRow {
   store_id: string;

@@ -5,7 +5,9 @@ import { hashPassword } from './passwords';
 // Credentials: random bearer tokens, stored only as SHA-256. A register's credential comes
 // from redeeming a one-time enrollment code and binds it to one store and one terminal.
 
-export type Role = 'admin' | 'hq' | 'store_manager';
+import type { Role } from '../core/access';
+
+export type { Role };
 
 export type Principal =
   | { kind: 'user'; credential_id: number; user_id: string; role: Role; store_ids: string[] }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Queryable } from './db/db';
 import { AuthError, hashToken, newToken, type Principal, type Role } from './auth';
+import type { UserRow } from '../core/access';
 import { hashPassword, verifyPassword } from './passwords';
 
 // People of the chain (admin, hq, store managers scoped to stores): password sign-in to the
@@ -14,18 +15,7 @@ export const SESSION_COOKIE = 'tillstream_session';
 /** A console session lasts this long from sign-in, then the person signs in again. */
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
 
-export interface UserRow {
-  user_id: string;
-  name: string;
-  role: Role;
-  store_ids: string[];
-  disabled: boolean;
-  has_password: boolean;
-  tokens: number;
-  sessions: number;
-  created_at: string;
-  password_changed_at: string | null;
-}
+export type { UserRow };
 
 export async function listUsers(db: Queryable): Promise<UserRow[]> {
   const { rows } = await db.query<Record<string, unknown>>(

@@ -4,14 +4,13 @@ import { Writable } from 'node:stream';
 import { userInfo } from 'node:os';
 import { openHubDb, withDbOptions, type DbOpts } from './ledger';
 import { createUser, type Role } from '../../hub/auth';
+import { ROLES } from '../../core/access';
 import { listUsers, setPassword, updateUser, USER_ID_RE } from '../../hub/users';
 import { checkPasswordPolicy } from '../../hub/passwords';
 
 // `tillstream users …`: the people who sign in to the HQ console, managed in the hub's
 // database directly (Postgres, or the PGlite folder of a stopped hub), so the first admin can
 // be made before anyone can sign in. The console's Users page does the same over the API.
-
-const ROLES: readonly Role[] = ['admin', 'hq', 'store_manager'];
 
 /** A password from standard input (its first line), or typed twice at a terminal without echo. */
 async function readPassword(o: { passwordStdin?: boolean }): Promise<string> {

@@ -3,11 +3,11 @@ import { errorText, type Role, type UserRow } from '../api';
 import { useTranslation } from 'react-i18next';
 import i18next from 'i18next';
 import { Notice, PageHeader, timeText, useLoad, useSession } from '../ui';
+import { ROLES } from '../../core/access';
 
 // The people of the chain (admins only): who may sign in, with which role and stores. Less
 // access (disabled, other role or stores, new password) ends the user's open sessions at once.
 
-const ROLES: Role[] = ['admin', 'hq', 'store_manager'];
 const roleLabel = (r: Role) => i18next.t(`role.${r}`);
 
 export function Users() {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { RouteModule } from '../app';
 import { errorBodySchema } from '../errors';
+import { roleSchema } from '../../../core/access';
 
 const principalSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('user'), credential_id: z.number(), user_id: z.string(), role: z.enum(['admin', 'hq', 'store_manager']), store_ids: z.array(z.string()) }),
+  z.object({ kind: z.literal('user'), credential_id: z.number(), user_id: z.string(), role: roleSchema, store_ids: z.array(z.string()) }),
   z.object({ kind: z.literal('register'), credential_id: z.number(), terminal_id: z.string(), store_id: z.string() }),
 ]);
 

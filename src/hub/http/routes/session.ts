@@ -3,6 +3,7 @@ import type { RouteModule } from '../app';
 import { csrfToken } from '../app';
 import { cookieOptions, SESSION_COOKIE } from '../auth';
 import { errorBodySchema, HttpError } from '../errors';
+import { roleSchema } from '../../../core/access';
 import { SESSION_TTL_MS, signIn, signOut, SignInError } from '../../users';
 import { credRoom } from '../../socket';
 
@@ -11,7 +12,7 @@ import { credRoom } from '../../socket';
 // in x-csrf-token with every change. Failures are throttled per address and per user name
 // (auth-throttle.ts) and answer one message whatever the cause.
 
-const sessionUser = z.object({ user_id: z.string(), name: z.string(), role: z.enum(['admin', 'hq', 'store_manager']), store_ids: z.array(z.string()) });
+const sessionUser = z.object({ user_id: z.string(), name: z.string(), role: roleSchema, store_ids: z.array(z.string()) });
 const sessionReply = z.object({
   user: sessionUser.nullable().describe('who is signed in with this browser; null when nobody'),
   expires_at: z.string().nullable(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { storeIdSchema } from '../../../core/protocol';
+import { roleSchema, userRowSchema } from '../../../core/access';
 import type { RouteModule } from '../app';
 import { AuthError, createUser, requireRole } from '../../auth';
 import { userOf } from '../auth';
@@ -12,7 +13,7 @@ import { credRoom } from '../../socket';
 // Users of the chain, managed by admins (the console's Users page and `tillstream users`).
 // A store manager's rights are the stores listed; an admin or hq user sees every store.
 
-const role = z.enum(['admin', 'hq', 'store_manager']);
+const role = roleSchema;
 const userIdParam = z.object({ user_id: z.string().regex(USER_ID_RE, 'must be 1-64 of letters, digits, . _ @ -') }).strict();
 const password = z.string().min(1).max(1024).describe('at least 10 characters');
 const createUserBody = z
@@ -26,18 +27,7 @@ const createUserBody = z
   })
   .strict()
   .refine((u) => u.role !== 'store_manager' || u.store_ids.length > 0, { message: 'a store_manager needs at least one store', path: ['store_ids'] });
-const userRow = z.object({
-  user_id: z.string(),
-  name: z.string(),
-  role,
-  store_ids: z.array(z.string()),
-  disabled: z.boolean(),
-  has_password: z.boolean(),
-  tokens: z.number().describe('live API tokens'),
-  sessions: z.number().describe('open console sessions'),
-  created_at: z.string(),
-  password_changed_at: z.string().nullable(),
-});
+const userRow = userRowSchema;
 const patchBody = z
   .object({ name: text(200).optional(), role: role.optional(), store_ids: z.array(storeIdSchema).max(1000).optional(), disabled: z.boolean().optional() })
   .strict()
