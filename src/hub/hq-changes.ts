@@ -185,7 +185,7 @@ async function currencies(db: Queryable, stores: string[]): Promise<Map<string, 
 
 /** One store's part of a price change (price-book-write.ts: one statement). */
 function applyPricesToStore(db: Queryable, storeId: string, currency: string, body: PriceBody, payloads: PricePayloads): Promise<StoreChange[]> {
-  return payloads.write(db, currency, (shared) => writeStorePrices(db, storeId, currency, body.prices, shared));
+  return payloads.write(db, currency, (shared) => writeStorePrices(db, storeId, currency, shared));
 }
 
 /** Stores written at once by a price change: one statement each on its own connection (they lock nothing in common). */

@@ -25,6 +25,8 @@ export interface SharedPayloads {
   payloads: Record<string, unknown>[];
   /** False until a statement that stored them has committed (or, inside a caller's transaction, ran). */
   stored: boolean;
+  /** The book (one price per SKU, the last one winning) as Postgres array literals, built once for every store. */
+  book: { skus: string; amounts: string };
 }
 
 /** The book's change payloads for one currency, with ids from the sequence (no rows yet). */
@@ -37,7 +39,18 @@ export async function planSharedPayloads(db: Queryable, prices: PriceItem[], cur
     `SELECT nextval(pg_get_serial_sequence('change_payloads', 'payload_id')) AS id FROM generate_series(1, $1::int) ORDER BY 1`,
     [payloads.length],
   );
-  return { ids: rows.map((r) => Number(r.id)), payloads, stored: false };
+  const unique = lastBySku(prices);
+  return { ids: rows.map((r) => Number(r.id)), payloads, stored: false, book: { skus: textArray(unique.map((p) => p.sku)), amounts: `{${unique.map((p) => p.amount).join(',')}}` } };
+}
+
+/**
+ * A Postgres array literal of strings, every element quoted (so NULL, commas, braces and
+ * blanks are plain text) with backslash and double quote escaped. Built once per book: the
+ * driver would otherwise serialize the same 10,000 SKUs again for every store (about 10 ms of
+ * the hub's thread a store, the thread that also pushes to the registers).
+ */
+export function textArray(xs: string[]): string {
+  return `{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
 
 /** One row per SKU, the last one winning (a multi-row upsert may not touch a row twice). */
@@ -50,13 +63,12 @@ function lastBySku(xs: PriceItem[]): PriceItem[] {
  * row is locked first (the cursor bump feeds the other parts), then its price rows: one store
  * at a time, so price changes never wait on each other in a cycle. Existing prices are
  * updated through a join and only the missing ones inserted: about half the work of an
- * INSERT … ON CONFLICT per row, and with the table's free space (fillfactor, migration 028)
+ * INSERT … ON CONFLICT per row, and with half of each page of prices left free (fillfactor 50, migration 033)
  * the update stays on its page (HOT, no index entry). An unchanged price is not rewritten
  * (no dead row; updated_at says when it last changed) but is still sent, so every register
  * ends with the book as posted. Returns the store's changes, carrying the payloads.
  */
-export async function writeStorePrices(db: Queryable, storeId: string, currency: string, prices: PriceItem[], shared: SharedPayloads): Promise<StoreChange[]> {
-  const unique = lastBySku(prices);
+export async function writeStorePrices(db: Queryable, storeId: string, currency: string, shared: SharedPayloads): Promise<StoreChange[]> {
   const n = shared.ids.length;
   if (n === 0) return [];
   const { rows } = await db.query<{ first: number | null; created_at: Date | null }>(
@@ -67,7 +79,7 @@ export async function writeStorePrices(db: Queryable, storeId: string, currency:
        SELECT ($6::bigint[])[x.o], x.p FROM cur, jsonb_array_elements($7::jsonb) WITH ORDINALITY AS x(p, o)
        RETURNING payload_id
      ), book AS (
-       SELECT x.sku, x.amount FROM cur, unnest($2::text[], $3::bigint[]) AS x(sku, amount)
+       SELECT x.sku, x.amount FROM cur, unnest($2::text::text[], $3::text::bigint[]) AS x(sku, amount)
      ), up AS (
        UPDATE prices p SET amount = b.amount, currency = $4, updated_at = now() FROM book b
         WHERE p.store_id = $1 AND p.sku = b.sku AND (p.amount <> b.amount OR p.currency <> $4)
@@ -83,7 +95,7 @@ export async function writeStorePrices(db: Queryable, storeId: string, currency:
        RETURNING cursor, created_at
      )
      SELECT (SELECT count(*) FROM up) + (SELECT count(*) FROM ins) AS written, (SELECT count(*) FROM pay) AS stored, min(cursor) AS first, min(created_at) AS created_at FROM log`,
-    [storeId, unique.map((p) => p.sku), unique.map((p) => p.amount), currency, n, shared.ids, shared.stored ? '[]' : JSON.stringify(shared.payloads)],
+    [storeId, shared.book.skus, shared.book.amounts, currency, n, shared.ids, shared.stored ? '[]' : JSON.stringify(shared.payloads)],
   );
   const first = rows[0]?.first;
   if (first === null || first === undefined) throw new Error(`unknown store ${storeId}`);

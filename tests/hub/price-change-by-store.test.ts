@@ -109,6 +109,17 @@ describe.each(testBackends())('price change store by store on $name', (backend) 
     }
   });
 
+  it('SKUs with characters that mean something in a Postgres array literal are stored as posted (the book is sent to Postgres as one literal for every store)', async () => {
+    const odd = ['a"b', 'back\\slash', 'tail\\', 'com,ma', '{brace}', 'NULL', 'null', ' spaced ', "quo'te", 'tab\tx', 'nl\ny', 'é€😀', '\\"'];
+    const prices = [...odd.map((s, i) => ({ sku: s, amount: 700 + i })), { sku: 'NULL', amount: 799 }]; // a repeated SKU: the last one wins
+    const res = await api(hub, 'POST', '/api/prices', { target: { store_ids: ['S1', 'S3'] }, prices });
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
+    for (const s of ['S1', 'S3']) {
+      const { rows } = await t.db.query<{ sku: string; amount: number }>(`SELECT sku, amount FROM prices WHERE store_id = $1 AND sku = ANY($2::text[]) ORDER BY amount`, [s, odd]);
+      expect(rows.map((r) => [r.sku, Number(r.amount)])).toEqual(odd.map((k, i) => [k, k === 'NULL' ? 799 : 700 + i]).sort((a, b) => (a[1] as number) - (b[1] as number)));
+    }
+  });
+
   it('a store failing part-way: the stores that committed keep and were sent the book, the others are untouched, and the answer names both', async () => {
     const r3 = await enrollRegister(t.db, 'S3', 'S3-R1');
     regs.push(r3);
