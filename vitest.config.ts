@@ -8,6 +8,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two files at a time, not Vitest's default of cores − 1 (one on our 2-core CI): most files
+    // wait on Postgres, sockets, PTYs or Chromium rather than compute, and every test owns its
+    // database schema, ports and temp dirs, so files do not share state.
+    maxWorkers: 2,
     reporters: ['default', './tools/summary-reporter.ts'],
   },
 });
