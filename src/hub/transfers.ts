@@ -5,6 +5,7 @@ import type { Queryable } from './db/db';
 import { writeAlerts } from './alerts';
 import { moveStock } from './stock';
 import { qtyToDecimal } from './quantity';
+import { trimDecimalZeros } from '../core/money';
 
 // Transfers between stores, as a chain ships goods: they leave the source on one day
 // (`transfer_out`, the transfer is `in_transit`), travel, and are received at the destination
@@ -140,7 +141,6 @@ export interface TransferActor {
 }
 
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
-const trim = (d: string) => (d.includes('.') ? d.replace(/\.?0+$/, '') : d);
 
 /** Transfers with their lines (at most `maxLines` each, SKU order), in the order of `ids`. */
 export async function loadTransfers(q: Queryable, ids: number[], maxLines = MAX_TRANSFER_LINES): Promise<TransferView[]> {
@@ -161,9 +161,9 @@ export async function loadTransfers(q: Queryable, ids: number[], maxLines = MAX_
   const byId = new Map<number, TransferLine[]>();
   for (const l of lines) {
     const id = Number(l.transfer_id);
-    const short = l.received === null ? null : trim(subtract(l.shipped, l.received));
+    const short = l.received === null ? null : trimDecimalZeros(subtract(l.shipped, l.received));
     const list = byId.get(id) ?? [];
-    list.push({ sku: l.sku, name: l.name, shipped: trim(l.shipped), received: l.received === null ? null : trim(l.received), short });
+    list.push({ sku: l.sku, name: l.name, shipped: trimDecimalZeros(l.shipped), received: l.received === null ? null : trimDecimalZeros(l.received), short });
     byId.set(id, list);
   }
   const views = rows.map((r): TransferView => {
@@ -365,14 +365,14 @@ async function receiveLocked(tx: Queryable, t: LockedTransfer, req: TransferRece
           cause: `transfer_short:${t.transfer_id}`,
           kind: 'transfer_short',
           store_id: t.to_store,
-          message: `transfer ${t.transfer_id} from ${t.from_store} arrived short: ${shortLines.map((l) => `${l.sku} ${trim(l.missing)} of ${trim(l.shipped)} missing`).join(', ')}`.slice(0, 1000),
+          message: `transfer ${t.transfer_id} from ${t.from_store} arrived short: ${shortLines.map((l) => `${l.sku} ${trimDecimalZeros(l.missing)} of ${trimDecimalZeros(l.shipped)} missing`).join(', ')}`.slice(0, 1000),
           data: {
             transfer_id: t.transfer_id,
             from_store: t.from_store,
             to_store: t.to_store,
             received_by: who.user_id,
             note: req.note ?? null,
-            lines: shortLines.slice(0, 50).map((l) => ({ sku: l.sku, shipped: trim(l.shipped), received: trim(l.received), missing: trim(l.missing) })),
+            lines: shortLines.slice(0, 50).map((l) => ({ sku: l.sku, shipped: trimDecimalZeros(l.shipped), received: trimDecimalZeros(l.received), missing: trimDecimalZeros(l.missing) })),
           },
         },
       ])
@@ -424,5 +424,5 @@ export async function inTransit(q: Queryable, storeId: string, skus: string[] | 
       GROUP BY l.sku, p.data->>'name' ORDER BY l.sku LIMIT $4`,
     [storeId, skus, afterSku ?? null, limit],
   );
-  return rows.map((r) => ({ sku: r.sku, name: r.name, incoming: trim(r.incoming), outgoing: trim(r.outgoing), transfers: r.transfers }));
+  return rows.map((r) => ({ sku: r.sku, name: r.name, incoming: trimDecimalZeros(r.incoming), outgoing: trimDecimalZeros(r.outgoing), transfers: r.transfers }));
 }

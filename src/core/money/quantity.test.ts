@@ -12,6 +12,7 @@ import {
   subtractQuantities,
   sumQuantities,
   toScaledUnits,
+  trimDecimalZeros,
   type Quantity,
 } from './quantity';
 
@@ -79,5 +80,17 @@ describe('scaled quantities', () => {
     expect(() => fromScaledUnits(BigInt(Number.MAX_SAFE_INTEGER) * 10n + 1n)).toThrow(QuantityError);
     // scaledUnitsToString never refuses: a running total past 2^53 still prints exactly
     expect(scaledUnitsToString(BigInt(Number.MAX_SAFE_INTEGER) * 10n + 1n)).toBe('90071992547.409911');
+  });
+
+  it('trims a decimal to the digits that carry value, and keeps its value', () => {
+    expect(['3.500000', '2.000', '-0.250', '10', '100', '0.0', '-7.000001'].map(trimDecimalZeros)).toEqual(['3.5', '2', '-0.25', '10', '100', '0', '-7.000001']);
+    fc.assert(
+      fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 6 }), (u, s) => {
+        const text = quantityToString(quantity(u, s));
+        const trimmed = trimDecimalZeros(text);
+        expect(compareQuantities(parseQuantity(trimmed), parseQuantity(text))).toBe(0);
+        expect(trimmed.includes('.') && trimmed.endsWith('0')).toBe(false);
+      }),
+    );
   });
 });

@@ -45,6 +45,14 @@ export function quantityToString(q: Quantity): string {
   return neg ? `-${s}` : s;
 }
 
+/**
+ * A decimal quantity as text without trailing fraction zeros: "3.500000" → "3.5", "2.000" → "2"
+ * (Postgres numeric and scaled-unit strings carry their full scale; people read the value).
+ */
+export function trimDecimalZeros(d: string): string {
+  return d.includes('.') ? d.replace(/\.?0+$/, '') : d;
+}
+
 export function isWholeQuantity(q: Quantity): boolean {
   return q.units % 10 ** q.scale === 0;
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { parseQuantity } from '../../core/money';
+import { parseQuantity, trimDecimalZeros } from '../../core/money';
 import { errorText, type MovementRow, type StockRow } from '../api';
 import { fmt } from '../money';
 import { useTranslation } from 'react-i18next';
@@ -82,7 +82,7 @@ function Levels() {
         const qty = Number(p.on_hand_decimal);
         return (
           <span className={qty < 0 ? 'neg strong' : qty === 0 ? 'warn' : ''} data-testid="stock-qty">
-            {trimQty(p.on_hand_decimal)}
+            {trimDecimalZeros(p.on_hand_decimal)}
           </span>
         );
       },
@@ -141,9 +141,6 @@ function Levels() {
   );
 }
 
-function trimQty(q: string): string {
-  return q.includes('.') ? q.replace(/\.?0+$/, '') : q;
-}
 
 const reasonLabel = (r: string) => i18next.t(`stock.m_${r}`, { defaultValue: r });
 
@@ -168,7 +165,7 @@ function Movements(props: { store: string; version: number }) {
                     {reasonLabel(m.reason)} · {ago(m.created_at)}
                   </div>
                 </td>
-                <td className={`num ${m.quantity_decimal.startsWith('-') ? 'neg' : ''}`}>{trimQty(m.quantity_decimal)}</td>
+                <td className={`num ${m.quantity_decimal.startsWith('-') ? 'neg' : ''}`}>{trimDecimalZeros(m.quantity_decimal)}</td>
               </tr>
             ))}
           </tbody>

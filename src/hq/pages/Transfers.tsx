@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { parseQuantity } from '../../core/money';
+import { parseQuantity, trimDecimalZeros } from '../../core/money';
 import { errorText, type InTransitRow, type TransferRow, type TransferState } from '../api';
 import { PagedTable, usePaged, type Column } from '../paged';
 import { Empty, Notice, StoreSelect, storeName, timeText, useLoad, useSession } from '../ui';
@@ -11,7 +11,6 @@ import { Empty, Notice, StoreSelect, storeName, timeText, useLoad, useSession } 
 // store manager receives into and ships from their own stores; the hub checks it again.
 
 const STATES: Array<TransferState | 'open' | ''> = ['', 'open', 'in_transit', 'received', 'received_short', 'cancelled'];
-const trim = (q: string) => (q.includes('.') ? q.replace(/\.?0+$/, '') : q);
 /** A key per action, so a resent click after a lost reply is answered once (the hub's idempotency keys). */
 const newKey = () => `hq-${crypto.randomUUID()}`;
 
@@ -385,7 +384,7 @@ function ReceivePanel(props: { transfer: TransferRow; onClose(): void; onDone(t:
                 {l.name ?? l.sku}
                 <div className="muted small">{l.sku}</div>
               </td>
-              <td className="num">{trim(l.shipped)}</td>
+              <td className="num">{trimDecimalZeros(l.shipped)}</td>
               <td className="num">
                 <input
                   value={got[l.sku] ?? l.shipped}

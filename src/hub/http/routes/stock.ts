@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RouteModule } from '../app';
 import { adjustStock, stockAdjustmentSchema } from '../../stock';
 import { decimalToQty } from '../../quantity';
+import { trimDecimalZeros } from '../../../core/money';
 import { publishChanges } from '../../socket';
 import { allowedStore, storeScope, userOf } from '../auth';
 import { errorBodySchema } from '../errors';
@@ -127,8 +128,8 @@ export const stockRoutes: RouteModule = (app, deps) => {
           price: r.price === null ? null : Number(r.price),
           currency: (r.currency as string | null) ?? null,
           value: r.value === null ? null : Number(r.value),
-          in_transit_in: trimDecimal(String(r.in_transit_in)),
-          in_transit_out: trimDecimal(String(r.in_transit_out)),
+          in_transit_in: trimDecimalZeros(String(r.in_transit_in)),
+          in_transit_out: trimDecimalZeros(String(r.in_transit_out)),
         })),
         next_cursor: page.next_cursor,
       };
@@ -192,4 +193,3 @@ export const stockRoutes: RouteModule = (app, deps) => {
   });
 };
 
-const trimDecimal = (d: string) => (d.includes('.') ? d.replace(/\.?0+$/, '') : d);
