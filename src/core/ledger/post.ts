@@ -107,14 +107,9 @@ function formatDate(isoUtc: string, timeZone: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
-const DIMENSION_KEYS = Object.keys(dimensionsSchema.shape) as Array<keyof Dimensions>;
-
-/** Identity of a dimension set (flat strings, fixed key order); cheaper than canonical JSON on the hot path. */
-function dimensionKey(d: Dimensions): string {
-  let k = '';
-  for (const name of DIMENSION_KEYS) k += `${d[name] ?? '\u0001'}\u0000`;
-  return k;
-}
+/** Rank of each dimension in the schema's order: a line's identity names its dimensions in this order. */
+const DIMENSION_RANK = new Map<string, number>(Object.keys(dimensionsSchema.shape).map((k, i) => [k, i]));
+const rankOf = (k: string): number => DIMENSION_RANK.get(k) ?? DIMENSION_RANK.size;
 
 type ExtraDims = Omit<Dimensions, 'store_id' | 'terminal_id' | 'unmapped'>;
 
@@ -133,15 +128,29 @@ class LineBuilder {
   post(account: Resolved, amount: number, extra: ExtraDims = {}): void {
     if (!Number.isSafeInteger(amount)) throw new PostingError(`posting amount must be a safe integer, got ${amount}`);
     if (amount === 0) return;
-    const dimensions: Dimensions = { ...this.base };
-    for (const [k, v] of Object.entries(extra) as Array<[keyof ExtraDims, string | undefined]>) if (v !== undefined) dimensions[k] = v;
-    if (account.unmapped !== undefined) dimensions.unmapped = account.unmapped;
     const side = amount > 0 ? 'debit' : 'credit';
-    const key = `${side}\u0000${account.code}\u0000${dimensionKey(dimensions)}`;
-    const line = this.lines.get(key) ?? { account: account.code, debit: 0, credit: 0, currency: this.currency, dimensions };
+    // The line's identity: side, account and the dimensions set beyond the builder's base (the
+    // same for every line), named in the schema's order. Built from the few dimensions given,
+    // not from every dimension name of a fresh object (that was most of posting a sale).
+    const given: string[] = [];
+    for (const k in extra) if ((extra as Record<string, string | undefined>)[k] !== undefined) given.push(k);
+    if (given.length > 1) given.sort((a, b) => rankOf(a) - rankOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+    let key = `${side}\u0000${account.code}`;
+    for (const k of given) key += `\u0000${k}\u0001${(extra as Record<string, string>)[k]}`;
+    if (account.unmapped !== undefined) key += `\u0000unmapped\u0001${account.unmapped}`;
+    let line = this.lines.get(key);
+    if (!line) {
+      const dimensions: Dimensions = { ...this.base };
+      for (const k in extra) {
+        const v = (extra as Record<string, string | undefined>)[k];
+        if (v !== undefined) dimensions[k as keyof ExtraDims] = v;
+      }
+      if (account.unmapped !== undefined) dimensions.unmapped = account.unmapped;
+      line = { account: account.code, debit: 0, credit: 0, currency: this.currency, dimensions };
+      this.lines.set(key, line);
+    }
     line[side] += Math.abs(amount);
     if (!Number.isSafeInteger(line[side])) throw new PostingError(`sum on account ${account.code} exceeds the safe integer range`);
-    this.lines.set(key, line);
   }
 
   build(): JournalLine[] {
