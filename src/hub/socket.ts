@@ -31,6 +31,7 @@ import type { AuthThrottle } from './auth-throttle';
 import { latestCursor, pullChanges, storeSnapshot } from './changes';
 import { storeSnapshotPage } from './snapshot-page';
 import { helloAtHubSchema } from './hello-cashiers';
+import { parsePushRequest } from './push-envelope';
 import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
 import { lookupSale } from './sale-lookup';
 import { signedAmount } from './sales-figures';
@@ -257,7 +258,8 @@ export function installSocketHandlers(deps: SocketDeps): void {
       /** A cheap answer from the raw message (before it is measured or parsed), or null to go on. */
       early(raw: unknown): Promise<unknown>;
     }
-    const handle = <S extends z.ZodType>(name: string, schema: S, fn: (req: z.infer<S>) => Promise<unknown>, guard?: Guard) => {
+    /** `parse`: the request's parse when not `schema.safeParse` (it must answer exactly as that does). */
+    const handle = <S extends z.ZodType>(name: string, schema: S, fn: (req: z.infer<S>) => Promise<unknown>, guard?: Guard, parse?: (raw: unknown) => z.ZodSafeParseResult<z.infer<S>>) => {
       socket.on(name, (...args: unknown[]) => {
         const ack = args[args.length - 1];
         if (typeof ack !== 'function') {
@@ -317,7 +319,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
           }
           bytes = size;
           if (size > MAX_MESSAGE_BYTES) return errAck('TOO_LARGE', `${name}: message is ${size} bytes, limit ${MAX_MESSAGE_BYTES}`);
-          const parsed = schema.safeParse(args[0]);
+          const parsed: z.ZodSafeParseResult<z.infer<S>> = parse ? parse(args[0]) : schema.safeParse(args[0]);
           if (!parsed.success) return errAck('BAD_REQUEST', `${name}: ${describeIssues(parsed.error)}`);
           return fn(parsed.data);
         };
@@ -426,6 +428,8 @@ export function installSocketHandlers(deps: SocketDeps): void {
           return seq > through + 1 ? { ok: true, applied_through: through, rejected: [] } : null;
         },
       },
+      // A hand-written walk of the envelope on the common path, zod for the rest and for every refusal (push-envelope.ts).
+      parsePushRequest,
     );
 
     handle(MSG.pullChanges, pullChangesRequestSchema, async (req) => {
