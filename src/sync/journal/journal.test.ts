@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, verifyChain } from '../../core/protocol';
+import { canonicalJson, GENESIS_HASH, sealEvent, verifyChain } from '../../core/protocol';
 import { EXAMPLE_SALE_COMPLETED } from '../../core/events';
 import { type Journal } from './journal';
 import { openJournal, verifyJournalFile } from './open';
@@ -194,6 +194,49 @@ describe('journal', () => {
     expect(j.getOpenShift()).toMatchObject({ seq: 1, payload: { shift_id: 'sh1' } });
     j.appendUnchecked('shift.closed', { shift_id: 'sh1' });
     expect(j.getOpenShift()).toBeNull();
+  });
+
+  it('finds a sale by its receipt number (terminal and seq) through the journal row, and nothing for another terminal or a non-sale', () => {
+    j = openJournal(file, ids);
+    j.appendUnchecked('shift.opened', { shift_id: EXAMPLE_SALE_COMPLETED.shift_id, float: { amount: 10000, currency: 'EUR' } });
+    j.append('sale.completed', EXAMPLE_SALE_COMPLETED);
+    expect(j.saleByReceipt('T1-000002')?.sale.sale_id).toBe(EXAMPLE_SALE_COMPLETED.sale_id);
+    expect(j.saleByReceipt('2')?.receipt_no).toBe('T1-000002');
+    expect(j.saleByReceipt('T1-000001')).toBeNull();
+    expect(j.saleByReceipt('T1-000003')).toBeNull();
+    expect(j.saleByReceipt('T2-000002')).toBeNull();
+    expect(j.shiftEvents(EXAMPLE_SALE_COMPLETED.shift_id).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('migration 8 keeps what a journal of migration 7 indexed: receipts, shift events, stock movements', () => {
+    const db = new Database(file);
+    applyMigrations(db, MIGRATIONS.filter((m) => m.version <= 7));
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('terminal_id', 'T1', 'store_id', 'S1');
+    let prev = GENESIS_HASH;
+    const put = (seq: number, type: string, payload: Record<string, unknown>): void => {
+      const e = sealEvent(prev, { version: 1, terminal_id: 'T1', store_id: 'S1', seq, event_id: `00000000-0000-4000-8000-00000000000${seq}`, type, occurred_at: '2026-12-01T10:00:00.000Z', payload });
+      db.prepare('INSERT INTO journal (seq, version, terminal_id, store_id, event_id, type, occurred_at, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(e.seq, e.version, e.terminal_id, e.store_id, e.event_id, e.type, e.occurred_at, canonicalJson(e.payload), e.prev_hash, e.hash);
+      prev = e.hash;
+    };
+    const shift = EXAMPLE_SALE_COMPLETED.shift_id;
+    put(1, 'shift.opened', { shift_id: shift, float: { amount: 10000, currency: 'EUR' } });
+    put(2, 'sale.completed', { ...EXAMPLE_SALE_COMPLETED });
+    db.prepare("INSERT INTO sale_receipts (receipt_no, seq, sale_id) VALUES ('T1-000002', 2, ?)").run(EXAMPLE_SALE_COMPLETED.sale_id);
+    db.prepare('INSERT INTO shift_events (shift_id, seq) VALUES (?, 1), (?, 2)').run(shift, shift);
+    // Two movements of one sku in one event (two lines of the same product).
+    db.prepare("INSERT INTO local_stock_movements (seq, sku, units, scale) VALUES (2, 'A', -1, 0), (2, 'A', -250, 3), (2, 'B', -2, 0)").run();
+    db.close();
+    j = openJournal(file, ids);
+    expect(j.saleByReceipt('T1-000002')?.sale.sale_id).toBe(EXAMPLE_SALE_COMPLETED.sale_id);
+    expect(j.shiftEvents(shift).map((e) => e.seq)).toEqual([1, 2]);
+    expect(j.getStockLevel('A')).toEqual({ units: -1250, scale: 3 });
+    expect(j.getStockLevel('B')).toEqual({ units: -2, scale: 0 });
+    // New appends write the same shapes; one sku twice in an event is kept as two movements.
+    j.appendUnchecked('sale.completed', { sale_id: 'x', shift_id: shift }, { stockMovements: [{ sku: 'A', delta: { units: -1, scale: 0 } }, { sku: 'A', delta: { units: -1, scale: 0 } }] });
+    expect(j.getStockLevel('A')).toEqual({ units: -3250, scale: 3 });
+    expect(j.shiftEvents(shift).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(j.verify()).toMatchObject({ ok: true, count: 3 });
   });
 
   it('verifyJournalFile finds a row edited behind the triggers', () => {

@@ -19,7 +19,7 @@ import {
 } from '../../core/protocol';
 import { sumQuantities, type Quantity } from '../../core/money';
 import { EventPayloadError, parseEventPayload, type EventPayloadMap, type EventType, type PaymentUnresolvedPayload, type SalePostVoidedPayload, type SaleRefundedPayload } from '../../core/events';
-import { parseReceiptCode, receiptNo } from '../../core/receipt';
+import { parseReceiptCode } from '../../core/receipt';
 import type { CatalogEntry, JournalWatcher, RegisterJournal, SaleOnRecord, SaleReversals, TypedEvent } from '../../core/register-api';
 import { stockMovementsFor } from '../../core/stock';
 import { applyChangeToProjection, applySnapshotPageToProjection, applySnapshotToProjection, refreshStaleProducts, type SnapshotData } from './projections';
@@ -205,7 +205,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
         `INSERT INTO journal (seq, version, terminal_id, store_id, event_id, type, occurred_at, payload, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      insertMove: db.prepare('INSERT INTO local_stock_movements (seq, sku, units, scale) VALUES (?, ?, ?, ?)'),
+      insertMove: db.prepare('INSERT INTO local_stock_movements (seq, n, sku, units, scale) VALUES (?, ?, ?, ?, ?)'),
       after: db.prepare('SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?'),
       bySeq: db.prepare('SELECT * FROM journal WHERE seq = ?'),
       syncState: db.prepare('SELECT applied_through, change_cursor, last_synced_at, last_error FROM sync_state WHERE id = 1'),
@@ -219,13 +219,11 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
       clearOpen: db.prepare('DELETE FROM open_sale WHERE id = 1'),
       openShift: db.prepare('INSERT OR REPLACE INTO open_shift (id, seq, opened_at, payload) VALUES (1, ?, ?, ?)'),
       closeShift: db.prepare('DELETE FROM open_shift WHERE id = 1'),
-      indexReceipt: db.prepare('INSERT INTO sale_receipts (receipt_no, seq, sale_id) VALUES (?, ?, ?)'),
       indexReversal: db.prepare('INSERT OR IGNORE INTO sale_reversals (sale_id, seq, kind) VALUES (?, ?, ?)'),
       indexShift: db.prepare('INSERT OR IGNORE INTO shift_events (shift_id, seq) VALUES (?, ?)'),
       openPayment: db.prepare('INSERT OR REPLACE INTO open_payments (reference, seq) VALUES (?, ?)'),
       closePayment: db.prepare('DELETE FROM open_payments WHERE reference = ?'),
       openPayments: db.prepare('SELECT j.* FROM open_payments o JOIN journal j ON j.seq = o.seq ORDER BY o.seq LIMIT ?'),
-      receipt: db.prepare('SELECT seq FROM sale_receipts WHERE receipt_no = ?'),
       reversals: db.prepare('SELECT j.* FROM sale_reversals r JOIN journal j ON j.seq = r.seq WHERE r.sale_id = ? ORDER BY r.seq LIMIT ?'),
       shiftEvents: db.prepare('SELECT j.* FROM shift_events s JOIN journal j ON j.seq = s.seq WHERE s.shift_id = ? ORDER BY s.seq LIMIT ?'),
     };
@@ -298,7 +296,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
       this.db.prepare('UPDATE chain_base SET seq = ?, hash = ?, adopted_at = ? WHERE id = 1').run(h.base.seq, h.base.hash, at);
       for (const e of h.events) {
         this.stmt.insert.run({ ...e, payload: canonicalJson(e.payload) });
-        for (const m of deriveStockMovements(e)) this.stmt.insertMove.run(e.seq, m.sku, m.delta.units, m.delta.scale);
+        this.insertMoves(e.seq, deriveStockMovements(e));
         if (e.type === 'shift.opened') this.stmt.openShift.run(e.seq, e.occurred_at, canonicalJson(e.payload));
         if (e.type === 'shift.closed') this.stmt.closeShift.run();
         this.index(e);
@@ -359,8 +357,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     const hash = hashEventWithPayloadText(prev.hash, envelope, payloadText);
     this.stmt.append.run(seq, JOURNAL_SCHEMA_VERSION, this.terminalId, this.storeId, eventId, type, occurredAt, payloadText, prev.hash, hash);
     const sealed: JournalEvent = { ...envelope, payload, prev_hash: prev.hash, hash };
-    const moves = given ?? deriveStockMovements(sealed);
-    for (const m of moves) this.stmt.insertMove.run(seq, m.sku, m.delta.units, m.delta.scale);
+    this.insertMoves(seq, given ?? deriveStockMovements(sealed));
     if (type === 'shift.opened') this.stmt.openShift.run(seq, occurredAt, payloadText);
     if (type === 'shift.closed') this.stmt.closeShift.run();
     if (clearOpenSale) this.stmt.clearOpen.run();
@@ -368,11 +365,18 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     return sealed;
   }
 
-  /** Index rows for lookups the register makes (receipt, reversals of a sale, a shift), in the append's transaction. */
+  /** An event's stock movements, keyed (sku, seq, n): n is the movement's place in the event. */
+  private insertMoves(seq: number, moves: readonly StockMovement[]): void {
+    for (let n = 0; n < moves.length; n++) {
+      const m = moves[n]!;
+      this.stmt.insertMove.run(seq, n, m.sku, m.delta.units, m.delta.scale);
+    }
+  }
+
+  /** Index rows for lookups the register makes (reversals of a sale, a shift, open card payments), in the append's transaction. */
   private index(e: JournalEvent): void {
     const p = e.payload;
     const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 128 ? v : null);
-    if (e.type === 'sale.completed' && str(p.sale_id)) this.stmt.indexReceipt.run(receiptNo(e.terminal_id, e.seq), e.seq, p.sale_id);
     if (e.type === 'sale.refunded' && str(p.original_sale_id)) this.stmt.indexReversal.run(p.original_sale_id, e.seq, 'refund');
     if (e.type === 'sale.post_voided' && str(p.sale_id)) this.stmt.indexReversal.run(p.sale_id, e.seq, 'post_void');
     if (str(p.shift_id)) this.stmt.indexShift.run(p.shift_id, e.seq);
@@ -395,9 +399,10 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     this.assertOpen();
     const code = parseReceiptCode(receipt, this.terminalId);
     if (!code) return null;
-    const row = this.stmt.receipt.get(code.receipt_no) as { seq: number } | undefined;
-    const ev = row ? this.eventAt(row.seq) : null;
-    if (!ev) return null;
+    // A receipt number is this terminal and the sale's seq (receiptNo): the journal row by its key.
+    if (code.terminal_id !== this.terminalId) return null;
+    const ev = this.eventAt(code.seq);
+    if (ev?.type !== 'sale.completed') return null;
     const sale = parseEventPayload('sale.completed', ev.payload);
     if (!sale.ok) return null;
     return { receipt_no: code.receipt_no, sale: sale.payload, reversals: this.reversalsOf(sale.payload.sale_id) };

@@ -312,6 +312,42 @@ export const MIGRATIONS: readonly Migration[] = [
 
     `,
   },
+  {
+    version: 8,
+    name: 'fewer b-trees written per append: no receipt table, movements and shift index without rowid',
+    // A sale's commit wrote 11 b-trees (14 WAL pages; the bare row writes 3 b-trees, 5 pages).
+    // - sale_receipts (a rowid table, its receipt_no and seq keys and a sale_id index nothing
+    //   read: 4 b-trees) is dropped: a receipt number is the terminal and the seq
+    //   (core/receipt receiptNo), so Journal.saleByReceipt reads the journal row by its seq.
+    // - local_stock_movements was a rowid table plus its (sku, seq) index: now the index alone
+    //   (WITHOUT ROWID, keyed (sku, seq, n), n the movement's place in its event).
+    // - shift_events was a rowid table plus its primary key's index: now the key alone.
+    // Same rows, same reads; the journal itself is untouched.
+    sql: `
+      DROP TABLE sale_receipts;
+
+      CREATE TABLE local_stock_movements_v8 (
+        sku   TEXT NOT NULL,
+        seq   INTEGER NOT NULL REFERENCES journal(seq),
+        n     INTEGER NOT NULL,
+        units INTEGER NOT NULL,
+        scale INTEGER NOT NULL CHECK (scale BETWEEN 0 AND 6),
+        PRIMARY KEY (sku, seq, n)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO local_stock_movements_v8 (sku, seq, n, units, scale) SELECT sku, seq, rowid, units, scale FROM local_stock_movements;
+      DROP TABLE local_stock_movements;
+      ALTER TABLE local_stock_movements_v8 RENAME TO local_stock_movements;
+
+      CREATE TABLE shift_events_v8 (
+        shift_id TEXT NOT NULL,
+        seq      INTEGER NOT NULL REFERENCES journal(seq),
+        PRIMARY KEY (shift_id, seq)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO shift_events_v8 (shift_id, seq) SELECT shift_id, seq FROM shift_events;
+      DROP TABLE shift_events;
+      ALTER TABLE shift_events_v8 RENAME TO shift_events;
+    `,
+  },
 ];
 
 export function applyMigrations(db: SqlDb, migrations: readonly Migration[] = MIGRATIONS): number[] {
