@@ -26,7 +26,7 @@ import { ALERT_FOLD_WINDOW_MINUTES, writeAlerts, type AlertDraft } from './alert
 import { alertsForEvent } from './event-alerts';
 import { parseReviewRules, reviewFlag, saveReviewItems, type PendingReviewItem, type ReviewRules } from './integrity/review';
 import { applyEventValue, heldSaleCandidates, lockBatchAccounts } from './value/apply-event';
-import type { SignedBatch } from './integrity/device-keys';
+import { SignatureError, type DeviceKeyRow, type SignedBatch } from './integrity/device-keys';
 
 // Ingest of one terminal's journal batch. Everything an event causes (journal row, ledger
 // entries, stock movements, store changes, alerts, the terminal's high-water mark) commits
@@ -60,9 +60,21 @@ export interface IngestContext {
   credential_id?: number;
   processor: EventProcessor;
   log?: IngestLog;
-  /** The batch's checked device signature (integrity/device-keys.ts), kept with the events it covers. */
-  signed?: SignedBatch | null;
+  /**
+   * The batch's device signature check (integrity/device-keys.ts verifyBatchSignature), run
+   * with the key read with the terminal row, before anything is written; what it returns is
+   * kept with the events it covers.
+   */
+  signature?: SignatureCheck;
 }
+
+export interface SignatureCheck {
+  /** Throws SignatureError (nothing of the batch is applied); null: an unsigned batch the credential may send. */
+  verify(key: DeviceKeyRow | undefined): SignedBatch | null;
+}
+
+/** Each batch's signature is verified once (a refused batch retried event by event is not verified again). */
+const verified = new WeakMap<SignatureCheck, SignedBatch | null>();
 
 interface TxOutcome extends IngestResult {
   pendingAlerts: AlertDraft[];
@@ -103,7 +115,7 @@ export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEve
   try {
     return await runTx(db, ctx, (tx) => applyEvents(tx, ctx, sorted, true));
   } catch (err) {
-    if (err instanceof CredentialRevokedError) throw err;
+    if (err instanceof CredentialRevokedError || err instanceof SignatureError) throw err;
     if (isTransientDbError(err)) throw unavailable(err);
     // Not the database refusing a row: a bug. Isolating events still lets good ones through.
     if (!isSqlRefusal(err)) ctx.log?.error({ terminal: ctx.terminal_id, err }, 'ingest batch failed outside the database');
@@ -116,11 +128,11 @@ export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEve
       try {
         r = await runTx(db, ctx, (tx) => applyEvents(tx, ctx, [e], true));
       } catch (err) {
-        if (isTransientDbError(err) || err instanceof CredentialRevokedError) throw err;
+        if (isTransientDbError(err) || err instanceof CredentialRevokedError || err instanceof SignatureError) throw err;
         r = await isolateFailure(db, ctx, e, err);
       }
     } catch (err) {
-      if (err instanceof CredentialRevokedError) throw err;
+      if (err instanceof CredentialRevokedError || err instanceof SignatureError) throw err;
       if (total.applied_through === 0) throw isTransientDbError(err) ? unavailable(err) : err;
       break; // report what did commit; the register resends the rest
     }
@@ -137,7 +149,7 @@ export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEve
 async function isolateFailure(db: Db, ctx: IngestContext, e: JournalEvent, err: unknown): Promise<IngestResult> {
   const reason = `database refused the posting: ${err instanceof Error ? err.message : String(err)}`;
   return runTx(db, ctx, async (tx) => {
-    const term = await lockTerminal(tx, ctx);
+    const term = await readHead(tx, ctx, [e]);
     const out: TxOutcome = { applied_through: term.applied_through, rejected: [], changes: [], alerts: [], applied: [], pendingAlerts: [] };
     if (e.seq === term.applied_through + 1) {
       await reject(tx, ctx, e, 'POSTING_FAILED', reason, out);
@@ -156,7 +168,7 @@ async function isolateFailure(db: Db, ctx: IngestContext, e: JournalEvent, err: 
 
 /** Keeps the batch's device signature once the mark reaches the last seq it covers. */
 async function keepSignature(tx: Queryable, ctx: IngestContext, through: number): Promise<void> {
-  const signed = ctx.signed;
+  const signed = ctx.signature ? verified.get(ctx.signature) : null;
   if (!signed || through < signed.signature.last_seq) return;
   const s = signed.signature;
   await tx.query(
@@ -169,21 +181,6 @@ interface TerminalState {
   applied_through: number;
   applied_hash: string | null;
   currency: string;
-}
-
-async function lockTerminal(tx: Queryable, ctx: IngestContext): Promise<TerminalState> {
-  const { rows } = await tx.query<{ applied_through: number; applied_hash: string | null; store_id: string; currency: string; live: boolean | null }>(
-    `SELECT t.applied_through, t.applied_hash, t.store_id, s.currency,
-            (SELECT c.revoked_at IS NULL FROM credentials c WHERE c.credential_id = $2) AS live
-       FROM terminals t JOIN stores s ON s.store_id = t.store_id
-      WHERE t.terminal_id = $1 FOR UPDATE OF t`,
-    [ctx.terminal_id, ctx.credential_id ?? null],
-  );
-  const t = rows[0];
-  if (!t) throw new Error(`terminal ${ctx.terminal_id} is not enrolled`);
-  if (t.store_id !== ctx.store_id) throw new Error(`terminal ${ctx.terminal_id} belongs to store ${t.store_id}`);
-  if (ctx.credential_id !== undefined && t.live !== true) throw new CredentialRevokedError(`credential of ${ctx.terminal_id} was revoked (the terminal was enrolled again)`);
-  return { applied_through: Number(t.applied_through), applied_hash: t.applied_hash, currency: t.currency };
 }
 
 /** Text we write ourselves from client data (reasons, messages): masked and always storable. */
@@ -278,9 +275,11 @@ async function readHead(tx: Queryable, ctx: IngestContext, events: readonly Jour
   const { rows } = await tx.query<{
     applied_through: number; applied_hash: string | null; store_id: string; currency: string; live: boolean | null;
     review_rules: unknown; chart_version: number | null; used_ids: string[]; held: string[];
+    public_key: string | null; require_signatures: boolean | null;
   }>(
-    `SELECT t.applied_through, t.applied_hash, t.store_id, s.currency, s.review_rules,
+    `SELECT t.applied_through, t.applied_hash, t.store_id, s.currency, s.review_rules, s.require_signatures,
             (SELECT c.revoked_at IS NULL FROM credentials c WHERE c.credential_id = $2) AS live,
+            (SELECT c.public_key FROM credentials c WHERE c.credential_id = $2) AS public_key,
             (SELECT max(version) FROM chart_versions) AS chart_version,
             ARRAY(SELECT event_id::text FROM journal_events WHERE event_id = ANY($4::uuid[])
                   UNION ALL SELECT lower(event_id) FROM event_rejections WHERE lower(event_id) = ANY($3::text[])) AS used_ids,
@@ -291,6 +290,11 @@ async function readHead(tx: Queryable, ctx: IngestContext, events: readonly Jour
   );
   const t = rows[0];
   if (!t) throw new Error(`terminal ${ctx.terminal_id} is not enrolled`);
+  // The device signature before anything is applied: a forged or unsigned batch changes nothing
+  // (the transaction rolls back). Its credential's key and store's rule came with this read.
+  if (ctx.signature && !verified.has(ctx.signature)) {
+    verified.set(ctx.signature, ctx.signature.verify(t.live === null ? undefined : { public_key: t.public_key, require_signatures: t.require_signatures }));
+  }
   if (t.store_id !== ctx.store_id) throw new Error(`terminal ${ctx.terminal_id} belongs to store ${t.store_id}`);
   if (ctx.credential_id !== undefined && t.live !== true) throw new CredentialRevokedError(`credential of ${ctx.terminal_id} was revoked (the terminal was enrolled again)`);
   return {

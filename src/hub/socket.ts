@@ -40,7 +40,7 @@ import { release, reserve } from './value/reservations';
 import { createCustomer, lookupCustomers } from './value/customers';
 import { describeDbError, isTransientDbError } from './db/errors';
 import type { EventProcessor } from './processor';
-import { checkBatchSignature, SignatureError } from './integrity/device-keys';
+import { SignatureError, verifyBatchSignature, type DeviceKeyRow } from './integrity/device-keys';
 import { writeAlerts } from './alerts';
 import type { SyncAuditLog, SyncAuditRecord } from './integrity/audit-log';
 import { checkTotalsReport, TotalsConflictError } from './integrity/register-totals';
@@ -53,7 +53,7 @@ import { checkTotalsReport, TotalsConflictError } from './integrity/register-tot
 // (each holds up to MAX_MESSAGE_BYTES); beyond that a push is answered BUSY at once, before
 // it is measured or parsed, and the register retries after its backoff. A batch that starts
 // beyond the terminal's applied_through + 1 (a gap) is answered from one indexed read,
-// before it is parsed or hashed.
+// before it is parsed or hashed (no read when the socket's last known mark rules a gap out).
 
 export const MAX_QUEUED_BATCHES_PER_TERMINAL = 2;
 export const MAX_INFLIGHT_BATCHES_PER_HUB = 32;
@@ -210,6 +210,11 @@ export function installSocketHandlers(deps: SocketDeps): void {
       if (p.kind === 'register') deps.audit?.record({ terminal_id: p.terminal_id, store_id: p.store_id, sid: socket.id, ...r });
     }
     audit({ kind: 'connect', detail: `from ${socket.handshake.address}` });
+    /**
+     * The terminal's mark as this socket last read or acked it (-1: not known yet). Marks only
+     * move up, so a push starting at or below it + 1 cannot be a gap and needs no read of it.
+     */
+    let knownThrough = -1;
     /** HQ hears of a refused signature (repeats fold per terminal). */
     const raiseSignatureAlert = (message: string): void => {
       if (p.kind !== 'register') return;
@@ -348,10 +353,12 @@ export function installSocketHandlers(deps: SocketDeps): void {
       );
       const latest = await latestCursor(db, p.store_id);
       const behind = latest - req.change_cursor;
+      const through = Number(rows[0]?.applied_through ?? 0);
+      knownThrough = Math.max(knownThrough, through);
       return {
         ok: true,
         store_id: p.store_id,
-        applied_through: Number(rows[0]?.applied_through ?? 0),
+        applied_through: through,
         applied_hash: rows[0]?.applied_hash ?? null,
         latest_change_cursor: latest,
         // New register, far behind, or ahead of the hub (restored hub database): start from a snapshot.
@@ -386,13 +393,15 @@ export function installSocketHandlers(deps: SocketDeps): void {
           );
         }
         const q = terminalQueues.get(p.terminal_id)!; // the slot admit() took
-        const run = q.tail.then(async () => {
-          // The device signature before anything is applied: a forged or unsigned batch changes nothing.
-          const signed = await checkBatchSignature(db, { terminal_id: p.terminal_id, credential_id: p.credential_id }, req.events, req.signature);
-          return ingestBatch(db, { terminal_id: p.terminal_id, store_id: p.store_id, credential_id: p.credential_id, processor: deps.processor, log, signed }, req.events);
-        });
+        // The device signature is checked in the batch's transaction, with the key read with the
+        // terminal row, before anything is applied: a forged or unsigned batch changes nothing.
+        const signature = { verify: (key: DeviceKeyRow | undefined) => verifyBatchSignature(key, { terminal_id: p.terminal_id, credential_id: p.credential_id }, req.events, req.signature) };
+        const run = q.tail.then(() =>
+          ingestBatch(db, { terminal_id: p.terminal_id, store_id: p.store_id, credential_id: p.credential_id, processor: deps.processor, log, signature }, req.events),
+        );
         q.tail = run.catch(() => undefined);
         const result = await run;
+        knownThrough = Math.max(knownThrough, result.applied_through);
         deps.afterCommit?.({ terminal_id: p.terminal_id, applied_through: result.applied_through });
         publishChanges(io, result.changes);
         publishAlerts(io, result.alerts);
@@ -421,9 +430,11 @@ export function installSocketHandlers(deps: SocketDeps): void {
         },
         async early(raw) {
           const seq = firstSeq(raw);
-          if (seq === null || seq <= 1) return null;
+          // No gap possible: no read (a stale mark only costs a batch walked to its gap).
+          if (seq === null || seq <= 1 || seq <= knownThrough + 1) return null;
           const { rows } = await db.query<{ applied_through: number }>(`SELECT applied_through FROM terminals WHERE terminal_id = $1`, [p.terminal_id]);
           const through = Number(rows[0]?.applied_through ?? 0);
+          knownThrough = Math.max(knownThrough, through);
           // A gap: nothing in the batch can apply; answer with the mark so the register resends from it.
           return seq > through + 1 ? { ok: true, applied_through: through, rejected: [] } : null;
         },

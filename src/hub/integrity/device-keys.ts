@@ -46,23 +46,26 @@ export interface SignedBatch {
   credential_id: number;
 }
 
+/** What a batch's signature is checked against: its credential's key and its store's rule. */
+export type DeviceKeyRow = {
+  public_key: string | null;
+  require_signatures: boolean | null;
+};
+
 /**
- * Checks a register's batch against its credential's key before ingest. A credential with a
- * key must sign every batch; one without may send unsigned batches unless its store requires
- * signatures (a signature it sends is then ignored: there is nothing to check it against).
- * Returns what to keep with the applied events, or null for an unsigned legacy batch.
+ * Checks a register's batch against its credential's key before anything of it is applied. A
+ * credential with a key must sign every batch; one without may send unsigned batches unless
+ * its store requires signatures (a signature it sends is then ignored: there is nothing to
+ * check it against). Returns what to keep with the applied events, or null for an unsigned
+ * legacy batch; throws SignatureError. Ingest calls it with the row it reads with the
+ * terminal's lock (ingest.ts readHead), so the check costs no round trip of its own.
  */
-export async function checkBatchSignature(
-  db: Queryable,
+export function verifyBatchSignature(
+  cred: DeviceKeyRow | undefined,
   ctx: { terminal_id: string; credential_id: number },
   events: ReadonlyArray<{ seq: number; hash: string }>,
   signature: BatchSignature | undefined,
-): Promise<SignedBatch | null> {
-  const { rows } = await db.query<{ public_key: string | null; require_signatures: boolean | null }>(
-    `SELECT c.public_key, s.require_signatures FROM credentials c LEFT JOIN stores s ON s.store_id = c.store_id WHERE c.credential_id = $1`,
-    [ctx.credential_id],
-  );
-  const cred = rows[0];
+): SignedBatch | null {
   const key = cred?.public_key ?? null;
   if (!key) {
     if (cred?.require_signatures) throw new SignatureError(`store requires device-signed batches and ${ctx.terminal_id} was enrolled without a device key: enroll it again`);
@@ -75,4 +78,18 @@ export async function checkBatchSignature(
     throw new SignatureError(`signature of seqs ${signature.first_seq}-${signature.last_seq} does not verify with the device key of this credential (forged, or signed by another or a revoked device's key)`);
   }
   return { signature, credential_id: ctx.credential_id };
+}
+
+/** verifyBatchSignature with its own read of the credential's key and the store's rule. */
+export async function checkBatchSignature(
+  db: Queryable,
+  ctx: { terminal_id: string; credential_id: number },
+  events: ReadonlyArray<{ seq: number; hash: string }>,
+  signature: BatchSignature | undefined,
+): Promise<SignedBatch | null> {
+  const { rows } = await db.query<DeviceKeyRow>(
+    `SELECT c.public_key, s.require_signatures FROM credentials c LEFT JOIN stores s ON s.store_id = c.store_id WHERE c.credential_id = $1`,
+    [ctx.credential_id],
+  );
+  return verifyBatchSignature(rows[0], ctx, events, signature);
 }
