@@ -3,6 +3,7 @@ import type { Loose } from './testing/loose';
 import { MAX_FRAME_BYTES, MSG } from '../core/protocol';
 import { openTestDb, testBackends, type TestDb } from './testing/test-db';
 import { checkInvariants, enrollRegister, seedStore, startTestHub } from './testing/hub-fixture';
+import { adjustStock } from './stock';
 import type { HubHandle } from './server';
 import type { RegisterSim } from './testing/register-sim';
 
@@ -129,5 +130,39 @@ describe.each(testBackends())('ingest over socket.io on $name', (backend) => {
     expect(await count()).toBe(n0);
     await r1.connect(hub.url);
     expect((await r1.hello()).ok).toBe(true);
+  });
+
+  // Last: its store's fractional opening stock is not in OPENING (checkInvariants above).
+  it('the stock change a register is pushed is the one it pulls from the log (levels at their smallest exact scale, SKU order)', async () => {
+    await seedStore(t.db, 'S9', {});
+    await t.db.transaction((tx) => adjustStock(tx, { store_id: 'S9', reason: 'opening', items: [
+      { sku: 'FIG', quantity: { units: 3250, scale: 3 } }, { sku: 'B-10', quantity: { units: 1, scale: 0 } }, { sku: 'ZED', quantity: { units: 7, scale: 1 } },
+    ] }));
+    const seller = await enrollRegister(t.db, 'S9', 'S9-T1');
+    const other = await enrollRegister(t.db, 'S9', 'S9-T2');
+    await seller.connect(hub.url);
+    await other.connect(hub.url);
+    try {
+      const pushed: Loose[] = [];
+      other.socket!.on(MSG.changes, (m: Loose) => pushed.push(...m.changes));
+      const from = Number((await other.hello()).latest_change_cursor);
+      const sales = [
+        seller.sell([{ sku: 'ZED', units: 1, unit_price: 10 }, { sku: 'FIG', units: 1, unit_price: 10 }, { sku: 'B-10', units: 3, unit_price: 10 }]),
+        seller.sell([{ sku: 'FIG', units: 2, unit_price: 10 }]),
+      ];
+      expect(await seller.push([sales[0]!])).toMatchObject({ ok: true, applied_through: 1, rejected: [] });
+      expect(await seller.push([sales[1]!])).toMatchObject({ ok: true, applied_through: 2, rejected: [] });
+      await other.hello(); // a round trip, so the pushes have arrived
+      const pulled: Loose = await other.request(MSG.pullChanges, { after_cursor: from, limit: 100 });
+      const stock = (cs: Loose[]) => cs.filter((c) => c.kind === 'stock');
+      expect(stock(pushed).map((c) => c.payload)).toEqual([
+        { levels: [{ sku: 'B-10', on_hand: { units: -2, scale: 0 } }, { sku: 'FIG', on_hand: { units: 225, scale: 2 } }, { sku: 'ZED', on_hand: { units: -3, scale: 1 } }], source: { terminal_id: 'S9-T1', through_seq: 1 } },
+        { levels: [{ sku: 'FIG', on_hand: { units: 25, scale: 2 } }], source: { terminal_id: 'S9-T1', through_seq: 2 } },
+      ]);
+      expect(stock(pulled.changes)).toEqual(stock(pushed));
+    } finally {
+      seller.close();
+      other.close();
+    }
   });
 });

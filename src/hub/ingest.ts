@@ -462,38 +462,50 @@ async function applyShared(tx: Queryable, ctx: IngestContext, p: Pending, out: T
   if (figures === null && !p.movements.length) return;
   const deltas = new Map<string, bigint>();
   for (const m of p.movements) deltas.set(m.sku, (deltas.get(m.sku) ?? 0n) + m.delta);
-  const { rows } = await tx.query<{ sku: string | null; on_hand: string | null; cursor: number | null }>(
+  const skus = [...deltas.keys()].sort();
+  const source = { terminal_id: ctx.terminal_id, through_seq: through };
+  // The stock change's row is written by the same statement: its payload's levels are the
+  // upserted levels at their smallest exact scale ({units, scale}, as fromScaledUnits gives
+  // them), in the order of `skus`; the pushed copy is built below from the same RETURNING.
+  const { rows } = await tx.query<{ sku: string | null; on_hand: string | null; cursor: number | null; created_at: Date | null }>(
     `WITH h AS (${salesFiguresUpsertSql('hourly', '$1')} RETURNING 1),
           d AS (${salesFiguresUpsertSql('daily', '$1', ' AND (SELECT count(*) FROM h) >= 0')} RETURNING 1),
           s AS (INSERT INTO stock_levels (store_id, sku, on_hand)
                 SELECT $3, x.sku, x.delta FROM jsonb_to_recordset($2::jsonb) AS x(sku text, delta numeric)
                  WHERE (SELECT count(*) FROM d) >= 0 ORDER BY x.sku
                 ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = stock_levels.on_hand + EXCLUDED.on_hand
-                RETURNING sku, on_hand::text AS on_hand),
-          c AS (UPDATE stores SET change_cursor = change_cursor + 1 WHERE store_id = $3 AND (SELECT count(*) FROM s) > 0 RETURNING change_cursor)
-     SELECT sku, on_hand, NULL::bigint AS cursor FROM s UNION ALL SELECT NULL, NULL, change_cursor FROM c`,
-    [figures ?? '[]', JSON.stringify([...deltas].map(([sku, d]) => ({ sku, delta: scaledUnitsToString(d) }))), ctx.store_id],
+                RETURNING sku, on_hand),
+          c AS (UPDATE stores SET change_cursor = change_cursor + 1 WHERE store_id = $3 AND (SELECT count(*) FROM s) > 0 RETURNING change_cursor),
+          v AS (SELECT o.ord, s.sku, trim_scale(s.on_hand) AS q FROM s JOIN unnest($4::text[]) WITH ORDINALITY AS o(sku, ord) ON o.sku = s.sku),
+          l AS (INSERT INTO change_log (store_id, cursor, kind, payload)
+                SELECT $3, c.change_cursor, 'stock', jsonb_build_object(
+                         'levels', (SELECT jsonb_agg(jsonb_build_object('sku', v.sku, 'on_hand', jsonb_build_object('units', (v.q * 10::numeric ^ scale(v.q))::bigint, 'scale', scale(v.q))) ORDER BY v.ord) FROM v),
+                         'source', $5::jsonb)
+                  FROM c
+                RETURNING cursor, created_at)
+     SELECT sku, on_hand::text AS on_hand, NULL::bigint AS cursor, NULL::timestamptz AS created_at FROM s
+     UNION ALL SELECT NULL, NULL, cursor, created_at FROM l`,
+    [figures ?? '[]', JSON.stringify(skus.map((sku) => ({ sku, delta: scaledUnitsToString(deltas.get(sku)!) }))), ctx.store_id, skus, JSON.stringify(source)],
   );
   if (!p.movements.length) return;
   const after = new Map<string, bigint>();
   let cursor: number | null = null;
+  let createdAt: Date | null = null;
   for (const r of rows) {
     if (r.sku !== null && r.on_hand !== null) after.set(r.sku, toScaledUnits(decimalToQty(r.on_hand)));
-    else if (r.cursor !== null) cursor = Number(r.cursor);
+    else if (r.cursor !== null) {
+      cursor = Number(r.cursor);
+      createdAt = r.created_at;
+    }
   }
-  if (cursor === null) throw new Error(`store ${ctx.store_id} is not there to take the stock change`);
-  const levels = [...deltas.keys()].sort().map((sku) => {
+  if (cursor === null || createdAt === null) throw new Error(`store ${ctx.store_id} is not there to take the stock change`);
+  const levels = skus.map((sku) => {
     const a = after.get(sku);
     if (a === undefined) throw new Error(`stock row for ${sku} was not written`);
     return { sku, on_hand: fromScaledUnits(a) };
   });
-  const payload = { levels, source: { terminal_id: ctx.terminal_id, through_seq: through } };
-  const ins = await tx.query<{ created_at: Date }>(`INSERT INTO change_log (store_id, cursor, kind, payload) VALUES ($1, $2, 'stock', $3) RETURNING created_at`, [
-    ctx.store_id,
-    cursor,
-    JSON.stringify(payload),
-  ]);
-  out.changes.push({ store_id: ctx.store_id, cursor, kind: 'stock', payload, created_at: new Date(ins.rows[0]!.created_at).toISOString() });
+  const payload = { levels, source };
+  out.changes.push({ store_id: ctx.store_id, cursor, kind: 'stock', payload, created_at: new Date(createdAt).toISOString() });
   const level = new Map<string, bigint>();
   for (const [sku, d] of deltas) level.set(sku, after.get(sku)! - d);
   for (const [i, m] of p.movements.entries()) {
