@@ -19,8 +19,8 @@ function tempDir(): { dir: string; done: () => void } {
 
 /**
  * Register journal commit, synchronous=FULL, p99: journal.append of a 3-line sale (schema check,
- * canonical JSON, SHA-256 chain, event row, a stock movement per line, the open-sale delete, one
- * fsynced transaction), interleaved one for one with the floor: a bare better-sqlite3 INSERT of
+ * canonical JSON, SHA-256 chain, event row, a stock movement per line, the open-sale delete (of
+ * the cart saved before it, as at the till), one fsynced transaction), interleaved one for one with the floor: a bare better-sqlite3 INSERT of
  * the same row into a table of the same shape, same pragmas, its own fsynced transaction.
  */
 export async function journalCommit(size: Size): Promise<RowResult> {
@@ -41,6 +41,9 @@ export async function journalCommit(size: Size): Promise<RowResult> {
       const p = salePayload('BS', 'B1', i);
       const text = JSON.stringify(p);
       const moves = (p.lines as { sku: string; quantity: { units: number } }[]).map((l) => ({ sku: l.sku, delta: { units: -l.quantity.units, scale: 0 } }));
+      // The register saves the cart on every change, so the sale's append deletes a real open
+      // sale (untimed here; without it the delete found no row and wrote nothing).
+      j.saveOpenSale({ sale_id: p.sale_id, lines: p.lines });
       const t0 = performance.now();
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       j.append('sale.completed', p as any, { clearOpenSale: true, stockMovements: moves });
