@@ -22,7 +22,7 @@ import { EventPayloadError, parseEventPayload, type EventPayloadMap, type EventT
 import { parseReceiptCode } from '../../core/receipt';
 import type { CatalogEntry, JournalWatcher, RegisterJournal, SaleOnRecord, SaleReversals, TypedEvent } from '../../core/register-api';
 import { stockMovementsFor } from '../../core/stock';
-import { applyChangeToProjection, applySnapshotPageToProjection, applySnapshotToProjection, refreshStaleProducts, type SnapshotData } from './projections';
+import { applyChangeToProjection, applySnapshotPageToProjection, applySnapshotToProjection, buildCatalogIndexes, refreshStaleProducts, type SnapshotData } from './projections';
 import { applyMigrations } from './migrations';
 import type { SqlDb, SqlStatement, SqlTransaction } from './sql';
 
@@ -89,6 +89,8 @@ export interface SnapshotProgress {
   received: number;
   total: number;
   startedAt: string;
+  /** A new register's snapshot: barcode and name indexes built after the catalog's last page. */
+  deferIndexes: boolean;
 }
 
 export interface SyncState {
@@ -593,10 +595,10 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
   /** The paged snapshot being taken (docs/sync-protocol.md 4.5b), or null. */
   snapshotProgress(): SnapshotProgress | null {
     this.assertOpen();
-    const r = this.cached('SELECT cursor, section, after, received, total, started_at FROM snapshot_progress WHERE id = 1').get() as
-      | { cursor: number; section: SnapshotSection; after: string; received: number; total: number; started_at: string }
+    const r = this.cached('SELECT cursor, section, after, received, total, started_at, defer_indexes FROM snapshot_progress WHERE id = 1').get() as
+      | { cursor: number; section: SnapshotSection; after: string; received: number; total: number; started_at: string; defer_indexes: number }
       | undefined;
-    return r ? { cursor: r.cursor, section: r.section, after: r.after, received: r.received, total: r.total, startedAt: r.started_at } : null;
+    return r ? { cursor: r.cursor, section: r.section, after: r.after, received: r.received, total: r.total, startedAt: r.started_at, deferIndexes: r.defer_indexes === 1 } : null;
   }
 
   /** Forgets a paged snapshot in progress (the next one starts from its first page). */
@@ -644,12 +646,23 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
       // The progress row exists before the page's rows are written: the stale-marking triggers
       // stand aside while it does (the page checks its own products). No store change is applied
       // while a snapshot is in progress (HubSync finishes the snapshot before it pulls).
+      // A register with no catalog yet (a new one) defers its barcode and name indexes to after
+      // the catalog's last page (buildCatalogIndexes); one with a catalog keeps them page by page,
+      // so what it already sells stays findable while the snapshot runs. Kept in the progress, so
+      // a resumed snapshot goes on the same way.
+      let defer = prog?.deferIndexes ?? false;
       if (!prog) {
-        this.db.prepare('INSERT INTO snapshot_progress (id, cursor, section, after, received, total, started_at) VALUES (1, ?, ?, ?, 0, 0, ?)').run(cursor, req.section, req.after, this.now().toISOString());
+        defer = this.cached('SELECT 1 FROM catalog_items LIMIT 1').get() === undefined;
+        this.db.prepare('INSERT INTO snapshot_progress (id, cursor, section, after, received, total, started_at, defer_indexes) VALUES (1, ?, ?, ?, 0, 0, ?, ?)')
+          .run(cursor, req.section, req.after, this.now().toISOString(), defer ? 1 : 0);
       }
       const hi = page.next && page.next.section === req.section ? page.next.after : null;
       const settings = page.section === 'settings' ? { tax: page.tax ?? {}, config: page.config ?? {} } : undefined;
-      applySnapshotPageToProjection(this.db, req.section, { lo: req.after, hi }, page.items, settings);
+      applySnapshotPageToProjection(this.db, req.section, { lo: req.after, hi }, page.items, settings, defer);
+      if (defer && req.section === 'catalog' && page.next?.section !== 'catalog') {
+        buildCatalogIndexes(this.db);
+        this.db.prepare('UPDATE snapshot_progress SET defer_indexes = 0').run();
+      }
       if (page.next === null) {
         this.db.prepare('DELETE FROM snapshot_progress').run();
         // Marks left from before the snapshot or by its first page: every product was just checked.

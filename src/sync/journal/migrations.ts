@@ -348,6 +348,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE shift_events_v8 RENAME TO shift_events;
     `,
   },
+  {
+    version: 9,
+    name: 'a new register builds its catalog lookup indexes after the last catalog page of its snapshot',
+    // Set when a paged snapshot starts on a register with no catalog: its catalog pages write the
+    // records and checked products only, and the page that ends the catalog section builds the
+    // barcode and name indexes of the whole catalog at once (projections.ts buildCatalogIndexes).
+    // In the progress row, so a snapshot resumed after a cut or a restart goes on the same way.
+    sql: `ALTER TABLE snapshot_progress ADD COLUMN defer_indexes INTEGER NOT NULL DEFAULT 0 CHECK (defer_indexes IN (0, 1));`,
+  },
 ];
 
 export function applyMigrations(db: SqlDb, migrations: readonly Migration[] = MIGRATIONS): number[] {
