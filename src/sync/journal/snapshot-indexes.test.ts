@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SNAPSHOT_SECTIONS, type SnapshotPageAck, type SnapshotPageRequest } from '../../core/protocol';
-import type { Journal } from './journal';
+import { SNAPSHOT_SECTIONS, type SnapshotPageAck } from '../../core/protocol';
+import type { Journal, SnapshotPageRequest } from './journal';
 import { openJournal } from './open';
 
 // A new register's paged snapshot builds its barcode and name indexes once, after the catalog's
