@@ -53,6 +53,12 @@ export function markWindow(startUs: number, endUs: number, label: string): void 
   process.stdout.write(`WINDOW ${startUs} ${endUs} ${label}\n`);
 }
 
+/** CPU of this process (hub and bench registers) per sale in the timed part: steadier than the clock on a shared machine. */
+export function cpuNote(cpu: NodeJS.CpuUsage, sales: number, wallS: number): string {
+  const us = cpu.user + cpu.system;
+  return `this process: ${(us / sales).toFixed(0)} µs CPU a sale (${((us / 1e6 / wallS) * 100).toFixed(0)}% of one core)`;
+}
+
 export function pick<T>(size: Size, v: { tiny: T; quick: T; full: T }): T {
   return v[size];
 }
