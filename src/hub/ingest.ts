@@ -287,6 +287,7 @@ async function readHead(tx: Queryable, ctx: IngestContext, events: readonly Jour
        FROM terminals t JOIN stores s ON s.store_id = t.store_id
       WHERE t.terminal_id = $1 FOR UPDATE OF t`,
     [ctx.terminal_id, ctx.credential_id ?? null, ids, uuids, heldSaleCandidates(events)],
+    { prepare: 'ingest_head' },
   );
   const t = rows[0];
   if (!t) throw new Error(`terminal ${ctx.terminal_id} is not enrolled`);
@@ -444,6 +445,7 @@ async function insertRows(tx: Queryable, ctx: IngestContext, p: Pending, mark: {
       mark?.through ?? null,
       mark?.hash ?? null,
     ],
+    { prepare: 'ingest_rows' },
   );
 }
 
@@ -486,6 +488,7 @@ async function applyShared(tx: Queryable, ctx: IngestContext, p: Pending, out: T
      SELECT sku, on_hand::text AS on_hand, NULL::bigint AS cursor, NULL::timestamptz AS created_at FROM s
      UNION ALL SELECT NULL, NULL, cursor, created_at FROM l`,
     [figures ?? '[]', JSON.stringify(skus.map((sku) => ({ sku, delta: scaledUnitsToString(deltas.get(sku)!) }))), ctx.store_id, skus, JSON.stringify(source)],
+    { prepare: 'ingest_shared' },
   );
   if (!p.movements.length) return;
   const after = new Map<string, bigint>();

@@ -8,8 +8,17 @@ import { isTransientDbError } from './errors';
 
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  /**
+   * Postgres server: run as the named prepared statement (parsed and planned once per
+   * connection, then executed by name). The name must be used for this SQL text only. PGlite
+   * ignores it.
+   */
+  prepare?: string;
+}
+
 export interface Queryable {
-  query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+  query<T extends Row = Row>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<{ rows: T[]; rowCount: number }>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -67,19 +76,19 @@ async function openPg(url: string, schema: string | undefined, max: number, onCo
     });
   });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  const q = async <T extends Row>(c: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]) => {
-    const r = await c.query(sql, params as unknown[]);
+  const q = async <T extends Row>(c: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], opts?: QueryOptions) => {
+    const r = opts?.prepare ? await c.query({ name: opts.prepare, text: sql, values: params as unknown[] }) : await c.query(sql, params as unknown[]);
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
   };
   return {
     kind: 'pg',
-    query: (sql, params) => q(pool, sql, params),
+    query: (sql, params, opts) => q(pool, sql, params, opts),
     async transaction(fn) {
       const client = await pool.connect();
       let failure: unknown = undefined;
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: (sql, params) => q(client, sql, params), exec: async (sql) => void (await client.query(sql)) });
+        const result = await fn({ query: (sql, params, opts) => q(client, sql, params, opts), exec: async (sql) => void (await client.query(sql)) });
         await client.query('COMMIT');
         return result;
       } catch (err) {
