@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { performance as perf } from 'node:perf_hooks';
 import { Server } from 'socket.io';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { MAX_MESSAGE_BYTES, MSG, type JournalEvent } from '../../src/core/protocol';
@@ -279,6 +280,11 @@ export async function priceChange(size: Size, env: Env): Promise<RowResult[]> {
   const captured = new Map<string, unknown[]>();
   let figS: number;
   let httpS: number;
+  let hubCpuS: number;
+  let floorCpuS: number;
+  let hubElu: number;
+  let floorElu: number;
+  const cpuS = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
   try {
     for (const s of stores) await createStore(bdb.db, { store_id: s, name: s, currency: 'USD' });
     await seedHubCatalog(bdb.db, stores, nSkus);
@@ -301,11 +307,15 @@ export async function priceChange(size: Size, env: Env): Promise<RowResult[]> {
     }
     const prices = Array.from({ length: nSkus }, (_, i) => ({ sku: chainSku(i), amount: 1_000_000 + i }));
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const elu0 = perf.eventLoopUtilization();
     const res = await api(hub, 'POST', '/api/prices', { target: { all: true }, prices }, ADMIN_TOKEN);
     httpS = (performance.now() - t0) / 1000;
     if (res.status !== 201) throw new Error(`price change refused: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     await until(() => complete === regs.length, 20 * 60_000, () => `${complete}/${regs.length} registers have the new prices`);
     figS = (performance.now() - t0) / 1000;
+    hubCpuS = cpuS(process.cpuUsage(cpu0));
+    hubElu = perf.eventLoopUtilization(elu0).utilization;
     for (const r of regs) r.close();
     await hub.close();
   } finally {
@@ -326,9 +336,13 @@ export async function priceChange(size: Size, env: Env): Promise<RowResult[]> {
       });
     }
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const elu0 = perf.eventLoopUtilization();
     for (const [store, msgs] of captured) for (const m of msgs) bare.io.to(`store:${store}`).emit(MSG.changes, m);
     await until(() => complete === socks.length, 20 * 60_000, () => `floor: ${complete}/${socks.length}`);
     floorS = (performance.now() - t0) / 1000;
+    floorCpuS = cpuS(process.cpuUsage(cpu0));
+    floorElu = perf.eventLoopUtilization(elu0).utilization;
     for (const s of socks) s.close();
   } finally {
     await bare.close();
@@ -337,7 +351,7 @@ export async function priceChange(size: Size, env: Env): Promise<RowResult[]> {
   return [
     {
       id: 'price-change', figure: `price change of ${nSkus.toLocaleString('en')} SKUs → ${registers} registers (${stores.length} stores) applied, ${backendName(env)}`, value: figS, floorValue: floorS, unit: 's',
-      floor: 'bare broadcast of the same messages', ratio, target: '≤ 1.3×', pass: ratio <= 1.3, notes: [`the HTTP call took ${httpS.toFixed(2)} s`],
+      floor: 'bare broadcast of the same messages', ratio, target: '≤ 1.3×', pass: ratio <= 1.3, notes: [`the HTTP call took ${httpS.toFixed(2)} s`, `CPU of the bench process (hub and clients, Postgres not counted) ${hubCpuS.toFixed(2)} s, its event loop busy ${(hubElu * 100).toFixed(0)}% of the time; the floor's (bare server and clients) ${floorCpuS!.toFixed(2)} s, busy ${(floorElu! * 100).toFixed(0)}% (a loop busy 100% and short of CPU was starved by other work, not waiting on the hub)`],
     },
   ];
 }
