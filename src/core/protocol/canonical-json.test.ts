@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { canonicalJson, canonicalJsonReference } from './canonical-json';
+import { canonicalJson, canonicalJsonReference, QUOTED_KEY_MAX_LENGTH, quotedKeyCacheSize } from './canonical-json';
 
 // canonicalJson writes with a fast writer and falls back to the reference writer for anything
 // unusual: the two must give the same text, or the same error, for any value at all.
@@ -67,5 +67,16 @@ describe('canonicalJson (fast writer) against the reference writer', () => {
     expect(canonicalJson({ a: -0, b: undefined, c: [-0] })).toBe('{"a":0,"c":[0]}');
     const bare = Object.assign(Object.create(null) as object, { z: 1, a: 'x' });
     expect(canonicalJson(bare)).toBe('{"a":"x","z":1}');
+  });
+
+  it('keeps no long member name in its cache: a client sending a new huge key per event cannot grow the hub', () => {
+    const before = quotedKeyCacheSize();
+    for (let i = 0; i < 50; i++) {
+      const key = `${i}`.padEnd(QUOTED_KEY_MAX_LENGTH + 1 + i * 1000, 'k');
+      expect(canonicalJson({ [key]: 1 })).toBe(`{"${key}":1}`);
+    }
+    expect(quotedKeyCacheSize()).toBe(before);
+    canonicalJson({ short_key_seen_once: 1 });
+    expect(quotedKeyCacheSize()).toBe(before + 1);
   });
 });

@@ -30,16 +30,24 @@ const STOP = new Error('canonical-json: slow path');
 // eslint-disable-next-line no-control-regex -- the controls JSON.stringify escapes
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 const quote = (s: string): string => (ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`);
-/** Member names repeat from event to event: each quoted once (bounded: names come from clients). */
+/**
+ * Member names repeat from event to event: each quoted once. Names come from clients, so the
+ * cache is bounded in count and in the length of a name it keeps (a register sending a new
+ * megabyte-long key per event must not grow the hub's memory): at most 4,096 × 64 characters.
+ */
+const QUOTED_KEYS_MAX = 4096;
+export const QUOTED_KEY_MAX_LENGTH = 64;
 const quotedKeys = new Map<string, string>();
 function quoteKey(k: string): string {
   let q = quotedKeys.get(k);
   if (q === undefined) {
     q = quote(k);
-    if (quotedKeys.size < 4096) quotedKeys.set(k, q);
+    if (k.length <= QUOTED_KEY_MAX_LENGTH && quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(k, q);
   }
   return q;
 }
+/** How many member names the cache holds (for the test that long names are not kept). */
+export const quotedKeyCacheSize = (): number => quotedKeys.size;
 
 function fast(value: unknown, depth: number): string {
   if (depth > MAX_DEPTH) throw STOP;
