@@ -236,9 +236,11 @@ export async function catalogToRegister(size: Size, env: { databaseUrl?: string 
     let snapped = false;
     client.on('snapshot', () => (snapped = true));
     const t0 = performance.now();
+    const w0 = timedNow();
     client.start();
     await until(() => snapped, 20 * 60_000, () => `no snapshot: ${JSON.stringify(client.status)}`);
     const figMs = performance.now() - t0;
+    markWindow(w0, timedNow(), 'catalog-to-register');
     client.stop();
     const got = j.catalogSize();
     j.close();

@@ -655,6 +655,7 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
         defer = this.cached('SELECT 1 FROM catalog_items LIMIT 1').get() === undefined;
         this.db.prepare('INSERT INTO snapshot_progress (id, cursor, section, after, received, total, started_at, defer_indexes) VALUES (1, ?, ?, ?, 0, 0, ?, ?)')
           .run(cursor, req.section, req.after, this.now().toISOString(), defer ? 1 : 0);
+        this.db.prepare('DELETE FROM snapshot_barcodes').run(); // anything a snapshot given up left
       }
       const hi = page.next && page.next.section === req.section ? page.next.after : null;
       const settings = page.section === 'settings' ? { tax: page.tax ?? {}, config: page.config ?? {} } : undefined;

@@ -357,6 +357,33 @@ export const MIGRATIONS: readonly Migration[] = [
     // In the progress row, so a snapshot resumed after a cut or a restart goes on the same way.
     sql: `ALTER TABLE snapshot_progress ADD COLUMN defer_indexes INTEGER NOT NULL DEFAULT 0 CHECK (defer_indexes IN (0, 1));`,
   },
+  {
+    version: 10,
+    name: "a new register's snapshot keeps each catalog page's barcodes in a plain table until the catalog's last page",
+    // snapshot_barcodes: while a snapshot with defer_indexes runs, each catalog page writes its
+    // records' barcode keys here (barcodeKeysOf, key-ordered appends by sku), and the page that
+    // ends the catalog builds catalog_barcodes from this table instead of parsing every record's
+    // JSON again; emptied in the same transaction. A snapshot already in progress when this
+    // migration runs (pages written by the previous version) gets its pages' codes from
+    // catalog_items here, by the same rule, so its barcode index is whole when it ends.
+    sql: `
+      CREATE TABLE snapshot_barcodes (
+        sku  TEXT NOT NULL,
+        n    INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        PRIMARY KEY (sku, n)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO snapshot_barcodes (sku, n, code)
+        SELECT c.sku, COALESCE(j.key, 0), substr('00000000000000' || j.value, -14)
+          FROM catalog_items c, json_each(c.data, CASE WHEN json_type(c.data, '$.gtins') = 'array' THEN '$.gtins'
+                                                       WHEN json_type(c.data, '$.gtin') = 'text' THEN '$.gtin'
+                                                       ELSE '$.barcodes' END) j
+         WHERE EXISTS (SELECT 1 FROM snapshot_progress WHERE defer_indexes = 1)
+           AND (json_type(c.data, '$.gtins') = 'array' OR json_type(c.data, '$.gtin') = 'text' OR json_type(c.data, '$.barcodes') = 'array')
+           AND (j.key IS NULL OR j.key < 64) AND j.type = 'text' AND length(j.value) BETWEEN 8 AND 14 AND j.value NOT GLOB '*[^0-9]*'
+        ON CONFLICT (sku, n) DO NOTHING;
+    `,
+  },
 ];
 
 export function applyMigrations(db: SqlDb, migrations: readonly Migration[] = MIGRATIONS): number[] {

@@ -86,10 +86,13 @@ function insertCatalogItem(db: SqlDb, it: Record<string, unknown> & { sku: strin
   // fresh: the sku is known to be absent (a snapshot page after its range was cleared), so a
   // plain insert, the cheapest write of a bulk load.
   const data = JSON.stringify(it);
-  const row = fresh
-    ? (stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) RETURNING rowid AS id').get(it.sku, data) as { id: number })
-    : (stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET data = excluded.data RETURNING rowid AS id').get(it.sku, data) as { id: number });
-  if (names) stmt(db, 'INSERT INTO catalog_names (rowid, name) VALUES (?, ?)').run(row.id, nameOf(it));
+  if (fresh && !names) stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?)').run(it.sku, data); // a bulk load: the rowid is not needed
+  else {
+    const row = fresh
+      ? (stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) RETURNING rowid AS id').get(it.sku, data) as { id: number })
+      : (stmt(db, 'INSERT INTO catalog_items (sku, data) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET data = excluded.data RETURNING rowid AS id').get(it.sku, data) as { id: number });
+    if (names) stmt(db, 'INSERT INTO catalog_names (rowid, name) VALUES (?, ?)').run(row.id, nameOf(it));
+  }
   const qk = it.quick_key as { group?: unknown; position?: unknown } | undefined;
   if (qk && typeof qk === 'object' && typeof qk.group === 'string' && Number.isSafeInteger(qk.position)) {
     stmt(db, 'INSERT INTO catalog_quick_keys (sku, grp, position) VALUES (?, ?, ?) ON CONFLICT(sku) DO UPDATE SET grp = excluded.grp, position = excluded.position')
@@ -265,14 +268,14 @@ function rangeSql(col: string, r: PageRange): { where: string; args: string[] } 
  * twice (after a cut) leaves every row once, and a row the hub no longer has is gone.
  */
 /**
- * The barcode index and the name index of the whole catalog, built from catalog_items in two
- * statements: what a new register does once after the last page of its first snapshot's catalog
- * instead of page by page (a b-tree filled in key order and one FTS5 segment, not 5,000 random
- * inserts and a segment a page, which FTS5 then merges). The barcodes are barcodeKeysOf's, in
- * SQL: the first 64 of `gtins` (an array), else a lone `gtin` (text), else `barcodes` (an
- * array), the strings of 8-14 ASCII digits, padded to 14; a code two records name is the later
- * record's by sku order, as page by page (tests/sync/snapshot-pages.test.ts compares the two).
- * Replaces whatever the two indexes held, inside the caller's transaction.
+ * The barcode index and the name index of the whole catalog, built in two statements: what a new
+ * register does once after the last page of its first snapshot's catalog instead of page by page
+ * (a b-tree filled in key order and one FTS5 segment, not 5,000 random inserts and a segment a
+ * page, which FTS5 then merges). The barcodes come from snapshot_barcodes (journal migration 10),
+ * where each deferred catalog page wrote its records' barcodeKeysOf beside the records, so no
+ * record's JSON is read again; a code two records name is the later record's by sku order, as
+ * page by page (snapshot-indexes.test.ts compares the two). Replaces whatever the two indexes
+ * held and empties snapshot_barcodes, inside the caller's transaction.
  */
 export function buildCatalogIndexes(db: SqlDb): void {
   db.prepare('DELETE FROM catalog_barcodes').run();
@@ -280,14 +283,9 @@ export function buildCatalogIndexes(db: SqlDb): void {
   // The sku index is built after the rows (one sort), not row by row in code order.
   db.exec('DROP INDEX IF EXISTS catalog_barcodes_sku');
   db.prepare(`INSERT INTO catalog_barcodes (code, sku)
-    SELECT substr('00000000000000' || j.value, -14) AS code, c.sku
-      FROM catalog_items c, json_each(c.data, CASE WHEN json_type(c.data, '$.gtins') = 'array' THEN '$.gtins'
-                                                   WHEN json_type(c.data, '$.gtin') = 'text' THEN '$.gtin'
-                                                   ELSE '$.barcodes' END) j
-     WHERE (json_type(c.data, '$.gtins') = 'array' OR json_type(c.data, '$.gtin') = 'text' OR json_type(c.data, '$.barcodes') = 'array')
-       AND (j.key IS NULL OR j.key < 64) AND j.type = 'text' AND length(j.value) BETWEEN 8 AND 14 AND j.value NOT GLOB '*[^0-9]*'
-     ORDER BY code, c.sku, j.key
+    SELECT code, sku FROM snapshot_barcodes ORDER BY code, sku, n
     ON CONFLICT(code) DO UPDATE SET sku = excluded.sku`).run();
+  db.prepare('DELETE FROM snapshot_barcodes').run();
   db.exec('CREATE INDEX catalog_barcodes_sku ON catalog_barcodes(sku)');
   db.prepare(SNAPSHOT_NAMES_SQL).run();
 }
@@ -326,6 +324,8 @@ export function applySnapshotPageToProjection(db: SqlDb, section: SnapshotSectio
       db.prepare(`DELETE FROM catalog_quick_keys WHERE ${r.where}`).run(...r.args);
       db.prepare(`DELETE FROM catalog_items WHERE ${r.where}`).run(...r.args);
       db.prepare(`DELETE FROM catalog_products WHERE ${r.where}`).run(...r.args);
+      if (deferIndexes) db.prepare(`DELETE FROM snapshot_barcodes WHERE ${r.where}`).run(...r.args);
+      const keepCode = stmt(db, 'INSERT INTO snapshot_barcodes (sku, n, code) VALUES (?, ?, ?)');
       const maxRowid = (stmt(db, 'SELECT COALESCE(MAX(rowid), 0) AS m FROM catalog_items').get() as { m: number }).m;
       const priceOf = stmt(db, 'SELECT data FROM prices WHERE sku = ?');
       const seen = new Set<string>();
@@ -333,6 +333,8 @@ export function applySnapshotPageToProjection(db: SqlDb, section: SnapshotSectio
         if (seen.has(it.sku)) continue; // the hub's keys are unique; a repeat is ignored, never doubled
         seen.add(it.sku);
         insertCatalogItem(db, it, false, true, !deferIndexes);
+        // Deferred: the record's barcode keys kept beside it (buildCatalogIndexes reads them, not the JSON).
+        if (deferIndexes) barcodeKeysOf(it).forEach((code, n) => keepCode.run(it.sku, n, code));
         materializeProduct(db, it, (priceOf.get(it.sku) as { data: string } | undefined)?.data);
       }
       // The page's name index in one statement after its rows (the rows just inserted have the

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,8 +23,11 @@ function journal(): Journal {
   return openJournal(path.join(dir, 'j.db'), { terminalId: 'S1-T1', storeId: 'S1' });
 }
 
-/** Takes a paged snapshot of `catalog` (sorted by sku, pages of `per`), as HubSync does. */
-function take(j: Journal, catalog: Record<string, unknown>[], per: number): void {
+/**
+ * Takes a paged snapshot of `catalog` (sorted by sku, pages of `per`), as HubSync does; `from`/`to`:
+ * only the pages in [from, to) (a snapshot cut and resumed).
+ */
+function take(j: Journal, catalog: Record<string, unknown>[], per: number, from = 0, to = Infinity): void {
   const pages: { section: (typeof SNAPSHOT_SECTIONS)[number]; items: Record<string, unknown>[] }[] = [];
   for (const section of SNAPSHOT_SECTIONS) {
     if (section !== 'catalog') pages.push({ section, items: [] });
@@ -34,7 +38,7 @@ function take(j: Journal, catalog: Record<string, unknown>[], per: number): void
     const n = pages[i + 1];
     const next = n ? { section: n.section, after: n.section === p.section ? (p.items.at(-1)!.sku as string) : '' } : null;
     const page: SnapshotPageAck = { ok: true, store_id: 'S1', cursor: 1, section: p.section, items: p.items, next, ...(p.section === 'settings' ? { tax: {}, config: {} } : {}) };
-    expect(j.applySnapshotPage(req, page)).toBe(next ? 'more' : 'done');
+    if (i >= from && i < to) expect(j.applySnapshotPage(req, page)).toBe(next ? 'more' : 'done');
     if (next) req = { section: next.section, after: next.after, limit: per };
   });
 }
@@ -80,6 +84,29 @@ describe('paged snapshot lookup indexes', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('a snapshot begun before journal migration 10 (no snapshot_barcodes) and resumed after it ends with the whole barcode index', () => {
+    const cat = Array.from({ length: 30 }, (_, i) => ({ sku: `P${String(i).padStart(3, '0')}`, gtins: [String(40000000 + i), String(50000000 + i)], name: `Widget ${i}`, category: 'general', unit: 'each', price: 100 + i, currency: 'USD' }));
+    const whole = journal();
+    take(whole, cat, 4);
+    const dir = mkdtempSync(path.join(tmpdir(), 'snap-idx-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'j.db');
+    let j = openJournal(file, { terminalId: 'S1-T1', storeId: 'S1' });
+    take(j, cat, 4, 0, 6); // prices, stock, promotions and three catalog pages
+    j.close();
+    // As the version before migration 10 left it: the pages' records, no table of their codes.
+    const db = new Database(file);
+    db.exec('DROP TABLE snapshot_barcodes; DELETE FROM schema_migrations WHERE version = 10');
+    db.close();
+    j = openJournal(file, { terminalId: 'S1-T1', storeId: 'S1' });
+    expect(j.snapshotProgress()).toMatchObject({ section: 'catalog', after: 'P011', deferIndexes: true });
+    take(j, cat, 4, 6);
+    expect(indexes(j)).toEqual(indexes(whole));
+    expect(indexes(j).barcodes).toHaveLength(60);
+    j.close();
+    whole.close();
   });
 
   it('a new register finds every product by barcode and name once its snapshot is in', () => {
