@@ -35,11 +35,14 @@ async function sectionRows(tx: Queryable, storeId: string, section: SnapshotSect
       return rows.map((r) => ({ key: r.sku, item: r.data }));
     }
     case 'prices': {
-      const { rows } = await tx.query<{ sku: string; amount: string; currency: string; updated_at: Date }>(
-        `SELECT sku, amount, currency, updated_at FROM prices WHERE store_id = $1 AND sku COLLATE "C" > $2 ORDER BY sku COLLATE "C" LIMIT $3`,
+      // updated_at as the text Date.toISOString() gives (UTC, milliseconds truncated as a JS Date
+      // truncates them), formatted by Postgres: the driver then parses no timestamp a row.
+      const { rows } = await tx.query<{ sku: string; amount: string; currency: string; updated_at: string }>(
+        `SELECT sku, amount, currency, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at
+           FROM prices WHERE store_id = $1 AND sku COLLATE "C" > $2 ORDER BY sku COLLATE "C" LIMIT $3`,
         [storeId, after, limit],
       );
-      return rows.map((r) => ({ key: r.sku, item: { sku: r.sku, amount: Number(r.amount), currency: r.currency, updated_at: new Date(r.updated_at).toISOString() } }));
+      return rows.map((r) => ({ key: r.sku, item: { sku: r.sku, amount: Number(r.amount), currency: r.currency, updated_at: r.updated_at } }));
     }
     case 'stock': {
       const { rows } = await tx.query<{ sku: string; on_hand: string }>(

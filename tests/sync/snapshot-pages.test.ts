@@ -83,6 +83,10 @@ describe.each(testBackends())('paged snapshot ($name)', (backend) => {
   });
 
   it('pages cover every row of the store exactly once, bounded, with the single message as the same content', async () => {
+    // Price times with microseconds (a page formats them in SQL, the single message from a Date).
+    await t.db.query(`UPDATE prices SET updated_at = timestamptz '2026-12-02 23:59:59.999999+00' WHERE store_id = $1 AND sku = $2`, [STORE, products(0, 1)[0]!.sku]);
+    await t.db.query(`UPDATE prices SET updated_at = timestamptz '2026-01-01 00:30:00.000500+05' WHERE store_id = $1 AND sku = 'ORPHAN'`, [STORE]);
+    const priceItems: Record<string, unknown>[] = [];
     const seen: Record<string, string[]> = {};
     let req: { section: (typeof SNAPSHOT_SECTIONS)[number]; after: string; limit: number } | null = { section: SNAPSHOT_SECTIONS[0], after: '', limit: 97 };
     let pages = 0;
@@ -94,6 +98,7 @@ describe.each(testBackends())('paged snapshot ($name)', (backend) => {
       last = page;
       expect(page.items.length).toBeLessThanOrEqual(97);
       for (const it of page.items) (seen[page.section] ??= []).push(String(it.sku ?? it.promotion_id));
+      if (page.section === 'prices') priceItems.push(...page.items);
       req = page.next ? { ...page.next, limit: 97 } : null;
       expect(++pages).toBeLessThan(100);
     }
@@ -103,6 +108,8 @@ describe.each(testBackends())('paged snapshot ($name)', (backend) => {
     const whole = await t.db.transaction((tx) => storeSnapshot(tx, STORE));
     expect(seen.catalog).toEqual(whole.catalog.map((p) => p.sku));
     expect(seen.prices).toEqual(whole.prices.map((p) => p.sku));
+    expect(priceItems).toEqual(whole.prices);
+    expect(priceItems.find((p) => p.sku === 'ORPHAN')?.updated_at).toBe('2025-12-31T19:30:00.000Z');
     expect(seen.stock).toEqual(whole.stock.map((p) => p.sku));
     expect(new Set(seen.catalog).size).toBe(N);
   });
