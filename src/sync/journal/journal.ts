@@ -26,6 +26,9 @@ import { applyChangeToProjection, applySnapshotPageToProjection, applySnapshotTo
 import { applyMigrations } from './migrations';
 import type { SqlDb, SqlStatement, SqlTransaction } from './sql';
 
+/** WAL pages (4 KiB) a paged snapshot lets grow before a commit checkpoints (SQLite's default is 1,000). */
+const SNAPSHOT_WAL_AUTOCHECKPOINT = 16_000;
+
 // The register's database: one SQLite file, opened once by the main process (or, on a
 // handheld, once by its worker). Everything a register must not lose (journal, open sale, sync
 // marks, downlink cursor) lives here, and every method that changes it returns only after the
@@ -623,10 +626,17 @@ export class Journal extends EventEmitter<JournalEvents> implements RegisterJour
     // a power cut loses at most the last pages, and the progress committed with them, which are
     // then asked for again). The journal's own writes go back to FULL before anything else runs.
     this.db.exec('PRAGMA synchronous = NORMAL');
+    // Fewer, larger WAL checkpoints while pages arrive (each checkpoint syncs the database file
+    // and copies pages a later page writes again): at most SNAPSHOT_WAL_AUTOCHECKPOINT pages of
+    // WAL before the page's commit checkpoints, the journal's own setting back before anything
+    // else commits. Left alone where automatic checkpoints are off (0).
+    const ckpt = (this.db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint;
+    if (ckpt > 0 && ckpt < SNAPSHOT_WAL_AUTOCHECKPOINT) this.db.exec(`PRAGMA wal_autocheckpoint = ${SNAPSHOT_WAL_AUTOCHECKPOINT}`);
     try {
       return this.applySnapshotPageTx(req, page);
     } finally {
       this.db.exec('PRAGMA synchronous = FULL');
+      if (ckpt > 0 && ckpt < SNAPSHOT_WAL_AUTOCHECKPOINT) this.db.exec(`PRAGMA wal_autocheckpoint = ${ckpt}`);
     }
   }
 
