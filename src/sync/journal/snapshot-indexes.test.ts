@@ -116,5 +116,9 @@ describe('paged snapshot lookup indexes', () => {
     expect(indexes(j).barcodes).toHaveLength(30);
     expect(indexes(j).names['"widget"*']).toHaveLength(30);
     expect(j.catalogProductByBarcode(String(40000007).padStart(14, '0'))).toContain('"P007"');
+    // The codes kept for the build are gone; the WAL checkpoint setting a snapshot raises is back.
+    const db = (j as unknown as { db: import('better-sqlite3').Database }).db;
+    expect(db.prepare('SELECT COUNT(*) AS n FROM snapshot_barcodes').get()).toEqual({ n: 0 });
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 });
