@@ -105,7 +105,7 @@ function unavailable(err: unknown): IngestUnavailableError {
  * same transaction as the delivery that caused them, so there is one path to the books.
  */
 export async function ingestInTransaction(tx: Queryable, ctx: IngestContext, events: JournalEvent[]): Promise<IngestResult> {
-  const { pendingAlerts: _, ...result } = await applyEvents(tx, ctx, [...events].sort((a, b) => a.seq - b.seq), false);
+  const { pendingAlerts: _, ...result } = await applyEvents(tx, ctx, [...events].sort((a, b) => a.seq - b.seq));
   return result;
 }
 
@@ -113,7 +113,7 @@ export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEve
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
   prepareBatch(ctx, sorted);
   try {
-    return await runTx(db, ctx, (tx) => applyEvents(tx, ctx, sorted, true));
+    return await runTx(db, ctx, (tx) => applyEvents(tx, ctx, sorted));
   } catch (err) {
     if (err instanceof CredentialRevokedError || err instanceof SignatureError) throw err;
     if (isTransientDbError(err)) throw unavailable(err);
@@ -126,7 +126,7 @@ export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEve
     let r: IngestResult;
     try {
       try {
-        r = await runTx(db, ctx, (tx) => applyEvents(tx, ctx, [e], true));
+        r = await runTx(db, ctx, (tx) => applyEvents(tx, ctx, [e]));
       } catch (err) {
         if (isTransientDbError(err) || err instanceof CredentialRevokedError || err instanceof SignatureError) throw err;
         r = await isolateFailure(db, ctx, e, err);
@@ -318,8 +318,7 @@ async function readHead(tx: Queryable, ctx: IngestContext, events: readonly Jour
  * held from there to COMMIT only, so the registers of a store apply their batches side by
  * side instead of one after another (the stock rows used to be locked before the walk).
  */
-/** `ownTx`: the transaction is the batch's own (ingestBatch), so its constraint mode may change. */
-async function applyEvents(tx: Queryable, given: IngestContext, events: JournalEvent[], ownTx: boolean): Promise<TxOutcome> {
+async function applyEvents(tx: Queryable, given: IngestContext, events: JournalEvent[]): Promise<TxOutcome> {
   const term = await readHead(tx, given, events);
   let through = term.applied_through;
   let lastHash = term.applied_hash;
@@ -371,19 +370,14 @@ async function applyEvents(tx: Queryable, given: IngestContext, events: JournalE
   // The signature is kept once every event it covers is committed (the last one's transaction
   // when a refused batch is retried event by event).
   if (moved) await keepSignature(tx, ctx, through);
-  // The ledger balance checks are deferred to COMMIT; run them now, before the shared rows are
-  // locked, when there are enough entries for it to matter (one round trip more for a small
-  // batch). Only in the batch's own transaction: a caller's (a channel's) may write more lines.
-  if (ownTx && pending.entries.length >= RUN_BALANCE_CHECKS_EARLY_AT) await tx.query(`SET CONSTRAINTS ledger_lines_balanced IMMEDIATE`);
+  // The ledger balance checks ran at the end of the rows statement (migration 034: once per
+  // INSERT, on its new lines), before the shared rows are locked.
   // The shared rows, last and in one order: sales figures, stock levels (SKU order), store row.
   await applyShared(tx, ctx, pending, out, through);
   out.alerts.push(...(await writeAlerts(tx, out.pendingAlerts)));
   out.applied_through = through;
   return out;
 }
-
-/** Entries at which a batch's ledger balance checks run before its shared rows are locked. */
-const RUN_BALANCE_CHECKS_EARLY_AT = 20;
 
 /**
  * Writes the batch's journal rows, ledger entries and lines, stock movements and the

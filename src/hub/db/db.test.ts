@@ -25,34 +25,77 @@ describe.each(testBackends())('hub schema on $name', (backend) => {
     expect(await migrate(t.db)).toEqual([]);
   });
 
-  it('refuses an unbalanced ledger entry at commit', async () => {
+  const entry = async (tx: { query: (s: string, p?: unknown[]) => Promise<unknown> }) => {
+    const id = `e-${Math.random()}`;
+    await tx.query(`INSERT INTO ledger_entries (entry_id, event_type, date) VALUES ($1, 'test', '2026-01-01')`, [id]);
+    return id;
+  };
+  const lineCount = async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_lines`)).rows[0]!.n;
+
+  it('refuses an unbalanced ledger entry: it never commits', async () => {
+    const before = await lineCount();
     await expect(
       t.db.transaction(async (tx) => {
-        const id = `e-${Math.random()}`;
-        await tx.query(`INSERT INTO ledger_entries (entry_id, event_type, date) VALUES ($1, 'test', '2026-01-01')`, [id]);
-        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit) VALUES ($1, 0, 'assets:cash', 'EUR', 100)`, [id]);
-        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, credit) VALUES ($1, 1, 'income:sales', 'EUR', 99)`, [id]);
+        const id = await entry(tx);
+        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 0, 'assets:cash', 'EUR', 100, 0), ($1, 1, 'income:sales', 'EUR', 0, 99)`, [id]);
       }),
-    ).rejects.toThrow(/does not balance/);
-    const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_lines`);
-    expect(rows[0]!.n).toBe(0);
+    ).rejects.toThrow(/does not balance in EUR: debits 100 <> credits 99/);
+    expect(await lineCount()).toBe(before);
   });
 
   it('accepts a balanced entry per currency, refuses one balanced only across currencies', async () => {
     await t.db.transaction(async (tx) => {
-      const id = `e-${Math.random()}`;
-      await tx.query(`INSERT INTO ledger_entries (entry_id, event_type, date) VALUES ($1, 'test', '2026-01-01')`, [id]);
-      await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit) VALUES ($1, 0, 'a', 'EUR', 100)`, [id]);
-      await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, credit) VALUES ($1, 1, 'b', 'EUR', 60), ($1, 2, 'c', 'EUR', 40)`, [id]);
+      const id = await entry(tx);
+      await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 0, 'a', 'EUR', 100, 0), ($1, 1, 'b', 'EUR', 0, 60), ($1, 2, 'c', 'EUR', 0, 40)`, [id]);
     });
     await expect(
       t.db.transaction(async (tx) => {
-        const id = `e-${Math.random()}`;
-        await tx.query(`INSERT INTO ledger_entries (entry_id, event_type, date) VALUES ($1, 'test', '2026-01-01')`, [id]);
-        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit) VALUES ($1, 0, 'a', 'EUR', 100)`, [id]);
-        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, credit) VALUES ($1, 1, 'b', 'USD', 100)`, [id]);
+        const id = await entry(tx);
+        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 0, 'a', 'EUR', 100, 0), ($1, 1, 'b', 'USD', 0, 100)`, [id]);
       }),
     ).rejects.toThrow(/does not balance/);
+  });
+
+  it('refuses one unbalanced entry among balanced ones in a multi-entry statement (as ingest and the history import write)', async () => {
+    const before = await lineCount();
+    await expect(
+      t.db.transaction(async (tx) => {
+        const a = await entry(tx), b = await entry(tx), c = await entry(tx);
+        const lines = [a, b, c].flatMap((id, k) => [
+          { entry_id: id, line_no: 0, account: 'a', currency: 'EUR', debit: 100, credit: 0 },
+          { entry_id: id, line_no: 1, account: 'b', currency: 'EUR', debit: 0, credit: k === 1 ? 99 : 100 },
+        ]);
+        await tx.query(
+          `INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit)
+           SELECT x.entry_id, x.line_no, x.account, x.currency, x.debit, x.credit FROM jsonb_to_recordset($1::jsonb) AS x(entry_id text, line_no int, account text, currency text, debit bigint, credit bigint)`,
+          [JSON.stringify(lines)],
+        );
+      }),
+    ).rejects.toThrow(/does not balance/);
+    expect(await lineCount()).toBe(before);
+  });
+
+  it('refuses lines added to an entry after the statement that wrote it: in the same transaction or a later one, balanced or not', async () => {
+    let old = '';
+    await t.db.transaction(async (tx) => {
+      old = await entry(tx);
+      await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 0, 'a', 'EUR', 100, 0), ($1, 1, 'b', 'EUR', 0, 100)`, [old]);
+    });
+    const before = await lineCount();
+    // A later transaction: a balanced pair, and a lone line, appended to the committed entry.
+    await expect(t.db.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 2, 'a', 'EUR', 5, 0), ($1, 3, 'b', 'EUR', 0, 5)`, [old])).rejects.toThrow(/without its line 0/);
+    await expect(t.db.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 2, 'a', 'EUR', 5, 0)`, [old])).rejects.toThrow(/without its line 0/);
+    // Another line 0 for it: the unique key refuses it.
+    await expect(t.db.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 0, 'a', 'EUR', 5, 0), ($1, 9, 'b', 'EUR', 0, 5)`, [old])).rejects.toThrow(/duplicate key|unique/);
+    // The same transaction, a second statement.
+    await expect(
+      t.db.transaction(async (tx) => {
+        const id = await entry(tx);
+        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 0, 'a', 'EUR', 100, 0), ($1, 1, 'b', 'EUR', 0, 100)`, [id]);
+        await tx.query(`INSERT INTO ledger_lines (entry_id, line_no, account, currency, debit, credit) VALUES ($1, 2, 'a', 'EUR', 0, 7)`, [id]);
+      }),
+    ).rejects.toThrow(/without its line 0/);
+    expect(await lineCount()).toBe(before);
   });
 
   it('refuses UPDATE and DELETE of ledger lines', async () => {
