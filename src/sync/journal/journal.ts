@@ -26,7 +26,7 @@ import { applyChangeToProjection, applySnapshotPageToProjection, applySnapshotTo
 import { applyMigrations } from './migrations';
 import type { SqlDb, SqlStatement, SqlTransaction } from './sql';
 
-/** WAL pages (4 KiB) a paged snapshot lets grow before a commit checkpoints (SQLite's default is 1,000). */
+/** WAL pages (4 KiB) a paged snapshot lets grow before a commit checkpoints (above the journal's own bound, open.ts). */
 const SNAPSHOT_WAL_AUTOCHECKPOINT = 16_000;
 
 // The register's database: one SQLite file, opened once by the main process (or, on a
