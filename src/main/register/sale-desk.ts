@@ -44,6 +44,15 @@ export type SaleDeskCommand =
   | 'sale.tender' | 'sale.checkCard' | 'sale.new' | 'sale.postVoid' | 'refund.start' | 'refund.addLine' | 'refund.noReceipt' | 'refund.pay' | 'receipt.reprint' | 'receipt.last'
   | 'customer.find' | 'customer.create' | 'customer.attach' | 'giftcard.balance' | 'giftcard.load';
 
+/** The customer's points balance asked from the hub when a return starts (for its receipt). */
+interface ReturnBalanceAsk {
+  customer_id: string;
+  points: number | null;
+  answered: Promise<void>;
+  /** No answer is taken after this: the refund is being journalled. */
+  settled: boolean;
+}
+
 export class SaleDesk {
   private txn: OpenTransaction | null = null;
   private lastReceipt: { receipt_no: string; text: string; doc: ReturnType<typeof receiptFor> } | null = null;
@@ -497,7 +506,7 @@ export class SaleDesk {
   /** What the counter knows of customers seen in this session (name, points), by id. */
   private readonly customers = new Map<string, { name: string; points: number; available: number; provisional: boolean; tier_pct: number }>();
   /** The customer's points balance asked of the hub when the open return started (its receipt shows it). */
-  private returnBalance: { customer_id: string; points: number | null; answered: Promise<void> } | null = null;
+  private returnBalance: ReturnBalanceAsk | null = null;
   /** Gift card balances after this register's last reservation on them (for the receipt). */
   private readonly cardBalances = new Map<string, number>();
 
@@ -645,14 +654,16 @@ export class SaleDesk {
     this.returnBalance = null;
     const loyalty = found.record.sale.loyalty;
     if (loyalty) {
-      // The customer's balance for the return receipt, asked now (not awaited): before the
-      // refund is journalled, so the hub's figure cannot already include it. Offline or slow,
-      // the receipt shows the points reversed without a balance.
-      const ask: { customer_id: string; points: number | null; answered: Promise<void> } = { customer_id: loyalty.customer_id, points: null, answered: Promise.resolve() };
+      // The customer's balance for the return receipt, asked now (not awaited). Only an answer
+      // that arrives before the refund is journalled is used (returnPay settles it first): the
+      // refund is pushed as soon as it is journalled, and a hub that applied it before answering
+      // would count its points twice. Offline or slow, the receipt shows the points reversed
+      // without a balance.
+      const ask: ReturnBalanceAsk = { customer_id: loyalty.customer_id, points: null, answered: Promise.resolve(), settled: false };
       ask.answered = this.value
         .findCustomers({ by: 'customer_id', q: loyalty.customer_id })
         .then((cs) => {
-          if (cs[0]) ask.points = cs[0].points;
+          if (cs[0] && !ask.settled) ask.points = cs[0].points;
         })
         .catch(() => {});
       this.returnBalance = ask;
@@ -661,22 +672,31 @@ export class SaleDesk {
   }
 
   /**
+   * Waits at most 1.5 s for the hub's answer to the balance asked when the return started, then
+   * takes no later answer: after this the refund is journalled and pushed, and an answer the hub
+   * gives after applying it would already include its points.
+   */
+  private async settleReturnBalance(): Promise<void> {
+    const known = this.returnBalance;
+    if (!known || known.settled) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([known.answered, new Promise<void>((r) => (timer = setTimeout(r, 1500)))]);
+    clearTimeout(timer);
+    known.settled = true;
+  }
+
+  /**
    * Receipt lines of a return for the customer's points: reversed (and refunded as points), and
    * the balance after it — the hub's figure when the return started, less what this return
-   * takes back. Called after the refund is journalled; waits at most 1.5 s for the hub's answer.
+   * takes back. Called after the refund is journalled (the hub's answer was settled before).
    */
-  private async refundValueLines(p: SaleRefundedPayload): Promise<string[]> {
+  private refundValueLines(p: SaleRefundedPayload): string[] {
     if (!p.loyalty) return [];
     const refunded = p.tenders.reduce((s, t) => s + (t.kind === 'points' ? t.points : 0), 0);
     const reversed = p.loyalty.points_reversed;
     if (reversed === 0 && refunded === 0) return [];
     const out = [`Points reversed: ${reversed}${refunded ? `, refunded: ${refunded}` : ''}`];
     const known = this.returnBalance;
-    if (known) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([known.answered, new Promise<void>((r) => (timer = setTimeout(r, 1500)))]);
-      clearTimeout(timer);
-    }
     if (known && known.customer_id === p.loyalty.customer_id && known.points !== null) out.push(`Points balance: ${known.points - reversed + refunded}`);
     return out;
   }
@@ -752,6 +772,7 @@ export class SaleDesk {
       if (!paid) return this.changed();
     }
     const payload = d.final(plan);
+    await this.settleReturnBalance();
     const ev = this.journal.append('sale.refunded', payload, { clearOpenSale: true });
     d.data.status = 'completed';
     d.data.committed_seq = ev.seq;
@@ -759,7 +780,7 @@ export class SaleDesk {
     const v = this.view();
     this.feed.emit('sale', v);
     if (payload.tenders.some((x) => x.kind === 'cash')) await this.openDrawer();
-    await this.printFor('refund', payload, d.data.receipt_no, await this.refundValueLines(payload));
+    await this.printFor('refund', payload, d.data.receipt_no, this.refundValueLines(payload));
     return v;
   }
 
