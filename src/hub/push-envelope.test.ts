@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MAX_EVENTS_PER_BATCH, pushEventsRequestSchema } from '../core/protocol';
@@ -16,7 +17,9 @@ function same(x: unknown): void {
   const a = parsePushRequest(x);
   const b = pushEventsRequestSchema.safeParse(x);
   expect(a.success).toBe(b.success);
-  if (a.success && b.success) expect(a.data).toStrictEqual(b.data);
+  // node's deep strict equality, not toStrictEqual: that one compares each object's
+  // `constructor` member, and a payload whose own `constructor` is NaN never equals itself.
+  if (a.success && b.success) expect(isDeepStrictEqual(a.data, b.data), 'same data as zod').toBe(true);
   else expect(a.error?.issues).toStrictEqual(b.error?.issues);
 }
 
@@ -74,7 +77,7 @@ describe('events.push: the lean check against zod', () => {
         for (const m of ms) apply(req, m);
         same(req);
       }),
-      { numRuns: 2000 },
+      { numRuns: 2000, examples: [[false, [{ where: 'payload', index: 0, op: 'set', key: 'constructor', value: Number.NaN }]]] },
     );
   });
 
