@@ -285,7 +285,8 @@ describe('HQ console', { timeout: 120_000 }, () => {
     // The list finds it as sold (store-001) and marks it corrected.
     const row = page.locator('[data-testid="sale-row"]').filter({ has: page.getByTestId('sale-adjusted') });
     await row.waitFor();
-    expect(await page.getByTestId('sale-row').count()).toBe(1);
+    // The list before the filter also holds this sale: wait for the filtered answer.
+    await expect.poll(() => page.getByTestId('sale-row').count(), { timeout: 10_000 }).toBe(1);
     expect(await page.getByTestId('sales-as-sold').textContent()).toContain('as the register sold it');
     await row.getByTestId('sale-open').click();
     await page.getByTestId('detail-books').waitFor();
