@@ -5,6 +5,9 @@ import type { DeviceStatus, RegisterJournal } from '../../core/register-api';
 // `drawer.left_open` (the hub raises a `drawer_left_open` alert to HQ). How long it had been
 // open is measured from when the register first saw it open.
 
+/** A drawer must read closed this long before its next opening is a new one. */
+export const CLOSED_FOR_A_NEW_OPENING_MS = 2_000;
+
 export function watchDrawer(
   journal: Pick<RegisterJournal, 'append'>,
   onStatus: (listener: (s: DeviceStatus[]) => void) => () => void,
@@ -12,14 +15,26 @@ export function watchDrawer(
 ): () => void {
   let openedAt: number | null = null;
   let reported = false;
+  /** When the drawer was last read closed during an opening (null: open, or never opened). */
+  let closedAt: number | null = null;
   return onStatus((devices) => {
-    const flags = new Set(devices.filter((d) => d.kind === 'drawer').flatMap((d) => d.flags));
+    const drawers = devices.filter((d) => d.kind === 'drawer');
+    // Only a drawer read as closed ends an opening: a status without it, or one that could not
+    // be read (the printer it hangs on timed out, went offline), says nothing about the drawer.
+    if (drawers.length === 0 || drawers.some((d) => d.state === 'error' || d.state === 'offline' || d.state === 'closed')) return;
+    const flags = new Set(drawers.flatMap((d) => d.flags));
     const t = ctx.now().getTime();
     if (!flags.has('drawer_open')) {
-      openedAt = null;
-      reported = false;
+      closedAt ??= t;
       return;
     }
+    // Read closed for less than CLOSED_FOR_A_NEW_OPENING_MS and open again: the same opening (a
+    // status read between two polls, or a drawer bumped shut and sprung open), journalled once.
+    if (closedAt !== null && t - closedAt >= CLOSED_FOR_A_NEW_OPENING_MS) {
+      openedAt = null;
+      reported = false;
+    }
+    closedAt = null;
     openedAt ??= t;
     if (!flags.has('drawer_open_too_long') || reported) return;
     reported = true;
