@@ -211,8 +211,10 @@ export function installSocketHandlers(deps: SocketDeps): void {
     }
     audit({ kind: 'connect', detail: `from ${socket.handshake.address}` });
     /**
-     * The terminal's mark as this socket last read or acked it (-1: not known yet). Marks only
-     * move up, so a push starting at or below it + 1 cannot be a gap and needs no read of it.
+     * The terminal's mark as this socket last read or acked it (-1: not known yet). Marks
+     * normally only move up, so a push starting at or below it + 1 cannot be a gap and needs no
+     * read of it; after a database restore a stale mark only skips this pre-check (the walk in
+     * the transaction reads the real mark and finds the gap).
      */
     let knownThrough = -1;
     /** HQ hears of a refused signature (repeats fold per terminal). */

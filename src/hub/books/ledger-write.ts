@@ -2,8 +2,8 @@ import { assertBalanced, freezeEntry, type Dimensions, type JournalEntry } from 
 import type { Queryable } from '../db/db';
 
 // Entries books adds to the ledger (settlement payouts and fees; later adjusting entries):
-// balanced by core's assertBalanced before they are written and by the database's deferred
-// trigger at COMMIT, immutable like every ledger entry, with no journal event behind them
+// balanced by core's assertBalanced before they are written and by the database's check on
+// each INSERT of lines (migration 034), immutable like every ledger entry, with no journal event behind them
 // (event_id NULL), so their source names the books module instead of a terminal. An
 // adjusting entry keeps the store of the entry it corrects, so the store's reports see it.
 

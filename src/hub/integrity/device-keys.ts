@@ -1,6 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { batchSignatureMismatch, devicePublicKeySchema, signedBatchText, type BatchSignature } from '../../core/protocol';
-import type { Queryable } from '../db/db';
 
 // Device keys on the hub: the public key a register sent at enrollment (kept on its
 // credential) and the check of each batch's signature before anything of it is applied.
@@ -80,16 +79,3 @@ export function verifyBatchSignature(
   return { signature, credential_id: ctx.credential_id };
 }
 
-/** verifyBatchSignature with its own read of the credential's key and the store's rule. */
-export async function checkBatchSignature(
-  db: Queryable,
-  ctx: { terminal_id: string; credential_id: number },
-  events: ReadonlyArray<{ seq: number; hash: string }>,
-  signature: BatchSignature | undefined,
-): Promise<SignedBatch | null> {
-  const { rows } = await db.query<DeviceKeyRow>(
-    `SELECT c.public_key, s.require_signatures FROM credentials c LEFT JOIN stores s ON s.store_id = c.store_id WHERE c.credential_id = $1`,
-    [ctx.credential_id],
-  );
-  return verifyBatchSignature(rows[0], ctx, events, signature);
-}
