@@ -11,7 +11,17 @@ export type { Role };
 
 export type Principal =
   | { kind: 'user'; credential_id: number; user_id: string; role: Role; store_ids: string[] }
-  | { kind: 'register'; credential_id: number; terminal_id: string; store_id: string };
+  | {
+      kind: 'register';
+      credential_id: number;
+      terminal_id: string;
+      store_id: string;
+      /**
+       * The credential was enrolled with a device key (fixed for its life: a new key comes with
+       * a new credential), so every batch it pushes must be signed. Absent: not known here.
+       */
+      device_key?: boolean;
+    };
 
 export class AuthError extends Error {
   constructor(
@@ -58,8 +68,9 @@ export async function authenticate(db: Queryable, token: string | undefined | nu
     store_id: string | null;
     role: Role | null;
     store_ids: string[] | null;
+    device_key: boolean;
   }>(
-    `SELECT c.credential_id, c.kind, c.user_id, c.terminal_id, c.store_id, u.role, u.store_ids
+    `SELECT c.credential_id, c.kind, c.user_id, c.terminal_id, c.store_id, u.role, u.store_ids, c.public_key IS NOT NULL AS device_key
        FROM credentials c LEFT JOIN users u ON u.user_id = c.user_id
       WHERE c.token_hash = $1 AND c.revoked_at IS NULL AND c.kind = ANY($2::text[])
         AND (c.expires_at IS NULL OR c.expires_at > now())
@@ -68,7 +79,7 @@ export async function authenticate(db: Queryable, token: string | undefined | nu
   );
   const r = rows[0];
   if (!r) return null;
-  if (r.kind === 'register') return { kind: 'register', credential_id: Number(r.credential_id), terminal_id: r.terminal_id!, store_id: r.store_id! };
+  if (r.kind === 'register') return { kind: 'register', credential_id: Number(r.credential_id), terminal_id: r.terminal_id!, store_id: r.store_id!, device_key: r.device_key === true };
   return { kind: 'user', credential_id: Number(r.credential_id), user_id: r.user_id!, role: r.role!, store_ids: r.store_ids ?? [] };
 }
 

@@ -40,7 +40,7 @@ import { release, reserve } from './value/reservations';
 import { createCustomer, lookupCustomers } from './value/customers';
 import { describeDbError, isTransientDbError } from './db/errors';
 import type { EventProcessor } from './processor';
-import { SignatureError, verifyBatchSignature, type DeviceKeyRow } from './integrity/device-keys';
+import { checkSignedBatchClaims, SignatureError, verifyBatchSignature, type DeviceKeyRow } from './integrity/device-keys';
 import { writeAlerts } from './alerts';
 import type { SyncAuditLog, SyncAuditRecord } from './integrity/audit-log';
 import { checkTotalsReport, TotalsConflictError } from './integrity/register-totals';
@@ -394,6 +394,11 @@ export function installSocketHandlers(deps: SocketDeps): void {
             `events.push: event seq ${foreign.seq} is for ${foreign.store_id}/${foreign.terminal_id}; this credential may only write ${p.store_id}/${p.terminal_id}`,
           );
         }
+        // A forged batch costs little: a credential with a device key (fixed for its life) must
+        // sign each batch, and a batch unsigned or whose signature names other seqs or another
+        // head hash is refused here, before it is hashed or its payloads parsed (the same
+        // refusal the check with the key would give in the transaction).
+        if (p.device_key) checkSignedBatchClaims(p, req.events, req.signature);
         const q = terminalQueues.get(p.terminal_id)!; // the slot admit() took
         // The device signature is checked in the batch's transaction, with the key read with the
         // terminal row, before anything is applied: a forged or unsigned batch changes nothing.

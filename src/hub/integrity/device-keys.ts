@@ -52,6 +52,23 @@ export type DeviceKeyRow = {
 };
 
 /**
+ * What a batch of a credential with a device key must carry, checked without the key and
+ * without the database: a signature, naming the batch's seq range and its last event's hash.
+ * Throws the SignatureError verifyBatchSignature throws for the same batch. The socket runs it
+ * before the batch is hashed or its payloads parsed (a forged batch costs little); a signature
+ * that passes is verified with the key in the batch's transaction.
+ */
+export function checkSignedBatchClaims(
+  ctx: { terminal_id: string },
+  events: ReadonlyArray<{ seq: number; hash: string }>,
+  signature: BatchSignature | undefined,
+): asserts signature is BatchSignature {
+  if (!signature) throw new SignatureError(`${ctx.terminal_id} enrolled a device key: every events.push must carry its signature`);
+  const mismatch = batchSignatureMismatch(signature, events);
+  if (mismatch) throw new SignatureError(`signature does not match the batch: ${mismatch}`);
+}
+
+/**
  * Checks a register's batch against its credential's key before anything of it is applied. A
  * credential with a key must sign every batch; one without may send unsigned batches unless
  * its store requires signatures (a signature it sends is then ignored: there is nothing to
@@ -70,9 +87,7 @@ export function verifyBatchSignature(
     if (cred?.require_signatures) throw new SignatureError(`store requires device-signed batches and ${ctx.terminal_id} was enrolled without a device key: enroll it again`);
     return null;
   }
-  if (!signature) throw new SignatureError(`${ctx.terminal_id} enrolled a device key: every events.push must carry its signature`);
-  const mismatch = batchSignatureMismatch(signature, events);
-  if (mismatch) throw new SignatureError(`signature does not match the batch: ${mismatch}`);
+  checkSignedBatchClaims(ctx, events, signature);
   if (!signatureValid(key, ctx.terminal_id, signature)) {
     throw new SignatureError(`signature of seqs ${signature.first_seq}-${signature.last_seq} does not verify with the device key of this credential (forged, or signed by another or a revoked device's key)`);
   }
