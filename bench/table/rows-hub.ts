@@ -253,15 +253,75 @@ export async function hubIngest(size: Size, env: Env): Promise<RowResult[]> {
     const fig = total / figS;
     const floor = total / floorS;
     const ratio = fig / floor;
+    const rowsFloorS = await everyRowFloor(db, regs, BATCH);
+    const rowsFloor = total / rowsFloorS;
     return [
       {
         id: 'hub-ingest', figure: `hub ingest in catch-up, ${backendName(env)}, 4 registers, batches of 500 (${total.toLocaleString('en')} sales)`, value: fig, floorValue: floor, unit: 'sales/s',
-        floor: 'multi-row inserts of the same rows', ratio, target: '≥ 0.7 of the floor, ≥ 6,000 sales/s', pass: ratio >= 0.7 && fig >= 6000, notes: [`hub ${figS.toFixed(2)} s, floor ${floorS.toFixed(2)} s`, cpuNote(cpu, total, figS)],
+        floor: 'multi-row inserts of the same rows', ratio, target: '≥ 0.7 of the floor, ≥ 6,000 sales/s', pass: ratio >= 0.7 && fig >= 6000, notes: [
+          `hub ${figS.toFixed(2)} s, floor ${floorS.toFixed(2)} s`,
+          cpuNote(cpu, total, figS),
+          `every row the ingest writes (the same sales' journal rows, ledger entries and lines, stock movements and level updates as the hub stored them: multi-row INSERTs per table, one transaction a batch, 4 connections at once, into LIKE … INCLUDING ALL copies): ${Math.round(rowsFloor).toLocaleString('en')} sales/s (${rowsFloorS.toFixed(2)} s); the figure is ${(fig / rowsFloor).toFixed(2)} of it`,
+        ],
       },
     ];
   } finally {
     await bdb.dispose();
   }
+}
+
+/**
+ * hub-ingest's second floor, Postgres's unavoidable share: every row the ingest wrote for the
+ * figure's sales, read back from the real tables (so each row's shape is exact), written again
+ * per batch into copies of the tables (LIKE … INCLUDING ALL: indexes, defaults, checks; no
+ * foreign keys or triggers) as one multi-row INSERT per table plus the stock levels' upsert
+ * (per SKU, in SKU order, as the hub does), one transaction a batch, one connection a register,
+ * the 4 at once. Returns the seconds it took.
+ */
+async function everyRowFloor(db: Db, regs: RegisterSim[], batch: number): Promise<number> {
+  const tables = ['journal_events', 'ledger_entries', 'ledger_lines', 'stock_movements', 'stock_levels'];
+  for (const t of tables) await db.exec(`CREATE TABLE floor_${t} (LIKE ${t} INCLUDING ALL)`);
+  await db.exec(`INSERT INTO floor_stock_levels SELECT * FROM stock_levels`);
+  type Rows = { journal: string; entries: string; lines: string; movements: string; levels: string };
+  const read = async (terminal: string, from: number, to: number): Promise<Rows> => {
+    const one = async (sql: string): Promise<string> => (await db.query<{ j: string | null }>(sql, [terminal, from, to])).rows[0]!.j ?? '[]';
+    const events = `SELECT event_id FROM journal_events WHERE terminal_id = $1 AND seq BETWEEN $2 AND $3`;
+    const entries = `SELECT entry_id FROM ledger_entries WHERE event_id IN (${events})`;
+    return {
+      journal: await one(`SELECT json_agg(j ORDER BY seq)::text AS j FROM journal_events j WHERE terminal_id = $1 AND seq BETWEEN $2 AND $3`),
+      entries: await one(`SELECT json_agg(e)::text AS j FROM ledger_entries e WHERE entry_id IN (${entries})`),
+      lines: await one(`SELECT json_agg(l ORDER BY line_id)::text AS j FROM ledger_lines l WHERE entry_id IN (${entries})`),
+      movements: await one(`SELECT json_agg(m ORDER BY movement_id)::text AS j FROM stock_movements m WHERE event_id IN (${events})`),
+      levels: await one(
+        `SELECT json_agg(x ORDER BY sku)::text AS j FROM (SELECT store_id, sku, sum(quantity) AS delta FROM stock_movements WHERE event_id IN (${events}) GROUP BY store_id, sku) x`,
+      ),
+    };
+  };
+  const work: Rows[][] = [];
+  for (const r of regs) {
+    const mine: Rows[] = [];
+    for (let i = 0; i < r.journal.length; i += batch) mine.push(await read(r.terminalId, i + 1, Math.min(i + batch, r.journal.length)));
+    work.push(mine);
+  }
+  const t0 = performance.now();
+  await Promise.all(
+    work.map(async (mine) => {
+      for (const b of mine) {
+        await db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO floor_journal_events SELECT * FROM jsonb_populate_recordset(NULL::floor_journal_events, $1::jsonb)`, [b.journal]);
+          await tx.query(`INSERT INTO floor_ledger_entries SELECT * FROM jsonb_populate_recordset(NULL::floor_ledger_entries, $1::jsonb)`, [b.entries]);
+          await tx.query(`INSERT INTO floor_ledger_lines SELECT * FROM jsonb_populate_recordset(NULL::floor_ledger_lines, $1::jsonb)`, [b.lines]);
+          await tx.query(`INSERT INTO floor_stock_movements SELECT * FROM jsonb_populate_recordset(NULL::floor_stock_movements, $1::jsonb)`, [b.movements]);
+          await tx.query(
+            `INSERT INTO floor_stock_levels (store_id, sku, on_hand) SELECT store_id, sku, delta FROM jsonb_to_recordset($1::jsonb) AS x(store_id text, sku text, delta numeric) ORDER BY sku
+             ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = floor_stock_levels.on_hand + EXCLUDED.on_hand`,
+            [b.levels],
+          );
+        });
+      }
+    }),
+  );
+  return (performance.now() - t0) / 1000;
 }
 
 /**
