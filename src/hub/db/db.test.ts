@@ -98,6 +98,35 @@ describe.each(testBackends())('hub schema on $name', (backend) => {
     expect(await lineCount()).toBe(before);
   });
 
+  it("runs a transaction's first statement inside it (on a server BEGIN goes out with that statement, pipelined)", async () => {
+    const stores = async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM stores WHERE store_id LIKE 'TX-%'`)).rows[0]!.n;
+    // The first statement's write is undone with the transaction.
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO stores (store_id, name, currency) VALUES ('TX-1', 'x', 'EUR')`);
+        throw new Error('after the first statement');
+      }),
+    ).rejects.toThrow('after the first statement');
+    expect(await stores()).toBe(0);
+    // First and later statements see one transaction; a first statement refused rolls back and leaves the connection usable.
+    const ids = await t.db.transaction(async (tx) => {
+      const a = await tx.query<{ x: string }>(`SELECT txid_current()::text AS x`);
+      await tx.query(`INSERT INTO stores (store_id, name, currency) VALUES ('TX-2', 'x', 'EUR')`);
+      const b = await tx.query<{ x: string }>(`SELECT txid_current()::text AS x`);
+      return [a.rows[0]!.x, b.rows[0]!.x];
+    });
+    expect(ids[0]).toBe(ids[1]);
+    await expect(t.db.transaction((tx) => tx.query(`INSERT INTO stores (store_id, name, currency) VALUES ('TX-2', 'x', 'EUR')`))).rejects.toThrow(/duplicate key|unique/);
+    // Statements sent at once (not awaited one by one) are all in the transaction, in order.
+    await t.db.transaction(async (tx) => {
+      await Promise.all([3, 4, 5].map((i) => tx.query(`INSERT INTO stores (store_id, name, currency) VALUES ($1, 'x', 'EUR')`, [`TX-${i}`])));
+    });
+    // A transaction that runs no statement commits; the next one works.
+    expect(await t.db.transaction(async () => 'none')).toBe('none');
+    expect(await stores()).toBe(4);
+    await t.db.query(`DELETE FROM stores WHERE store_id LIKE 'TX-%'`);
+  });
+
   it('refuses UPDATE and DELETE of ledger lines', async () => {
     await expect(t.db.query(`UPDATE ledger_lines SET debit = debit + 1 WHERE debit > 0`)).rejects.toThrow(/append-only/);
     await expect(t.db.query(`DELETE FROM ledger_lines`)).rejects.toThrow(/append-only/);

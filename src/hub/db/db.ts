@@ -60,6 +60,10 @@ async function openPg(url: string, schema: string | undefined, max: number, onCo
   const pool = new pg.Pool({
     connectionString: url,
     max,
+    // Pipeline mode: a query is written to the server at once, not after the answer to the one
+    // before it (each still ends with its own Sync, so it fails or succeeds alone). A
+    // transaction's BEGIN goes out with its first statement, one round trip instead of two.
+    pipeline: true,
     types: types as never,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   });
@@ -86,13 +90,31 @@ async function openPg(url: string, schema: string | undefined, max: number, onCo
     async transaction(fn) {
       const client = await pool.connect();
       let failure: unknown = undefined;
+      // BEGIN is sent now and answered with the transaction's first statement, which follows it
+      // on the wire without waiting (pipeline mode). That statement's answer is given to fn only
+      // once BEGIN's came back good: BEGIN on an idle connection fails only with the connection.
+      let begun: Promise<unknown> | null = client.query('BEGIN');
+      begun.catch(() => undefined);
+      const afterBegin = async <T>(next: () => Promise<T>): Promise<T> => {
+        const b = begun;
+        begun = null;
+        if (!b) return next();
+        const [bs, ns] = await Promise.allSettled([b, next()]);
+        if (bs.status === 'rejected') throw bs.reason;
+        if (ns.status === 'rejected') throw ns.reason;
+        return ns.value;
+      };
       try {
-        await client.query('BEGIN');
-        const result = await fn({ query: (sql, params, opts) => q(client, sql, params, opts), exec: async (sql) => void (await client.query(sql)) });
+        const result = await fn({
+          query: (sql, params, opts) => afterBegin(() => q(client, sql, params, opts)),
+          exec: (sql) => afterBegin(async () => void (await client.query(sql))),
+        });
+        await afterBegin(async () => undefined);
         await client.query('COMMIT');
         return result;
       } catch (err) {
         failure = err;
+        if (begun) await (begun as Promise<unknown>).catch(() => undefined);
         if (!broken.has(client)) await client.query('ROLLBACK').catch((e: unknown) => (failure = e));
         throw err;
       } finally {
