@@ -481,7 +481,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
 
     // The old single-message snapshot, still answered for registers that do not page (4.5).
     handle(MSG.snapshot, snapshotRequestSchema, async () => db.transaction((tx) => storeSnapshot(tx, p.store_id)));
-    handle(MSG.snapshotPage, snapshotPageRequestSchema, async (req) => db.transaction((tx) => storeSnapshotPage(tx, p.store_id, req)));
+    handle(MSG.snapshotPage, snapshotPageRequestSchema, async (req) => storeSnapshotPage(db, p.store_id, req));
     handle(MSG.saleLookup, saleLookupRequestSchema, (req) => lookupSale(db, p.store_id, req));
 
     // Customers, points and gift cards (docs/loyalty.md). Requests carry personal data: log ids only.
