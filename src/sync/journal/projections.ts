@@ -251,6 +251,21 @@ function keyedBySku(items: Record<string, unknown>[]): (Record<string, unknown> 
   return items as (Record<string, unknown> & { sku: string })[];
 }
 
+/**
+ * The price text of a sku: a closed key range's prices are read at once (one range read, not a
+ * lookup a product); a sku not among them (no price, or a record outside the range) and an open
+ * range (no bound on its rows) are looked up one by one.
+ */
+function pricesOfRange(db: SqlDb, range: PageRange): (sku: string) => string | undefined {
+  const one = stmt(db, 'SELECT data FROM prices WHERE sku = ?');
+  const lookup = (sku: string) => (one.get(sku) as { data: string } | undefined)?.data;
+  if (range.hi === null) return lookup;
+  const rows = stmt(db, 'SELECT sku, data FROM prices WHERE sku > ? AND sku <= ?').all(range.lo, range.hi) as { sku: string; data: string }[];
+  const m = new Map<string, string>();
+  for (const row of rows) m.set(row.sku, row.data);
+  return (sku) => m.get(sku) ?? lookup(sku);
+}
+
 /** The key range a snapshot page covers: after `lo` (exclusive) up to `hi` (inclusive; null = the section's end). */
 export interface PageRange {
   lo: string;
@@ -327,7 +342,9 @@ export function applySnapshotPageToProjection(db: SqlDb, section: SnapshotSectio
       if (deferIndexes) db.prepare(`DELETE FROM snapshot_barcodes WHERE ${r.where}`).run(...r.args);
       const keepCode = stmt(db, 'INSERT INTO snapshot_barcodes (sku, n, code) VALUES (?, ?, ?)');
       const maxRowid = (stmt(db, 'SELECT COALESCE(MAX(rowid), 0) AS m FROM catalog_items').get() as { m: number }).m;
-      const priceOf = stmt(db, 'SELECT data FROM prices WHERE sku = ?');
+      // The prices of the page's key range in one range read (the prices section comes first),
+      // not a lookup a product; the section's last page (open range) looks them up one by one.
+      const priceOf = pricesOfRange(db, range);
       const seen = new Set<string>();
       for (const it of list) {
         if (seen.has(it.sku)) continue; // the hub's keys are unique; a repeat is ignored, never doubled
@@ -335,7 +352,7 @@ export function applySnapshotPageToProjection(db: SqlDb, section: SnapshotSectio
         insertCatalogItem(db, it, false, true, !deferIndexes);
         // Deferred: the record's barcode keys kept beside it (buildCatalogIndexes reads them, not the JSON).
         if (deferIndexes) barcodeKeysOf(it).forEach((code, n) => keepCode.run(it.sku, n, code));
-        materializeProduct(db, it, (priceOf.get(it.sku) as { data: string } | undefined)?.data);
+        materializeProduct(db, it, priceOf(it.sku));
       }
       // The page's name index in one statement after its rows (the rows just inserted have the
       // highest rowids: nothing else writes inside this transaction).
