@@ -109,9 +109,26 @@ export async function ingestInTransaction(tx: Queryable, ctx: IngestContext, eve
   return result;
 }
 
-export async function ingestBatch(db: Db, ctx: IngestContext, events: JournalEvent[]): Promise<IngestResult> {
+/** A register's batch sorted and checked without the database (prepareIngest), ready for ingestBatch. */
+export interface PreparedBatch {
+  readonly sorted: JournalEvent[];
+}
+
+/**
+ * ingestBatch's first step on its own: the batch in seq order with its DB-free per-event work
+ * done (prepareBatch). The socket runs it when a push arrives, so a batch queued behind its
+ * terminal's batch in flight spends its CPU while that one waits on Postgres (pipelining,
+ * docs/sync-protocol.md 4.2). Nothing is decided here: every check is made again in the
+ * transaction, from the cached results.
+ */
+export function prepareIngest(ctx: Pick<IngestContext, 'processor'>, events: readonly JournalEvent[]): PreparedBatch {
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
   prepareBatch(ctx, sorted);
+  return { sorted };
+}
+
+export async function ingestBatch(db: Db, ctx: IngestContext, batch: JournalEvent[] | PreparedBatch): Promise<IngestResult> {
+  const { sorted } = Array.isArray(batch) ? prepareIngest(ctx, batch) : batch;
   try {
     return await runTx(db, ctx, (tx) => applyEvents(tx, ctx, sorted));
   } catch (err) {
@@ -572,7 +589,7 @@ function checksOf(e: JournalEvent): EventChecks {
 }
 
 /** The per-event work of a batch that needs no database, done before its transaction opens. */
-function prepareBatch(ctx: IngestContext, events: readonly JournalEvent[]): void {
+function prepareBatch(ctx: Pick<IngestContext, 'processor'>, events: readonly JournalEvent[]): void {
   for (const e of events) {
     const c = checksOf(e);
     if (c.content || c.extra.length || c.hash !== e.hash) continue; // rejected without a parse

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
   MAX_MESSAGE_BYTES,
+  MAX_PUSHES_IN_FLIGHT,
   MSG,
   pullChangesRequestSchema,
   changesAppliedRequestSchema,
@@ -32,7 +33,7 @@ import { latestCursor, pullChanges, storeSnapshot } from './changes';
 import { storeSnapshotPage } from './snapshot-page';
 import { helloAtHubSchema } from './hello-cashiers';
 import { parsePushRequest } from './push-envelope';
-import { CredentialRevokedError, ingestBatch, IngestUnavailableError } from './ingest';
+import { CredentialRevokedError, ingestBatch, IngestUnavailableError, prepareIngest } from './ingest';
 import { lookupSale } from './sale-lookup';
 import { signedAmount } from './sales-figures';
 import { lookupCard, storeCurrency } from './value/lookups';
@@ -54,8 +55,16 @@ import { checkTotalsReport, TotalsConflictError } from './integrity/register-tot
 // it is measured or parsed, and the register retries after its backoff. A batch that starts
 // beyond the terminal's applied_through + 1 (a gap) is answered from one indexed read,
 // before it is parsed or hashed (no read when the socket's last known mark rules a gap out).
+//
+// A register may pipeline: send the next batch before the previous one's ack (sync-protocol
+// 4.2). A batch's place in its terminal's queue is taken on arrival. One that arrives with a
+// batch of its terminal ahead of it is parsed and prepared (hashes, payload checks:
+// prepareIngest) at once, while that one is in its transaction, then waits for its answer;
+// its gap check is made only then, against the mark the batch ahead left, so after a batch
+// that failed or applied partly the one behind it is answered with the mark, changing nothing.
 
-export const MAX_QUEUED_BATCHES_PER_TERMINAL = 2;
+/** What a register may have in flight (the protocol's bound): one more is answered BUSY. */
+export const MAX_QUEUED_BATCHES_PER_TERMINAL = MAX_PUSHES_IN_FLIGHT;
 export const MAX_INFLIGHT_BATCHES_PER_HUB = 32;
 
 export const storeRoom = (storeId: string) => `store:${storeId}`;
@@ -154,8 +163,9 @@ export function consoleSession(headers: Record<string, string | string[] | undef
 
 export function installSocketHandlers(deps: SocketDeps): void {
   const { io, db, log } = deps;
-  // One batch at a time per terminal in this process; across hubs the terminal row lock serializes.
-  const terminalQueues = new Map<string, { tail: Promise<unknown>; size: number }>();
+  // One batch at a time per terminal in this process, in arrival order (`tail`: settles when the
+  // last admitted batch is answered); across hubs the terminal row lock serializes.
+  const terminalQueues = new Map<string, { tail: Promise<void>; size: number }>();
   let hubInflight = 0;
   const perTerminal = deps.limits?.perTerminal ?? MAX_QUEUED_BATCHES_PER_TERMINAL;
   const perHub = deps.limits?.perHub ?? MAX_INFLIGHT_BATCHES_PER_HUB;
@@ -217,6 +227,18 @@ export function installSocketHandlers(deps: SocketDeps): void {
      * the transaction reads the real mark and finds the gap).
      */
     let knownThrough = -1;
+    /**
+     * The gap answer of a push starting at `seq`, or null when it may apply: nothing in a batch
+     * past applied_through + 1 can apply, so it is answered with the mark and the register
+     * resends from it. One indexed read, none when the socket's known mark rules a gap out.
+     */
+    const gapAnswer = async (seq: number | null): Promise<{ ok: true; applied_through: number; rejected: [] } | null> => {
+      if (seq === null || seq <= 1 || seq <= knownThrough + 1) return null;
+      const { rows } = await db.query<{ applied_through: number }>(`SELECT applied_through FROM terminals WHERE terminal_id = $1`, [p.terminal_id]);
+      const through = Number(rows[0]?.applied_through ?? 0);
+      knownThrough = Math.max(knownThrough, through);
+      return seq > through + 1 ? { ok: true, applied_through: through, rejected: [] } : null;
+    };
     /** HQ hears of a refused signature (repeats fold per terminal). */
     const raiseSignatureAlert = (message: string): void => {
       if (p.kind !== 'register') return;
@@ -259,14 +281,28 @@ export function installSocketHandlers(deps: SocketDeps): void {
     };
 
     /** A slot of bounded work, taken before anything else is done with a message. */
+    interface Slot {
+      /** Frees the slot (once; later calls do nothing). */
+      release(): void;
+      /** Settles when every message admitted before this one in its queue was answered (a push: its terminal's queue). */
+      ahead: Promise<void>;
+      /** Whether a message was ahead of this one when it was admitted. */
+      queued: boolean;
+    }
     interface Guard {
       /** Takes a slot or throws BusyError. */
-      admit(): { release(): void };
+      admit(): Slot;
       /** A cheap answer from the raw message (before it is measured or parsed), or null to go on. */
-      early(raw: unknown): Promise<unknown>;
+      early(raw: unknown, slot: Slot): Promise<unknown>;
     }
     /** `parse`: the request's parse when not `schema.safeParse` (it must answer exactly as that does). */
-    const handle = <S extends z.ZodType>(name: string, schema: S, fn: (req: z.infer<S>) => Promise<unknown>, guard?: Guard, parse?: (raw: unknown) => z.ZodSafeParseResult<z.infer<S>>) => {
+    const handle = <S extends z.ZodType>(
+      name: string,
+      schema: S,
+      fn: (req: z.infer<S>, slot: Slot | null) => Promise<unknown>,
+      guard?: Guard,
+      parse?: (raw: unknown) => z.ZodSafeParseResult<z.infer<S>>,
+    ) => {
       socket.on(name, (...args: unknown[]) => {
         const ack = args[args.length - 1];
         if (typeof ack !== 'function') {
@@ -307,15 +343,15 @@ export function installSocketHandlers(deps: SocketDeps): void {
           log.error({ err, msg: name, terminal: p.terminal_id }, 'handler failed');
           reply(errAck('INTERNAL', `${name}: internal error`));
         };
-        let slot: { release(): void } | null = null;
+        let slot: Slot | null = null;
         try {
           slot = guard ? guard.admit() : null;
         } catch (err) {
           return fail(err);
         }
         const run = async (): Promise<unknown> => {
-          if (guard) {
-            const early = await guard.early(args[0]);
+          if (guard && slot) {
+            const early = await guard.early(args[0], slot);
             if (early !== null) return early;
           }
           let size: number;
@@ -328,7 +364,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
           if (size > MAX_MESSAGE_BYTES) return errAck('TOO_LARGE', `${name}: message is ${size} bytes, limit ${MAX_MESSAGE_BYTES}`);
           const parsed: z.ZodSafeParseResult<z.infer<S>> = parse ? parse(args[0]) : schema.safeParse(args[0]);
           if (!parsed.success) return errAck('BAD_REQUEST', `${name}: ${describeIssues(parsed.error)}`);
-          return fn(parsed.data);
+          return fn(parsed.data, slot);
         };
         deps.track(run()).then(
           (r) => {
@@ -386,7 +422,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
     handle(
       MSG.pushEvents,
       pushEventsRequestSchema,
-      async (req) => {
+      async (req, slot) => {
         if (req.terminal_id !== p.terminal_id) throw new ForbiddenError(`events.push: this credential is for terminal ${p.terminal_id}, not ${req.terminal_id}`);
         const foreign = req.events.find((e) => e.terminal_id !== p.terminal_id || e.store_id !== p.store_id);
         if (foreign) {
@@ -399,15 +435,19 @@ export function installSocketHandlers(deps: SocketDeps): void {
         // head hash is refused here, before it is hashed or its payloads parsed (the same
         // refusal the check with the key would give in the transaction).
         if (p.device_key) checkSignedBatchClaims(p, req.events, req.signature);
-        const q = terminalQueues.get(p.terminal_id)!; // the slot admit() took
         // The device signature is checked in the batch's transaction, with the key read with the
         // terminal row, before anything is applied: a forged or unsigned batch changes nothing.
         const signature = { verify: (key: DeviceKeyRow | undefined) => verifyBatchSignature(key, { terminal_id: p.terminal_id, credential_id: p.credential_id }, req.events, req.signature) };
-        const run = q.tail.then(() =>
-          ingestBatch(db, { terminal_id: p.terminal_id, store_id: p.store_id, credential_id: p.credential_id, processor: deps.processor, log, signature }, req.events),
-        );
-        q.tail = run.catch(() => undefined);
-        const result = await run;
+        const ctx = { terminal_id: p.terminal_id, store_id: p.store_id, credential_id: p.credential_id, processor: deps.processor, log, signature };
+        // The batch's CPU work now: when a batch of this terminal is ahead of it in the queue,
+        // this overlaps that one's time in Postgres instead of following it.
+        const prepared = prepareIngest(ctx, req.events);
+        // In order, after the batch ahead (answered, whatever its answer): the gap check against
+        // the mark it left (it may have failed or applied partly), then this batch's transaction.
+        await slot!.ahead;
+        const gap = await gapAnswer(prepared.sorted[0]!.seq);
+        if (gap) return gap;
+        const result = await ingestBatch(db, ctx, prepared);
         knownThrough = Math.max(knownThrough, result.applied_through);
         deps.afterCommit?.({ terminal_id: p.terminal_id, applied_through: result.applied_through });
         publishChanges(io, result.changes);
@@ -421,29 +461,36 @@ export function installSocketHandlers(deps: SocketDeps): void {
           const q = terminalQueues.get(p.terminal_id) ?? { tail: Promise.resolve(), size: 0 };
           if (q.size >= perTerminal) throw new BusyError(`events.push: ${q.size} batches of ${p.terminal_id} are already in flight; wait for their acks`);
           if (hubInflight >= perHub) throw new BusyError(`events.push: the hub has ${hubInflight} batches in flight; retry shortly`);
+          const queued = q.size > 0;
           q.size += 1;
           hubInflight += 1;
           terminalQueues.set(p.terminal_id, q);
+          // The batch's place in its terminal's queue is taken here, on arrival: its turn comes
+          // when every batch admitted before it was answered (applied, refused or answered early).
+          const ahead = q.tail;
+          let answered!: () => void;
+          const mine = new Promise<void>((resolve) => (answered = resolve));
+          q.tail = ahead.then(() => mine);
           let released = false;
           return {
+            ahead,
+            queued,
             release() {
               if (released) return;
               released = true;
               q.size -= 1;
               hubInflight -= 1;
               if (q.size === 0 && terminalQueues.get(p.terminal_id) === q) terminalQueues.delete(p.terminal_id);
+              answered();
             },
           };
         },
-        async early(raw) {
-          const seq = firstSeq(raw);
+        async early(raw, slot) {
+          // A batch of this terminal ahead of it (a pipelining register): the mark is not final
+          // until that one is answered, so the gap check waits for it (in the handler above).
+          if (slot.queued) return null;
           // No gap possible: no read (a stale mark only costs a batch walked to its gap).
-          if (seq === null || seq <= 1 || seq <= knownThrough + 1) return null;
-          const { rows } = await db.query<{ applied_through: number }>(`SELECT applied_through FROM terminals WHERE terminal_id = $1`, [p.terminal_id]);
-          const through = Number(rows[0]?.applied_through ?? 0);
-          knownThrough = Math.max(knownThrough, through);
-          // A gap: nothing in the batch can apply; answer with the mark so the register resends from it.
-          return seq > through + 1 ? { ok: true, applied_through: through, rejected: [] } : null;
+          return gapAnswer(firstSeq(raw));
         },
       },
       // A hand-written walk of the envelope on the common path, zod for the rest and for every refusal (push-envelope.ts).

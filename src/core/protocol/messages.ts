@@ -27,6 +27,11 @@ import {
 export const PROTOCOL_VERSION = 1;
 /** Bounds that both sides enforce, so one register cannot exhaust the hub. */
 export const MAX_EVENTS_PER_BATCH = 500;
+/**
+ * events.push messages a register may have sent and not yet had answered (pipelining,
+ * docs/sync-protocol.md 4.2); a hub admits this many per terminal and answers BUSY beyond.
+ */
+export const MAX_PUSHES_IN_FLIGHT = 2;
 /** Cashiers a hello may name (a register's config holds at most 500). */
 export const MAX_HELLO_CASHIERS = 500;
 export const MAX_CHANGES_PER_PULL = 1000;
