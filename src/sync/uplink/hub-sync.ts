@@ -5,6 +5,7 @@ import {
   MAX_CHANGES_PER_PULL,
   MAX_EVENTS_PER_BATCH,
   MAX_MESSAGE_BYTES,
+  MAX_PUSHES_IN_FLIGHT,
   MSG,
   PROTOCOL_VERSION,
   SIGNATURE_ALG,
@@ -86,6 +87,12 @@ export interface HubSyncOptions {
   backoff?: BackoffOptions;
   /** Events per events.push (<= MAX_EVENTS_PER_BATCH). */
   batchSize?: number;
+  /**
+   * events.push messages sent and not yet answered while catching up (1..MAX_PUSHES_IN_FLIGHT,
+   * the default): the hub works on the next batch while the one before is in its transaction
+   * (docs/sync-protocol.md 4.2). 1 sends the next batch only after the ack of the one before.
+   */
+  pushesInFlight?: number;
   /** Rows per snapshot.page (<= MAX_SNAPSHOT_PAGE_ITEMS, the default). */
   snapshotPageItems?: number;
   random?: () => number;
@@ -262,9 +269,13 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       random: Math.random,
       now: Date.now,
       snapshotPageItems: MAX_SNAPSHOT_PAGE_ITEMS,
+      pushesInFlight: MAX_PUSHES_IN_FLIGHT,
       ...opts,
       batchSize,
     };
+    if (!(Number.isInteger(this.opts.pushesInFlight) && this.opts.pushesInFlight >= 1 && this.opts.pushesInFlight <= MAX_PUSHES_IN_FLIGHT)) {
+      throw new Error(`pushesInFlight must be 1..${MAX_PUSHES_IN_FLIGHT}`);
+    }
     if (!(Number.isInteger(this.opts.snapshotPageItems) && this.opts.snapshotPageItems >= 1 && this.opts.snapshotPageItems <= MAX_SNAPSHOT_PAGE_ITEMS)) {
       throw new Error(`snapshotPageItems must be 1..${MAX_SNAPSHOT_PAGE_ITEMS}`);
     }
@@ -609,7 +620,7 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
     }
   }
 
-  /** Sends every event after the hub's mark, one bounded batch at a time. */
+  /** Sends every event after the hub's mark in bounded batches (drainOnce), serialised per session. */
   private drain(session: Session): Promise<void> {
     if (session.draining) {
       session.drainAgain = true;
@@ -631,24 +642,50 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
     return session.draining;
   }
 
+  /**
+   * One pass sends batches from the hub's mark, each right after the one before, with up to
+   * pushesInFlight unanswered (4.2), and reads their acks in the order it sent them. An ack
+   * short of its batch's end (the hub applied it partly, or found a gap) ends the sending: the
+   * batches behind it are answered with the mark, having changed nothing; once they are, the
+   * next pass starts from the mark. An error, a timeout or a disconnect throws (the session
+   * ends; batches still in flight are dropped unread, and the next hello says what the hub has).
+   */
   private async drainOnce(session: Session): Promise<void> {
     const head = this.journal.head().seq;
     // Bounded: each pass either advances the mark or throws.
     for (let pass = 0; pass <= head; pass++) {
       if (session !== this.session || !session.ready) return;
       const { appliedThrough } = this.journal.syncState();
-      const batch = this.boundedBatch(this.journal.eventsAfter(appliedThrough, this.opts.batchSize));
-      if (batch.length === 0) return;
-      const ack = await this.request(session, MSG.pushEvents, { terminal_id: this.journal.terminalId, events: batch, ...this.signatureOf(batch) }, pushEventsAckSchema);
-      if (session !== this.session) return;
-      const last = batch[batch.length - 1]!.seq;
-      if (ack.applied_through > last) throw new Error(`hub acked applied_through ${ack.applied_through} beyond the batch end ${last}`);
-      this.journal.recordHubMark(ack.applied_through, ack.rejected);
-      if (ack.rejected.length > 0) this.emit('rejected', ack.rejected);
-      this.emitStatus();
-      if (ack.applied_through <= appliedThrough) {
-        throw new Error(`hub made no progress on events after ${appliedThrough} (acked ${ack.applied_through})`);
+      const inFlight: Array<{ last: number; ack: Promise<z.infer<typeof pushEventsAckSchema>> }> = [];
+      let sentThrough = appliedThrough;
+      let short = false;
+      const send = (): void => {
+        while (!short && inFlight.length < this.opts.pushesInFlight) {
+          const batch = this.boundedBatch(this.journal.eventsAfter(sentThrough, this.opts.batchSize));
+          if (batch.length === 0) return;
+          const ack = this.request(session, MSG.pushEvents, { terminal_id: this.journal.terminalId, events: batch, ...this.signatureOf(batch) }, pushEventsAckSchema);
+          ack.catch(() => undefined); // read in order below; one behind a failed batch is never read
+          sentThrough = batch[batch.length - 1]!.seq;
+          inFlight.push({ last: sentThrough, ack });
+        }
+      };
+      send();
+      if (inFlight.length === 0) return;
+      while (inFlight.length > 0) {
+        const { last, ack: pending } = inFlight.shift()!;
+        const ack = await pending;
+        if (session !== this.session) return;
+        if (ack.applied_through > last) throw new Error(`hub acked applied_through ${ack.applied_through} beyond the batch end ${last}`);
+        // Never beyond what this ack says: the mark is the hub's word for this batch.
+        this.journal.recordHubMark(ack.applied_through, ack.rejected);
+        if (ack.rejected.length > 0) this.emit('rejected', ack.rejected);
+        this.emitStatus();
+        if (ack.applied_through < last) short = true;
+        send();
       }
+      if (!short) return;
+      const now = this.journal.syncState().appliedThrough;
+      if (now <= appliedThrough) throw new Error(`hub made no progress on events after ${appliedThrough} (acked ${now})`);
     }
   }
 

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Socket } from 'socket.io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MSG, verifyChain, type JournalEvent } from '../../src/core/protocol';
+import type { Db, Queryable } from '../../src/hub/db/db';
+import { DEFAULT_TX_RETRIES } from '../../src/hub/db/errors';
+import { checkInvariants, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
+import { openTestDb, testBackends, type TestDb } from '../../src/hub/testing/test-db';
+import { createEnrollmentCode, redeemEnrollmentCode } from '../../src/hub/auth';
+import type { HubHandle } from '../../src/hub';
+import { SyncClient, openJournal, type Journal } from '../../src/sync';
+import { saleCompletedPayload } from './fixtures/sale-payload';
+import { tempDir, waitFor } from './helpers';
+
+// A register pipelining its catch-up (docs/sync-protocol.md 4.2): the real SyncClient keeps
+// two events.push in flight against the real hub over a real socket. Everything lands once and
+// in order; a first batch that fails (its transaction's backend terminated on every attempt,
+// UNAVAILABLE) leaves the batch queued behind it answered with the mark, changing nothing, and
+// the client resumes from the mark after its backoff with nothing lost or doubled.
+
+const STORE = 'PP';
+const SALES = 60;
+const BATCH = 5;
+const OPENING = { [STORE]: { SKU1: 1_000_000 } };
+
+/** One events.push as the hub saw it: its seqs, how many of the socket's pushes were unanswered when it arrived, and its answer. */
+interface Seen {
+  first: number;
+  last: number;
+  unansweredAtArrival: number;
+  answer?: { ok: boolean; applied_through?: number; rejected?: unknown[]; error?: { code: string } };
+}
+
+/** Watches every events.push of every register socket: arrival, and the ack the hub sends. */
+function watchPushes(hub: HubHandle, seen: Seen[] = []): Seen[] {
+  hub.io.on('connection', (socket: Socket) => {
+    let unanswered = 0;
+    socket.use((packet, next) => {
+      const ack = packet[packet.length - 1];
+      if (packet[0] === MSG.pushEvents && typeof ack === 'function') {
+        const events = (packet[1] as { events: JournalEvent[] }).events;
+        const s: Seen = { first: events[0]!.seq, last: events[events.length - 1]!.seq, unansweredAtArrival: unanswered };
+        seen.push(s);
+        unanswered += 1;
+        packet[packet.length - 1] = (res: Seen['answer']) => {
+          unanswered -= 1;
+          s.answer = res;
+          (ack as (r: unknown) => void)(res);
+        };
+      }
+      next();
+    });
+  });
+  return seen;
+}
+
+/**
+ * The test db, with a fault switch: while `failures` > 0, an ingest transaction dies at its
+ * first statement (the terminal row read) as a terminated backend does (57P01), after the
+ * hub has received `waitForPushes` pushes, so the batch behind it is queued when it fails.
+ */
+function faultyDb(db: Db, seen: Seen[]) {
+  const ctl = { failures: 0, waitForPushes: 0 };
+  const wrap = (tx: Queryable): Queryable => ({
+    exec: (sql) => tx.exec(sql),
+    query: async (sql, params, opts) => {
+      if (opts?.prepare === 'ingest_head' && ctl.failures > 0) {
+        ctl.failures -= 1;
+        await waitFor('the batch behind to arrive', () => seen.length >= ctl.waitForPushes, 20_000, 2);
+        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      }
+      return tx.query(sql, params, opts);
+    },
+  });
+  const faulty: Db = {
+    kind: db.kind,
+    query: (sql, params, opts) => db.query(sql, params, opts),
+    exec: (sql) => db.exec(sql),
+    close: async () => undefined,
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+  };
+  return { db: faulty, ctl };
+}
+
+async function hubRows(db: Db, terminalId: string) {
+  const applied = await db.query<{ seq: string; hash: string; prev_hash: string }>(`SELECT seq, hash, prev_hash FROM journal_events WHERE terminal_id = $1 ORDER BY seq`, [terminalId]);
+  const rejected = await db.query(`SELECT seq FROM event_rejections WHERE terminal_id = $1`, [terminalId]);
+  return { applied: applied.rows.map((r) => ({ seq: Number(r.seq), hash: r.hash })), rejected: rejected.rows.length };
+}
+
+describe.each(testBackends())('pipelined events.push on $name', (backend) => {
+  let t: TestDb;
+  let tmp: ReturnType<typeof tempDir>;
+  beforeAll(async () => {
+    t = await openTestDb(backend);
+    tmp = tempDir('tillstream-pipelined-');
+    await seedStore(t.db, STORE, OPENING[STORE]);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.dispose();
+    tmp?.cleanup();
+  });
+
+  /** A register with SALES unsynced sales in its journal, enrolled at the hub. */
+  async function registerWithBacklog(terminal: string): Promise<{ journal: Journal; token: string }> {
+    const { code } = await createEnrollmentCode(t.db, { store_id: STORE, terminal_id: terminal });
+    const { token } = await redeemEnrollmentCode(t.db, code);
+    const journal = openJournal(path.join(tmp.dir, `${terminal}.db`), { terminalId: terminal, storeId: STORE });
+    for (let i = 0; i < SALES; i++) {
+      journal.append('sale.completed', saleCompletedPayload({ sale_id: randomUUID(), lines: [{ sku: 'SKU1', qty: 1, price: 100 + i }] }, STORE, terminal, new Date().toISOString()));
+    }
+    return { journal, token };
+  }
+
+  async function expectLandedOnce(terminal: string, journal: Journal): Promise<void> {
+    const hub = await hubRows(t.db, terminal);
+    expect(hub.rejected).toBe(0);
+    expect(hub.applied.map((e) => e.seq)).toEqual(Array.from({ length: SALES }, (_, i) => i + 1));
+    const mine = journal.eventsAfter(0, SALES + 1);
+    expect(hub.applied.map((e) => e.hash)).toEqual(mine.map((e) => e.hash));
+    expect(verifyChain(mine)).toBeNull();
+    const inv = await checkInvariants(t.db, OPENING);
+    expect(inv).toMatchObject({ balanced: true, duplicates: 0, mismatches: [] });
+  }
+
+  it('two batches in flight: the second arrives before the first is answered, each is applied whole, in order, once', { timeout: 120_000 }, async () => {
+    const commits: number[] = [];
+    const hub = await startTestHub(t.db, { afterCommit: (i) => i.terminal_id === 'PP-1' && commits.push(i.applied_through) });
+    const seen = watchPushes(hub);
+    const { journal, token } = await registerWithBacklog('PP-1');
+    const client = new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } });
+    try {
+      client.start();
+      await waitFor('drained', () => client.status.unsyncedCount === 0, 60_000);
+      // Pipelined: some push arrived while the one before was unanswered; never more than two.
+      expect(Math.max(...seen.map((s) => s.unansweredAtArrival))).toBe(1);
+      expect(seen.every((s) => s.unansweredAtArrival <= 1)).toBe(true);
+      // Each batch follows the one before and is answered whole (no gap answer, no BUSY).
+      expect(seen.map((s) => [s.first, s.last])).toEqual(Array.from({ length: SALES / BATCH }, (_, i) => [i * BATCH + 1, (i + 1) * BATCH]));
+      expect(seen.map((s) => s.answer)).toEqual(seen.map((s) => ({ ok: true, applied_through: s.last, rejected: [] })));
+      expect(commits).toEqual(seen.map((s) => s.last));
+      expect(client.status.lastError).toBeNull();
+      await expectLandedOnce('PP-1', journal);
+    } finally {
+      client.stop();
+      journal.close();
+      await hub.close();
+    }
+  });
+
+  it('the first batch fails (UNAVAILABLE): the one queued behind it is answered with the mark, changing nothing; the client resumes, nothing lost or doubled', { timeout: 120_000 }, async () => {
+    const seen: Seen[] = [];
+    const { db, ctl } = faultyDb(t.db, seen);
+    const commits: number[] = [];
+    const hub = await startTestHub(db, { afterCommit: (i) => i.terminal_id === 'PP-2' && commits.push(i.applied_through) });
+    watchPushes(hub, seen);
+    const { journal, token } = await registerWithBacklog('PP-2');
+    // Every attempt of the first batch's transaction dies (the first once the second push is in).
+    ctl.failures = DEFAULT_TX_RETRIES + 1;
+    ctl.waitForPushes = 2;
+    const client = new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.message));
+    try {
+      client.start();
+      await waitFor('drained', () => client.status.unsyncedCount === 0, 60_000);
+      expect(ctl.failures).toBe(0);
+      // The first session: batch 1 refused UNAVAILABLE, batch 2 (queued behind it) answered with the mark, 0.
+      expect(seen.slice(0, 2).map((s) => [s.first, s.last, s.answer])).toEqual([
+        [1, BATCH, { ok: false, error: { code: 'UNAVAILABLE', message: expect.any(String) } }],
+        [BATCH + 1, 2 * BATCH, { ok: true, applied_through: 0, rejected: [] }],
+      ]);
+      expect(seen[1]!.unansweredAtArrival).toBe(1);
+      expect(errors.some((m) => /UNAVAILABLE/.test(m))).toBe(true);
+      // Nothing committed before the client came back, then every batch once, in order.
+      expect(commits).toEqual(Array.from({ length: SALES / BATCH }, (_, i) => (i + 1) * BATCH));
+      await expectLandedOnce('PP-2', journal);
+    } finally {
+      client.stop();
+      journal.close();
+      await hub.close();
+    }
+  });
+});
