@@ -29,11 +29,14 @@ interface Seen {
   first: number;
   last: number;
   unansweredAtArrival: number;
+  /** Its place in the order the hub answered pushes (0 first). */
+  answeredAs?: number;
   answer?: { ok: boolean; applied_through?: number; rejected?: unknown[]; error?: { code: string } };
 }
 
 /** Watches every events.push of every register socket: arrival, and the ack the hub sends. */
 function watchPushes(hub: HubHandle, seen: Seen[] = []): Seen[] {
+  let answered = 0;
   hub.io.on('connection', (socket: Socket) => {
     let unanswered = 0;
     socket.use((packet, next) => {
@@ -46,6 +49,7 @@ function watchPushes(hub: HubHandle, seen: Seen[] = []): Seen[] {
         packet[packet.length - 1] = (res: Seen['answer']) => {
           unanswered -= 1;
           s.answer = res;
+          s.answeredAs = answered++;
           (ack as (r: unknown) => void)(res);
         };
       }
@@ -140,6 +144,7 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
       expect(seen.map((s) => [s.first, s.last])).toEqual(Array.from({ length: SALES / BATCH }, (_, i) => [i * BATCH + 1, (i + 1) * BATCH]));
       expect(seen.map((s) => s.answer)).toEqual(seen.map((s) => ({ ok: true, applied_through: s.last, rejected: [] })));
       expect(commits).toEqual(seen.map((s) => s.last));
+      expect(seen.map((s) => s.answeredAs)).toEqual(seen.map((_, i) => i));
       expect(client.status.lastError).toBeNull();
       await expectLandedOnce('PP-1', journal);
     } finally {
@@ -171,7 +176,9 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
         [1, BATCH, { ok: false, error: { code: 'UNAVAILABLE', message: expect.any(String) } }],
         [BATCH + 1, 2 * BATCH, { ok: true, applied_through: 0, rejected: [] }],
       ]);
+      // Batch 2 arrived while batch 1 was in flight, and was answered after it (in order, from the mark batch 1 left).
       expect(seen[1]!.unansweredAtArrival).toBe(1);
+      expect(seen[0]!.answeredAs).toBeLessThan(seen[1]!.answeredAs!);
       expect(errors.some((m) => /UNAVAILABLE/.test(m))).toBe(true);
       // Nothing committed before the client came back, then every batch once, in order.
       expect(commits).toEqual(Array.from({ length: SALES / BATCH }, (_, i) => (i + 1) * BATCH));
