@@ -71,7 +71,9 @@ describe('SyncClient uplink', () => {
 
   it('a lost ack (hub committed, register never heard) resends from the hub mark without doubling', async () => {
     for (let i = 0; i < 10; i++) sale(i);
-    hub!.dropAcks(2);
+    // Three acks lost in two sessions: the first session's two batches in flight (1-4, 5-8),
+    // then the second session's one (9-10).
+    hub!.dropAcks(3);
     const c = makeClient({ ackTimeoutMs: 200, batchSize: 4 });
     const errors: string[] = [];
     c.on('status', (s) => s.lastError && errors.push(s.lastError));
