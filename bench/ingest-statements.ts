@@ -6,7 +6,7 @@
 import '../src/hub/server'; // installs Node's SHA-256 for the hash chain, as the hub does
 import { openBenchDb } from './table/common';
 import { seedStore } from '../src/hub/testing/hub-fixture';
-import { enrollMany } from './table/rows-hub';
+import { enrollMany } from './table/load';
 import { ingestBatch } from '../src/hub/ingest';
 import { versionedProcessor } from '../src/hub/core-processor';
 import { PostingMaps } from '../src/hub/books/posting-map';

@@ -24,8 +24,19 @@ export interface RowResult {
 
 export interface RowSpec {
   id: string;
+  /**
+   * How the row depends on the number of registers: 'scales' takes `registers` (`npm run bench
+   * -- --registers N`); otherwise why it does not (it then runs at its own size and says so).
+   */
+  registers: 'scales' | string;
   /** One run can measure several rows that share a setup (sale → hub and → other register). */
-  run(size: Size, env: { databaseUrl?: string }): Promise<RowResult[]>;
+  run(size: Size, env: { databaseUrl?: string }, opts?: { registers?: number }): Promise<RowResult[]>;
+}
+
+/** Where a run's results go: table.json for the full default run; a run with --registers N never overwrites it. */
+export function resultFileName(size: Size, registers?: number): string {
+  const scale = registers === undefined ? '' : `-scale-${registers}`;
+  return size === 'full' ? (scale ? `table${scale}.json` : 'table.json') : `table-${size}${scale}.json`;
 }
 
 export const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
