@@ -58,7 +58,7 @@ export async function saleLatency(size: Size, env: Env, opts: RunOpts = {}): Pro
   const realApplied: number[] = [];
   const realCommit: number[] = [];
   const realErrors = new Set<string>();
-  let realCount = 0;
+  let realCount: number;
   let sales = 0;
   let busy = 0;
   try {
