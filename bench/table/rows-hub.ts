@@ -153,7 +153,8 @@ export async function saleLatency(size: Size, env: Env, opts: RunOpts = {}): Pro
   const floorP99 = pct(fl, 99);
   const r1 = pct(a, 99) / floorP99;
   const r2 = pct(st, 99) / floorP99;
-  const label = `${registers} registers, ${stores.length} stores, ${Math.round((registers / periodMs) * 1000)} sales/s, ${backendName(env)}`;
+  const rate = (registers / periodMs) * 1000;
+  const label = `${registers} registers, ${stores.length} stores, ${rate < 10 ? rate.toFixed(1) : Math.round(rate)} sales/s, ${backendName(env)}`;
   const realNote = realCount
     ? `${realCount} real registers (journal + SyncClient, first of stores ${stores[0]}..${stores[realCount - 1]}): journal commit → applied at hub p50 ${pct(ra, 50).toFixed(1)} ms, p99 ${pct(ra, 99).toFixed(1)} ms over ${ra.length} sales (from append's return to the ack's status; the append itself p50 ${pct(rc, 50).toFixed(2)} ms, p99 ${pct(rc, 99).toFixed(2)} ms)${realErrors.size ? `; their link errors: ${[...realErrors].join(' | ').slice(0, 300)}` : ''}`
     : 'no real registers';
