@@ -31,7 +31,8 @@ export async function saleLatency(size: Size, env: Env, opts: RunOpts = {}): Pro
   const periodMs = pick(size, { tiny: 2000, quick: 10_000, full: 30_000 });
   const seconds = pick(size, { tiny: 5, quick: 25, full: 50 });
   const warmMs = pick(size, { tiny: 1000, quick: 3000, full: 5000 });
-  const REAL_STORES = 5;
+  // BENCH_REAL_REGISTERS=0 runs light clients only (the row as it was before the real registers).
+  const REAL_STORES = Number(process.env.BENCH_REAL_REGISTERS ?? 5);
   const skus = Array.from({ length: 100 }, (_, i) => `LS-${i}`);
   const rand = rng(42);
 
