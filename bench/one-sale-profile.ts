@@ -11,7 +11,7 @@ import { MSG } from '../src/core/protocol';
 import type { Db, Queryable, QueryOptions } from '../src/hub/db/db';
 import { seedStore, startTestHub } from '../src/hub/testing/hub-fixture';
 import { openBenchDb } from './table/common';
-import { enrollMany } from './table/rows-hub';
+import { enrollMany } from './table/load';
 import os from 'node:os';
 
 const N = Number(process.env.N ?? 400);

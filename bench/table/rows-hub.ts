@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { performance as perf } from 'node:perf_hooks';
 import { MSG, type JournalEvent } from '../../src/core/protocol';
+import type { Db } from '../../src/hub/db/db';
 import { createStore } from '../../src/hub/stores';
 import { ADMIN_TOKEN, api, checkInvariants, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
 import { RegisterSim, salePayload as simSalePayload } from '../../src/hub/testing/register-sim';
