@@ -76,6 +76,23 @@ describe.each(testBackends())('ingest guards on $name', (backend) => {
     }
   });
 
+  it('a quantity scale outside 0..6 (-1, 7, 10^15) is refused for good as INVALID_PAYLOAD, never an internal error; the event behind it applies', async () => {
+    const r = await register('S', 'G-9');
+    try {
+      const base = salePayload('S', 'G-9', [{ sku: 'A', units: 1, unit_price: 100 }]);
+      const bad = [-1, 7, 1e15].map((scale) =>
+        r.append('sale.completed', { ...base, sale_id: randomUUID(), lines: [{ ...base.lines[0]!, quantity: { units: 1, scale } }] }),
+      );
+      const good = r.sell([{ sku: 'A', units: 1, unit_price: 100 }]);
+      const ack: Loose = await r.push([...bad, good]);
+      expect(ack.ok).toBe(true);
+      expect(ack.applied_through).toBe(good.seq);
+      expect(ack.rejected.map((x: Loose) => x.code)).toEqual(['INVALID_PAYLOAD', 'INVALID_PAYLOAD', 'INVALID_PAYLOAD']);
+    } finally {
+      r.close();
+    }
+  });
+
   it('NUL, a lone surrogate or a control character in any string is refused as BAD_TEXT, and the rejection is stored', async () => {
     const r = await register('S', 'G-2');
     try {

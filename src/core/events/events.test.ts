@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   EVENT_TYPES,
   EVENT_TYPE_NAMES,
@@ -141,5 +142,47 @@ describe('event payload schemas', () => {
     const r = parseJournalEvent(e);
     expect(r.ok).toBe(true);
     if (r.ok && r.event.type === 'sale.completed') expect(r.event.payload.totals.total).toBe(1678);
+  });
+});
+
+describe('a payload whose fields fail is refused, never thrown', () => {
+  // Zod runs refinements past range failures, so the sale's arithmetic sees values its fields
+  // refused; the hub treats a throw here as its own fault and the register would retry forever.
+  it('a quantity scale outside 0..6 is refused by its field', () => {
+    for (const scale of [-1, -(2 ** 31), 7, 1e15, 2 ** 53]) {
+      const p = clone(EXAMPLE_SALE_COMPLETED) as unknown as { lines: Array<{ quantity: { scale: number } }> };
+      p.lines[0]!.quantity.scale = scale;
+      const r = parseEventPayload('sale.completed', p);
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.error).toMatch(/lines\[0\]\.quantity\.scale/);
+    }
+  });
+
+  it('any number at any numeric member of the examples: parse answers, it never throws', () => {
+    const leaves = (x: unknown, at: Array<string | number> = []): Array<Array<string | number>> =>
+      typeof x === 'number'
+        ? [at]
+        : x && typeof x === 'object'
+          ? Object.entries(x).flatMap(([k, v]) => leaves(v, [...at, Array.isArray(x) ? Number(k) : k]))
+          : [];
+    const examples = [
+      ['sale.completed', EXAMPLE_SALE_COMPLETED],
+      ['sale.refunded', EXAMPLE_SALE_REFUNDED],
+      ['shift.closed', EXAMPLE_SHIFT_CLOSED],
+    ] as const;
+    const value = fc.oneof(fc.integer(), fc.integer({ min: -100, max: 100 }), fc.double(), fc.constantFrom(-1, 7, 1e15, 2 ** 53, -(2 ** 53), 1e308, Number.MAX_SAFE_INTEGER));
+    fc.assert(
+      fc.property(fc.constantFrom(...examples), fc.nat(), value, ([type, example], pick, v) => {
+        const paths = leaves(example);
+        const path = paths[pick % paths.length]!;
+        const p = clone(example) as unknown as Record<string | number, unknown>;
+        let o = p;
+        for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+        o[path[path.length - 1]!] = v;
+        const r = parseEventPayload(type, p);
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

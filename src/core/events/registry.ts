@@ -68,7 +68,14 @@ export function parseEventPayload(type: string, payload: unknown): ParsePayloadR
     return { ok: false, type, error: `unknown event type "${type}" (known: ${EVENT_TYPE_NAMES.join(', ')})`, issues: [] };
   }
   const schema = EVENT_TYPES[type] as z.ZodType<EventPayloadMap[EventType]>;
-  const r = schema.safeParse(payload);
+  let r: ReturnType<typeof schema.safeParse>;
+  try {
+    r = schema.safeParse(payload);
+  } catch (err) {
+    // A refinement met a value its field refused (zod runs refinements past range failures):
+    // bad input, refused like any other, never an exception for the caller to turn into a retry.
+    return { ok: false, type, error: `${type}: the payload could not be checked (${err instanceof Error ? err.message : String(err)})`, issues: [] };
+  }
   if (r.success) return { ok: true, type, payload: r.data };
   const issues = r.error.issues.slice(0, MAX_REPORTED_ISSUES).map((i) => ({
     path: i.path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n === 0 ? '' : '.'}${String(p)}`)).join('') || '(payload)',
