@@ -77,9 +77,9 @@ describe.each(testBackends())('ingest guards on $name', (backend) => {
   });
 
   it('a quantity scale outside 0..6 (-1, 7, 10^15) is refused for good as INVALID_PAYLOAD, never an internal error; the event behind it applies', async () => {
-    const r = await register('S', 'G-9');
+    const r = await register('S', 'G-12');
     try {
-      const base = salePayload('S', 'G-9', [{ sku: 'A', units: 1, unit_price: 100 }]);
+      const base = salePayload('S', 'G-12', [{ sku: 'A', units: 1, unit_price: 100 }]);
       const bad = [-1, 7, 1e15].map((scale) =>
         r.append('sale.completed', { ...base, sale_id: randomUUID(), lines: [{ ...base.lines[0]!, quantity: { units: 1, scale } }] }),
       );
