@@ -402,7 +402,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
         // New register, far behind, or ahead of the hub (restored hub database): start from a snapshot.
         snapshot_required: (req.change_cursor === 0 && latest > 0) || behind > deps.snapshotThreshold || behind < 0,
         server_time: new Date().toISOString(),
-        capabilities: [HUB_CAPABILITIES.snapshotPage],
+        capabilities: [HUB_CAPABILITIES.snapshotPage, HUB_CAPABILITIES.pushPipeline],
       };
     });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Socket } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MSG, verifyChain, type JournalEvent } from '../../src/core/protocol';
+import { HUB_CAPABILITIES, MSG, verifyChain, type JournalEvent } from '../../src/core/protocol';
 import type { Db, Queryable } from '../../src/hub/db/db';
 import { DEFAULT_TX_RETRIES } from '../../src/hub/db/errors';
 import { checkInvariants, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
@@ -127,6 +127,36 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
     const inv = await checkInvariants(t.db, OPENING);
     expect(inv).toMatchObject({ balanced: true, duplicates: 0, mismatches: [] });
   }
+
+  it('a hub whose hello does not list push.pipeline (an older hub) gets one push at a time, and everything lands once', { timeout: 120_000 }, async () => {
+    const hub = await startTestHub(t.db);
+    const seen = watchPushes(hub);
+    // The hello ack as a hub from before pipelining sends it: no push.pipeline capability.
+    hub.io.on('connection', (socket: Socket) => {
+      socket.use((packet, next) => {
+        const ack = packet[packet.length - 1];
+        if (packet[0] === MSG.hello && typeof ack === 'function') {
+          packet[packet.length - 1] = (res: { capabilities?: string[] }) =>
+            (ack as (r: unknown) => void)({ ...res, capabilities: (res.capabilities ?? []).filter((c) => c !== HUB_CAPABILITIES.pushPipeline) });
+        }
+        next();
+      });
+    });
+    const { journal, token } = await registerWithBacklog('PP-0');
+    const client = new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } });
+    try {
+      client.start();
+      await waitFor('drained', () => client.status.unsyncedCount === 0, 60_000);
+      expect(seen.every((s) => s.unansweredAtArrival === 0)).toBe(true);
+      expect(seen.map((s) => [s.first, s.last])).toEqual(Array.from({ length: SALES / BATCH }, (_, i) => [i * BATCH + 1, (i + 1) * BATCH]));
+      expect(client.status.lastError).toBeNull();
+      await expectLandedOnce('PP-0', journal);
+    } finally {
+      client.stop();
+      journal.close();
+      await hub.close();
+    }
+  });
 
   it('two batches in flight: the second arrives before the first is answered, each is applied whole, in order, once', { timeout: 120_000 }, async () => {
     const commits: number[] = [];

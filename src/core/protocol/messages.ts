@@ -87,7 +87,9 @@ export const helloAckSchema = z.object({
 });
 
 /** Capabilities a hub names in its hello ack. */
-export const HUB_CAPABILITIES = { snapshotPage: 'snapshot.page' } as const;
+// A register uses a capability only when the hub's hello lists it: an older hub ignores
+// what it does not know, and would answer a pipelined push as a gap (4.2).
+export const HUB_CAPABILITIES = { snapshotPage: 'snapshot.page', pushPipeline: 'push.pipeline' } as const;
 
 // ---- register -> hub: 'events.push' ----
 export const pushEventsRequestSchema = z.object({

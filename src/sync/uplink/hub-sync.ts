@@ -659,8 +659,11 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
       const inFlight: Array<{ last: number; ack: Promise<z.infer<typeof pushEventsAckSchema>> }> = [];
       let sentThrough = appliedThrough;
       let short = false;
+      // A hub that does not say it takes pipelined pushes (one before push.pipeline) reads a
+      // batch sent behind another against the mark it had on arrival: one in flight there.
+      const most = session.capabilities?.includes(HUB_CAPABILITIES.pushPipeline) ? this.opts.pushesInFlight : 1;
       const send = (): void => {
-        while (!short && inFlight.length < this.opts.pushesInFlight) {
+        while (!short && inFlight.length < most) {
           const batch = this.boundedBatch(this.journal.eventsAfter(sentThrough, this.opts.batchSize));
           if (batch.length === 0) return;
           const ack = this.request(session, MSG.pushEvents, { terminal_id: this.journal.terminalId, events: batch, ...this.signatureOf(batch) }, pushEventsAckSchema);
