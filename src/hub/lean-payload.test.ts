@@ -1,10 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { z } from 'zod';
 import { parseEventPayload } from '../core/events';
 import { saleCompletedSchema } from '../core/events/sale';
 import { saleArbitraries } from '../core/ledger/testing/arbitraries';
-import { leanParsePayload, leanSaleCompleted } from './lean-payload';
+import { compileLean, leanParsePayload, leanSaleCompleted } from './lean-payload';
 import { parsedPayload } from './parsed-event';
 import { salePayload } from './testing/register-sim';
 import type { JournalEvent } from '../core/protocol';
@@ -130,5 +131,31 @@ describe('sale.completed payload: the lean check against zod', () => {
 
   it('same answer on arbitrary values', () => {
     fc.assert(fc.property(fc.anything({ maxDepth: 3, withNullPrototype: true, withSparseArray: true }), (v) => void same(v)), { numRuns: 1000 });
+  });
+});
+
+describe('the lean compiler on schemas the sale does not use (yet)', () => {
+  // A schema written another way must compile to "not sure" or to zod's answer, never to a
+  // looser one: zod 4's format schemas keep their format on the schema itself.
+  const schemas: Array<[string, z.ZodType]> = [
+    ['z.uuid()', z.uuid()],
+    ['z.string().uuid()', z.string().uuid()],
+    ['z.email()', z.email()],
+    ['z.url()', z.url()],
+    ['z.iso.datetime()', z.iso.datetime()],
+    ['z.int()', z.int()],
+    ['z.int32()', z.int32()],
+    ['z.number().int().min(0)', z.number().int().min(0)],
+    ['z.strictObject({ a: z.uuid() })', z.strictObject({ a: z.uuid() })],
+    ['z.array(z.email()).max(2)', z.array(z.email()).max(2)],
+  ];
+  const values: unknown[] = ['x', '', 'a@b.co', 'https://x.example', '2026-12-02T10:00:00.000Z', '0b9d2f0e-6a5c-4c1e-9d53-2a4f6f1f7c10', 'zz9d2f0e-6a5c-4c1e-9d53-2a4f6f1f7c10', 0, -1, 1.5, 2 ** 31, 2 ** 53, { a: 'x' }, { a: '0b9d2f0e-6a5c-4c1e-9d53-2a4f6f1f7c10' }, ['x'], ['a@b.co']];
+  it.each(schemas)('%s: where the lean check says yes, zod says yes', (_, schema) => {
+    const lean = compileLean(schema);
+    const check = (v: unknown) => {
+      if (lean(v)) expect(schema.safeParse(v).success).toBe(true);
+    };
+    for (const v of values) check(v);
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.integer(), fc.double(), fc.uuid(), fc.emailAddress(), fc.webUrl(), fc.anything()), (v) => check(v)), { numRuns: 300 });
   });
 });

@@ -72,6 +72,10 @@ function lengthChecks(checks: CheckDef[]): ((n: number) => boolean)[] | null {
 export function compileLean(schema: z.ZodType): Pred {
   const def = defOf(schema);
   const checks = (def.checks ?? []).map((c) => c._zod.def);
+  // zod 4's format schemas (z.uuid(), z.email(), z.int(), …) are their own check: the format
+  // sits on the schema's definition, not in its checks, and must be read like one of them.
+  const own = def as unknown as CheckDef;
+  if (own.check !== undefined) checks.unshift(own);
   switch (def.type) {
     case 'string': {
       const patterns: RegExp[] = [];
