@@ -61,8 +61,10 @@ async function openPg(url: string, schema: string | undefined, max: number, onCo
     connectionString: url,
     max,
     // Pipeline mode: a query is written to the server at once, not after the answer to the one
-    // before it (each still ends with its own Sync, so it fails or succeeds alone). A
-    // transaction's BEGIN goes out with its first statement, one round trip instead of two.
+    // before it, so a transaction's BEGIN goes out with its first statement (one round trip
+    // instead of two). Each query ends with its own Sync; inside a transaction a failure makes
+    // every statement behind it fail too (25P02). That is safe because transaction() sends
+    // COMMIT only once every statement has answered, and ROLLBACK otherwise.
     pipeline: true,
     types: types as never,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
