@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { approve, DELI_PLATTER, deliLabel, LOOSE_APPLES, MANAGER, SCREENSHOTS, signInAndOpenShift, startStore, waitFor, type Store } from './harness';
+import { CLOSED_FOR_A_NEW_OPENING_MS } from '../../src/main/register/drawer-watch';
 
 // The register as a cashier uses it: Chromium on the browser host, the real main process
 // (journal, sync, drivers) and the virtual devices (serial scanner and scale on PTYs, ESC/POS
@@ -165,7 +166,7 @@ describe('register end to end', { timeout: 90_000 }, () => {
   it('keeps selling with the hub down and syncs when it is back', async () => {
     onFail('offline');
     const { page, register, virtual } = s;
-    // What the tests before sold is at the hub first: the count below is the offline sale's alone.
+    // What the tests before sold is at the hub first: what is unsynced below was sold offline.
     await waitFor(() => register.service.syncStatus().unsynced === 0, 30_000, 'the earlier sales to sync before the hub stops');
     await s.stopHub();
     // The hub comes back even when a step here fails, so the tests after this one run online.
@@ -179,7 +180,9 @@ describe('register end to end', { timeout: 90_000 }, () => {
       await page.getByTestId('cash-exact').click();
       await page.getByTestId('sale-done').waitFor();
       offlineSeq = register.journal.head().seq;
-      await page.getByTestId('status-unsynced').filter({ hasText: '1 unsynced' }).waitFor();
+      // The sale at least (a drawer read open past its alert on a loaded machine journals one more event).
+      await page.getByTestId('status-unsynced').filter({ hasText: /^[1-9]\d* unsynced$/ }).waitFor();
+      expect(register.service.syncStatus().unsynced).toBeGreaterThanOrEqual(1);
       await shot(page, '08-offline');
     } finally {
       await s.restartHub();
@@ -256,6 +259,15 @@ describe('register end to end', { timeout: 90_000 }, () => {
   it('tells the cashier when the drawer is left open too long, with what to do, and clears it when closed; HQ gets an alert', async () => {
     onFail('drawer');
     const { page, virtual } = s;
+    // The drawer a cash sale kicked open may still be open (nobody here closes it; on a loaded
+    // machine it is then reported left open too). Closed first, and for longer than a brief
+    // closed read that still counts as the same opening (docs/devices.md), so what follows is
+    // one new opening, which must add exactly one event.
+    virtual!.printer.setDrawer(false);
+    await page.getByTestId('status-drawer-too-long').waitFor({ state: 'detached', timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, CLOSED_FOR_A_NEW_OPENING_MS + 500));
+    const leftOpen = () => s.register.journal.eventsAfter(0, 10_000).filter((e) => e.type === 'drawer.left_open');
+    const before = leftOpen().length;
     virtual!.printer.setDrawer(true); // someone pulls the drawer open and walks away
     await page.getByTestId('status-drawer-too-long').waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('status-drawer-too-long').textContent()).toContain('close it');
@@ -266,10 +278,9 @@ describe('register end to end', { timeout: 90_000 }, () => {
     virtual!.printer.setDrawer(false);
     await page.getByTestId('status-drawer-too-long').waitFor({ state: 'detached', timeout: 20_000 });
     // Journalled once for this opening, and through the hub an alert for HQ.
-    const journal = s.register.journal;
-    const left = journal.eventsAfter(0, 10_000).filter((e) => e.type === 'drawer.left_open');
-    expect(left).toHaveLength(1);
-    expect(left[0]!.payload.open_for_ms as number).toBeGreaterThan(0);
+    const left = leftOpen();
+    expect(left).toHaveLength(before + 1);
+    expect(left[left.length - 1]!.payload.open_for_ms as number).toBeGreaterThan(0);
     await waitFor(() => s.register.service.syncStatus().unsynced === 0, 30_000, 'the drawer event at the hub');
     const alerts = (await s.hq('GET', '/api/alerts?limit=100')).body.alerts as Array<{ kind: string; terminal_id?: string }>;
     expect(alerts.filter((a) => a.kind === 'drawer_left_open' && a.terminal_id === 'T01')).toHaveLength(1);
