@@ -4,17 +4,14 @@
 // real journal and SyncClient, `realRegister`). Floors use `bareServer` and `bareClients`,
 // the same count in the same store rooms.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Server } from 'socket.io';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { MAX_MESSAGE_BYTES } from '../../src/core/protocol';
 import { hashToken, newToken } from '../../src/hub/auth';
 import type { Db } from '../../src/hub/db/db';
 import { RegisterSim } from '../../src/hub/testing/register-sim';
 import { openJournal, SyncClient } from '../../src/sync';
+import { startBareIo } from './bare-io';
 
 /** Registers a store in the load generator (a mid-size store's registers). */
 export const PER_STORE = 10;
@@ -48,21 +45,8 @@ export async function connectAll(url: string, regs: RegisterSim[]): Promise<void
   for (let i = 0; i < regs.length; i += 50) await Promise.all(regs.slice(i, i + 50).map((r) => r.connect(url)));
 }
 
-/** A bare socket.io server in this process: acks every request at once; joins sockets to a room by their auth.store. */
-export async function bareServer(): Promise<{ io: Server; url: string; close: () => Promise<void> }> {
-  const http = createServer();
-  const io = new Server(http, { transports: ['websocket'], maxHttpBufferSize: MAX_MESSAGE_BYTES });
-  io.on('connection', (s) => {
-    const store = (s.handshake.auth as { store?: string }).store;
-    if (store) void s.join(`store:${store}`);
-    s.onAny((...args: unknown[]) => {
-      const ack = args[args.length - 1];
-      if (typeof ack === 'function') (ack as (r: unknown) => void)({ ok: true, applied_through: 0, rejected: [] });
-    });
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => io.close(() => r())) };
-}
+/** A bare socket.io server in this process (bare-io.ts). */
+export const bareServer = startBareIo;
 
 /** Bare clients, one a store id given (so `stores` may repeat), connected 50 at a time. */
 export async function bareClients(url: string, stores: string[]): Promise<Socket[]> {
