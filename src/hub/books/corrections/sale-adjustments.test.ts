@@ -107,4 +107,13 @@ describe.each(testBackends())('a correction shown on the sale on $name', (backen
     const detail = await api(hub, 'GET', `/api/sales/${ev.rows[0]!.event_id}`);
     expect(detail.body).toMatchObject({ adjustments: [], books: null });
   });
+
+  it('finds a correction’s import by an index on its entry, not by reading every item ever imported', async () => {
+    const plan = await t.db.transaction(async (q) => {
+      await q.query('SET LOCAL enable_seqscan = off');
+      const r = await q.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT import_id FROM correction_items WHERE correction_entry_id = ANY($1::text[])`, [['e1', 'e2']]);
+      return r.rows.map((x) => x['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/correction_items_correction_entry_idx/);
+  });
 });
