@@ -354,4 +354,67 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       await hub.close();
     }
   });
+
+  it('a batch waiting behind one of its terminal counts toward the waiting bound, not the applying one', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    let waiting = 0;
+    const waiters: Array<{ n: number; resolve: () => void }> = [];
+    const arrived = (n: number) => new Promise<void>((resolve) => (waiting >= n ? resolve() : waiters.push({ n, resolve })));
+    const db: Db = {
+      ...t.db,
+      kind: t.db.kind,
+      query: (s, p) => t.db.query(s, p),
+      exec: (s) => t.db.exec(s),
+      close: async () => undefined,
+      transaction: async (fn) => {
+        if (holding) {
+          waiting += 1;
+          for (const w of waiters.filter((x) => x.n <= waiting)) w.resolve();
+          await gate;
+        }
+        return t.db.transaction(fn);
+      },
+    };
+    const hub = await startTestHub(db, { schedulerIntervalMs: 3_600_000, limits: { perTerminal: 2, perHub: 2, perHubWaiting: 1 } });
+    const r = await enrollRegister(t.db, 'S', 'W-1');
+    const r2 = await enrollRegister(t.db, 'S', 'W-2');
+    const r3 = await enrollRegister(t.db, 'S', 'W-3');
+    try {
+      await r.connect(hub.url);
+      await r2.connect(hub.url);
+      await r3.connect(hub.url);
+      const mine = Array.from({ length: 5 }, () => r.sell([{ sku: 'A', units: 1, unit_price: 10 }]));
+      const theirs = Array.from({ length: 2 }, () => r2.sell([{ sku: 'A', units: 1, unit_price: 10 }]));
+      holding = true;
+      // Two terminals applying: the applying bound (2) is full.
+      const first = r.push(mine.slice(0, 3));
+      await arrived(1);
+      const second = r2.push(theirs.slice(0, 1));
+      await arrived(2);
+      expect(await r3.push([r3.sell([{ sku: 'A', units: 1, unit_price: 10 }])])).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+      // W-1's next batch waits behind its first (a pipelining register): admitted, not BUSY.
+      let behindAnswered = false;
+      const behind = r.push(mine.slice(3)).finally(() => (behindAnswered = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(behindAnswered).toBe(false);
+      // The waiting bound (1) is full: W-2's batch behind its first is answered BUSY.
+      expect(await r2.push(theirs.slice(1))).toMatchObject({ ok: false, error: { code: 'BUSY', message: expect.stringMatching(/waiting/) } });
+      holding = false;
+      release();
+      expect(await first).toEqual({ ok: true, applied_through: 3, rejected: [] });
+      expect(await behind).toEqual({ ok: true, applied_through: 5, rejected: [] });
+      expect(await second).toEqual({ ok: true, applied_through: 1, rejected: [] });
+      // Every slot is free again: both bounds take new batches.
+      const again = r2.push(theirs.slice(1));
+      expect(await r.push(mine.slice(3))).toEqual({ ok: true, applied_through: 5, rejected: [] });
+      expect(await again).toEqual({ ok: true, applied_through: 2, rejected: [] });
+    } finally {
+      r.close();
+      r2.close();
+      r3.close();
+      await hub.close();
+    }
+  });
 });

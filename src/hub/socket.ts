@@ -49,12 +49,20 @@ import { checkTotalsReport, TotalsConflictError } from './integrity/register-tot
 // The register side of the hub: authenticated sockets, one handler per message, every
 // request validated and size-checked, every failure an error ack (never a crash).
 //
-// Work in flight is bounded: each terminal has at most MAX_QUEUED_BATCHES_PER_TERMINAL
-// pushes queued or running in this process and the hub at most MAX_INFLIGHT_BATCHES_PER_HUB
-// (each holds up to MAX_MESSAGE_BYTES); beyond that a push is answered BUSY at once, before
-// it is measured or parsed, and the register retries after its backoff. A batch that starts
-// beyond the terminal's applied_through + 1 (a gap) is answered from one indexed read,
-// before it is parsed or hashed (no read when the socket's last known mark rules a gap out).
+// Work in flight is bounded, per hub process (each batch holds up to MAX_MESSAGE_BYTES of
+// message and its parsed form): each terminal has at most MAX_QUEUED_BATCHES_PER_TERMINAL
+// pushes queued or running; at most MAX_APPLYING_BATCHES_PER_HUB batches are applying (the
+// first of their terminal's queue: gap check, parse, transaction), and at most
+// MAX_WAITING_BATCHES_PER_HUB are waiting behind a batch of their terminal (a pipelining
+// register's second, prepared while the first is in its transaction). So the hub holds at most
+// MAX_APPLYING_BATCHES_PER_HUB + MAX_WAITING_BATCHES_PER_HUB batches (64, 256 MiB of
+// messages), Postgres works on at most MAX_APPLYING_BATCHES_PER_HUB, and as many registers
+// may pipeline their catch-up as may push one at a time. Beyond a bound a push is answered
+// BUSY at once, before it is measured or parsed. A waiting batch becomes applying when the
+// one ahead of it is answered, without a new check: that one leaves the applying count as it
+// joins it. A batch that starts beyond the terminal's applied_through + 1 (a gap) is answered
+// from one indexed read, before it is parsed or hashed (no read when the socket's last known
+// mark rules a gap out).
 //
 // A register may pipeline: send the next batch before the previous one's ack (sync-protocol
 // 4.2). A batch's place in its terminal's queue is taken on arrival. One that arrives with a
@@ -65,7 +73,14 @@ import { checkTotalsReport, TotalsConflictError } from './integrity/register-tot
 
 /** What a register may have in flight (the protocol's bound): one more is answered BUSY. */
 export const MAX_QUEUED_BATCHES_PER_TERMINAL = MAX_PUSHES_IN_FLIGHT;
-export const MAX_INFLIGHT_BATCHES_PER_HUB = 32;
+/** Batches applying at once in a hub process (the first of each terminal's queue): bounds Postgres work and memory. */
+export const MAX_APPLYING_BATCHES_PER_HUB = 32;
+/**
+ * Batches waiting behind one of their terminal (prepared, held until it is answered) in a hub
+ * process: bounds the memory pipelining adds. 32 lets every applying terminal have its second
+ * batch waiting (MAX_APPLYING_BATCHES_PER_HUB × (MAX_QUEUED_BATCHES_PER_TERMINAL − 1)).
+ */
+export const MAX_WAITING_BATCHES_PER_HUB = 32;
 
 export const storeRoom = (storeId: string) => `store:${storeId}`;
 export const credRoom = (credentialId: number) => `cred:${credentialId}`;
@@ -86,8 +101,11 @@ export interface SocketDeps {
   afterCommit?: (info: { terminal_id: string; applied_through: number }) => void;
   /** Test hook: runs after a reservation's transaction commits, before its ack (crash injection). */
   afterReserve?: (info: { terminal_id: string; status: string }) => void;
-  /** Overrides of the in-flight bounds (tests). */
-  limits?: { perTerminal?: number; perHub?: number };
+  /**
+   * Overrides of the in-flight bounds (tests): perTerminal (MAX_QUEUED_BATCHES_PER_TERMINAL),
+   * perHub (applying, MAX_APPLYING_BATCHES_PER_HUB), perHubWaiting (MAX_WAITING_BATCHES_PER_HUB).
+   */
+  limits?: { perTerminal?: number; perHub?: number; perHubWaiting?: number };
   /** The sync audit log (integrity/audit-log.ts): every connect, hello, push, ack, rejection, error and disconnect. */
   audit?: SyncAuditLog;
 }
@@ -164,11 +182,14 @@ export function consoleSession(headers: Record<string, string | string[] | undef
 export function installSocketHandlers(deps: SocketDeps): void {
   const { io, db, log } = deps;
   // One batch at a time per terminal in this process, in arrival order (`tail`: settles when the
-  // last admitted batch is answered); across hubs the terminal row lock serializes.
-  const terminalQueues = new Map<string, { tail: Promise<void>; size: number }>();
-  let hubInflight = 0;
+  // last admitted batch is answered; `batches`: those admitted and not answered, in arrival
+  // order, the first applying, the rest waiting); across hubs the terminal row lock serializes.
+  const terminalQueues = new Map<string, { tail: Promise<void>; batches: Array<{ waiting: boolean }> }>();
+  let hubApplying = 0;
+  let hubWaiting = 0;
   const perTerminal = deps.limits?.perTerminal ?? MAX_QUEUED_BATCHES_PER_TERMINAL;
-  const perHub = deps.limits?.perHub ?? MAX_INFLIGHT_BATCHES_PER_HUB;
+  const perHub = deps.limits?.perHub ?? MAX_APPLYING_BATCHES_PER_HUB;
+  const perHubWaiting = deps.limits?.perHubWaiting ?? MAX_WAITING_BATCHES_PER_HUB;
 
   io.use((socket, next) => {
     if (deps.isClosing()) return next(new Error('UNAVAILABLE'));
@@ -458,12 +479,19 @@ export function installSocketHandlers(deps: SocketDeps): void {
       },
       {
         admit() {
-          const q = terminalQueues.get(p.terminal_id) ?? { tail: Promise.resolve(), size: 0 };
-          if (q.size >= perTerminal) throw new BusyError(`events.push: ${q.size} batches of ${p.terminal_id} are already in flight; wait for their acks`);
-          if (hubInflight >= perHub) throw new BusyError(`events.push: the hub has ${hubInflight} batches in flight; retry shortly`);
-          const queued = q.size > 0;
-          q.size += 1;
-          hubInflight += 1;
+          const q = terminalQueues.get(p.terminal_id) ?? { tail: Promise.resolve(), batches: [] };
+          if (q.batches.length >= perTerminal) throw new BusyError(`events.push: ${q.batches.length} batches of ${p.terminal_id} are already in flight; wait for their acks`);
+          // Behind a batch of its terminal it waits (memory only, bounded on its own); first in
+          // its queue it applies (Postgres work). Each bound is checked where the batch starts.
+          const queued = q.batches.length > 0;
+          if (queued && hubWaiting >= perHubWaiting) {
+            throw new BusyError(`events.push: the hub has ${hubWaiting} batches waiting behind another of their terminal; send one at a time or retry shortly`);
+          }
+          if (!queued && hubApplying >= perHub) throw new BusyError(`events.push: the hub has ${hubApplying} batches applying; retry shortly`);
+          const entry = { waiting: queued };
+          q.batches.push(entry);
+          if (queued) hubWaiting += 1;
+          else hubApplying += 1;
           terminalQueues.set(p.terminal_id, q);
           // The batch's place in its terminal's queue is taken here, on arrival: its turn comes
           // when every batch admitted before it was answered (applied, refused or answered early).
@@ -478,9 +506,21 @@ export function installSocketHandlers(deps: SocketDeps): void {
             release() {
               if (released) return;
               released = true;
-              q.size -= 1;
-              hubInflight -= 1;
-              if (q.size === 0 && terminalQueues.get(p.terminal_id) === q) terminalQueues.delete(p.terminal_id);
+              q.batches.splice(q.batches.indexOf(entry), 1);
+              if (entry.waiting) hubWaiting -= 1;
+              else {
+                hubApplying -= 1;
+                // The next of its terminal applies now: it takes the place this one leaves, so
+                // the applying count cannot pass its bound (a waiting batch answered early,
+                // refused on its own fields, just leaves the waiting count above).
+                const next = q.batches[0];
+                if (next) {
+                  next.waiting = false;
+                  hubWaiting -= 1;
+                  hubApplying += 1;
+                }
+              }
+              if (q.batches.length === 0 && terminalQueues.get(p.terminal_id) === q) terminalQueues.delete(p.terminal_id);
               answered();
             },
           };

@@ -26,6 +26,7 @@ const OPENING = { [STORE]: { SKU1: 1_000_000 } };
 
 /** One events.push as the hub saw it: its seqs, how many of the socket's pushes were unanswered when it arrived, and its answer. */
 interface Seen {
+  terminal: string;
   first: number;
   last: number;
   unansweredAtArrival: number;
@@ -43,7 +44,7 @@ function watchPushes(hub: HubHandle, seen: Seen[] = []): Seen[] {
       const ack = packet[packet.length - 1];
       if (packet[0] === MSG.pushEvents && typeof ack === 'function') {
         const events = (packet[1] as { events: JournalEvent[] }).events;
-        const s: Seen = { first: events[0]!.seq, last: events[events.length - 1]!.seq, unansweredAtArrival: unanswered };
+        const s: Seen = { terminal: events[0]!.terminal_id, first: events[0]!.seq, last: events[events.length - 1]!.seq, unansweredAtArrival: unanswered };
         seen.push(s);
         unanswered += 1;
         packet[packet.length - 1] = (res: Seen['answer']) => {
@@ -85,6 +86,30 @@ function faultyDb(db: Db, seen: Seen[]) {
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
   };
   return { db: faulty, ctl };
+}
+
+/**
+ * The test db with a gate: once `hold()` is called, every transaction is held before it
+ * begins until the hub has received `pushes` pushes (then never again), so that every register
+ * has its batches in flight at once. Held before BEGIN: PGlite's one connection stays free for
+ * the other registers' hellos.
+ */
+function gatedDb(db: Db, seen: Seen[], pushes: number) {
+  let holding = false;
+  const gated: Db = {
+    kind: db.kind,
+    query: (sql, params, opts) => db.query(sql, params, opts),
+    exec: (sql) => db.exec(sql),
+    close: async () => undefined,
+    transaction: async (fn) => {
+      if (holding) {
+        await waitFor(`${pushes} pushes to arrive`, () => seen.length >= pushes, 20_000, 2);
+        holding = false;
+      }
+      return db.transaction(fn);
+    },
+  };
+  return { db: gated, hold: () => (holding = true) };
 }
 
 async function hubRows(db: Db, terminalId: string) {
@@ -219,4 +244,40 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
       await hub.close();
     }
   });
+
+  it('two registers pipelining on a hub that applies 2 batches at once: the batches queued behind theirs wait (their own bound), none is answered BUSY', { timeout: 120_000 }, async () => {
+    const seen: Seen[] = [];
+    // Both registers' first two batches in flight before any is applied: the applying bound (2)
+    // is full, and each register's second batch waits behind its first.
+    const gate = gatedDb(t.db, seen, 4);
+    const hub = await startTestHub(gate.db, { schedulerIntervalMs: 3_600_000, limits: { perHub: 2 } });
+    watchPushes(hub, seen);
+    gate.hold();
+    const regs = await Promise.all(['PP-3', 'PP-4'].map(async (id) => ({ id, ...(await registerWithBacklog(id)) })));
+    const clients = regs.map(
+      ({ journal, token }) => new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } }),
+    );
+    const errors: string[] = [];
+    for (const c of clients) c.on('error', (e) => errors.push(e.message));
+    try {
+      for (const c of clients) c.start();
+      await waitFor('both drained', () => clients.every((c) => c.status.unsyncedCount === 0), 60_000);
+      expect(errors).toEqual([]);
+      expect(seen.filter((s) => s.answer?.ok === false)).toEqual([]);
+      for (const { id, journal } of regs) {
+        const mine = seen.filter((s) => s.terminal === id);
+        // Pipelined (a batch arrived behind an unanswered one), every batch once, whole, in order.
+        expect(mine.slice(0, 2).map((s) => s.unansweredAtArrival)).toEqual([0, 1]);
+        expect(mine.map((s) => [s.first, s.last])).toEqual(Array.from({ length: SALES / BATCH }, (_, i) => [i * BATCH + 1, (i + 1) * BATCH]));
+        expect(mine.map((s) => s.answer)).toEqual(mine.map((s) => ({ ok: true, applied_through: s.last, rejected: [] })));
+        await expectLandedOnce(id, journal);
+      }
+      expect(clients.map((c) => c.status.lastError)).toEqual([null, null]);
+    } finally {
+      for (const c of clients) c.stop();
+      for (const { journal } of regs) journal.close();
+      await hub.close();
+    }
+  });
+
 });
