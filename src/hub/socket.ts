@@ -58,7 +58,8 @@ import { checkTotalsReport, TotalsConflictError } from './integrity/register-tot
 // MAX_APPLYING_BATCHES_PER_HUB + MAX_WAITING_BATCHES_PER_HUB batches (64, 256 MiB of
 // messages), Postgres works on at most MAX_APPLYING_BATCHES_PER_HUB, and as many registers
 // may pipeline their catch-up as may push one at a time. Beyond a bound a push is answered
-// BUSY at once, before it is measured or parsed. A waiting batch becomes applying when the
+// BUSY at once, before it is measured or parsed (the register backs off, or after a BUSY of
+// a batch sent behind another goes on one batch at a time: sync-protocol 4.2). A waiting batch becomes applying when the
 // one ahead of it is answered, without a new check: that one leaves the applying count as it
 // joins it. A batch that starts beyond the terminal's applied_through + 1 (a gap) is answered
 // from one indexed read, before it is parsed or hashed (no read when the socket's last known

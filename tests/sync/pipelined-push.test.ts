@@ -280,4 +280,50 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
     }
   });
 
+  it('a pipelined push answered BUSY: the register keeps its session, sends one batch at a time from the mark, and everything lands once, in order', { timeout: 120_000 }, async () => {
+    const commits: number[] = [];
+    const hub = await startTestHub(t.db, { afterCommit: (i) => i.terminal_id === 'PP-5' && commits.push(i.applied_through) });
+    const seen = watchPushes(hub);
+    // The register's second push is refused on arrival, BUSY (as a hub at its bound answers it),
+    // while its first is applied.
+    let connections = 0;
+    hub.io.on('connection', (socket: Socket) => {
+      connections += 1;
+      let pushes = 0;
+      socket.use((packet, next) => {
+        const ack = packet[packet.length - 1];
+        if (packet[0] === MSG.pushEvents && typeof ack === 'function' && ++pushes === 2) {
+          return (ack as (r: unknown) => void)({ ok: false, error: { code: 'BUSY', message: 'events.push: the hub has 32 batches waiting (test)' } });
+        }
+        next();
+      });
+    });
+    const { journal, token } = await registerWithBacklog('PP-5');
+    const client = new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.message));
+    try {
+      client.start();
+      await waitFor('drained', () => client.status.unsyncedCount === 0, 60_000);
+      // One session, no error: batch 2 (sent behind batch 1) answered BUSY, batch 1 applied.
+      expect(connections).toBe(1);
+      expect(errors).toEqual([]);
+      expect(client.status.lastError).toBeNull();
+      expect(seen.slice(0, 2).map((s) => [s.first, s.last, s.unansweredAtArrival, s.answer])).toEqual([
+        [1, BATCH, 0, { ok: true, applied_through: BATCH, rejected: [] }],
+        [BATCH + 1, 2 * BATCH, 1, { ok: false, error: { code: 'BUSY', message: expect.any(String) } }],
+      ]);
+      // Then from the mark, one at a time: batch 2 again, and every batch after it, each whole.
+      const rest = seen.slice(2);
+      expect(rest.map((s) => [s.first, s.last])).toEqual(Array.from({ length: SALES / BATCH - 1 }, (_, i) => [(i + 1) * BATCH + 1, (i + 2) * BATCH]));
+      expect(rest.every((s) => s.unansweredAtArrival === 0)).toBe(true);
+      expect(rest.map((s) => s.answer)).toEqual(rest.map((s) => ({ ok: true, applied_through: s.last, rejected: [] })));
+      expect(commits).toEqual(Array.from({ length: SALES / BATCH }, (_, i) => (i + 1) * BATCH));
+      await expectLandedOnce('PP-5', journal);
+    } finally {
+      client.stop();
+      journal.close();
+      await hub.close();
+    }
+  });
 });

@@ -187,6 +187,8 @@ interface Session {
   probing?: boolean;
   /** What the hub said it answers beyond protocol 1's first form (hello ack). */
   capabilities?: readonly string[];
+  /** The hub answered a pipelined push BUSY: one push in flight for the rest of the session (4.2). */
+  pushOneAtATime?: boolean;
   /** A 'changes.applied' report is in flight / another is due after it. */
   reporting?: boolean;
   reportAgain?: boolean;
@@ -221,6 +223,8 @@ function withoutProto(it: Record<string, unknown>): Record<string, unknown> {
   for (const k of Object.keys(it)) if (k !== '__proto__') out[k] = it[k];
   return out;
 }
+
+const isBusy = (err: unknown): boolean => err instanceof HubError && err.code === 'BUSY';
 
 const turn = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
@@ -647,8 +651,11 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
    * pushesInFlight unanswered (4.2), and reads their acks in the order it sent them. An ack
    * short of its batch's end (the hub applied it partly, or found a gap) ends the sending: the
    * batches behind it are answered with the mark, having changed nothing; once they are, the
-   * next pass starts from the mark. An error, a timeout or a disconnect throws (the session
-   * ends; batches still in flight are dropped unread, and the next hello says what the hub has).
+   * next pass starts from the mark. A batch sent behind another and answered BUSY changed
+   * nothing either: it ends the sending the same way, and the session sends one batch at a
+   * time from then on. Any other error, a BUSY of a batch sent alone, a timeout or a
+   * disconnect throws (the session ends; batches still in flight are dropped unread, and the
+   * next hello says what the hub has).
    */
   private async drainOnce(session: Session): Promise<void> {
     const head = this.journal.head().seq;
@@ -656,27 +663,46 @@ export class HubSync extends EventEmitter<SyncClientEvents> {
     for (let pass = 0; pass <= head; pass++) {
       if (session !== this.session || !session.ready) return;
       const { appliedThrough } = this.journal.syncState();
-      const inFlight: Array<{ last: number; ack: Promise<z.infer<typeof pushEventsAckSchema>> }> = [];
+      /** `behind`: sent while another push was unanswered (pipelined). */
+      const inFlight: Array<{ last: number; behind: boolean; ack: Promise<z.infer<typeof pushEventsAckSchema>> }> = [];
       let sentThrough = appliedThrough;
       let short = false;
       // A hub that does not say it takes pipelined pushes (one before push.pipeline) reads a
       // batch sent behind another against the mark it had on arrival: one in flight there.
-      const most = session.capabilities?.includes(HUB_CAPABILITIES.pushPipeline) ? this.opts.pushesInFlight : 1;
+      const pipelines = session.capabilities?.includes(HUB_CAPABILITIES.pushPipeline) ?? false;
+      const most = (): number => (pipelines && !session.pushOneAtATime ? this.opts.pushesInFlight : 1);
       const send = (): void => {
-        while (!short && inFlight.length < most) {
+        while (!short && inFlight.length < most()) {
           const batch = this.boundedBatch(this.journal.eventsAfter(sentThrough, this.opts.batchSize));
           if (batch.length === 0) return;
           const ack = this.request(session, MSG.pushEvents, { terminal_id: this.journal.terminalId, events: batch, ...this.signatureOf(batch) }, pushEventsAckSchema);
-          ack.catch(() => undefined); // read in order below; one behind a failed batch is never read
+          const behind = inFlight.length > 0;
+          // Read in order below; one behind a failed batch is never read. A pipelined batch
+          // answered BUSY (often before the answer of the one ahead) stops new sends at once.
+          ack.catch((err: unknown) => {
+            if (behind && isBusy(err)) session.pushOneAtATime = true;
+          });
           sentThrough = batch[batch.length - 1]!.seq;
-          inFlight.push({ last: sentThrough, ack });
+          inFlight.push({ last: sentThrough, behind, ack });
         }
       };
       send();
       if (inFlight.length === 0) return;
       while (inFlight.length > 0) {
-        const { last, ack: pending } = inFlight.shift()!;
-        const ack = await pending;
+        const { last, behind, ack: pending } = inFlight.shift()!;
+        let ack: z.infer<typeof pushEventsAckSchema>;
+        try {
+          ack = await pending;
+        } catch (err) {
+          // Every ack before this one was read and recorded. A pipelined batch answered BUSY
+          // was refused on arrival, changing nothing: like a short ack, send nothing more this
+          // pass, read the acks still in flight, and go on from the mark one batch at a time
+          // (the hub is at a bound; one in flight is always correct).
+          if (!(behind && isBusy(err)) || session !== this.session) throw err;
+          session.pushOneAtATime = true;
+          short = true;
+          continue;
+        }
         if (session !== this.session) return;
         if (ack.applied_through > last) throw new Error(`hub acked applied_through ${ack.applied_through} beyond the batch end ${last}`);
         // Never beyond what this ack says: the mark is the hub's word for this batch.
