@@ -71,19 +71,33 @@ describe('returns across registers', { timeout: 120_000 }, () => {
   });
 
   const t01 = () => s.register;
+  /**
+   * The register's newest event after `after`, passing over `drawer.left_open`: T01's virtual
+   * drawer, kicked by each cash tender, can read open past its 4 s alert on a loaded machine and
+   * journal one at any moment after (the flake fixed in the register e2e, f2b57f9).
+   */
+  const newest = (r: RunningRegister, after = 0) => {
+    for (let seq = r.journal.head().seq; seq > after; seq--) {
+      const e = r.journal.eventAt(seq)!;
+      if (e.type !== 'drawer.left_open') return e;
+    }
+    return null;
+  };
   const sell = async (sku: string, units: number, card = 0) => {
     const svc = t01().service;
     await svc.handle('sale.addSku', { sku, quantity: { units, scale: 0 } });
     const total = ((await svc.handle('sale.get', {})) as { total: { amount: number } }).total.amount;
     if (card) await svc.handle('sale.tender', { kind: 'card', amount: USD(card) });
     const done = (await svc.handle('sale.tender', { kind: 'cash', amount: USD(total - card) })) as { receipt_no: string };
-    const sale = t01().journal.eventAt(t01().journal.head().seq)!.payload as unknown as SaleCompletedPayload;
+    const e = newest(t01())!;
+    expect(e.type).toBe('sale.completed');
+    const sale = e.payload as unknown as SaleCompletedPayload;
     await svc.handle('sale.new', {});
     await waitFor(() => t01().service.syncStatus().unsynced === 0, 20_000, 'the T01 sale at the hub');
     return { receipt: done.receipt_no, sale };
   };
   const lastRefund = (r: RunningRegister) => {
-    const e = r.journal.eventAt(r.journal.head().seq)!;
+    const e = newest(r)!;
     expect(e.type).toBe('sale.refunded');
     return e.payload as unknown as SaleRefundedPayload;
   };
@@ -205,8 +219,8 @@ describe('returns across registers', { timeout: 120_000 }, () => {
     await shot(s.page, '30-post-void-approval-1024');
     await approve(s.page, MANAGER.pin);
     await s.page.getByTestId('code-input').waitFor();
-    await waitFor(() => t01().journal.head().seq > head, 10_000, 'the post-void in the journal');
-    expect(t01().journal.eventAt(t01().journal.head().seq)!.type).toBe('sale.post_voided');
+    await waitFor(() => newest(t01(), head) !== null, 10_000, 'the post-void in the journal');
+    expect(newest(t01())!.type).toBe('sale.post_voided');
     const after = t01().journal.getStockLevel('SKU-00007')!;
     expect(after.units - sold.units).toBe(2);
     if (before) expect(after).toEqual(before);
@@ -217,29 +231,33 @@ describe('returns across registers', { timeout: 120_000 }, () => {
     expect(await s.page.getByTestId('approval-pin').count()).toBe(0);
     await shot(s.page, '31-post-void-refused-1024');
     expect(t01().journal.getStockLevel('SKU-00007')).toEqual(after);
-    expect(t01().journal.eventAt(t01().journal.head().seq)!.type).toBe('sale.post_voided');
+    expect(newest(t01())!.type).toBe('sale.post_voided');
     await s.page.getByTestId('refund-screen').getByRole('button', { name: 'Back' }).click();
     await s.page.setViewportSize({ width: 1366, height: 768 });
   });
 
   it('offline, T02 takes a no-receipt return only with a manager PIN, journalled as such', async () => {
     await s.stopHub();
-    await waitFor(() => !t02.service.syncStatus().online, 20_000, 'T02 to see the hub gone');
-    await page2.getByTestId('code-input').waitFor();
-    await page2.setViewportSize({ width: 1024, height: 768 });
-    await page2.getByTestId('returns').click();
-    await page2.getByTestId('noreceipt-sku').fill('SKU-00002');
-    await page2.getByTestId('noreceipt-start').click();
-    await page2.getByTestId('approval-pin').waitFor();
-    await shot(page2, '27-no-receipt-approval-1024');
-    await approve(page2, MANAGER.pin);
-    await page2.getByTestId('pay').click();
-    await page2.getByTestId('refund-pay').click();
-    await page2.getByTestId('sale-done').filter({ hasText: 'Return complete' }).waitFor();
-    await shot(page2, '28-no-receipt-done-offline-1024');
-    const r = lastRefund(t02);
-    expect([r.no_receipt, r.approved_by, r.tenders.map((x) => x.kind).join()]).toEqual([true, MANAGER.id, 'cash']);
-    await s.restartHub();
+    // The hub comes back even when a step here fails, so the Z report test after this one runs online.
+    try {
+      await waitFor(() => !t02.service.syncStatus().online, 20_000, 'T02 to see the hub gone');
+      await page2.getByTestId('code-input').waitFor();
+      await page2.setViewportSize({ width: 1024, height: 768 });
+      await page2.getByTestId('returns').click();
+      await page2.getByTestId('noreceipt-sku').fill('SKU-00002');
+      await page2.getByTestId('noreceipt-start').click();
+      await page2.getByTestId('approval-pin').waitFor();
+      await shot(page2, '27-no-receipt-approval-1024');
+      await approve(page2, MANAGER.pin);
+      await page2.getByTestId('pay').click();
+      await page2.getByTestId('refund-pay').click();
+      await page2.getByTestId('sale-done').filter({ hasText: 'Return complete' }).waitFor();
+      await shot(page2, '28-no-receipt-done-offline-1024');
+      const r = lastRefund(t02);
+      expect([r.no_receipt, r.approved_by, r.tenders.map((x) => x.kind).join()]).toEqual([true, MANAGER.id, 'cash']);
+    } finally {
+      await s.restartHub();
+    }
     await waitFor(() => t02.service.syncStatus().unsynced === 0, 30_000, 'the no-receipt return at the hub');
   });
 
