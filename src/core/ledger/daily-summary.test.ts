@@ -77,7 +77,7 @@ describe('daily summaries', () => {
       }),
       { numRuns: 120 },
     );
-  });
+  }, 120_000); // CPU-bound: seconds on a quiet machine, 10-47 s seen on a loaded 2-core one (the 30 s default)
 
   it('a sale and its exact reversal on one day leave nothing to post', () => {
     const sale = fc.sample(saleCompletedArb({ currencies: ['USD'], style: 'us' }), { seed: 7, numRuns: 1 })[0]!;

@@ -51,7 +51,7 @@ describe('canonicalJson (fast writer) against the reference writer', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 120_000); // CPU-bound: seconds on a quiet machine, 10-47 s seen on a loaded 2-core one (the 30 s default)
 
   it('the depth bound and its path, at the edge', () => {
     for (const n of [63, 64, 65, 66]) {
