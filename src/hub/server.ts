@@ -14,7 +14,7 @@ import { ensureBootstrapAdmin } from './auth';
 import { hubConfigSchema, formatZodError, ConfigError, type HubConfigInput } from './config';
 import { createHttpApp, mountRoutes } from './http';
 import { readTlsMaterial, TlsConfigError, TlsReloader } from './tls/reload';
-import { installSocketHandlers, publishAlerts, publishChanges, type SocketDeps } from './socket';
+import { installSocketHandlers, noteInMemoryAdapter, publishAlerts, publishChanges, type SocketDeps } from './socket';
 import { AuthThrottle, DEFAULT_THROTTLE, lockoutAlert, type ThrottleLimits } from './auth-throttle';
 import { writeAlerts } from './alerts';
 import { publishDueChanges } from './hq-changes';
@@ -147,6 +147,9 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       cors: { origin: false },
     });
     ioRef = io;
+    // The in-memory adapter, until a Redis one is attached below (publishJournal skips rooms
+    // with nobody in them only while broadcasts are local).
+    noteInMemoryAdapter(io);
     stopOnFailure.unshift(() => new Promise<void>((resolve) => io.close(() => resolve())));
     let attachAdapter: (() => void) | null = null;
     if (cfg.redisUrl) {

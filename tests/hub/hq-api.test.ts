@@ -196,6 +196,8 @@ describe.each(testBackends())('HQ API with real registers on $name', (backend) =
       expect(s2.total.amount - s2.tax_total.amount).toBe(net);
       expect(s2.tax_total.amount).toBe(Math.round(net * 0.1));
       expect(s2.tax_total.amount).toBeGreaterThan(s1.tax_total.amount);
+      // The register's events (the shift opened, the void) reach the HQ console's live feed.
+      await expect.poll(() => hqEvents.some((e) => e.name === 'journal' && e.body.terminal_id === 'N1-T1' && e.body.store_id === 'N1'), { timeout: 30_000, interval: 100 }).toBe(true);
     } finally {
       svc.close();
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Loose } from '../../src/hub/testing/loose';
 import { randomBytes } from 'node:crypto';
+import { io as ioClient } from 'socket.io-client';
 import { MSG } from '../../src/core/protocol';
 import { openTestDb, testBackends, type TestDb } from '../../src/hub/testing/test-db';
 import { ADMIN_TOKEN, checkInvariants, enrollRegister, seedStore, startTestHub } from '../../src/hub/testing/hub-fixture';
@@ -57,6 +58,15 @@ describe.skipIf(!REDIS_URL).each(testBackends())('two hubs behind one Redis on $
     const s2 = await r2.connect(urls[1]!);
     const changes1 = new Inbox(s1, MSG.changes);
     const changes2 = new Inbox(s2, MSG.changes);
+    // An HQ console on hub 1 only: hub 0 has no socket in the HQ rooms, yet its registers'
+    // events must reach the console through Redis (hub 0 cannot skip the broadcast).
+    const hq = ioClient(urls[1]!, { transports: ['websocket'], auth: { token: ADMIN_TOKEN }, reconnection: false, forceNew: true });
+    const hqJournal: Loose[] = [];
+    hq.on('journal', (row: Loose) => hqJournal.push(row));
+    await new Promise<void>((resolve, reject) => {
+      hq.once('connect', () => resolve());
+      hq.once('connect_error', reject);
+    });
     const r3b = new RegisterSim('S', 'S-3', r3.token);
     regs.push(r3b);
     await r3.connect(urls[0]!);
@@ -88,6 +98,8 @@ describe.skipIf(!REDIS_URL).each(testBackends())('two hubs behind one Redis on $
     // Stock changes from sales on hub 0 reached the register on hub 1, and vice versa.
     await changes2.waitFor((m) => m.changes.some((c: Loose) => c.kind === 'stock' && c.payload.source?.terminal_id === 'S-1'));
     await changes1.waitFor((m) => m.changes.some((c: Loose) => c.kind === 'stock' && c.payload.source?.terminal_id === 'S-2'));
+    await expect.poll(() => hqJournal.filter((row) => row.terminal_id === 'S-1').length, { timeout: 30_000, interval: 100 }).toBe(40);
+    hq.close();
     // A price change made on hub 1's API reaches the register on hub 0.
     const res = await fetch(`${urls[1]}/api/prices`, {
       method: 'POST',
