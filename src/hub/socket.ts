@@ -45,6 +45,7 @@ import { checkSignedBatchClaims, SignatureError, verifyBatchSignature, type Devi
 import { writeAlerts } from './alerts';
 import type { SyncAuditLog, SyncAuditRecord } from './integrity/audit-log';
 import { checkTotalsReport, TotalsConflictError } from './integrity/register-totals';
+import { jsonUtf8Bytes } from './json-size';
 
 // The register side of the hub: authenticated sockets, one handler per message, every
 // request validated and size-checked, every failure an error ack (never a crash).
@@ -403,7 +404,8 @@ export function installSocketHandlers(deps: SocketDeps): void {
           }
           let size: number;
           try {
-            size = Buffer.byteLength(JSON.stringify(args[0]) ?? '');
+            // Buffer.byteLength(JSON.stringify(args[0]) ?? ''), counted without writing the text.
+            size = jsonUtf8Bytes(args[0]);
           } catch {
             return errAck('BAD_REQUEST', `${name}: request is not JSON-serializable`);
           }
