@@ -357,7 +357,7 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
 
   it('a batch waiting behind one of its terminal counts toward the waiting bound, not the applying one', async () => {
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    let gate = new Promise<void>((resolve) => (release = resolve));
     let holding = false;
     let waiting = 0;
     const waiters: Array<{ n: number; resolve: () => void }> = [];
@@ -393,7 +393,8 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       await arrived(1);
       const second = r2.push(theirs.slice(0, 1));
       await arrived(2);
-      expect(await r3.push([r3.sell([{ sku: 'A', units: 1, unit_price: 10 }])])).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+      const lone = r3.sell([{ sku: 'A', units: 1, unit_price: 10 }]);
+      expect(await r3.push([lone])).toMatchObject({ ok: false, error: { code: 'BUSY' } });
       // W-1's next batch waits behind its first (a pipelining register): admitted, not BUSY.
       let behindAnswered = false;
       const behind = r.push(mine.slice(3)).finally(() => (behindAnswered = true));
@@ -410,6 +411,18 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       const again = r2.push(theirs.slice(1));
       expect(await r.push(mine.slice(3))).toEqual({ ok: true, applied_through: 5, rejected: [] });
       expect(await again).toEqual({ ok: true, applied_through: 2, rejected: [] });
+      // The waiting slot the promoted batch left is free too: a pipelined pair of W-3 is admitted
+      // whole (a leaked waiting count would answer its second batch BUSY at once).
+      gate = new Promise<void>((resolve) => (release = resolve));
+      holding = true;
+      const head = r3.push([lone]);
+      await arrived(3);
+      const tail = r3.push([r3.sell([{ sku: 'A', units: 1, unit_price: 10 }])]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      holding = false;
+      release();
+      expect(await head).toEqual({ ok: true, applied_through: 1, rejected: [] });
+      expect(await tail).toEqual({ ok: true, applied_through: 2, rejected: [] });
     } finally {
       r.close();
       r2.close();
