@@ -441,7 +441,7 @@ function scenarios(): Scenario[] {
 const CONDITIONS = [
   { code: 'UNAVAILABLE', when: 'the hub is shutting down or its database is unreachable; reconnect (possibly to another hub process) and resend from the marks' },
   { code: 'INTERNAL', when: 'a fault in the hub itself; nothing was committed; retry the session later' },
-  { code: 'BUSY', when: 'too many pushes in flight for this terminal or this hub process; nothing of the batch was applied. For a push sent behind another still unanswered: read the acks in order, then go on from the mark with one push in flight (ending the session is also correct, only slower); otherwise end the session and retry with backoff (4.2)' },
+  { code: 'BUSY', when: 'too many pushes in flight for this terminal or this hub process, or (at its turn) a batch sent behind another gave its place up to other registers that were refused one; nothing of the batch was applied. For a push sent behind another still unanswered: read the acks in order, then go on from the mark with one push in flight (ending the session is also correct, only slower); otherwise end the session and retry with backoff (4.2)' },
   { code: 'CONFLICT', when: 'only to totals.report: the hub holds another event at through_seq than head_hash says (a diverged chain); the scenarios send no totals' },
   { code: 'BAD_SIGNATURE', when: 'only for a credential enrolled with a device key (or a store that requires one): the events.push carries no signature, or one that does not match the batch or verify with that key (docs/sync-protocol.md 4.2a); the scenarios enroll without a key' },
 ];

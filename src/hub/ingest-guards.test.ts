@@ -405,7 +405,9 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       holding = false;
       release();
       expect(await first).toEqual({ ok: true, applied_through: 3, rejected: [] });
-      expect(await behind).toEqual({ ok: true, applied_through: 5, rejected: [] });
+      // W-3 was refused a place meanwhile, so W-1's waiting batch gives up the place its first
+      // left (BUSY at its turn, nothing applied; it is sent again below).
+      expect(await behind).toMatchObject({ ok: false, error: { code: 'BUSY', message: expect.stringMatching(/gave its place up/) } });
       expect(await second).toEqual({ ok: true, applied_through: 1, rejected: [] });
       // Every slot is free again: both bounds take new batches.
       const again = r2.push(theirs.slice(1));
@@ -427,6 +429,63 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       r.close();
       r2.close();
       r3.close();
+      await hub.close();
+    }
+  });
+  it('a batch waiting behind its terminal gives its place up when other registers were refused one', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    let held = 0;
+    const waiters: Array<{ n: number; resolve: () => void }> = [];
+    const arrived = (n: number) => new Promise<void>((resolve) => (held >= n ? resolve() : waiters.push({ n, resolve })));
+    const db: Db = {
+      ...t.db,
+      kind: t.db.kind,
+      query: (s, p) => t.db.query(s, p),
+      exec: (s) => t.db.exec(s),
+      close: async () => undefined,
+      transaction: async (fn) => {
+        if (holding) {
+          held += 1;
+          for (const w of waiters.filter((x) => x.n <= held)) w.resolve();
+          await gate;
+        }
+        return t.db.transaction(fn);
+      },
+    };
+    const hub = await startTestHub(db, { schedulerIntervalMs: 3_600_000, limits: { perTerminal: 2, perHub: 1, perHubWaiting: 1 } });
+    const r = await enrollRegister(t.db, 'S', 'Y-1');
+    const r2 = await enrollRegister(t.db, 'S', 'Y-2');
+    try {
+      await r.connect(hub.url);
+      await r2.connect(hub.url);
+      const mine = Array.from({ length: 4 }, () => r.sell([{ sku: 'A', units: 1, unit_price: 10 }]));
+      const theirs = r2.sell([{ sku: 'A', units: 1, unit_price: 10 }]);
+      holding = true;
+      // Y-1 catches up pipelining: its first batch takes the one applying place, its second waits.
+      const first = r.push(mine.slice(0, 2));
+      await arrived(1);
+      const second = r.push(mine.slice(2));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Y-2 is refused a place.
+      expect(await r2.push([theirs])).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+      holding = false;
+      release();
+      expect(await first).toEqual({ ok: true, applied_through: 2, rejected: [] });
+      // So Y-1's second batch does not take the place its first left: BUSY at its turn, nothing applied.
+      expect(await second).toMatchObject({ ok: false, error: { code: 'BUSY', message: expect.stringMatching(/gave its place up/) } });
+      expect(await r2.push([theirs])).toEqual({ ok: true, applied_through: 1, rejected: [] });
+      expect(await r.push(mine.slice(2))).toEqual({ ok: true, applied_through: 4, rejected: [] });
+      // With nobody refused, a waiting batch takes the place as before.
+      const more = Array.from({ length: 2 }, () => r.sell([{ sku: 'A', units: 1, unit_price: 10 }]));
+      const a = r.push(more.slice(0, 1));
+      const b = r.push(more.slice(1));
+      expect(await a).toEqual({ ok: true, applied_through: 5, rejected: [] });
+      expect(await b).toEqual({ ok: true, applied_through: 6, rejected: [] });
+    } finally {
+      r.close();
+      r2.close();
       await hub.close();
     }
   });

@@ -60,9 +60,12 @@ import { jsonUtf8Bytes } from './json-size';
 // messages), Postgres works on at most MAX_APPLYING_BATCHES_PER_HUB, and as many registers
 // may pipeline their catch-up as may push one at a time. Beyond a bound a push is answered
 // BUSY at once, before it is measured or parsed (the register backs off, or after a BUSY of
-// a batch sent behind another goes on one batch at a time: sync-protocol 4.2). A waiting batch becomes applying when the
-// one ahead of it is answered, without a new check: that one leaves the applying count as it
-// joins it. A batch that starts beyond the terminal's applied_through + 1 (a gap) is answered
+// a batch sent behind another goes on one batch at a time: sync-protocol 4.2). A waiting batch
+// becomes applying when the one ahead of it is answered, without a new check: that one leaves
+// the applying count as it joins it — unless first batches of other terminals were refused an
+// applying place meanwhile: then it gives the place up (answered BUSY at its turn, changing
+// nothing), so registers catching up do not keep every place through their whole backlog while
+// the others are refused. A batch that starts beyond the terminal's applied_through + 1 (a gap) is answered
 // from one indexed read, before it is parsed or hashed (no read when the socket's last known
 // mark rules a gap out).
 //
@@ -211,9 +214,14 @@ export function installSocketHandlers(deps: SocketDeps): void {
   // One batch at a time per terminal in this process, in arrival order (`tail`: settles when the
   // last admitted batch is answered; `batches`: those admitted and not answered, in arrival
   // order, the first applying, the rest waiting); across hubs the terminal row lock serializes.
-  const terminalQueues = new Map<string, { tail: Promise<void>; batches: Array<{ waiting: boolean }> }>();
+  const terminalQueues = new Map<string, { tail: Promise<void>; batches: Array<{ waiting: boolean; yielded: boolean }> }>();
   let hubApplying = 0;
   let hubWaiting = 0;
+  // First batches answered BUSY because every applying place was taken, not yet made up for
+  // (at most perHub): while there are any, a batch waiting behind its terminal's does not take
+  // the place that one leaves but gives it up (answered BUSY at its turn), so registers catching
+  // up cannot hold every place for their whole backlog while the others are refused.
+  let refusedFirsts = 0;
   const perTerminal = deps.limits?.perTerminal ?? MAX_QUEUED_BATCHES_PER_TERMINAL;
   const perHub = deps.limits?.perHub ?? MAX_APPLYING_BATCHES_PER_HUB;
   const perHubWaiting = deps.limits?.perHubWaiting ?? MAX_WAITING_BATCHES_PER_HUB;
@@ -336,6 +344,8 @@ export function installSocketHandlers(deps: SocketDeps): void {
       ahead: Promise<void>;
       /** Whether a message was ahead of this one when it was admitted. */
       queued: boolean;
+      /** Whether it gave its place up to registers that were refused one (answered BUSY at its turn). */
+      yielded(): boolean;
     }
     interface Guard {
       /** Takes a slot or throws BusyError. */
@@ -494,6 +504,7 @@ export function installSocketHandlers(deps: SocketDeps): void {
         // In order, after the batch ahead (answered, whatever its answer): the gap check against
         // the mark it left (it may have failed or applied partly), then this batch's transaction.
         await slot!.ahead;
+        if (slot!.yielded()) throw new BusyError('events.push: other registers are waiting for a place at the hub; this batch gave its place up — go on from the mark with one batch in flight');
         const gap = await gapAnswer(prepared.sorted[0]!.seq);
         if (gap) return gap;
         const result = await ingestBatch(db, ctx, prepared);
@@ -515,8 +526,11 @@ export function installSocketHandlers(deps: SocketDeps): void {
           if (queued && hubWaiting >= perHubWaiting) {
             throw new BusyError(`events.push: the hub has ${hubWaiting} batches waiting behind another of their terminal; send one at a time or retry shortly`);
           }
-          if (!queued && hubApplying >= perHub) throw new BusyError(`events.push: the hub has ${hubApplying} batches applying; retry shortly`);
-          const entry = { waiting: queued };
+          if (!queued && hubApplying >= perHub) {
+            refusedFirsts = Math.min(perHub, refusedFirsts + 1);
+            throw new BusyError(`events.push: the hub has ${hubApplying} batches applying; retry shortly`);
+          }
+          const entry = { waiting: queued, yielded: false };
           q.batches.push(entry);
           if (queued) hubWaiting += 1;
           else hubApplying += 1;
@@ -531,21 +545,27 @@ export function installSocketHandlers(deps: SocketDeps): void {
           return {
             ahead,
             queued,
+            yielded: () => entry.yielded,
             release() {
               if (released) return;
               released = true;
               q.batches.splice(q.batches.indexOf(entry), 1);
               if (entry.waiting) hubWaiting -= 1;
-              else {
-                hubApplying -= 1;
-                // The next of its terminal applies now: it takes the place this one leaves, so
-                // the applying count cannot pass its bound (a waiting batch answered early,
-                // refused on its own fields, just leaves the waiting count above).
-                const next = q.batches[0];
-                if (next) {
+              else hubApplying -= 1;
+              // The next of its terminal, now first, applies: it takes the place this one left
+              // (so the applying count cannot pass its bound), unless registers were refused a
+              // place meanwhile — then it gives the place up and is answered BUSY at its turn,
+              // changing nothing. (A waiting batch answered early, refused on its own fields,
+              // leaves a batch still applying first.)
+              const next = q.batches[0];
+              if (next && next.waiting && !next.yielded) {
+                if (refusedFirsts === 0 && hubApplying < perHub) {
                   next.waiting = false;
                   hubWaiting -= 1;
                   hubApplying += 1;
+                } else {
+                  next.yielded = true;
+                  refusedFirsts = Math.max(0, refusedFirsts - 1);
                 }
               }
               if (q.batches.length === 0 && terminalQueues.get(p.terminal_id) === q) terminalQueues.delete(p.terminal_id);

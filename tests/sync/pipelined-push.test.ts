@@ -326,4 +326,35 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
       await hub.close();
     }
   });
+  it('a register refused a place while another pipelines: the waiting batch gives its place up (BUSY at its turn), both registers drain, everything lands once, in order', { timeout: 120_000 }, async () => {
+    const seen: Seen[] = [];
+    // PP-6's first batch applies (the one place), its second waits; PP-7's first is refused a
+    // place; only then are transactions let through.
+    const gate = gatedDb(t.db, seen, 3);
+    const hub = await startTestHub(gate.db, { schedulerIntervalMs: 3_600_000, limits: { perHub: 1 } });
+    watchPushes(hub, seen);
+    gate.hold();
+    const regs = await Promise.all(['PP-6', 'PP-7'].map(async (id) => ({ id, ...(await registerWithBacklog(id)) })));
+    const clients = regs.map(
+      ({ journal, token }) => new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } }),
+    );
+    try {
+      clients[0]!.start();
+      await waitFor('PP-6 pipelining', () => seen.filter((x) => x.terminal === 'PP-6').length >= 2, 20_000, 2);
+      clients[1]!.start();
+      await waitFor('both drained', () => clients.every((c) => c.status.unsyncedCount === 0), 60_000);
+      const first = seen.filter((x) => x.terminal === 'PP-6').slice(0, 2);
+      expect(first.map((x) => [x.first, x.unansweredAtArrival, x.answer?.ok])).toEqual([
+        [1, 0, true],
+        [BATCH + 1, 1, false],
+      ]);
+      expect(first[1]!.answer).toMatchObject({ error: { code: 'BUSY', message: expect.stringMatching(/gave its place up/) } });
+      expect(seen.find((x) => x.terminal === 'PP-7')!.answer).toMatchObject({ ok: false, error: { code: 'BUSY' } });
+      for (const { id, journal } of regs) await expectLandedOnce(id, journal);
+    } finally {
+      for (const c of clients) c.stop();
+      for (const { journal } of regs) journal.close();
+      await hub.close();
+    }
+  });
 });
