@@ -65,9 +65,9 @@ import { jsonUtf8Bytes } from './json-size';
 // the applying count as it joins it — unless first batches of other terminals were refused an
 // applying place meanwhile: then it gives the place up (answered BUSY at its turn, changing
 // nothing), so registers catching up do not keep every place through their whole backlog while
-// the others are refused. A batch that starts beyond the terminal's applied_through + 1 (a gap) is answered
-// from one indexed read, before it is parsed or hashed (no read when the socket's last known
-// mark rules a gap out).
+// the others are refused. A batch that starts beyond the terminal's applied_through + 1 (a
+// gap) is answered from one indexed read, before it is parsed or hashed (no read when the
+// socket's last known mark rules a gap out).
 //
 // A register may pipeline: send the next batch before the previous one's ack (sync-protocol
 // 4.2). A batch's place in its terminal's queue is taken on arrival. One that arrives with a
