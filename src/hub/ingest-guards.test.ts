@@ -294,6 +294,46 @@ describe.each(testBackends())('ingest guards on $name', (backend) => {
   });
 });
 
+/**
+ * The test db with a door before each ingest transaction: while held (`hold()`, again after a
+ * `release()`), a transaction waits there until `release()`; `arrived(n)` resolves once n
+ * transactions have come to the door in all.
+ */
+function heldDb(inner: Db) {
+  let open!: () => void;
+  let door = Promise.resolve();
+  let holding = false;
+  let came = 0;
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const db: Db = {
+    ...inner,
+    kind: inner.kind,
+    query: (s, p) => inner.query(s, p),
+    exec: (s) => inner.exec(s),
+    close: async () => undefined,
+    transaction: async (fn) => {
+      if (holding) {
+        came += 1;
+        for (const w of waiters.filter((x) => x.n <= came)) w.resolve();
+        await door;
+      }
+      return inner.transaction(fn);
+    },
+  };
+  return {
+    db,
+    hold(): void {
+      holding = true;
+      door = new Promise<void>((resolve) => (open = resolve));
+    },
+    release(): void {
+      holding = false;
+      open();
+    },
+    arrived: (n: number) => new Promise<void>((resolve) => (came >= n ? resolve() : waiters.push({ n, resolve }))),
+  };
+}
+
 describe.each(testBackends())('in-flight bounds on $name', (backend) => {
   let t: TestDb;
   beforeAll(async () => {
@@ -303,28 +343,8 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
   afterAll(async () => t?.dispose());
 
   it('a second batch while one is in flight is answered BUSY at once (per terminal bound), then goes through', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    // Each ingest transaction waits at the door while `holding`; `arrived(n)` resolves once n have.
-    let holding = false;
-    let waiting = 0;
-    const waiters: Array<{ n: number; resolve: () => void }> = [];
-    const arrived = (n: number) => new Promise<void>((resolve) => (waiting >= n ? resolve() : waiters.push({ n, resolve })));
-    const db: Db = {
-      ...t.db,
-      kind: t.db.kind,
-      query: (s, p) => t.db.query(s, p),
-      exec: (s) => t.db.exec(s),
-      close: async () => undefined,
-      transaction: async (fn) => {
-        if (holding) {
-          waiting += 1;
-          for (const w of waiters.filter((x) => x.n <= waiting)) w.resolve();
-          await gate;
-        }
-        return t.db.transaction(fn);
-      },
-    };
+    const door = heldDb(t.db);
+    const db = door.db;
     const hub = await startTestHub(db, { schedulerIntervalMs: 3_600_000, limits: { perTerminal: 1, perHub: 2 } });
     const r = await enrollRegister(t.db, 'S', 'B-1');
     const r2 = await enrollRegister(t.db, 'S', 'B-2');
@@ -334,16 +354,15 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       await r2.connect(hub.url);
       await r3.connect(hub.url);
       const events = Array.from({ length: 3 }, () => r.sell([{ sku: 'A', units: 1, unit_price: 10 }]));
-      holding = true;
+      door.hold();
       const first = r.push(events);
-      await arrived(1);
+      await door.arrived(1);
       expect(await r.push(events)).toMatchObject({ ok: false, error: { code: 'BUSY' } });
       // The hub bound (2): B-2 takes the second slot, B-3 finds none.
       const second = r2.push([r2.sell([{ sku: 'A', units: 1, unit_price: 10 }])]);
-      await arrived(2);
+      await door.arrived(2);
       expect(await r3.push([r3.sell([{ sku: 'A', units: 1, unit_price: 10 }])])).toMatchObject({ ok: false, error: { code: 'BUSY' } });
-      holding = false;
-      release();
+      door.release();
       expect(await first).toEqual({ ok: true, applied_through: 3, rejected: [] });
       expect(await second).toEqual({ ok: true, applied_through: 1, rejected: [] });
       expect(await r.push(events)).toEqual({ ok: true, applied_through: 3, rejected: [] });
@@ -356,27 +375,8 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
   });
 
   it('a batch waiting behind one of its terminal counts toward the waiting bound, not the applying one', async () => {
-    let release!: () => void;
-    let gate = new Promise<void>((resolve) => (release = resolve));
-    let holding = false;
-    let waiting = 0;
-    const waiters: Array<{ n: number; resolve: () => void }> = [];
-    const arrived = (n: number) => new Promise<void>((resolve) => (waiting >= n ? resolve() : waiters.push({ n, resolve })));
-    const db: Db = {
-      ...t.db,
-      kind: t.db.kind,
-      query: (s, p) => t.db.query(s, p),
-      exec: (s) => t.db.exec(s),
-      close: async () => undefined,
-      transaction: async (fn) => {
-        if (holding) {
-          waiting += 1;
-          for (const w of waiters.filter((x) => x.n <= waiting)) w.resolve();
-          await gate;
-        }
-        return t.db.transaction(fn);
-      },
-    };
+    const door = heldDb(t.db);
+    const db = door.db;
     const hub = await startTestHub(db, { schedulerIntervalMs: 3_600_000, limits: { perTerminal: 2, perHub: 2, perHubWaiting: 1 } });
     const r = await enrollRegister(t.db, 'S', 'W-1');
     const r2 = await enrollRegister(t.db, 'S', 'W-2');
@@ -387,12 +387,12 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       await r3.connect(hub.url);
       const mine = Array.from({ length: 5 }, () => r.sell([{ sku: 'A', units: 1, unit_price: 10 }]));
       const theirs = Array.from({ length: 2 }, () => r2.sell([{ sku: 'A', units: 1, unit_price: 10 }]));
-      holding = true;
+      door.hold();
       // Two terminals applying: the applying bound (2) is full.
       const first = r.push(mine.slice(0, 3));
-      await arrived(1);
+      await door.arrived(1);
       const second = r2.push(theirs.slice(0, 1));
-      await arrived(2);
+      await door.arrived(2);
       const lone = r3.sell([{ sku: 'A', units: 1, unit_price: 10 }]);
       expect(await r3.push([lone])).toMatchObject({ ok: false, error: { code: 'BUSY' } });
       // W-1's next batch waits behind its first (a pipelining register): admitted, not BUSY.
@@ -402,8 +402,7 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       expect(behindAnswered).toBe(false);
       // The waiting bound (1) is full: W-2's batch behind its first is answered BUSY.
       expect(await r2.push(theirs.slice(1))).toMatchObject({ ok: false, error: { code: 'BUSY', message: expect.stringMatching(/waiting/) } });
-      holding = false;
-      release();
+      door.release();
       expect(await first).toEqual({ ok: true, applied_through: 3, rejected: [] });
       // W-3 was refused a place meanwhile, so W-1's waiting batch gives up the place its first
       // left (BUSY at its turn, nothing applied; it is sent again below).
@@ -415,14 +414,12 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       expect(await again).toEqual({ ok: true, applied_through: 2, rejected: [] });
       // The waiting slot the promoted batch left is free too: a pipelined pair of W-3 is admitted
       // whole (a leaked waiting count would answer its second batch BUSY at once).
-      gate = new Promise<void>((resolve) => (release = resolve));
-      holding = true;
+      door.hold();
       const head = r3.push([lone]);
-      await arrived(3);
+      await door.arrived(3);
       const tail = r3.push([r3.sell([{ sku: 'A', units: 1, unit_price: 10 }])]);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      holding = false;
-      release();
+      door.release();
       expect(await head).toEqual({ ok: true, applied_through: 1, rejected: [] });
       expect(await tail).toEqual({ ok: true, applied_through: 2, rejected: [] });
     } finally {
@@ -433,27 +430,8 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
     }
   });
   it('a batch waiting behind its terminal gives its place up when other registers were refused one', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let holding = false;
-    let held = 0;
-    const waiters: Array<{ n: number; resolve: () => void }> = [];
-    const arrived = (n: number) => new Promise<void>((resolve) => (held >= n ? resolve() : waiters.push({ n, resolve })));
-    const db: Db = {
-      ...t.db,
-      kind: t.db.kind,
-      query: (s, p) => t.db.query(s, p),
-      exec: (s) => t.db.exec(s),
-      close: async () => undefined,
-      transaction: async (fn) => {
-        if (holding) {
-          held += 1;
-          for (const w of waiters.filter((x) => x.n <= held)) w.resolve();
-          await gate;
-        }
-        return t.db.transaction(fn);
-      },
-    };
+    const door = heldDb(t.db);
+    const db = door.db;
     const hub = await startTestHub(db, { schedulerIntervalMs: 3_600_000, limits: { perTerminal: 2, perHub: 1, perHubWaiting: 1 } });
     const r = await enrollRegister(t.db, 'S', 'Y-1');
     const r2 = await enrollRegister(t.db, 'S', 'Y-2');
@@ -462,16 +440,15 @@ describe.each(testBackends())('in-flight bounds on $name', (backend) => {
       await r2.connect(hub.url);
       const mine = Array.from({ length: 4 }, () => r.sell([{ sku: 'A', units: 1, unit_price: 10 }]));
       const theirs = r2.sell([{ sku: 'A', units: 1, unit_price: 10 }]);
-      holding = true;
+      door.hold();
       // Y-1 catches up pipelining: its first batch takes the one applying place, its second waits.
       const first = r.push(mine.slice(0, 2));
-      await arrived(1);
+      await door.arrived(1);
       const second = r.push(mine.slice(2));
       await new Promise((resolve) => setTimeout(resolve, 100));
       // Y-2 is refused a place.
       expect(await r2.push([theirs])).toMatchObject({ ok: false, error: { code: 'BUSY' } });
-      holding = false;
-      release();
+      door.release();
       expect(await first).toEqual({ ok: true, applied_through: 2, rejected: [] });
       // So Y-1's second batch does not take the place its first left: BUSY at its turn, nothing applied.
       expect(await second).toMatchObject({ ok: false, error: { code: 'BUSY', message: expect.stringMatching(/gave its place up/) } });
