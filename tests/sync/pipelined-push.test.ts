@@ -142,6 +142,23 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
     return { journal, token };
   }
 
+  /**
+   * A hub applying `perHub` batches at once whose transactions are held until it has received
+   * `heldUntilPushes` pushes, and registers with backlogs and their (unstarted) clients.
+   */
+  async function gatedRegisters(ids: string[], o: { perHub: number; heldUntilPushes: number }) {
+    const seen: Seen[] = [];
+    const gate = gatedDb(t.db, seen, o.heldUntilPushes);
+    const hub = await startTestHub(gate.db, { schedulerIntervalMs: 3_600_000, limits: { perHub: o.perHub } });
+    watchPushes(hub, seen);
+    gate.hold();
+    const regs = await Promise.all(ids.map(async (id) => ({ id, ...(await registerWithBacklog(id)) })));
+    const clients = regs.map(
+      ({ journal, token }) => new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } }),
+    );
+    return { seen, hub, regs, clients };
+  }
+
   async function expectLandedOnce(terminal: string, journal: Journal): Promise<void> {
     const hub = await hubRows(t.db, terminal);
     expect(hub.rejected).toBe(0);
@@ -246,17 +263,9 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
   });
 
   it('two registers pipelining on a hub that applies 2 batches at once: the batches queued behind theirs wait (their own bound), none is answered BUSY', { timeout: 120_000 }, async () => {
-    const seen: Seen[] = [];
     // Both registers' first two batches in flight before any is applied: the applying bound (2)
     // is full, and each register's second batch waits behind its first.
-    const gate = gatedDb(t.db, seen, 4);
-    const hub = await startTestHub(gate.db, { schedulerIntervalMs: 3_600_000, limits: { perHub: 2 } });
-    watchPushes(hub, seen);
-    gate.hold();
-    const regs = await Promise.all(['PP-3', 'PP-4'].map(async (id) => ({ id, ...(await registerWithBacklog(id)) })));
-    const clients = regs.map(
-      ({ journal, token }) => new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } }),
-    );
+    const { seen, hub, regs, clients } = await gatedRegisters(['PP-3', 'PP-4'], { perHub: 2, heldUntilPushes: 4 });
     const errors: string[] = [];
     for (const c of clients) c.on('error', (e) => errors.push(e.message));
     try {
@@ -326,18 +335,11 @@ describe.each(testBackends())('pipelined events.push on $name', (backend) => {
       await hub.close();
     }
   });
+
   it('a register refused a place while another pipelines: the waiting batch gives its place up (BUSY at its turn), both registers drain, everything lands once, in order', { timeout: 120_000 }, async () => {
-    const seen: Seen[] = [];
     // PP-6's first batch applies (the one place), its second waits; PP-7's first is refused a
     // place; only then are transactions let through.
-    const gate = gatedDb(t.db, seen, 3);
-    const hub = await startTestHub(gate.db, { schedulerIntervalMs: 3_600_000, limits: { perHub: 1 } });
-    watchPushes(hub, seen);
-    gate.hold();
-    const regs = await Promise.all(['PP-6', 'PP-7'].map(async (id) => ({ id, ...(await registerWithBacklog(id)) })));
-    const clients = regs.map(
-      ({ journal, token }) => new SyncClient({ journal, url: hub.url, token, appVersion: 'test', batchSize: BATCH, monitorIntervalMs: 50, backoff: { baseMs: 20, maxMs: 100 } }),
-    );
+    const { seen, hub, regs, clients } = await gatedRegisters(['PP-6', 'PP-7'], { perHub: 1, heldUntilPushes: 3 });
     try {
       clients[0]!.start();
       await waitFor('PP-6 pipelining', () => seen.filter((x) => x.terminal === 'PP-6').length >= 2, 20_000, 2);
