@@ -9,6 +9,7 @@ import { compileLean, leanParsePayload, leanSaleCompleted } from './lean-payload
 import { parsedPayload } from './parsed-event';
 import { salePayload } from './testing/register-sim';
 import type { JournalEvent } from '../core/protocol';
+import { freshCopy } from './testing/fresh-copy';
 
 // The hand check of a sale's payload must give exactly zod's answer: where it is sure, zod
 // accepts too and zod's data equals the payload; elsewhere zod decides (so refusals and their
@@ -71,28 +72,8 @@ function containers(v: unknown, out: Array<Record<string, unknown> | unknown[]> 
   return out;
 }
 
-/**
- * A copy of a mutation's value down to what `containers` walks into. fast-check hands the same
- * value to many runs (its constants, and an argument it keeps while it shrinks another), and a
- * later mutation may land inside a value an earlier one set: without a copy the constant itself
- * changes, and can end up holding itself (a cycle `containers` never leaves).
- */
-function fresh(v: unknown): unknown {
-  if (!v || typeof v !== 'object') return v;
-  if (Array.isArray(v)) {
-    const a: unknown[] = new Array(v.length); // holes stay holes
-    for (const k of Object.keys(v)) (a as unknown as Record<string, unknown>)[k] = fresh((v as unknown as Record<string, unknown>)[k]);
-    return a;
-  }
-  const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return v; // boxed values and the like: never walked into
-  const o = Object.create(proto) as Record<string, unknown>;
-  for (const k of Object.keys(v)) Object.defineProperty(o, k, { value: fresh((v as Record<string, unknown>)[k]), enumerable: true, configurable: true, writable: true });
-  return o;
-}
-
 function apply(p: unknown, m0: Mutation): void {
-  const m = { ...m0, value: fresh(m0.value) };
+  const m = { ...m0, value: freshCopy(m0.value) };
   const all = containers(p);
   const target = all[m.at % all.length]! as Record<string, unknown>;
   // An array on the wire has elements only (JSON has no other members for it): set or delete one.

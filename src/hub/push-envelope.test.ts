@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { MAX_EVENTS_PER_BATCH, pushEventsRequestSchema } from '../core/protocol';
 import { RegisterSim } from './testing/register-sim';
 import { leanPushRequest, parsePushRequest } from './push-envelope';
+import { freshCopy } from './testing/fresh-copy';
 
 // The hand-written events.push check must give exactly zod's answer: accepted with the same
 // data, or refused by zod itself (same issues, so the same BAD_REQUEST message).
@@ -44,32 +45,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
   value: odd,
 });
 
-/**
- * A copy of a mutation's value. fast-check hands the same value to many runs (its constants such
- * as `{}` and `[]`, and an argument it keeps while it shrinks another), and a later mutation may
- * land inside a value an earlier one set (the signature set to `{}`, then a member set on the
- * signature): without a copy the constant itself changes for every run after, and can end up
- * holding itself. Boxed values are copied too: a mutation may set a member on one.
- */
-function fresh(v: unknown): unknown {
-  if (!v || typeof v !== 'object') return v;
-  let o: Record<string, unknown>;
-  if (Array.isArray(v)) o = new Array(v.length) as unknown as Record<string, unknown>; // holes stay holes
-  else if (v instanceof Number || v instanceof String || v instanceof Boolean) o = Object(v.valueOf()) as Record<string, unknown>;
-  else {
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return v;
-    o = Object.create(proto) as Record<string, unknown>;
-  }
-  for (const k of Object.keys(v)) {
-    if (Object.prototype.hasOwnProperty.call(o, k)) continue; // a boxed string's own characters
-    Object.defineProperty(o, k, { value: fresh((v as Record<string, unknown>)[k]), enumerable: true, configurable: true, writable: true });
-  }
-  return o;
-}
-
 function apply(req: Record<string, unknown>, m0: Mutation): void {
-  const m = { ...m0, value: fresh(m0.value) };
+  const m = { ...m0, value: freshCopy(m0.value) };
   const events = Array.isArray(req.events) ? (req.events as unknown[]) : [];
   const event = events[m.index] as Record<string, unknown> | null | undefined;
   const target = (m.where === 'top' ? req : m.where === 'event' ? event : m.where === 'payload' ? (event && typeof event === 'object' ? event.payload : undefined) : req.signature) as Record<string, unknown> | null | undefined;
