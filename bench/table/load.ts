@@ -1,7 +1,7 @@
 // The load generator the hub rows share (issue 18): R registers at 10 a store, enrolled in
 // bulk, connected over real sockets. Most are light clients (RegisterSim: the real protocol
 // and a real hash chain, no journal); a row may make the measured ones real registers (the
-// real journal and SyncClient, `realRegister`). Floors use `bareServer` and `bareClients`,
+// real journal and SyncClient, `realRegister`). Floors use `startBareIo` (bare-io.ts) and `bareClients`,
 // the same count in the same store rooms.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,6 @@ import { hashToken, newToken } from '../../src/hub/auth';
 import type { Db } from '../../src/hub/db/db';
 import { RegisterSim } from '../../src/hub/testing/register-sim';
 import { openJournal, SyncClient } from '../../src/sync';
-import { startBareIo } from './bare-io';
 
 /** Registers a store in the load generator (a mid-size store's registers). */
 export const PER_STORE = 10;
@@ -44,9 +43,6 @@ export async function enrollMany(db: Db, stores: string[], perStore: number, pre
 export async function connectAll(url: string, regs: RegisterSim[]): Promise<void> {
   for (let i = 0; i < regs.length; i += 50) await Promise.all(regs.slice(i, i + 50).map((r) => r.connect(url)));
 }
-
-/** A bare socket.io server in this process (bare-io.ts). */
-export const bareServer = startBareIo;
 
 /** Bare clients, one a store id given (so `stores` may repeat), connected 50 at a time. */
 export async function bareClients(url: string, stores: string[]): Promise<Socket[]> {

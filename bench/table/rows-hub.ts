@@ -8,7 +8,8 @@ import { RegisterSim, salePayload as simSalePayload } from '../../src/hub/testin
 import { backendName, openBenchDb, until } from './common';
 import { cpuNote, markWindow, pct, pick, rng, sortNum, timedNow, type RowResult, type Size } from './harness';
 import { seedHubCatalog } from './rows-register';
-import { bareClients, bareServer, connectAll, enrollMany, realRegister, storesFor } from './load';
+import { bareClients, connectAll, enrollMany, realRegister, storesFor } from './load';
+import { startBareIo } from './bare-io';
 
 type Env = { databaseUrl?: string };
 
@@ -131,7 +132,7 @@ export async function saleLatency(size: Size, env: Env, opts: RunOpts = {}): Pro
   }
 
   // Floor: bare emit + ack on the same schedule.
-  const bare = await bareServer();
+  const bare = await startBareIo();
   const floor: number[] = [];
   try {
     const socks = await bareClients(bare.url, Array.from({ length: registers }, (_, i) => stores[i % stores.length]!));
@@ -362,7 +363,7 @@ export async function priceChange(size: Size, env: Env, opts: RunOpts = {}): Pro
     await bdb.dispose();
   }
 
-  const bare = await bareServer();
+  const bare = await startBareIo();
   let floorS: number;
   try {
     const socks = await bareClients(bare.url, Array.from({ length: registers }, (_, i) => stores[Math.floor(i / perStore)]!));
